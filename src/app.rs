@@ -1,0 +1,440 @@
+//! Wiring: read → repair → strip → dedup → write, on a thread pool, with progress and report.
+//!
+//! One thread reads and cuts the input into batches ([`read::batch`]); for each batch the pool
+//! parses, cleans and renders every unit in parallel, collecting results in input order; this
+//! thread then writes them in that order. Memory holds a few batches, whatever the corpus size.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::config::{OnError, RunConfig};
+use crate::document::{Decoding, Document};
+use crate::error::Problem;
+use crate::read::batch::{read_batches, Batch};
+use crate::read::{self, Format, InputFile, Unit};
+use crate::report::{
+    Problems, Report, StageReport, StageStatus, Stages, Totals, Transcoded, MAX_LISTED_TRANSCODED,
+};
+use crate::stage::{build_stages, Counters, Stage, StageName, Verdict};
+use crate::write::atomic::{self, Staging};
+use crate::write::{self, Output};
+
+/// Batches read ahead of the one being processed.
+const READ_AHEAD: usize = 2;
+/// Problems printed on stderr one by one; the report lists more.
+const MAX_PRINTED_PROBLEMS: u64 = 50;
+const REPORT_NAME: &str = "report.json";
+
+/// How a run ended, when it got to the end.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub report: Report,
+}
+
+impl RunOutcome {
+    /// 0 when everything was read, 2 when something was skipped.
+    pub fn exit_code(&self) -> u8 {
+        if self.report.problems.count == 0 {
+            0
+        } else {
+            2
+        }
+    }
+}
+
+/// Deletes unfinished output and exits on Ctrl-C or SIGTERM, so an interrupted run leaves no
+/// file that looks finished.
+pub fn install_interrupt_handler() -> anyhow::Result<()> {
+    ctrlc::set_handler(|| {
+        let _held = atomic::remove_pending();
+        eprintln!("textwash: interrupted; unfinished output files were removed");
+        std::process::exit(130);
+    })
+    .context("cannot install the Ctrl-C handler")
+}
+
+/// `textwash run`.
+pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
+    let stages = build_stages(&config.stages);
+    run_with_stages(config, &stages)
+}
+
+/// `textwash run` with the given stage implementations (tests pass their own).
+pub fn run_with_stages(
+    config: &RunConfig,
+    stages: &[Box<dyn Stage>],
+) -> anyhow::Result<RunOutcome> {
+    let started = Instant::now();
+    prepare_output_dir(&config.output, config.force)?;
+    let (files, discover_problems) =
+        read::discover(&config.inputs, &config.read, Some(&config.output));
+    check_output_names(&files)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("cannot start the thread pool")?;
+    let progress = progress_bar(config, &files);
+
+    let mut tally = Tally::new(config, stages);
+    for problem in discover_problems {
+        tally.problem(problem)?;
+    }
+    let mut output = Output::new(Staging::new(&config.output));
+    let (sender, receiver) = sync_channel::<Batch>(READ_AHEAD);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let files = &files;
+        let progress = &progress;
+        scope.spawn(move || {
+            read_batches(files, config.batch_bytes, progress, |batch| {
+                sender.send(batch).is_ok()
+            })
+        });
+        for batch in receiver {
+            tally.input.bytes += batch.bytes_read;
+            let results: Vec<Processed> = pool.install(|| {
+                batch
+                    .units
+                    .par_iter()
+                    .map(|unit| process_unit(unit, &batch.data, files, config, stages))
+                    .collect()
+            });
+            drop(batch);
+            let write_started = Instant::now();
+            for result in results {
+                tally.record(result, files, &mut output)?;
+            }
+            tally.write_time += write_started.elapsed();
+            progress.set_message(format!("{} documents", tally.input.documents));
+        }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+
+    let mut report = tally.into_report(config, files.len() as u64, started);
+    report.output.files = output.files;
+    report.output.bytes = output.bytes;
+    let mut json = serde_json::to_vec_pretty(&report).context("cannot serialize the report")?;
+    json.push(b'\n');
+    output.write_extra(REPORT_NAME, &json)?;
+    output.commit()?;
+    Ok(RunOutcome { report })
+}
+
+/// Makes sure OUT exists and, unless `force`, is empty.
+fn prepare_output_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if !force && entries.next().is_some() {
+                bail!(
+                    "output folder {} is not empty; use --force to write into it",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output folder {}", dir.display())),
+        Err(err) => {
+            Err(err).with_context(|| format!("cannot use {} as the output folder", dir.display()))
+        }
+    }
+}
+
+/// Refuses inputs that would overwrite each other (or the report) in OUT.
+fn check_output_names(files: &[InputFile]) -> anyhow::Result<()> {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    seen.insert(REPORT_NAME, "the report");
+    for file in files {
+        if let Some(other) = seen.insert(&file.rel, &file.name) {
+            bail!(
+                "{} and {} would both be written as {}; give them to separate runs or rename one",
+                other,
+                file.name,
+                file.rel
+            );
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar(config: &RunConfig, files: &[InputFile]) -> ProgressBar {
+    if !config.progress {
+        return ProgressBar::hidden();
+    }
+    let total: Option<u64> = files.iter().map(|f| f.size).sum();
+    let bar = match total {
+        Some(total) => ProgressBar::new(total).with_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} {wide_bar} {binary_bytes}/{binary_total_bytes} \
+                 {binary_bytes_per_sec} ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} {binary_bytes} {binary_bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// What became of one unit, ready to be written in order.
+enum Processed {
+    Kept {
+        file: usize,
+        bytes: Vec<u8>,
+        facts: DocFacts,
+    },
+    Dropped {
+        facts: DocFacts,
+    },
+    Start(usize),
+    End,
+    Problem(Problem),
+}
+
+/// What the report needs to know of one document.
+struct DocFacts {
+    decoding: Decoding,
+    /// Id and origin, only for documents that were transcoded.
+    transcoded: Option<Transcoded>,
+    parse_time: Duration,
+    stages: Vec<StageRun>,
+}
+
+struct StageRun {
+    name: StageName,
+    changed: bool,
+    dropped: Option<&'static str>,
+    time: Duration,
+    counters: Counters,
+}
+
+fn process_unit(
+    unit: &Unit,
+    data: &[u8],
+    files: &[InputFile],
+    config: &RunConfig,
+    stages: &[Box<dyn Stage>],
+) -> Processed {
+    let file = match unit {
+        Unit::StartFile { file } => return Processed::Start(*file),
+        Unit::EndFile { .. } => return Processed::End,
+        Unit::Problem(problem) => return Processed::Problem(problem.clone()),
+        Unit::Text { file, .. } | Unit::Line { file, .. } => *file,
+    };
+    let parse_started = Instant::now();
+    let mut doc = match read::parse_unit(unit, data, files, &config.read) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => unreachable!("record units always give a document or a problem"),
+        Err(problem) => return Processed::Problem(problem),
+    };
+    let facts_of = |doc: &Document, parse_time, stages| DocFacts {
+        decoding: doc.decoding,
+        transcoded: doc.decoding.was_transcoded().then(|| Transcoded {
+            id: doc.id.clone(),
+            origin: doc.origin.clone(),
+            encoding: doc.decoding.encoding,
+            method: doc.decoding.method,
+            had_errors: doc.decoding.had_errors,
+        }),
+        parse_time,
+        stages,
+    };
+    let parse_time = parse_started.elapsed();
+    let mut runs = Vec::with_capacity(stages.len());
+    for stage in stages {
+        let stage_started = Instant::now();
+        let before = xxh3_64(doc.text.as_bytes());
+        let mut counters = Counters::new();
+        let verdict = stage.apply(&mut doc, &mut counters);
+        let dropped = match verdict {
+            Verdict::Keep => None,
+            Verdict::Drop { reason } => Some(reason),
+        };
+        runs.push(StageRun {
+            name: stage.name(),
+            changed: xxh3_64(doc.text.as_bytes()) != before,
+            dropped,
+            time: stage_started.elapsed(),
+            counters,
+        });
+        if dropped.is_some() {
+            let facts = facts_of(&doc, parse_time, runs);
+            return Processed::Dropped { facts };
+        }
+    }
+    let facts = facts_of(&doc, parse_time, runs);
+    Processed::Kept {
+        file,
+        bytes: write::render(doc),
+        facts,
+    }
+}
+
+/// Running totals for the report, and the problem policy.
+struct Tally<'c> {
+    config: &'c RunConfig,
+    implemented: Vec<StageName>,
+    input: Totals,
+    output_documents: u64,
+    encodings: BTreeMap<&'static str, u64>,
+    transcoded: Vec<Transcoded>,
+    transcoded_omitted: u64,
+    parse_time: Duration,
+    write_time: Duration,
+    stages: BTreeMap<StageName, StageReport>,
+    problems: Problems,
+}
+
+impl<'c> Tally<'c> {
+    fn new(config: &'c RunConfig, stages: &[Box<dyn Stage>]) -> Tally<'c> {
+        Tally {
+            config,
+            implemented: stages.iter().map(|s| s.name()).collect(),
+            input: Totals::default(),
+            output_documents: 0,
+            encodings: BTreeMap::new(),
+            transcoded: Vec::new(),
+            transcoded_omitted: 0,
+            parse_time: Duration::ZERO,
+            write_time: Duration::ZERO,
+            stages: BTreeMap::new(),
+            problems: Problems::default(),
+        }
+    }
+
+    fn problem(&mut self, problem: Problem) -> anyhow::Result<()> {
+        if self.config.on_error == OnError::Fail {
+            bail!("{problem}\nstopped at the first problem (--on-error fail); nothing was written");
+        }
+        if self.problems.count < MAX_PRINTED_PROBLEMS {
+            eprintln!("textwash: {problem}; skipped");
+        } else if self.problems.count == MAX_PRINTED_PROBLEMS {
+            eprintln!("textwash: more problems follow; report.json lists them");
+        }
+        self.problems.add(problem);
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        result: Processed,
+        files: &[InputFile],
+        output: &mut Output,
+    ) -> anyhow::Result<()> {
+        match result {
+            Processed::Start(file) => output.start_file(file, &files[file]),
+            Processed::End => output.end_file(),
+            Processed::Problem(problem) => self.problem(problem),
+            Processed::Dropped { facts } => {
+                self.document(facts);
+                Ok(())
+            }
+            Processed::Kept { file, bytes, facts } => {
+                self.document(facts);
+                self.output_documents += 1;
+                match files[file].format {
+                    Format::Jsonl => output.write_record(file, &bytes),
+                    Format::Text => output.write_text(&files[file], &bytes),
+                }
+            }
+        }
+    }
+
+    fn document(&mut self, facts: DocFacts) {
+        self.input.documents += 1;
+        self.parse_time += facts.parse_time;
+        *self.encodings.entry(facts.decoding.encoding).or_default() += 1;
+        if let Some(transcoded) = facts.transcoded {
+            if self.transcoded.len() < MAX_LISTED_TRANSCODED {
+                self.transcoded.push(transcoded);
+            } else {
+                self.transcoded_omitted += 1;
+            }
+        }
+        for run in facts.stages {
+            let report = self.stages.entry(run.name).or_default();
+            report.documents_in += 1;
+            report.documents_changed += u64::from(run.changed);
+            match run.dropped {
+                Some(reason) => {
+                    report.documents_dropped += 1;
+                    *report.counters.entry(reason).or_default() += 1;
+                }
+                None => report.documents_out += 1,
+            }
+            report.cpu_seconds += run.time.as_secs_f64();
+            for (name, count) in run.counters {
+                *report.counters.entry(name).or_default() += count;
+            }
+        }
+    }
+
+    fn into_report(mut self, config: &RunConfig, files: u64, started: Instant) -> Report {
+        let mut stage_report = |name: StageName| {
+            let mut report = self.stages.remove(&name).unwrap_or_default();
+            report.status = if !config.stages.contains(&name) {
+                StageStatus::NotSelected
+            } else if self.implemented.contains(&name) {
+                StageStatus::Ran
+            } else {
+                StageStatus::NotImplemented
+            };
+            report
+        };
+        let stages = Stages {
+            repair: stage_report(StageName::Repair),
+            strip: stage_report(StageName::Strip),
+            dedup: stage_report(StageName::Dedup),
+            read: StageReport {
+                documents_in: self.input.documents + self.problems.count,
+                documents_out: self.input.documents,
+                cpu_seconds: self.parse_time.as_secs_f64(),
+                ..StageReport::default()
+            },
+            write: StageReport {
+                documents_in: self.output_documents,
+                documents_out: self.output_documents,
+                cpu_seconds: self.write_time.as_secs_f64(),
+                ..StageReport::default()
+            },
+        };
+        let wall_seconds = started.elapsed().as_secs_f64();
+        self.input.files = files;
+        Report {
+            textwash_version: env!("CARGO_PKG_VERSION"),
+            command: "run",
+            inputs: config
+                .inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            output_dir: config.output.display().to_string(),
+            threads: config.threads,
+            throughput_mb_per_s: self.input.bytes as f64 / 1e6 / wall_seconds.max(1e-9),
+            input: self.input,
+            output: Totals {
+                files: 0,
+                documents: self.output_documents,
+                bytes: 0,
+            },
+            encodings: self.encodings,
+            transcoded: self.transcoded,
+            transcoded_omitted: self.transcoded_omitted,
+            stages,
+            wall_seconds,
+            problems: self.problems,
+        }
+    }
+}

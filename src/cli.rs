@@ -1,0 +1,89 @@
+//! The command line, as clap derive structs. Doc comments are the help text; no logic here
+//! (options become a validated [`crate::config::RunConfig`] in `config`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Clean and deduplicate text corpora: decode, repair mojibake, strip boilerplate, find
+/// near-duplicates.
+#[derive(Debug, Parser)]
+#[command(name = "textwash", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read corpora, clean them (repair → strip → dedup) and write the result to a folder.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Files or folders to read; `-` reads standard input. Folders are read recursively.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The output folder: the cleaned corpus in the input's format, and report.json.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Write into OUT even when it is not empty (files of the same name are replaced).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Which files of an input folder to read, matched against the path relative to the
+    /// folder. Files named on the command line are always read.
+    #[arg(long, default_value = "*.txt", value_name = "GLOB")]
+    pub glob: String,
+
+    /// The format of every input, instead of guessing from the file name (`.jsonl`,
+    /// `.jsonl.gz`, `.jsonl.zst` are JSON Lines, anything else text). Sets stdin's format
+    /// (default: text).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// The JSON Lines field that holds the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    pub text_field: String,
+
+    /// The JSON Lines field that holds the document id; without it, the id is `file:line`.
+    #[arg(long, default_value = "id", value_name = "FIELD")]
+    pub id_field: String,
+
+    /// The stages to run, comma-separated, in pipeline order: repair, strip, dedup; or `all`,
+    /// or `none` for a pure passthrough.
+    #[arg(long, default_value = "all", value_name = "STAGES")]
+    pub stages: String,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// What to do with a bad record or an unreadable file: report it and go on, or stop
+    /// without writing any output. Either way the exit code is 2.
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
+    pub on_error: OnErrorArg,
+
+    /// Megabytes of input per batch: memory grows with it, not with the corpus.
+    #[arg(long, default_value_t = 8, value_name = "MB")]
+    pub batch_mb: usize,
+
+    /// No progress bar and no summary on stderr (problems are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnErrorArg {
+    Skip,
+    Fail,
+}

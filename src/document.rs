@@ -1,0 +1,128 @@
+//! The one type every stage works on: a [`Document`] with its id, origin and text.
+//!
+//! A document read from JSON Lines keeps its whole record ([`JsonRecord`]), so every field other
+//! than the text goes out exactly as it came in, bytes and order included. Stages change only
+//! `text`; writers put it back into the record.
+
+use std::ops::Range;
+
+use crate::error::Location;
+
+/// One document of the corpus.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The id field of a record, or `file:line` where it has none; for a text file, its path
+    /// relative to the input root.
+    pub id: String,
+    /// Where the document was read from.
+    pub origin: Location,
+    /// The text, always UTF-8 here whatever the input's encoding.
+    pub text: String,
+    /// How the input bytes were decoded.
+    pub decoding: Decoding,
+    /// The JSON record the text came from, `None` for plain-text input.
+    pub record: Option<JsonRecord>,
+}
+
+/// How the bytes of a document became text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoding {
+    /// The encoding's name as the WHATWG Encoding Standard spells it (`UTF-8`, `windows-1252`,
+    /// `Shift_JIS`, `UTF-16LE`…), or `UTF-8+windows-1252` for UTF-8 with stray single-byte
+    /// characters mixed in.
+    pub encoding: &'static str,
+    /// How the encoding was chosen.
+    pub method: DecodeMethod,
+    /// Whether some bytes could not be decoded and became U+FFFD.
+    pub had_errors: bool,
+}
+
+impl Decoding {
+    pub const UTF8: Decoding = Decoding {
+        encoding: "UTF-8",
+        method: DecodeMethod::Valid,
+        had_errors: false,
+    };
+
+    /// True when the bytes were not plain valid UTF-8 and had to be transcoded.
+    pub fn was_transcoded(&self) -> bool {
+        self.method != DecodeMethod::Valid
+    }
+}
+
+/// How an encoding was chosen for a document's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecodeMethod {
+    /// The bytes were valid UTF-8 without a byte order mark.
+    Valid,
+    /// A byte order mark named the encoding.
+    Bom,
+    /// Detected from the bytes (chardetng).
+    Detected,
+    /// Mostly valid UTF-8; the few invalid bytes were read as a single-byte encoding.
+    Mixed,
+}
+
+/// A JSON Lines record as it was read, with the place of its text value.
+#[derive(Debug, Clone)]
+pub struct JsonRecord {
+    /// The whole line, as UTF-8, without the line break.
+    pub raw: String,
+    /// The byte range of the text field's value (the JSON string, quotes included) in `raw`.
+    pub text_span: Range<usize>,
+    /// A 128-bit hash of the text as read: when the text still hashes to it, the record is
+    /// written back byte for byte.
+    pub text_digest: u128,
+}
+
+impl JsonRecord {
+    /// Writes the record with `text` as its text value, followed by a newline.
+    pub fn render(&self, text: &str, out: &mut Vec<u8>) {
+        if xxhash_rust::xxh3::xxh3_128(text.as_bytes()) == self.text_digest {
+            out.extend_from_slice(self.raw.as_bytes());
+        } else {
+            out.extend_from_slice(&self.raw.as_bytes()[..self.text_span.start]);
+            // Serializing a str into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, text);
+            out.extend_from_slice(&self.raw.as_bytes()[self.text_span.end..]);
+        }
+        out.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(raw: &str, text: &str) -> JsonRecord {
+        let start = raw.find("\"text\":").unwrap() + "\"text\":".len();
+        let end = start + raw[start..].find("\"}").unwrap() + 1;
+        JsonRecord {
+            raw: raw.to_string(),
+            text_span: start..end,
+            text_digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn unchanged_text_keeps_the_record_byte_for_byte() {
+        let raw = r#"{"id":1.50,"text":"caf\u00e9"}"#;
+        let rec = record(raw, "café");
+        let mut out = Vec::new();
+        rec.render("café", &mut out);
+        assert_eq!(out, format!("{raw}\n").into_bytes());
+    }
+
+    #[test]
+    fn changed_text_is_spliced_in_and_escaped() {
+        let raw = r#"{"id":1.50,"text":"old"}"#;
+        let rec = record(raw, "old");
+        let mut out = Vec::new();
+        rec.render("new \"quoted\"\nline", &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"id\":1.50,\"text\":\"new \\\"quoted\\\"\\nline\"}\n"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Problems with the input, each carrying the place it happened at.
+//!
+//! A [`Problem`] is about one record or one file and never stops the run by itself: the pipeline
+//! counts it, reports it and skips what it names (or stops, with `--on-error fail`). Failures of
+//! the run itself (an output folder that is not empty, a disk that is full) are `anyhow` errors.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// A place in the input: a file (or `<stdin>`) and, for JSON Lines, a 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: Arc<str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+impl Location {
+    pub fn file(file: &Arc<str>) -> Location {
+        Location {
+            file: Arc::clone(file),
+            line: None,
+        }
+    }
+
+    pub fn line(file: &Arc<str>, line: u64) -> Location {
+        Location {
+            file: Arc::clone(file),
+            line: Some(line),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.file, line),
+            None => write!(f, "{}", self.file),
+        }
+    }
+}
+
+/// What was wrong with a record or a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProblemKind {
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("record is a JSON {0}, not an object")]
+    NotAnObject(&'static str),
+    #[error("text field `{0}` is missing")]
+    MissingTextField(String),
+    #[error("text field `{field}` is {found}, not a string")]
+    TextFieldNotString { field: String, found: &'static str },
+    #[error("id field `{field}` is {found}, not a string or a number")]
+    IdFieldInvalid { field: String, found: &'static str },
+    #[error("cannot read: {0}")]
+    Unreadable(String),
+    #[error("file is empty")]
+    EmptyFile,
+    #[error("compressed stream is corrupt or truncated: {0}")]
+    CorruptStream(String),
+}
+
+impl ProblemKind {
+    /// A short stable name, used as a key in report.json.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProblemKind::InvalidJson(_) => "invalid-json",
+            ProblemKind::NotAnObject(_) => "not-an-object",
+            ProblemKind::MissingTextField(_) => "missing-text-field",
+            ProblemKind::TextFieldNotString { .. } => "text-field-not-string",
+            ProblemKind::IdFieldInvalid { .. } => "id-field-invalid",
+            ProblemKind::Unreadable(_) => "unreadable",
+            ProblemKind::EmptyFile => "empty-file",
+            ProblemKind::CorruptStream(_) => "corrupt-stream",
+        }
+    }
+}
+
+/// One problem at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub location: Location,
+    pub kind: ProblemKind,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.kind)
+    }
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Problem", 4)?;
+        s.serialize_field("file", &self.location.file)?;
+        if let Some(line) = self.location.line {
+            s.serialize_field("line", &line)?;
+        }
+        s.serialize_field("kind", self.kind.code())?;
+        s.serialize_field("message", &self.kind.to_string())?;
+        s.end()
+    }
+}

@@ -1,0 +1,17 @@
+//! textwash cleans and deduplicates text corpora: it reads plain text and JSON Lines, decodes
+//! any encoding to UTF-8, repairs mojibake, strips boilerplate, finds near-duplicates and writes
+//! the result atomically, with a JSON report.
+//!
+//! The library holds every stage as plain functions over [`document::Document`]s; the binary
+//! only parses arguments and calls [`app::run`]. ARCHITECTURE.md draws the pipeline.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod document;
+pub mod error;
+pub mod read;
+pub mod repair;
+pub mod report;
+pub mod stage;
+pub mod write;

@@ -1,0 +1,271 @@
+//! JSON Lines input: one object per line, with a text field and an optional id field.
+//!
+//! Only the text and id values are decoded; every other value is checked for syntax and left
+//! where it is, so the record can be written back byte for byte around a new text
+//! ([`JsonRecord`]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use encoding_rs::Encoding;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::document::{DecodeMethod, Decoding, Document, JsonRecord};
+use crate::error::{Location, ProblemKind};
+use crate::read::ReadConfig;
+use crate::repair::decode::{decode, Decoded};
+
+/// Parses one line (without its line break) into a document. `bom` is set when the reader
+/// already transcoded the file from a UTF-16 byte order mark, so the line is UTF-8.
+pub fn parse_record(
+    line: &[u8],
+    bom: Option<&'static Encoding>,
+    location: Location,
+    config: &ReadConfig,
+) -> Result<Document, (Location, ProblemKind)> {
+    let Decoded {
+        text: raw,
+        decoding,
+    } = match bom {
+        Some(encoding) => Decoded {
+            text: String::from_utf8_lossy(line).into_owned(),
+            decoding: Decoding {
+                encoding: encoding.name(),
+                method: DecodeMethod::Bom,
+                had_errors: false,
+            },
+        },
+        None => decode(line),
+    };
+    let fields = match find_fields(&raw, &config.text_field, &config.id_field) {
+        Ok(fields) => fields,
+        Err(kind) => return Err((location, kind)),
+    };
+    let Some(text_value) = fields.text else {
+        return Err((
+            location,
+            ProblemKind::MissingTextField(config.text_field.clone()),
+        ));
+    };
+    let text: String = match serde_json::from_str(text_value.get()) {
+        Ok(text) => text,
+        Err(_) => {
+            return Err((
+                location,
+                ProblemKind::TextFieldNotString {
+                    field: config.text_field.clone(),
+                    found: json_kind(text_value.get()),
+                },
+            ))
+        }
+    };
+    let id = match fields.id.map(|value| (value, json_kind(value.get()))) {
+        None | Some((_, "null")) => location.to_string(),
+        Some((value, "string")) => serde_json::from_str(value.get()).unwrap_or_default(),
+        Some((value, "number")) => value.get().to_string(),
+        Some((_, found)) => {
+            return Err((
+                location,
+                ProblemKind::IdFieldInvalid {
+                    field: config.id_field.clone(),
+                    found,
+                },
+            ))
+        }
+    };
+    // The value borrows from `raw`, so its offset there is the distance between the pointers.
+    let start = text_value.get().as_ptr() as usize - raw.as_ptr() as usize;
+    let text_span = start..start + text_value.get().len();
+    let text_digest = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+    Ok(Document {
+        id,
+        origin: location,
+        text,
+        decoding,
+        record: Some(JsonRecord {
+            raw,
+            text_span,
+            text_digest,
+        }),
+    })
+}
+
+/// The kind of JSON value that `raw` (a valid value) is, by its first character.
+fn json_kind(raw: &str) -> &'static str {
+    match raw.trim_start().as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "number",
+    }
+}
+
+struct Fields<'a> {
+    text: Option<&'a RawValue>,
+    id: Option<&'a RawValue>,
+}
+
+fn find_fields<'a>(
+    raw: &'a str,
+    text_field: &str,
+    id_field: &str,
+) -> Result<Fields<'a>, ProblemKind> {
+    let mut deserializer = serde_json::Deserializer::from_str(raw);
+    let visitor = FieldsVisitor {
+        text_field,
+        id_field,
+    };
+    let fields = deserializer
+        .deserialize_any(visitor)
+        .and_then(|fields| deserializer.end().map(|()| fields));
+    fields.map_err(|err| {
+        // A syntax error stays a syntax error; a well-formed value that is not an object is
+        // named for what it is.
+        match serde_json::from_str::<IgnoredAny>(raw) {
+            Ok(_) => ProblemKind::NotAnObject(match json_kind(raw) {
+                "string" => "string",
+                "number" => "number",
+                "null" => "null",
+                "an array" => "array",
+                _ => "boolean",
+            }),
+            Err(_) => ProblemKind::InvalidJson(err.to_string()),
+        }
+    })
+}
+
+struct FieldsVisitor<'f> {
+    text_field: &'f str,
+    id_field: &'f str,
+}
+
+impl<'de> Visitor<'de> for FieldsVisitor<'_> {
+    type Value = Fields<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+        let mut fields = Fields {
+            text: None,
+            id: None,
+        };
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            // As most JSON parsers do, the last of repeated keys wins.
+            if key == self.text_field {
+                fields.text = Some(map.next_value()?);
+            } else if key == self.id_field {
+                fields.id = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// An object key, borrowed from the input unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn config() -> ReadConfig {
+        ReadConfig {
+            glob: globset::Glob::new("*").unwrap().compile_matcher(),
+            format: None,
+            text_field: "text".into(),
+            id_field: "id".into(),
+        }
+    }
+
+    fn parse(line: &str) -> Result<Document, ProblemKind> {
+        let location = Location::line(&Arc::from("f.jsonl"), 7);
+        parse_record(line.as_bytes(), None, location, &config()).map_err(|(_, kind)| kind)
+    }
+
+    #[test]
+    fn text_id_and_span_are_found() {
+        let doc = parse(r#"{"id":"a\"b","meta":{"text":1},"text":"x\ny","n":[1,2]}"#).unwrap();
+        assert_eq!(doc.id, "a\"b");
+        assert_eq!(doc.text, "x\ny");
+        let record = doc.record.unwrap();
+        assert_eq!(&record.raw[record.text_span], r#""x\ny""#);
+    }
+
+    #[test]
+    fn ids_default_to_file_and_line_and_numbers_are_kept_verbatim() {
+        assert_eq!(parse(r#"{"text":"t"}"#).unwrap().id, "f.jsonl:7");
+        assert_eq!(parse(r#"{"id":null,"text":"t"}"#).unwrap().id, "f.jsonl:7");
+        assert_eq!(parse(r#"{"id":1.50,"text":"t"}"#).unwrap().id, "1.50");
+    }
+
+    #[test]
+    fn bad_records_are_named_for_what_is_wrong() {
+        assert!(matches!(
+            parse(r#"{"text":"t""#),
+            Err(ProblemKind::InvalidJson(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"text":"t"} x"#),
+            Err(ProblemKind::InvalidJson(_))
+        ));
+        assert_eq!(parse("[1]").unwrap_err(), ProblemKind::NotAnObject("array"));
+        assert_eq!(
+            parse("\"s\"").unwrap_err(),
+            ProblemKind::NotAnObject("string")
+        );
+        assert_eq!(
+            parse(r#"{"body":"t"}"#).unwrap_err(),
+            ProblemKind::MissingTextField("text".into())
+        );
+        assert_eq!(
+            parse(r#"{"text":["t"]}"#).unwrap_err(),
+            ProblemKind::TextFieldNotString {
+                field: "text".into(),
+                found: "an array"
+            }
+        );
+        assert_eq!(
+            parse(r#"{"id":true,"text":"t"}"#).unwrap_err(),
+            ProblemKind::IdFieldInvalid {
+                field: "id".into(),
+                found: "a boolean"
+            }
+        );
+    }
+
+    #[test]
+    fn a_windows_1252_line_is_decoded() {
+        let location = Location::line(&Arc::from("f.jsonl"), 1);
+        let line = b"{\"text\":\"caf\xe9 cr\xe8me br\xfbl\xe9e\"}";
+        let doc = parse_record(line, None, location, &config()).unwrap();
+        assert_eq!(doc.text, "café crème brûlée");
+        assert_eq!(doc.decoding.encoding, "windows-1252");
+    }
+}

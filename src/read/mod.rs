@@ -1,0 +1,292 @@
+//! Reading corpora: finding input files, streaming their bytes in batches, and turning each
+//! record into a [`Document`].
+//!
+//! Owns formats (plain text, JSON Lines) and compression (gzip, zstd); decoding of bytes into
+//! text is [`crate::repair::decode`]'s, and no text is changed here. Reading is split in two so
+//! that the costly half runs in parallel: [`batch`] does the I/O on one thread and cuts the input
+//! into [`Unit`]s; [`parse_unit`] turns a unit into a document on any thread.
+
+pub mod batch;
+pub mod jsonl;
+pub mod text;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use encoding_rs::Encoding;
+use globset::GlobMatcher;
+
+use crate::document::Document;
+use crate::error::{Location, Problem, ProblemKind};
+
+/// How the records of a file are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The whole file is one document.
+    Text,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// How a file's bytes are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// Guesses compression from a file name's last extension.
+    pub fn from_name(name: &str) -> Compression {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".gz") {
+            Compression::Gzip
+        } else if lower.ends_with(".zst") || lower.ends_with(".zstd") {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Guesses the format from a file name, looking behind a compression extension.
+pub fn format_from_name(name: &str) -> Format {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".gz")
+        .or_else(|| lower.strip_suffix(".zst"))
+        .or_else(|| lower.strip_suffix(".zstd"))
+        .unwrap_or(&lower);
+    if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
+        Format::Jsonl
+    } else {
+        Format::Text
+    }
+}
+
+/// One input file, or standard input.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// `None` for standard input.
+    pub path: Option<PathBuf>,
+    /// The name used in messages: the path as found, or `<stdin>`.
+    pub name: Arc<str>,
+    /// The path relative to its input root, with `/` separators: the output file's name, and
+    /// the document id of a text file.
+    pub rel: String,
+    pub format: Format,
+    pub compression: Compression,
+    /// The size on disk, when known.
+    pub size: Option<u64>,
+}
+
+/// What the readers need to know.
+#[derive(Debug, Clone)]
+pub struct ReadConfig {
+    /// Which files of a folder are read; files named on the command line always are.
+    pub glob: GlobMatcher,
+    /// Overrides the format guessed from each file's name (and sets stdin's).
+    pub format: Option<Format>,
+    pub text_field: String,
+    pub id_field: String,
+}
+
+/// The name standard input goes by in messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Expands the command line's inputs into files, in a stable order: inputs as given, each
+/// folder walked in file-name order. `exclude` (the output folder) is never read. Folders or
+/// files that cannot be listed are returned as problems.
+pub fn discover(
+    inputs: &[PathBuf],
+    config: &ReadConfig,
+    exclude: Option<&Path>,
+) -> (Vec<InputFile>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let exclude = exclude.and_then(|path| path.canonicalize().ok());
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            let format = config.format.unwrap_or(Format::Text);
+            let rel = match format {
+                Format::Text => "stdin.txt",
+                Format::Jsonl => "stdin.jsonl",
+            };
+            files.push(InputFile {
+                path: None,
+                name: Arc::from(STDIN_NAME),
+                rel: rel.to_string(),
+                format,
+                compression: Compression::None,
+                size: None,
+            });
+            continue;
+        }
+        let name: Arc<str> = Arc::from(input.display().to_string());
+        let meta = match std::fs::metadata(input) {
+            Ok(meta) => meta,
+            Err(err) => {
+                problems.push(Problem {
+                    location: Location::file(&name),
+                    kind: ProblemKind::Unreadable(err.to_string()),
+                });
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            walk_folder(input, config, exclude.as_deref(), &mut files, &mut problems);
+        } else {
+            let rel = input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.to_string());
+            files.push(input_file(
+                input.clone(),
+                name,
+                rel,
+                config,
+                Some(meta.len()),
+            ));
+        }
+    }
+    (files, problems)
+}
+
+fn walk_folder(
+    root: &Path,
+    config: &ReadConfig,
+    exclude: Option<&Path>,
+    files: &mut Vec<InputFile>,
+    problems: &mut Vec<Problem>,
+) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| match exclude {
+            Some(excluded) => entry
+                .path()
+                .canonicalize()
+                .map_or(true, |path| path != excluded),
+            None => true,
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().unwrap_or(root).display().to_string();
+                problems.push(Problem {
+                    location: Location::file(&Arc::from(path)),
+                    kind: ProblemKind::Unreadable(err.to_string()),
+                });
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel_path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let rel = rel_path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if !config.glob.is_match(&rel) {
+            continue;
+        }
+        let size = entry.metadata().ok().map(|m| m.len());
+        let name = Arc::from(entry.path().display().to_string());
+        files.push(input_file(entry.into_path(), name, rel, config, size));
+    }
+}
+
+fn input_file(
+    path: PathBuf,
+    name: Arc<str>,
+    rel: String,
+    config: &ReadConfig,
+    size: Option<u64>,
+) -> InputFile {
+    InputFile {
+        format: config.format.unwrap_or_else(|| format_from_name(&rel)),
+        compression: Compression::from_name(&rel),
+        path: Some(path),
+        name,
+        rel,
+        size,
+    }
+}
+
+/// A piece of input cut out by the reader, in input order. Record bytes live in the batch's
+/// shared buffer; `bytes` is their range there.
+#[derive(Debug, Clone)]
+pub enum Unit {
+    /// A JSON Lines file has records; its output can be opened.
+    StartFile { file: usize },
+    /// All of a JSON Lines file that could be read has been read.
+    EndFile { file: usize },
+    /// A whole text file.
+    Text { file: usize, bytes: Range<usize> },
+    /// One non-blank line of a JSON Lines file. `bom` is the file's byte order mark encoding
+    /// when the reader transcoded a UTF-16 file to UTF-8.
+    Line {
+        file: usize,
+        line: u64,
+        bytes: Range<usize>,
+        bom: Option<&'static Encoding>,
+    },
+    /// Something could not be read.
+    Problem(Problem),
+}
+
+/// Turns one record unit into a document. `Ok(None)` for units that are not records.
+pub fn parse_unit(
+    unit: &Unit,
+    data: &[u8],
+    files: &[InputFile],
+    config: &ReadConfig,
+) -> Result<Option<Document>, Problem> {
+    match unit {
+        Unit::Text { file, bytes } => Ok(Some(text::read_document(
+            &files[*file],
+            &data[bytes.clone()],
+        ))),
+        Unit::Line {
+            file,
+            line,
+            bytes,
+            bom,
+        } => {
+            let input = &files[*file];
+            let location = Location::line(&input.name, *line);
+            jsonl::parse_record(&data[bytes.clone()], *bom, location, config)
+                .map(Some)
+                .map_err(|(location, kind)| Problem { location, kind })
+        }
+        Unit::StartFile { .. } | Unit::EndFile { .. } => Ok(None),
+        Unit::Problem(problem) => Err(problem.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_give_format_and_compression() {
+        let cases = [
+            ("a.txt", Format::Text, Compression::None),
+            ("a.jsonl", Format::Jsonl, Compression::None),
+            ("dir/A.JSONL.GZ", Format::Jsonl, Compression::Gzip),
+            ("a.jsonl.zst", Format::Jsonl, Compression::Zstd),
+            ("a.ndjson", Format::Jsonl, Compression::None),
+            ("a.txt.gz", Format::Text, Compression::Gzip),
+        ];
+        for (name, format, compression) in cases {
+            assert_eq!(format_from_name(name), format, "{name}");
+            assert_eq!(Compression::from_name(name), compression, "{name}");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Files that appear complete or not at all.
+//!
+//! Every output file is written under a hidden temporary name in its final folder and renamed
+//! only when the whole run has succeeded ([`Staging::commit`]). A run that fails, or that is
+//! dropped half-way, deletes its temporary files; one that is interrupted by a signal has them
+//! deleted by [`remove_pending`] from the signal handler; one that is killed outright leaves only
+//! hidden `*.textwash-tmp` files, never a truncated file under a final name.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex, MutexGuard};
+
+use tempfile::TempPath;
+
+/// Temporary files of every staging in this process that are not committed yet.
+static PENDING: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Default::default);
+
+fn pending() -> MutexGuard<'static, HashSet<PathBuf>> {
+    // A panic elsewhere while holding the lock leaves the set itself intact.
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Deletes every temporary file not yet committed, and holds the lock until the process exits
+/// so that no commit starts after it: for a signal handler that exits next.
+pub fn remove_pending() -> MutexGuard<'static, HashSet<PathBuf>> {
+    let mut pending = pending();
+    for path in pending.drain() {
+        let _ = fs::remove_file(path);
+    }
+    pending
+}
+
+/// A set of output files written under temporary names, renamed together on commit.
+#[derive(Debug)]
+pub struct Staging {
+    root: PathBuf,
+    staged: Vec<(TempPath, PathBuf)>,
+}
+
+impl Staging {
+    pub fn new(root: &Path) -> Staging {
+        Staging {
+            root: root.to_path_buf(),
+            staged: Vec::new(),
+        }
+    }
+
+    /// Creates the temporary file for `rel` (a `/`-separated path under the root).
+    pub fn create(&mut self, rel: &str) -> io::Result<File> {
+        let target = self.root.join(rel);
+        let parent = target.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".textwash-tmp");
+        // Temporary files are private by default; outputs get the usual rw-rw-rw- less umask.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder.tempfile_in(parent)?;
+        let (file, path) = temp.into_parts();
+        pending().insert(path.to_path_buf());
+        self.staged.push((path, target));
+        Ok(file)
+    }
+
+    /// Renames every staged file to its final name, in the order they were created.
+    pub fn commit(mut self) -> io::Result<()> {
+        let mut pending = pending();
+        for (temp, target) in std::mem::take(&mut self.staged) {
+            let temp_path = temp.to_path_buf();
+            temp.persist(&target).map_err(|err| err.error)?;
+            pending.remove(&temp_path);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let mut pending = pending();
+        for (temp, _) in self.staged.drain(..) {
+            pending.remove(&temp.to_path_buf());
+            // Dropping the TempPath deletes the file.
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn nothing_appears_before_commit_and_everything_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new(dir.path());
+        staging.create("a/b.txt").unwrap().write_all(b"b").unwrap();
+        staging.create("c.txt").unwrap().write_all(b"c").unwrap();
+        assert!(!dir.path().join("a/b.txt").exists());
+        assert!(!dir.path().join("c.txt").exists());
+        staging.commit().unwrap();
+        assert_eq!(fs::read(dir.path().join("a/b.txt")).unwrap(), b"b");
+        assert_eq!(fs::read(dir.path().join("c.txt")).unwrap(), b"c");
+        assert_eq!(fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_dropped_staging_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new(dir.path());
+        staging.create("c.txt").unwrap().write_all(b"c").unwrap();
+        drop(staging);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

@@ -273,6 +273,112 @@ pub fn parse_unit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    fn config() -> ReadConfig {
+        ReadConfig {
+            glob: globset::Glob::new("*").unwrap().compile_matcher(),
+            format: None,
+            text_field: "text".into(),
+            id_field: "id".into(),
+        }
+    }
+
+    /// Reads `bytes` as a file named `name` through every step a run takes, and returns the
+    /// documents and problems in order.
+    fn read_file_bytes(name: &str, bytes: &[u8]) -> Vec<Result<Option<Document>, Problem>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let config = config();
+        let (files, problems) = discover(&[path], &config, None);
+        assert!(problems.is_empty());
+        let mut results = Vec::new();
+        batch::read_batches(
+            &files,
+            1 << 10,
+            &indicatif::ProgressBar::hidden(),
+            |batch| {
+                for unit in &batch.units {
+                    results.push(parse_unit(unit, &batch.data, &files, &config));
+                }
+                true
+            },
+        );
+        results
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    /// Bytes that look like JSON Lines often enough to get past the first character.
+    fn jsonish() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                any::<u8>(),
+                Just(b'{'),
+                Just(b'}'),
+                Just(b'"'),
+                Just(b'\\'),
+                Just(b'\n'),
+                Just(b':'),
+                Just(0xE2),
+                Just(0x80),
+            ],
+            0..400,
+        )
+        .prop_map(|mut bytes| {
+            bytes.splice(0..0, b"{\"text\":\"".iter().copied());
+            bytes
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn no_reader_panics_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            for name in ["a.txt", "a.jsonl", "a.jsonl.gz", "a.jsonl.zst", "a.txt.gz"] {
+                read_file_bytes(name, &bytes);
+            }
+            // Valid compression around random content reaches the line parser.
+            read_file_bytes("b.jsonl.gz", &gzip(&bytes));
+            read_file_bytes("b.jsonl.zst", &zstd::encode_all(&bytes[..], 1).unwrap());
+            // A valid stream cut anywhere.
+            let compressed = gzip(&bytes);
+            let cut = bytes.first().map_or(0, |&b| usize::from(b) % (compressed.len() + 1));
+            read_file_bytes("c.jsonl.gz", &compressed[..cut]);
+        }
+
+        #[test]
+        fn no_record_parser_panics_on_jsonish_bytes(bytes in jsonish()) {
+            let results = read_file_bytes("a.jsonl", &bytes);
+            prop_assert!(!results.is_empty());
+            let location = Location::line(&Arc::from("x"), 1);
+            let _ = jsonl::parse_record(&bytes, None, location.clone(), &config());
+            let _ = jsonl::parse_record(&bytes, Some(encoding_rs::UTF_16LE), location, &config());
+        }
+
+        #[test]
+        fn every_line_of_valid_jsonl_becomes_its_document(
+            texts in prop::collection::vec(any::<String>(), 1..20)
+        ) {
+            let jsonl: String = texts
+                .iter()
+                .map(|t| format!("{{\"text\":{}}}\n", serde_json::to_string(t).unwrap()))
+                .collect();
+            let docs: Vec<String> = read_file_bytes("v.jsonl", jsonl.as_bytes())
+                .into_iter()
+                .filter_map(|r| r.unwrap())
+                .map(|d| d.text)
+                .collect();
+            prop_assert_eq!(docs, texts);
+        }
+    }
 
     #[test]
     fn names_give_format_and_compression() {

@@ -1,0 +1,263 @@
+//! Every input format, compression and encoding comes out as the same records in UTF-8.
+
+use encoding_rs::{Encoding, KOI8_R, SHIFT_JIS, WINDOWS_1252};
+
+use crate::{corpus_files, gunzip, gzip, record, report, textwash, Scratch};
+
+const FRENCH: &str = "Le café de la gare était fermé. Déjà l'été, la fenêtre donnait sur la \
+    forêt, et le garçon répétait que la crème brûlée était bien meilleure à Noël.\n";
+const RUSSIAN: &str = "В четверг сирийская армия объявила о новом наступлении на восточные \
+    районы Алеппо, а дипломаты в Нью-Йорке не смогли договориться о возобновлении перемирия.\n";
+const JAPANESE: &str = "シリア軍は木曜日、反体制派が支配するアレッポ東部への新たな攻勢を発表した。\
+    外交官たちはニューヨークで停戦の再開に合意できなかった。\n";
+
+fn encode(text: &str, encoding: &'static Encoding) -> Vec<u8> {
+    encoding.encode(text).0.into_owned()
+}
+
+#[test]
+fn a_text_folder_is_read_recursively_and_mirrored() {
+    let s = Scratch::new();
+    s.write("in/a.txt", "first\n");
+    s.write("in/sub/deeper/b.txt", "second\n");
+    s.write("in/notes.md", "not a corpus file\n");
+    let out = s.path("out");
+    textwash()
+        .arg("run")
+        .arg(s.path("in"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(
+        corpus_files(&out),
+        vec![
+            ("a.txt".into(), b"first\n".to_vec()),
+            ("sub/deeper/b.txt".into(), b"second\n".to_vec()),
+        ]
+    );
+    let report = report(&out);
+    assert_eq!(report["input"]["documents"], 2);
+    assert_eq!(report["output"]["documents"], 2);
+    assert_eq!(report["input"]["bytes"], 13);
+}
+
+#[test]
+fn glob_chooses_the_files_of_a_folder() {
+    let s = Scratch::new();
+    s.write("in/a.txt", "a\n");
+    s.write("in/b.md", "b\n");
+    let out = s.path("out");
+    textwash()
+        .args(["run", "--glob", "*.md"])
+        .arg(s.path("in"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(corpus_files(&out), vec![("b.md".into(), b"b\n".to_vec())]);
+}
+
+#[test]
+fn legacy_encodings_come_out_as_utf8_and_are_reported_per_document() {
+    let s = Scratch::new();
+    s.write("in/french.txt", encode(FRENCH, WINDOWS_1252));
+    s.write("in/russian.txt", encode(RUSSIAN, KOI8_R));
+    s.write("in/japanese.txt", encode(JAPANESE, SHIFT_JIS));
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in FRENCH.encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    s.write("in/utf16.txt", utf16);
+    s.write("in/utf8.txt", FRENCH);
+    let out = s.path("out");
+    textwash()
+        .arg("run")
+        .arg(s.path("in"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let files = corpus_files(&out);
+    let text = |name: &str| {
+        let (_, bytes) = files.iter().find(|(rel, _)| rel == name).unwrap();
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    assert_eq!(text("french.txt"), FRENCH);
+    assert_eq!(text("russian.txt"), RUSSIAN);
+    assert_eq!(text("japanese.txt"), JAPANESE);
+    assert_eq!(text("utf16.txt"), FRENCH);
+    assert_eq!(text("utf8.txt"), FRENCH);
+
+    let report = report(&out);
+    let encoding_of = |id: &str| {
+        report["transcoded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .map(|t| t["encoding"].as_str().unwrap().to_string())
+    };
+    assert_eq!(encoding_of("french.txt").as_deref(), Some("windows-1252"));
+    assert_eq!(encoding_of("russian.txt").as_deref(), Some("KOI8-U"));
+    assert_eq!(encoding_of("japanese.txt").as_deref(), Some("Shift_JIS"));
+    assert_eq!(encoding_of("utf16.txt").as_deref(), Some("UTF-16LE"));
+    assert_eq!(encoding_of("utf8.txt"), None);
+    assert_eq!(report["encodings"]["UTF-8"], 1);
+    assert_eq!(report["encodings"]["windows-1252"], 1);
+}
+
+#[test]
+fn jsonl_records_pass_through_byte_for_byte() {
+    let s = Scratch::new();
+    // Field order, number spelling, escapes and nesting must all survive.
+    let input = format!(
+        "{}{}{}",
+        record(1, "One paragraph.\nAnother, with \"quotes\" and é."),
+        "{\"text\":\"caf\\u00e9\",\"z\":1,\"a\":2}\n",
+        record(3, "Third.")
+    );
+    let path = s.write("corpus.jsonl", &input);
+    let out = s.path("out");
+    textwash()
+        .args(["run", "--stages", "none"])
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(
+        corpus_files(&out),
+        vec![("corpus.jsonl".into(), input.into_bytes())]
+    );
+    assert_eq!(report(&out)["output"]["documents"], 3);
+}
+
+#[test]
+fn gzip_with_several_members_and_zstd_keep_their_compression() {
+    let s = Scratch::new();
+    let part1 = record(1, "First member.");
+    let part2 = record(2, "Second member.");
+    let mut two_members = gzip(part1.as_bytes());
+    two_members.extend(gzip(part2.as_bytes()));
+    s.write("in/a.jsonl.gz", two_members);
+    s.write(
+        "in/b.jsonl.zst",
+        zstd::encode_all(part1.as_bytes(), 3).unwrap(),
+    );
+    let out = s.path("out");
+    textwash()
+        .args(["run", "--glob", "*.jsonl*"])
+        .arg(s.path("in"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let gz = std::fs::read(out.join("a.jsonl.gz")).unwrap();
+    assert_eq!(gunzip(&gz), format!("{part1}{part2}").into_bytes());
+    let zst = std::fs::read(out.join("b.jsonl.zst")).unwrap();
+    assert_eq!(zstd::decode_all(&zst[..]).unwrap(), part1.into_bytes());
+    assert_eq!(report(&out)["input"]["documents"], 3);
+}
+
+#[test]
+fn fields_are_configurable_and_ids_default_to_file_and_line() {
+    let s = Scratch::new();
+    let path = s.write(
+        "c.jsonl",
+        "{\"body\":\"x\",\"key\":7}\n\n{\"body\":\"y\"}\n",
+    );
+    let out = s.path("out");
+    textwash()
+        .args(["run", "--text-field", "body", "--id-field", "key"])
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let rep = report(&out);
+    assert_eq!(rep["input"]["documents"], 2);
+    // A record without text would be a problem; the blank line is not.
+    assert_eq!(rep["problems"]["count"], 0);
+
+    // Ids show up where the report names documents: make both records Windows-1252.
+    let s = Scratch::new();
+    let mut bytes = b"{\"body\":\"caf\xe9 cr\xe8me\",\"key\":7}\n".to_vec();
+    bytes.extend_from_slice(b"{\"body\":\"na\xefve d\xe9j\xe0\"}\n");
+    let path = s.write("c.jsonl", bytes);
+    let out = s.path("out");
+    textwash()
+        .args(["run", "--text-field", "body", "--id-field", "key"])
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let rep = report(&out);
+    let ids: Vec<String> = rep["transcoded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    let name = path.display().to_string();
+    assert_eq!(ids, vec!["7".to_string(), format!("{name}:2")]);
+    let written = String::from_utf8(std::fs::read(out.join("c.jsonl")).unwrap()).unwrap();
+    assert_eq!(
+        written,
+        "{\"body\":\"café crème\",\"key\":7}\n{\"body\":\"naïve déjà\"}\n"
+    );
+}
+
+#[test]
+fn stdin_is_read_as_text_or_jsonl() {
+    let s = Scratch::new();
+    let out = s.path("out");
+    textwash()
+        .args(["run", "-", "-o"])
+        .arg(&out)
+        .write_stdin("plain text\n")
+        .assert()
+        .code(0);
+    assert_eq!(
+        corpus_files(&out),
+        vec![("stdin.txt".into(), b"plain text\n".to_vec())]
+    );
+
+    let out = s.path("out2");
+    let input = record(1, "From a pipe.");
+    textwash()
+        .args(["run", "-", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .write_stdin(input.clone())
+        .assert()
+        .code(0);
+    assert_eq!(
+        corpus_files(&out),
+        vec![("stdin.jsonl".into(), input.into_bytes())]
+    );
+}
+
+#[test]
+fn a_utf16_jsonl_file_is_transcoded_before_it_is_cut_into_lines() {
+    let s = Scratch::new();
+    let input = format!("{}{}", record(1, "Déjà vu."), record(2, "Второй."));
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in input.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let path = s.write("u.jsonl", bytes);
+    let out = s.path("out");
+    textwash()
+        .arg("run")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(
+        corpus_files(&out),
+        vec![("u.jsonl".into(), input.into_bytes())]
+    );
+    assert_eq!(report(&out)["encodings"]["UTF-16LE"], 2);
+}

@@ -1,0 +1,95 @@
+//! CLI tests: each runs the real `textwash` binary in a temporary folder, on inputs it makes
+//! itself.
+
+mod errors;
+mod inputs;
+mod output;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The built binary, with no terminal and no inherited options.
+pub fn textwash() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_textwash"));
+    cmd.env_clear();
+    cmd
+}
+
+/// A temporary folder with helpers to put inputs in it.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes `bytes` at `rel`, creating folders.
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+pub fn report(out: &Path) -> Value {
+    let bytes = std::fs::read(out.join("report.json")).expect("report.json");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
+}
+
+/// Every file under `dir` except the report, as (relative path, bytes), sorted.
+pub fn corpus_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .filter(|(rel, _)| rel != "report.json")
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).unwrap();
+    out
+}
+
+/// A JSON Lines record with the given id and text, and two fields that must pass through.
+pub fn record(id: usize, text: &str) -> String {
+    format!(
+        "{{\"source\":\"wire\",\"id\":\"doc-{id}\",\"n\":1.50e3,\"text\":{},\"tags\":[\"a\",{{\"b\":null}}]}}\n",
+        serde_json::to_string(text).unwrap()
+    )
+}

@@ -1,0 +1,221 @@
+//! The output folder: refused when not empty, deterministic across thread counts, never left
+//! with a file that looks finished but is not, and a report that says what ran.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::{corpus_files, record, report, textwash, Scratch};
+
+#[test]
+fn a_non_empty_output_folder_is_refused_unless_forced() {
+    let s = Scratch::new();
+    let input = s.write("in/a.txt", "a\n");
+    s.write("out/old.txt", "keep me\n");
+    let out = s.path("out");
+    textwash()
+        .arg("run")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not empty; use --force"));
+    assert!(!out.join("a.txt").exists());
+    textwash()
+        .args(["run", "--force"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"a\n");
+    assert_eq!(std::fs::read(out.join("old.txt")).unwrap(), b"keep me\n");
+}
+
+#[test]
+fn one_thread_and_four_give_identical_output() {
+    let s = Scratch::new();
+    // Several batches of 1 MB each, with records of very different sizes.
+    let mut jsonl = String::new();
+    for i in 0..6000 {
+        let words = [
+            "Aleppo",
+            "ceasefire",
+            "Kerry",
+            "Lavrov",
+            "convoy",
+            "déjà",
+            "“quoted”",
+        ];
+        let text: Vec<&str> = (0..(i * 37 % 400 + 1))
+            .map(|k| words[(i + k) % words.len()])
+            .collect();
+        jsonl.push_str(&record(i, &text.join(" ")));
+        if i % 1000 == 999 {
+            jsonl.push_str("{broken\n");
+        }
+    }
+    s.write("in/big.jsonl", &jsonl);
+    for i in 0..50 {
+        s.write(
+            &format!("in/texts/{i:02}.txt"),
+            format!("document {i}\n").repeat(i * 50 + 1),
+        );
+    }
+    let run = |threads: &str, out: &str| {
+        textwash()
+            .args(["run", "--glob", "*", "--batch-mb", "1", "-j", threads])
+            .arg(s.path("in"))
+            .arg("-o")
+            .arg(s.path(out))
+            .assert()
+            .code(2);
+        corpus_files(&s.path(out))
+    };
+    let one = run("1", "out1");
+    let four = run("4", "out4");
+    assert_eq!(one.len(), 51);
+    assert!(one == four, "outputs differ between -j1 and -j4");
+    let (r1, r4) = (report(&s.path("out1")), report(&s.path("out4")));
+    assert_eq!(r1["problems"], r4["problems"]);
+    assert_eq!(r1["output"], r4["output"]);
+    assert_eq!(r1["input"]["documents"], 6050);
+}
+
+#[test]
+fn the_report_says_which_stages_ran() {
+    let s = Scratch::new();
+    let input = s.write("a.txt", "a\n");
+    for (stages, expected) in [
+        (
+            "all",
+            ["not-implemented", "not-implemented", "not-implemented"],
+        ),
+        ("none", ["not-selected", "not-selected", "not-selected"]),
+        (
+            "repair,strip",
+            ["not-implemented", "not-implemented", "not-selected"],
+        ),
+    ] {
+        let out = s.path(&format!("out-{stages}"));
+        textwash()
+            .args(["run", "--stages", stages])
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(0);
+        let report = report(&out);
+        for (stage, status) in ["repair", "strip", "dedup"].iter().zip(expected) {
+            assert_eq!(
+                report["stages"][stage]["status"], status,
+                "{stages} {stage}"
+            );
+        }
+        assert_eq!(report["stages"]["read"]["documents_out"], 1);
+        assert!(report["wall_seconds"].as_f64().unwrap() > 0.0);
+        assert!(report["throughput_mb_per_s"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn quiet_prints_nothing_and_a_pipe_gets_no_progress_bar() {
+    let s = Scratch::new();
+    let input = s.write("a.txt", "a\n");
+    textwash()
+        .args(["run", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(s.path("out1"))
+        .assert()
+        .code(0)
+        .stderr("");
+    let assert = textwash()
+        .arg("run")
+        .arg(&input)
+        .arg("-o")
+        .arg(s.path("out2"))
+        .assert();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with("textwash: 1 documents in"), "{stderr}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("ETA"),
+        "{stderr}"
+    );
+}
+
+/// Starts a run reading JSON Lines from a pipe that stays open, so it cannot finish.
+fn start_blocked_run(s: &Scratch) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_textwash"))
+        .args([
+            "run",
+            "-",
+            "--format",
+            "jsonl",
+            "--batch-mb",
+            "1",
+            "-q",
+            "-o",
+        ])
+        .arg(s.path("out"))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.as_mut().unwrap();
+    // More than a batch, so the output file is open and half-written.
+    for i in 0..3000 {
+        stdin
+            .write_all(record(i, &"Wire copy. ".repeat(40)).as_bytes())
+            .unwrap();
+    }
+    stdin.flush().unwrap();
+    // Wait until the first batch is being written under its temporary name.
+    for _ in 0..200 {
+        if !corpus_files(&s.path("out")).is_empty() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the run never started writing");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_output_file() {
+    let s = Scratch::new();
+    let mut child = start_blocked_run(&s);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let left = corpus_files(&s.path("out"));
+    assert!(
+        left.is_empty(),
+        "{:?}",
+        left.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert!(!s.path("out/report.json").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_leaves_only_hidden_temporary_files() {
+    let s = Scratch::new();
+    let mut child = start_blocked_run(&s);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for (name, _) in corpus_files(&s.path("out")) {
+        assert!(
+            name.starts_with('.') && name.ends_with(".textwash-tmp"),
+            "{name} looks like a finished output"
+        );
+    }
+    assert!(!s.path("out/stdin.jsonl").exists());
+    assert!(!s.path("out/report.json").exists());
+}

@@ -1,1 +1,368 @@
-fn main() {}
+//! Writes a news-like JSON Lines dump of about N megabytes, with known damage injected, and a
+//! ground-truth file that says what was injected where.
+//!
+//! Text comes from an order-2 word Markov chain trained on paragraphs of the seeds (or of a
+//! `--base` JSON Lines file of real text), so documents read like news but are not copies of
+//! each other by accident. Then, all from one seed:
+//! - exact copies of earlier documents under new ids and outlets;
+//! - near copies: a few words changed, a paragraph dropped, a dateline added;
+//! - boilerplate lines ("Advertisement", "Share", photo credits…) between paragraphs;
+//! - mojibake: paragraphs encoded as UTF-8 and decoded as Windows-1252.
+//!
+//! Usage: `scripts/gen-corpus --size-mb 100 --seed 7 -o /tmp/dump.jsonl[.gz|.zst]`; the truth goes
+//! to `/tmp/dump.jsonl.truth.jsonl` (or `--truth FILE`). Each truth line is one injection:
+//! `{"kind": "exact-duplicate"|"near-duplicate"|"boilerplate"|"mojibake", "id": …, …}`.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(about = "Write a seeded news-like JSON Lines dump with injected damage")]
+struct Args {
+    /// Approximate size of the dump in megabytes (10^6 bytes, uncompressed).
+    #[arg(long, default_value_t = 10)]
+    size_mb: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output file; `.gz` or `.zst` compresses it.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Ground-truth file (default: OUTPUT.truth.jsonl).
+    #[arg(long)]
+    truth: Option<PathBuf>,
+    /// A JSON Lines file of real text to learn from, instead of the seeds.
+    #[arg(long)]
+    base: Option<PathBuf>,
+    /// The base file's text field.
+    #[arg(long, default_value = "text")]
+    base_field: String,
+    /// Share of documents that are exact copies of an earlier one.
+    #[arg(long, default_value_t = 0.03)]
+    exact_rate: f64,
+    /// Share of documents that are edited copies of an earlier one.
+    #[arg(long, default_value_t = 0.05)]
+    near_rate: f64,
+    /// Share of documents that get boilerplate lines.
+    #[arg(long, default_value_t = 0.3)]
+    boilerplate_rate: f64,
+    /// Share of paragraphs turned into mojibake.
+    #[arg(long, default_value_t = 0.01)]
+    mojibake_rate: f64,
+}
+
+const OUTLETS: [(&str, &str); 8] = [
+    ("reuters", "Reuters"),
+    ("apnews", "AP"),
+    ("bbc", "BBC"),
+    ("cnn", "CNN"),
+    ("afp", "AFP"),
+    ("guardian", "The Guardian"),
+    ("aljazeera", "Al Jazeera"),
+    ("cbc", "CBC"),
+];
+
+const CITIES: [&str; 6] = [
+    "BEIRUT",
+    "NEW YORK",
+    "GENEVA",
+    "MOSCOW",
+    "WASHINGTON",
+    "AMMAN",
+];
+
+const BOILERPLATE: [&str; 12] = [
+    "Advertisement",
+    "Share",
+    "Credit: Reuters",
+    "Story continues below",
+    "Sign up for our daily newsletter",
+    "Image 1 of 12",
+    "Read more:",
+    "(Photo by Karam Al-Masri/AFP/Getty Images)",
+    "Share this article",
+    "Copyright 2016 The Associated Press. All rights reserved.",
+    "Click here to subscribe",
+    "Published 11:03 PM EST Sep 22, 2016",
+];
+
+/// An order-2 word Markov chain.
+struct Chain {
+    words: Vec<String>,
+    next: HashMap<(u32, u32), Vec<u32>>,
+    starts: Vec<(u32, u32)>,
+}
+
+impl Chain {
+    fn train(paragraphs: &[String]) -> Chain {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut chain = Chain {
+            words: Vec::new(),
+            next: HashMap::new(),
+            starts: Vec::new(),
+        };
+        for paragraph in paragraphs {
+            let tokens: Vec<u32> = paragraph
+                .split_whitespace()
+                .map(|w| {
+                    *ids.entry(w.to_string()).or_insert_with(|| {
+                        chain.words.push(w.to_string());
+                        (chain.words.len() - 1) as u32
+                    })
+                })
+                .collect();
+            if tokens.len() < 3 {
+                continue;
+            }
+            chain.starts.push((tokens[0], tokens[1]));
+            for w in tokens.windows(3) {
+                chain.next.entry((w[0], w[1])).or_default().push(w[2]);
+            }
+        }
+        chain
+    }
+
+    /// A paragraph of about `target` words, ending at a sentence end where one comes.
+    fn paragraph(&self, rng: &mut ChaCha8Rng, target: usize) -> String {
+        let &(mut a, mut b) = self.starts.choose(rng).expect("training text");
+        let mut out = format!("{} {}", self.words[a as usize], self.words[b as usize]);
+        let mut count = 2;
+        while let Some(options) = self.next.get(&(a, b)) {
+            let &c = options.choose(rng).expect("non-empty");
+            let word = &self.words[c as usize];
+            out.push(' ');
+            out.push_str(word);
+            count += 1;
+            let sentence_end = word.ends_with(['.', '?', '!']) || word.ends_with(".\"");
+            if (count >= target && sentence_end) || count >= target * 2 {
+                break;
+            }
+            (a, b) = (b, c);
+        }
+        out
+    }
+}
+
+fn load_paragraphs(args: &Args) -> anyhow::Result<Vec<String>> {
+    let mut paragraphs = Vec::new();
+    match &args.base {
+        Some(path) => {
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            for line in BufReader::new(file).lines() {
+                let line = line?;
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
+                if let Some(text) = value[&args.base_field].as_str() {
+                    paragraphs.extend(text.lines().map(str::to_string));
+                }
+            }
+        }
+        None => {
+            let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds");
+            let mut names: Vec<PathBuf> = std::fs::read_dir(&seeds)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+                .collect();
+            names.sort();
+            for name in names {
+                let text = std::fs::read_to_string(&name)?;
+                paragraphs.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    // The seeds carry mojibake of their own (seeds/001); learning from it would put damage in
+    // the dump that the truth file does not list.
+    paragraphs.retain(|p| {
+        p.split_whitespace().count() >= 3
+            && !p.contains("\u{e2}\u{20ac}")
+            && !p.contains('\u{2020}')
+    });
+    if paragraphs.is_empty() {
+        bail!("no paragraphs of three words or more to learn from");
+    }
+    Ok(paragraphs)
+}
+
+/// One output line, fields in this order.
+#[derive(serde::Serialize)]
+struct Record<'a> {
+    id: &'a str,
+    source: &'a str,
+    date: String,
+    title: &'a str,
+    text: String,
+}
+
+struct Doc {
+    paragraphs: Vec<String>,
+    title: String,
+}
+
+fn open_output(path: &PathBuf) -> anyhow::Result<Box<dyn Write>> {
+    let file = BufWriter::with_capacity(
+        1 << 20,
+        File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    let name = path.to_string_lossy();
+    Ok(if name.ends_with(".gz") {
+        Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::new(6),
+        ))
+    } else if name.ends_with(".zst") {
+        Box::new(zstd::Encoder::new(file, 3)?.auto_finish())
+    } else {
+        Box::new(file)
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let chain = Chain::train(&load_paragraphs(&args)?);
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let truth_path = args.truth.clone().unwrap_or_else(|| {
+        let mut name = args.output.clone().into_os_string();
+        name.push(".truth.jsonl");
+        name.into()
+    });
+    let mut out = open_output(&args.output)?;
+    let mut truth = BufWriter::new(File::create(&truth_path)?);
+    // Recent originals that copies are made of: copies stay near their source in the dump.
+    let mut recent: Vec<(String, Doc)> = Vec::new();
+    let target = args.size_mb * 1_000_000;
+    let mut written = 0u64;
+    let mut n = 0u64;
+    while written < target {
+        let id = format!("gen-{n:08}");
+        let (outlet, outlet_name) = *OUTLETS.choose(&mut rng).expect("outlets");
+        let roll: f64 = rng.random();
+        let mut doc = if roll < args.exact_rate && !recent.is_empty() {
+            let (of, original) = &recent[rng.random_range(0..recent.len())];
+            writeln!(
+                truth,
+                "{}",
+                json!({"kind": "exact-duplicate", "id": id, "of": of})
+            )?;
+            Doc {
+                paragraphs: original.paragraphs.clone(),
+                title: original.title.clone(),
+            }
+        } else if roll < args.exact_rate + args.near_rate && !recent.is_empty() {
+            let (of, original) = &recent[rng.random_range(0..recent.len())];
+            let mut paragraphs = original.paragraphs.clone();
+            let mut dropped = None;
+            if paragraphs.len() > 2 {
+                let i = rng.random_range(0..paragraphs.len());
+                paragraphs.remove(i);
+                dropped = Some(i);
+            }
+            let mut changed = Vec::new();
+            for _ in 0..3 {
+                let p = rng.random_range(0..paragraphs.len());
+                let mut words: Vec<String> = paragraphs[p].split(' ').map(str::to_string).collect();
+                let w = rng.random_range(0..words.len());
+                let replacement = chain.words[rng.random_range(0..chain.words.len())].clone();
+                changed
+                    .push(json!({"paragraph": p, "word": w, "from": words[w], "to": replacement}));
+                words[w] = replacement;
+                paragraphs[p] = words.join(" ");
+            }
+            let city = CITIES.choose(&mut rng).expect("cities");
+            let dateline = format!("{city} ({outlet_name}) - ");
+            paragraphs[0].insert_str(0, &dateline);
+            writeln!(
+                truth,
+                "{}",
+                json!({"kind": "near-duplicate", "id": id, "of": of, "dropped_paragraph": dropped,
+                       "changed_words": changed, "dateline": dateline})
+            )?;
+            Doc {
+                paragraphs,
+                title: original.title.clone(),
+            }
+        } else {
+            let count = rng.random_range(4..16);
+            let paragraphs = (0..count)
+                .map(|_| {
+                    let len = rng.random_range(20..120);
+                    chain.paragraph(&mut rng, len)
+                })
+                .collect();
+            let title_len = rng.random_range(6..12);
+            let title = chain.paragraph(&mut rng, title_len);
+            let doc = Doc { paragraphs, title };
+            recent.push((
+                id.clone(),
+                Doc {
+                    paragraphs: doc.paragraphs.clone(),
+                    title: doc.title.clone(),
+                },
+            ));
+            if recent.len() > 200 {
+                recent.remove(0);
+            }
+            doc
+        };
+        // Damage the copy as printed, never the original others are copied from.
+        for (i, paragraph) in doc.paragraphs.iter_mut().enumerate() {
+            if rng.random_bool(args.mojibake_rate.clamp(0.0, 1.0)) {
+                let curled = paragraph.replace('\'', "\u{2019}");
+                if curled.is_ascii() {
+                    continue;
+                }
+                let (mangled, _, _) = encoding_rs::WINDOWS_1252.decode(curled.as_bytes());
+                writeln!(
+                    truth,
+                    "{}",
+                    json!({"kind": "mojibake", "id": id, "paragraph": i, "original": curled})
+                )?;
+                *paragraph = mangled.into_owned();
+            }
+        }
+        if rng.random_bool(args.boilerplate_rate.clamp(0.0, 1.0)) {
+            for _ in 0..rng.random_range(1..4) {
+                let line = BOILERPLATE.choose(&mut rng).expect("boilerplate");
+                let at = rng.random_range(0..=doc.paragraphs.len());
+                doc.paragraphs.insert(at, line.to_string());
+                writeln!(
+                    truth,
+                    "{}",
+                    json!({"kind": "boilerplate", "id": id, "paragraph": at, "text": line})
+                )?;
+            }
+        }
+        let day = rng.random_range(1..31);
+        let record = Record {
+            id: &id,
+            source: outlet,
+            date: format!("2016-09-{day:02}"),
+            title: &doc.title,
+            text: doc.paragraphs.join("\n"),
+        };
+        let line = serde_json::to_string(&record)?;
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        written += line.len() as u64 + 1;
+        n += 1;
+    }
+    out.flush()?;
+    drop(out);
+    truth.flush()?;
+    eprintln!(
+        "gen-corpus: {n} documents, {:.1} MB in {}, truth in {}",
+        written as f64 / 1e6,
+        args.output.display(),
+        truth_path.display()
+    );
+    Ok(())
+}

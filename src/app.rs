@@ -1,8 +1,9 @@
 //! Wiring: read → repair → strip → dedup → write, on a thread pool, with progress and report.
 //!
 //! One thread reads and cuts the input into batches ([`read::batch`]); for each batch the pool
-//! parses, cleans and renders every unit in parallel, collecting results in input order; this
-//! thread then writes them in that order. Memory holds a few batches, whatever the corpus size.
+//! parses, cleans and renders every unit in parallel, collecting results in input order; one
+//! more thread writes them in that order while the pool works on the next batch. Bounded
+//! channels between the three keep a few batches in memory, whatever the corpus size.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -28,6 +29,8 @@ use crate::write::{self, Output};
 
 /// Batches read ahead of the one being processed.
 const READ_AHEAD: usize = 2;
+/// Processed batches waiting for the writer.
+const WRITE_BEHIND: usize = 2;
 /// Problems printed on stderr one by one; the report lists more.
 const MAX_PRINTED_PROBLEMS: u64 = 50;
 const REPORT_NAME: &str = "report.json";
@@ -87,17 +90,30 @@ pub fn run_with_stages(
         tally.problem(problem)?;
     }
     let mut output = Output::new(Staging::new(&config.output));
-    let (sender, receiver) = sync_channel::<Batch>(READ_AHEAD);
+    let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
+    let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let files = &files;
         let progress = &progress;
         scope.spawn(move || {
             read_batches(files, config.batch_bytes, progress, |batch| {
-                sender.send(batch).is_ok()
+                batch_sender.send(batch).is_ok()
             })
         });
-        for batch in receiver {
-            tally.input.bytes += batch.bytes_read;
+        let writer = scope.spawn(|| -> anyhow::Result<()> {
+            for (bytes_read, results) in result_receiver {
+                tally.input.bytes += bytes_read;
+                let write_started = Instant::now();
+                for result in results {
+                    tally.record(result, files, &mut output)?;
+                }
+                tally.write_time += write_started.elapsed();
+                progress.set_message(format!("{} documents", tally.input.documents));
+            }
+            Ok(())
+        });
+        // Dropping a receiver (when the writer stops at a problem) stops the stage before it.
+        for batch in batch_receiver {
             let results: Vec<Processed> = pool.install(|| {
                 batch
                     .units
@@ -105,15 +121,14 @@ pub fn run_with_stages(
                     .map(|unit| process_unit(unit, &batch.data, files, config, stages))
                     .collect()
             });
-            drop(batch);
-            let write_started = Instant::now();
-            for result in results {
-                tally.record(result, files, &mut output)?;
+            if result_sender.send((batch.bytes_read, results)).is_err() {
+                break;
             }
-            tally.write_time += write_started.elapsed();
-            progress.set_message(format!("{} documents", tally.input.documents));
         }
-        Ok(())
+        drop(result_sender);
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
     progress.finish_and_clear();
 

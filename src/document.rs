@@ -77,17 +77,22 @@ pub struct JsonRecord {
 }
 
 impl JsonRecord {
-    /// Writes the record with `text` as its text value, followed by a newline.
-    pub fn render(&self, text: &str, out: &mut Vec<u8>) {
+    /// The record with `text` as its text value, followed by a newline. When the text is the
+    /// one read, the line is reused as it is, without a copy.
+    pub fn render(self, text: &str) -> Vec<u8> {
         if xxhash_rust::xxh3::xxh3_128(text.as_bytes()) == self.text_digest {
-            out.extend_from_slice(self.raw.as_bytes());
-        } else {
-            out.extend_from_slice(&self.raw.as_bytes()[..self.text_span.start]);
-            // Serializing a str into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *out, text);
-            out.extend_from_slice(&self.raw.as_bytes()[self.text_span.end..]);
+            let mut out = self.raw.into_bytes();
+            out.push(b'\n');
+            return out;
         }
+        let raw = self.raw.as_bytes();
+        let mut out = Vec::with_capacity(raw.len() + text.len() / 8 + 1);
+        out.extend_from_slice(&raw[..self.text_span.start]);
+        // Serializing a str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, text);
+        out.extend_from_slice(&raw[self.text_span.end..]);
         out.push(b'\n');
+        out
     }
 }
 
@@ -109,8 +114,7 @@ mod tests {
     fn unchanged_text_keeps_the_record_byte_for_byte() {
         let raw = r#"{"id":1.50,"text":"caf\u00e9"}"#;
         let rec = record(raw, "café");
-        let mut out = Vec::new();
-        rec.render("café", &mut out);
+        let out = rec.render("café");
         assert_eq!(out, format!("{raw}\n").into_bytes());
     }
 
@@ -118,8 +122,7 @@ mod tests {
     fn changed_text_is_spliced_in_and_escaped() {
         let raw = r#"{"id":1.50,"text":"old"}"#;
         let rec = record(raw, "old");
-        let mut out = Vec::new();
-        rec.render("new \"quoted\"\nline", &mut out);
+        let out = rec.render("new \"quoted\"\nline");
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"id\":1.50,\"text\":\"new \\\"quoted\\\"\\nline\"}\n"

@@ -48,17 +48,14 @@ pub fn parse_record(
             ProblemKind::MissingTextField(config.text_field.clone()),
         ));
     };
-    let text: String = match serde_json::from_str(text_value.get()) {
-        Ok(text) => text,
-        Err(_) => {
-            return Err((
-                location,
-                ProblemKind::TextFieldNotString {
-                    field: config.text_field.clone(),
-                    found: json_kind(text_value.get()),
-                },
-            ))
-        }
+    let Some(text) = unescape_string(text_value.get()) else {
+        return Err((
+            location,
+            ProblemKind::TextFieldNotString {
+                field: config.text_field.clone(),
+                found: json_kind(text_value.get()),
+            },
+        ));
     };
     let id = match fields.id.map(|value| (value, json_kind(value.get()))) {
         None | Some((_, "null")) => location.to_string(),
@@ -89,6 +86,59 @@ pub fn parse_record(
             text_digest,
         }),
     })
+}
+
+/// The text of a JSON string value that serde_json has already checked, or `None` when the value
+/// is not a string.
+///
+/// serde_json would scan the string a second time and refuses escaped lone surrogates; this
+/// copies the runs between escapes in one pass (the text is most of a record's bytes) and turns
+/// a lone surrogate into U+FFFD, as a lossy decoder does, so the record is kept.
+fn unescape_string(raw: &str) -> Option<String> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let bytes = inner.as_bytes();
+    let mut out = String::with_capacity(inner.len());
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[pos..]) {
+        let at = pos + found;
+        out.push_str(&inner[pos..at]);
+        // Validated JSON: a backslash is always followed by an escape character.
+        let escape = *bytes.get(at + 1)?;
+        pos = at + 2;
+        match escape {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'u' => {
+                let unit = hex4(bytes, pos)?;
+                pos += 4;
+                let c = if (0xD800..0xDC00).contains(&unit)
+                    && bytes.get(pos..pos + 2) == Some(b"\\u")
+                {
+                    match hex4(bytes, pos + 2) {
+                        Some(low @ 0xDC00..0xE000) => {
+                            pos += 6;
+                            char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                        }
+                        _ => None,
+                    }
+                } else {
+                    char::from_u32(unit)
+                };
+                out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            other => out.push(char::from(other)),
+        }
+    }
+    out.push_str(&inner[pos..]);
+    Some(out)
+}
+
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+    u32::from_str_radix(digits, 16).ok()
 }
 
 /// The kind of JSON value that `raw` (a valid value) is, by its first character.
@@ -258,6 +308,34 @@ mod tests {
                 found: "a boolean"
             }
         );
+    }
+
+    #[test]
+    fn escapes_decode_as_serde_json_decodes_them() {
+        let cases = [
+            r#""plain""#,
+            r#""a\nb\t\"c\"\\d\/e\b\f\r""#,
+            r#""caf\u00e9 \u201Cq\u201d \ud83d\ude00 end""#,
+            r#""\u0000""#,
+            r#""""#,
+        ];
+        for raw in cases {
+            let expected: String = serde_json::from_str(raw).unwrap();
+            assert_eq!(
+                unescape_string(raw).as_deref(),
+                Some(expected.as_str()),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        assert_eq!(unescape_string(r#""a\ud800b""#).unwrap(), "a\u{FFFD}b");
+        assert_eq!(unescape_string(r#""a\udc00""#).unwrap(), "a\u{FFFD}");
+        assert_eq!(unescape_string(r#""\ud800\u0041""#).unwrap(), "\u{FFFD}A");
+        let doc = parse(r#"{"text":"x\ud800y"}"#).unwrap();
+        assert_eq!(doc.text, "x\u{FFFD}y");
     }
 
     #[test]

@@ -25,12 +25,8 @@ const ZSTD_LEVEL: i32 = 3;
 /// The bytes a document is written as: its record with the new text for JSON Lines, its text
 /// for a text file.
 pub fn render(doc: Document) -> Vec<u8> {
-    match &doc.record {
-        Some(record) => {
-            let mut out = Vec::with_capacity(record.raw.len() + record.raw.len() / 16 + 1);
-            record.render(&doc.text, &mut out);
-            out
-        }
+    match doc.record {
+        Some(record) => record.render(&doc.text),
         None => doc.text.into_bytes(),
     }
 }

@@ -89,7 +89,7 @@ pub fn run_with_stages(
     for problem in discover_problems {
         tally.problem(problem)?;
     }
-    let mut output = Output::new(Staging::new(&config.output));
+    let mut output = Output::new(Staging::new(&config.output), config.fsync);
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
     let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
     std::thread::scope(|scope| -> anyhow::Result<()> {

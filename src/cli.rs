@@ -67,6 +67,12 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
     pub on_error: OnErrorArg,
 
+    /// Flush each output file to disk before renaming it into place, so that not even a power
+    /// cut can leave a finished-looking file without its bytes. Without it, files are still
+    /// renamed only when complete, which is enough when the run is interrupted or killed.
+    #[arg(long)]
+    pub fsync: bool,
+
     /// Megabytes of input per batch: memory grows with it, not with the corpus.
     #[arg(long, default_value_t = 8, value_name = "MB")]
     pub batch_mb: usize,

@@ -29,6 +29,8 @@ pub struct RunConfig {
     pub stages: Vec<StageName>,
     pub threads: usize,
     pub batch_bytes: usize,
+    /// Flush every output file to disk before renaming it.
+    pub fsync: bool,
     pub on_error: OnError,
     /// Draw a progress bar (stderr is a terminal and not `--quiet`).
     pub progress: bool,
@@ -74,6 +76,7 @@ impl RunConfig {
             force: args.force,
             threads,
             batch_bytes: args.batch_mb.saturating_mul(1 << 20),
+            fsync: args.fsync,
             on_error: match args.on_error {
                 OnErrorArg::Skip => OnError::Skip,
                 OnErrorArg::Fail => OnError::Fail,

@@ -59,21 +59,28 @@ impl Sink {
         }
     }
 
-    /// Ends the stream and makes its bytes durable.
-    fn finish(self) -> io::Result<()> {
+    /// Ends the stream; with `fsync`, waits until its bytes are on disk.
+    fn finish(self, fsync: bool) -> io::Result<()> {
         let buffered = match self {
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w.finish()?,
             Sink::Zstd(w) => w.finish()?,
         };
         let file = buffered.into_inner().map_err(|err| err.into_error())?;
-        file.sync_all()
+        if fsync {
+            file.sync_all()?;
+        }
+        Ok(())
     }
 }
 
 /// The output folder of one run: the file being written and the staged files.
 pub struct Output {
     staging: Staging,
+    /// Flush every file to disk before it is renamed, so that even a power cut cannot leave a
+    /// renamed file without its bytes. Off by default (as in rsync): renaming alone already
+    /// protects against the process being interrupted or killed.
+    fsync: bool,
     current: Option<(usize, Sink)>,
     /// Bytes written, before compression.
     pub bytes: u64,
@@ -81,9 +88,10 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(staging: Staging) -> Output {
+    pub fn new(staging: Staging, fsync: bool) -> Output {
         Output {
             staging,
+            fsync,
             current: None,
             bytes: 0,
             files: 0,
@@ -119,7 +127,8 @@ impl Output {
     /// Finishes the JSON Lines output being written, if any.
     pub fn end_file(&mut self) -> anyhow::Result<()> {
         if let Some((_, sink)) = self.current.take() {
-            sink.finish().context("cannot finish the output")?;
+            sink.finish(self.fsync)
+                .context("cannot finish the output")?;
         }
         Ok(())
     }
@@ -133,7 +142,7 @@ impl Output {
             input.compression,
         )?;
         sink.write_all(bytes)
-            .and_then(|()| sink.finish())
+            .and_then(|()| sink.finish(self.fsync))
             .with_context(|| format!("cannot write the output for {}", input.rel))?;
         self.bytes += bytes.len() as u64;
         self.files += 1;
@@ -147,7 +156,7 @@ impl Output {
             .create(rel)
             .with_context(|| format!("cannot create {rel}"))?;
         file.write_all(bytes)
-            .and_then(|()| file.sync_all())
+            .and_then(|()| if self.fsync { file.sync_all() } else { Ok(()) })
             .with_context(|| format!("cannot write {rel}"))
     }
 

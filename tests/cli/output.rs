@@ -219,3 +219,39 @@ fn a_killed_run_leaves_only_hidden_temporary_files() {
     assert!(!s.path("out/stdin.jsonl").exists());
     assert!(!s.path("out/report.json").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_terminal_gets_a_progress_bar() {
+    // util-linux `script` runs the command on a pseudo-terminal and records what it draws.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` command to provide a terminal");
+        return;
+    }
+    let s = Scratch::new();
+    let input: String = (0..2000)
+        .map(|i| record(i, &"Wire copy. ".repeat(40)))
+        .collect();
+    let path = s.write("in.jsonl", input);
+    let command = format!(
+        "{} run {} -o {}",
+        env!("CARGO_BIN_EXE_textwash"),
+        path.display(),
+        s.path("out").display()
+    );
+    let log = s.path("tty.log");
+    let status = Command::new("script")
+        .args(["-qec", &command])
+        .arg(&log)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let drawn = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    assert!(drawn.contains("ETA"), "{drawn}");
+    assert!(
+        drawn.contains("MiB/s") || drawn.contains("KiB/s"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("textwash: 2000 documents in"), "{drawn}");
+}

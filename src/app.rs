@@ -92,14 +92,24 @@ pub fn run_with_stages(
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
     let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
+    // The reader is not joined: when the run stops early it may be blocked reading a pipe that
+    // never closes, and it stops by itself at its next send once the receiver is gone.
+    {
+        let files = files.clone();
+        let progress = progress.clone();
+        let batch_bytes = config.batch_bytes;
+        std::thread::Builder::new()
+            .name("textwash-read".into())
+            .spawn(move || {
+                read_batches(&files, batch_bytes, &progress, |batch| {
+                    batch_sender.send(batch).is_ok()
+                })
+            })
+            .context("cannot start the reading thread")?;
+    }
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let files = &files;
         let progress = &progress;
-        scope.spawn(move || {
-            read_batches(files, config.batch_bytes, progress, |batch| {
-                batch_sender.send(batch).is_ok()
-            })
-        });
         let writer = scope.spawn(|| -> anyhow::Result<()> {
             for (bytes_read, results) in result_receiver {
                 tally.input.bytes += bytes_read;

@@ -245,14 +245,7 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn config() -> ReadConfig {
-        ReadConfig {
-            glob: globset::Glob::new("*").unwrap().compile_matcher(),
-            format: None,
-            text_field: "text".into(),
-            id_field: "id".into(),
-        }
-    }
+    use crate::read::tests::config;
 
     fn parse(line: &str) -> Result<Document, ProblemKind> {
         let location = Location::line(&Arc::from("f.jsonl"), 7);

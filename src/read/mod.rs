@@ -271,12 +271,13 @@ pub fn parse_unit(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::io::Write;
 
-    fn config() -> ReadConfig {
+    /// The settings `textwash run` has by default, reading every file of a folder.
+    pub(crate) fn config() -> ReadConfig {
         ReadConfig {
             glob: globset::Glob::new("*").unwrap().compile_matcher(),
             format: None,

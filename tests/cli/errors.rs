@@ -1,7 +1,7 @@
 //! Bad input: one clear message naming the place, the record skipped and counted, exit 2; or,
 //! with `--on-error fail`, nothing written at all.
 
-use crate::{corpus_files, gzip, record, report, textwash, Scratch};
+use crate::{corpus_files, gzip, record, report, run, textwash, Scratch};
 
 /// A JSON Lines file with one good record between each kind of bad one.
 fn mixed_jsonl() -> String {
@@ -23,14 +23,8 @@ fn bad_records_are_named_skipped_and_counted() {
     let path = s.write("bad.jsonl", mixed_jsonl());
     let out = s.path("out");
     let name = path.display().to_string();
-    let assert = textwash()
-        .arg("run")
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let (code, stderr) = run(&[&path], &out);
+    assert_eq!(code, 2, "{stderr}");
     for expected in [
         format!("{name}:2: invalid JSON"),
         format!("{name}:4: text field `text` is missing"),
@@ -69,15 +63,11 @@ fn empty_missing_and_dangling_files_are_problems_not_crashes() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(s.path("nowhere.txt"), s.path("in/dangling.txt")).unwrap();
     let out = s.path("out");
-    let assert = textwash()
-        .args(["run", "--glob", "*"])
-        .arg(s.path("in"))
-        .arg(s.path("missing.jsonl"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let (code, stderr) = run(
+        &[&"--glob", &"*", &s.path("in"), &s.path("missing.jsonl")],
+        &out,
+    );
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("empty.txt: file is empty"), "{stderr}");
     assert!(stderr.contains("blank.jsonl: file is empty"), "{stderr}");
     assert!(stderr.contains("missing.jsonl: cannot read"), "{stderr}");
@@ -109,14 +99,8 @@ fn a_truncated_gzip_keeps_what_came_before_and_names_the_line() {
     let compressed = gzip(records.as_bytes());
     let path = s.write("cut.jsonl.gz", &compressed[..compressed.len() / 2]);
     let out = s.path("out");
-    let assert = textwash()
-        .arg("run")
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let (code, stderr) = run(&[&path], &out);
+    assert_eq!(code, 2, "{stderr}");
     let name = path.display().to_string();
     assert!(
         stderr.contains(&format!("{name}:")) && stderr.contains("corrupt or truncated"),
@@ -139,14 +123,11 @@ fn on_error_fail_stops_and_writes_nothing() {
     s.write("in/a.txt", "fine\n");
     s.write("in/b.jsonl", mixed_jsonl());
     let out = s.path("out");
-    let assert = textwash()
-        .args(["run", "--on-error", "fail", "--glob", "*"])
-        .arg(s.path("in"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let (code, stderr) = run(
+        &[&"--on-error", &"fail", &"--glob", &"*", &s.path("in")],
+        &out,
+    );
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("b.jsonl:2: invalid JSON"), "{stderr}");
     assert!(stderr.contains("nothing was written"), "{stderr}");
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();

@@ -2,7 +2,7 @@
 
 use encoding_rs::{Encoding, KOI8_R, SHIFT_JIS, WINDOWS_1252};
 
-use crate::{corpus_files, gunzip, gzip, record, report, textwash, Scratch};
+use crate::{corpus_files, gunzip, gzip, record, report, run, textwash, Scratch};
 
 const FRENCH: &str = "Le café de la gare était fermé. Déjà l'été, la fenêtre donnait sur la \
     forêt, et le garçon répétait que la crème brûlée était bien meilleure à Noël.\n";
@@ -22,13 +22,7 @@ fn a_text_folder_is_read_recursively_and_mirrored() {
     s.write("in/sub/deeper/b.txt", "second\n");
     s.write("in/notes.md", "not a corpus file\n");
     let out = s.path("out");
-    textwash()
-        .arg("run")
-        .arg(s.path("in"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&s.path("in")], &out).0, 0);
     assert_eq!(
         corpus_files(&out),
         vec![
@@ -48,13 +42,7 @@ fn glob_chooses_the_files_of_a_folder() {
     s.write("in/a.txt", "a\n");
     s.write("in/b.md", "b\n");
     let out = s.path("out");
-    textwash()
-        .args(["run", "--glob", "*.md"])
-        .arg(s.path("in"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&"--glob", &"*.md", &s.path("in")], &out).0, 0);
     assert_eq!(corpus_files(&out), vec![("b.md".into(), b"b\n".to_vec())]);
 }
 
@@ -71,13 +59,7 @@ fn legacy_encodings_come_out_as_utf8_and_are_reported_per_document() {
     s.write("in/utf16.txt", utf16);
     s.write("in/utf8.txt", FRENCH);
     let out = s.path("out");
-    textwash()
-        .arg("run")
-        .arg(s.path("in"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&s.path("in")], &out).0, 0);
     let files = corpus_files(&out);
     let text = |name: &str| {
         let (_, bytes) = files.iter().find(|(rel, _)| rel == name).unwrap();
@@ -119,13 +101,7 @@ fn jsonl_records_pass_through_byte_for_byte() {
     );
     let path = s.write("corpus.jsonl", &input);
     let out = s.path("out");
-    textwash()
-        .args(["run", "--stages", "none"])
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&"--stages", &"none", &path], &out).0, 0);
     assert_eq!(
         corpus_files(&out),
         vec![("corpus.jsonl".into(), input.into_bytes())]
@@ -146,13 +122,7 @@ fn gzip_with_several_members_and_zstd_keep_their_compression() {
         zstd::encode_all(part1.as_bytes(), 3).unwrap(),
     );
     let out = s.path("out");
-    textwash()
-        .args(["run", "--glob", "*.jsonl*"])
-        .arg(s.path("in"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&"--glob", &"*.jsonl*", &s.path("in")], &out).0, 0);
     let gz = std::fs::read(out.join("a.jsonl.gz")).unwrap();
     assert_eq!(gunzip(&gz), format!("{part1}{part2}").into_bytes());
     let zst = std::fs::read(out.join("b.jsonl.zst")).unwrap();
@@ -168,13 +138,14 @@ fn fields_are_configurable_and_ids_default_to_file_and_line() {
         "{\"body\":\"x\",\"key\":7}\n\n{\"body\":\"y\"}\n",
     );
     let out = s.path("out");
-    textwash()
-        .args(["run", "--text-field", "body", "--id-field", "key"])
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(
+        run(
+            &[&"--text-field", &"body", &"--id-field", &"key", &path],
+            &out
+        )
+        .0,
+        0
+    );
     let rep = report(&out);
     assert_eq!(rep["input"]["documents"], 2);
     // A record without text would be a problem; the blank line is not.
@@ -186,13 +157,14 @@ fn fields_are_configurable_and_ids_default_to_file_and_line() {
     bytes.extend_from_slice(b"{\"body\":\"na\xefve d\xe9j\xe0\"}\n");
     let path = s.write("c.jsonl", bytes);
     let out = s.path("out");
-    textwash()
-        .args(["run", "--text-field", "body", "--id-field", "key"])
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(
+        run(
+            &[&"--text-field", &"body", &"--id-field", &"key", &path],
+            &out
+        )
+        .0,
+        0
+    );
     let rep = report(&out);
     let ids: Vec<String> = rep["transcoded"]
         .as_array()
@@ -248,13 +220,7 @@ fn a_utf16_jsonl_file_is_transcoded_before_it_is_cut_into_lines() {
     }
     let path = s.write("u.jsonl", bytes);
     let out = s.path("out");
-    textwash()
-        .arg("run")
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&path], &out).0, 0);
     assert_eq!(
         corpus_files(&out),
         vec![("u.jsonl".into(), input.into_bytes())]

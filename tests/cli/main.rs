@@ -5,6 +5,7 @@ mod errors;
 mod inputs;
 mod output;
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,19 @@ pub fn textwash() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_textwash"));
     cmd.env_clear();
     cmd
+}
+
+/// Runs `textwash run ARGS... -o OUT`; returns the exit code and stderr.
+pub fn run(args: &[&dyn AsRef<OsStr>], out: &Path) -> (i32, String) {
+    let output = textwash()
+        .arg("run")
+        .args(args.iter().map(|a| a.as_ref()))
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("run textwash");
+    let stderr = String::from_utf8(output.stderr).expect("stderr is UTF-8");
+    (output.status.code().unwrap_or(-1), stderr)
 }
 
 /// A temporary folder with helpers to put inputs in it.

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::{corpus_files, record, report, textwash, Scratch};
+use crate::{corpus_files, record, report, run, textwash, Scratch};
 
 #[test]
 fn a_non_empty_output_folder_is_refused_unless_forced() {
@@ -22,13 +22,7 @@ fn a_non_empty_output_folder_is_refused_unless_forced() {
         .code(2)
         .stderr(predicates::str::contains("is not empty; use --force"));
     assert!(!out.join("a.txt").exists());
-    textwash()
-        .args(["run", "--force"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(0);
+    assert_eq!(run(&[&"--force", &input], &out).0, 0);
     assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"a\n");
     assert_eq!(std::fs::read(out.join("old.txt")).unwrap(), b"keep me\n");
 }

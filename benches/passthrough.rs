@@ -75,6 +75,7 @@ fn bench_passthrough(c: &mut Criterion) {
         force: true,
         read: read_config(),
         stages: Vec::new(),
+        repair: Default::default(),
         threads: 1,
         batch_bytes: 8 << 20,
         fsync: false,

@@ -65,7 +65,7 @@ pub fn install_interrupt_handler() -> anyhow::Result<()> {
 
 /// `textwash run`.
 pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
-    let stages = build_stages(&config.stages);
+    let stages = build_stages(&config.stages, &config.repair);
     run_with_stages(config, &stages)
 }
 

@@ -18,6 +18,61 @@ pub struct Cli {
 pub enum Command {
     /// Read corpora, clean them (repair → strip → dedup) and write the result to a folder.
     Run(RunArgs),
+    /// Repair text as a filter: files or stdin to stdout (mojibake, entities, controls, NFC).
+    Fix(FixArgs),
+}
+
+/// Options of the repair stage, shared by `run` and `fix`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// A TOML config file; its `[repair]` table turns fixes on or off (`mojibake = false`).
+    /// Flags given here win over it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Turn off these fixes (comma-separated, or repeated); `textwash fix --list` names them.
+    #[arg(long, value_delimiter = ',', value_name = "FIX")]
+    pub disable: Vec<String>,
+
+    /// Turn on these fixes (comma-separated, or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "FIX")]
+    pub enable: Vec<String>,
+
+    /// Straighten curly quotes (the same as `--enable uncurl-quotes`).
+    #[arg(long)]
+    pub uncurl_quotes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Files to repair, written one after the other to stdout; none or `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read JSON Lines and repair the text field of each record; other fields, their order and
+    /// the lines that are not records are kept, one output line per input line.
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// The JSON Lines field that holds the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    pub text_field: String,
+
+    /// Instead of the text, print each change: where (line:column), what was there, what
+    /// replaced it, and the name of the fix.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// List the fixes and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    #[command(flatten)]
+    pub repair: RepairArgs,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +135,9 @@ pub struct RunArgs {
     /// No progress bar and no summary on stderr (problems are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub repair: RepairArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cli::{FormatArg, OnErrorArg, RunArgs};
+use crate::cli::{FixArgs, FormatArg, OnErrorArg, RepairArgs, RunArgs};
 use crate::read::{Format, ReadConfig};
+use crate::repair::RepairConfig;
 use crate::stage::StageName;
 
 /// What to do with a bad record or file.
@@ -27,6 +28,7 @@ pub struct RunConfig {
     pub read: ReadConfig,
     /// The stages asked for, in pipeline order.
     pub stages: Vec<StageName>,
+    pub repair: RepairConfig,
     pub threads: usize,
     pub batch_bytes: usize,
     /// Flush every output file to disk before renaming it.
@@ -51,17 +53,14 @@ impl RunConfig {
         if args.batch_mb == 0 {
             bail!("--batch-mb must be at least 1");
         }
-        let threads = match args.threads {
-            Some(0) => bail!("--threads must be at least 1"),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let threads = threads(args.threads)?;
         let stdin_count = args.inputs.iter().filter(|p| p.as_os_str() == "-").count();
         if stdin_count > 1 {
             bail!("`-` (standard input) can be given only once");
         }
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,
+            repair: repair_config(&args.repair)?,
             read: ReadConfig {
                 glob,
                 format: args.format.map(|f| match f {
@@ -85,6 +84,86 @@ impl RunConfig {
             summary: !args.quiet,
         })
     }
+}
+
+/// Everything `textwash fix` needs.
+#[derive(Debug, Clone)]
+pub struct FixConfig {
+    /// Inputs; `None` is stdin.
+    pub inputs: Vec<Option<PathBuf>>,
+    pub jsonl: bool,
+    pub read: ReadConfig,
+    pub explain: bool,
+    pub repair: RepairConfig,
+    pub threads: usize,
+}
+
+impl FixConfig {
+    pub fn from_args(args: FixArgs) -> anyhow::Result<FixConfig> {
+        let mut inputs: Vec<Option<PathBuf>> = args
+            .files
+            .into_iter()
+            .map(|p| (p.as_os_str() != "-").then_some(p))
+            .collect();
+        if inputs.is_empty() {
+            inputs.push(None);
+        }
+        if inputs.iter().filter(|i| i.is_none()).count() > 1 {
+            bail!("`-` (standard input) can be given only once");
+        }
+        Ok(FixConfig {
+            inputs,
+            jsonl: args.jsonl,
+            read: ReadConfig {
+                glob: globset::Glob::new("*")?.compile_matcher(),
+                format: None,
+                text_field: args.text_field,
+                id_field: "id".to_string(),
+            },
+            explain: args.explain,
+            repair: repair_config(&args.repair)?,
+            threads: threads(args.threads)?,
+        })
+    }
+}
+
+fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
+    match requested {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// The settings a config file may hold.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    repair: RepairConfig,
+}
+
+/// Repair settings: defaults, then the config file, then `--enable`/`--disable` flags.
+fn repair_config(args: &RepairArgs) -> anyhow::Result<RepairConfig> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let file: FileConfig = toml::from_str(&text)
+                .with_context(|| format!("invalid config file {}", path.display()))?;
+            file.repair
+        }
+        None => RepairConfig::default(),
+    };
+    for name in &args.enable {
+        config.set(name, true).map_err(anyhow::Error::msg)?;
+    }
+    for name in &args.disable {
+        config.set(name, false).map_err(anyhow::Error::msg)?;
+    }
+    if args.uncurl_quotes {
+        config.uncurl_quotes = true;
+    }
+    Ok(config)
 }
 
 /// Parses `--stages`: `all`, `none`, or a comma-separated set of names. The stages always run in

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod filter;
 pub mod read;
 pub mod repair;
 pub mod report;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use textwash::cli::{Cli, Command};
-use textwash::config::RunConfig;
+use textwash::config::{FixConfig, RunConfig};
 
 // Records are allocated on the worker threads and freed on the writer thread; glibc's malloc
 // takes a lock for each such free, mimalloc does not (1 GB passthrough, -j1: 1.8 s → 1.2 s).
@@ -23,9 +23,23 @@ fn main() -> ExitCode {
             }
             Ok(outcome.exit_code())
         }),
+        Command::Fix(args) if args.list => {
+            for (name, description) in textwash::repair::FIXES {
+                println!("{name:18} {description}");
+            }
+            Ok(0)
+        }
+        Command::Fix(args) => FixConfig::from_args(args).and_then(|config| {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 18, stdout.lock());
+            let outcome = textwash::filter::fix(&config, &mut out)?;
+            Ok(if outcome.problems == 0 { 0 } else { 2 })
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader of our output went away (`| head`): not an error of ours.
+        Err(err) if textwash::filter::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("textwash: error: {err:#}");
             ExitCode::from(2)

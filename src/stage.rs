@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::document::Document;
+use crate::repair::{RepairConfig, RepairStage};
 
 /// The cleaning stages, in pipeline order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,8 +58,15 @@ pub trait Stage: Send + Sync {
     fn apply(&self, doc: &mut Document, counters: &mut Counters) -> Verdict;
 }
 
-/// The stages this build implements, for the names selected. Repair, strip and dedup land with
-/// their own issues; until then none is built, and the report says each did not run.
-pub fn build_stages(_selected: &[StageName]) -> Vec<Box<dyn Stage>> {
-    Vec::new()
+/// The stages this build implements, for the names selected, in pipeline order. Strip and
+/// dedup land with their own issues; until then they are not built, and the report says they
+/// did not run.
+pub fn build_stages(selected: &[StageName], repair: &RepairConfig) -> Vec<Box<dyn Stage>> {
+    selected
+        .iter()
+        .filter_map(|name| match name {
+            StageName::Repair => Some(Box::new(RepairStage::new(repair.clone())) as Box<dyn Stage>),
+            StageName::Strip | StageName::Dedup => None,
+        })
+        .collect()
 }

@@ -1,7 +1,518 @@
-//! The repair stage: encoding detection ([`decode`]) and, once issue 3 lands, mojibake repair.
+//! The repair stage: text that was decoded wrongly before it reached us, put right.
 //!
-//! Decoding is called by the readers, because bytes must become text before anything else can
-//! look at them. Repairing text that was already decoded wrongly upstream (`â€œ` for `“`) is
-//! not implemented yet: `textwash run` reports the stage as not run and passes text through.
+//! Owns encoding detection for raw bytes ([`decode`]) and every text fix: mojibake one or more
+//! layers deep ([`mojibake`]), mojibake that lost a byte ([`lost_bytes`]), HTML character
+//! references ([`entities`]), and character-level clean-up ([`chars`]), then NFC normalization.
+//! Each fix is a function from text to a list of [`Edit`]s; [`Repairer::repair`] runs them in a
+//! fixed order, counts what each did, and can say where each change happened in the original
+//! text (`--explain`). Repair never fails and never refuses a text: at worst it changes nothing.
 
+pub mod charmap;
+pub mod chars;
 pub mod decode;
+pub mod entities;
+pub mod lost_bytes;
+pub mod mojibake;
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use crate::document::Document;
+use crate::stage::{Counters, Stage, StageName, Verdict};
+
+/// One change a fix wants: replace `start..end` (byte offsets in the text the fix saw).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+    pub fix: &'static str,
+}
+
+/// Applies edits sorted by position and not overlapping.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for edit in edits {
+        out.push_str(&text[pos..edit.start]);
+        out.push_str(&edit.replacement);
+        pos = edit.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Which fixes run. Every field can be set in the `[repair]` table of a TOML config file
+/// (`mojibake = false`) and on the command line (`--disable mojibake`, `--enable uncurl-quotes`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RepairConfig {
+    pub mojibake: bool,
+    pub lost_bytes: bool,
+    pub c1_controls: bool,
+    pub html_entities: bool,
+    pub line_breaks: bool,
+    pub terminal_escapes: bool,
+    pub control_chars: bool,
+    pub ligatures: bool,
+    pub fullwidth: bool,
+    pub nfc: bool,
+    pub uncurl_quotes: bool,
+}
+
+impl Default for RepairConfig {
+    fn default() -> RepairConfig {
+        RepairConfig {
+            mojibake: true,
+            lost_bytes: true,
+            c1_controls: true,
+            html_entities: true,
+            line_breaks: true,
+            terminal_escapes: true,
+            control_chars: true,
+            ligatures: true,
+            fullwidth: true,
+            nfc: true,
+            uncurl_quotes: false,
+        }
+    }
+}
+
+/// The fixes' names, as `--enable`/`--disable` and the config file spell them, with what each
+/// does.
+pub const FIXES: [(&str, &str); 11] = [
+    (
+        "mojibake",
+        "UTF-8 misread as a single-byte encoding, one or more layers deep (â€œ → “)",
+    ),
+    (
+        "lost-bytes",
+        "mojibake that lost a byte: â€ at a line end, † for ”, Ã + space for à",
+    ),
+    (
+        "c1-controls",
+        "C1 controls read as Windows-1252 (U+0093 → “); undefined ones removed",
+    ),
+    (
+        "html-entities",
+        "HTML character references in text that is not HTML (&amp; → &)",
+    ),
+    ("line-breaks", "CRLF, CR, U+2028, U+2029, NEL → \\n"),
+    ("terminal-escapes", "ANSI terminal escape sequences removed"),
+    (
+        "control-chars",
+        "control characters and stray byte order marks removed",
+    ),
+    ("ligatures", "Latin ligatures spelled out (ﬁ → fi)"),
+    (
+        "fullwidth",
+        "fullwidth ASCII folded outside CJK text (Ａ → A)",
+    ),
+    ("nfc", "Unicode NFC normalization"),
+    (
+        "uncurl-quotes",
+        "curly quotes straightened (off by default)",
+    ),
+];
+
+impl RepairConfig {
+    /// Turns the fix called `name` on or off.
+    pub fn set(&mut self, name: &str, on: bool) -> Result<(), String> {
+        let field = match name {
+            "mojibake" => &mut self.mojibake,
+            "lost-bytes" => &mut self.lost_bytes,
+            "c1-controls" => &mut self.c1_controls,
+            "html-entities" => &mut self.html_entities,
+            "line-breaks" => &mut self.line_breaks,
+            "terminal-escapes" => &mut self.terminal_escapes,
+            "control-chars" => &mut self.control_chars,
+            "ligatures" => &mut self.ligatures,
+            "fullwidth" => &mut self.fullwidth,
+            "nfc" => &mut self.nfc,
+            "uncurl-quotes" => &mut self.uncurl_quotes,
+            _ => {
+                let names: Vec<&str> = FIXES.iter().map(|(n, _)| *n).collect();
+                return Err(format!(
+                    "unknown fix {name:?} (fixes: {})",
+                    names.join(", ")
+                ));
+            }
+        };
+        *field = on;
+        Ok(())
+    }
+}
+
+/// One change, for `--explain`: where it is in the original text, what was there at that step,
+/// what replaced it, and which fix did it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub start: usize,
+    pub end: usize,
+    pub before: String,
+    pub after: String,
+    pub fix: &'static str,
+}
+
+/// A repaired text, with how many times each fix applied, and the changes when asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Repaired {
+    pub text: String,
+    pub counts: Counters,
+    pub changes: Vec<Change>,
+}
+
+/// The repair engine, configured once.
+#[derive(Debug, Clone, Default)]
+pub struct Repairer {
+    config: RepairConfig,
+}
+
+impl Repairer {
+    pub fn new(config: RepairConfig) -> Repairer {
+        Repairer { config }
+    }
+
+    /// Repairs `text`; `None` when nothing needed repair. With `explain`, the result lists
+    /// every change.
+    pub fn repair(&self, text: &str, explain: bool) -> Option<Repaired> {
+        let c = &self.config;
+        let ascii = text.is_ascii();
+        if ascii && !ascii_needs_work(text.as_bytes()) {
+            return None;
+        }
+        let mut work = Work::new(text, explain);
+        if c.terminal_escapes && text.contains('\u{1b}') {
+            work.step(chars::terminal_escapes);
+        }
+        if c.html_entities && work.text().contains('&') {
+            work.step(entities::find);
+        }
+        let mut evidence = false;
+        if !ascii {
+            if c.mojibake {
+                for _layer in 0..4 {
+                    if !work.step(mojibake::find) {
+                        break;
+                    }
+                    evidence = true;
+                }
+            }
+            if c.lost_bytes && lost_bytes::may_apply(work.text()) {
+                let evidence = evidence || work.text().contains("â€");
+                work.step(|t| lost_bytes::find(t, evidence));
+            }
+        }
+        let nel_is_text = !ascii && c.c1_controls && chars::nel_is_text(work.text());
+        if !ascii && c.c1_controls && has_c1(work.text()) {
+            work.step(|t| chars::c1_controls(t, nel_is_text));
+        }
+        if c.line_breaks {
+            work.step(|t| chars::line_breaks(t, nel_is_text));
+        }
+        if c.control_chars {
+            work.step(chars::controls);
+        }
+        if !ascii {
+            if c.ligatures {
+                work.step(chars::ligatures);
+            }
+            if c.fullwidth {
+                work.step(chars::fullwidth);
+            }
+            if c.uncurl_quotes {
+                work.step(chars::uncurl_quotes);
+            }
+            if c.nfc {
+                work.step(normalize_nfc);
+            }
+        }
+        work.finish()
+    }
+}
+
+/// Whether ASCII text has anything a fix would change: controls, escapes, CR, references.
+fn ascii_needs_work(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == b'&')
+}
+
+fn has_c1(text: &str) -> bool {
+    // U+0080–U+009F are C2 80–C2 9F in UTF-8.
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..0xA0).contains(&w[1]))
+}
+
+/// NFC, as edits over the stretches that change: each run of non-ASCII characters with the
+/// character before it (a combining mark composes with its base).
+pub fn normalize_nfc(text: &str) -> Vec<Edit> {
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return Vec::new();
+    }
+    let bytes = text.as_bytes();
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 0x80 {
+            i += 1;
+            continue;
+        }
+        let mut start = i;
+        if start > 0 && bytes[start - 1] < 0x80 {
+            start -= 1;
+        }
+        while i < bytes.len() && bytes[i] >= 0x80 {
+            i += 1;
+        }
+        let stretch = &text[start..i];
+        let normalized: String = stretch.nfc().collect();
+        if normalized != stretch {
+            edits.push(Edit {
+                start,
+                end: i,
+                replacement: normalized,
+                fix: "nfc",
+            });
+        }
+    }
+    edits
+}
+
+/// The text through the fixes so far, with what is needed to explain each change.
+struct Work<'a> {
+    original: &'a str,
+    current: Option<String>,
+    counts: Counters,
+    explain: bool,
+    changes: Vec<Change>,
+    /// Per step with edits: (new_start, new_end, old_start, old_end) of each edit.
+    steps: Vec<Vec<(usize, usize, usize, usize)>>,
+}
+
+impl<'a> Work<'a> {
+    fn new(original: &'a str, explain: bool) -> Work<'a> {
+        Work {
+            original,
+            current: None,
+            counts: Counters::new(),
+            explain,
+            changes: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
+    fn text(&self) -> &str {
+        self.current.as_deref().unwrap_or(self.original)
+    }
+
+    /// Runs one fix; true when it changed something.
+    fn step(&mut self, fix: impl FnOnce(&str) -> Vec<Edit>) -> bool {
+        let edits = fix(self.text());
+        if edits.is_empty() {
+            return false;
+        }
+        for edit in &edits {
+            *self.counts.entry(edit.fix).or_default() += 1;
+        }
+        let next = apply_edits(self.text(), &edits);
+        if self.explain {
+            let text = self.text();
+            let mut map = Vec::with_capacity(edits.len());
+            let mut changes = Vec::with_capacity(edits.len());
+            let mut shift: isize = 0;
+            for edit in &edits {
+                let new_start = (edit.start as isize + shift) as usize;
+                let new_end = new_start + edit.replacement.len();
+                map.push((new_start, new_end, edit.start, edit.end));
+                shift += edit.replacement.len() as isize - (edit.end - edit.start) as isize;
+                changes.push(Change {
+                    start: self.to_original(edit.start, false),
+                    end: self.to_original(edit.end, true),
+                    before: text[edit.start..edit.end].to_string(),
+                    after: edit.replacement.clone(),
+                    fix: edit.fix,
+                });
+            }
+            self.changes.extend(changes);
+            self.steps.push(map);
+        }
+        self.current = Some(next);
+        true
+    }
+
+    /// Maps a position in the current text back to the original, through every step so far.
+    fn to_original(&self, mut pos: usize, is_end: bool) -> usize {
+        for map in self.steps.iter().rev() {
+            let i = map.partition_point(|&(new_start, ..)| new_start <= pos);
+            pos = match i.checked_sub(1).map(|i| map[i]) {
+                None => pos,
+                Some((new_start, new_end, old_start, old_end)) => {
+                    if pos < new_end || (is_end && pos == new_end && pos > new_start) {
+                        if is_end && pos > new_start {
+                            old_end
+                        } else {
+                            old_start
+                        }
+                    } else {
+                        pos - new_end + old_end
+                    }
+                }
+            };
+        }
+        pos
+    }
+
+    fn finish(self) -> Option<Repaired> {
+        let text = self.current?;
+        if text == self.original {
+            return None;
+        }
+        let mut changes = self.changes;
+        changes.sort_by_key(|c| (c.start, c.end));
+        Some(Repaired {
+            text,
+            counts: self.counts,
+            changes,
+        })
+    }
+}
+
+/// `line:column` (1-based, columns in characters) of byte offset `pos` in `text`.
+pub fn line_column(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// One `--explain` line: `LINE:COL  BEFORE → AFTER  (fix)`, invisible characters escaped.
+pub fn describe(text: &str, change: &Change) -> String {
+    let (line, column) = line_column(text, change.start);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{line}:{column}: {} → {} ({})",
+        visible(&change.before),
+        visible(&change.after),
+        change.fix
+    );
+    out
+}
+
+fn visible(text: &str) -> String {
+    if text.is_empty() {
+        return "∅".to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control()
+                || c.is_whitespace() && c != ' '
+                || matches!(c, '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{206A}'..='\u{206F}')
+            {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Repair as a pipeline stage.
+pub struct RepairStage {
+    repairer: Repairer,
+}
+
+impl RepairStage {
+    pub fn new(config: RepairConfig) -> RepairStage {
+        RepairStage {
+            repairer: Repairer::new(config),
+        }
+    }
+}
+
+impl Stage for RepairStage {
+    fn name(&self) -> StageName {
+        StageName::Repair
+    }
+
+    fn apply(&self, doc: &mut Document, counters: &mut Counters) -> Verdict {
+        if let Some(repaired) = self.repairer.repair(&doc.text, false) {
+            doc.text = repaired.text;
+            for (fix, count) in repaired.counts {
+                *counters.entry(fix).or_default() += count;
+            }
+        }
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    fn repair(text: &str) -> String {
+        Repairer::default()
+            .repair(text, false)
+            .map_or_else(|| text.to_string(), |r| r.text)
+    }
+
+    #[test]
+    fn clean_text_is_not_touched() {
+        for text in [
+            "Plain ASCII.\nTwo lines.",
+            "“Curly” — déjà vu, naïve café, 東京, Москва",
+        ] {
+            assert!(Repairer::default().repair(text, false).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn layers_of_mojibake_come_off() {
+        let once = charmap::misread("windows-1252", "“Déjà vu”".as_bytes());
+        let twice = charmap::misread("windows-1252", once.as_bytes());
+        assert_eq!(repair(&once), "“Déjà vu”");
+        assert_eq!(repair(&twice), "“Déjà vu”");
+    }
+
+    #[test]
+    fn explain_points_into_the_original() {
+        let text = "ok\nâ€œWeâ€™re&amp;\r\nend";
+        let repaired = Repairer::default().repair(text, true).unwrap();
+        assert_eq!(repaired.text, "ok\n“We’re&\nend");
+        let described: Vec<String> = repaired.changes.iter().map(|c| describe(text, c)).collect();
+        assert_eq!(
+            described,
+            vec![
+                "2:1: â€œ → “ (mojibake-windows-1252)",
+                "2:6: â€™ → ’ (mojibake-windows-1252)",
+                "2:11: &amp; → & (html-entity)",
+                "2:16: \\u{d}\\u{a} → \\u{a} (line-break)",
+            ]
+        );
+        assert_eq!(repaired.counts["mojibake-windows-1252"], 2);
+    }
+
+    #[test]
+    fn fixes_can_be_switched_off() {
+        let mut config = RepairConfig::default();
+        config.set("html-entities", false).unwrap();
+        let repairer = Repairer::new(config.clone());
+        assert!(repairer.repair("a &amp; b", false).is_none());
+        assert!(config.set("no-such-fix", true).is_err());
+        let toml: toml::Table = toml::from_str("mojibake = false\nuncurl-quotes = true").unwrap();
+        let config: RepairConfig = toml.try_into().unwrap();
+        assert!(!config.mojibake && config.uncurl_quotes && config.nfc);
+    }
+
+    #[test]
+    fn decomposed_text_is_composed() {
+        assert_eq!(repair("cafe\u{301} e\u{301}te\u{301}"), "café été");
+    }
+}

@@ -1,0 +1,253 @@
+//! The `fix` command: the repair engine as a stream filter, from files or stdin to stdout.
+//!
+//! Text is read in chunks of about 4 MB cut at line ends (a chunk is the "document" whose
+//! evidence decides ambiguous mojibake), repaired in parallel batches, and written in order.
+//! JSON Lines are read line by line; each record's text field is repaired and the record written
+//! back with every other field as it was. A line that is not a valid record is written unchanged
+//! and reported, so output lines always match input lines.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::sync::Arc;
+
+use anyhow::Context;
+use rayon::prelude::*;
+
+use crate::config::FixConfig;
+use crate::error::{Location, Problem};
+use crate::read::jsonl::parse_record;
+use crate::read::STDIN_NAME;
+use crate::repair::decode::decode;
+use crate::repair::{describe, line_column, Repairer};
+
+/// Text per chunk; a chunk ends at the first line end after this many bytes.
+const CHUNK_BYTES: usize = 4 << 20;
+/// JSON Lines bytes per parallel batch.
+const BATCH_BYTES: usize = 8 << 20;
+
+/// What a `fix` run found, for the exit code.
+#[derive(Debug, Default)]
+pub struct FixOutcome {
+    /// Lines that were not valid records, and inputs that could not be read.
+    pub problems: u64,
+}
+
+/// Runs `textwash fix`, writing to `out`.
+pub fn fix(config: &FixConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("cannot start the thread pool")?;
+    let repairer = Repairer::new(config.repair.clone());
+    let mut outcome = FixOutcome::default();
+    for input in &config.inputs {
+        let name: Arc<str> = match input {
+            Some(path) => Arc::from(path.display().to_string()),
+            None => Arc::from(STDIN_NAME),
+        };
+        let reader: Box<dyn Read> = match input {
+            Some(path) => match File::open(path) {
+                Ok(file) => Box::new(file),
+                Err(err) => {
+                    eprintln!("textwash: {name}: cannot read: {err}");
+                    outcome.problems += 1;
+                    continue;
+                }
+            },
+            None => Box::new(io::stdin().lock()),
+        };
+        let mut reader = BufReader::with_capacity(1 << 18, reader);
+        let job = Job {
+            config,
+            repairer: &repairer,
+            name: &name,
+            pool: &pool,
+        };
+        let result = if config.jsonl {
+            job.jsonl(&mut reader, out)
+        } else {
+            job.text(&mut reader, out)
+        };
+        match result {
+            Ok(problems) => outcome.problems += problems,
+            Err(err) if is_broken_pipe(&err) => return Err(err),
+            Err(err) => {
+                eprintln!("textwash: {name}: {err:#}");
+                outcome.problems += 1;
+            }
+        }
+    }
+    out.flush().context("cannot write the output")?;
+    Ok(outcome)
+}
+
+/// True when the reader of our output went away (`textwash fix | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+struct Job<'a> {
+    config: &'a FixConfig,
+    repairer: &'a Repairer,
+    name: &'a Arc<str>,
+    pool: &'a rayon::ThreadPool,
+}
+
+impl Job<'_> {
+    fn text(&self, reader: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<u64> {
+        let threads = self.config.threads.max(1);
+        let mut first = true;
+        let mut line_offset = 0usize;
+        loop {
+            let mut chunks = Vec::new();
+            while chunks.len() < threads * 2 {
+                let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
+                reader
+                    .take(CHUNK_BYTES as u64)
+                    .read_to_end(&mut chunk)
+                    .context("cannot read")?;
+                if first && is_utf16(&chunk) {
+                    // UTF-16 cannot be cut at 0x0A bytes: take it whole.
+                    reader.read_to_end(&mut chunk).context("cannot read")?;
+                }
+                first = false;
+                if chunk.len() == CHUNK_BYTES {
+                    reader
+                        .read_until(b'\n', &mut chunk)
+                        .context("cannot read")?;
+                }
+                if chunk.is_empty() {
+                    break;
+                }
+                chunks.push(chunk);
+            }
+            if chunks.is_empty() {
+                return Ok(0);
+            }
+            let explain = self.config.explain;
+            let results: Vec<(String, Vec<String>, usize)> = self.pool.install(|| {
+                chunks
+                    .par_iter()
+                    .map(|chunk| {
+                        let text = decode(chunk).text;
+                        let lines = text.bytes().filter(|&b| b == b'\n').count();
+                        match self.repairer.repair(&text, explain) {
+                            None => (text, Vec::new(), lines),
+                            Some(repaired) => {
+                                let explained = repaired
+                                    .changes
+                                    .iter()
+                                    .map(|change| describe(&text, change))
+                                    .collect();
+                                (repaired.text, explained, lines)
+                            }
+                        }
+                    })
+                    .collect()
+            });
+            for (text, explained, lines) in results {
+                if explain {
+                    for line in explained {
+                        let (row, rest) = line.split_once(':').unwrap_or(("0", &line));
+                        let row: usize = row.parse().unwrap_or(0) + line_offset;
+                        writeln!(out, "{}:{row}:{rest}", self.name)?;
+                    }
+                } else {
+                    out.write_all(text.as_bytes())?;
+                }
+                line_offset += lines;
+            }
+        }
+    }
+
+    fn jsonl(&self, reader: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<u64> {
+        let mut problems = 0;
+        let mut line_number = 0u64;
+        loop {
+            let mut lines: Vec<(u64, Vec<u8>)> = Vec::new();
+            let mut bytes = 0;
+            while bytes < BATCH_BYTES {
+                let mut line = Vec::new();
+                if reader.read_until(b'\n', &mut line).context("cannot read")? == 0 {
+                    break;
+                }
+                line_number += 1;
+                bytes += line.len();
+                lines.push((line_number, line));
+            }
+            if lines.is_empty() {
+                return Ok(problems);
+            }
+            let results: Vec<(Vec<u8>, Vec<String>, Option<Problem>)> = self.pool.install(|| {
+                lines
+                    .par_iter()
+                    .map(|(number, line)| self.record(*number, line))
+                    .collect()
+            });
+            for (bytes, explained, problem) in results {
+                if let Some(problem) = problem {
+                    eprintln!("textwash: {problem}; written unchanged");
+                    problems += 1;
+                }
+                if self.config.explain {
+                    for line in explained {
+                        writeln!(out, "{line}")?;
+                    }
+                } else {
+                    out.write_all(&bytes)?;
+                }
+            }
+        }
+    }
+
+    /// One JSON line (with its line end): the line to write, the explanations, the problem.
+    fn record(&self, number: u64, line: &[u8]) -> (Vec<u8>, Vec<String>, Option<Problem>) {
+        let mut content = line;
+        let mut ending: &[u8] = b"";
+        if let Some(stripped) = content.strip_suffix(b"\n") {
+            ending = b"\n";
+            content = stripped;
+            if let Some(stripped) = content.strip_suffix(b"\r") {
+                ending = b"\r\n";
+                content = stripped;
+            }
+        }
+        if content.iter().all(u8::is_ascii_whitespace) {
+            return (line.to_vec(), Vec::new(), None);
+        }
+        let location = Location::line(self.name, number);
+        let mut doc = match parse_record(content, None, location, &self.config.read) {
+            Ok(doc) => doc,
+            Err((location, kind)) => {
+                return (line.to_vec(), Vec::new(), Some(Problem { location, kind }));
+            }
+        };
+        let mut explained = Vec::new();
+        if let Some(repaired) = self.repairer.repair(&doc.text, self.config.explain) {
+            for change in &repaired.changes {
+                let (row, column) = line_column(&doc.text, change.start);
+                let described = describe(&doc.text, change);
+                let what = described.splitn(3, ':').nth(2).unwrap_or("").trim_start();
+                explained.push(format!(
+                    "{}:{number}: [{}] {row}:{column}: {what}",
+                    self.name, doc.id
+                ));
+            }
+            doc.text = repaired.text;
+        }
+        let record = doc.record.take().expect("JSON records keep their record");
+        let mut bytes = record.render(&doc.text);
+        // `render` ends with `\n`; keep the input's own line end.
+        bytes.pop();
+        bytes.extend_from_slice(ending);
+        (bytes, explained, None)
+    }
+}
+
+fn is_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}

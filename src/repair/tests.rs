@@ -1,0 +1,125 @@
+//! Repair must never break correct text, and must undo every misreading it claims to: real
+//! sentences in many scripts pass through unchanged, and the same sentences misread as each
+//! supported encoding, one and two layers deep, come back exactly.
+
+use proptest::prelude::*;
+
+use super::charmap::{misread, CHARMAPS};
+use super::Repairer;
+
+/// Real sentences, with the characters mojibake is made of in legitimate use.
+pub const SENTENCES: [&str; 24] = [
+    "The ceasefire collapsed on Monday after an aid convoy was hit near Aleppo.",
+    "Le convoi d’aide humanitaire a été bombardé près d’Alep, a déclaré l’ONU à Genève.",
+    "Die Außenminister trafen sich in New York, aber die Gespräche über Syrien scheiterten.",
+    "Zażółć gęślą jaźń: rozmowy w Nowym Jorku zakończyły się bez porozumienia.",
+    "Türkiye, Suriye’deki ateşkesin çöktüğünü ve görüşmelerin başarısız olduğunu açıkladı.",
+    "Οι υπουργοί Εξωτερικών συναντήθηκαν στη Νέα Υόρκη χωρίς αποτέλεσμα.",
+    "В четверг сирийская армия объявила о новом наступлении на Алеппо.",
+    "أعلن الجيش السوري يوم الخميس عن هجوم جديد على الأحياء الشرقية في حلب.",
+    "שרי החוץ נפגשו בניו יורק, אך השיחות על סוריה נכשלו.",
+    "सीरियाई सेना ने गुरुवार को अलेप्पो पर नए हमले की घोषणा की।",
+    "叙利亚军队周四宣布对阿勒颇东部发动新的攻势，外交官未能恢复停火。",
+    "シリア軍は木曜日、アレッポ東部への新たな攻勢を発表した。",
+    "시리아군은 목요일 알레포 동부에 대한 새로운 공세를 발표했다.",
+    "Emoji too: 🎉👍🏽 and a family 👨‍👩‍👧 with a flag 🇸🇾.",
+    "Math: ∀x ∈ ℝ, x² ≥ 0; ∑ 1/n² = π²/6 ≈ 1.645, and √2 ≠ 1.41.",
+    "Prices: €5, £3.50, ¥100, ₹20, $7 and 3 € per kilo; 25 °C at 10:00.",
+    "In mojibake, the pound sign £ shows up as Â£.",
+    "The Portuguese names João, Conceição and SÃO PAULO keep their Ã.",
+    "A TÍTULO DE EXEMPLO: AÇÃO, IRMÃ, MAÇÃ E PÃO.",
+    "Ukrainian: дії, її, Київ; Russian: Рёбра, ёлка.",
+    "Curly “quotes” and ‘single’ ones — with dashes – and an ellipsis…",
+    "Ελληνικά ΆΈΉΊΌΎΏ, ΪΫ and ἀρχή.",
+    "Spanish: ¿Dónde está? ¡Aquí! Año, niño, señor.",
+    "Vietnamese: Tiếng Việt có dấu, phở bò, Hà Nội.",
+];
+
+/// Encodings a program misreading UTF-8 applies: the charmaps, and true Latin-1.
+fn misreadings() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = CHARMAPS.iter().map(|map| map.name).collect();
+    names.push("latin-1");
+    names
+}
+
+fn misread_as(encoding: &str, bytes: &[u8]) -> String {
+    match encoding {
+        "latin-1" => bytes.iter().map(|&b| char::from(b)).collect(),
+        name => misread(name, bytes),
+    }
+}
+
+fn repair(text: &str) -> String {
+    Repairer::default()
+        .repair(text, false)
+        .map_or_else(|| text.to_string(), |r| r.text)
+}
+
+#[test]
+fn correct_sentences_pass_through_unchanged() {
+    for sentence in SENTENCES {
+        assert_eq!(repair(sentence), sentence);
+    }
+    let all = SENTENCES.join("\n");
+    assert_eq!(repair(&all), all);
+}
+
+#[test]
+fn sentences_misread_once_come_back() {
+    for encoding in misreadings() {
+        for sentence in SENTENCES {
+            if sentence.is_ascii() {
+                continue;
+            }
+            let garbled = misread_as(encoding, sentence.as_bytes());
+            assert_eq!(repair(&garbled), sentence, "{encoding}: {garbled}");
+        }
+    }
+}
+
+#[test]
+fn sentences_misread_twice_come_back() {
+    for encoding in misreadings() {
+        for sentence in SENTENCES {
+            if sentence.is_ascii() {
+                continue;
+            }
+            let once = misread_as(encoding, sentence.as_bytes());
+            let twice = misread_as(encoding, once.as_bytes());
+            assert_eq!(repair(&twice), sentence, "{encoding} twice: {twice}");
+        }
+    }
+}
+
+#[test]
+fn a_document_mixing_mojibake_and_correct_text_is_fixed_line_by_line() {
+    let correct = SENTENCES[1];
+    let garbled = misread("windows-1252", SENTENCES[2].as_bytes());
+    let document = format!("{correct}\n{garbled}\n{}", SENTENCES[20]);
+    let expected = format!("{correct}\n{}\n{}", SENTENCES[2], SENTENCES[20]);
+    assert_eq!(repair(&document), expected);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn no_text_makes_repair_panic(text in any::<String>()) {
+        let repairer = Repairer::default();
+        if let Some(repaired) = repairer.repair(&text, true) {
+            for change in &repaired.changes {
+                prop_assert!(change.start <= change.end && change.end <= text.len());
+                prop_assert!(text.is_char_boundary(change.start));
+            }
+        }
+    }
+
+    #[test]
+    fn mojibake_alphabets_make_no_panic(
+        text in "[a-zA-Z0-9 .,\\n'\"&;#ÃÂâ€™œ©†Ð¿Ñ€Ñ‹Рё├⌐\u{a0}\u{9d}\u{85}\u{1b}\r]{0,80}"
+    ) {
+        if let Some(repaired) = Repairer::default().repair(&text, true) {
+            prop_assert!(repaired.changes.iter().all(|c| c.end <= text.len()));
+        }
+    }
+}

@@ -100,30 +100,15 @@ struct Job<'a> {
 impl Job<'_> {
     fn text(&self, reader: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<u64> {
         let threads = self.config.threads.max(1);
-        let mut first = true;
+        let mut cutter = ChunkCutter::default();
         let mut line_offset = 0usize;
         loop {
             let mut chunks = Vec::new();
             while chunks.len() < threads * 2 {
-                let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
-                reader
-                    .take(CHUNK_BYTES as u64)
-                    .read_to_end(&mut chunk)
-                    .context("cannot read")?;
-                if first && is_utf16(&chunk) {
-                    // UTF-16 cannot be cut at 0x0A bytes: take it whole.
-                    reader.read_to_end(&mut chunk).context("cannot read")?;
+                match cutter.next_chunk(reader)? {
+                    Some(chunk) => chunks.push(chunk),
+                    None => break,
                 }
-                first = false;
-                if chunk.len() == CHUNK_BYTES {
-                    reader
-                        .read_until(b'\n', &mut chunk)
-                        .context("cannot read")?;
-                }
-                if chunk.is_empty() {
-                    break;
-                }
-                chunks.push(chunk);
             }
             if chunks.is_empty() {
                 return Ok(0);
@@ -245,6 +230,60 @@ impl Job<'_> {
         bytes.pop();
         bytes.extend_from_slice(ending);
         (bytes, explained, None)
+    }
+}
+
+/// Cuts text input into chunks of about [`CHUNK_BYTES`], at a line end where there is one
+/// within [`CHUNK_SLACK`] more bytes, else at a space, else anywhere but inside a UTF-8
+/// character: a text without line breaks is not read whole.
+#[derive(Default)]
+struct ChunkCutter {
+    /// Bytes read past the end of the last chunk.
+    carry: Vec<u8>,
+    started: bool,
+    done: bool,
+}
+
+/// How far past [`CHUNK_BYTES`] a chunk may grow looking for a line end.
+const CHUNK_SLACK: usize = 1 << 20;
+
+impl ChunkCutter {
+    fn next_chunk(&mut self, reader: &mut dyn BufRead) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut chunk = std::mem::take(&mut self.carry);
+        if !self.done {
+            let want = (CHUNK_BYTES + CHUNK_SLACK).saturating_sub(chunk.len());
+            let read = reader
+                .take(want as u64)
+                .read_to_end(&mut chunk)
+                .context("cannot read")?;
+            self.done = read < want;
+        }
+        if !self.started {
+            self.started = true;
+            if is_utf16(&chunk) {
+                // UTF-16 cannot be cut at 0x0A bytes: take it whole.
+                reader.read_to_end(&mut chunk).context("cannot read")?;
+                self.done = true;
+                return Ok(Some(chunk));
+            }
+        }
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        if !self.done && chunk.len() > CHUNK_BYTES {
+            let cut = memchr::memrchr(b'\n', &chunk[CHUNK_BYTES / 2..])
+                .or_else(|| memchr::memrchr(b' ', &chunk[CHUNK_BYTES / 2..]))
+                .map(|at| CHUNK_BYTES / 2 + at + 1)
+                .unwrap_or_else(|| {
+                    // No line end and no space: cut before a byte that starts a character.
+                    (1..=CHUNK_BYTES)
+                        .rev()
+                        .find(|&at| chunk[at] & 0xC0 != 0x80)
+                        .unwrap_or(CHUNK_BYTES)
+                });
+            self.carry = chunk.split_off(cut);
+        }
+        Ok(Some(chunk))
     }
 }
 

@@ -17,7 +17,7 @@ fn edit(start: usize, end: usize, replacement: &str, fix: &'static str) -> Edit 
     Edit {
         start,
         end,
-        replacement: replacement.to_string(),
+        replacement: replacement.into(),
         fix,
     }
 }

@@ -36,7 +36,7 @@ pub fn find(text: &str) -> Vec<Edit> {
         edits.push(Edit {
             start,
             end,
-            replacement: decoded,
+            replacement: decoded.into(),
             fix: FIX_NAME,
         });
         pos = end;

@@ -129,7 +129,7 @@ fn edit(start: usize, end: usize, replacement: String, fix: &'static str) -> Edi
     Edit {
         start,
         end,
-        replacement,
+        replacement: replacement.into(),
         fix,
     }
 }

@@ -16,6 +16,7 @@ pub mod mojibake;
 
 use std::fmt::Write as _;
 
+use compact_str::CompactString;
 use serde::Deserialize;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -27,7 +28,9 @@ use crate::stage::{Counters, Stage, StageName, Verdict};
 pub struct Edit {
     pub start: usize,
     pub end: usize,
-    pub replacement: String,
+    /// Inline up to 24 bytes: most replacements are one character, and a document full of
+    /// mojibake has about one edit per word.
+    pub replacement: CompactString,
     pub fix: &'static str,
 }
 
@@ -179,72 +182,152 @@ impl Repairer {
     /// every change.
     pub fn repair(&self, text: &str, explain: bool) -> Option<Repaired> {
         let c = &self.config;
-        let ascii = text.is_ascii();
-        if ascii && !ascii_needs_work(text.as_bytes()) {
+        let mut seen = Triage::of(text);
+        if !seen.anything() {
             return None;
         }
         let mut work = Work::new(text, explain);
-        if c.terminal_escapes && text.contains('\u{1b}') {
+        if c.terminal_escapes && seen.escape {
             work.step(chars::terminal_escapes);
         }
-        if c.html_entities && work.text().contains('&') {
-            work.step(entities::find);
+        if c.html_entities && seen.ampersand && work.step(entities::find) {
+            seen = Triage::of(work.text());
         }
         let mut evidence = false;
-        if !ascii {
-            if c.mojibake {
-                for _layer in 0..4 {
-                    if !work.step(mojibake::find) {
-                        break;
-                    }
-                    evidence = true;
+        if c.mojibake && seen.non_ascii_pair {
+            for _layer in 0..4 {
+                if !work.step(mojibake::find) {
+                    break;
                 }
+                evidence = true;
             }
-            if c.lost_bytes && lost_bytes::may_apply(work.text()) {
-                let evidence = evidence || work.text().contains("â€");
-                work.step(|t| lost_bytes::find(t, evidence));
+            if evidence {
+                seen = Triage::of(work.text());
             }
         }
-        let nel_is_text = !ascii && c.c1_controls && chars::nel_is_text(work.text());
-        if !ascii && c.c1_controls && has_c1(work.text()) {
+        if c.lost_bytes && seen.lost_byte_pattern {
+            let evidence = evidence || work.text().contains("â€");
+            if work.step(|t| lost_bytes::find(t, evidence)) {
+                seen = Triage::of(work.text());
+            }
+        }
+        let nel_is_text = c.c1_controls && seen.c1 && chars::nel_is_text(work.text());
+        if c.c1_controls && seen.c1 {
             work.step(|t| chars::c1_controls(t, nel_is_text));
         }
-        if c.line_breaks {
+        if c.line_breaks && seen.line_break {
             work.step(|t| chars::line_breaks(t, nel_is_text));
         }
-        if c.control_chars {
+        if c.control_chars && seen.control {
             work.step(chars::controls);
         }
-        if !ascii {
-            if c.ligatures {
-                work.step(chars::ligatures);
-            }
-            if c.fullwidth {
-                work.step(chars::fullwidth);
-            }
-            if c.uncurl_quotes {
-                work.step(chars::uncurl_quotes);
-            }
-            if c.nfc {
-                work.step(normalize_nfc);
-            }
+        if c.ligatures && seen.ligature {
+            work.step(chars::ligatures);
+        }
+        if c.fullwidth && seen.fullwidth {
+            work.step(chars::fullwidth);
+        }
+        if c.uncurl_quotes && seen.curly_quote {
+            work.step(chars::uncurl_quotes);
+        }
+        if c.nfc && seen.maybe_not_nfc {
+            work.step(normalize_nfc);
         }
         work.finish()
     }
 }
 
-/// Whether ASCII text has anything a fix would change: controls, escapes, CR, references.
-fn ascii_needs_work(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .any(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == b'&')
+/// What a text contains that some fix looks for, found in one pass over its bytes, so that the
+/// fixes with nothing to do cost nothing.
+#[derive(Debug, Default)]
+struct Triage {
+    escape: bool,
+    ampersand: bool,
+    /// Two non-ASCII characters in a row: the least any misread character leaves.
+    non_ascii_pair: bool,
+    lost_byte_pattern: bool,
+    c1: bool,
+    line_break: bool,
+    control: bool,
+    ligature: bool,
+    fullwidth: bool,
+    curly_quote: bool,
+    /// A character that NFC might change (everything from U+0300 up but common punctuation).
+    maybe_not_nfc: bool,
 }
 
-fn has_c1(text: &str) -> bool {
-    // U+0080–U+009F are C2 80–C2 9F in UTF-8.
-    text.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == 0xC2 && (0x80..0xA0).contains(&w[1]))
+impl Triage {
+    fn of(text: &str) -> Triage {
+        let bytes = text.as_bytes();
+        let mut seen = Triage::default();
+        let mut i = 0;
+        let mut last_non_ascii_end = usize::MAX;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                match b {
+                    b'\n' | b'\t' => {}
+                    b'\r' => seen.line_break = true,
+                    0x1B => {
+                        seen.escape = true;
+                        seen.control = true;
+                    }
+                    0x00..=0x1F | 0x7F => seen.control = true,
+                    b'&' => seen.ampersand = true,
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            let len = match b {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            let c = text[i..].chars().next().unwrap_or('\0');
+            if i == last_non_ascii_end {
+                seen.non_ascii_pair = true;
+            }
+            last_non_ascii_end = i + len;
+            match c {
+                '\u{85}' => {
+                    seen.c1 = true;
+                    seen.line_break = true;
+                }
+                '\u{80}'..='\u{9F}' => seen.c1 = true,
+                '\u{2028}' | '\u{2029}' => seen.line_break = true,
+                '\u{FEFF}' | '\u{206A}'..='\u{206F}' | '\u{FFF9}'..='\u{FFFB}' => {
+                    seen.control = true
+                }
+                '\u{FB00}'..='\u{FB06}' => seen.ligature = true,
+                '\u{FF01}'..='\u{FF5E}' => seen.fullwidth = true,
+                '†' | 'Ã' | 'â' => seen.lost_byte_pattern = true,
+                '‘' | '’' | '‚' | '‛' | '“' | '”' | '„' | '‟' => {
+                    seen.curly_quote = true
+                }
+                _ => {}
+            }
+            if c >= '\u{300}' && !matches!(c, '\u{2002}'..='\u{206F}' | '\u{20A0}'..='\u{20CF}') {
+                seen.maybe_not_nfc = true;
+            }
+            i += len;
+        }
+        seen
+    }
+
+    fn anything(&self) -> bool {
+        self.escape
+            || self.ampersand
+            || self.non_ascii_pair
+            || self.lost_byte_pattern
+            || self.c1
+            || self.line_break
+            || self.control
+            || self.ligature
+            || self.fullwidth
+            || self.curly_quote
+            || self.maybe_not_nfc
+    }
 }
 
 /// NFC, as edits over the stretches that change: each run of non-ASCII characters with the
@@ -274,7 +357,7 @@ pub fn normalize_nfc(text: &str) -> Vec<Edit> {
             edits.push(Edit {
                 start,
                 end: i,
-                replacement: normalized,
+                replacement: normalized.into(),
                 fix: "nfc",
             });
         }
@@ -333,7 +416,7 @@ impl<'a> Work<'a> {
                     start: self.to_original(edit.start, false),
                     end: self.to_original(edit.end, true),
                     before: text[edit.start..edit.end].to_string(),
-                    after: edit.replacement.clone(),
+                    after: edit.replacement.to_string(),
                     fix: edit.fix,
                 });
             }

@@ -15,6 +15,8 @@
 //!   elsewhere in the document (a lone `Â£`) are fixed too; without it, they are left alone.
 
 use crate::repair::charmap::{Charmap, CHARMAPS};
+use compact_str::CompactString;
+
 use crate::repair::Edit;
 
 /// The fix names, one per charmap, in [`CHARMAPS`] order.
@@ -39,10 +41,12 @@ struct Sequence {
     chars: usize,
 }
 
-/// How one encoding explains one run of non-ASCII characters.
-struct Reading {
+/// Buffers reused from run to run, so reading a run allocates nothing.
+struct Scratch {
+    /// The characters of the run starting at `chars_of`, kept while each charmap reads it.
+    chars: Vec<(usize, char)>,
+    chars_of: usize,
     sequences: Vec<Sequence>,
-    strong: bool,
 }
 
 /// Finds one layer of mojibake in `text`; returns the edits, or nothing when the document
@@ -52,31 +56,28 @@ pub fn find(text: &str) -> Vec<Edit> {
     if runs.is_empty() {
         return Vec::new();
     }
-    // readings[map][run]
-    let readings: Vec<Vec<Option<Reading>>> = CHARMAPS
-        .iter()
-        .map(|map| {
-            runs.iter()
-                .map(|run| read_run(text, run.clone(), map))
-                .collect()
-        })
-        .collect();
-    // The encoding with the most strong runs explains the document; between encodings that
-    // explain it equally often (Windows-1250 and ISO-8859-2 share most of their letters), the
-    // one whose decoded characters are more common (`ñ`, `¡` over `ù`, `¥`).
-    let scores: Vec<(usize, u32)> = readings
-        .iter()
-        .map(|per_run| {
-            let strong = per_run.iter().flatten().filter(|r| r.strong).count();
-            let commonness = per_run
-                .iter()
-                .flatten()
-                .flat_map(|r| &r.sequences)
-                .map(|seq| commonness(seq.decoded))
-                .sum();
-            (strong, commonness)
-        })
-        .collect();
+    let mut scratch = Scratch {
+        chars: Vec::new(),
+        chars_of: usize::MAX,
+        sequences: Vec::new(),
+    };
+    // First pass: which encoding explains the document. The encoding with the most strong
+    // runs; between encodings that explain it equally often (Windows-1250 and ISO-8859-2
+    // share most of their letters), the one whose decoded characters are more common (`ñ`,
+    // `¡` over `ù`, `¥`).
+    let mut scores = vec![(0usize, 0u32); CHARMAPS.len()];
+    for run in &runs {
+        for (score, map) in scores.iter_mut().zip(CHARMAPS.iter()) {
+            if let Some(strong) = read_run(text, run.clone(), map, &mut scratch) {
+                score.0 += usize::from(strong);
+                score.1 += scratch
+                    .sequences
+                    .iter()
+                    .map(|seq| commonness(seq.decoded))
+                    .sum::<u32>();
+            }
+        }
+    }
     let (best, &(best_count, _)) = scores
         .iter()
         .enumerate()
@@ -85,26 +86,25 @@ pub fn find(text: &str) -> Vec<Edit> {
     if best_count == 0 {
         return Vec::new();
     }
+    // Second pass: the document's encoding where it explains a run, or another one that
+    // explains it strongly on its own.
     let mut edits = Vec::new();
-    for run in 0..runs.len() {
-        // The document's encoding explains the run, or another one does on its own strength.
-        let chosen = readings[best][run]
-            .as_ref()
-            .map(|reading| (best, reading))
-            .or_else(|| {
-                readings.iter().enumerate().find_map(|(map, per_run)| {
-                    per_run[run].as_ref().filter(|r| r.strong).map(|r| (map, r))
-                })
-            });
-        if let Some((map, reading)) = chosen {
-            for seq in &reading.sequences {
-                edits.push(Edit {
-                    start: seq.start,
-                    end: seq.end,
-                    replacement: seq.decoded.to_string(),
-                    fix: FIX_NAMES[map],
-                });
-            }
+    for run in &runs {
+        let chosen = if read_run(text, run.clone(), &CHARMAPS[best], &mut scratch).is_some() {
+            Some(best)
+        } else {
+            (0..CHARMAPS.len()).find(|&map| {
+                map != best
+                    && read_run(text, run.clone(), &CHARMAPS[map], &mut scratch) == Some(true)
+            })
+        };
+        if let Some(map) = chosen {
+            edits.extend(scratch.sequences.iter().map(|seq| Edit {
+                start: seq.start,
+                end: seq.end,
+                replacement: CompactString::from(&*seq.decoded.encode_utf8(&mut [0; 4])),
+                fix: FIX_NAMES[map],
+            }));
         }
     }
     edits
@@ -136,18 +136,29 @@ fn non_ascii_runs(text: &str) -> Vec<std::ops::Range<usize>> {
     runs
 }
 
-/// How `map` explains the run at `range`, if it does.
-fn read_run(text: &str, range: std::ops::Range<usize>, map: &Charmap) -> Option<Reading> {
+/// Whether `map` explains the run at `range`, leaving its sequences in `scratch.sequences`:
+/// `None` when it does not, `Some(strong)` when it does.
+fn read_run(
+    text: &str,
+    range: std::ops::Range<usize>,
+    map: &Charmap,
+    scratch: &mut Scratch,
+) -> Option<bool> {
     let run = &text[range.clone()];
-    let chars: Vec<(usize, char)> = run.char_indices().collect();
-    let mut sequences = Vec::new();
+    scratch.sequences.clear();
+    if scratch.chars_of != range.start {
+        scratch.chars.clear();
+        scratch.chars.extend(run.char_indices());
+        scratch.chars_of = range.start;
+    }
+    let chars = &scratch.chars;
     let mut i = 0;
     while i < chars.len() {
-        match sequence_at(&chars, i, map) {
+        match sequence_at(chars, i, map) {
             Some((decoded, len)) => {
                 let start = range.start + chars[i].0;
                 let end = range.start + chars.get(i + len).map_or(run.len(), |&(at, _)| at);
-                sequences.push(Sequence {
+                scratch.sequences.push(Sequence {
                     start,
                     end,
                     decoded,
@@ -157,13 +168,14 @@ fn read_run(text: &str, range: std::ops::Range<usize>, map: &Charmap) -> Option<
             }
             None => {
                 // A letter left over means the run is real text in some script.
-                if chars[i].1.is_alphabetic() {
+                if is_letter(chars[i].1) {
                     return None;
                 }
                 i += 1;
             }
         }
     }
+    let sequences = &scratch.sequences;
     if sequences.is_empty() {
         return None;
     }
@@ -171,7 +183,7 @@ fn read_run(text: &str, range: std::ops::Range<usize>, map: &Charmap) -> Option<
     let after = text[range.end..].chars().next();
     let next_to_latin = before.is_some_and(|c| c.is_ascii_alphabetic())
         || after.is_some_and(|c| c.is_ascii_alphabetic());
-    for seq in &sequences {
+    for seq in sequences {
         if !plausible(seq.decoded) {
             return None;
         }
@@ -185,26 +197,41 @@ fn read_run(text: &str, range: std::ops::Range<usize>, map: &Charmap) -> Option<
             return None;
         }
     }
-    let source = |seq: &Sequence| text[seq.start..seq.end].chars().collect::<Vec<_>>();
-    let strong = sequences.len() >= 2
-        || sequences.iter().any(|seq| {
-            let source = source(seq);
-            if seq.chars >= 3 {
-                source.iter().any(|c| !c.is_alphabetic())
-            } else {
-                // Letters, not digits: `Â£5` is a price sign before a number.
-                let next_to_word = before.is_some_and(|c| c.is_alphabetic())
-                    || after.is_some_and(|c| c.is_alphabetic());
-                // One letter and one symbol inside a word (`cafÃ©`), or box drawing there
-                // (`caf├⌐`, cp437).
-                next_to_word
-                    && (source[0].is_alphabetic() != source[1].is_alphabetic()
-                        || source
-                            .iter()
-                            .any(|&c| ('\u{2500}'..='\u{259F}').contains(&c)))
-            }
-        });
-    Some(Reading { sequences, strong })
+    if sequences.len() >= 2 {
+        return Some(true);
+    }
+    let seq = sequences[0];
+    let mut source = text[seq.start..seq.end].chars();
+    let strong = if seq.chars >= 3 {
+        source.any(|c| !is_letter(c))
+    } else {
+        let (first, second) = (source.next().unwrap_or(' '), source.next().unwrap_or(' '));
+        // Letters, not digits: `Â£5` is a price sign before a number.
+        let next_to_word = before.is_some_and(is_letter) || after.is_some_and(is_letter);
+        // One letter and one symbol inside a word (`cafÃ©`), or box drawing there (`caf├⌐`,
+        // cp437).
+        next_to_word
+            && (is_letter(first) != is_letter(second)
+                || [first, second]
+                    .iter()
+                    .any(|c| ('\u{2500}'..='\u{259F}').contains(c)))
+    };
+    Some(strong)
+}
+
+/// `char::is_alphabetic`, with a fast path for the Latin-1 range that mojibake is made of.
+#[inline]
+fn is_letter(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7F => c.is_ascii_alphabetic(),
+        0xAA | 0xB5 | 0xBA => true,
+        0x80..=0xBF | 0xD7 | 0xF7 => false,
+        0xC0..=0x24F => true,
+        // Punctuation, currency, arrows, math and shapes: `“`, `€`; not the letterlike `™`
+        // block, which has letters (`ℓ`, `ℕ`).
+        0x2000..=0x20FF | 0x2150..=0x2BFF => false,
+        _ => c.is_alphabetic(),
+    }
 }
 
 /// The character UTF-8 encoded as the bytes of `chars[i..]` under `map`, and how many

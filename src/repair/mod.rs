@@ -491,15 +491,17 @@ fn visible(text: &str) -> String {
         return "∅".to_string();
     }
     text.chars()
-        .map(|c| {
-            if c.is_control()
-                || c.is_whitespace() && c != ' '
-                || matches!(c, '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{206A}'..='\u{206F}')
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c if c.is_control()
+                || (c.is_whitespace() && c != ' ')
+                || matches!(c, '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{206A}'..='\u{206F}') =>
             {
                 c.escape_unicode().to_string()
-            } else {
-                c.to_string()
             }
+            c => c.to_string(),
         })
         .collect()
 }
@@ -576,7 +578,7 @@ mod unit_tests {
                 "2:1: â€œ → “ (mojibake-windows-1252)",
                 "2:6: â€™ → ’ (mojibake-windows-1252)",
                 "2:11: &amp; → & (html-entity)",
-                "2:16: \\u{d}\\u{a} → \\u{a} (line-break)",
+                "2:16: \\r\\n → \\n (line-break)",
             ]
         );
         assert_eq!(repaired.counts["mojibake-windows-1252"], 2);

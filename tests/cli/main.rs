@@ -4,6 +4,7 @@
 mod errors;
 mod inputs;
 mod output;
+mod repair;
 
 use std::ffi::OsStr;
 use std::io::Write;

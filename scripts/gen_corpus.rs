@@ -12,6 +12,9 @@
 //! Usage: `scripts/gen-corpus --size-mb 100 --seed 7 -o /tmp/dump.jsonl[.gz|.zst]`; the truth goes
 //! to `/tmp/dump.jsonl.truth.jsonl` (or `--truth FILE`). Each truth line is one injection:
 //! `{"kind": "exact-duplicate"|"near-duplicate"|"boilerplate"|"mojibake", "id": …, …}`.
+//! `paragraph` of boilerplate and mojibake entries is the line of the final text; the
+//! paragraph numbers of a near-duplicate's edits count the copy's lines before boilerplate
+//! lines were put in.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -313,9 +316,25 @@ fn main() -> anyhow::Result<()> {
             }
             doc
         };
-        // Damage the copy as printed, never the original others are copied from.
+        // Damage the copy as printed, never the original others are copied from. Boilerplate
+        // goes in first, so that every index in the truth file is a line of the final text.
+        let mut boilerplate = vec![false; doc.paragraphs.len()];
+        if rng.random_bool(args.boilerplate_rate.clamp(0.0, 1.0)) {
+            for _ in 0..rng.random_range(1..4) {
+                let line = BOILERPLATE.choose(&mut rng).expect("boilerplate");
+                let at = rng.random_range(0..=doc.paragraphs.len());
+                doc.paragraphs.insert(at, line.to_string());
+                boilerplate.insert(at, true);
+            }
+        }
         for (i, paragraph) in doc.paragraphs.iter_mut().enumerate() {
-            if rng.random_bool(args.mojibake_rate.clamp(0.0, 1.0)) {
+            if boilerplate[i] {
+                writeln!(
+                    truth,
+                    "{}",
+                    json!({"kind": "boilerplate", "id": id, "paragraph": i, "text": paragraph})
+                )?;
+            } else if rng.random_bool(args.mojibake_rate.clamp(0.0, 1.0)) {
                 let curled = paragraph.replace('\'', "\u{2019}");
                 if curled.is_ascii() {
                     continue;
@@ -327,18 +346,6 @@ fn main() -> anyhow::Result<()> {
                     json!({"kind": "mojibake", "id": id, "paragraph": i, "original": curled})
                 )?;
                 *paragraph = mangled.into_owned();
-            }
-        }
-        if rng.random_bool(args.boilerplate_rate.clamp(0.0, 1.0)) {
-            for _ in 0..rng.random_range(1..4) {
-                let line = BOILERPLATE.choose(&mut rng).expect("boilerplate");
-                let at = rng.random_range(0..=doc.paragraphs.len());
-                doc.paragraphs.insert(at, line.to_string());
-                writeln!(
-                    truth,
-                    "{}",
-                    json!({"kind": "boilerplate", "id": id, "paragraph": at, "text": line})
-                )?;
             }
         }
         let day = rng.random_range(1..31);

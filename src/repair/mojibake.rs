@@ -10,9 +10,12 @@
 //! - each character it decodes to is *plausible* (letters and symbols real text uses, not IPA or
 //!   C1 controls), and a non-Latin letter does not appear glued to Latin letters;
 //! - the document shows *strong* evidence for that encoding somewhere: a three-byte sequence
-//!   with a symbol in it (`â€œ`), two or more sequences in one run (`Ã©Ã¨`), or a two-character
-//!   sequence inside a word (`cafÃ©`). With that evidence, weak runs of the same encoding
+//!   with a symbol in it (`â€œ`) or standing for punctuation (`вЂњ`), two or more sequences in
+//!   one run (`Ã©Ã¨`), a two-character sequence inside a word (`cafÃ©`), or a fraction or degree
+//!   sign glued to a number (`5Â½`). With that evidence, weak runs of the same encoding
 //!   elsewhere in the document (a lone `Â£`) are fixed too; without it, they are left alone.
+//!   A run that the document's encoding cannot explain, or explains less of, may be read with
+//!   another encoding that is strong for that run or for its line.
 
 use crate::repair::charmap::{Charmap, CHARMAPS};
 use compact_str::CompactString;
@@ -61,13 +64,24 @@ pub fn find(text: &str) -> Vec<Edit> {
         chars_of: usize::MAX,
         sequences: Vec::new(),
     };
-    // First pass: which encoding explains the document. The encoding with the most strong
-    // runs; between encodings that explain it equally often (Windows-1250 and ISO-8859-2
-    // share most of their letters), the one whose decoded characters are more common (`ñ`,
-    // `¡` over `ù`, `¥`).
+    // First pass: which encoding explains the document, and which explain each line. The
+    // document's encoding is the one with the most strong runs; between encodings that explain
+    // it equally often (Windows-1250 and ISO-8859-2 share most of their letters), the one whose
+    // decoded characters are more common (`ñ`, `¡` over `ù`, `¥`).
     let mut scores = vec![(0usize, 0u32); CHARMAPS.len()];
-    for run in &runs {
-        for (score, map) in scores.iter_mut().zip(CHARMAPS.iter()) {
+    // For each run, the encodings with a strong run on its line (bit per charmap).
+    let mut line_evidence: Vec<u16> = vec![0; runs.len()];
+    let mut line_start_run = 0;
+    let mut line_mask = 0u16;
+    let mut previous_end = 0;
+    for (r, run) in runs.iter().enumerate() {
+        if memchr::memchr(b'\n', &text.as_bytes()[previous_end..run.start]).is_some() {
+            line_evidence[line_start_run..r].fill(line_mask);
+            line_start_run = r;
+            line_mask = 0;
+        }
+        previous_end = run.end;
+        for (m, (score, map)) in scores.iter_mut().zip(CHARMAPS.iter()).enumerate() {
             if let Some(strong) = read_run(text, run.clone(), map, &mut scratch) {
                 score.0 += usize::from(strong);
                 score.1 += scratch
@@ -75,9 +89,13 @@ pub fn find(text: &str) -> Vec<Edit> {
                     .iter()
                     .map(|seq| commonness(seq.decoded))
                     .sum::<u32>();
+                if strong {
+                    line_mask |= 1 << m;
+                }
             }
         }
     }
+    line_evidence[line_start_run..].fill(line_mask);
     let (best, &(best_count, _)) = scores
         .iter()
         .enumerate()
@@ -86,20 +104,36 @@ pub fn find(text: &str) -> Vec<Edit> {
     if best_count == 0 {
         return Vec::new();
     }
-    // Second pass: the document's encoding where it explains a run, or another one that
-    // explains it strongly on its own.
+    // Second pass: each run read with the document's encoding, unless another encoding that
+    // is strong for this run or its line explains more of it (a MacRoman `‚Ä¶` in a Windows-1252
+    // document, where Windows-1252 reads only `Ä¶`).
     let mut edits = Vec::new();
-    for run in &runs {
-        let chosen = if read_run(text, run.clone(), &CHARMAPS[best], &mut scratch).is_some() {
-            Some(best)
-        } else {
-            (0..CHARMAPS.len()).find(|&map| {
-                map != best
-                    && read_run(text, run.clone(), &CHARMAPS[map], &mut scratch) == Some(true)
-            })
-        };
-        if let Some(map) = chosen {
-            edits.extend(scratch.sequences.iter().map(|seq| Edit {
+    let mut chosen: Vec<Sequence> = Vec::new();
+    for (r, run) in runs.iter().enumerate() {
+        let covered = |seqs: &[Sequence]| seqs.iter().map(|seq| seq.chars).sum::<usize>();
+        let mut choice: Option<(usize, usize)> = None;
+        chosen.clear();
+        if read_run(text, run.clone(), &CHARMAPS[best], &mut scratch).is_some() {
+            choice = Some((best, covered(&scratch.sequences)));
+            chosen.extend_from_slice(&scratch.sequences);
+        }
+        let whole = scratch.chars.len();
+        if choice.is_none_or(|(_, n)| n < whole) {
+            for map in (0..CHARMAPS.len()).filter(|&m| m != best) {
+                let Some(strong) = read_run(text, run.clone(), &CHARMAPS[map], &mut scratch) else {
+                    continue;
+                };
+                let n = covered(&scratch.sequences);
+                let trusted = strong || line_evidence[r] & (1 << map) != 0;
+                if trusted && choice.is_none_or(|(_, best_n)| n > best_n) {
+                    choice = Some((map, n));
+                    chosen.clear();
+                    chosen.extend_from_slice(&scratch.sequences);
+                }
+            }
+        }
+        if let Some((map, _)) = choice {
+            edits.extend(chosen.iter().map(|seq| Edit {
                 start: seq.start,
                 end: seq.end,
                 replacement: CompactString::from(&*seq.decoded.encode_utf8(&mut [0; 4])),
@@ -203,18 +237,24 @@ fn read_run(
     let seq = sequences[0];
     let mut source = text[seq.start..seq.end].chars();
     let strong = if seq.chars >= 3 {
-        source.any(|c| !is_letter(c))
+        // A symbol among the misread characters (`â€œ`), or letters that stand for
+        // punctuation (`вЂњ`, Windows-1251): no real word does either.
+        source.any(|c| !is_letter(c)) || !seq.decoded.is_alphanumeric()
     } else {
         let (first, second) = (source.next().unwrap_or(' '), source.next().unwrap_or(' '));
         // Letters, not digits: `Â£5` is a price sign before a number.
         let next_to_word = before.is_some_and(is_letter) || after.is_some_and(is_letter);
         // One letter and one symbol inside a word (`cafÃ©`), or box drawing there (`caf├⌐`,
         // cp437).
-        next_to_word
+        let inside_word = next_to_word
             && (is_letter(first) != is_letter(second)
                 || [first, second]
                     .iter()
-                    .any(|c| ('\u{2500}'..='\u{259F}').contains(c)))
+                    .any(|c| ('\u{2500}'..='\u{259F}').contains(c)));
+        // A fraction or degree sign glued to a number (`5Â½`, `5ВЅ`, `25Â°`).
+        let after_number = before.is_some_and(|c| c.is_ascii_digit())
+            && matches!(seq.decoded, '½' | '¼' | '¾' | '°' | '²' | '³' | '¹');
+        inside_word || after_number
     };
     Some(strong)
 }

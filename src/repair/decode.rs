@@ -38,8 +38,48 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             text: text.to_owned(),
             decoding: Decoding::UTF8,
         },
-        Err(_) => decode_non_utf8(bytes),
+        Err(_) => match join_surrogates(bytes) {
+            Some(joined) => decode(&joined),
+            None => decode_non_utf8(bytes),
+        },
     }
+}
+
+/// UTF-16 surrogates encoded as if they were characters (CESU-8, Java's modified UTF-8:
+/// `ED A0 BD ED B8 80` for 😀) are not UTF-8. A high and a low surrogate become the character
+/// they encode; a lone surrogate is removed. `None` when there are none.
+fn join_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
+    let surrogate_at = |i: usize| -> Option<u32> {
+        match bytes.get(i..i + 3)? {
+            &[0xED, b1 @ 0xA0..=0xBF, b2 @ 0x80..=0xBF] => {
+                Some(0xD000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F))
+            }
+            _ => None,
+        }
+    };
+    let first = memchr::memchr_iter(0xED, bytes).find(|&i| surrogate_at(i).is_some())?;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut i = first;
+    while i < bytes.len() {
+        match surrogate_at(i) {
+            Some(high @ 0xD800..=0xDBFF) => match surrogate_at(i + 3) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                    let c = char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    i += 6;
+                }
+                _ => i += 3,
+            },
+            Some(_) => i += 3,
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
 }
 
 fn decode_non_utf8(bytes: &[u8]) -> Decoded {
@@ -162,6 +202,18 @@ mod tests {
         let decoded = decode(format!("\u{FEFF}{FRENCH}").as_bytes());
         assert_eq!(decoded.text, FRENCH);
         assert_eq!(decoded.decoding.method, DecodeMethod::Bom);
+    }
+
+    #[test]
+    fn surrogates_encoded_as_characters_are_joined_or_removed() {
+        let mut bytes = b"smile ".to_vec();
+        bytes.extend_from_slice(&[0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
+        bytes.extend_from_slice(b" lone ");
+        bytes.extend_from_slice(&[0xED, 0xA0, 0xBD]);
+        bytes.extend_from_slice(" caf\u{e9}".as_bytes());
+        let decoded = decode(&bytes);
+        assert_eq!(decoded.text, "smile 😀 lone  café");
+        assert_eq!(decoded.decoding, Decoding::UTF8);
     }
 
     #[test]

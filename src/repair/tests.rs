@@ -100,6 +100,17 @@ fn a_document_mixing_mojibake_and_correct_text_is_fixed_line_by_line() {
     assert_eq!(repair(&document), expected);
 }
 
+#[test]
+fn a_short_ambiguous_line_gets_the_documents_treatment() {
+    // Alone, `Â£5` might be a sentence about mojibake; in a document that is mojibake, it is not.
+    assert_eq!(repair("Price: Â£5"), "Price: Â£5");
+    let document = "Theyâ€™re sure the cafÃ© will open.\nPrice: Â£5\nâ€œSoonâ€\u{9d}, they said.";
+    assert_eq!(
+        repair(document),
+        "They’re sure the café will open.\nPrice: £5\n“Soon”, they said."
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 

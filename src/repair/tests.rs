@@ -126,6 +126,24 @@ proptest! {
     }
 
     #[test]
+    fn any_document_of_sentences_comes_back_from_misreading(
+        picks in prop::collection::vec(0..SENTENCES.len(), 1..6),
+        encoding in 0..CHARMAPS.len() + 1,
+        layers in 1..=2usize,
+    ) {
+        let document: Vec<&str> = picks.iter().map(|&i| SENTENCES[i]).collect();
+        let document = document.join("\n");
+        prop_assume!(!document.is_ascii());
+        let encoding = misreadings()[encoding];
+        let mut garbled = document.clone();
+        for _ in 0..layers {
+            garbled = misread_as(encoding, garbled.as_bytes());
+        }
+        prop_assert_eq!(repair(&garbled), document);
+        prop_assert_eq!(repair(&repair(&garbled)), repair(&garbled));
+    }
+
+    #[test]
     fn mojibake_alphabets_make_no_panic(
         text in "[a-zA-Z0-9 .,\\n'\"&;#ÃÂâ€™œ©†Ð¿Ñ€Ñ‹Рё├⌐\u{a0}\u{9d}\u{85}\u{1b}\r]{0,80}"
     ) {

@@ -2,8 +2,9 @@
 //!
 //! Only complete references ending in `;` are decoded: `AT&T` and `?a=1&b=2` stay as they are.
 //! Numeric references to 128–159 mean Windows-1252 characters, as browsers read them
-//! (`&#146;` is `’`). Text that contains tags is HTML and left alone. A reference that decodes to
-//! another reference (`&amp;eacute;`, escaped twice) is decoded again.
+//! (`&#146;` is `’`). A line that contains tags is HTML and left alone; the others of the same
+//! text are not. A reference that decodes to another reference (`&amp;eacute;`, escaped twice)
+//! is decoded again.
 
 use crate::repair::Edit;
 
@@ -13,15 +14,23 @@ pub const FIX_NAME: &str = "html-entity";
 const MAX_REFERENCE: usize = 34;
 
 pub fn find(text: &str) -> Vec<Edit> {
-    if looks_like_html(text) {
-        return Vec::new();
-    }
     let bytes = text.as_bytes();
     let mut edits = Vec::new();
     let mut pos = 0;
+    // The line being looked at, and whether it is HTML.
+    let mut line_end = 0;
+    let mut html_line = false;
     while let Some(found) = memchr::memchr(b'&', &bytes[pos..]) {
         let start = pos + found;
         pos = start + 1;
+        if start >= line_end {
+            let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+            line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            html_line = looks_like_html(&text[line_start..line_end]);
+        }
+        if html_line {
+            continue;
+        }
         let Some((end, mut decoded)) = decode_reference(text, start) else {
             continue;
         };
@@ -123,5 +132,13 @@ mod tests {
         ] {
             assert_eq!(fix(text), text);
         }
+    }
+
+    #[test]
+    fn only_lines_with_tags_count_as_html() {
+        assert_eq!(
+            fix("<p>Tom &amp; Jerry</p>\ncaf&#233; &amp; bar"),
+            "<p>Tom &amp; Jerry</p>\ncafé & bar"
+        );
     }
 }

@@ -60,6 +60,7 @@ fn read_config() -> ReadConfig {
         format: None,
         text_field: "text".into(),
         id_field: "id".into(),
+        source_field: Some("source".into()),
     }
 }
 
@@ -76,6 +77,7 @@ fn bench_passthrough(c: &mut Criterion) {
         read: read_config(),
         stages: Vec::new(),
         repair: Default::default(),
+        strip: Default::default(),
         threads: 1,
         batch_bytes: 8 << 20,
         fsync: false,
@@ -96,11 +98,12 @@ fn bench_passthrough(c: &mut Criterion) {
     let lines: Vec<&str> = corpus.lines().collect();
     let config = read_config();
     let file: Arc<str> = Arc::from("corpus.jsonl");
+    let folder: Arc<str> = Arc::from(".");
     group.bench_function("parse_records", |b| {
         b.iter(|| {
             for (i, line) in lines.iter().enumerate() {
                 let location = Location::line(&file, i as u64 + 1);
-                let doc = jsonl::parse_record(line.as_bytes(), None, location, &config);
+                let doc = jsonl::parse_record(line.as_bytes(), None, location, &config, &folder);
                 std::hint::black_box(doc.is_ok());
             }
         })

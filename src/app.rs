@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -20,10 +21,14 @@ use crate::document::{Decoding, Document};
 use crate::error::Problem;
 use crate::read::batch::{read_batches, Batch};
 use crate::read::{self, Format, InputFile, Unit};
+use crate::repair::Repairer;
 use crate::report::{
-    Problems, Report, StageReport, StageStatus, Stages, Totals, Transcoded, MAX_LISTED_TRANSCODED,
+    Flagged, Problems, Report, StageReport, StageStatus, Stages, Totals, Transcoded,
+    MAX_LISTED_FLAGGED, MAX_LISTED_TRANSCODED,
 };
-use crate::stage::{build_stages, Counters, Stage, StageName, Verdict};
+use crate::stage::{build_stages, Notes, Stage, StageName, Verdict};
+use crate::strip::stats::{document_lines, DocumentLines, LineCounter, LineIndex};
+use crate::strip::Stripper;
 use crate::write::atomic::{self, Staging};
 use crate::write::{self, Output};
 
@@ -65,14 +70,26 @@ pub fn install_interrupt_handler() -> anyhow::Result<()> {
 
 /// `textwash run`.
 pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
-    let stages = build_stages(&config.stages, &config.repair);
-    run_with_stages(config, &stages)
+    run_with(config, |files, pool| {
+        let stripper = if config.stages.contains(&StageName::Strip) {
+            let index = if config.strip.wants_stats() {
+                Some(Arc::new(survey(config, files, pool)))
+            } else {
+                None
+            };
+            Some(Stripper::new(&config.strip, index)?)
+        } else {
+            None
+        };
+        Ok(build_stages(&config.stages, &config.repair, stripper))
+    })
 }
 
-/// `textwash run` with the given stage implementations (tests pass their own).
-pub fn run_with_stages(
+/// `textwash run`, with the stages made by `make_stages` once the inputs are known (tests
+/// pass their own).
+pub fn run_with(
     config: &RunConfig,
-    stages: &[Box<dyn Stage>],
+    make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Vec<Box<dyn Stage>>>,
 ) -> anyhow::Result<RunOutcome> {
     let started = Instant::now();
     prepare_output_dir(&config.output, config.force)?;
@@ -83,6 +100,8 @@ pub fn run_with_stages(
         .num_threads(config.threads)
         .build()
         .context("cannot start the thread pool")?;
+    let stages = make_stages(&files, &pool)?;
+    let stages = &stages[..];
     let progress = progress_bar(config, &files);
 
     let mut tally = Tally::new(config, stages);
@@ -150,6 +169,46 @@ pub fn run_with_stages(
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;
     Ok(RunOutcome { report })
+}
+
+/// The first pass of the strip stage: counts, per source, the documents each short line occurs
+/// in, over the text as repair leaves it. Standard input cannot be read twice and is left out.
+fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
+    let stats = config.strip.stats.clone().unwrap_or_default();
+    let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
+    if readable.len() < files.len() && config.summary {
+        eprintln!("textwash: standard input is left out of the cross-document statistics");
+    }
+    let repairer = config
+        .stages
+        .contains(&StageName::Repair)
+        .then(|| Repairer::new(config.repair.clone()));
+    let progress = progress_bar(config, &readable);
+    progress.set_message("counting lines across documents");
+    let mut counter = LineCounter::default();
+    read_batches(&readable, config.batch_bytes, &progress, |batch| {
+        let documents: Vec<DocumentLines> = pool.install(|| {
+            batch
+                .units
+                .par_iter()
+                .filter_map(|unit| {
+                    let doc =
+                        read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
+                    let repaired = repairer.as_ref().and_then(|r| r.repair(&doc.text, false));
+                    let text = repaired
+                        .as_ref()
+                        .map_or(doc.text.as_str(), |r| r.text.as_str());
+                    Some(document_lines(&doc.source, text, stats.max_words))
+                })
+                .collect()
+        });
+        for document in documents {
+            counter.add(document);
+        }
+        true
+    });
+    progress.finish_and_clear();
+    counter.finish(&stats)
 }
 
 /// Makes sure OUT exists and, unless `force`, is empty.
@@ -230,6 +289,7 @@ enum Processed {
 
 /// What the report needs to know of one document.
 struct DocFacts {
+    id: String,
     decoding: Decoding,
     /// Id and origin, only for documents that were transcoded.
     transcoded: Option<Transcoded>,
@@ -242,7 +302,7 @@ struct StageRun {
     changed: bool,
     dropped: Option<&'static str>,
     time: Duration,
-    counters: Counters,
+    notes: Notes,
 }
 
 fn process_unit(
@@ -265,6 +325,7 @@ fn process_unit(
         Err(problem) => return Processed::Problem(problem),
     };
     let facts_of = |doc: &Document, parse_time, stages| DocFacts {
+        id: doc.id.clone(),
         decoding: doc.decoding,
         transcoded: doc.decoding.was_transcoded().then(|| Transcoded {
             id: doc.id.clone(),
@@ -281,8 +342,8 @@ fn process_unit(
     for stage in stages {
         let stage_started = Instant::now();
         let before = xxh3_64(doc.text.as_bytes());
-        let mut counters = Counters::new();
-        let verdict = stage.apply(&mut doc, &mut counters);
+        let mut notes = Notes::default();
+        let verdict = stage.apply(&mut doc, &mut notes);
         let dropped = match verdict {
             Verdict::Keep => None,
             Verdict::Drop { reason } => Some(reason),
@@ -292,7 +353,7 @@ fn process_unit(
             changed: xxh3_64(doc.text.as_bytes()) != before,
             dropped,
             time: stage_started.elapsed(),
-            counters,
+            notes,
         });
         if dropped.is_some() {
             let facts = facts_of(&doc, parse_time, runs);
@@ -400,8 +461,17 @@ impl<'c> Tally<'c> {
                 None => report.documents_out += 1,
             }
             report.cpu_seconds += run.time.as_secs_f64();
-            for (name, count) in run.counters {
+            for (name, count) in run.notes.counters {
                 *report.counters.entry(name).or_default() += count;
+            }
+            if let Some(reason) = run.notes.flag {
+                report.flagged_count += 1;
+                if report.flagged.len() < MAX_LISTED_FLAGGED {
+                    report.flagged.push(Flagged {
+                        id: facts.id.clone(),
+                        reason,
+                    });
+                }
             }
         }
     }

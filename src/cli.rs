@@ -20,18 +20,84 @@ pub enum Command {
     Run(RunArgs),
     /// Repair text as a filter: files or stdin to stdout (mojibake, entities, controls, NFC).
     Fix(FixArgs),
+    /// Remove boilerplate lines as a filter: files or stdin to stdout.
+    Strip(StripCommandArgs),
+}
+
+/// Options of the strip stage, shared by `run` and `strip`.
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// A TOML rule file that adds rules, or replaces built-in rules of the same id.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Skip the cross-document pass (lines that recur across a source's documents).
+    #[arg(long)]
+    pub no_stats: bool,
+
+    /// A line recurring in at least this many documents of a source is boilerplate…
+    #[arg(long, value_name = "N")]
+    pub min_docs: Option<u32>,
+
+    /// …if that is also at least this share of the source's documents (0.01 = 1%).
+    #[arg(long, value_name = "SHARE")]
+    pub min_share: Option<f64>,
+
+    /// Leave a document whole (and flag it) when it would lose more than this share of its
+    /// characters.
+    #[arg(long, value_name = "SHARE")]
+    pub guard: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StripCommandArgs {
+    /// Files to strip; none or `-` reads stdin. A text file is one document.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read JSON Lines and strip the text field of each record.
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// The JSON Lines field that holds the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    pub text_field: String,
+
+    /// The JSON Lines field that names a document's source (outlet); without it, the folder.
+    #[arg(long, default_value = "source", value_name = "FIELD")]
+    pub source_field: String,
+
+    /// Instead of the text, print each removed line or span with the rule that removed it.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// A TOML config file (`[strip]` table).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Switch off these rules (comma-separated, or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub disable: Vec<String>,
+
+    #[command(flatten)]
+    pub strip: StripArgs,
 }
 
 /// Options of the repair stage, shared by `run` and `fix`.
 #[derive(Debug, Args)]
 pub struct RepairArgs {
-    /// A TOML config file; its `[repair]` table turns fixes on or off (`mojibake = false`).
-    /// Flags given here win over it.
+    /// A TOML config file: its `[repair]` table turns fixes on or off (`mojibake = false`),
+    /// its `[strip]` table sets the strip stage. Flags given here win over it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Turn off these fixes (comma-separated, or repeated); `textwash fix --list` names them.
-    #[arg(long, value_delimiter = ',', value_name = "FIX")]
+    /// Turn off these fixes or strip rules (comma-separated, or repeated); `textwash fix
+    /// --list` names the fixes, the rule file the rules.
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
     pub disable: Vec<String>,
 
     /// Turn on these fixes (comma-separated, or repeated).
@@ -108,6 +174,11 @@ pub struct RunArgs {
     #[arg(long, default_value = "id", value_name = "FIELD")]
     pub id_field: String,
 
+    /// The JSON Lines field that names a document's source (outlet), for statistics kept per
+    /// source; without it, the folder the file is in.
+    #[arg(long, default_value = "source", value_name = "FIELD")]
+    pub source_field: String,
+
     /// The stages to run, comma-separated, in pipeline order: repair, strip, dedup; or `all`,
     /// or `none` for a pure passthrough.
     #[arg(long, default_value = "all", value_name = "STAGES")]
@@ -138,6 +209,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub repair: RepairArgs,
+
+    #[command(flatten)]
+    pub strip: StripArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,10 +5,14 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cli::{FixArgs, FormatArg, OnErrorArg, RepairArgs, RunArgs};
+use crate::cli::{
+    FixArgs, FormatArg, OnErrorArg, RepairArgs, RunArgs, StripArgs, StripCommandArgs,
+};
 use crate::read::{Format, ReadConfig};
-use crate::repair::RepairConfig;
+use crate::repair::{RepairConfig, FIXES};
 use crate::stage::StageName;
+use crate::strip::stats::StatsConfig;
+use crate::strip::StripConfig;
 
 /// What to do with a bad record or file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +33,7 @@ pub struct RunConfig {
     /// The stages asked for, in pipeline order.
     pub stages: Vec<StageName>,
     pub repair: RepairConfig,
+    pub strip: StripConfig,
     pub threads: usize,
     pub batch_bytes: usize,
     /// Flush every output file to disk before renaming it.
@@ -58,9 +63,12 @@ impl RunConfig {
         if stdin_count > 1 {
             bail!("`-` (standard input) can be given only once");
         }
+        let file = FileConfig::load(args.repair.config.as_deref())?;
+        let (repair, strip) = clean_configs(&file, &args.repair, Some(&args.strip))?;
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,
-            repair: repair_config(&args.repair)?,
+            repair,
+            strip,
             read: ReadConfig {
                 glob,
                 format: args.format.map(|f| match f {
@@ -69,6 +77,7 @@ impl RunConfig {
                 }),
                 text_field: args.text_field,
                 id_field: args.id_field,
+                source_field: Some(args.source_field).filter(|f| !f.is_empty()),
             },
             inputs: args.inputs,
             output: args.output,
@@ -119,9 +128,13 @@ impl FixConfig {
                 format: None,
                 text_field: args.text_field,
                 id_field: "id".to_string(),
+                source_field: None,
             },
             explain: args.explain,
-            repair: repair_config(&args.repair)?,
+            repair: {
+                let file = FileConfig::load(args.repair.config.as_deref())?;
+                clean_configs(&file, &args.repair, None)?.0
+            },
             threads: threads(args.threads)?,
         })
     }
@@ -135,35 +148,151 @@ fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
     }
 }
 
+/// Everything `textwash strip` needs.
+#[derive(Debug, Clone)]
+pub struct StripFilterConfig {
+    /// Inputs; `None` is stdin.
+    pub inputs: Vec<Option<PathBuf>>,
+    pub jsonl: bool,
+    pub read: ReadConfig,
+    pub explain: bool,
+    pub strip: StripConfig,
+    pub threads: usize,
+}
+
+impl StripFilterConfig {
+    pub fn from_args(args: StripCommandArgs) -> anyhow::Result<StripFilterConfig> {
+        let mut inputs: Vec<Option<PathBuf>> = args
+            .files
+            .into_iter()
+            .map(|p| (p.as_os_str() != "-").then_some(p))
+            .collect();
+        if inputs.is_empty() {
+            inputs.push(None);
+        }
+        if inputs.iter().filter(|i| i.is_none()).count() > 1 {
+            bail!("`-` (standard input) can be given only once");
+        }
+        let file = FileConfig::load(args.config.as_deref())?;
+        let mut strip = strip_config(&file, &args.strip)?;
+        strip.disabled.extend(args.disable);
+        Ok(StripFilterConfig {
+            inputs,
+            jsonl: args.jsonl,
+            read: ReadConfig {
+                glob: globset::Glob::new("*")?.compile_matcher(),
+                format: None,
+                text_field: args.text_field,
+                id_field: "id".to_string(),
+                source_field: Some(args.source_field).filter(|f| !f.is_empty()),
+            },
+            explain: args.explain,
+            strip,
+            threads: threads(args.threads)?,
+        })
+    }
+}
+
 /// The settings a config file may hold.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct FileConfig {
     repair: RepairConfig,
+    strip: StripFile,
 }
 
-/// Repair settings: defaults, then the config file, then `--enable`/`--disable` flags.
-fn repair_config(args: &RepairArgs) -> anyhow::Result<RepairConfig> {
-    let mut config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read config file {}", path.display()))?;
-            let file: FileConfig = toml::from_str(&text)
-                .with_context(|| format!("invalid config file {}", path.display()))?;
-            file.repair
-        }
-        None => RepairConfig::default(),
-    };
-    for name in &args.enable {
-        config.set(name, true).map_err(anyhow::Error::msg)?;
+impl FileConfig {
+    fn load(path: Option<&std::path::Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
+}
+
+/// The `[strip]` table of a config file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct StripFile {
+    rules: Option<PathBuf>,
+    disable: Vec<String>,
+    protect_words: usize,
+    guard: f64,
+    stats: bool,
+    min_docs: u32,
+    min_share: f64,
+    stats_max_words: usize,
+}
+
+impl Default for StripFile {
+    fn default() -> StripFile {
+        let strip = StripConfig::default();
+        let stats = StatsConfig::default();
+        StripFile {
+            rules: None,
+            disable: Vec::new(),
+            protect_words: strip.protect_words,
+            guard: strip.guard,
+            stats: true,
+            min_docs: stats.min_docs,
+            min_share: stats.min_share,
+            stats_max_words: stats.max_words,
+        }
+    }
+}
+
+/// Strip settings: defaults, then the config file, then flags.
+fn strip_config(file: &FileConfig, args: &StripArgs) -> anyhow::Result<StripConfig> {
+    let f = &file.strip;
+    let guard = args.guard.unwrap_or(f.guard);
+    if !(0.0..=1.0).contains(&guard) {
+        bail!("the guard must be a share between 0 and 1, not {guard}");
+    }
+    let min_share = args.min_share.unwrap_or(f.min_share);
+    if !(0.0..=1.0).contains(&min_share) {
+        bail!("--min-share must be between 0 and 1, not {min_share}");
+    }
+    Ok(StripConfig {
+        rules: args.rules.clone().or_else(|| f.rules.clone()),
+        disabled: f.disable.clone(),
+        protect_words: f.protect_words,
+        guard,
+        stats: (f.stats && !args.no_stats).then(|| StatsConfig {
+            min_docs: args.min_docs.unwrap_or(f.min_docs).max(1),
+            min_share,
+            max_words: f.stats_max_words,
+        }),
+    })
+}
+
+/// Repair and strip settings: defaults, then the config file, then flags. `--disable` takes
+/// fix names and rule ids alike; without a strip stage, a name that is no fix is an error.
+fn clean_configs(
+    file: &FileConfig,
+    args: &RepairArgs,
+    strip: Option<&StripArgs>,
+) -> anyhow::Result<(RepairConfig, StripConfig)> {
+    let mut repair = file.repair.clone();
+    for name in &args.enable {
+        repair.set(name, true).map_err(anyhow::Error::msg)?;
+    }
+    let mut strip_config = match strip {
+        Some(strip) => strip_config(file, strip)?,
+        None => StripConfig::default(),
+    };
     for name in &args.disable {
-        config.set(name, false).map_err(anyhow::Error::msg)?;
+        if FIXES.iter().any(|(fix, _)| fix == name) || strip.is_none() {
+            repair.set(name, false).map_err(anyhow::Error::msg)?;
+        } else {
+            strip_config.disabled.push(name.clone());
+        }
     }
     if args.uncurl_quotes {
-        config.uncurl_quotes = true;
+        repair.uncurl_quotes = true;
     }
-    Ok(config)
+    Ok((repair, strip_config))
 }
 
 /// Parses `--stages`: `all`, `none`, or a comma-separated set of names. The stages always run in

@@ -5,6 +5,7 @@
 //! `text`; writers put it back into the record.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::Location;
 
@@ -16,6 +17,9 @@ pub struct Document {
     pub id: String,
     /// Where the document was read from.
     pub origin: Location,
+    /// The outlet or collection it belongs to: the `--source-field` of its record, or the
+    /// folder it was read from. Statistics across documents are kept per source.
+    pub source: Arc<str>,
     /// The text, always UTF-8 here whatever the input's encoding.
     pub text: String,
     /// How the input bytes were decoded.

@@ -1,4 +1,5 @@
-//! The `fix` command: the repair engine as a stream filter, from files or stdin to stdout.
+//! The `fix` and `strip` commands: the repair and strip engines as filters, from files or
+//! stdin to stdout.
 //!
 //! Text is read in chunks of about 4 MB cut at line ends (a chunk is the "document" whose
 //! evidence decides ambiguous mojibake), repaired in parallel batches, and written in order.
@@ -13,12 +14,17 @@ use std::sync::Arc;
 use anyhow::Context;
 use rayon::prelude::*;
 
-use crate::config::FixConfig;
+use std::path::{Path, PathBuf};
+
+use crate::config::{FixConfig, StripFilterConfig};
+use crate::document::Document;
 use crate::error::{Location, Problem};
 use crate::read::jsonl::parse_record;
 use crate::read::STDIN_NAME;
 use crate::repair::decode::decode;
 use crate::repair::{describe, line_column, Repairer};
+use crate::strip::stats::{document_lines, LineCounter};
+use crate::strip::Stripper;
 
 /// Text per chunk; a chunk ends at the first line end after this many bytes.
 const CHUNK_BYTES: usize = 4 << 20;
@@ -205,7 +211,8 @@ impl Job<'_> {
             return (line.to_vec(), Vec::new(), None);
         }
         let location = Location::line(self.name, number);
-        let mut doc = match parse_record(content, None, location, &self.config.read) {
+        let folder: Arc<str> = Arc::from(".");
+        let mut doc = match parse_record(content, None, location, &self.config.read, &folder) {
             Ok(doc) => doc,
             Err((location, kind)) => {
                 return (line.to_vec(), Vec::new(), Some(Problem { location, kind }));
@@ -289,4 +296,217 @@ impl ChunkCutter {
 
 fn is_utf16(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// Runs `textwash strip`, writing to `out`: a first pass over all inputs counts lines across
+/// documents (standard input is spooled to a temporary file so that it can be read twice), a
+/// second strips each document.
+pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("cannot start the thread pool")?;
+    let mut outcome = FixOutcome::default();
+    let mut spooled = None;
+    let mut inputs: Vec<(Arc<str>, PathBuf)> = Vec::new();
+    for input in &config.inputs {
+        match input {
+            Some(path) => inputs.push((Arc::from(path.display().to_string()), path.clone())),
+            None => {
+                let mut temp = tempfile::NamedTempFile::new().context("cannot spool stdin")?;
+                io::copy(&mut io::stdin().lock(), &mut temp).context("cannot read stdin")?;
+                inputs.push((Arc::from(STDIN_NAME), temp.path().to_path_buf()));
+                spooled = Some(temp);
+            }
+        }
+    }
+    let index = if config.strip.wants_stats() {
+        let stats = config.strip.stats.clone().unwrap_or_default();
+        let mut counter = LineCounter::default();
+        for (name, path) in &inputs {
+            let each = |docs: Vec<Document>| {
+                pool.install(|| {
+                    docs.par_iter()
+                        .map(|doc| document_lines(&doc.source, &doc.text, stats.max_words))
+                        .collect::<Vec<_>>()
+                })
+            };
+            let result = read_documents(config, name, path, &mut |docs, _| {
+                for lines in each(docs) {
+                    counter.add(lines);
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                eprintln!("textwash: {name}: {err:#}");
+                outcome.problems += 1;
+            }
+        }
+        Some(Arc::new(counter.finish(&stats)))
+    } else {
+        None
+    };
+    let stripper = Stripper::new(&config.strip, index)?;
+    for (name, path) in &inputs {
+        let result = read_documents(config, name, path, &mut |docs, raw_lines| {
+            let results: Vec<(Vec<u8>, Vec<String>)> = pool.install(|| {
+                docs.into_par_iter()
+                    .zip(raw_lines.into_par_iter())
+                    .map(|(doc, raw)| strip_one(config, &stripper, doc, raw))
+                    .collect()
+            });
+            for (bytes, explained) in results {
+                if config.explain {
+                    for line in explained {
+                        writeln!(out, "{line}")?;
+                    }
+                } else {
+                    out.write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        });
+        match result {
+            Ok(problems) => outcome.problems += problems,
+            Err(err) if is_broken_pipe(&err) => return Err(err),
+            Err(err) => {
+                eprintln!("textwash: {name}: {err:#}");
+                outcome.problems += 1;
+            }
+        }
+    }
+    drop(spooled);
+    out.flush().context("cannot write the output")?;
+    Ok(outcome)
+}
+
+/// A line of input that is not a record: written back as it was.
+type Passthrough = Option<Vec<u8>>;
+
+/// Reads one input as documents, in batches, handing each batch with, per document, the raw
+/// line to write instead when it is not a record. Returns the number of such lines.
+fn read_documents(
+    config: &StripFilterConfig,
+    name: &Arc<str>,
+    path: &Path,
+    each: &mut dyn FnMut(Vec<Document>, Vec<Passthrough>) -> anyhow::Result<()>,
+) -> anyhow::Result<u64> {
+    let folder: Arc<str> = Arc::from(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty() && &**name != STDIN_NAME)
+            .map_or_else(|| ".".to_string(), |p| p.display().to_string()),
+    );
+    let mut reader = BufReader::with_capacity(1 << 18, File::open(path).context("cannot read")?);
+    if !config.jsonl {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).context("cannot read")?;
+        let decoded = decode(&bytes);
+        let doc = Document {
+            id: name.to_string(),
+            origin: Location::file(name),
+            source: folder,
+            text: decoded.text,
+            decoding: decoded.decoding,
+            record: None,
+        };
+        each(vec![doc], vec![None])?;
+        return Ok(0);
+    }
+    let mut problems = 0;
+    let mut number = 0u64;
+    loop {
+        let mut docs = Vec::new();
+        let mut raws = Vec::new();
+        let mut bytes = 0;
+        while bytes < BATCH_BYTES {
+            let mut line = Vec::new();
+            if reader.read_until(b'\n', &mut line).context("cannot read")? == 0 {
+                break;
+            }
+            number += 1;
+            bytes += line.len();
+            let content = line.strip_suffix(b"\n").unwrap_or(&line);
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            if content.iter().all(u8::is_ascii_whitespace) {
+                docs.push(placeholder(name, number, &folder));
+                raws.push(Some(line));
+                continue;
+            }
+            let location = Location::line(name, number);
+            match parse_record(content, None, location, &config.read, &folder) {
+                Ok(doc) => {
+                    docs.push(doc);
+                    raws.push(None);
+                }
+                Err((location, kind)) => {
+                    eprintln!(
+                        "textwash: {}; written unchanged",
+                        Problem { location, kind }
+                    );
+                    problems += 1;
+                    docs.push(placeholder(name, number, &folder));
+                    raws.push(Some(line));
+                }
+            }
+        }
+        if docs.is_empty() {
+            return Ok(problems);
+        }
+        each(docs, raws)?;
+    }
+}
+
+/// An empty document standing in for a line that is not a record, to keep lines in order.
+fn placeholder(name: &Arc<str>, number: u64, folder: &Arc<str>) -> Document {
+    Document {
+        id: String::new(),
+        origin: Location::line(name, number),
+        source: folder.clone(),
+        text: String::new(),
+        decoding: crate::document::Decoding::UTF8,
+        record: None,
+    }
+}
+
+/// Strips one document: the bytes to write and the `--explain` lines.
+fn strip_one(
+    config: &StripFilterConfig,
+    stripper: &Stripper,
+    mut doc: Document,
+    raw: Passthrough,
+) -> (Vec<u8>, Vec<String>) {
+    if let Some(raw) = raw {
+        return (raw, Vec::new());
+    }
+    let mut explained = Vec::new();
+    let prefix = match doc.origin.line {
+        Some(line) => format!("{}:{line}: [{}] line ", doc.origin.file, doc.id),
+        None => format!("{}:", doc.origin.file),
+    };
+    if let Some(stripped) = stripper.strip(&doc.text, &doc.source) {
+        if config.explain {
+            for removal in &stripped.removals {
+                let what = if removal.cut { "cut" } else { "removed" };
+                explained.push(format!(
+                    "{prefix}{}: [{}] {what}: {}",
+                    removal.line + 1,
+                    removal.rule,
+                    &doc.text[removal.start..removal.end]
+                ));
+            }
+            if stripped.guarded {
+                explained.push(format!(
+                    "{prefix} [{}] left whole: it would lose more than {:.0}% of its characters",
+                    crate::strip::GUARD_FLAG,
+                    config.strip.guard * 100.0
+                ));
+            }
+        }
+        doc.text = stripped.text;
+    }
+    let bytes = match doc.record.take() {
+        Some(record) => record.render(&doc.text),
+        None => doc.text.into_bytes(),
+    };
+    (bytes, explained)
 }

@@ -15,4 +15,5 @@ pub mod read;
 pub mod repair;
 pub mod report;
 pub mod stage;
+pub mod strip;
 pub mod write;

@@ -14,6 +14,8 @@ use crate::stage::Counters;
 pub const MAX_LISTED_PROBLEMS: usize = 1000;
 /// Transcoded documents listed one by one in the report; beyond this they are only counted.
 pub const MAX_LISTED_TRANSCODED: usize = 10_000;
+/// Flagged documents listed per stage; beyond this they are only counted.
+pub const MAX_LISTED_FLAGGED: usize = 1000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -85,6 +87,22 @@ pub struct StageReport {
     /// Seconds of CPU time spent in the stage, summed over threads.
     pub cpu_seconds: f64,
     pub counters: Counters,
+    /// Documents the stage flagged for a look, by id (the first [`MAX_LISTED_FLAGGED`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged: Vec<Flagged>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flagged_count: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A document a stage flagged, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flagged {
+    pub id: String,
+    pub reason: &'static str,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::document::Document;
 use crate::repair::{RepairConfig, RepairStage};
+use crate::strip::{StripStage, Stripper};
 
 /// The cleaning stages, in pipeline order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,23 +51,40 @@ pub enum Verdict {
     },
 }
 
+/// What a stage says about one document besides the document itself.
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// What it did, counted by name (a fix, a rule).
+    pub counters: Counters,
+    /// Why the document deserves a look (listed in the report by id).
+    pub flag: Option<&'static str>,
+}
+
 /// A cleaning stage.
 pub trait Stage: Send + Sync {
     fn name(&self) -> StageName;
 
-    /// Cleans one document in place, counting what it did in `counters`.
-    fn apply(&self, doc: &mut Document, counters: &mut Counters) -> Verdict;
+    /// Cleans one document in place, noting what it did.
+    fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict;
 }
 
-/// The stages this build implements, for the names selected, in pipeline order. Strip and
-/// dedup land with their own issues; until then they are not built, and the report says they
-/// did not run.
-pub fn build_stages(selected: &[StageName], repair: &RepairConfig) -> Vec<Box<dyn Stage>> {
+/// The stages this build implements, for the names selected, in pipeline order. Dedup lands
+/// with its own issue; until then it is not built, and the report says it did not run. Strip
+/// takes its engine ready-made, since building it may need a pass over the corpus.
+pub fn build_stages(
+    selected: &[StageName],
+    repair: &RepairConfig,
+    strip: Option<Stripper>,
+) -> Vec<Box<dyn Stage>> {
+    let mut strip = strip;
     selected
         .iter()
         .filter_map(|name| match name {
             StageName::Repair => Some(Box::new(RepairStage::new(repair.clone())) as Box<dyn Stage>),
-            StageName::Strip | StageName::Dedup => None,
+            StageName::Strip => strip
+                .take()
+                .map(|stripper| Box::new(StripStage::new(stripper)) as Box<dyn Stage>),
+            StageName::Dedup => None,
         })
         .collect()
 }

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use encoding_rs::Encoding;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -23,6 +24,7 @@ pub fn parse_record(
     bom: Option<&'static Encoding>,
     location: Location,
     config: &ReadConfig,
+    folder: &Arc<str>,
 ) -> Result<Document, (Location, ProblemKind)> {
     let Decoded {
         text: raw,
@@ -38,7 +40,8 @@ pub fn parse_record(
         },
         None => decode(line),
     };
-    let fields = match find_fields(&raw, &config.text_field, &config.id_field) {
+    let source_field = config.source_field.as_deref().unwrap_or("");
+    let fields = match find_fields(&raw, &config.text_field, &config.id_field, source_field) {
         Ok(fields) => fields,
         Err(kind) => return Err((location, kind)),
     };
@@ -71,6 +74,13 @@ pub fn parse_record(
             ))
         }
     };
+    let source: Arc<str> = match fields.source.map(|v| (v, json_kind(v.get()))) {
+        Some((value, "string")) => {
+            serde_json::from_str::<String>(value.get()).map_or_else(|_| folder.clone(), Arc::from)
+        }
+        Some((value, "number")) => Arc::from(value.get()),
+        _ => folder.clone(),
+    };
     // The value borrows from `raw`, so its offset there is the distance between the pointers.
     let start = text_value.get().as_ptr() as usize - raw.as_ptr() as usize;
     let text_span = start..start + text_value.get().len();
@@ -78,6 +88,7 @@ pub fn parse_record(
     Ok(Document {
         id,
         origin: location,
+        source,
         text,
         decoding,
         record: Some(JsonRecord {
@@ -156,17 +167,20 @@ fn json_kind(raw: &str) -> &'static str {
 struct Fields<'a> {
     text: Option<&'a RawValue>,
     id: Option<&'a RawValue>,
+    source: Option<&'a RawValue>,
 }
 
 fn find_fields<'a>(
     raw: &'a str,
     text_field: &str,
     id_field: &str,
+    source_field: &str,
 ) -> Result<Fields<'a>, ProblemKind> {
     let mut deserializer = serde_json::Deserializer::from_str(raw);
     let visitor = FieldsVisitor {
         text_field,
         id_field,
+        source_field,
     };
     let fields = deserializer
         .deserialize_any(visitor)
@@ -190,6 +204,8 @@ fn find_fields<'a>(
 struct FieldsVisitor<'f> {
     text_field: &'f str,
     id_field: &'f str,
+    /// Empty when no source field is wanted.
+    source_field: &'f str,
 }
 
 impl<'de> Visitor<'de> for FieldsVisitor<'_> {
@@ -203,6 +219,7 @@ impl<'de> Visitor<'de> for FieldsVisitor<'_> {
         let mut fields = Fields {
             text: None,
             id: None,
+            source: None,
         };
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             // As most JSON parsers do, the last of repeated keys wins.
@@ -210,6 +227,8 @@ impl<'de> Visitor<'de> for FieldsVisitor<'_> {
                 fields.text = Some(map.next_value()?);
             } else if key == self.id_field {
                 fields.id = Some(map.next_value()?);
+            } else if !self.source_field.is_empty() && key == self.source_field {
+                fields.source = Some(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -243,13 +262,13 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     use crate::read::tests::config;
 
     fn parse(line: &str) -> Result<Document, ProblemKind> {
         let location = Location::line(&Arc::from("f.jsonl"), 7);
-        parse_record(line.as_bytes(), None, location, &config()).map_err(|(_, kind)| kind)
+        parse_record(line.as_bytes(), None, location, &config(), &Arc::from("."))
+            .map_err(|(_, kind)| kind)
     }
 
     #[test]
@@ -335,7 +354,7 @@ mod tests {
     fn a_windows_1252_line_is_decoded() {
         let location = Location::line(&Arc::from("f.jsonl"), 1);
         let line = b"{\"text\":\"caf\xe9 cr\xe8me br\xfbl\xe9e\"}";
-        let doc = parse_record(line, None, location, &config()).unwrap();
+        let doc = parse_record(line, None, location, &config(), &Arc::from(".")).unwrap();
         assert_eq!(doc.text, "café crème brûlée");
         assert_eq!(doc.decoding.encoding, "windows-1252");
     }

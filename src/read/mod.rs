@@ -80,6 +80,8 @@ pub struct InputFile {
     pub compression: Compression,
     /// The size on disk, when known.
     pub size: Option<u64>,
+    /// The folder the file is in: the source of its documents when records do not name one.
+    pub folder: Arc<str>,
 }
 
 /// What the readers need to know.
@@ -91,6 +93,8 @@ pub struct ReadConfig {
     pub format: Option<Format>,
     pub text_field: String,
     pub id_field: String,
+    /// The JSON Lines field that names a document's source (outlet); without it, the folder.
+    pub source_field: Option<String>,
 }
 
 /// The name standard input goes by in messages.
@@ -121,6 +125,7 @@ pub fn discover(
                 format,
                 compression: Compression::None,
                 size: None,
+                folder: Arc::from(STDIN_NAME),
             });
             continue;
         }
@@ -209,6 +214,10 @@ fn input_file(
     config: &ReadConfig,
     size: Option<u64>,
 ) -> InputFile {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| ".".to_string(), |p| p.display().to_string());
     InputFile {
         format: config.format.unwrap_or_else(|| format_from_name(&rel)),
         compression: Compression::from_name(&rel),
@@ -216,6 +225,7 @@ fn input_file(
         name,
         rel,
         size,
+        folder: Arc::from(folder),
     }
 }
 
@@ -261,7 +271,7 @@ pub fn parse_unit(
         } => {
             let input = &files[*file];
             let location = Location::line(&input.name, *line);
-            jsonl::parse_record(&data[bytes.clone()], *bom, location, config)
+            jsonl::parse_record(&data[bytes.clone()], *bom, location, config, &input.folder)
                 .map(Some)
                 .map_err(|(location, kind)| Problem { location, kind })
         }
@@ -283,6 +293,7 @@ pub(crate) mod tests {
             format: None,
             text_field: "text".into(),
             id_field: "id".into(),
+            source_field: Some("source".into()),
         }
     }
 
@@ -360,8 +371,9 @@ pub(crate) mod tests {
             let results = read_file_bytes("a.jsonl", &bytes);
             prop_assert!(!results.is_empty());
             let location = Location::line(&Arc::from("x"), 1);
-            let _ = jsonl::parse_record(&bytes, None, location.clone(), &config());
-            let _ = jsonl::parse_record(&bytes, Some(encoding_rs::UTF_16LE), location, &config());
+            let folder: Arc<str> = Arc::from(".");
+            let _ = jsonl::parse_record(&bytes, None, location.clone(), &config(), &folder);
+            let _ = jsonl::parse_record(&bytes, Some(encoding_rs::UTF_16LE), location, &config(), &folder);
         }
 
         #[test]

@@ -11,6 +11,7 @@ pub fn read_document(file: &InputFile, bytes: &[u8]) -> Document {
     Document {
         id: file.rel.clone(),
         origin: Location::file(&file.name),
+        source: file.folder.clone(),
         text: decoded.text,
         decoding: decoded.decoding,
         record: None,

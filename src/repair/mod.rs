@@ -21,7 +21,7 @@ use serde::Deserialize;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::document::Document;
-use crate::stage::{Counters, Stage, StageName, Verdict};
+use crate::stage::{Counters, Notes, Stage, StageName, Verdict};
 
 /// One change a fix wants: replace `start..end` (byte offsets in the text the fix saw).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -524,11 +524,11 @@ impl Stage for RepairStage {
         StageName::Repair
     }
 
-    fn apply(&self, doc: &mut Document, counters: &mut Counters) -> Verdict {
+    fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
         if let Some(repaired) = self.repairer.repair(&doc.text, false) {
             doc.text = repaired.text;
             for (fix, count) in repaired.counts {
-                *counters.entry(fix).or_default() += count;
+                *notes.counters.entry(fix).or_default() += count;
             }
         }
         Verdict::Keep

@@ -1,0 +1,358 @@
+//! The strip stage: boilerplate lines removed by rules and by statistics across documents,
+//! never article text.
+//!
+//! Input is extracted text, one paragraph per line. Each line is judged by the [`rules`]
+//! (drop it, cut a span out of it, or protect it); short lines that recur in many documents of
+//! the same source go by [`stats`]; a line repeated verbatim inside one document keeps only its
+//! first occurrence. Lines of 40 words or more are never dropped whole, and a document that
+//! would lose more than half of its characters is left whole and flagged (the guard): losing
+//! article text is worse than leaving a stray "Share".
+
+pub mod rules;
+pub mod stats;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::document::Document;
+use crate::stage::{Notes, Stage, StageName, Verdict};
+use rules::{count_words, Judgement, RuleSet};
+use stats::{LineIndex, StatsConfig};
+
+/// The id of removals by the cross-document statistic.
+pub const REPEATED_IN_SOURCE: &str = "repeated-in-source";
+/// The id of removals of a line repeated inside its document.
+pub const REPEATED_IN_DOCUMENT: &str = "repeated-in-document";
+/// The flag of a document the guard left whole.
+pub const GUARD_FLAG: &str = "guard-kept-whole";
+
+/// Lines shorter than this are not deduplicated inside a document: a repeated "Yes" or "—" in
+/// an interview or a table is text.
+const MIN_WORDS_TO_DEDUPE: usize = 5;
+
+/// Settings of the strip stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripConfig {
+    /// A rule file adding to and overriding the built-in rules.
+    pub rules: Option<PathBuf>,
+    /// Rule ids switched off (statistic ids too).
+    pub disabled: Vec<String>,
+    /// Lines of this many words or more are never dropped whole.
+    pub protect_words: usize,
+    /// A document that would lose more than this share of its characters is left whole.
+    pub guard: f64,
+    /// The cross-document pass, or `None` to skip it.
+    pub stats: Option<StatsConfig>,
+}
+
+impl Default for StripConfig {
+    fn default() -> StripConfig {
+        StripConfig {
+            rules: None,
+            disabled: Vec::new(),
+            protect_words: 40,
+            guard: 0.5,
+            stats: Some(StatsConfig::default()),
+        }
+    }
+}
+
+impl StripConfig {
+    /// Whether the cross-document pass is wanted.
+    pub fn wants_stats(&self) -> bool {
+        self.stats.is_some() && !self.disabled.iter().any(|d| d == REPEATED_IN_SOURCE)
+    }
+}
+
+/// One removed line or span, for `--explain`: byte offsets into the original text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    /// 0-based line number.
+    pub line: usize,
+    pub start: usize,
+    pub end: usize,
+    pub rule: &'static str,
+    /// A span cut out of a line that stays.
+    pub cut: bool,
+}
+
+/// A stripped document.
+#[derive(Debug, Clone, Default)]
+pub struct Stripped {
+    /// The text without its boilerplate (the original text when the guard stepped in).
+    pub text: String,
+    /// What was (or, when guarded, would have been) removed.
+    pub removals: Vec<Removal>,
+    /// The guard left the document whole.
+    pub guarded: bool,
+}
+
+/// The strip engine: compiled rules and, after the first pass, the cross-document index.
+pub struct Stripper {
+    rules: RuleSet,
+    stats: Option<Arc<LineIndex>>,
+    guard: f64,
+    dedupe: bool,
+}
+
+impl Stripper {
+    pub fn new(config: &StripConfig, stats: Option<Arc<LineIndex>>) -> anyhow::Result<Stripper> {
+        let specs = rules::load_specs(config.rules.as_deref(), &config.disabled)?;
+        Ok(Stripper {
+            rules: RuleSet::compile(&specs, config.protect_words)?,
+            stats: stats.filter(|_| config.wants_stats()),
+            guard: config.guard,
+            dedupe: !config.disabled.iter().any(|d| d == REPEATED_IN_DOCUMENT),
+        })
+    }
+
+    /// Strips one document of `source`; `None` when nothing is boilerplate.
+    pub fn strip(&self, text: &str, source: &str) -> Option<Stripped> {
+        let mut buf = String::new();
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut removals = Vec::new();
+        let mut offset = 0;
+        for (number, line) in text.split('\n').enumerate() {
+            let start = offset;
+            offset += line.len() + 1;
+            // A CR before the LF belongs to the line break.
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let removal = |rule, cut_start: usize, cut_end: usize, cut| Removal {
+                line: number,
+                start: start + cut_start,
+                end: start + cut_end,
+                rule,
+                cut,
+            };
+            match self.rules.judge(line, &mut buf) {
+                Judgement::Drop { rule } => {
+                    removals.push(removal(rule, 0, line.len(), false));
+                    continue;
+                }
+                Judgement::Cut {
+                    rule,
+                    start: s,
+                    end: e,
+                } => {
+                    let whole = line[..s].trim().is_empty() && line[e..].trim().is_empty();
+                    removals.push(removal(
+                        rule,
+                        if whole { 0 } else { s },
+                        if whole { line.len() } else { e },
+                        !whole,
+                    ));
+                    continue;
+                }
+                Judgement::Protected => continue,
+                Judgement::Keep => {}
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            if let Some(index) = &self.stats {
+                if count_words(line, self.rules.protect_words()) < self.rules.protect_words()
+                    && index.is_boilerplate(source, line, &mut buf)
+                    && !self
+                        .rules
+                        .is_protected(line, rules::normalize_line(line, &mut String::new()))
+                {
+                    removals.push(removal(REPEATED_IN_SOURCE, 0, line.len(), false));
+                    continue;
+                }
+            }
+            if self.dedupe
+                && count_words(line, MIN_WORDS_TO_DEDUPE) >= MIN_WORDS_TO_DEDUPE
+                && !seen.insert(xxh3_64(line.trim().as_bytes()))
+            {
+                removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
+            }
+        }
+        if removals.is_empty() {
+            return None;
+        }
+        let removed: usize = removals.iter().map(|r| r.end - r.start).sum();
+        let total = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
+        let removed_chars: usize = removals
+            .iter()
+            .map(|r| {
+                text[r.start..r.end]
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .count()
+            })
+            .sum();
+        if removed > 0 && removed_chars as f64 > self.guard * total as f64 {
+            return Some(Stripped {
+                text: text.to_string(),
+                removals,
+                guarded: true,
+            });
+        }
+        Some(Stripped {
+            text: remove(text, &removals),
+            removals,
+            guarded: false,
+        })
+    }
+}
+
+/// The text without the removed lines and spans. A removed line takes its paragraph separator
+/// with it: the blank line after it when a blank line (or the start) is before it, so that
+/// "Share\n\nText" becomes "Text", not "\nText".
+fn remove(text: &str, removals: &[Removal]) -> String {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut dropped = vec![false; lines.len()];
+    let mut cuts: Vec<Option<(usize, usize)>> = vec![None; lines.len()];
+    let mut line_starts = Vec::with_capacity(lines.len());
+    let mut offset = 0;
+    for line in &lines {
+        line_starts.push(offset);
+        offset += line.len() + 1;
+    }
+    for removal in removals {
+        if removal.cut {
+            let base = line_starts[removal.line];
+            cuts[removal.line] = Some((removal.start - base, removal.end - base));
+        } else {
+            dropped[removal.line] = true;
+        }
+    }
+    let blank = |i: usize| lines[i].trim().is_empty();
+    for i in 0..lines.len() {
+        if !dropped[i] || blank(i) {
+            continue;
+        }
+        let blank_before =
+            i == 0 || (blank(i - 1) && !dropped[i - 1]) || dropped[i - 1] && blank(i - 1);
+        if i + 1 < lines.len() && blank(i + 1) && blank_before && i + 1 != lines.len() - 1 {
+            dropped[i + 1] = true;
+        } else if i + 1 == lines.len() && i > 0 && blank(i - 1) {
+            dropped[i - 1] = true;
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut first = true;
+    for (i, line) in lines.iter().enumerate() {
+        if dropped[i] {
+            continue;
+        }
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        match cuts[i] {
+            Some((s, e)) => {
+                out.push_str(line[..s].trim_end());
+                let rest = &line[e..];
+                if !rest.trim().is_empty() {
+                    out.push(' ');
+                    out.push_str(rest.trim_start());
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// Strip as a pipeline stage.
+pub struct StripStage {
+    stripper: Stripper,
+}
+
+impl StripStage {
+    pub fn new(stripper: Stripper) -> StripStage {
+        StripStage { stripper }
+    }
+}
+
+impl Stage for StripStage {
+    fn name(&self) -> StageName {
+        StageName::Strip
+    }
+
+    fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
+        if let Some(stripped) = self.stripper.strip(&doc.text, &doc.source) {
+            if stripped.guarded {
+                notes.flag = Some(GUARD_FLAG);
+            } else {
+                for removal in &stripped.removals {
+                    *notes.counters.entry(removal.rule).or_default() += 1;
+                }
+                doc.text = stripped.text;
+            }
+        }
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stripper() -> Stripper {
+        let config = StripConfig {
+            stats: None,
+            ..StripConfig::default()
+        };
+        Stripper::new(&config, None).unwrap()
+    }
+
+    fn strip(text: &str) -> String {
+        stripper()
+            .strip(text, "s")
+            .map_or_else(|| text.to_string(), |s| s.text)
+    }
+
+    const FIRST: &str =
+        "The Syrian army announced a new offensive against rebel-held areas of Aleppo.";
+    const SECOND: &str = "Diplomats failed to find a way in New York to revive the ceasefire.";
+
+    #[test]
+    fn boilerplate_lines_go_with_their_separators() {
+        assert_eq!(
+            strip(&format!("Share\n\n{FIRST}\n\nAdvertisement\n\n{SECOND}")),
+            format!("{FIRST}\n\n{SECOND}")
+        );
+        assert_eq!(
+            strip(&format!("{FIRST}\nAdvertisement\n{SECOND}\n")),
+            format!("{FIRST}\n{SECOND}\n")
+        );
+        assert_eq!(strip(&format!("{FIRST}\n\nShare")), FIRST);
+    }
+
+    #[test]
+    fn an_agency_notice_is_cut_from_its_paragraph() {
+        let notice = "Copyright 2016 The Associated Press. All rights reserved. This material may not be published, broadcast, rewritten or redistributed.";
+        assert_eq!(
+            strip(&format!("{FIRST} {SECOND} {FIRST} {notice}\n{SECOND}")),
+            format!("{FIRST} {SECOND} {FIRST}\n{SECOND}")
+        );
+    }
+
+    #[test]
+    fn a_repeated_line_keeps_its_first_occurrence() {
+        let text = "Kerry is defending his efforts to negotiate.\nOther text here.\nKerry is defending his efforts to negotiate.\nYes\nYes";
+        assert_eq!(
+            strip(text),
+            "Kerry is defending his efforts to negotiate.\nOther text here.\nYes\nYes"
+        );
+    }
+
+    #[test]
+    fn the_guard_keeps_a_document_that_would_lose_most_of_its_text() {
+        let text = "Share\nAdvertisement\nRead more: something else entirely here\nOK.";
+        let stripped = stripper().strip(text, "s").unwrap();
+        assert!(stripped.guarded);
+        assert_eq!(stripped.text, text);
+    }
+
+    #[test]
+    fn long_lines_are_never_dropped_whole() {
+        let long = format!("Share {}", "word ".repeat(45));
+        assert_eq!(strip(&long), long);
+    }
+}

@@ -1,0 +1,235 @@
+//! Lines that recur across the documents of one source: boilerplate no rule names.
+//!
+//! A first pass over the corpus counts, per source, in how many distinct documents each short
+//! line occurs ([`LineCounter`]); lines that reach both thresholds become the [`LineIndex`] the
+//! strip stage consults. Counting is by a 64-bit hash of the line's matching form (normalized,
+//! digits folded, so "Image 3 of 12" and "Image 7 of 12" count together). Exact duplicate
+//! documents count once. Only lines a source repeats count: a long syndicated paragraph that
+//! several outlets share is dedup's business, not boilerplate.
+
+use std::collections::{HashMap, HashSet};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::strip::rules::{count_words, normalize_line};
+
+/// Settings of the cross-document pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsConfig {
+    /// A line is boilerplate in a source when it occurs in at least this many documents…
+    pub min_docs: u32,
+    /// …and in at least this share of the source's documents.
+    pub min_share: f64,
+    /// Only lines of at most this many words are counted.
+    pub max_words: usize,
+}
+
+impl Default for StatsConfig {
+    fn default() -> StatsConfig {
+        StatsConfig {
+            min_docs: 3,
+            min_share: 0.01,
+            max_words: 20,
+        }
+    }
+}
+
+/// Entries kept per source before singletons are pruned: bounds memory on large corpora. A
+/// pruned line can only be counted short, so pruning never makes text boilerplate.
+const MAX_ENTRIES_PER_SOURCE: usize = 1 << 22;
+
+/// The keys of a document's countable lines, and what identifies the document.
+#[derive(Debug, Clone)]
+pub struct DocumentLines {
+    pub source: String,
+    pub document_hash: u64,
+    pub keys: Vec<u64>,
+}
+
+/// What the counting pass needs of one document: its distinct short lines' keys.
+pub fn document_lines(source: &str, text: &str, max_words: usize) -> DocumentLines {
+    let mut buf = String::new();
+    let mut keys: Vec<u64> = text
+        .lines()
+        .filter_map(|line| line_key(line, max_words, &mut buf))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    DocumentLines {
+        source: source.to_string(),
+        document_hash: xxh3_64(text.trim().as_bytes()),
+        keys,
+    }
+}
+
+/// The key a line is counted under, if it is short enough to count.
+pub fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option<u64> {
+    if line.trim().is_empty() || count_words(line, max_words + 1) > max_words {
+        return None;
+    }
+    let normalized = normalize_line(line, buf);
+    if normalized.is_empty() {
+        return None;
+    }
+    let folded: String = normalized
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '0' } else { c })
+        .collect();
+    Some(xxh3_64(folded.as_bytes()))
+}
+
+#[derive(Debug, Default)]
+struct SourceCounts {
+    documents: u64,
+    lines: HashMap<u64, u32>,
+}
+
+/// The counting pass. Documents must be added in input order for the result not to depend on
+/// threads (only which copy of a duplicate counts depends on order, not the counts).
+#[derive(Debug, Default)]
+pub struct LineCounter {
+    sources: HashMap<String, SourceCounts>,
+    seen_documents: HashSet<u64>,
+}
+
+impl LineCounter {
+    pub fn add(&mut self, doc: DocumentLines) {
+        if !self.seen_documents.insert(doc.document_hash) {
+            return;
+        }
+        let counts = self.sources.entry(doc.source).or_default();
+        counts.documents += 1;
+        for key in doc.keys {
+            *counts.lines.entry(key).or_default() += 1;
+        }
+        if counts.lines.len() > MAX_ENTRIES_PER_SOURCE {
+            counts.lines.retain(|_, n| *n > 1);
+        }
+    }
+
+    /// The lines that reach both thresholds, per source.
+    pub fn finish(self, config: &StatsConfig) -> LineIndex {
+        let sources = self
+            .sources
+            .into_iter()
+            .filter_map(|(source, counts)| {
+                let share = (config.min_share * counts.documents as f64).ceil() as u64;
+                let needed = u64::from(config.min_docs).max(share);
+                let keys: HashSet<u64> = counts
+                    .lines
+                    .into_iter()
+                    .filter(|&(_, n)| u64::from(n) >= needed)
+                    .map(|(key, _)| key)
+                    .collect();
+                (!keys.is_empty()).then_some((source, keys))
+            })
+            .collect();
+        LineIndex {
+            sources,
+            max_words: config.max_words,
+        }
+    }
+}
+
+/// Lines known to be boilerplate in each source.
+#[derive(Debug, Default)]
+pub struct LineIndex {
+    sources: HashMap<String, HashSet<u64>>,
+    max_words: usize,
+}
+
+impl LineIndex {
+    /// Whether `line` recurs as boilerplate in `source`.
+    pub fn is_boilerplate(&self, source: &str, line: &str, buf: &mut String) -> bool {
+        let Some(keys) = self.sources.get(source) else {
+            return false;
+        };
+        line_key(line, self.max_words, buf).is_some_and(|key| keys.contains(&key))
+    }
+
+    /// How many distinct lines are boilerplate, over all sources.
+    pub fn len(&self) -> usize {
+        self.sources.values().map(HashSet::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(docs: &[(&str, &str)], config: &StatsConfig) -> LineIndex {
+        let mut counter = LineCounter::default();
+        for (source, text) in docs {
+            counter.add(document_lines(source, text, config.max_words));
+        }
+        counter.finish(config)
+    }
+
+    #[test]
+    fn lines_recurring_in_one_source_are_found_and_digits_fold() {
+        let topics = ["Aleppo", "Kerry", "Lavrov", "Geneva", "Homs"];
+        let docs: Vec<(String, String)> = (0..5)
+            .map(|i| {
+                (
+                    "wsj".to_string(),
+                    format!(
+                        "A story about {}.\nImage {i} of 12\nDow Jones, a News Corp company",
+                        topics[i]
+                    ),
+                )
+            })
+            .collect();
+        let docs: Vec<(&str, &str)> = docs.iter().map(|(s, t)| (s.as_str(), t.as_str())).collect();
+        let index = index(&docs, &StatsConfig::default());
+        let mut buf = String::new();
+        assert!(index.is_boilerplate("wsj", "Dow Jones, a News Corp company", &mut buf));
+        assert!(index.is_boilerplate("wsj", "Image 9 of 12", &mut buf));
+        assert!(!index.is_boilerplate("wsj", "A story about Kerry.", &mut buf));
+        assert!(!index.is_boilerplate("other", "Dow Jones, a News Corp company", &mut buf));
+    }
+
+    #[test]
+    fn exact_duplicates_count_once_and_thresholds_hold() {
+        let doc = "Same story\nFooter line here";
+        let docs = [
+            ("a", doc),
+            ("a", doc),
+            ("a", doc),
+            ("a", "Other\nFooter line here"),
+        ];
+        let index = index(&docs, &StatsConfig::default());
+        assert!(
+            index.is_empty(),
+            "three copies of one document are one document"
+        );
+        let config = StatsConfig {
+            min_share: 0.5,
+            ..StatsConfig::default()
+        };
+        let words = [
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        ];
+        let docs: Vec<(&str, String)> = (0..10)
+            .map(|i| {
+                (
+                    "b",
+                    format!(
+                        "Body {}{}",
+                        words[i],
+                        if i < 4 { "\nSubscribe line" } else { "" }
+                    ),
+                )
+            })
+            .collect();
+        let docs: Vec<(&str, &str)> = docs.iter().map(|(s, t)| (*s, t.as_str())).collect();
+        assert!(index_of(&docs, &config).is_empty(), "4 of 10 is under 50%");
+    }
+
+    fn index_of(docs: &[(&str, &str)], config: &StatsConfig) -> LineIndex {
+        index(docs, config)
+    }
+}

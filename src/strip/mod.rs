@@ -12,6 +12,7 @@ pub mod rules;
 pub mod stats;
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,8 +20,8 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::document::Document;
 use crate::stage::{Notes, Stage, StageName, Verdict};
-use rules::{count_words, Judgement, RuleSet};
-use stats::{LineIndex, StatsConfig};
+use rules::{Judgement, RuleSet};
+use stats::{HashedKey, LineIndex, StatsConfig};
 
 /// The id of removals by the cross-document statistic.
 pub const REPEATED_IN_SOURCE: &str = "repeated-in-source";
@@ -112,7 +113,7 @@ impl Stripper {
     /// Strips one document of `source`; `None` when nothing is boilerplate.
     pub fn strip(&self, text: &str, source: &str) -> Option<Stripped> {
         let mut buf = String::new();
-        let mut seen: HashSet<u64> = HashSet::new();
+        let mut seen: HashSet<u64, BuildHasherDefault<HashedKey>> = HashSet::default();
         let mut removals = Vec::new();
         let mut offset = 0;
         for (number, line) in text.split('\n').enumerate() {
@@ -127,7 +128,8 @@ impl Stripper {
                 rule,
                 cut,
             };
-            match self.rules.judge(line, &mut buf) {
+            let words = self.rules.words(line);
+            match self.rules.judge(line, words, &mut buf) {
                 Judgement::Drop { rule } => {
                     removals.push(removal(rule, 0, line.len(), false));
                     continue;
@@ -153,7 +155,7 @@ impl Stripper {
                 continue;
             }
             if let Some(index) = &self.stats {
-                if count_words(line, self.rules.protect_words()) < self.rules.protect_words()
+                if words < self.rules.protect_words()
                     && index.is_boilerplate(source, line, &mut buf)
                     && !self
                         .rules
@@ -164,7 +166,7 @@ impl Stripper {
                 }
             }
             if self.dedupe
-                && count_words(line, MIN_WORDS_TO_DEDUPE) >= MIN_WORDS_TO_DEDUPE
+                && words >= MIN_WORDS_TO_DEDUPE
                 && !seen.insert(xxh3_64(line.trim().as_bytes()))
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
@@ -173,18 +175,18 @@ impl Stripper {
         if removals.is_empty() {
             return None;
         }
-        let removed: usize = removals.iter().map(|r| r.end - r.start).sum();
-        let total = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
-        let removed_chars: usize = removals
-            .iter()
-            .map(|r| {
-                text[r.start..r.end]
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .count()
-            })
-            .sum();
-        if removed > 0 && removed_chars as f64 > self.guard * total as f64 {
+        // Weighed in bytes other than whitespace; what is removed can weigh no more than its
+        // length, so most documents need no count of the removed part.
+        let total = visible_bytes(text);
+        let removed_length: usize = removals.iter().map(|r| r.end - r.start).sum();
+        let guarded = removed_length as f64 > self.guard * total as f64 && {
+            let removed: usize = removals
+                .iter()
+                .map(|r| visible_bytes(&text[r.start..r.end]))
+                .sum();
+            removed as f64 > self.guard * total.max(1) as f64
+        };
+        if guarded {
             return Some(Stripped {
                 text: text.to_string(),
                 removals,
@@ -197,6 +199,14 @@ impl Stripper {
             guarded: false,
         })
     }
+}
+
+/// Bytes other than ASCII whitespace: what the guard weighs.
+fn visible_bytes(text: &str) -> usize {
+    // Branch-free, so that it vectorizes.
+    text.bytes()
+        .map(|b| usize::from((b != b' ') & (b.wrapping_sub(b'\t') >= 5)))
+        .sum()
 }
 
 /// The text without the removed lines and spans. A removed line takes its paragraph separator

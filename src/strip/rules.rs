@@ -42,6 +42,10 @@ pub struct RuleSpec {
     pub max_words: Option<usize>,
     #[serde(default)]
     pub raw: bool,
+    /// Words one of which (ASCII case aside) a line must contain for the regexes to be tried:
+    /// a cheap test that spares most lines the regexes.
+    #[serde(default)]
+    pub prefilter: Vec<String>,
     pub example: Option<String>,
 }
 
@@ -159,7 +163,11 @@ impl LiteralGroup {
         if patterns.is_empty() {
             return Ok(None);
         }
-        let automaton = AhoCorasick::new(patterns.iter().map(|(p, _)| p))?;
+        // Leftmost-first (not overlapping) lets aho-corasick use its SIMD prefilter; a literal
+        // hidden inside another that fails its word boundary is a rare miss, never a wrong drop.
+        let automaton = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(patterns.iter().map(|(p, _)| p))?;
         Ok(Some(LiteralGroup {
             automaton,
             rules: patterns.into_iter().map(|(_, r)| r).collect(),
@@ -168,17 +176,15 @@ impl LiteralGroup {
 
     fn matching<'a>(&'a self, text: &'a str) -> impl Iterator<Item = usize> + 'a {
         let bytes = text.as_bytes();
-        self.automaton
-            .find_overlapping_iter(text)
-            .filter_map(move |m| {
-                let before = text[..m.start()].chars().next_back();
-                let after = text[m.end()..].chars().next();
-                let boundary = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
-                // A literal that itself ends in punctuation needs no boundary there.
-                let starts_word = !bytes[m.start()].is_ascii_alphanumeric() || boundary(before);
-                let ends_word = !bytes[m.end() - 1].is_ascii_alphanumeric() || boundary(after);
-                (starts_word && ends_word).then(|| self.rules[m.pattern().as_usize()])
-            })
+        self.automaton.find_iter(text).filter_map(move |m| {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            let boundary = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
+            // A literal that itself ends in punctuation needs no boundary there.
+            let starts_word = !bytes[m.start()].is_ascii_alphanumeric() || boundary(before);
+            let ends_word = !bytes[m.end() - 1].is_ascii_alphanumeric() || boundary(after);
+            (starts_word && ends_word).then(|| self.rules[m.pattern().as_usize()])
+        })
     }
 }
 
@@ -187,11 +193,17 @@ pub struct RuleSet {
     ids: Vec<&'static str>,
     max_words: Vec<usize>,
     exact: HashMap<String, usize>,
+    /// The most words of any exact literal: longer lines skip the lookup.
+    max_exact_words: usize,
     drop_normalized: Option<RegexGroup>,
     drop_raw: Option<RegexGroup>,
     short_literals: Option<LiteralGroup>,
     short_normalized: Option<RegexGroup>,
     short_raw: Option<RegexGroup>,
+    /// Drop-short rules with a prefilter: the prefilter's literals (to rule), and each rule's
+    /// regexes, tried only when its prefilter matched.
+    prefilters: Option<(AhoCorasick, Vec<usize>)>,
+    prefiltered: Vec<(usize, bool, Regex)>,
     cuts: Vec<(usize, Regex)>,
     protect_literals: Option<LiteralGroup>,
     protect_normalized: Option<RegexGroup>,
@@ -204,6 +216,9 @@ pub struct RuleSet {
 
 /// Words a drop-short rule allows when it does not say.
 const DEFAULT_MAX_WORDS: usize = 8;
+/// The longest line a `drop` rule (the whole line is the pattern) is tried on: button rows,
+/// footer links and labels are short, and skipping the rest keeps article lines cheap.
+pub const MAX_DROP_WORDS: usize = 20;
 
 impl RuleSet {
     pub fn compile(specs: &[RuleSpec], protect_words: usize) -> anyhow::Result<RuleSet> {
@@ -214,6 +229,8 @@ impl RuleSet {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut protect_l, mut protect_n, mut protect_r) = (Vec::new(), Vec::new(), Vec::new());
         let mut cuts = Vec::new();
+        let mut prefilter_literals: Vec<(String, usize)> = Vec::new();
+        let mut prefiltered = Vec::new();
         let mut buf = String::new();
         for (index, spec) in specs.iter().enumerate() {
             // Rule ids live as long as the program: they key the report's counters.
@@ -236,8 +253,25 @@ impl RuleSet {
                     RuleKind::Cut => unreachable!("checked when parsed"),
                 }
             }
+            let use_prefilter = !spec.prefilter.is_empty() && spec.kind == RuleKind::DropShort;
+            if use_prefilter {
+                prefilter_literals.extend(spec.prefilter.iter().map(|l| (l.to_lowercase(), index)));
+            }
             for pattern in &spec.regex {
+                // A Unicode word boundary stops the fast (lazy DFA) engine at the first
+                // non-ASCII character, and news text has curly quotes on every line.
+                let pattern = &pattern.replace("\\b", "(?-u:\\b)");
                 let anchored = format!("^(?:{pattern})$");
+                if use_prefilter {
+                    let regex = RegexBuilder::new(pattern)
+                        .case_insensitive(true)
+                        .build()
+                        .with_context(|| {
+                            format!("rule {:?}: invalid regex {pattern:?}", spec.id)
+                        })?;
+                    prefiltered.push((index, spec.raw, regex));
+                    continue;
+                }
                 match (spec.kind, spec.raw) {
                     (RuleKind::Drop, false) => drop_n.push((anchored, index)),
                     (RuleKind::Drop, true) => drop_r.push((anchored, index)),
@@ -267,12 +301,29 @@ impl RuleSet {
         Ok(RuleSet {
             ids,
             max_words,
+            max_exact_words: exact
+                .keys()
+                .map(|k| count_words(k, usize::MAX))
+                .max()
+                .unwrap_or(0),
             exact,
             drop_normalized: RegexGroup::new(drop_n)?,
             drop_raw: RegexGroup::new(drop_r)?,
             short_literals: LiteralGroup::new(short_l)?,
             short_normalized: RegexGroup::new(short_n)?,
             short_raw: RegexGroup::new(short_r)?,
+            prefilters: if prefilter_literals.is_empty() {
+                None
+            } else {
+                Some((
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                        .build(prefilter_literals.iter().map(|(l, _)| l))?,
+                    prefilter_literals.iter().map(|&(_, r)| r).collect(),
+                ))
+            },
+            prefiltered,
             cuts,
             protect_literals: LiteralGroup::new(protect_l)?,
             protect_normalized: RegexGroup::new(protect_n)?,
@@ -282,31 +333,46 @@ impl RuleSet {
         })
     }
 
-    /// Judges one line (without its line break). `buf` is scratch space.
-    pub fn judge(&self, line: &str, buf: &mut String) -> Judgement {
-        if line.trim().is_empty() {
+    /// Counts the words of a line as far as judging needs (up to the protection threshold).
+    pub fn words(&self, line: &str) -> usize {
+        count_words(line, self.protect_words.max(self.max_short_words) + 1)
+    }
+
+    /// Judges one line (without its line break) of `words` words ([`RuleSet::words`]). `buf` is
+    /// scratch space.
+    pub fn judge(&self, line: &str, words: usize, buf: &mut String) -> Judgement {
+        if words == 0 && line.trim().is_empty() {
             return Judgement::Keep;
         }
         for (rule, regex) in &self.cuts {
             if let Some(found) = regex.find(line) {
+                // The space before a cut span goes with it.
+                let start = line[..found.start()].trim_end().len();
                 return Judgement::Cut {
                     rule: self.ids[*rule],
-                    start: found.start(),
+                    start,
                     end: found.end(),
                 };
             }
         }
-        let words = count_words(line, self.protect_words.max(self.max_short_words) + 1);
-        if words >= self.protect_words {
+        if words >= self.protect_words || (words > MAX_DROP_WORDS && words > self.max_short_words) {
             return Judgement::Keep;
         }
         let normalized = normalize_line(line, buf);
-        let dropped = self
-            .exact
-            .get(normalized)
-            .copied()
-            .or_else(|| first(&self.drop_normalized, normalized))
-            .or_else(|| first(&self.drop_raw, line.trim()))
+        let whole_line_rules = words <= MAX_DROP_WORDS;
+        let dropped = (words <= self.max_exact_words)
+            .then(|| self.exact.get(normalized).copied())
+            .flatten()
+            .or_else(|| {
+                whole_line_rules
+                    .then(|| first(&self.drop_normalized, normalized))
+                    .flatten()
+            })
+            .or_else(|| {
+                whole_line_rules
+                    .then(|| first(&self.drop_raw, line.trim()))
+                    .flatten()
+            })
             .or_else(|| {
                 if words > self.max_short_words {
                     return None;
@@ -325,6 +391,7 @@ impl RuleSet {
                             .as_ref()
                             .and_then(|g| g.matching(line).find(short_enough))
                     })
+                    .or_else(|| self.prefiltered_match(line, normalized, words))
             });
         match dropped {
             None => Judgement::Keep,
@@ -333,6 +400,26 @@ impl RuleSet {
                 rule: self.ids[rule],
             },
         }
+    }
+
+    /// The first drop-short rule with a prefilter whose prefilter and regex both match.
+    fn prefiltered_match(&self, line: &str, normalized: &str, words: usize) -> Option<usize> {
+        let (automaton, rules) = self.prefilters.as_ref()?;
+        let mut hit: Vec<usize> = automaton
+            .find_iter(line)
+            .map(|m| rules[m.pattern().as_usize()])
+            .filter(|&rule| words <= self.max_words[rule])
+            .collect();
+        if hit.is_empty() {
+            return None;
+        }
+        hit.sort_unstable();
+        hit.dedup();
+        self.prefiltered
+            .iter()
+            .filter(|(rule, _, _)| hit.binary_search(rule).is_ok())
+            .find(|(_, raw, regex)| regex.is_match(if *raw { line } else { normalized }))
+            .map(|&(rule, _, _)| rule)
     }
 
     /// Whether a protect rule covers the line.
@@ -354,17 +441,114 @@ fn first(group: &Option<RegexGroup>, text: &str) -> Option<usize> {
     group.as_ref().and_then(|g| g.matching(text).next())
 }
 
-/// Counts whitespace-separated words, stopping at `limit`.
+/// Counts words separated by ASCII whitespace or no-break spaces, stopping at `limit`. Every
+/// line is counted, so the common case (no no-break space) counts word starts in blocks the
+/// compiler can vectorize.
 pub fn count_words(line: &str, limit: usize) -> usize {
-    line.split_whitespace().take(limit).count()
+    let bytes = line.as_bytes();
+    if memchr::memchr(0xC2, bytes).is_some() {
+        return count_words_slow(bytes, limit);
+    }
+    let space = |b: u8| (b == b' ') | (b.wrapping_sub(b'\t') < 5);
+    let mut words = usize::from(bytes.first().is_some_and(|&b| !space(b)));
+    let mut at = 1;
+    while at < bytes.len() && words < limit {
+        let end = (at + 256).min(bytes.len());
+        words += bytes[at - 1..end - 1]
+            .iter()
+            .zip(&bytes[at..end])
+            .map(|(&a, &b)| usize::from(space(a) & !space(b)))
+            .sum::<usize>();
+        at = end;
+    }
+    words.min(limit)
+}
+
+fn count_words_slow(bytes: &[u8], limit: usize) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let space = match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => true,
+            // U+00A0 NO-BREAK SPACE
+            0xC2 if bytes.get(i + 1) == Some(&0xA0) => {
+                i += 1;
+                true
+            }
+            _ => false,
+        };
+        if space {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            words += 1;
+            if words >= limit {
+                return words;
+            }
+        }
+        i += 1;
+    }
+    words
 }
 
 /// The form rules match: lowercase, curly quotes straight, whitespace runs as one space, and
 /// anything but letters and digits trimmed from both ends. Written into `buf`.
 pub fn normalize_line<'b>(line: &str, buf: &'b mut String) -> &'b str {
     buf.clear();
+    let trimmed = line.trim();
+    if trimmed.is_ascii()
+        && !trimmed.contains("  ")
+        && !trimmed.contains(['\t', '\r', '\x0b', '\x0c'])
+    {
+        // The common case, in bulk: ASCII with single spaces.
+        buf.push_str(trimmed);
+        buf.make_ascii_lowercase();
+        return trim_to_alphanumeric(buf);
+    }
     let mut space = false;
-    for c in line.chars() {
+    let mut rest = line;
+    while !rest.is_empty() {
+        // ASCII runs are copied whole when their spacing needs no change, byte by byte when
+        // it does; only other characters are decoded.
+        let ascii = rest.bytes().take_while(u8::is_ascii).count();
+        let run = &rest[..ascii];
+        if !run.contains("  ") && !run.contains(['\t', '\r', '\n', '\x0b', '\x0c']) {
+            let mut run = run;
+            if let Some(stripped) = run.strip_prefix(' ') {
+                space = !buf.is_empty();
+                run = stripped;
+            }
+            let trailing = run.ends_with(' ');
+            let run = run.strip_suffix(' ').unwrap_or(run);
+            if !run.is_empty() {
+                if space {
+                    buf.push(' ');
+                }
+                let from = buf.len();
+                buf.push_str(run);
+                buf[from..].make_ascii_lowercase();
+                space = false;
+            }
+            space |= trailing && !buf.is_empty();
+        } else {
+            for &b in run.as_bytes() {
+                if b.is_ascii_whitespace() {
+                    space = !buf.is_empty();
+                    continue;
+                }
+                if space {
+                    buf.push(' ');
+                    space = false;
+                }
+                buf.push(char::from(b.to_ascii_lowercase()));
+            }
+        }
+        rest = &rest[ascii..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
         if c.is_whitespace() {
             space = !buf.is_empty();
             continue;
@@ -376,10 +560,13 @@ pub fn normalize_line<'b>(line: &str, buf: &'b mut String) -> &'b str {
         match c {
             '’' | '‘' | '‛' | '´' => buf.push('\''),
             '“' | '”' | '„' | '‟' => buf.push('"'),
-            c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
             c => buf.extend(c.to_lowercase()),
         }
     }
+    trim_to_alphanumeric(buf)
+}
+
+fn trim_to_alphanumeric(buf: &str) -> &str {
     let start = buf.find(char::is_alphanumeric).unwrap_or(buf.len());
     let end = buf
         .char_indices()
@@ -409,22 +596,39 @@ mod tests {
                 .as_deref()
                 .unwrap_or_else(|| panic!("{} has no example", spec.id));
             let alone = RuleSet::compile(std::slice::from_ref(spec), 40).unwrap();
+            let words = alone.words(example);
             match spec.kind {
                 RuleKind::Protect => {
                     let normalized = normalize_line(example, &mut buf).to_string();
                     assert!(alone.is_protected(example, &normalized), "{}", spec.id);
                 }
                 RuleKind::Cut => assert!(
-                    matches!(alone.judge(example, &mut buf), Judgement::Cut { rule, .. } if rule == spec.id),
+                    matches!(alone.judge(example, words, &mut buf), Judgement::Cut { rule, .. } if rule == spec.id),
                     "{}",
                     spec.id
                 ),
                 _ => assert!(
-                    matches!(alone.judge(example, &mut buf), Judgement::Drop { rule } if rule == spec.id),
+                    matches!(alone.judge(example, words, &mut buf), Judgement::Drop { rule } if rule == spec.id),
                     "{}: {example:?}",
                     spec.id
                 ),
             }
+        }
+    }
+
+    #[test]
+    fn words_are_counted_the_same_both_ways() {
+        for line in [
+            "",
+            "  ",
+            "one",
+            " one  two\tthree ",
+            "a\u{a0}b c",
+            "x ".repeat(600).as_str(),
+        ] {
+            let expected = count_words_slow(line.as_bytes(), usize::MAX);
+            assert_eq!(count_words(line, usize::MAX), expected, "{line:?}");
+            assert_eq!(count_words(line, 3), expected.min(3), "{line:?}");
         }
     }
 
@@ -441,6 +645,12 @@ mod tests {
         );
         assert_eq!(normalize_line("Don’t  miss", &mut buf), "don't miss");
         assert_eq!(normalize_line("***", &mut buf), "");
+        assert_eq!(
+            normalize_line(" “Read  MORE” now ", &mut buf),
+            "read more\" now"
+        );
+        assert_eq!(normalize_line("a “b” c", &mut buf), "a \"b\" c");
+        assert_eq!(normalize_line("x\u{a0} y “ z", &mut buf), "x y \" z");
     }
 
     #[test]
@@ -459,7 +669,11 @@ mod tests {
             "Share prices fell 5 percent on Tuesday.",
             "BEIRUT/NEW YORK (Reuters) - Syria announced a new offensive.",
         ] {
-            assert_eq!(set.judge(line, &mut buf), Judgement::Keep, "{line}");
+            assert_eq!(
+                set.judge(line, set.words(line), &mut buf),
+                Judgement::Keep,
+                "{line}"
+            );
         }
     }
 
@@ -477,23 +691,27 @@ mod tests {
         let set = RuleSet::compile(&specs, 40).unwrap();
         let mut buf = String::new();
         assert_eq!(
-            set.judge("Teilen", &mut buf),
+            set.judge("Teilen", set.words("Teilen"), &mut buf),
             Judgement::Drop {
                 rule: "share-buttons"
             }
         );
         assert_eq!(
-            set.judge("Share", &mut buf),
+            set.judge("Share", set.words("Share"), &mut buf),
             Judgement::Keep,
             "replaced rule"
         );
         assert_eq!(
-            set.judge("Advertisement", &mut buf),
+            set.judge("Advertisement", set.words("Advertisement"), &mut buf),
             Judgement::Keep,
             "disabled rule"
         );
         assert_eq!(
-            set.judge("Listen to our podcast!", &mut buf),
+            set.judge(
+                "Listen to our podcast!",
+                set.words("Listen to our podcast!"),
+                &mut buf
+            ),
             Judgement::Drop {
                 rule: "house-promo"
             }

@@ -8,10 +8,35 @@
 //! several outlets share is dedup's business, not boilerplate.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::strip::rules::{count_words, normalize_line};
+
+/// A hasher for keys that are already 64-bit hashes (xxh3): it passes them through.
+#[derive(Debug, Default)]
+pub struct HashedKey(u64);
+
+impl Hasher for HashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed with it; anything else is folded in, still correct.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeySet = HashSet<u64, BuildHasherDefault<HashedKey>>;
+type KeyCounts = HashMap<u64, u32, BuildHasherDefault<HashedKey>>;
 
 /// Settings of the cross-document pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,17 +96,25 @@ pub fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option<u64> {
     if normalized.is_empty() {
         return None;
     }
-    let folded: String = normalized
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '0' } else { c })
-        .collect();
-    Some(xxh3_64(folded.as_bytes()))
+    // Digits fold to 0: hashed as a stream, without a copy.
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let bytes = normalized.as_bytes();
+    let mut run = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            hasher.update(&bytes[run..i]);
+            hasher.update(b"0");
+            run = i + 1;
+        }
+    }
+    hasher.update(&bytes[run..]);
+    Some(hasher.digest())
 }
 
 #[derive(Debug, Default)]
 struct SourceCounts {
     documents: u64,
-    lines: HashMap<u64, u32>,
+    lines: KeyCounts,
 }
 
 /// The counting pass. Documents must be added in input order for the result not to depend on
@@ -89,7 +122,7 @@ struct SourceCounts {
 #[derive(Debug, Default)]
 pub struct LineCounter {
     sources: HashMap<String, SourceCounts>,
-    seen_documents: HashSet<u64>,
+    seen_documents: KeySet,
 }
 
 impl LineCounter {
@@ -115,7 +148,7 @@ impl LineCounter {
             .filter_map(|(source, counts)| {
                 let share = (config.min_share * counts.documents as f64).ceil() as u64;
                 let needed = u64::from(config.min_docs).max(share);
-                let keys: HashSet<u64> = counts
+                let keys: KeySet = counts
                     .lines
                     .into_iter()
                     .filter(|&(_, n)| u64::from(n) >= needed)
@@ -134,7 +167,7 @@ impl LineCounter {
 /// Lines known to be boilerplate in each source.
 #[derive(Debug, Default)]
 pub struct LineIndex {
-    sources: HashMap<String, HashSet<u64>>,
+    sources: HashMap<String, KeySet>,
     max_words: usize,
 }
 
@@ -149,7 +182,7 @@ impl LineIndex {
 
     /// How many distinct lines are boilerplate, over all sources.
     pub fn len(&self) -> usize {
-        self.sources.values().map(HashSet::len).sum()
+        self.sources.values().map(KeySet::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -5,6 +5,7 @@ mod errors;
 mod inputs;
 mod output;
 mod repair;
+mod strip;
 
 use std::ffi::OsStr;
 use std::io::Write;

@@ -1,0 +1,217 @@
+//! `textwash strip` and the strip stage of `run`: the seeds, statistics across documents, the
+//! guard, explain output, and rules from files and config.
+
+use std::path::Path;
+
+use crate::{corpus_files, record, report, run, textwash, Scratch};
+
+/// The lines of the seeds that are boilerplate (or a repeat), and nothing else.
+const REMOVED: [(&str, &str); 8] = [
+    ("002_6be95353d81105df.txt", "Share"),
+    ("002_6be95353d81105df.txt", "Advertisement"),
+    ("002_6be95353d81105df.txt", "Advertisement"),
+    ("003_0324fea823afc256.txt", "Russian Foreign Minister Sergei Lavrov, US Secretary of State John Kerry, and UN Special Envoy for Syria Staffan de Mistura at the meeting. Credit: Reuters"),
+    ("003_0324fea823afc256.txt", "At least 45 people were killed in Aleppo by an airstrike of Thursday. Credit: Reuters"),
+    ("004_9cbd0e6738e21029.txt", "Men inspect the damage after an airstrike on a rebel-held neighbourhood in Aleppo on Sunday. (Abdalrhman Ismail/Reuters)"),
+    ("004_9cbd0e6738e21029.txt", "U.S. Secretary of State John Kerry is defending his efforts to negotiate with Moscow over the war in Syria, despite the collapse of a ceasefire that has led to a massive Russian-backed assault on the besieged rebel-held sector of Aleppo."),
+    ("004_9cbd0e6738e21029.txt", "A Syrian boy receives treatment at a makeshift hospital following airstrikes on Aleppo on Saturday. The Syrian American Medical Society (SAMS) charity group said this week that only 30 doctors remain inside the rebel-held region. (Karam Al-Masri/AFP/Getty Images)"),
+];
+
+fn golden(dir: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(dir)
+        .join(name);
+    std::fs::read_to_string(path).expect("golden file; run scripts/bless")
+}
+
+#[test]
+fn run_on_the_seeds_removes_the_boilerplate_and_nothing_else() {
+    let s = Scratch::new();
+    let out = s.path("out");
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    assert_eq!(run(&[&seeds], &out).0, 0);
+    for (name, bytes) in corpus_files(&out) {
+        let cleaned = String::from_utf8(bytes).unwrap();
+        assert_eq!(cleaned, golden("run", &name), "{name}");
+        // Every line of the repaired seed is still there, in order, but the boilerplate.
+        let repaired = golden("fix", &name);
+        let mut expected: Vec<&str> = repaired.lines().filter(|l| !l.trim().is_empty()).collect();
+        for (file, line) in REMOVED.iter().filter(|(f, _)| *f == name) {
+            let at = expected
+                .iter()
+                .rposition(|l| l == line)
+                .unwrap_or_else(|| panic!("{file}: {line}"));
+            expected.remove(at);
+        }
+        let kept: Vec<&str> = cleaned.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(kept, expected, "{name}");
+    }
+    let strip = &report(&out)["stages"]["strip"];
+    assert_eq!(strip["counters"]["advertisement"], 2);
+    assert_eq!(strip["counters"]["share-buttons"], 1);
+    assert_eq!(strip["counters"]["photo-credit"], 4);
+    assert_eq!(strip["counters"]["repeated-in-document"], 1);
+}
+
+#[test]
+fn strip_explains_each_removal_with_its_rule() {
+    let input = "The army announced a new offensive against rebel-held areas of the city.\n\
+                 Advertisement\n\
+                 Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n\
+                 He declined to comment. Copyright 2016 The Associated Press. All rights reserved.\n";
+    let output = textwash()
+        .args(["strip", "--explain"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "<stdin>:2: [advertisement] removed: Advertisement\n\
+         <stdin>:4: [agency-notice] cut:  Copyright 2016 The Associated Press. All rights reserved.\n"
+    );
+    let output = textwash().arg("strip").write_stdin(input).output().unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "The army announced a new offensive against rebel-held areas of the city.\n\
+         Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n\
+         He declined to comment.\n"
+    );
+}
+
+/// Ten documents of source `wire`, each with a footer line, and three of source `blog` with the
+/// same line once.
+fn corpus_with_a_footer() -> String {
+    let topics = [
+        "Aleppo", "Geneva", "Homs", "Moscow", "Kerry", "Lavrov", "Amman", "Beirut", "Damascus",
+        "Idlib",
+    ];
+    let mut jsonl = String::new();
+    for (i, topic) in topics.iter().enumerate() {
+        let text = format!(
+            "A long report about {topic} and what happened there this week, with quotes.\nDow Jones, a News Corp company"
+        );
+        jsonl.push_str(&record(i, &text));
+    }
+    for (i, topic) in topics.iter().take(3).enumerate() {
+        let mut text = format!("A blog post about {topic} written by someone else entirely.");
+        if i == 0 {
+            text.push_str("\nDow Jones, a News Corp company");
+        }
+        jsonl.push_str(
+            &record(100 + i, &text).replace("\"source\":\"wire\"", "\"source\":\"blog\""),
+        );
+    }
+    jsonl
+}
+
+#[test]
+fn lines_recurring_across_a_sources_documents_are_removed_there_only() {
+    let s = Scratch::new();
+    let path = s.write("corpus.jsonl", corpus_with_a_footer());
+    let out = s.path("out");
+    assert_eq!(run(&[&"--stages", &"strip", &path], &out).0, 0);
+    let stripped = std::fs::read_to_string(out.join("corpus.jsonl")).unwrap();
+    assert_eq!(stripped.matches("Dow Jones").count(), 1, "{stripped}");
+    assert!(
+        stripped.lines().nth(10).unwrap().contains("Dow Jones"),
+        "the blog keeps it"
+    );
+    assert_eq!(
+        report(&out)["stages"]["strip"]["counters"]["repeated-in-source"],
+        10
+    );
+
+    let out = s.path("out-no-stats");
+    assert_eq!(
+        run(&[&"--stages", &"strip", &"--no-stats", &path], &out).0,
+        0
+    );
+    let kept = std::fs::read_to_string(out.join("corpus.jsonl")).unwrap();
+    assert_eq!(kept.matches("Dow Jones").count(), 11);
+
+    // The filter does the same in two passes over its input, stdin included.
+    let output = textwash()
+        .args(["strip", "--jsonl"])
+        .write_stdin(corpus_with_a_footer())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), stripped);
+}
+
+#[test]
+fn the_guard_leaves_a_mostly_boilerplate_document_whole_and_flags_it() {
+    let s = Scratch::new();
+    let text = "Share\nAdvertisement\nSign up for our daily newsletter\nRead more: other news\nShort text.";
+    let path = s.write("c.jsonl", record(1, text));
+    let out = s.path("out");
+    assert_eq!(run(&[&"--stages", &"strip", &path], &out).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("c.jsonl")).unwrap(),
+        record(1, text)
+    );
+    let strip = &report(&out)["stages"]["strip"];
+    assert_eq!(strip["flagged_count"], 1);
+    assert_eq!(strip["flagged"][0]["id"], "doc-1");
+    assert_eq!(strip["flagged"][0]["reason"], "guard-kept-whole");
+    // A lower guard lets it through.
+    let out = s.path("out2");
+    assert_eq!(
+        run(&[&"--stages", &"strip", &"--guard", &"0.95", &path], &out).0,
+        0
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("c.jsonl")).unwrap(),
+        record(1, "Short text.")
+    );
+}
+
+#[test]
+fn rules_come_from_files_and_config_and_can_be_disabled() {
+    let s = Scratch::new();
+    let input = "Listen to our podcast every Friday!\nAdvertisement\nThe article itself goes on for a good while longer than this.\n";
+    let rules = s.write("rules.toml", "[[rule]]\nid = \"house-promo\"\nkind = \"drop-short\"\nmax-words = 8\nliterals = [\"our podcast\"]\nexample = \"Listen to our podcast\"\n");
+    let strip = |args: &[&str]| {
+        let output = textwash()
+            .arg("strip")
+            .args(args)
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let article = "The article itself goes on for a good while longer than this.\n";
+    assert_eq!(strip(&["--rules", rules.to_str().unwrap()]), article);
+    assert_eq!(
+        strip(&[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--disable",
+            "advertisement"
+        ]),
+        format!("Advertisement\n{article}")
+    );
+    let config = s.write(
+        "textwash.toml",
+        format!(
+            "[strip]\nrules = {:?}\ndisable = [\"house-promo\"]\n",
+            rules.to_str().unwrap()
+        ),
+    );
+    assert_eq!(
+        strip(&["--config", config.to_str().unwrap()]),
+        format!("Listen to our podcast every Friday!\n{article}")
+    );
+    textwash()
+        .args(["strip", "--disable", "no-such-rule"])
+        .write_stdin(input)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no rule has that id"));
+}

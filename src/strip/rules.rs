@@ -678,6 +678,61 @@ mod tests {
     }
 
     #[test]
+    fn the_issues_examples_are_covered() {
+        let (_, set) = builtin();
+        let mut buf = String::new();
+        for (line, rule) in [
+            ("ADVERTISEMENT", "advertisement"),
+            ("Share on Facebook", "share-buttons"),
+            ("Facebook Twitter Email Print", "share-buttons"),
+            ("Read more:", "more-links"),
+            ("Related: Syria's war in maps", "related-links"),
+            ("More: How the ceasefire collapsed", "related-links"),
+            ("Sign up for our newsletter", "newsletter"),
+            (
+                "We use cookies to give you the best experience.",
+                "cookie-banner",
+            ),
+            (
+                "Copyright © 2016 Reuters. All rights reserved.",
+                "copyright",
+            ),
+            ("Credit: Reuters", "photo-credit"),
+            ("(Photo by Chip Somodevilla/Getty Images)", "photo-credit"),
+            (
+                "Image copyright Getty Images Image caption Rescue workers in Aleppo",
+                "photo-credit",
+            ),
+            ("Story continues below", "story-continues"),
+            ("Image 1 of 12", "image-counter"),
+            ("Published 11:03 PM EST Sep 22, 2016", "timestamp"),
+            ("Updated: 5 hours ago", "timestamp"),
+            ("5 min read", "reading-time"),
+            ("Tags: Syria, Aleppo", "tag-list"),
+            ("12 Comments", "comments"),
+            ("Leave a comment", "comments"),
+            ("Click here to subscribe", "click-here"),
+            ("\u{200b}", "symbols-only"),
+            ("• • •", "symbols-only"),
+        ] {
+            let got = set.judge(line, set.words(line), &mut buf);
+            assert_eq!(got, Judgement::Drop { rule }, "{line}");
+        }
+        // A dateline keeps a line that a rule would drop.
+        for line in [
+            "BEIRUT/NEW YORK (Reuters) - Sign up for our newsletter, the agency said.",
+            "WASHINGTON (AP) — Click here to read the statement, officials said.",
+            "(CNN) Sign up for our newsletter, the network said.",
+        ] {
+            assert_eq!(
+                set.judge(line, set.words(line), &mut buf),
+                Judgement::Protected,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn user_rules_add_replace_and_disable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rules.toml");

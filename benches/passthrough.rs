@@ -61,6 +61,7 @@ fn read_config() -> ReadConfig {
         text_field: "text".into(),
         id_field: "id".into(),
         source_field: Some("source".into()),
+        date_field: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn bench_passthrough(c: &mut Criterion) {
         stages: Vec::new(),
         repair: Default::default(),
         strip: Default::default(),
+        dedup: Default::default(),
         threads: 1,
         batch_bytes: 8 << 20,
         fsync: false,

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{OnError, RunConfig};
+use crate::dedup::{decide, sketch_document, Decisions, DedupStage, DocSketch};
 use crate::document::{Decoding, Document};
 use crate::error::Problem;
 use crate::read::batch::{read_batches, Batch};
@@ -39,6 +40,8 @@ const WRITE_BEHIND: usize = 2;
 /// Problems printed on stderr one by one; the report lists more.
 const MAX_PRINTED_PROBLEMS: u64 = 50;
 const REPORT_NAME: &str = "report.json";
+const CLUSTERS_NAME: &str = "clusters.jsonl";
+const PASSAGES_NAME: &str = "passages.jsonl";
 
 /// How a run ended, when it got to the end.
 #[derive(Debug)]
@@ -68,6 +71,12 @@ pub fn install_interrupt_handler() -> anyhow::Result<()> {
     .context("cannot install the Ctrl-C handler")
 }
 
+/// The stages of a run, and what passes over the whole corpus found for the report.
+pub struct Prepared {
+    pub stages: Vec<Box<dyn Stage>>,
+    pub dedup: Option<Arc<Decisions>>,
+}
+
 /// `textwash run`.
 pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
     run_with(config, |files, pool| {
@@ -81,7 +90,18 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
         } else {
             None
         };
-        Ok(build_stages(&config.stages, &config.repair, stripper))
+        let mut stages = build_stages(&config.stages, &config.repair, stripper);
+        let mut dedup = None;
+        if config.stages.contains(&StageName::Dedup) {
+            let sketches = survey_dedup(config, files, pool, &stages);
+            let decisions = Arc::new(pool.install(|| decide(&sketches, &config.dedup)));
+            stages.push(Box::new(DedupStage::new(
+                decisions.clone(),
+                config.dedup.action,
+            )));
+            dedup = Some(decisions);
+        }
+        Ok(Prepared { stages, dedup })
     })
 }
 
@@ -89,7 +109,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
 /// pass their own).
 pub fn run_with(
     config: &RunConfig,
-    make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Vec<Box<dyn Stage>>>,
+    make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Prepared>,
 ) -> anyhow::Result<RunOutcome> {
     let started = Instant::now();
     prepare_output_dir(&config.output, config.force)?;
@@ -100,8 +120,8 @@ pub fn run_with(
         .num_threads(config.threads)
         .build()
         .context("cannot start the thread pool")?;
-    let stages = make_stages(&files, &pool)?;
-    let stages = &stages[..];
+    let prepared = make_stages(&files, &pool)?;
+    let stages = &prepared.stages[..];
     let progress = progress_bar(config, &files);
 
     let mut tally = Tally::new(config, stages);
@@ -162,6 +182,11 @@ pub fn run_with(
     progress.finish_and_clear();
 
     let mut report = tally.into_report(config, files.len() as u64, started);
+    if let Some(decisions) = &prepared.dedup {
+        output.write_extra(CLUSTERS_NAME, &json_lines(&decisions.clusters)?)?;
+        output.write_extra(PASSAGES_NAME, &json_lines(&decisions.links)?)?;
+        report.dedup = Some(decisions.summary.clone());
+    }
     report.output.files = output.files;
     report.output.bytes = output.bytes;
     let mut json = serde_json::to_vec_pretty(&report).context("cannot serialize the report")?;
@@ -169,6 +194,56 @@ pub fn run_with(
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;
     Ok(RunOutcome { report })
+}
+
+/// Items as JSON Lines.
+fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for item in items {
+        serde_json::to_writer(&mut out, item)?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// The survey pass of the dedup stage: every document as the stages before dedup leave it,
+/// sketched, in input order. Standard input cannot be read twice and is left out.
+fn survey_dedup(
+    config: &RunConfig,
+    files: &[InputFile],
+    pool: &rayon::ThreadPool,
+    before: &[Box<dyn Stage>],
+) -> Vec<DocSketch> {
+    let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
+    if readable.len() < files.len() && config.summary {
+        eprintln!("textwash: standard input is left out of deduplication");
+    }
+    let progress = progress_bar(config, &readable);
+    progress.set_message("sketching documents for dedup");
+    let mut sketches = Vec::new();
+    read_batches(&readable, config.batch_bytes, &progress, |batch| {
+        let sketched: Vec<DocSketch> = pool.install(|| {
+            batch
+                .units
+                .par_iter()
+                .filter_map(|unit| {
+                    let mut doc =
+                        read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
+                    for stage in before {
+                        let mut notes = Notes::default();
+                        if stage.apply(&mut doc, &mut notes) != Verdict::Keep {
+                            return None;
+                        }
+                    }
+                    Some(sketch_document(&doc, &config.dedup))
+                })
+                .collect()
+        });
+        sketches.extend(sketched);
+        true
+    });
+    progress.finish_and_clear();
+    sketches
 }
 
 /// The first pass of the strip stage: counts, per source, the documents each short line occurs
@@ -235,6 +310,8 @@ fn prepare_output_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
 fn check_output_names(files: &[InputFile]) -> anyhow::Result<()> {
     let mut seen: HashMap<&str, &str> = HashMap::new();
     seen.insert(REPORT_NAME, "the report");
+    seen.insert(CLUSTERS_NAME, "the duplicate clusters");
+    seen.insert(PASSAGES_NAME, "the passage links");
     for file in files {
         if let Some(other) = seen.insert(&file.rel, &file.name) {
             bail!(
@@ -530,6 +607,7 @@ impl<'c> Tally<'c> {
             stages,
             wall_seconds,
             problems: self.problems,
+            dedup: None,
         }
     }
 }

@@ -212,6 +212,45 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub strip: StripArgs,
+
+    #[command(flatten)]
+    pub dedup: DedupArgs,
+}
+
+/// Options of the dedup stage.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// Which member of a cluster of duplicates is kept: the first in input order, the longest,
+    /// or the earliest by `--date-field` (ties by input order).
+    #[arg(long, value_enum, default_value_t = KeepArg::First, value_name = "POLICY")]
+    pub keep: KeepArg,
+
+    /// Leave duplicates out (drop), or keep every record and add a `dedup` field to each
+    /// member of a cluster (annotate; JSON Lines only).
+    #[arg(long, value_enum, default_value_t = DedupActionArg::Drop, value_name = "ACTION")]
+    pub dedup: DedupActionArg,
+
+    /// The JSON Lines field with a document's date, for `--keep earliest`.
+    #[arg(long, default_value = "date", value_name = "FIELD")]
+    pub date_field: String,
+
+    /// Match digits as if they were all 0 ("Shr 37 cts" and "Shr 38 cts" match). Off by
+    /// default: earnings reports of different companies differ only in their numbers.
+    #[arg(long)]
+    pub fold_digits: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    First,
+    Longest,
+    Earliest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DedupActionArg {
+    Drop,
+    Annotate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use crate::cli::{
-    FixArgs, FormatArg, OnErrorArg, RepairArgs, RunArgs, StripArgs, StripCommandArgs,
+    DedupActionArg, FixArgs, FormatArg, KeepArg, OnErrorArg, RepairArgs, RunArgs, StripArgs,
+    StripCommandArgs,
 };
+use crate::dedup::{DedupAction, DedupConfig, KeepPolicy};
 use crate::read::{Format, ReadConfig};
 use crate::repair::{RepairConfig, FIXES};
 use crate::stage::StageName;
@@ -34,6 +36,7 @@ pub struct RunConfig {
     pub stages: Vec<StageName>,
     pub repair: RepairConfig,
     pub strip: StripConfig,
+    pub dedup: DedupConfig,
     pub threads: usize,
     pub batch_bytes: usize,
     /// Flush every output file to disk before renaming it.
@@ -65,10 +68,25 @@ impl RunConfig {
         }
         let file = FileConfig::load(args.repair.config.as_deref())?;
         let (repair, strip) = clean_configs(&file, &args.repair, Some(&args.strip))?;
+        let mut dedup = DedupConfig {
+            keep: match args.dedup.keep {
+                KeepArg::First => KeepPolicy::First,
+                KeepArg::Longest => KeepPolicy::Longest,
+                KeepArg::Earliest => KeepPolicy::Earliest,
+            },
+            action: match args.dedup.dedup {
+                DedupActionArg::Drop => DedupAction::Drop,
+                DedupActionArg::Annotate => DedupAction::Annotate,
+            },
+            ..DedupConfig::default()
+        };
+        dedup.shingle.fold_digits = args.dedup.fold_digits;
+        let date_field = (dedup.keep == KeepPolicy::Earliest).then_some(args.dedup.date_field);
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,
             repair,
             strip,
+            dedup,
             read: ReadConfig {
                 glob,
                 format: args.format.map(|f| match f {
@@ -78,6 +96,7 @@ impl RunConfig {
                 text_field: args.text_field,
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
+                date_field,
             },
             inputs: args.inputs,
             output: args.output,
@@ -129,6 +148,7 @@ impl FixConfig {
                 text_field: args.text_field,
                 id_field: "id".to_string(),
                 source_field: None,
+                date_field: None,
             },
             explain: args.explain,
             repair: {
@@ -185,6 +205,7 @@ impl StripFilterConfig {
                 text_field: args.text_field,
                 id_field: "id".to_string(),
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
+                date_field: None,
             },
             explain: args.explain,
             strip,

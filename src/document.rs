@@ -26,6 +26,10 @@ pub struct Document {
     pub decoding: Decoding,
     /// The JSON record the text came from, `None` for plain-text input.
     pub record: Option<JsonRecord>,
+    /// The value of the date field (`--date-field`), for dedup's `--keep earliest`.
+    pub date: Option<String>,
+    /// Fields to add to the record when it is written (`"name":value` pairs, comma-separated).
+    pub annotation: Option<String>,
 }
 
 /// How the bytes of a document became text.
@@ -81,6 +85,28 @@ pub struct JsonRecord {
 }
 
 impl JsonRecord {
+    /// The record with `text` as its text value and the `annotation` fields added at its end,
+    /// followed by a newline. When the text is the one read and nothing is added, the line is
+    /// reused as it is, without a copy.
+    pub fn render_annotated(self, text: &str, annotation: Option<&str>) -> Vec<u8> {
+        let Some(annotation) = annotation else {
+            return self.render(text);
+        };
+        let mut out = self.render(text);
+        out.pop();
+        // The record is an object: its last non-space byte is `}`.
+        let end = out.iter().rposition(|&b| b == b'}').unwrap_or(out.len());
+        let empty = out[..end].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        let mut tail = out.split_off(end);
+        if !empty {
+            out.push(b',');
+        }
+        out.extend_from_slice(annotation.as_bytes());
+        out.append(&mut tail);
+        out.push(b'\n');
+        out
+    }
+
     /// The record with `text` as its text value, followed by a newline. When the text is the
     /// one read, the line is reused as it is, without a copy.
     pub fn render(self, text: &str) -> Vec<u8> {

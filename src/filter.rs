@@ -408,6 +408,8 @@ fn read_documents(
             text: decoded.text,
             decoding: decoded.decoding,
             record: None,
+            date: None,
+            annotation: None,
         };
         each(vec![doc], vec![None])?;
         return Ok(0);
@@ -465,6 +467,8 @@ fn placeholder(name: &Arc<str>, number: u64, folder: &Arc<str>) -> Document {
         text: String::new(),
         decoding: crate::document::Decoding::UTF8,
         record: None,
+        date: None,
+        annotation: None,
     }
 }
 

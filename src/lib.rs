@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod filter;

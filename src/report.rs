@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::dedup::DedupSummary;
 use crate::document::DecodeMethod;
 use crate::error::{Location, Problem};
 use crate::stage::Counters;
@@ -37,6 +38,9 @@ pub struct Report {
     /// Input megabytes (10^6 bytes, after decompression) per second of wall time.
     pub throughput_mb_per_s: f64,
     pub problems: Problems,
+    /// What dedup found over the corpus, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dedup: Option<DedupSummary>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -68,9 +68,9 @@ pub trait Stage: Send + Sync {
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict;
 }
 
-/// The stages this build implements, for the names selected, in pipeline order. Dedup lands
-/// with its own issue; until then it is not built, and the report says it did not run. Strip
-/// takes its engine ready-made, since building it may need a pass over the corpus.
+/// Repair and strip, for the names selected, in pipeline order. Strip takes its engine
+/// ready-made, since building it may need a pass over the corpus; dedup is appended by the
+/// caller after its own pass.
 pub fn build_stages(
     selected: &[StageName],
     repair: &RepairConfig,
@@ -84,6 +84,7 @@ pub fn build_stages(
             StageName::Strip => strip
                 .take()
                 .map(|stripper| Box::new(StripStage::new(stripper)) as Box<dyn Stage>),
+            // Dedup is built once its survey pass is done, and appended last.
             StageName::Dedup => None,
         })
         .collect()

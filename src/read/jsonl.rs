@@ -40,8 +40,13 @@ pub fn parse_record(
         },
         None => decode(line),
     };
-    let source_field = config.source_field.as_deref().unwrap_or("");
-    let fields = match find_fields(&raw, &config.text_field, &config.id_field, source_field) {
+    let names = FieldNames {
+        text: &config.text_field,
+        id: &config.id_field,
+        source: config.source_field.as_deref().unwrap_or(""),
+        date: config.date_field.as_deref().unwrap_or(""),
+    };
+    let fields = match find_fields(&raw, &names) {
         Ok(fields) => fields,
         Err(kind) => return Err((location, kind)),
     };
@@ -81,6 +86,11 @@ pub fn parse_record(
         Some((value, "number")) => Arc::from(value.get()),
         _ => folder.clone(),
     };
+    let date = fields.date.and_then(|value| match json_kind(value.get()) {
+        "string" => serde_json::from_str::<String>(value.get()).ok(),
+        "number" => Some(value.get().to_string()),
+        _ => None,
+    });
     // The value borrows from `raw`, so its offset there is the distance between the pointers.
     let start = text_value.get().as_ptr() as usize - raw.as_ptr() as usize;
     let text_span = start..start + text_value.get().len();
@@ -96,6 +106,8 @@ pub fn parse_record(
             text_span,
             text_digest,
         }),
+        date,
+        annotation: None,
     })
 }
 
@@ -168,20 +180,20 @@ struct Fields<'a> {
     text: Option<&'a RawValue>,
     id: Option<&'a RawValue>,
     source: Option<&'a RawValue>,
+    date: Option<&'a RawValue>,
 }
 
-fn find_fields<'a>(
-    raw: &'a str,
-    text_field: &str,
-    id_field: &str,
-    source_field: &str,
-) -> Result<Fields<'a>, ProblemKind> {
+/// The fields looked for; an empty name is not looked for.
+struct FieldNames<'f> {
+    text: &'f str,
+    id: &'f str,
+    source: &'f str,
+    date: &'f str,
+}
+
+fn find_fields<'a>(raw: &'a str, names: &FieldNames) -> Result<Fields<'a>, ProblemKind> {
     let mut deserializer = serde_json::Deserializer::from_str(raw);
-    let visitor = FieldsVisitor {
-        text_field,
-        id_field,
-        source_field,
-    };
+    let visitor = FieldsVisitor { names };
     let fields = deserializer
         .deserialize_any(visitor)
         .and_then(|fields| deserializer.end().map(|()| fields));
@@ -202,10 +214,7 @@ fn find_fields<'a>(
 }
 
 struct FieldsVisitor<'f> {
-    text_field: &'f str,
-    id_field: &'f str,
-    /// Empty when no source field is wanted.
-    source_field: &'f str,
+    names: &'f FieldNames<'f>,
 }
 
 impl<'de> Visitor<'de> for FieldsVisitor<'_> {
@@ -220,15 +229,19 @@ impl<'de> Visitor<'de> for FieldsVisitor<'_> {
             text: None,
             id: None,
             source: None,
+            date: None,
         };
+        let names = self.names;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             // As most JSON parsers do, the last of repeated keys wins.
-            if key == self.text_field {
+            if key == names.text {
                 fields.text = Some(map.next_value()?);
-            } else if key == self.id_field {
+            } else if key == names.id {
                 fields.id = Some(map.next_value()?);
-            } else if !self.source_field.is_empty() && key == self.source_field {
+            } else if !names.source.is_empty() && key == names.source {
                 fields.source = Some(map.next_value()?);
+            } else if !names.date.is_empty() && key == names.date {
+                fields.date = Some(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }

@@ -95,6 +95,8 @@ pub struct ReadConfig {
     pub id_field: String,
     /// The JSON Lines field that names a document's source (outlet); without it, the folder.
     pub source_field: Option<String>,
+    /// The JSON Lines field that holds a document's date, when dedup keeps the earliest.
+    pub date_field: Option<String>,
 }
 
 /// The name standard input goes by in messages.
@@ -294,6 +296,7 @@ pub(crate) mod tests {
             text_field: "text".into(),
             id_field: "id".into(),
             source_field: Some("source".into()),
+            date_field: None,
         }
     }
 

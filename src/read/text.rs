@@ -15,5 +15,7 @@ pub fn read_document(file: &InputFile, bytes: &[u8]) -> Document {
         text: decoded.text,
         decoding: decoded.decoding,
         record: None,
+        date: None,
+        annotation: None,
     }
 }

@@ -26,7 +26,7 @@ const ZSTD_LEVEL: i32 = 3;
 /// for a text file.
 pub fn render(doc: Document) -> Vec<u8> {
     match doc.record {
-        Some(record) => record.render(&doc.text),
+        Some(record) => record.render_annotated(&doc.text, doc.annotation.as_deref()),
         None => doc.text.into_bytes(),
     }
 }

@@ -1,6 +1,7 @@
 //! CLI tests: each runs the real `textwash` binary in a temporary folder, on inputs it makes
 //! itself.
 
+mod dedup;
 mod errors;
 mod inputs;
 mod output;
@@ -69,7 +70,8 @@ pub fn report(out: &Path) -> Value {
     serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
 
-/// Every file under `dir` except the report, as (relative path, bytes), sorted.
+/// Every file of the corpus under `dir` (not the report, clusters or passage links), as
+/// (relative path, bytes), sorted.
 pub fn corpus_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
         .into_iter()
@@ -84,7 +86,12 @@ pub fn corpus_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 .into_owned();
             (rel, std::fs::read(e.path()).unwrap())
         })
-        .filter(|(rel, _)| rel != "report.json")
+        .filter(|(rel, _)| {
+            !matches!(
+                rel.as_str(),
+                "report.json" | "clusters.jsonl" | "passages.jsonl"
+            )
+        })
         .collect();
     files.sort();
     files

@@ -1,0 +1,148 @@
+//! The dedup stage of `run`: the seeds' shared wire sentence, an edited copy found as a
+//! duplicate, exact copies, annotate mode and the keep policies.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{corpus_files, record, report, run, Scratch};
+
+fn seeds_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+fn json_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_seeds_share_one_passage_and_no_two_are_duplicates() {
+    let s = Scratch::new();
+    let out = s.path("out");
+    assert_eq!(run(&[&seeds_dir()], &out).0, 0);
+    assert!(json_lines(&out.join("clusters.jsonl")).is_empty());
+    let links = json_lines(&out.join("passages.jsonl"));
+    assert_eq!(links.len(), 1, "{links:?}");
+    let link = &links[0];
+    assert_eq!(link["a"], "000_76f6c3010417105b.txt");
+    assert_eq!(link["b"], "002_6be95353d81105df.txt");
+    let text = |name: &str, span: &Value| {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        let (start, end) = (
+            span[0].as_u64().unwrap() as usize,
+            span[1].as_u64().unwrap() as usize,
+        );
+        text[start..end].to_string()
+    };
+    assert_eq!(
+        text("002_6be95353d81105df.txt", &link["b_span"]),
+        "The army’s announcement did not say whether the campaign would also include a ground incursion."
+    );
+    assert!(text("000_76f6c3010417105b.txt", &link["a_span"]).contains(
+        "announcement did not say whether the campaign would also include a ground incursion."
+    ));
+    let dedup = &report(&out)["dedup"];
+    assert_eq!(dedup["passage_links"], 1);
+    assert_eq!(dedup["clusters"], 0);
+}
+
+#[test]
+fn an_edited_copy_of_a_seed_is_its_duplicate_and_is_dropped() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path("in")).unwrap();
+    for entry in std::fs::read_dir(seeds_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            std::fs::copy(&path, s.path("in").join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    // seeds/004 with a few words changed, a paragraph dropped and a dateline added.
+    let original = std::fs::read_to_string(seeds_dir().join("004_9cbd0e6738e21029.txt")).unwrap();
+    let mut paragraphs: Vec<String> = original.split("\n\n").map(str::to_string).collect();
+    paragraphs.remove(5);
+    paragraphs[1] = format!("ALEPPO, Syria (AP) — {}", paragraphs[1]);
+    let copy = paragraphs
+        .join("\n\n")
+        .replace("massive", "huge")
+        .replace("Medical supplies", "Medicines")
+        .replace("unprecedented", "unheard of");
+    s.write("in/zz_copy.txt", copy);
+    let out = s.path("out");
+    assert_eq!(run(&[&s.path("in")], &out).0, 0);
+    let clusters = json_lines(&out.join("clusters.jsonl"));
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    assert_eq!(clusters[0]["kept"], "004_9cbd0e6738e21029.txt");
+    assert_eq!(clusters[0]["members"][1]["id"], "zz_copy.txt");
+    assert_eq!(clusters[0]["members"][1]["kind"], "near");
+    assert!(clusters[0]["members"][1]["similarity"].as_f64().unwrap() > 0.8);
+    let written: Vec<String> = corpus_files(&out)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert!(!written.contains(&"zz_copy.txt".to_string()), "{written:?}");
+    assert!(written.contains(&"004_9cbd0e6738e21029.txt".to_string()));
+    let report = report(&out);
+    assert_eq!(report["dedup"]["near_duplicates"], 1);
+    assert_eq!(report["stages"]["dedup"]["documents_dropped"], 1);
+    assert_eq!(report["stages"]["dedup"]["counters"]["near-duplicate"], 1);
+}
+
+const STORY: &str = "Syria announced a new offensive against rebel-held areas of Aleppo on Thursday while diplomats failed to revive a ceasefire.\nWarplanes mounted the heaviest air strikes in months against rebel-held districts of the city, rescue workers said.\nThe United Nations announced that it was resuming aid deliveries to rebel-held areas following a suspension.";
+const OTHER: &str = "Apple released a new laptop with a larger screen and a better keyboard, reviewers said on Wednesday after testing it.\nThe company said the battery lasts longer than in any laptop it has made, though prices start higher than before.";
+
+fn dated(id: usize, date: &str, text: &str) -> String {
+    record(id, text).replacen("{", &format!("{{\"date\":\"{date}\","), 1)
+}
+
+#[test]
+fn exact_copies_are_annotated_and_policies_pick_the_kept_member() {
+    let s = Scratch::new();
+    let longer = format!("{STORY}\nAssad has appeared as uncompromising as ever in recent weeks, reiterating his goal of taking back the whole country.");
+    let input = [
+        dated(1, "2016-09-23", STORY),
+        dated(2, "2016-09-20", OTHER),
+        dated(3, "2016-09-21", STORY),
+        dated(4, "2016-09-22", &longer),
+    ]
+    .concat();
+    let path = s.write("c.jsonl", &input);
+
+    let out = s.path("annotate");
+    assert_eq!(run(&[&"--dedup", &"annotate", &path], &out).0, 0);
+    let records = json_lines(&out.join("c.jsonl"));
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[0]["dedup"]["duplicate_of"], Value::Null);
+    assert_eq!(records[0]["dedup"]["cluster"], 1);
+    assert!(records[1].get("dedup").is_none());
+    assert_eq!(records[2]["dedup"]["duplicate_of"], "doc-1");
+    assert_eq!(records[2]["dedup"]["kind"], "exact");
+    assert_eq!(records[3]["dedup"]["duplicate_of"], "doc-1");
+    assert_eq!(records[3]["dedup"]["kind"], "near");
+    // Every other field is still there, in its place.
+    assert_eq!(
+        records[1],
+        serde_json::from_str::<Value>(&dated(2, "2016-09-20", OTHER)).unwrap()
+    );
+
+    // The corpus keeps input order: the kept member stays where it was.
+    for (keep, kept, written) in [
+        ("first", "doc-1", ["doc-1", "doc-2"]),
+        ("longest", "doc-4", ["doc-2", "doc-4"]),
+        ("earliest", "doc-3", ["doc-2", "doc-3"]),
+    ] {
+        let out = s.path(&format!("keep-{keep}"));
+        assert_eq!(run(&[&"--keep", &keep, &path], &out).0, 0);
+        let clusters = json_lines(&out.join("clusters.jsonl"));
+        assert_eq!(clusters.len(), 1, "{keep}");
+        assert_eq!(clusters[0]["kept"], kept, "{keep}");
+        let ids: Vec<String> = json_lines(&out.join("c.jsonl"))
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, written, "{keep}");
+    }
+}

@@ -5,16 +5,18 @@
 //! `--base` JSON Lines file of real text), so documents read like news but are not copies of
 //! each other by accident. Then, all from one seed:
 //! - exact copies of earlier documents under new ids and outlets;
-//! - near copies: a few words changed, a paragraph dropped, a dateline added;
+//! - near copies, four kinds of edit: light (2% of words changed, a paragraph dropped, a dateline
+//!   added), heavy (14% of words changed, the same), truncated (the first 40–60% of the
+//!   paragraphs, a dateline) and reordered (the paragraphs shuffled);
+//! - spliced passages: new stories with one paragraph of an earlier story put in;
 //! - boilerplate lines ("Advertisement", "Share", photo credits…) between paragraphs;
 //! - mojibake: paragraphs encoded as UTF-8 and decoded as Windows-1252.
 //!
 //! Usage: `scripts/gen-corpus --size-mb 100 --seed 7 -o /tmp/dump.jsonl[.gz|.zst]`; the truth goes
 //! to `/tmp/dump.jsonl.truth.jsonl` (or `--truth FILE`). Each truth line is one injection:
-//! `{"kind": "exact-duplicate"|"near-duplicate"|"boilerplate"|"mojibake", "id": …, …}`.
-//! `paragraph` of boilerplate and mojibake entries is the line of the final text; the
-//! paragraph numbers of a near-duplicate's edits count the copy's lines before boilerplate
-//! lines were put in.
+//! `{"kind": "exact-duplicate"|"near-duplicate"|"spliced-passage"|"boilerplate"|"mojibake", "id": …, …}`.
+//! `paragraph` of boilerplate and mojibake entries is the line of the final text; that of a
+//! spliced passage counts the story's lines before boilerplate lines were put in.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -23,7 +25,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use rand::seq::IndexedRandom;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -54,9 +56,16 @@ struct Args {
     /// Share of documents that are edited copies of an earlier one.
     #[arg(long, default_value_t = 0.05)]
     near_rate: f64,
+    /// Share of documents that are new stories with a paragraph of an earlier one spliced in.
+    #[arg(long, default_value_t = 0.03)]
+    splice_rate: f64,
     /// Share of documents that get boilerplate lines.
     #[arg(long, default_value_t = 0.3)]
     boilerplate_rate: f64,
+    /// Share of words replaced by made-up names (default 0.2, or 0 with --base): without it,
+    /// stories learned from the five seeds share long phrases by accident.
+    #[arg(long)]
+    noise: Option<f64>,
     /// Share of paragraphs turned into mojibake.
     #[arg(long, default_value_t = 0.01)]
     mojibake_rate: f64,
@@ -134,7 +143,10 @@ impl Chain {
     }
 
     /// A paragraph of about `target` words, ending at a sentence end where one comes.
-    fn paragraph(&self, rng: &mut ChaCha8Rng, target: usize) -> String {
+    /// A paragraph of about `target` words; each word is replaced by a made-up name with
+    /// probability `noise`, so that stories drawn from a small text do not share long phrases
+    /// by accident.
+    fn paragraph(&self, rng: &mut ChaCha8Rng, target: usize, noise: f64) -> String {
         let &(mut a, mut b) = self.starts.choose(rng).expect("training text");
         let mut out = format!("{} {}", self.words[a as usize], self.words[b as usize]);
         let mut count = 2;
@@ -142,7 +154,11 @@ impl Chain {
             let &c = options.choose(rng).expect("non-empty");
             let word = &self.words[c as usize];
             out.push(' ');
-            out.push_str(word);
+            if noise > 0.0 && !word.ends_with(['.', '?', '!', '"']) && rng.random_bool(noise) {
+                out.push_str(&made_up_name(rng));
+            } else {
+                out.push_str(word);
+            }
             count += 1;
             let sentence_end = word.ends_with(['.', '?', '!']) || word.ends_with(".\"");
             if (count >= target && sentence_end) || count >= target * 2 {
@@ -152,6 +168,24 @@ impl Chain {
         }
         out
     }
+}
+
+/// A capitalized word of two to four random syllables: "Tavemo", "Kirusanel".
+fn made_up_name(rng: &mut ChaCha8Rng) -> String {
+    const ONSETS: [&str; 14] = [
+        "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
+    ];
+    const VOWELS: [&str; 5] = ["a", "e", "i", "o", "u"];
+    let mut word = String::new();
+    for _ in 0..rng.random_range(2..5) {
+        word.push_str(ONSETS.choose(rng).expect("onsets"));
+        word.push_str(VOWELS.choose(rng).expect("vowels"));
+    }
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 fn load_paragraphs(args: &Args) -> anyhow::Result<Vec<String>> {
@@ -232,6 +266,10 @@ fn open_output(path: &PathBuf) -> anyhow::Result<Box<dyn Write>> {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let chain = Chain::train(&load_paragraphs(&args)?);
+    let noise = args
+        .noise
+        .unwrap_or(if args.base.is_some() { 0.0 } else { 0.2 })
+        .clamp(0.0, 1.0);
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let truth_path = args.truth.clone().unwrap_or_else(|| {
         let mut name = args.output.clone().into_os_string();
@@ -263,46 +301,100 @@ fn main() -> anyhow::Result<()> {
         } else if roll < args.exact_rate + args.near_rate && !recent.is_empty() {
             let (of, original) = &recent[rng.random_range(0..recent.len())];
             let mut paragraphs = original.paragraphs.clone();
-            let mut dropped = None;
-            if paragraphs.len() > 2 {
-                let i = rng.random_range(0..paragraphs.len());
-                paragraphs.remove(i);
-                dropped = Some(i);
-            }
-            let mut changed = Vec::new();
-            for _ in 0..3 {
-                let p = rng.random_range(0..paragraphs.len());
-                let mut words: Vec<String> = paragraphs[p].split(' ').map(str::to_string).collect();
-                let w = rng.random_range(0..words.len());
-                let replacement = chain.words[rng.random_range(0..chain.words.len())].clone();
-                changed
-                    .push(json!({"paragraph": p, "word": w, "from": words[w], "to": replacement}));
-                words[w] = replacement;
-                paragraphs[p] = words.join(" ");
+            // Four kinds of edit, in turn at random.
+            let edit = ["light", "heavy", "truncated", "reordered"][rng.random_range(0..4)];
+            let mut changed = 0;
+            let mut change_words = |paragraphs: &mut Vec<String>,
+                                    share: f64,
+                                    rng: &mut ChaCha8Rng| {
+                for paragraph in paragraphs.iter_mut() {
+                    let mut words: Vec<String> = paragraph.split(' ').map(str::to_string).collect();
+                    for word in words.iter_mut() {
+                        if rng.random_bool(share) {
+                            *word = chain.words[rng.random_range(0..chain.words.len())].clone();
+                            changed += 1;
+                        }
+                    }
+                    *paragraph = words.join(" ");
+                }
+            };
+            match edit {
+                "light" => {
+                    // A few words changed, a paragraph dropped, a dateline added.
+                    change_words(&mut paragraphs, 0.02, &mut rng);
+                    if paragraphs.len() > 2 {
+                        paragraphs.remove(rng.random_range(0..paragraphs.len()));
+                    }
+                }
+                "heavy" => {
+                    // One word in seven changed, a paragraph dropped, a dateline added.
+                    change_words(&mut paragraphs, 0.14, &mut rng);
+                    if paragraphs.len() > 2 {
+                        paragraphs.remove(rng.random_range(0..paragraphs.len()));
+                    }
+                }
+                "truncated" => {
+                    // The first 40% to 60% of the paragraphs (at least two).
+                    let keep = ((paragraphs.len() as f64 * rng.random_range(0.4..0.6)).round()
+                        as usize)
+                        .max(2)
+                        .min(paragraphs.len());
+                    paragraphs.truncate(keep);
+                }
+                _ => {
+                    // The same paragraphs in another order.
+                    paragraphs.shuffle(&mut rng);
+                }
             }
             let city = CITIES.choose(&mut rng).expect("cities");
             let dateline = format!("{city} ({outlet_name}) - ");
-            paragraphs[0].insert_str(0, &dateline);
+            if edit != "reordered" {
+                paragraphs[0].insert_str(0, &dateline);
+            }
             writeln!(
                 truth,
                 "{}",
-                json!({"kind": "near-duplicate", "id": id, "of": of, "dropped_paragraph": dropped,
-                       "changed_words": changed, "dateline": dateline})
+                json!({"kind": "near-duplicate", "edit": edit, "id": id, "of": of,
+                       "changed_words": changed})
             )?;
             Doc {
                 paragraphs,
                 title: original.title.clone(),
+            }
+        } else if roll < args.exact_rate + args.near_rate + args.splice_rate && !recent.is_empty() {
+            // A new story with one paragraph of an earlier one spliced in.
+            let (of, original) = &recent[rng.random_range(0..recent.len())];
+            let count = rng.random_range(4..12);
+            let mut paragraphs: Vec<String> = (0..count)
+                .map(|_| {
+                    let len = rng.random_range(20..120);
+                    chain.paragraph(&mut rng, len, noise)
+                })
+                .collect();
+            let from = rng.random_range(0..original.paragraphs.len());
+            let at = rng.random_range(0..=paragraphs.len());
+            paragraphs.insert(at, original.paragraphs[from].clone());
+            writeln!(
+                truth,
+                "{}",
+                json!({"kind": "spliced-passage", "id": id, "of": of, "paragraph": at,
+                       "source_paragraph": from})
+            )?;
+            let title_len = rng.random_range(6..12);
+            Doc {
+                paragraphs,
+                title: chain.paragraph(&mut rng, title_len, noise),
             }
         } else {
             let count = rng.random_range(4..16);
             let paragraphs = (0..count)
                 .map(|_| {
                     let len = rng.random_range(20..120);
-                    chain.paragraph(&mut rng, len)
+                    chain.paragraph(&mut rng, len, noise)
                 })
                 .collect();
             let title_len = rng.random_range(6..12);
-            let title = chain.paragraph(&mut rng, title_len);
+            let title = chain.paragraph(&mut rng, title_len, noise);
             let doc = Doc { paragraphs, title };
             recent.push((
                 id.clone(),

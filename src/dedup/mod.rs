@@ -12,7 +12,7 @@
 pub mod passage;
 pub mod sketch;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -59,6 +59,8 @@ pub struct DedupConfig {
     pub larger_share: f64,
     /// Buckets holding more passages than this are templates; they are dropped and counted.
     pub bucket_cap: usize,
+    /// Bands two documents must meet in to be compared.
+    pub min_collisions: u32,
 }
 
 impl Default for DedupConfig {
@@ -67,11 +69,12 @@ impl Default for DedupConfig {
             shingle: ShingleConfig::default(),
             keep: KeepPolicy::First,
             action: DedupAction::Drop,
-            passage_jaccard: 0.3,
+            passage_jaccard: 0.25,
             passage_containment: 0.6,
             document_share: 0.5,
             larger_share: 0.2,
             bucket_cap: 256,
+            min_collisions: 2,
         }
     }
 }
@@ -226,7 +229,9 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
             }
         }
     }
-    let mut candidates: HashSet<(u32, u32)> = HashSet::new();
+    // A pair of documents is a candidate when it meets in at least `min_collisions` bands: one
+    // shared stock phrase makes one meeting, a copied passage makes many.
+    let mut collisions: HashMap<(u32, u32), u32> = HashMap::new();
     for members in buckets.values() {
         if members.len() > config.bucket_cap {
             summary.dropped_buckets += 1;
@@ -235,20 +240,44 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
         for (x, &(da, _)) in members.iter().enumerate() {
             for &(db, _) in &members[x + 1..] {
                 if da != db {
-                    candidates.insert((da.min(db), da.max(db)));
+                    *collisions.entry((da.min(db), da.max(db))).or_default() += 1;
                 }
             }
         }
     }
     drop(buckets);
-    let mut candidates: Vec<(u32, u32)> = candidates.into_iter().collect();
+    let mut candidates: Vec<(u32, u32)> = collisions
+        .into_iter()
+        .filter(|&(_, n)| n >= config.min_collisions)
+        .map(|(pair, _)| pair)
+        .collect();
     candidates.sort_unstable();
     summary.candidate_pairs = candidates.len() as u64;
 
-    // Verification, all passage pairs of each candidate pair.
+    // Verification, all passage pairs of each candidate pair, by one merge of the two
+    // documents' shingle lists.
+    let shingle_lists: Vec<Vec<(u32, u16)>> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            if lead[i] == i as u32 {
+                shingle_list(doc)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     let verified: Vec<Verified> = candidates
         .par_iter()
-        .filter_map(|&(a, b)| verify(&docs[a as usize], &docs[b as usize], a, b, config))
+        .filter_map(|&(a, b)| {
+            let shared = shared_counts(
+                &shingle_lists[a as usize],
+                &shingle_lists[b as usize],
+                docs[b as usize].passages.len(),
+                docs[a as usize].passages.len(),
+            );
+            verify(&docs[a as usize], &docs[b as usize], a, b, &shared, config)
+        })
         .collect();
     summary.duplicate_pairs = verified.iter().filter(|v| v.duplicate).count() as u64;
 
@@ -386,12 +415,57 @@ fn priority_order(docs: &[DocSketch], keep: KeepPolicy) -> Vec<u32> {
     order
 }
 
-/// Compares every passage of `a` with every passage of `b`.
+/// Every shingle of a document with the passage it is in, sorted by shingle.
+fn shingle_list(doc: &DocSketch) -> Vec<(u32, u16)> {
+    let mut list: Vec<(u32, u16)> = doc
+        .passages
+        .iter()
+        .enumerate()
+        .take(u16::MAX as usize)
+        .flat_map(|(p, passage)| passage.shingles.iter().map(move |&s| (s, p as u16)))
+        .collect();
+    list.sort_unstable();
+    list
+}
+
+/// Shingles shared by each passage pair of two documents: `counts[pa * b_passages + pb]`.
+fn shared_counts(
+    a: &[(u32, u16)],
+    b: &[(u32, u16)],
+    b_passages: usize,
+    a_passages: usize,
+) -> Vec<u32> {
+    let mut counts = vec![0u32; a_passages * b_passages];
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                // The same shingle may be in several passages of each: count every pairing.
+                let value = a[i].0;
+                let i_end = i + a[i..].iter().take_while(|(s, _)| *s == value).count();
+                let j_end = j + b[j..].iter().take_while(|(s, _)| *s == value).count();
+                for &(_, pa) in &a[i..i_end] {
+                    for &(_, pb) in &b[j..j_end] {
+                        counts[pa as usize * b_passages + pb as usize] += 1;
+                    }
+                }
+                i = i_end;
+                j = j_end;
+            }
+        }
+    }
+    counts
+}
+
+/// Compares every passage of `a` with every passage of `b`, from their shared shingle counts.
 fn verify(
     a: &DocSketch,
     b: &DocSketch,
     ia: u32,
     ib: u32,
+    shared_counts: &[u32],
     config: &DedupConfig,
 ) -> Option<Verified> {
     let mut matched = Vec::new();
@@ -399,10 +473,13 @@ fn verify(
     let mut b_hit = vec![false; b.passages.len()];
     for (pa, passage_a) in a.passages.iter().enumerate() {
         for (pb, passage_b) in b.passages.iter().enumerate() {
-            let (shared, jaccard, containment) = overlap(&passage_a.shingles, &passage_b.shingles);
+            let shared = shared_counts[pa * b.passages.len() + pb] as usize;
             if shared == 0 {
                 continue;
             }
+            let (la, lb) = (passage_a.shingles.len(), passage_b.shingles.len());
+            let jaccard = shared as f64 / (la + lb - shared).max(1) as f64;
+            let containment = shared as f64 / la.min(lb).max(1) as f64;
             if jaccard >= config.passage_jaccard || containment >= config.passage_containment {
                 a_hit[pa] = true;
                 b_hit[pb] = true;
@@ -438,29 +515,6 @@ fn verify(
         similarity: smaller,
         passages: matched,
     })
-}
-
-/// Shared shingles of two sorted sets, their Jaccard, and the share of the smaller set shared.
-fn overlap(a: &[u32], b: &[u32]) -> (usize, f64, f64) {
-    let (mut i, mut j, mut shared) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let union = a.len() + b.len() - shared;
-    let smaller = a.len().min(b.len()).max(1);
-    (
-        shared,
-        shared as f64 / union.max(1) as f64,
-        shared as f64 / smaller as f64,
-    )
 }
 
 fn round(x: f64) -> f64 {

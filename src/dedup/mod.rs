@@ -176,6 +176,32 @@ pub struct Decisions {
     pub summary: DedupSummary,
 }
 
+/// A hasher for keys that are already hashes or small integers: one multiplication.
+#[derive(Default)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type MixMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
+
 /// A verified relation between two documents (indices into the sketches, `a < b`).
 struct Verified {
     a: u32,
@@ -217,7 +243,7 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
         .collect();
 
     // Bands: every passage of every lead.
-    let mut buckets: HashMap<u64, Vec<(u32, u16)>> = HashMap::new();
+    let mut buckets: MixMap<u64, Vec<(u32, u16)>> = MixMap::default();
     for (i, doc) in docs.iter().enumerate() {
         if lead[i] != i as u32 {
             continue;
@@ -231,7 +257,7 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
     }
     // A pair of documents is a candidate when it meets in at least `min_collisions` bands: one
     // shared stock phrase makes one meeting, a copied passage makes many.
-    let mut collisions: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut collisions: MixMap<(u32, u32), u32> = MixMap::default();
     for members in buckets.values() {
         if members.len() > config.bucket_cap {
             summary.dropped_buckets += 1;

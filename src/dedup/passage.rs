@@ -169,41 +169,69 @@ fn sentence_ends(paragraph: &str) -> Vec<usize> {
     ends
 }
 
-/// The words of a text as matching sees them: lowercase, punctuation dropped.
-pub fn normalized_words(text: &str, fold_digits: bool) -> Vec<String> {
-    text.split_whitespace()
-        .filter_map(|word| {
-            let mut out = String::with_capacity(word.len());
-            for c in word.chars() {
-                if c.is_alphanumeric() {
-                    if fold_digits && c.is_ascii_digit() {
-                        out.push('0');
+/// A text's words as matching sees them — lowercase, punctuation dropped — in one buffer,
+/// separated by single spaces, so that any run of words is one slice of it.
+#[derive(Debug, Default)]
+pub struct Words {
+    text: String,
+    /// Byte ranges of the words in `text`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl Words {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Words `from..to` as one string.
+    fn run(&self, from: usize, to: usize) -> &str {
+        &self.text[self.spans[from].0 as usize..self.spans[to - 1].1 as usize]
+    }
+}
+
+/// The words of a text as matching sees them.
+pub fn normalized_words(text: &str, fold_digits: bool) -> Words {
+    let mut words = Words {
+        text: String::with_capacity(text.len()),
+        spans: Vec::new(),
+    };
+    for word in text.split_whitespace() {
+        let start = words.text.len();
+        if start > 0 {
+            words.text.push(' ');
+        }
+        let begin = words.text.len();
+        for c in word.chars() {
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    words.text.push(if fold_digits && c.is_ascii_digit() {
+                        '0'
                     } else {
-                        out.extend(c.to_lowercase());
-                    }
+                        c.to_ascii_lowercase()
+                    });
                 }
+            } else if c.is_alphanumeric() {
+                words.text.extend(c.to_lowercase());
             }
-            (!out.is_empty()).then_some(out)
-        })
-        .collect()
+        }
+        if words.text.len() == begin {
+            words.text.truncate(start);
+        } else {
+            words.spans.push((begin as u32, words.text.len() as u32));
+        }
+    }
+    words
 }
 
 /// Sorted, distinct 32-bit hashes of the word n-grams (the whole passage when it is shorter).
-fn shingles(words: &[String], n: usize) -> Vec<u32> {
+fn shingles(words: &Words, n: usize) -> Vec<u32> {
     let n = n.max(1).min(words.len());
-    let mut joined = String::new();
-    let mut out: Vec<u32> = words
-        .windows(n)
-        .map(|gram| {
-            joined.clear();
-            for (k, word) in gram.iter().enumerate() {
-                if k > 0 {
-                    joined.push(' ');
-                }
-                joined.push_str(word);
-            }
-            xxh3_64(joined.as_bytes()) as u32
-        })
+    let mut out: Vec<u32> = (0..=words.len() - n)
+        .map(|i| xxh3_64(words.run(i, i + n).as_bytes()) as u32)
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -212,7 +240,7 @@ fn shingles(words: &[String], n: usize) -> Vec<u32> {
 
 /// A hash of a whole text as matching sees it: equal for exact duplicates after normalization.
 pub fn text_hash(text: &str, fold_digits: bool) -> u64 {
-    xxh3_64(normalized_words(text, fold_digits).join(" ").as_bytes())
+    xxh3_64(normalized_words(text, fold_digits).text.as_bytes())
 }
 
 #[cfg(test)]

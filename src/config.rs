@@ -128,17 +128,7 @@ pub struct FixConfig {
 
 impl FixConfig {
     pub fn from_args(args: FixArgs) -> anyhow::Result<FixConfig> {
-        let mut inputs: Vec<Option<PathBuf>> = args
-            .files
-            .into_iter()
-            .map(|p| (p.as_os_str() != "-").then_some(p))
-            .collect();
-        if inputs.is_empty() {
-            inputs.push(None);
-        }
-        if inputs.iter().filter(|i| i.is_none()).count() > 1 {
-            bail!("`-` (standard input) can be given only once");
-        }
+        let inputs = filter_inputs(args.files)?;
         Ok(FixConfig {
             inputs,
             jsonl: args.jsonl,
@@ -158,6 +148,21 @@ impl FixConfig {
             threads: threads(args.threads)?,
         })
     }
+}
+
+/// The inputs of a filter command: files, with `None` for stdin (`-`, or no file at all).
+fn filter_inputs(files: Vec<PathBuf>) -> anyhow::Result<Vec<Option<PathBuf>>> {
+    let mut inputs: Vec<Option<PathBuf>> = files
+        .into_iter()
+        .map(|p| (p.as_os_str() != "-").then_some(p))
+        .collect();
+    if inputs.is_empty() {
+        inputs.push(None);
+    }
+    if inputs.iter().filter(|i| i.is_none()).count() > 1 {
+        bail!("`-` (standard input) can be given only once");
+    }
+    Ok(inputs)
 }
 
 fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
@@ -182,17 +187,7 @@ pub struct StripFilterConfig {
 
 impl StripFilterConfig {
     pub fn from_args(args: StripCommandArgs) -> anyhow::Result<StripFilterConfig> {
-        let mut inputs: Vec<Option<PathBuf>> = args
-            .files
-            .into_iter()
-            .map(|p| (p.as_os_str() != "-").then_some(p))
-            .collect();
-        if inputs.is_empty() {
-            inputs.push(None);
-        }
-        if inputs.iter().filter(|i| i.is_none()).count() > 1 {
-            bail!("`-` (standard input) can be given only once");
-        }
+        let inputs = filter_inputs(args.files)?;
         let file = FileConfig::load(args.config.as_deref())?;
         let mut strip = strip_config(&file, &args.strip)?;
         strip.disabled.extend(args.disable);

@@ -159,17 +159,7 @@ impl Job<'_> {
         let mut problems = 0;
         let mut line_number = 0u64;
         loop {
-            let mut lines: Vec<(u64, Vec<u8>)> = Vec::new();
-            let mut bytes = 0;
-            while bytes < BATCH_BYTES {
-                let mut line = Vec::new();
-                if reader.read_until(b'\n', &mut line).context("cannot read")? == 0 {
-                    break;
-                }
-                line_number += 1;
-                bytes += line.len();
-                lines.push((line_number, line));
-            }
+            let lines = read_line_batch(reader, &mut line_number)?;
             if lines.is_empty() {
                 return Ok(problems);
             }
@@ -380,6 +370,26 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
     Ok(outcome)
 }
 
+/// Reads lines (with their line ends) up to [`BATCH_BYTES`], numbering them on from
+/// `line_number`; an empty batch at the end of the input.
+fn read_line_batch(
+    reader: &mut dyn BufRead,
+    line_number: &mut u64,
+) -> anyhow::Result<Vec<(u64, Vec<u8>)>> {
+    let mut lines = Vec::new();
+    let mut bytes = 0;
+    while bytes < BATCH_BYTES {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line).context("cannot read")? == 0 {
+            break;
+        }
+        *line_number += 1;
+        bytes += line.len();
+        lines.push((*line_number, line));
+    }
+    Ok(lines)
+}
+
 /// A line of input that is not a record: written back as it was.
 type Passthrough = Option<Vec<u8>>;
 
@@ -415,18 +425,11 @@ fn read_documents(
         return Ok(0);
     }
     let mut problems = 0;
-    let mut number = 0u64;
+    let mut line_number = 0u64;
     loop {
         let mut docs = Vec::new();
         let mut raws = Vec::new();
-        let mut bytes = 0;
-        while bytes < BATCH_BYTES {
-            let mut line = Vec::new();
-            if reader.read_until(b'\n', &mut line).context("cannot read")? == 0 {
-                break;
-            }
-            number += 1;
-            bytes += line.len();
+        for (number, line) in read_line_batch(&mut reader, &mut line_number)? {
             let content = line.strip_suffix(b"\n").unwrap_or(&line);
             let content = content.strip_suffix(b"\r").unwrap_or(content);
             if content.iter().all(u8::is_ascii_whitespace) {

@@ -22,13 +22,12 @@ use crate::document::{Decoding, Document};
 use crate::error::Problem;
 use crate::read::batch::{read_batches, Batch};
 use crate::read::{self, Format, InputFile, Unit};
-use crate::repair::Repairer;
 use crate::report::{
     Flagged, Problems, Report, StageReport, StageStatus, Stages, Totals, Transcoded,
     MAX_LISTED_FLAGGED, MAX_LISTED_TRANSCODED,
 };
 use crate::stage::{build_stages, Notes, Stage, StageName, Verdict};
-use crate::strip::stats::{document_lines, DocumentLines, LineCounter, LineIndex};
+use crate::strip::stats::{document_lines, LineCounter, LineIndex};
 use crate::strip::Stripper;
 use crate::write::atomic::{self, Staging};
 use crate::write::{self, Output};
@@ -206,23 +205,26 @@ fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The survey pass of the dedup stage: every document as the stages before dedup leave it,
-/// sketched, in input order. Standard input cannot be read twice and is left out.
-fn survey_dedup(
+/// A pass over the inputs before the main one: every document, through the `before` stages,
+/// mapped by `each` on the pool and handed to `consume` in input order. Standard input cannot
+/// be read twice and is left out (`what` names the pass in the note that says so).
+fn survey_pass<T: Send>(
     config: &RunConfig,
     files: &[InputFile],
     pool: &rayon::ThreadPool,
+    what: &str,
     before: &[Box<dyn Stage>],
-) -> Vec<DocSketch> {
+    each: impl Fn(&Document) -> T + Sync,
+    mut consume: impl FnMut(T),
+) {
     let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
     if readable.len() < files.len() && config.summary {
-        eprintln!("textwash: standard input is left out of deduplication");
+        eprintln!("textwash: standard input is left out of {what}");
     }
     let progress = progress_bar(config, &readable);
-    progress.set_message("sketching documents for dedup");
-    let mut sketches = Vec::new();
+    progress.set_message(what.to_string());
     read_batches(&readable, config.batch_bytes, &progress, |batch| {
-        let sketched: Vec<DocSketch> = pool.install(|| {
+        let results: Vec<T> = pool.install(|| {
             batch
                 .units
                 .par_iter()
@@ -230,59 +232,56 @@ fn survey_dedup(
                     let mut doc =
                         read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
                     for stage in before {
-                        let mut notes = Notes::default();
-                        if stage.apply(&mut doc, &mut notes) != Verdict::Keep {
+                        if stage.apply(&mut doc, &mut Notes::default()) != Verdict::Keep {
                             return None;
                         }
                     }
-                    Some(sketch_document(&doc, &config.dedup))
+                    Some(each(&doc))
                 })
                 .collect()
         });
-        sketches.extend(sketched);
+        results.into_iter().for_each(&mut consume);
         true
     });
     progress.finish_and_clear();
+}
+
+/// The survey pass of the dedup stage: every document as the stages before dedup leave it,
+/// sketched, in input order.
+fn survey_dedup(
+    config: &RunConfig,
+    files: &[InputFile],
+    pool: &rayon::ThreadPool,
+    before: &[Box<dyn Stage>],
+) -> Vec<DocSketch> {
+    let mut sketches = Vec::new();
+    survey_pass(
+        config,
+        files,
+        pool,
+        "deduplication",
+        before,
+        |doc| sketch_document(doc, &config.dedup),
+        |sketch| sketches.push(sketch),
+    );
     sketches
 }
 
 /// The first pass of the strip stage: counts, per source, the documents each short line occurs
-/// in, over the text as repair leaves it. Standard input cannot be read twice and is left out.
+/// in, over the text as repair leaves it.
 fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
     let stats = config.strip.stats.clone().unwrap_or_default();
-    let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
-    if readable.len() < files.len() && config.summary {
-        eprintln!("textwash: standard input is left out of the cross-document statistics");
-    }
-    let repairer = config
-        .stages
-        .contains(&StageName::Repair)
-        .then(|| Repairer::new(config.repair.clone()));
-    let progress = progress_bar(config, &readable);
-    progress.set_message("counting lines across documents");
+    let repair: Vec<Box<dyn Stage>> = build_stages(&config.stages, &config.repair, None);
     let mut counter = LineCounter::default();
-    read_batches(&readable, config.batch_bytes, &progress, |batch| {
-        let documents: Vec<DocumentLines> = pool.install(|| {
-            batch
-                .units
-                .par_iter()
-                .filter_map(|unit| {
-                    let doc =
-                        read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
-                    let repaired = repairer.as_ref().and_then(|r| r.repair(&doc.text, false));
-                    let text = repaired
-                        .as_ref()
-                        .map_or(doc.text.as_str(), |r| r.text.as_str());
-                    Some(document_lines(&doc.source, text, stats.max_words))
-                })
-                .collect()
-        });
-        for document in documents {
-            counter.add(document);
-        }
-        true
-    });
-    progress.finish_and_clear();
+    survey_pass(
+        config,
+        files,
+        pool,
+        "the cross-document statistics",
+        &repair,
+        |doc| document_lines(&doc.source, &doc.text, stats.max_words),
+        |lines| counter.add(lines),
+    );
     counter.finish(&stats)
 }
 

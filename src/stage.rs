@@ -3,8 +3,8 @@
 //! A stage is a pure function over one document at a time: it may change the text, drop the
 //! document with a reason, and count what it did; it does no I/O and keeps no state between
 //! documents, so the pipeline can run it on any thread in any order and still write the same
-//! output. Stages that need the whole corpus (cross-document statistics, dedup) will add a
-//! first pass that builds an immutable index, then run through this same interface.
+//! output. Stages that need the whole corpus (cross-document statistics, dedup) build an
+//! immutable index in a survey pass first, then run through this same interface.
 
 use std::collections::BTreeMap;
 

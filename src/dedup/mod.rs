@@ -176,32 +176,6 @@ pub struct Decisions {
     pub summary: DedupSummary,
 }
 
-/// A hasher for keys that are already hashes or small integers: one multiplication.
-#[derive(Default)]
-struct Mix(u64);
-
-impl std::hash::Hasher for Mix {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type MixMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
-
 /// A verified relation between two documents (indices into the sketches, `a < b`).
 struct Verified {
     a: u32,
@@ -242,41 +216,51 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
         })
         .collect();
 
-    // Bands: every passage of every lead.
-    let mut buckets: MixMap<u64, Vec<(u32, u16)>> = MixMap::default();
-    for (i, doc) in docs.iter().enumerate() {
-        if lead[i] != i as u32 {
-            continue;
-        }
-        for (p, passage) in doc.passages.iter().enumerate().take(u16::MAX as usize) {
-            let keys = sketch::band_keys(&passage.shingles, sketch::SEED);
-            for key in keys.into_iter().chain(passage.probe_keys.iter().copied()) {
-                buckets.entry(key).or_default().push((i as u32, p as u16));
-            }
-        }
-    }
+    // Band records: (band key, document, passage) for every passage of every lead, sorted by
+    // key so that a bucket is a run of records. Records rather than a map of buckets: no
+    // allocation per bucket, and sorted runs are what can later be spilled and merged.
+    let mut records: Vec<(u64, u32, u16)> = docs
+        .par_iter()
+        .enumerate()
+        .filter(|&(i, _)| lead[i] == i as u32)
+        .flat_map_iter(|(i, doc)| {
+            doc.passages
+                .iter()
+                .enumerate()
+                .take(u16::MAX as usize)
+                .flat_map(move |(p, passage)| {
+                    sketch::band_keys(&passage.shingles, sketch::SEED)
+                        .into_iter()
+                        .chain(passage.probe_keys.iter().copied())
+                        .map(move |key| (key, i as u32, p as u16))
+                })
+        })
+        .collect();
+    records.par_sort_unstable();
     // A pair of documents is a candidate when it meets in at least `min_collisions` bands: one
     // shared stock phrase makes one meeting, a copied passage makes many.
-    let mut collisions: MixMap<(u32, u32), u32> = MixMap::default();
-    for members in buckets.values() {
-        if members.len() > config.bucket_cap {
+    let mut meetings: Vec<(u32, u32)> = Vec::new();
+    for bucket in records.chunk_by(|a, b| a.0 == b.0) {
+        if bucket.len() > config.bucket_cap {
             summary.dropped_buckets += 1;
             continue;
         }
-        for (x, &(da, _)) in members.iter().enumerate() {
-            for &(db, _) in &members[x + 1..] {
+        for (x, &(_, da, _)) in bucket.iter().enumerate() {
+            for &(_, db, _) in &bucket[x + 1..] {
                 if da != db {
-                    *collisions.entry((da.min(db), da.max(db))).or_default() += 1;
+                    meetings.push((da.min(db), da.max(db)));
                 }
             }
         }
     }
-    drop(buckets);
-    let mut candidates: Vec<(u32, u32)> = collisions
-        .into_iter()
-        .filter(|&(_, n)| n >= config.min_collisions)
-        .map(|(pair, _)| pair)
+    drop(records);
+    meetings.par_sort_unstable();
+    let mut candidates: Vec<(u32, u32)> = meetings
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() as u32 >= config.min_collisions)
+        .map(|run| run[0])
         .collect();
+    drop(meetings);
     candidates.sort_unstable();
     summary.candidate_pairs = candidates.len() as u64;
 

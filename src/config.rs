@@ -132,14 +132,7 @@ impl FixConfig {
         Ok(FixConfig {
             inputs,
             jsonl: args.jsonl,
-            read: ReadConfig {
-                glob: globset::Glob::new("*")?.compile_matcher(),
-                format: None,
-                text_field: args.text_field,
-                id_field: "id".to_string(),
-                source_field: None,
-                date_field: None,
-            },
+            read: filter_read_config(args.text_field, None)?,
             explain: args.explain,
             repair: {
                 let file = FileConfig::load(args.repair.config.as_deref())?;
@@ -148,6 +141,22 @@ impl FixConfig {
             threads: threads(args.threads)?,
         })
     }
+}
+
+/// How a filter command reads JSON Lines: its text field, and the source field when it keeps
+/// statistics per source.
+fn filter_read_config(
+    text_field: String,
+    source_field: Option<String>,
+) -> anyhow::Result<ReadConfig> {
+    Ok(ReadConfig {
+        glob: globset::Glob::new("*")?.compile_matcher(),
+        format: None,
+        text_field,
+        id_field: "id".to_string(),
+        source_field: source_field.filter(|f| !f.is_empty()),
+        date_field: None,
+    })
 }
 
 /// The inputs of a filter command: files, with `None` for stdin (`-`, or no file at all).
@@ -194,14 +203,7 @@ impl StripFilterConfig {
         Ok(StripFilterConfig {
             inputs,
             jsonl: args.jsonl,
-            read: ReadConfig {
-                glob: globset::Glob::new("*")?.compile_matcher(),
-                format: None,
-                text_field: args.text_field,
-                id_field: "id".to_string(),
-                source_field: Some(args.source_field).filter(|f| !f.is_empty()),
-                date_field: None,
-            },
+            read: filter_read_config(args.text_field, Some(args.source_field))?,
             explain: args.explain,
             strip,
             threads: threads(args.threads)?,

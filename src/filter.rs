@@ -38,6 +38,22 @@ pub struct FixOutcome {
     pub problems: u64,
 }
 
+impl FixOutcome {
+    /// Counts one input's problems, or reports the error that stopped it and counts that; a
+    /// closed output stops everything.
+    fn count(&mut self, name: &str, result: anyhow::Result<u64>) -> anyhow::Result<()> {
+        match result {
+            Ok(problems) => self.problems += problems,
+            Err(err) if is_broken_pipe(&err) => return Err(err),
+            Err(err) => {
+                eprintln!("textwash: {name}: {err:#}");
+                self.problems += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs `textwash fix`, writing to `out`.
 pub fn fix(config: &FixConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -74,14 +90,7 @@ pub fn fix(config: &FixConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome
         } else {
             job.text(&mut reader, out)
         };
-        match result {
-            Ok(problems) => outcome.problems += problems,
-            Err(err) if is_broken_pipe(&err) => return Err(err),
-            Err(err) => {
-                eprintln!("textwash: {name}: {err:#}");
-                outcome.problems += 1;
-            }
-        }
+        outcome.count(&name, result)?;
     }
     out.flush().context("cannot write the output")?;
     Ok(outcome)
@@ -356,14 +365,7 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
             }
             Ok(())
         });
-        match result {
-            Ok(problems) => outcome.problems += problems,
-            Err(err) if is_broken_pipe(&err) => return Err(err),
-            Err(err) => {
-                eprintln!("textwash: {name}: {err:#}");
-                outcome.problems += 1;
-            }
-        }
+        outcome.count(name, result)?;
     }
     drop(spooled);
     out.flush().context("cannot write the output")?;

@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{OnError, RunConfig};
-use crate::dedup::{decide, sketch_document, Decisions, DedupStage, DocSketch};
+use crate::dedup::shard::{sketch_document, DocMeta, ShardWriter, WorkDir};
+use crate::dedup::{decide, Decisions, DedupStage};
 use crate::document::{Decoding, Document};
 use crate::error::Problem;
 use crate::read::batch::{read_batches, Batch};
@@ -92,8 +93,15 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
         let mut stages = build_stages(&config.stages, &config.repair, stripper);
         let mut dedup = None;
         if config.stages.contains(&StageName::Dedup) {
-            let sketches = survey_dedup(config, files, pool, &stages);
-            let decisions = Arc::new(pool.install(|| decide(&sketches, &config.dedup)));
+            let scratch = atomic::ScratchDir::new(&config.output).with_context(|| {
+                format!("cannot make a work folder in {}", config.output.display())
+            })?;
+            let work = WorkDir::new(scratch.path());
+            let docs = survey_dedup(config, files, pool, &stages, &work)?;
+            let decisions = pool
+                .install(|| decide(&work, &docs, &config.dedup))
+                .context("deduplication failed in its work folder")?;
+            let decisions = Arc::new(decisions);
             stages.push(Box::new(DedupStage::new(
                 decisions.clone(),
                 config.dedup.action,
@@ -247,14 +255,17 @@ fn survey_pass<T: Send>(
 }
 
 /// The survey pass of the dedup stage: every document as the stages before dedup leave it,
-/// sketched, in input order.
+/// sketched into the work folder as one shard, in input order.
 fn survey_dedup(
     config: &RunConfig,
     files: &[InputFile],
     pool: &rayon::ThreadPool,
     before: &[Box<dyn Stage>],
-) -> Vec<DocSketch> {
-    let mut sketches = Vec::new();
+    work: &WorkDir,
+) -> anyhow::Result<Vec<DocMeta>> {
+    let mut writer = ShardWriter::new(work, 0, 0, config.dedup.memory / 2)
+        .with_context(|| format!("cannot write to {}", work.root().display()))?;
+    let mut failed = None;
     survey_pass(
         config,
         files,
@@ -262,9 +273,17 @@ fn survey_dedup(
         "deduplication",
         before,
         |doc| sketch_document(doc, &config.dedup),
-        |sketch| sketches.push(sketch),
+        |sketch| {
+            if failed.is_none() {
+                failed = pool.install(|| writer.add(sketch)).err();
+            }
+        },
     );
-    sketches
+    if let Some(err) = failed {
+        return Err(err).with_context(|| format!("cannot write to {}", work.root().display()));
+    }
+    pool.install(|| writer.finish())
+        .with_context(|| format!("cannot write to {}", work.root().display()))
 }
 
 /// The first pass of the strip stage: counts, per source, the documents each short line occurs

@@ -1,18 +1,23 @@
 //! The dedup stage: exact and near-duplicate documents, and passages shared between documents.
 //!
-//! Dedup needs the whole corpus, so it works in two steps. A survey pass turns every document
-//! (as repair and strip leave it) into a [`DocSketch`]: its passages' shingles and their LSH band
-//! keys ([`passage`], [`sketch`]). [`decide`] then finds candidate pairs in the bands, verifies
-//! each with exact shingle Jaccard and containment over all passage pairs of the two documents,
-//! and clusters: documents in the keep-policy order each become a cluster's kept member unless a
-//! kept member already verified them as its duplicate, so a cluster never chains through a third
-//! document. The main pass then drops or annotates documents by that decision ([`DedupStage`]).
-//! Smaller overlaps are passage links: reported, never removed.
+//! Dedup needs the whole corpus, so it works in steps over files in a work folder ([`shard`]).
+//! A survey pass sketches every document (as repair and strip leave it): its passages' shingles
+//! and their LSH band keys ([`passage`], [`sketch`]) go to disk, a small [`DocMeta`] stays in
+//! memory. [`decide`] then merges each band's records into buckets, counts how often pairs of
+//! documents meet, verifies every pair that meets often enough with exact shingle Jaccard and
+//! containment over all passage pairs of the two documents, and clusters: documents in the
+//! keep-policy order each become a cluster's kept member unless a kept member already verified
+//! them as its duplicate, so a cluster never chains through a third document. The main pass then
+//! drops or annotates documents by that decision ([`DedupStage`]). Smaller overlaps are passage
+//! links: reported, never removed.
 
 pub mod passage;
+pub mod runs;
+pub mod shard;
 pub mod sketch;
 
 use std::collections::HashMap;
+use std::io;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -20,7 +25,8 @@ use serde::Serialize;
 
 use crate::document::Document;
 use crate::stage::{Notes, Stage, StageName, Verdict};
-use passage::{passages, text_hash, Passage, ShingleConfig};
+use passage::ShingleConfig;
+use shard::{DocMeta, ShingleReader, WorkDir};
 
 /// Which member of a cluster is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +67,12 @@ pub struct DedupConfig {
     pub bucket_cap: usize,
     /// Bands two documents must meet in to be compared.
     pub min_collisions: u32,
+    /// Memory for band records and meeting counts before they spill to disk, in bytes.
+    pub memory: usize,
 }
+
+/// The default of `--mem`.
+pub const DEFAULT_MEMORY: usize = 2 << 30;
 
 impl Default for DedupConfig {
     fn default() -> DedupConfig {
@@ -75,6 +86,7 @@ impl Default for DedupConfig {
             larger_share: 0.2,
             bucket_cap: 256,
             min_collisions: 2,
+            memory: DEFAULT_MEMORY,
         }
     }
 }
@@ -84,29 +96,6 @@ pub type DocKey = (Arc<str>, u64);
 
 pub fn doc_key(doc: &Document) -> DocKey {
     (doc.origin.file.clone(), doc.origin.line.unwrap_or(0))
-}
-
-/// What dedup needs of one document, gathered by the survey pass in input order.
-#[derive(Debug, Clone)]
-pub struct DocSketch {
-    pub key: DocKey,
-    pub id: String,
-    pub length: u32,
-    pub date: Option<String>,
-    pub hash: u64,
-    pub passages: Vec<Passage>,
-}
-
-/// Sketches a document (as the main pass will write it).
-pub fn sketch_document(doc: &Document, config: &DedupConfig) -> DocSketch {
-    DocSketch {
-        key: doc_key(doc),
-        id: doc.id.clone(),
-        length: doc.text.len() as u32,
-        date: doc.date.clone(),
-        hash: text_hash(&doc.text, config.shingle.fold_digits),
-        passages: passages(&doc.text, &config.shingle),
-    }
 }
 
 /// How a document relates to its cluster.
@@ -176,156 +165,166 @@ pub struct Decisions {
     pub summary: DedupSummary,
 }
 
-/// A verified relation between two documents (indices into the sketches, `a < b`).
+/// A verified relation between two documents (indices into the documents, `a < b`), and
+/// between the groups of exact copies they stand for (`ga < gb`: the first copy of each).
 struct Verified {
     a: u32,
     b: u32,
+    ga: u32,
+    gb: u32,
     duplicate: bool,
     similarity: f64,
     /// Matching passage pairs: (passage of a, passage of b, similarity).
     passages: Vec<(u16, u16, f64)>,
 }
 
-/// Finds duplicates and shared passages among the documents, in input order.
-pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
+/// Candidate pairs verified at a time.
+const VERIFY_CHUNK: usize = 1 << 16;
+
+/// Finds duplicates and shared passages among the documents (in input order) whose shards are
+/// sketched in `work`; runs on the current thread pool.
+pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Result<Decisions> {
     let mut summary = DedupSummary {
         documents: docs.len() as u64,
         passages: docs.iter().map(|d| d.passages.len() as u64).sum(),
         ..DedupSummary::default()
     };
+
+    // Merge: every band on its own, in parallel, each with its share of the memory.
+    let band_memory = config.memory / 4 / rayon::current_num_threads().max(1);
+    let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
+        .into_par_iter()
+        .map(|band| shard::merge_band(work, band, config.bucket_cap, band_memory))
+        .collect::<io::Result<_>>()?;
+    summary.dropped_buckets = dropped.iter().sum();
+
+    // Exact copies: the first of each normalized text stands for the others (shards index only
+    // the first copy they see; across shards, copies are mapped here).
+    let mut first_of_hash: HashMap<u64, u32> = HashMap::new();
+    let rep: Vec<u32> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            if doc.is_empty() {
+                i as u32
+            } else {
+                *first_of_hash.entry(doc.hash).or_insert(i as u32)
+            }
+        })
+        .collect();
+    drop(first_of_hash);
+
+    // Candidates, verified chunk by chunk: all passage pairs of each pair of documents, by one
+    // merge of their shingle lists read back from disk.
+    let reader = ShingleReader::open(work, shards_of(docs))?;
+    let mut verified: Vec<Verified> = Vec::new();
+    summary.candidate_pairs =
+        shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, |chunk| {
+            let found: Vec<Option<Verified>> = chunk
+                .par_iter()
+                .map(|&(a, b)| -> io::Result<Option<Verified>> {
+                    let (da, db) = (&docs[a as usize], &docs[b as usize]);
+                    let (ra, rb) = (rep[a as usize], rep[b as usize]);
+                    if ra == rb {
+                        return Ok(None);
+                    }
+                    let shared = shared_counts(
+                        &reader.read(da)?,
+                        &reader.read(db)?,
+                        da.passages.len(),
+                        db.passages.len(),
+                    );
+                    Ok(verify(da, db, &shared, config).map(|v| Verified {
+                        a,
+                        b,
+                        ga: ra.min(rb),
+                        gb: ra.max(rb),
+                        ..v
+                    }))
+                })
+                .collect::<io::Result<_>>()?;
+            verified.extend(found.into_iter().flatten());
+            Ok(())
+        })?;
+    // Exact copies in several shards give one relation per copy: the first stands.
+    verified.sort_by_key(|v| (v.ga, v.gb, v.a, v.b));
+    verified.dedup_by_key(|v| (v.ga, v.gb));
+    summary.duplicate_pairs = verified.iter().filter(|v| v.duplicate).count() as u64;
+    Ok(cluster(docs, &rep, &verified, config, summary))
+}
+
+/// The shards the documents come from.
+fn shards_of(docs: &[DocMeta]) -> Vec<u32> {
+    let mut shards: Vec<u32> = docs.iter().map(|d| d.shard).collect();
+    shards.sort_unstable();
+    shards.dedup();
+    shards
+}
+
+/// Clusters: groups of exact copies (by `rep`) in the order the keep policy prefers their best
+/// member; a group not yet taken keeps, and takes the groups it verified as duplicates that are
+/// not yet taken. Then cluster records, decisions and passage links.
+fn cluster(
+    docs: &[DocMeta],
+    rep: &[u32],
+    verified: &[Verified],
+    config: &DedupConfig,
+    summary: DedupSummary,
+) -> Decisions {
     let priority = priority_order(docs, config.keep);
     let mut rank = vec![0u32; docs.len()];
     for (r, &i) in priority.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
-
-    // Exact duplicates: one lead per normalized text, the best by priority.
-    let mut lead_of_hash: HashMap<u64, u32> = HashMap::new();
+    // The best member of each group, by priority.
+    let mut best: HashMap<u32, u32> = HashMap::new();
     for &i in &priority {
-        if docs[i as usize].passages.is_empty() && docs[i as usize].length == 0 {
-            continue;
-        }
-        lead_of_hash.entry(docs[i as usize].hash).or_insert(i);
+        best.entry(rep[i as usize]).or_insert(i);
     }
-    let lead: Vec<u32> = (0..docs.len() as u32)
-        .map(|i| {
-            lead_of_hash
-                .get(&docs[i as usize].hash)
-                .copied()
-                .unwrap_or(i)
-        })
-        .collect();
-
-    // Band records: (band key, document, passage) for every passage of every lead, sorted by
-    // key so that a bucket is a run of records. Records rather than a map of buckets: no
-    // allocation per bucket, and sorted runs are what can later be spilled and merged.
-    let mut records: Vec<(u64, u32, u16)> = docs
-        .par_iter()
-        .enumerate()
-        .filter(|&(i, _)| lead[i] == i as u32)
-        .flat_map_iter(|(i, doc)| {
-            doc.passages
-                .iter()
-                .enumerate()
-                .take(u16::MAX as usize)
-                .flat_map(move |(p, passage)| {
-                    sketch::band_keys(&passage.shingles, sketch::SEED)
-                        .into_iter()
-                        .chain(passage.probe_keys.iter().copied())
-                        .map(move |key| (key, i as u32, p as u16))
-                })
-        })
-        .collect();
-    records.par_sort_unstable();
-    // A pair of documents is a candidate when it meets in at least `min_collisions` bands: one
-    // shared stock phrase makes one meeting, a copied passage makes many.
-    let mut meetings: Vec<(u32, u32)> = Vec::new();
-    for bucket in records.chunk_by(|a, b| a.0 == b.0) {
-        if bucket.len() > config.bucket_cap {
-            summary.dropped_buckets += 1;
-            continue;
-        }
-        for (x, &(_, da, _)) in bucket.iter().enumerate() {
-            for &(_, db, _) in &bucket[x + 1..] {
-                if da != db {
-                    meetings.push((da.min(db), da.max(db)));
-                }
-            }
-        }
-    }
-    drop(records);
-    meetings.par_sort_unstable();
-    let mut candidates: Vec<(u32, u32)> = meetings
-        .chunk_by(|a, b| a == b)
-        .filter(|run| run.len() as u32 >= config.min_collisions)
-        .map(|run| run[0])
-        .collect();
-    drop(meetings);
-    candidates.sort_unstable();
-    summary.candidate_pairs = candidates.len() as u64;
-
-    // Verification, all passage pairs of each candidate pair, by one merge of the two
-    // documents' shingle lists.
-    let shingle_lists: Vec<Vec<(u32, u16)>> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(i, doc)| {
-            if lead[i] == i as u32 {
-                shingle_list(doc)
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    let verified: Vec<Verified> = candidates
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let shared = shared_counts(
-                &shingle_lists[a as usize],
-                &shingle_lists[b as usize],
-                docs[b as usize].passages.len(),
-                docs[a as usize].passages.len(),
-            );
-            verify(&docs[a as usize], &docs[b as usize], a, b, &shared, config)
-        })
-        .collect();
-    summary.duplicate_pairs = verified.iter().filter(|v| v.duplicate).count() as u64;
-
-    // Clusters: leads in priority order; a lead not yet taken keeps, and takes its verified
-    // duplicates that are not yet taken.
     let mut neighbours: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
     for v in verified.iter().filter(|v| v.duplicate) {
-        neighbours.entry(v.a).or_default().push((v.b, v.similarity));
-        neighbours.entry(v.b).or_default().push((v.a, v.similarity));
+        neighbours
+            .entry(v.ga)
+            .or_default()
+            .push((v.gb, v.similarity));
+        neighbours
+            .entry(v.gb)
+            .or_default()
+            .push((v.ga, v.similarity));
     }
-    let mut owner: Vec<Option<(u32, f64)>> = vec![None; docs.len()];
+    // owner[group] = (the group it belongs to, similarity).
+    let mut owner: HashMap<u32, (u32, f64)> = HashMap::new();
     for &i in &priority {
-        if lead[i as usize] != i || owner[i as usize].is_some() {
+        let group = rep[i as usize];
+        if best[&group] != i || owner.contains_key(&group) {
             continue;
         }
-        owner[i as usize] = Some((i, 1.0));
-        let mut near = neighbours.remove(&i).unwrap_or_default();
-        near.sort_by_key(|&(j, _)| rank[j as usize]);
-        for (j, similarity) in near {
-            if owner[j as usize].is_none() {
-                owner[j as usize] = Some((i, similarity));
-            }
+        owner.insert(group, (group, 1.0));
+        let mut near = neighbours.remove(&group).unwrap_or_default();
+        near.sort_by_key(|&(g, _)| rank[best[&g] as usize]);
+        for (g, similarity) in near {
+            owner.entry(g).or_insert((group, similarity));
         }
     }
 
-    // Members: every document, exact copies following their lead.
+    // Members: every document, exact copies following their group.
     let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind)>> = HashMap::new();
     for i in 0..docs.len() as u32 {
-        let l = lead[i as usize];
-        let Some((keeper, similarity)) = owner[l as usize] else {
+        let group = rep[i as usize];
+        let Some(&(keeper_group, similarity)) = owner.get(&group) else {
             continue;
         };
-        let kind = if i != l && keeper == l {
+        let keeper = best[&keeper_group];
+        let kind = if group == keeper_group && i != keeper {
             MatchKind::Exact
         } else {
             MatchKind::Near
         };
-        let similarity = if i == keeper { 1.0 } else { similarity };
+        let similarity = if group == keeper_group {
+            1.0
+        } else {
+            similarity
+        };
         members_of
             .entry(keeper)
             .or_default()
@@ -382,7 +381,7 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
     decisions.summary.clusters = decisions.clusters.len() as u64;
 
     // Passage links between documents that did not end up in one cluster.
-    for v in &verified {
+    for v in verified {
         let (ca, cb) = (cluster_of[v.a as usize], cluster_of[v.b as usize]);
         if ca != u32::MAX && ca == cb {
             continue;
@@ -404,7 +403,7 @@ pub fn decide(docs: &[DocSketch], config: &DedupConfig) -> Decisions {
 }
 
 /// Document indices in the order the keep policy prefers them.
-fn priority_order(docs: &[DocSketch], keep: KeepPolicy) -> Vec<u32> {
+fn priority_order(docs: &[DocMeta], keep: KeepPolicy) -> Vec<u32> {
     let mut order: Vec<u32> = (0..docs.len() as u32).collect();
     match keep {
         KeepPolicy::First => {}
@@ -425,45 +424,28 @@ fn priority_order(docs: &[DocSketch], keep: KeepPolicy) -> Vec<u32> {
     order
 }
 
-/// Every shingle of a document with the passage it is in, sorted by shingle.
-fn shingle_list(doc: &DocSketch) -> Vec<(u32, u16)> {
-    let mut list: Vec<(u32, u16)> = doc
-        .passages
-        .iter()
-        .enumerate()
-        .take(u16::MAX as usize)
-        .flat_map(|(p, passage)| passage.shingles.iter().map(move |&s| (s, p as u16)))
-        .collect();
-    list.sort_unstable();
-    list
-}
-
-/// Shingles shared by each passage pair of two documents: `counts[pa * b_passages + pb]`.
-fn shared_counts(
-    a: &[(u32, u16)],
-    b: &[(u32, u16)],
-    b_passages: usize,
-    a_passages: usize,
-) -> Vec<u32> {
+/// Shingles shared by each passage pair of two documents, from their sorted
+/// `shingle << 16 | passage` lists: `counts[pa * b_passages + pb]`.
+fn shared_counts(a: &[u64], b: &[u64], a_passages: usize, b_passages: usize) -> Vec<u32> {
     let mut counts = vec![0u32; a_passages * b_passages];
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                // The same shingle may be in several passages of each: count every pairing.
-                let value = a[i].0;
-                let i_end = i + a[i..].iter().take_while(|(s, _)| *s == value).count();
-                let j_end = j + b[j..].iter().take_while(|(s, _)| *s == value).count();
-                for &(_, pa) in &a[i..i_end] {
-                    for &(_, pb) in &b[j..j_end] {
-                        counts[pa as usize * b_passages + pb as usize] += 1;
-                    }
+        let (x, y) = (a[i] >> 16, b[j] >> 16);
+        if x < y {
+            i += 1;
+        } else if x > y {
+            j += 1;
+        } else {
+            // The same shingle may be in several passages of each: count every pairing.
+            let i_end = i + a[i..].iter().take_while(|&&s| s >> 16 == x).count();
+            let j_end = j + b[j..].iter().take_while(|&&s| s >> 16 == x).count();
+            for &pa in &a[i..i_end] {
+                for &pb in &b[j..j_end] {
+                    counts[(pa & 0xFFFF) as usize * b_passages + (pb & 0xFFFF) as usize] += 1;
                 }
-                i = i_end;
-                j = j_end;
             }
+            i = i_end;
+            j = j_end;
         }
     }
     counts
@@ -471,10 +453,8 @@ fn shared_counts(
 
 /// Compares every passage of `a` with every passage of `b`, from their shared shingle counts.
 fn verify(
-    a: &DocSketch,
-    b: &DocSketch,
-    ia: u32,
-    ib: u32,
+    a: &DocMeta,
+    b: &DocMeta,
     shared_counts: &[u32],
     config: &DedupConfig,
 ) -> Option<Verified> {
@@ -487,7 +467,7 @@ fn verify(
             if shared == 0 {
                 continue;
             }
-            let (la, lb) = (passage_a.shingles.len(), passage_b.shingles.len());
+            let (la, lb) = (passage_a.shingles as usize, passage_b.shingles as usize);
             let jaccard = shared as f64 / (la + lb - shared).max(1) as f64;
             let containment = shared as f64 / la.min(lb).max(1) as f64;
             if jaccard >= config.passage_jaccard || containment >= config.passage_containment {
@@ -500,27 +480,28 @@ fn verify(
     if matched.is_empty() {
         return None;
     }
-    let share = |passages: &[Passage], hit: &[bool]| {
-        let total: u32 = passages.iter().map(|p| p.words).sum();
-        let covered: u32 = passages
+    let share = |doc: &DocMeta, hit: &[bool]| {
+        let covered: u32 = doc
+            .passages
             .iter()
             .zip(hit)
             .filter(|(_, h)| **h)
             .map(|(p, _)| p.words)
             .sum();
-        f64::from(covered) / f64::from(total.max(1))
+        f64::from(covered) / f64::from(doc.words().max(1))
     };
-    let (share_a, share_b) = (share(&a.passages, &a_hit), share(&b.passages, &b_hit));
-    let words = |d: &DocSketch| d.passages.iter().map(|p| p.words).sum::<u32>();
-    let (smaller, larger) = if words(a) <= words(b) {
+    let (share_a, share_b) = (share(a, &a_hit), share(b, &b_hit));
+    let (smaller, larger) = if a.words() <= b.words() {
         (share_a, share_b)
     } else {
         (share_b, share_a)
     };
     let duplicate = smaller >= config.document_share && larger >= config.larger_share;
     Some(Verified {
-        a: ia,
-        b: ib,
+        a: 0,
+        b: 0,
+        ga: 0,
+        gb: 0,
         duplicate,
         similarity: smaller,
         passages: matched,
@@ -583,19 +564,33 @@ impl Stage for DedupStage {
 mod tests {
     use super::*;
 
-    fn sketch(id: &str, text: &str) -> DocSketch {
-        let config = DedupConfig::default();
-        DocSketch {
-            key: (
-                Arc::from("t"),
-                id.len() as u64 * 1000 + u64::from(id.as_bytes()[0]),
-            ),
-            id: id.to_string(),
-            length: text.len() as u32,
-            date: None,
-            hash: text_hash(text, false),
-            passages: passages(text, &config.shingle),
+    /// Sketches the texts into `shards` shards of a fresh work folder, with band records
+    /// spilling at `memory` bytes, and decides.
+    fn decide_in(texts: &[(&str, &str)], config: &DedupConfig, shards: usize) -> Decisions {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let per_shard = texts.len().div_ceil(shards).max(1);
+        let mut docs = Vec::new();
+        for (s, chunk) in texts.chunks(per_shard).enumerate() {
+            let mut writer =
+                shard::ShardWriter::new(&work, s as u32, docs.len() as u32, config.memory).unwrap();
+            for (id, text) in chunk {
+                let key = (Arc::from("t"), docs.len() as u64 + writer_len(&writer));
+                writer
+                    .add(shard::sketch_text(key, id, text, None, config))
+                    .unwrap();
+            }
+            docs.extend(writer.finish().unwrap());
         }
+        decide(&work, &docs, config).unwrap()
+    }
+
+    fn writer_len(writer: &shard::ShardWriter) -> u64 {
+        writer.len() as u64
+    }
+
+    fn decide_texts(texts: &[(&str, &str)], config: &DedupConfig) -> Decisions {
+        decide_in(texts, config, 1)
     }
 
     const P1: &str = "Syria announced a new offensive against rebel-held areas of Aleppo on Thursday while diplomats failed to revive a ceasefire.";
@@ -612,13 +607,13 @@ mod tests {
             P1.replace("Thursday", "Friday"),
             P2.replace("heaviest", "fiercest")
         );
-        let docs = vec![
-            sketch("a", &original),
-            sketch("b", OTHER),
-            sketch("c", &copy),
-            sketch("d", &original),
+        let docs = [
+            ("a", original.as_str()),
+            ("b", OTHER),
+            ("c", copy.as_str()),
+            ("d", original.as_str()),
         ];
-        let decisions = decide(&docs, &DedupConfig::default());
+        let decisions = decide_texts(&docs, &DedupConfig::default());
         assert_eq!(decisions.clusters.len(), 1);
         let cluster = &decisions.clusters[0];
         assert_eq!(cluster.kept, "a");
@@ -642,7 +637,7 @@ mod tests {
     fn a_shared_passage_is_a_link_not_a_duplicate() {
         let a = format!("{P1}\n{P2}\n{P3}");
         let b = format!("{OTHER}\n{P4}\nSomething else entirely happened in another country today, officials said.\n{P2}");
-        let decisions = decide(&[sketch("a", &a), sketch("b", &b)], &DedupConfig::default());
+        let decisions = decide_texts(&[("a", &a), ("b", &b)], &DedupConfig::default());
         assert!(decisions.clusters.is_empty());
         assert_eq!(decisions.links.len(), 1);
         let link = &decisions.links[0];
@@ -660,14 +655,60 @@ mod tests {
             document_share: 0.4,
             ..DedupConfig::default()
         };
-        let docs = vec![sketch("a", &a), sketch("b", &b), sketch("c", &c)];
-        let decisions = decide(&docs, &config);
+        let decisions = decide_texts(&[("a", &a), ("b", &b), ("c", &c)], &config);
         assert_eq!(decisions.clusters.len(), 1);
         assert_eq!(decisions.clusters[0].members.len(), 2);
         assert_eq!(decisions.clusters[0].kept, "a");
         config.keep = KeepPolicy::Longest;
         let long = format!("{a}\n{P3}");
-        let decisions = decide(&[sketch("a", &a), sketch("l", &long)], &config);
+        let decisions = decide_texts(&[("a", &a), ("l", &long)], &config);
         assert_eq!(decisions.clusters[0].kept, "l");
+    }
+
+    /// Clusters and links as comparable text.
+    fn outcome(decisions: &Decisions) -> String {
+        format!(
+            "{}\n{}\n{:?}",
+            serde_json::to_string(&decisions.clusters).unwrap(),
+            serde_json::to_string(&decisions.links).unwrap(),
+            (
+                decisions.summary.duplicate_pairs,
+                decisions.summary.passage_links
+            )
+        )
+    }
+
+    #[test]
+    fn shards_and_spilling_do_not_change_the_outcome() {
+        let paragraphs = [P1, P2, P3, P4, OTHER];
+        let mut texts: Vec<String> = Vec::new();
+        for i in 0..60 {
+            let p = |k: usize| paragraphs[(i * 7 + k * 3) % paragraphs.len()];
+            texts.push(match i % 4 {
+                0 => format!("{}\n{}\n{}", p(0), p(1), p(2)),
+                1 => format!("Story {i}: {}\n{}", p(0), p(2).replace("the", "a")),
+                2 => format!(
+                    "{}\nUnrelated words number {i} follow here to fill the line.",
+                    p(1)
+                ),
+                _ => format!("{}\n{}", p(2), p(1)),
+            });
+        }
+        let texts: Vec<(String, &str)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("d{i}"), t.as_str()))
+            .collect();
+        let texts: Vec<(&str, &str)> = texts.iter().map(|(id, t)| (id.as_str(), *t)).collect();
+        let config = DedupConfig::default();
+        let whole = decide_in(&texts, &config, 1);
+        assert!(!whole.clusters.is_empty() && !whole.links.is_empty());
+        let tiny = DedupConfig {
+            memory: 1,
+            ..DedupConfig::default()
+        };
+        assert_eq!(outcome(&decide_in(&texts, &tiny, 1)), outcome(&whole));
+        assert_eq!(outcome(&decide_in(&texts, &config, 3)), outcome(&whole));
+        assert_eq!(outcome(&decide_in(&texts, &tiny, 4)), outcome(&whole));
     }
 }

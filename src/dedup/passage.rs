@@ -3,8 +3,8 @@
 //! A passage is a paragraph (a line of the text); a paragraph of more than
 //! [`MAX_PASSAGE_WORDS`] words (seeds/000 is one 900-word line) is cut into windows of whole
 //! sentences. Text is normalized for matching only — lowercase, punctuation dropped, whitespace
-//! collapsed, digits kept unless folded — and each passage becomes the set of hashes of its word
-//! n-grams (shingles). Offsets stay those of the text as written.
+//! collapsed, digits kept unless folded — once per document, and each passage becomes the set of
+//! hashes of its word n-grams (shingles). Offsets stay those of the text as written.
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -12,22 +12,31 @@ use xxhash_rust::xxh3::xxh3_64;
 pub const MAX_PASSAGE_WORDS: usize = 150;
 /// Passages shorter than this are not indexed on their own.
 pub const MIN_PASSAGE_WORDS: usize = 8;
+/// Every run of whole sentences of at least this many words is also indexed on its own (see
+/// [`Passage::probes`]).
+pub const PROBE_WORDS: usize = 12;
 
-/// A passage: its byte span in the document text, its word count, its sorted, distinct 32-bit
-/// shingle hashes, and the band keys of its sentences (see [`PROBE_WORDS`]).
+/// A passage: its byte span in the document text, its word count and its sorted, distinct 32-bit
+/// shingle hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passage {
     pub start: u32,
     pub end: u32,
     pub words: u32,
     pub shingles: Vec<u32>,
-    pub probe_keys: Vec<u64>,
+    /// The shingle sets of the passage's runs of whole sentences of at least [`PROBE_WORDS`]
+    /// words, each sorted: a sentence copied into a long passage (a wire sentence in a one-line
+    /// article, seeds/000 and 002) has a small Jaccard with it, but the same sentence run.
+    pub probes: Vec<Vec<u32>>,
 }
 
-/// A passage of more than twice this many words is also indexed by runs of its sentences of at
-/// least this many words, so that a short passage copied into a long one (a wire sentence in a
-/// one-line article, seeds/000 and 002) meets it in a band although their Jaccard is small.
-pub const PROBE_WORDS: usize = 12;
+/// A document as dedup sees it: the hash of its whole normalized text (equal for exact
+/// duplicates) and its passages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    pub hash: u64,
+    pub passages: Vec<Passage>,
+}
 
 /// How text is turned into shingles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,90 +56,193 @@ impl Default for ShingleConfig {
     }
 }
 
-/// The passages of a text, in order.
-pub fn passages(text: &str, config: &ShingleConfig) -> Vec<Passage> {
-    let mut out = Vec::new();
-    let mut offset = 0;
+/// The words of a text as matching sees them — lowercase, punctuation dropped — in one buffer,
+/// separated by single spaces, so that any run of words is one slice of it; with each word's
+/// byte span in the original text.
+#[derive(Debug, Default)]
+struct Words {
+    text: String,
+    /// Byte ranges of the words in `text`.
+    spans: Vec<(u32, u32)>,
+    /// Byte ranges of the words in the original text (with any punctuation attached).
+    original: Vec<(u32, u32)>,
+}
+
+impl Words {
+    fn of(text: &str, fold_digits: bool) -> Words {
+        let mut words = Words {
+            text: String::with_capacity(text.len()),
+            spans: Vec::new(),
+            original: Vec::new(),
+        };
+        let base = text.as_ptr() as usize;
+        for word in text.split_whitespace() {
+            let offset = word.as_ptr() as usize - base;
+            let start = words.text.len();
+            if start > 0 {
+                words.text.push(' ');
+            }
+            let begin = words.text.len();
+            if word.is_ascii() {
+                for &b in word.as_bytes() {
+                    if b.is_ascii_alphanumeric() {
+                        let b = if fold_digits && b.is_ascii_digit() {
+                            b'0'
+                        } else {
+                            b.to_ascii_lowercase()
+                        };
+                        words.text.push(char::from(b));
+                    }
+                }
+            } else {
+                for c in word.chars() {
+                    if c.is_ascii() {
+                        if c.is_ascii_alphanumeric() {
+                            words.text.push(if fold_digits && c.is_ascii_digit() {
+                                '0'
+                            } else {
+                                c.to_ascii_lowercase()
+                            });
+                        }
+                    } else if c.is_alphanumeric() {
+                        words.text.extend(c.to_lowercase());
+                    }
+                }
+            }
+            if words.text.len() == begin {
+                words.text.truncate(start);
+            } else {
+                words.spans.push((begin as u32, words.text.len() as u32));
+                words
+                    .original
+                    .push((offset as u32, (offset + word.len()) as u32));
+            }
+        }
+        words
+    }
+
+    /// Words `from..to` as one string.
+    fn run(&self, from: usize, to: usize) -> &str {
+        &self.text[self.spans[from].0 as usize..self.spans[to - 1].1 as usize]
+    }
+
+    /// The first word at or after byte `offset` of the original text.
+    fn at(&self, offset: usize) -> usize {
+        self.original
+            .partition_point(|&(start, _)| (start as usize) < offset)
+    }
+
+    /// Sorted, distinct 32-bit hashes of the n-grams of words `from..to` (the whole run when it
+    /// is shorter).
+    fn shingles(&self, from: usize, to: usize, n: usize) -> Vec<u32> {
+        let n = n.max(1).min(to - from);
+        let mut out: Vec<u32> = (from..=to - n)
+            .map(|i| xxh3_64(self.run(i, i + n).as_bytes()) as u32)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Reads a document for dedup: normalizes it once, cuts it into passages and shingles them.
+pub fn analyze(text: &str, config: &ShingleConfig) -> Analysis {
+    let words = Words::of(text, config.fold_digits);
+    let mut passages = Vec::new();
+    let mut line_start = 0;
     for line in text.split('\n') {
-        let start = offset;
-        offset += line.len() + 1;
-        if line.trim().is_empty() {
+        let line_end = line_start + line.len();
+        let (first, last) = (words.at(line_start), words.at(line_end));
+        let offset = line_start;
+        line_start = line_end + 1;
+        if first == last {
             continue;
         }
-        for (s, e) in windows(line) {
-            let span = &line[s..e];
-            let words = normalized_words(span, config.fold_digits);
-            if words.len() < MIN_PASSAGE_WORDS {
+        // Sentences as runs of words: each ends before the first word at or after its end.
+        let sentences: Vec<(usize, usize)> = {
+            let mut out = Vec::new();
+            let mut from = first;
+            for end in sentence_ends(line) {
+                let to = words.at(offset + end).min(last);
+                if to > from {
+                    out.push((from, to));
+                    from = to;
+                }
+            }
+            if from < last {
+                out.push((from, last));
+            }
+            out
+        };
+        for (from, to) in windows(first, last, &sentences) {
+            if to - from < MIN_PASSAGE_WORDS {
                 continue;
             }
-            let probe_keys = if words.len() > 2 * PROBE_WORDS {
-                probes(span, config)
-                    .iter()
-                    .flat_map(|probe| {
-                        crate::dedup::sketch::band_keys(probe, crate::dedup::sketch::SEED)
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            out.push(Passage {
-                start: (start + s) as u32,
-                end: (start + e) as u32,
-                words: words.len() as u32,
-                shingles: shingles(&words, config.words),
-                probe_keys,
+            let probes = probe_runs(from, to, &sentences)
+                .into_iter()
+                .map(|(s, e)| words.shingles(s, e, config.words))
+                .collect();
+            passages.push(Passage {
+                start: words.original[from].0,
+                end: words.original[to - 1].1,
+                words: (to - from) as u32,
+                shingles: words.shingles(from, to, config.words),
+                probes,
             });
         }
     }
+    Analysis {
+        hash: xxh3_64(words.text.as_bytes()),
+        passages,
+    }
+}
+
+/// The passages of a text, in order.
+pub fn passages(text: &str, config: &ShingleConfig) -> Vec<Passage> {
+    analyze(text, config).passages
+}
+
+/// A hash of a whole text as matching sees it: equal for exact duplicates after normalization.
+pub fn text_hash(text: &str, fold_digits: bool) -> u64 {
+    xxh3_64(Words::of(text, fold_digits).text.as_bytes())
+}
+
+/// Word ranges of a paragraph's windows: the paragraph itself, or runs of whole sentences of at
+/// most [`MAX_PASSAGE_WORDS`] words (a longer sentence is a window of its own).
+fn windows(first: usize, last: usize, sentences: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    if last - first <= MAX_PASSAGE_WORDS {
+        return vec![(first, last)];
+    }
+    let mut out = Vec::new();
+    let mut start = first;
+    for &(from, to) in sentences {
+        if from > start && to - start > MAX_PASSAGE_WORDS {
+            out.push((start, from));
+            start = from;
+        }
+    }
+    if last > start {
+        out.push((start, last));
+    }
     out
 }
 
-/// The shingle sets of runs of whole sentences of at least [`PROBE_WORDS`] words.
-fn probes(passage: &str, config: &ShingleConfig) -> Vec<Vec<u32>> {
+/// Word ranges of the runs of whole sentences inside `from..to` of at least [`PROBE_WORDS`]
+/// words: a long sentence alone, short ones joined with the ones after them.
+fn probe_runs(from: usize, to: usize, sentences: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut start = 0;
-    for end in sentence_ends(passage) {
-        let words = normalized_words(&passage[start..end], config.fold_digits);
-        if words.len() >= PROBE_WORDS {
-            out.push(shingles(&words, config.words));
-            start = end;
+    let mut start = None;
+    for &(s, e) in sentences {
+        if s < from || e > to {
+            continue;
+        }
+        let begin = *start.get_or_insert(s);
+        if e - begin >= PROBE_WORDS {
+            out.push((begin, e));
+            start = None;
         }
     }
     out
-}
-
-/// Byte ranges of a paragraph's windows: the paragraph itself, or runs of whole sentences of at
-/// most [`MAX_PASSAGE_WORDS`] words.
-fn windows(paragraph: &str) -> Vec<(usize, usize)> {
-    let total = paragraph.split_whitespace().count();
-    if total <= MAX_PASSAGE_WORDS {
-        return vec![(0, paragraph.len())];
-    }
-    let sentences = sentence_ends(paragraph);
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut words = 0;
-    let mut previous_end = 0;
-    for end in sentences {
-        let sentence_words = paragraph[previous_end..end].split_whitespace().count();
-        if words > 0 && words + sentence_words > MAX_PASSAGE_WORDS {
-            out.push((start, previous_end));
-            start = previous_end;
-            words = 0;
-        }
-        words += sentence_words;
-        previous_end = end;
-    }
-    if previous_end > start {
-        out.push((start, previous_end));
-    }
-    out.into_iter()
-        .map(|(s, e)| {
-            let trimmed_start = s + (paragraph[s..e].len() - paragraph[s..e].trim_start().len());
-            (trimmed_start, e)
-        })
-        .filter(|(s, e)| s < e)
-        .collect()
 }
 
 /// Byte offsets just after each sentence of a paragraph (the last one at its end): a sentence
@@ -139,16 +251,12 @@ fn windows(paragraph: &str) -> Vec<(usize, usize)> {
 fn sentence_ends(paragraph: &str) -> Vec<usize> {
     let bytes = paragraph.as_bytes();
     let mut ends = Vec::new();
-    let mut chars = paragraph.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if !matches!(c, '.' | '!' | '?') {
-            continue;
-        }
+    for i in memchr::memchr3_iter(b'.', b'!', b'?', bytes) {
         let mut end = i + 1;
-        while let Some(&(j, q)) = chars.peek() {
+        let rest = &paragraph[end..];
+        for q in rest.chars() {
             if matches!(q, '"' | '\'' | '”' | '’' | ')' | ']') {
-                end = j + q.len_utf8();
-                chars.next();
+                end += q.len_utf8();
             } else {
                 break;
             }
@@ -167,80 +275,6 @@ fn sentence_ends(paragraph: &str) -> Vec<usize> {
         ends.push(paragraph.len());
     }
     ends
-}
-
-/// A text's words as matching sees them — lowercase, punctuation dropped — in one buffer,
-/// separated by single spaces, so that any run of words is one slice of it.
-#[derive(Debug, Default)]
-pub struct Words {
-    text: String,
-    /// Byte ranges of the words in `text`.
-    spans: Vec<(u32, u32)>,
-}
-
-impl Words {
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-
-    /// Words `from..to` as one string.
-    fn run(&self, from: usize, to: usize) -> &str {
-        &self.text[self.spans[from].0 as usize..self.spans[to - 1].1 as usize]
-    }
-}
-
-/// The words of a text as matching sees them.
-pub fn normalized_words(text: &str, fold_digits: bool) -> Words {
-    let mut words = Words {
-        text: String::with_capacity(text.len()),
-        spans: Vec::new(),
-    };
-    for word in text.split_whitespace() {
-        let start = words.text.len();
-        if start > 0 {
-            words.text.push(' ');
-        }
-        let begin = words.text.len();
-        for c in word.chars() {
-            if c.is_ascii() {
-                if c.is_ascii_alphanumeric() {
-                    words.text.push(if fold_digits && c.is_ascii_digit() {
-                        '0'
-                    } else {
-                        c.to_ascii_lowercase()
-                    });
-                }
-            } else if c.is_alphanumeric() {
-                words.text.extend(c.to_lowercase());
-            }
-        }
-        if words.text.len() == begin {
-            words.text.truncate(start);
-        } else {
-            words.spans.push((begin as u32, words.text.len() as u32));
-        }
-    }
-    words
-}
-
-/// Sorted, distinct 32-bit hashes of the word n-grams (the whole passage when it is shorter).
-fn shingles(words: &Words, n: usize) -> Vec<u32> {
-    let n = n.max(1).min(words.len());
-    let mut out: Vec<u32> = (0..=words.len() - n)
-        .map(|i| xxh3_64(words.run(i, i + n).as_bytes()) as u32)
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// A hash of a whole text as matching sees it: equal for exact duplicates after normalization.
-pub fn text_hash(text: &str, fold_digits: bool) -> u64 {
-    xxh3_64(normalized_words(text, fold_digits).text.as_bytes())
 }
 
 #[cfg(test)]
@@ -270,6 +304,9 @@ mod tests {
             );
             assert!(window.words as usize <= MAX_PASSAGE_WORDS);
         }
+        // Two 9-word sentences make one probe run; the short paragraph has none.
+        assert_eq!(found[0].probes.len(), 0);
+        assert_eq!(found[1].probes.len(), found[1].words as usize / 18);
     }
 
     #[test]
@@ -278,6 +315,7 @@ mod tests {
         let a = passages("The army’s announcement did not say whether the campaign would also include a ground incursion.", &config);
         let b = passages("THE ARMY'S ANNOUNCEMENT did not say, whether the campaign would also include a ground incursion", &config);
         assert_eq!(a[0].shingles, b[0].shingles);
+        assert_eq!(a[0].probes, b[0].probes);
         assert_ne!(
             text_hash("Shr 37 cts vs 32 cts", false),
             text_hash("Shr 38 cts vs 31 cts", false)
@@ -285,6 +323,26 @@ mod tests {
         assert_eq!(
             text_hash("Shr 37 cts vs 32 cts", true),
             text_hash("Shr 38 cts vs 31 cts", true)
+        );
+        assert_eq!(
+            analyze("Ünïcode Wörds — and “quotes” here", &config).hash,
+            text_hash("ünïcode wörds and quotes here", false)
+        );
+    }
+
+    #[test]
+    fn a_sentence_inside_a_long_paragraph_has_the_probe_of_the_sentence_alone() {
+        let config = ShingleConfig::default();
+        let sentence = "The army’s announcement did not say whether the campaign would also include a ground incursion.";
+        let alone = passages(sentence, &config);
+        let filler = "Officials in the capital declined to comment on the matter when reached by telephone on Sunday.";
+        let long = format!("{filler} {sentence} {filler}");
+        let inside = passages(&long, &config);
+        assert_eq!(inside.len(), 1);
+        assert!(inside[0].probes.contains(&alone[0].probes[0]));
+        assert_eq!(
+            &long[inside[0].start as usize..inside[0].end as usize],
+            long
         );
     }
 }

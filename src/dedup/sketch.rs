@@ -19,11 +19,15 @@ pub const ROWS: usize = 3;
 /// Bands per sketch.
 pub const BANDS: usize = BINS / ROWS;
 
-/// The band keys of a set of shingles (empty for an empty set).
-pub fn band_keys(shingles: &[u32], seed: u64) -> Vec<u64> {
-    if shingles.is_empty() {
-        return Vec::new();
-    }
+/// Bands of probe keys, after the [`BANDS`] MinHash bands (see [`probe_keys`]).
+pub const PROBE_BANDS: usize = 8;
+/// Values per probe band.
+pub const PROBE_ROWS: usize = 2;
+/// All bands: MinHash bands, then probe bands.
+pub const ALL_BANDS: usize = BANDS + PROBE_BANDS;
+
+/// The band keys of a set of shingles, band `b` at index `b`.
+pub fn band_keys(shingles: &[u32], seed: u64) -> [u64; BANDS] {
     let mut bins = [u64::MAX; BINS];
     for &shingle in shingles {
         let mixed = xxh3_64_with_seed(&shingle.to_le_bytes(), seed);
@@ -33,36 +37,82 @@ pub fn band_keys(shingles: &[u32], seed: u64) -> Vec<u64> {
             bins[bin] = value;
         }
     }
-    // Rotation densification: an empty bin takes the next filled bin's value, marked with the
-    // distance, so that equal sets still give equal sketches.
-    let filled: Vec<usize> = (0..BINS).filter(|&b| bins[b] != u64::MAX).collect();
-    let mut dense = [0u64; BINS];
-    for (b, slot) in dense.iter_mut().enumerate() {
-        if bins[b] != u64::MAX {
-            *slot = bins[b];
-        } else {
-            let next = filled
-                .iter()
-                .copied()
-                .find(|&f| f > b)
-                .unwrap_or(filled[0] + BINS);
-            let distance = (next - b) as u64;
-            *slot = bins[next % BINS] ^ (distance << 40);
+    // Rotation densification: an empty bin takes the next filled bin's value (to the right,
+    // wrapping), marked with the distance, so that equal sets still give equal sketches.
+    let mut dense = bins;
+    if let Some(first_filled) = (0..BINS).find(|&b| bins[b] != u64::MAX) {
+        let mut next = first_filled + BINS;
+        for b in (0..BINS).rev() {
+            if bins[b] != u64::MAX {
+                next = b;
+            } else {
+                dense[b] = bins[next % BINS] ^ (((next - b) as u64) << 40);
+            }
         }
     }
-    dense
-        .chunks(ROWS)
-        .enumerate()
-        .map(|(band, rows)| {
-            let mut bytes = [0u8; 8 * ROWS + 8];
-            bytes[..8].copy_from_slice(&(band as u64).to_le_bytes());
-            for (k, value) in rows.iter().enumerate() {
-                bytes[8 + 8 * k..16 + 8 * k].copy_from_slice(&value.to_le_bytes());
-            }
-            xxh3_64_with_seed(&bytes, seed)
-        })
-        .collect()
+    let mut keys = [0u64; BANDS];
+    for (band, rows) in dense.chunks(ROWS).enumerate() {
+        let mut bytes = [0u8; 8 * ROWS + 8];
+        bytes[..8].copy_from_slice(&(band as u64).to_le_bytes());
+        for (k, value) in rows.iter().enumerate() {
+            bytes[8 + 8 * k..16 + 8 * k].copy_from_slice(&value.to_le_bytes());
+        }
+        keys[band] = xxh3_64_with_seed(&bytes, seed);
+    }
+    keys
 }
+
+/// The probe keys of a sentence run's shingles: a classic MinHash of [`PROBE_BANDS`] ×
+/// [`PROBE_ROWS`] independent hash functions, cut into bands. A run has a dozen or a few dozen
+/// shingles, too few to fill the bins of one-permutation hashing, whose densified bins would
+/// repeat one value across a band and let runs that share one stock phrase meet; with
+/// independent functions two runs meet in a band with probability J², so a copied sentence
+/// (J ≈ 0.7 after a word or two is edited) meets in most of them and two sentences sharing a
+/// phrase (J ≈ 0.1) rarely in two. Probe band `k` is band `BANDS + k`.
+pub fn probe_keys(shingles: &[u32], seed: u64) -> impl Iterator<Item = (usize, u64)> {
+    const VALUES: usize = PROBE_BANDS * PROBE_ROWS;
+    let mut mins = [u64::MAX; VALUES];
+    for &shingle in shingles {
+        let x = u64::from(shingle);
+        for (i, min) in mins.iter_mut().enumerate() {
+            // A 64-bit mixer (the murmur3 finalizer) of the shingle with each function's salt.
+            let mut h = x ^ SALTS[i];
+            h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+            h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+            h ^= h >> 33;
+            *min = (*min).min(h);
+        }
+    }
+    let empty = shingles.is_empty();
+    (0..PROBE_BANDS).filter(move |_| !empty).map(move |k| {
+        let mut bytes = [0u8; 8 + 8 * PROBE_ROWS];
+        bytes[..8].copy_from_slice(&((BANDS + k) as u64).to_le_bytes());
+        for r in 0..PROBE_ROWS {
+            bytes[8 + 8 * r..16 + 8 * r].copy_from_slice(&mins[k * PROBE_ROWS + r].to_le_bytes());
+        }
+        (BANDS + k, xxh3_64_with_seed(&bytes, seed))
+    })
+}
+
+/// Salts of the probe hash functions (digits of π).
+const SALTS: [u64; PROBE_BANDS * PROBE_ROWS] = [
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+    0x4528_21e6_38d0_1377,
+    0xbe54_66cf_34e9_0c6c,
+    0xc0ac_29b7_c97c_50dd,
+    0x3f84_d5b5_b547_0917,
+    0x9216_d5d9_8979_fb1b,
+    0xd131_0ba6_98df_b5ac,
+    0x2ffd_72db_d01a_dfb7,
+    0xb8e1_afed_6a26_7e96,
+    0xba7c_9045_f12c_7f99,
+    0x24a1_9947_b391_6cf7,
+    0x0801_f2e2_858e_fc16,
+    0x6369_20d8_7157_1574,
+];
 
 #[cfg(test)]
 mod tests {
@@ -87,7 +137,39 @@ mod tests {
             .filter(|(x, y)| *x == y)
             .count();
         assert_eq!(shared, 0);
-        let tiny: Vec<u32> = vec![7, 9];
-        assert_eq!(band_keys(&tiny, 1).len(), BANDS);
+        // A tiny set fills every band through densification, and a different tiny set shares
+        // none of them.
+        let tiny = band_keys(&[7, 9], 1);
+        assert_eq!(tiny, band_keys(&[7, 9], 1));
+        assert!(tiny
+            .iter()
+            .zip(band_keys(&[7, 11], 1))
+            .any(|(x, y)| *x != y));
+    }
+
+    #[test]
+    fn probe_keys_meet_for_copied_sentences_not_for_shared_phrases() {
+        let meet = |a: &[u32], b: &[u32]| {
+            let b: Vec<(usize, u64)> = probe_keys(b, 1).collect();
+            probe_keys(a, 1).filter(|k| b.contains(k)).count()
+        };
+        let run: Vec<u32> = (100..115).collect();
+        assert_eq!(probe_keys(&run, 1).count(), PROBE_BANDS);
+        assert_eq!(probe_keys(&run, 1).next().map(|k| k.0), Some(BANDS));
+        assert_eq!(meet(&run, &run), PROBE_BANDS);
+        // Over many random pairs: an edited copy (J = 11/19) meets in two bands or more most
+        // of the time; runs sharing two shingles (J = 2/28) almost never do.
+        let (mut copies, mut strangers) = (0, 0);
+        for t in 0..200u32 {
+            let base: Vec<u32> = (0..15).map(|i| t * 1000 + i).collect();
+            let mut edited = base[..11].to_vec();
+            edited.extend((0..4).map(|i| t * 1000 + 500 + i));
+            copies += usize::from(meet(&base, &edited) >= 2);
+            let mut stranger: Vec<u32> = (0..13).map(|i| t * 1000 + 700 + i).collect();
+            stranger.extend(&base[..2]);
+            strangers += usize::from(meet(&base, &stranger) >= 2);
+        }
+        assert!(copies >= 150, "{copies} of 200 edited copies met");
+        assert!(strangers <= 4, "{strangers} of 200 strangers met");
     }
 }

@@ -29,9 +29,44 @@ fn pending() -> MutexGuard<'static, HashSet<PathBuf>> {
 pub fn remove_pending() -> MutexGuard<'static, HashSet<PathBuf>> {
     let mut pending = pending();
     for path in pending.drain() {
-        let _ = fs::remove_file(path);
+        if path.is_dir() {
+            let _ = fs::remove_dir_all(path);
+        } else {
+            let _ = fs::remove_file(path);
+        }
     }
     pending
+}
+
+/// A hidden scratch folder (`.textwash-work-*`) for intermediate files, deleted when dropped
+/// or when the run is interrupted.
+#[derive(Debug)]
+pub struct ScratchDir {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl ScratchDir {
+    pub fn new(parent: &Path) -> io::Result<ScratchDir> {
+        let dir = tempfile::Builder::new()
+            .prefix(".textwash-work-")
+            .tempdir_in(parent)?;
+        pending().insert(dir.path().to_path_buf());
+        Ok(ScratchDir { dir: Some(dir) })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let mut pending = pending();
+            pending.remove(dir.path());
+            let _ = dir.close();
+        }
+    }
 }
 
 /// A set of output files written under temporary names, renamed together on commit.

@@ -1,0 +1,196 @@
+//! Sorted runs of fixed-size records on disk, and their k-way merge: how dedup's band records
+//! and band meetings outgrow memory. A run is a file of records in ascending order, written
+//! when a buffer reaches its budget; a merge reads every run of a set in one ascending stream.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::marker::PhantomData;
+use std::path::Path;
+
+/// A record of a run: a fixed number of bytes, ordered as its runs are sorted.
+pub trait Record: Copy + Ord + Send + Sync {
+    const SIZE: usize;
+    fn put(&self, out: &mut [u8]);
+    fn get(bytes: &[u8]) -> Self;
+}
+
+/// Writes `records` (already sorted) as a run file.
+pub fn write_run<R: Record>(path: &Path, records: &[R]) -> io::Result<()> {
+    let mut out = RunWriter::create(path)?;
+    for record in records {
+        out.push(record)?;
+    }
+    out.finish()
+}
+
+/// Writes a run file record by record (in ascending order).
+pub struct RunWriter<R> {
+    out: BufWriter<File>,
+    bytes: Vec<u8>,
+    record: PhantomData<R>,
+}
+
+impl<R: Record> RunWriter<R> {
+    pub fn create(path: &Path) -> io::Result<RunWriter<R>> {
+        Ok(RunWriter {
+            out: BufWriter::with_capacity(1 << 20, File::create(path)?),
+            bytes: vec![0u8; R::SIZE],
+            record: PhantomData,
+        })
+    }
+
+    pub fn push(&mut self, record: &R) -> io::Result<()> {
+        record.put(&mut self.bytes);
+        self.out.write_all(&self.bytes)
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Reads a run file's records in order.
+pub struct RunReader<R> {
+    input: BufReader<File>,
+    bytes: Vec<u8>,
+    record: PhantomData<R>,
+}
+
+impl<R: Record> RunReader<R> {
+    pub fn open(path: &Path) -> io::Result<RunReader<R>> {
+        Ok(RunReader {
+            input: BufReader::with_capacity(256 << 10, File::open(path)?),
+            bytes: vec![0u8; R::SIZE],
+            record: PhantomData,
+        })
+    }
+
+    fn next_record(&mut self) -> io::Result<Option<R>> {
+        let mut filled = 0;
+        while filled < R::SIZE {
+            match self.input.read(&mut self.bytes[filled..]) {
+                Ok(0) if filled == 0 => return Ok(None),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "a run file ends inside a record",
+                    ))
+                }
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(Some(R::get(&self.bytes)))
+    }
+}
+
+impl<R: Record> Iterator for RunReader<R> {
+    type Item = io::Result<R>;
+
+    fn next(&mut self) -> Option<io::Result<R>> {
+        self.next_record().transpose()
+    }
+}
+
+/// The records of several runs in one ascending stream (equal records in run order).
+pub struct Merge<R> {
+    runs: Vec<RunReader<R>>,
+    heap: BinaryHeap<Reverse<(R, usize)>>,
+    failed: bool,
+}
+
+impl<R: Record> Merge<R> {
+    pub fn new(mut runs: Vec<RunReader<R>>) -> io::Result<Merge<R>> {
+        let mut heap = BinaryHeap::with_capacity(runs.len());
+        for (i, run) in runs.iter_mut().enumerate() {
+            if let Some(record) = run.next_record()? {
+                heap.push(Reverse((record, i)));
+            }
+        }
+        Ok(Merge {
+            runs,
+            heap,
+            failed: false,
+        })
+    }
+
+    /// Opens and merges run files.
+    pub fn open(paths: &[impl AsRef<Path>]) -> io::Result<Merge<R>> {
+        Merge::new(
+            paths
+                .iter()
+                .map(|p| RunReader::open(p.as_ref()))
+                .collect::<io::Result<_>>()?,
+        )
+    }
+}
+
+impl<R: Record> Iterator for Merge<R> {
+    type Item = io::Result<R>;
+
+    fn next(&mut self) -> Option<io::Result<R>> {
+        if self.failed {
+            return None;
+        }
+        let Reverse((record, i)) = self.heap.pop()?;
+        match self.runs[i].next_record() {
+            Ok(Some(next)) => self.heap.push(Reverse((next, i))),
+            Ok(None) => {}
+            Err(err) => {
+                self.failed = true;
+                return Some(Err(err));
+            }
+        }
+        Some(Ok(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Record for (u32, u16) {
+        const SIZE: usize = 6;
+        fn put(&self, out: &mut [u8]) {
+            out[..4].copy_from_slice(&self.0.to_le_bytes());
+            out[4..6].copy_from_slice(&self.1.to_le_bytes());
+        }
+        fn get(bytes: &[u8]) -> Self {
+            (
+                u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+                u16::from_le_bytes([bytes[4], bytes[5]]),
+            )
+        }
+    }
+
+    #[test]
+    fn runs_merge_into_one_sorted_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = Vec::new();
+        let mut paths = Vec::new();
+        for r in 0..5u32 {
+            let mut run: Vec<(u32, u16)> = (0..1000u32)
+                .map(|i| ((i * 7919 + r * 104_729) % 3001, r as u16))
+                .collect();
+            run.sort_unstable();
+            let path = dir.path().join(format!("run-{r}"));
+            write_run(&path, &run).unwrap();
+            paths.push(path);
+            all.extend(run);
+        }
+        all.sort_unstable();
+        let merged: Vec<(u32, u16)> = Merge::open(&paths)
+            .unwrap()
+            .collect::<io::Result<_>>()
+            .unwrap();
+        assert_eq!(merged, all);
+        // A truncated run is an error, not a silent end.
+        let bytes = std::fs::read(&paths[0]).unwrap();
+        std::fs::write(&paths[0], &bytes[..bytes.len() - 2]).unwrap();
+        let result: io::Result<Vec<(u32, u16)>> = Merge::open(&paths).unwrap().collect();
+        assert!(result.is_err());
+    }
+}

@@ -1,0 +1,564 @@
+//! Dedup's stages as functions over files in a work folder, so that a corpus larger than memory
+//! dedups, and so that each stage can run as a task of its own:
+//!
+//! 1. **sketch** one shard of documents ([`ShardWriter`]): every document's shingle list goes to
+//!    `shingles-S.bin`, its passages' band records to sorted runs under `bands/BB/`, spilled
+//!    whenever the buffer reaches its budget; what is left in memory is a small [`DocMeta`] per
+//!    document.
+//! 2. **merge** one band across shards ([`merge_band`]): the runs of band `BB` merged into
+//!    buckets (records with one key); every pair of documents meeting in a bucket is counted,
+//!    and the counts go to `meetings/BB.bin`, sorted by pair. Buckets larger than the cap are
+//!    dropped and counted: they are templates or boilerplate.
+//! 3. **candidates** ([`for_each_candidates`]): the meeting files of all bands merged, counts
+//!    summed, pairs meeting often enough handed on in chunks for verification, which reads the
+//!    two documents' shingle lists back from disk ([`ShingleReader`]).
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::passage::analyze;
+use super::runs::{write_run, Merge, Record, RunWriter};
+use super::sketch::{band_keys, probe_keys, BANDS, SEED};
+use super::{doc_key, DedupConfig, DocKey};
+use crate::document::Document;
+
+/// The layout of a dedup work folder.
+#[derive(Debug, Clone)]
+pub struct WorkDir {
+    root: PathBuf,
+}
+
+impl WorkDir {
+    pub fn new(root: &Path) -> WorkDir {
+        WorkDir {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn band_dir(&self, band: usize) -> PathBuf {
+        self.root.join("bands").join(format!("{band:02}"))
+    }
+
+    fn shingles(&self, shard: u32) -> PathBuf {
+        self.root.join(format!("shingles-{shard:05}.bin"))
+    }
+
+    fn meetings_dir(&self) -> PathBuf {
+        self.root.join("meetings")
+    }
+
+    fn meetings(&self, band: usize) -> PathBuf {
+        self.meetings_dir().join(format!("{band:02}.bin"))
+    }
+}
+
+/// One passage in a band bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BandRecord {
+    pub key: u64,
+    pub doc: u32,
+    pub passage: u16,
+}
+
+impl Record for BandRecord {
+    const SIZE: usize = 14;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.key.to_le_bytes());
+        out[8..12].copy_from_slice(&self.doc.to_le_bytes());
+        out[12..14].copy_from_slice(&self.passage.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> BandRecord {
+        let mut key = [0u8; 8];
+        key.copy_from_slice(&bytes[..8]);
+        BandRecord {
+            key: u64::from_le_bytes(key),
+            doc: u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
+            passage: u16::from_le_bytes([bytes[12], bytes[13]]),
+        }
+    }
+}
+
+/// How many times two documents (`a < b`) met in buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Meeting {
+    pub a: u32,
+    pub b: u32,
+    pub count: u32,
+}
+
+impl Record for Meeting {
+    const SIZE: usize = 12;
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.a.to_le_bytes());
+        out[4..8].copy_from_slice(&self.b.to_le_bytes());
+        out[8..12].copy_from_slice(&self.count.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Meeting {
+        let word =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        Meeting {
+            a: word(0),
+            b: word(4),
+            count: word(8),
+        }
+    }
+}
+
+/// What verification needs of a passage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassageMeta {
+    pub start: u32,
+    pub end: u32,
+    pub words: u32,
+    /// Distinct shingles.
+    pub shingles: u32,
+}
+
+/// What dedup keeps in memory of a document.
+#[derive(Debug, Clone)]
+pub struct DocMeta {
+    pub key: DocKey,
+    pub id: String,
+    pub length: u32,
+    pub date: Option<String>,
+    pub hash: u64,
+    pub passages: Vec<PassageMeta>,
+    /// Where its shingle list is: shard, offset and length in entries (0 for a document whose
+    /// exact copy came earlier in the shard: only the first copy is indexed).
+    pub shard: u32,
+    pub offset: u64,
+    pub entries: u32,
+}
+
+impl DocMeta {
+    pub fn words(&self) -> u32 {
+        self.passages.iter().map(|p| p.words).sum()
+    }
+
+    /// No text to match: never an exact duplicate of another empty document.
+    pub fn is_empty(&self) -> bool {
+        self.passages.is_empty() && self.length == 0
+    }
+}
+
+/// A document sketched (in parallel), ready for [`ShardWriter::add`] (in input order).
+#[derive(Debug)]
+pub struct Sketched {
+    key: DocKey,
+    id: String,
+    length: u32,
+    date: Option<String>,
+    hash: u64,
+    passages: Vec<PassageMeta>,
+    /// Every shingle with its passage, `shingle << 16 | passage`, sorted.
+    packed: Vec<u64>,
+    /// Band, key and passage of every band record.
+    keys: Vec<(u8, u64, u16)>,
+}
+
+/// Sketches a document (as the main pass will write it).
+pub fn sketch_document(doc: &Document, config: &DedupConfig) -> Sketched {
+    sketch_text(doc_key(doc), &doc.id, &doc.text, doc.date.clone(), config)
+}
+
+/// Sketches a text.
+pub fn sketch_text(
+    key: DocKey,
+    id: &str,
+    text: &str,
+    date: Option<String>,
+    config: &DedupConfig,
+) -> Sketched {
+    let analysis = analyze(text, &config.shingle);
+    let passages = &analysis.passages[..analysis.passages.len().min(u16::MAX as usize)];
+    let mut packed = Vec::with_capacity(passages.iter().map(|p| p.shingles.len()).sum());
+    let mut keys = Vec::with_capacity(passages.len() * BANDS);
+    for (p, passage) in passages.iter().enumerate() {
+        packed.extend(
+            passage
+                .shingles
+                .iter()
+                .map(|&s| u64::from(s) << 16 | p as u64),
+        );
+        let p = p as u16;
+        for (band, key) in band_keys(&passage.shingles, SEED).into_iter().enumerate() {
+            keys.push((band as u8, key, p));
+        }
+        for probe in &passage.probes {
+            keys.extend(probe_keys(probe, SEED).map(|(band, key)| (band as u8, key, p)));
+        }
+    }
+    packed.sort_unstable();
+    keys.sort_unstable();
+    keys.dedup();
+    Sketched {
+        key,
+        id: id.to_string(),
+        length: text.len() as u32,
+        date,
+        hash: analysis.hash,
+        passages: passages
+            .iter()
+            .map(|p| PassageMeta {
+                start: p.start,
+                end: p.end,
+                words: p.words,
+                shingles: p.shingles.len() as u32,
+            })
+            .collect(),
+        packed,
+        keys,
+    }
+}
+
+/// Writes one shard's sketches to the work folder.
+pub struct ShardWriter {
+    work: WorkDir,
+    shard: u32,
+    first: u32,
+    shingles: BufWriter<File>,
+    offset: u64,
+    buffer: Vec<(u8, BandRecord)>,
+    budget: usize,
+    spills: u32,
+    seen: HashMap<u64, u32>,
+    docs: Vec<DocMeta>,
+}
+
+impl ShardWriter {
+    /// A writer for shard `shard`, whose first document has index `first` in the corpus; band
+    /// records spill to disk whenever they take `memory` bytes.
+    pub fn new(work: &WorkDir, shard: u32, first: u32, memory: usize) -> io::Result<ShardWriter> {
+        fs::create_dir_all(&work.root)?;
+        Ok(ShardWriter {
+            work: work.clone(),
+            shard,
+            first,
+            shingles: BufWriter::with_capacity(1 << 20, File::create(work.shingles(shard))?),
+            offset: 0,
+            buffer: Vec::new(),
+            budget: (memory / std::mem::size_of::<(u8, BandRecord)>()).max(1024),
+            spills: 0,
+            seen: HashMap::new(),
+            docs: Vec::new(),
+        })
+    }
+
+    /// Documents added so far.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Adds the next document of the shard.
+    pub fn add(&mut self, sketch: Sketched) -> io::Result<()> {
+        let index = self.first + self.docs.len() as u32;
+        let first_copy =
+            sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
+        let (offset, entries) = if first_copy {
+            let mut bytes = Vec::with_capacity(sketch.packed.len() * 8);
+            for entry in &sketch.packed {
+                bytes.extend_from_slice(&entry.to_le_bytes());
+            }
+            self.shingles.write_all(&bytes)?;
+            let offset = self.offset;
+            self.offset += sketch.packed.len() as u64;
+            self.buffer
+                .extend(sketch.keys.iter().map(|&(band, key, passage)| {
+                    (
+                        band,
+                        BandRecord {
+                            key,
+                            doc: index,
+                            passage,
+                        },
+                    )
+                }));
+            (offset, sketch.packed.len() as u32)
+        } else {
+            (0, 0)
+        };
+        self.docs.push(DocMeta {
+            key: sketch.key,
+            id: sketch.id,
+            length: sketch.length,
+            date: sketch.date,
+            hash: sketch.hash,
+            passages: sketch.passages,
+            shard: self.shard,
+            offset,
+            entries,
+        });
+        if self.buffer.len() >= self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the band records in memory as one sorted run per band.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.buffer.par_sort_unstable();
+        for run in self.buffer.chunk_by(|x, y| x.0 == y.0) {
+            let band = run[0].0 as usize;
+            let dir = self.work.band_dir(band);
+            fs::create_dir_all(&dir)?;
+            let records: Vec<BandRecord> = run.iter().map(|&(_, r)| r).collect();
+            write_run(
+                &dir.join(format!("run-{:05}-{:05}.bin", self.shard, self.spills)),
+                &records,
+            )?;
+        }
+        self.spills += 1;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Spills what is left and returns the shard's documents.
+    pub fn finish(mut self) -> io::Result<Vec<DocMeta>> {
+        self.spill()?;
+        self.shingles.flush()?;
+        Ok(self.docs)
+    }
+}
+
+/// Merges band `band` across all shards' runs into `meetings/BB.bin`; returns the number of
+/// buckets dropped for holding more than `cap` passages. Meeting counts spill to runs whenever
+/// they take `memory` bytes.
+pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io::Result<u64> {
+    let mut runs: Vec<PathBuf> = match fs::read_dir(work.band_dir(band)) {
+        Ok(entries) => entries
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<_>>()?,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(err) => return Err(err),
+    };
+    runs.sort();
+    fs::create_dir_all(work.meetings_dir())?;
+    let budget = (memory / std::mem::size_of::<Meeting>()).max(1024);
+    let mut meetings: Vec<Meeting> = Vec::new();
+    let mut spilled: Vec<PathBuf> = Vec::new();
+    let mut dropped = 0;
+    let mut bucket: Vec<BandRecord> = Vec::new();
+    let mut overflow = false;
+    let mut flush = |bucket: &mut Vec<BandRecord>,
+                     overflow: &mut bool,
+                     meetings: &mut Vec<Meeting>|
+     -> io::Result<()> {
+        if *overflow {
+            dropped += 1;
+        } else {
+            for (x, r) in bucket.iter().enumerate() {
+                for s in &bucket[x + 1..] {
+                    if r.doc != s.doc {
+                        meetings.push(Meeting {
+                            a: r.doc.min(s.doc),
+                            b: r.doc.max(s.doc),
+                            count: 1,
+                        });
+                    }
+                }
+            }
+        }
+        bucket.clear();
+        *overflow = false;
+        if meetings.len() >= budget {
+            collapse(meetings);
+            if meetings.len() >= budget / 2 {
+                let path = work
+                    .meetings_dir()
+                    .join(format!("{band:02}.run-{:05}", spilled.len()));
+                write_run(&path, meetings)?;
+                spilled.push(path);
+                meetings.clear();
+            }
+        }
+        Ok(())
+    };
+    let mut current = None;
+    for record in Merge::<BandRecord>::open(&runs)? {
+        let record = record?;
+        if current != Some(record.key) {
+            if current.is_some() {
+                flush(&mut bucket, &mut overflow, &mut meetings)?;
+            }
+            current = Some(record.key);
+        }
+        if overflow {
+            continue;
+        }
+        if bucket.len() == cap {
+            overflow = true;
+            continue;
+        }
+        bucket.push(record);
+    }
+    if current.is_some() {
+        flush(&mut bucket, &mut overflow, &mut meetings)?;
+    }
+    collapse(&mut meetings);
+    let target = work.meetings(band);
+    if spilled.is_empty() {
+        write_run(&target, &meetings)?;
+    } else {
+        let last = work
+            .meetings_dir()
+            .join(format!("{band:02}.run-{:05}", spilled.len()));
+        write_run(&last, &meetings)?;
+        spilled.push(last);
+        drop(meetings);
+        let mut out = RunWriter::create(&target)?;
+        let mut pending: Option<Meeting> = None;
+        for meeting in Merge::<Meeting>::open(&spilled)? {
+            let meeting = meeting?;
+            match &mut pending {
+                Some(p) if (p.a, p.b) == (meeting.a, meeting.b) => p.count += meeting.count,
+                _ => {
+                    if let Some(p) = pending.replace(meeting) {
+                        out.push(&p)?;
+                    }
+                }
+            }
+        }
+        if let Some(p) = pending {
+            out.push(&p)?;
+        }
+        out.finish()?;
+        for path in spilled {
+            fs::remove_file(path)?;
+        }
+    }
+    Ok(dropped)
+}
+
+/// Sorts meetings by pair and sums the counts of each pair.
+fn collapse(meetings: &mut Vec<Meeting>) {
+    meetings.par_sort_unstable();
+    let mut out: Vec<Meeting> = Vec::with_capacity(meetings.len());
+    for &m in meetings.iter() {
+        match out.last_mut() {
+            Some(last) if (last.a, last.b) == (m.a, m.b) => last.count += m.count,
+            _ => out.push(m),
+        }
+    }
+    *meetings = out;
+}
+
+/// Hands every pair that met in at least `min_meetings` bucket (all bands together) to
+/// `each`, in chunks of pair order; returns how many there were.
+pub fn for_each_candidates(
+    work: &WorkDir,
+    min_meetings: u32,
+    chunk: usize,
+    mut each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
+) -> io::Result<u64> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in fs::read_dir(work.meetings_dir())? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    let mut total = 0;
+    let mut pending: Option<Meeting> = None;
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
+    let mut emit = |m: Meeting, out: &mut Vec<(u32, u32)>| -> io::Result<()> {
+        if m.count >= min_meetings {
+            out.push((m.a, m.b));
+            total += 1;
+            if out.len() >= chunk {
+                each(out)?;
+                out.clear();
+            }
+        }
+        Ok(())
+    };
+    for meeting in Merge::<Meeting>::open(&paths)? {
+        let meeting = meeting?;
+        match &mut pending {
+            Some(p) if (p.a, p.b) == (meeting.a, meeting.b) => p.count += meeting.count,
+            _ => {
+                if let Some(p) = pending.replace(meeting) {
+                    emit(p, &mut out)?;
+                }
+            }
+        }
+    }
+    if let Some(p) = pending {
+        emit(p, &mut out)?;
+    }
+    if !out.is_empty() {
+        each(&out)?;
+    }
+    Ok(total)
+}
+
+/// Reads documents' shingle lists back from the shards' files.
+pub struct ShingleReader {
+    files: HashMap<u32, File>,
+}
+
+impl ShingleReader {
+    pub fn open(
+        work: &WorkDir,
+        shards: impl IntoIterator<Item = u32>,
+    ) -> io::Result<ShingleReader> {
+        let mut files = HashMap::new();
+        for shard in shards {
+            files.insert(shard, File::open(work.shingles(shard))?);
+        }
+        Ok(ShingleReader { files })
+    }
+
+    /// A document's shingles with their passages, `shingle << 16 | passage`, sorted.
+    pub fn read(&self, doc: &DocMeta) -> io::Result<Vec<u64>> {
+        let file = self.files.get(&doc.shard).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no shingle file for shard {}", doc.shard),
+            )
+        })?;
+        let mut bytes = vec![0u8; doc.entries as usize * 8];
+        read_exact_at(file, &mut bytes, doc.offset * 8)?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}

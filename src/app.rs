@@ -17,8 +17,9 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{OnError, RunConfig};
-use crate::dedup::shard::{sketch_document, DocMeta, ShardWriter, WorkDir};
-use crate::dedup::{decide, Decisions, DedupStage};
+use crate::dedup::shard::{sketch_document, ShardWriter, Sketched, WorkDir};
+use crate::dedup::{decide, Decisions, DedupAction, DedupConfig};
+use crate::document::annotate_line;
 use crate::document::{Decoding, Document};
 use crate::error::Problem;
 use crate::read::batch::{read_batches, Batch};
@@ -31,6 +32,7 @@ use crate::stage::{build_stages, Notes, Stage, StageName, Verdict};
 use crate::strip::stats::{document_lines, LineCounter, LineIndex};
 use crate::strip::Stripper;
 use crate::write::atomic::{self, Staging};
+use crate::write::spool::{self, Event, SpoolWriter};
 use crate::write::{self, Output};
 
 /// Batches read ahead of the one being processed.
@@ -71,12 +73,6 @@ pub fn install_interrupt_handler() -> anyhow::Result<()> {
     .context("cannot install the Ctrl-C handler")
 }
 
-/// The stages of a run, and what passes over the whole corpus found for the report.
-pub struct Prepared {
-    pub stages: Vec<Box<dyn Stage>>,
-    pub dedup: Option<Arc<Decisions>>,
-}
-
 /// `textwash run`.
 pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
     run_with(config, |files, pool| {
@@ -90,25 +86,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
         } else {
             None
         };
-        let mut stages = build_stages(&config.stages, &config.repair, stripper);
-        let mut dedup = None;
-        if config.stages.contains(&StageName::Dedup) {
-            let scratch = atomic::ScratchDir::new(&config.output).with_context(|| {
-                format!("cannot make a work folder in {}", config.output.display())
-            })?;
-            let work = WorkDir::new(scratch.path());
-            let docs = survey_dedup(config, files, pool, &stages, &work)?;
-            let decisions = pool
-                .install(|| decide(&work, &docs, &config.dedup))
-                .context("deduplication failed in its work folder")?;
-            let decisions = Arc::new(decisions);
-            stages.push(Box::new(DedupStage::new(
-                decisions.clone(),
-                config.dedup.action,
-            )));
-            dedup = Some(decisions);
-        }
-        Ok(Prepared { stages, dedup })
+        Ok(build_stages(&config.stages, &config.repair, stripper))
     })
 }
 
@@ -116,7 +94,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunOutcome> {
 /// pass their own).
 pub fn run_with(
     config: &RunConfig,
-    make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Prepared>,
+    make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Vec<Box<dyn Stage>>>,
 ) -> anyhow::Result<RunOutcome> {
     let started = Instant::now();
     prepare_output_dir(&config.output, config.force)?;
@@ -127,13 +105,27 @@ pub fn run_with(
         .num_threads(config.threads)
         .build()
         .context("cannot start the thread pool")?;
-    let prepared = make_stages(&files, &pool)?;
-    let stages = &prepared.stages[..];
+    let stages = &make_stages(&files, &pool)?[..];
     let progress = progress_bar(config, &files);
 
     let mut tally = Tally::new(config, stages);
     for problem in discover_problems {
         tally.problem(problem)?;
+    }
+    // With dedup, the cleaned corpus and the sketches go to a work folder until dedup decides.
+    let dedup = if config.stages.contains(&StageName::Dedup) {
+        Some(config.dedup.clone())
+    } else {
+        None
+    };
+    let scratch = match dedup {
+        Some(_) => Some(atomic::ScratchDir::new(&config.output).with_context(|| {
+            format!("cannot make a work folder in {}", config.output.display())
+        })?),
+        None => None,
+    };
+    if let Some(scratch) = &scratch {
+        tally.dedup = Some(DedupSink::new(scratch.path(), &config.dedup)?);
     }
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
@@ -174,7 +166,9 @@ pub fn run_with(
                 batch
                     .units
                     .par_iter()
-                    .map(|unit| process_unit(unit, &batch.data, files, config, stages))
+                    .map(|unit| {
+                        process_unit(unit, &batch.data, files, config, stages, dedup.as_ref())
+                    })
                     .collect()
             });
             if result_sender.send((batch.bytes_read, results)).is_err() {
@@ -188,11 +182,16 @@ pub fn run_with(
     })?;
     progress.finish_and_clear();
 
+    let decisions = match tally.dedup.take() {
+        Some(sink) => Some(sink.finish(config, &files, &pool, &mut output, &mut tally)?),
+        None => None,
+    };
+    drop(scratch);
     let mut report = tally.into_report(config, files.len() as u64, started);
-    if let Some(decisions) = &prepared.dedup {
+    if let Some(decisions) = decisions {
         output.write_extra(CLUSTERS_NAME, &json_lines(&decisions.clusters)?)?;
         output.write_extra(PASSAGES_NAME, &json_lines(&decisions.links)?)?;
-        report.dedup = Some(decisions.summary.clone());
+        report.dedup = Some(decisions.summary);
     }
     report.output.files = output.files;
     report.output.bytes = output.bytes;
@@ -252,38 +251,6 @@ fn survey_pass<T: Send>(
         true
     });
     progress.finish_and_clear();
-}
-
-/// The survey pass of the dedup stage: every document as the stages before dedup leave it,
-/// sketched into the work folder as one shard, in input order.
-fn survey_dedup(
-    config: &RunConfig,
-    files: &[InputFile],
-    pool: &rayon::ThreadPool,
-    before: &[Box<dyn Stage>],
-    work: &WorkDir,
-) -> anyhow::Result<Vec<DocMeta>> {
-    let mut writer = ShardWriter::new(work, 0, 0, config.dedup.memory / 2)
-        .with_context(|| format!("cannot write to {}", work.root().display()))?;
-    let mut failed = None;
-    survey_pass(
-        config,
-        files,
-        pool,
-        "deduplication",
-        before,
-        |doc| sketch_document(doc, &config.dedup),
-        |sketch| {
-            if failed.is_none() {
-                failed = pool.install(|| writer.add(sketch)).err();
-            }
-        },
-    );
-    if let Some(err) = failed {
-        return Err(err).with_context(|| format!("cannot write to {}", work.root().display()));
-    }
-    pool.install(|| writer.finish())
-        .with_context(|| format!("cannot write to {}", work.root().display()))
 }
 
 /// The first pass of the strip stage: counts, per source, the documents each short line occurs
@@ -373,6 +340,8 @@ enum Processed {
         file: usize,
         bytes: Vec<u8>,
         facts: DocFacts,
+        /// For dedup, when it runs.
+        sketch: Option<Sketched>,
     },
     Dropped {
         facts: DocFacts,
@@ -406,6 +375,7 @@ fn process_unit(
     files: &[InputFile],
     config: &RunConfig,
     stages: &[Box<dyn Stage>],
+    dedup: Option<&DedupConfig>,
 ) -> Processed {
     let file = match unit {
         Unit::StartFile { file } => return Processed::Start(*file),
@@ -455,17 +425,151 @@ fn process_unit(
             return Processed::Dropped { facts };
         }
     }
+    // Dedup's part of the main pass: the document's sketch.
+    let sketch = dedup.map(|dedup| {
+        let started = Instant::now();
+        let sketch = sketch_document(&doc, dedup);
+        runs.push(StageRun {
+            name: StageName::Dedup,
+            changed: false,
+            dropped: None,
+            time: started.elapsed(),
+            notes: Notes::default(),
+        });
+        sketch
+    });
     let facts = facts_of(&doc, parse_time, runs);
     Processed::Kept {
         file,
         bytes: write::render(doc),
         facts,
+        sketch,
+    }
+}
+
+/// The main pass's output while dedup runs: the spool of the cleaned corpus and the shard of
+/// sketches, both in the work folder, and the number of the next document.
+struct DedupSink {
+    work: WorkDir,
+    spool_path: std::path::PathBuf,
+    spool: SpoolWriter,
+    shard: ShardWriter,
+    next: u32,
+}
+
+const SPOOL_NAME: &str = "corpus.spool";
+
+impl DedupSink {
+    fn new(dir: &Path, config: &DedupConfig) -> anyhow::Result<DedupSink> {
+        let work = WorkDir::new(dir);
+        let spool_path = dir.join(SPOOL_NAME);
+        Ok(DedupSink {
+            spool: SpoolWriter::create(&spool_path)
+                .with_context(|| format!("cannot write {}", spool_path.display()))?,
+            shard: ShardWriter::new(&work, 0, 0, config.memory / 2)
+                .with_context(|| format!("cannot write to {}", dir.display()))?,
+            work,
+            spool_path,
+            next: 0,
+        })
+    }
+
+    fn add(
+        &mut self,
+        file: usize,
+        format: Format,
+        bytes: &[u8],
+        sketch: Option<Sketched>,
+    ) -> anyhow::Result<()> {
+        let doc = self.next;
+        self.next = self
+            .next
+            .checked_add(1)
+            .context("dedup handles at most 4,294,967,295 documents a run")?;
+        let context = || format!("cannot write to {}", self.work.root().display());
+        if let Some(sketch) = sketch {
+            self.shard.add(sketch).with_context(context)?;
+        }
+        match format {
+            Format::Jsonl => self.spool.record(file as u32, doc, bytes),
+            Format::Text => self.spool.text(file as u32, doc, bytes),
+        }
+        .with_context(context)
+    }
+
+    /// Decides, then writes the spooled corpus to the output by the decisions: duplicates left
+    /// out or annotated. Counts them in the tally.
+    fn finish(
+        self,
+        config: &RunConfig,
+        files: &[InputFile],
+        pool: &rayon::ThreadPool,
+        output: &mut Output,
+        tally: &mut Tally,
+    ) -> anyhow::Result<Decisions> {
+        let context = || format!("deduplication failed in {}", self.work.root().display());
+        self.spool.finish().with_context(context)?;
+        let docs = pool.install(|| self.shard.finish()).with_context(context)?;
+        let mut decisions = pool
+            .install(|| decide(&self.work, &docs, &config.dedup))
+            .with_context(context)?;
+        drop(docs);
+        let started = Instant::now();
+        let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut flagged: BTreeMap<&'static str, u64> = BTreeMap::new();
+        spool::replay(&self.spool_path, |event| match event {
+            Event::Start { file } => output.start_file(file as usize, &files[file as usize]),
+            Event::End => output.end_file(),
+            Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
+                let file = file as usize;
+                let decision = decisions.by_doc.get(&doc);
+                let reason = decision.and_then(|d| d.reason());
+                let bytes = match (config.dedup.action, decision, reason) {
+                    (DedupAction::Drop, _, Some(reason)) => {
+                        *dropped.entry(reason).or_default() += 1;
+                        return Ok(());
+                    }
+                    (DedupAction::Annotate, Some(decision), _) => {
+                        if let Some(reason) = reason {
+                            *flagged.entry(reason).or_default() += 1;
+                        }
+                        match files[file].format {
+                            Format::Jsonl => annotate_line(bytes, &decision.annotation()),
+                            Format::Text => bytes,
+                        }
+                    }
+                    _ => bytes,
+                };
+                match files[file].format {
+                    Format::Jsonl => output.write_record(file, &bytes),
+                    Format::Text => output.write_text(&files[file], &bytes),
+                }
+            }
+        })
+        .with_context(context)?;
+        decisions.summary.seconds.insert(
+            "filter",
+            (started.elapsed().as_secs_f64() * 1e4).round() / 1e4,
+        );
+        let report = tally.stages.entry(StageName::Dedup).or_default();
+        for (reason, count) in dropped {
+            report.documents_dropped += count;
+            report.documents_out -= count;
+            tally.output_documents -= count;
+            *report.counters.entry(reason).or_default() += count;
+        }
+        for (reason, count) in flagged {
+            *report.counters.entry(reason).or_default() += count;
+        }
+        Ok(decisions)
     }
 }
 
 /// Running totals for the report, and the problem policy.
 struct Tally<'c> {
     config: &'c RunConfig,
+    /// Where documents go while dedup runs.
+    dedup: Option<DedupSink>,
     implemented: Vec<StageName>,
     input: Totals,
     output_documents: u64,
@@ -480,9 +584,14 @@ struct Tally<'c> {
 
 impl<'c> Tally<'c> {
     fn new(config: &'c RunConfig, stages: &[Box<dyn Stage>]) -> Tally<'c> {
+        let mut implemented: Vec<StageName> = stages.iter().map(|s| s.name()).collect();
+        if config.stages.contains(&StageName::Dedup) {
+            implemented.push(StageName::Dedup);
+        }
         Tally {
             config,
-            implemented: stages.iter().map(|s| s.name()).collect(),
+            dedup: None,
+            implemented,
             input: Totals::default(),
             output_documents: 0,
             encodings: BTreeMap::new(),
@@ -515,16 +624,30 @@ impl<'c> Tally<'c> {
         output: &mut Output,
     ) -> anyhow::Result<()> {
         match result {
-            Processed::Start(file) => output.start_file(file, &files[file]),
-            Processed::End => output.end_file(),
+            Processed::Start(file) => match &mut self.dedup {
+                Some(sink) => Ok(sink.spool.start(file as u32)?),
+                None => output.start_file(file, &files[file]),
+            },
+            Processed::End => match &mut self.dedup {
+                Some(sink) => Ok(sink.spool.end()?),
+                None => output.end_file(),
+            },
             Processed::Problem(problem) => self.problem(problem),
             Processed::Dropped { facts } => {
                 self.document(facts);
                 Ok(())
             }
-            Processed::Kept { file, bytes, facts } => {
+            Processed::Kept {
+                file,
+                bytes,
+                facts,
+                sketch,
+            } => {
                 self.document(facts);
                 self.output_documents += 1;
+                if let Some(sink) = &mut self.dedup {
+                    return sink.add(file, files[file].format, &bytes, sketch);
+                }
                 match files[file].format {
                     Format::Jsonl => output.write_record(file, &bytes),
                     Format::Text => output.write_text(&files[file], &bytes),

@@ -238,6 +238,31 @@ pub struct DedupArgs {
     /// default: earnings reports of different companies differ only in their numbers.
     #[arg(long)]
     pub fold_digits: bool,
+
+    /// Memory for dedup's band records and pair counts before they spill to sorted files in a
+    /// hidden work folder in OUT (and are merged from there): `2G`, `500M`, `64K` or bytes.
+    #[arg(long, default_value = "2G", value_name = "SIZE", value_parser = parse_size)]
+    pub mem: usize,
+}
+
+/// A size in bytes, with an optional K, M, G or T suffix (powers of 1024; a trailing B or iB is
+/// allowed): `2G`, `1.5GB`, `500MiB`, `4096`.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let number = lower.trim_end_matches("ib").trim_end_matches('b');
+    let (digits, scale) = match number.chars().last() {
+        Some('k') => (&number[..number.len() - 1], 1u64 << 10),
+        Some('m') => (&number[..number.len() - 1], 1 << 20),
+        Some('g') => (&number[..number.len() - 1], 1 << 30),
+        Some('t') => (&number[..number.len() - 1], 1 << 40),
+        _ => (number, 1),
+    };
+    match digits.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok((value * scale as f64) as usize),
+        _ => Err(format!(
+            "{text:?} is not a size (examples: 2G, 500M, 64K, 1048576)"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -263,4 +288,20 @@ pub enum FormatArg {
 pub enum OnErrorArg {
     Skip,
     Fail,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5GB"), Ok(3 << 29));
+        assert_eq!(parse_size("500MiB"), Ok(500 << 20));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("-1G").is_err());
+    }
 }

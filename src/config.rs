@@ -81,6 +81,7 @@ impl RunConfig {
             ..DedupConfig::default()
         };
         dedup.shingle.fold_digits = args.dedup.fold_digits;
+        dedup.memory = args.dedup.mem;
         let date_field = (dedup.keep == KeepPolicy::Earliest).then_some(args.dedup.date_field);
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,

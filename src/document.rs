@@ -92,19 +92,7 @@ impl JsonRecord {
         let Some(annotation) = annotation else {
             return self.render(text);
         };
-        let mut out = self.render(text);
-        out.pop();
-        // The record is an object: its last non-space byte is `}`.
-        let end = out.iter().rposition(|&b| b == b'}').unwrap_or(out.len());
-        let empty = out[..end].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let mut tail = out.split_off(end);
-        if !empty {
-            out.push(b',');
-        }
-        out.extend_from_slice(annotation.as_bytes());
-        out.append(&mut tail);
-        out.push(b'\n');
-        out
+        annotate_line(self.render(text), annotation)
     }
 
     /// The record with `text` as its text value, followed by a newline. When the text is the
@@ -124,6 +112,25 @@ impl JsonRecord {
         out.push(b'\n');
         out
     }
+}
+
+/// A rendered record (a JSON object and its newline) with `annotation` (`"name":value` pairs)
+/// added as its last fields.
+pub fn annotate_line(mut out: Vec<u8>, annotation: &str) -> Vec<u8> {
+    if out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    // The record is an object: its last non-space byte is `}`.
+    let end = out.iter().rposition(|&b| b == b'}').unwrap_or(out.len());
+    let empty = out[..end].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let mut tail = out.split_off(end);
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(annotation.as_bytes());
+    out.append(&mut tail);
+    out.push(b'\n');
+    out
 }
 
 #[cfg(test)]

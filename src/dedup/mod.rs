@@ -18,13 +18,10 @@ pub mod sketch;
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::document::Document;
-use crate::stage::{Notes, Stage, StageName, Verdict};
 use passage::ShingleConfig;
 use shard::{DocMeta, ShingleReader, WorkDir};
 
@@ -91,13 +88,6 @@ impl Default for DedupConfig {
     }
 }
 
-/// A document is known across passes by where it was read: file name and line (0 for a file).
-pub type DocKey = (Arc<str>, u64);
-
-pub fn doc_key(doc: &Document) -> DocKey {
-    (doc.origin.file.clone(), doc.origin.line.unwrap_or(0))
-}
-
 /// How a document relates to its cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -144,6 +134,9 @@ pub struct DedupSummary {
     pub near_duplicates: u64,
     pub passage_links: u64,
     pub dropped_buckets: u64,
+    /// Wall seconds of each step: sketch (the survey pass), merge (bands into pair counts),
+    /// verify (candidate pairs), cluster.
+    pub seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 
 /// The fate of a document in a cluster.
@@ -159,7 +152,8 @@ pub struct Decision {
 /// Everything [`decide`] found.
 #[derive(Debug, Default)]
 pub struct Decisions {
-    pub by_key: HashMap<DocKey, Decision>,
+    /// By document number (input order), for members of clusters.
+    pub by_doc: HashMap<u32, Decision>,
     pub clusters: Vec<Cluster>,
     pub links: Vec<Link>,
     pub summary: DedupSummary,
@@ -190,6 +184,7 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
         ..DedupSummary::default()
     };
 
+    let started = std::time::Instant::now();
     // Merge: every band on its own, in parallel, each with its share of the memory.
     let band_memory = config.memory / 4 / rayon::current_num_threads().max(1);
     let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
@@ -197,6 +192,10 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
         .map(|band| shard::merge_band(work, band, config.bucket_cap, band_memory))
         .collect::<io::Result<_>>()?;
     summary.dropped_buckets = dropped.iter().sum();
+    summary
+        .seconds
+        .insert("merge", round(started.elapsed().as_secs_f64()));
+    let started = std::time::Instant::now();
 
     // Exact copies: the first of each normalized text stands for the others (shards index only
     // the first copy they see; across shards, copies are mapped here).
@@ -220,27 +219,40 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
     let mut verified: Vec<Verified> = Vec::new();
     summary.candidate_pairs =
         shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, |chunk| {
-            let found: Vec<Option<Verified>> = chunk
+            // Pairs come sorted by their first document: each first document's shingles are
+            // read once for all its pairs.
+            let groups: Vec<&[(u32, u32)]> = chunk.chunk_by(|x, y| x.0 == y.0).collect();
+            let found: Vec<Vec<Verified>> = groups
                 .par_iter()
-                .map(|&(a, b)| -> io::Result<Option<Verified>> {
-                    let (da, db) = (&docs[a as usize], &docs[b as usize]);
-                    let (ra, rb) = (rep[a as usize], rep[b as usize]);
-                    if ra == rb {
-                        return Ok(None);
+                .map(|group| -> io::Result<Vec<Verified>> {
+                    let a = group[0].0;
+                    let da = &docs[a as usize];
+                    let ra = rep[a as usize];
+                    let a_list = reader.read(da)?;
+                    let a_index = ShingleIndex::new(&a_list);
+                    let mut out = Vec::new();
+                    for &(_, b) in group.iter() {
+                        let db = &docs[b as usize];
+                        let rb = rep[b as usize];
+                        if ra == rb {
+                            continue;
+                        }
+                        let shared = a_index.shared_counts(
+                            &reader.read(db)?,
+                            da.passages.len(),
+                            db.passages.len(),
+                        );
+                        if let Some(v) = verify(da, db, &shared, config) {
+                            out.push(Verified {
+                                a,
+                                b,
+                                ga: ra.min(rb),
+                                gb: ra.max(rb),
+                                ..v
+                            });
+                        }
                     }
-                    let shared = shared_counts(
-                        &reader.read(da)?,
-                        &reader.read(db)?,
-                        da.passages.len(),
-                        db.passages.len(),
-                    );
-                    Ok(verify(da, db, &shared, config).map(|v| Verified {
-                        a,
-                        b,
-                        ga: ra.min(rb),
-                        gb: ra.max(rb),
-                        ..v
-                    }))
+                    Ok(out)
                 })
                 .collect::<io::Result<_>>()?;
             verified.extend(found.into_iter().flatten());
@@ -250,7 +262,16 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
     verified.sort_by_key(|v| (v.ga, v.gb, v.a, v.b));
     verified.dedup_by_key(|v| (v.ga, v.gb));
     summary.duplicate_pairs = verified.iter().filter(|v| v.duplicate).count() as u64;
-    Ok(cluster(docs, &rep, &verified, config, summary))
+    summary
+        .seconds
+        .insert("verify", round(started.elapsed().as_secs_f64()));
+    let started = std::time::Instant::now();
+    let mut decisions = cluster(docs, &rep, &verified, config, summary);
+    decisions
+        .summary
+        .seconds
+        .insert("cluster", round(started.elapsed().as_secs_f64()));
+    Ok(decisions)
 }
 
 /// The shards the documents come from.
@@ -355,8 +376,8 @@ fn cluster(
                     MatchKind::Near => decisions.summary.near_duplicates += 1,
                 }
             }
-            decisions.by_key.insert(
-                docs[i as usize].key.clone(),
+            decisions.by_doc.insert(
+                i,
                 Decision {
                     cluster,
                     duplicate_of,
@@ -424,31 +445,60 @@ fn priority_order(docs: &[DocMeta], keep: KeepPolicy) -> Vec<u32> {
     order
 }
 
-/// Shingles shared by each passage pair of two documents, from their sorted
-/// `shingle << 16 | passage` lists: `counts[pa * b_passages + pb]`.
-fn shared_counts(a: &[u64], b: &[u64], a_passages: usize, b_passages: usize) -> Vec<u32> {
-    let mut counts = vec![0u32; a_passages * b_passages];
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i] >> 16, b[j] >> 16);
-        if x < y {
-            i += 1;
-        } else if x > y {
-            j += 1;
-        } else {
-            // The same shingle may be in several passages of each: count every pairing.
-            let i_end = i + a[i..].iter().take_while(|&&s| s >> 16 == x).count();
-            let j_end = j + b[j..].iter().take_while(|&&s| s >> 16 == x).count();
-            for &pa in &a[i..i_end] {
-                for &pb in &b[j..j_end] {
-                    counts[(pa & 0xFFFF) as usize * b_passages + (pb & 0xFFFF) as usize] += 1;
-                }
+/// A document's sorted `shingle << 16 | passage` list with a hash table over its shingles, so
+/// that each of its candidate partners is compared in one lookup per shingle instead of a merge
+/// of two lists (whose branches the processor cannot predict).
+struct ShingleIndex<'a> {
+    list: &'a [u64],
+    /// Per slot, 1 + the position in `list` of a shingle's first entry; 0 when empty.
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+impl<'a> ShingleIndex<'a> {
+    fn new(list: &'a [u64]) -> ShingleIndex<'a> {
+        let size = (list.len() * 2).next_power_of_two().max(16);
+        let mask = size - 1;
+        let mut slots = vec![0u32; size];
+        for (i, &entry) in list.iter().enumerate() {
+            let shingle = entry >> 16;
+            if i > 0 && list[i - 1] >> 16 == shingle {
+                continue;
             }
-            i = i_end;
-            j = j_end;
+            // Shingles are hashes already: their low bits choose the slot.
+            let mut slot = shingle as usize & mask;
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = i as u32 + 1;
         }
+        ShingleIndex { list, slots, mask }
     }
-    counts
+
+    /// Shingles shared by each passage pair of this document and another, from the other's
+    /// list: `counts[pa * b_passages + pb]` (a shingle in several passages of each counts for
+    /// every pairing).
+    fn shared_counts(&self, b: &[u64], a_passages: usize, b_passages: usize) -> Vec<u32> {
+        let mut counts = vec![0u32; a_passages * b_passages];
+        for &entry in b {
+            let (shingle, pb) = (entry >> 16, (entry & 0xFFFF) as usize);
+            let mut slot = shingle as usize & self.mask;
+            while self.slots[slot] != 0 {
+                let first = self.slots[slot] as usize - 1;
+                if self.list[first] >> 16 == shingle {
+                    for &a_entry in self.list[first..]
+                        .iter()
+                        .take_while(|&&e| e >> 16 == shingle)
+                    {
+                        counts[(a_entry & 0xFFFF) as usize * b_passages + pb] += 1;
+                    }
+                    break;
+                }
+                slot = (slot + 1) & self.mask;
+            }
+        }
+        counts
+    }
 }
 
 /// Compares every passage of `a` with every passage of `b`, from their shared shingle counts.
@@ -512,51 +562,25 @@ fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// Dedup as a pipeline stage, applying the decisions of the survey.
-pub struct DedupStage {
-    decisions: Arc<Decisions>,
-    action: DedupAction,
-}
-
-impl DedupStage {
-    pub fn new(decisions: Arc<Decisions>, action: DedupAction) -> DedupStage {
-        DedupStage { decisions, action }
-    }
-}
-
-impl Stage for DedupStage {
-    fn name(&self) -> StageName {
-        StageName::Dedup
-    }
-
-    fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
-        let Some(decision) = self.decisions.by_key.get(&doc_key(doc)) else {
-            return Verdict::Keep;
-        };
-        let reason = match (&decision.duplicate_of, decision.kind) {
+impl Decision {
+    /// Why the document is left out, or `None` for the kept member.
+    pub fn reason(&self) -> Option<&'static str> {
+        match (&self.duplicate_of, self.kind) {
             (None, _) => None,
             (Some(_), MatchKind::Exact) => Some("exact-duplicate"),
             (Some(_), MatchKind::Near) => Some("near-duplicate"),
-        };
-        match self.action {
-            DedupAction::Drop => match reason {
-                Some(reason) => Verdict::Drop { reason },
-                None => Verdict::Keep,
-            },
-            DedupAction::Annotate => {
-                let annotation = serde_json::json!({
-                    "cluster": decision.cluster,
-                    "duplicate_of": decision.duplicate_of,
-                    "similarity": decision.similarity,
-                    "kind": decision.kind,
-                });
-                doc.annotation = Some(format!("\"dedup\":{annotation}"));
-                if let Some(reason) = reason {
-                    *notes.counters.entry(reason).or_default() += 1;
-                }
-                Verdict::Keep
-            }
         }
+    }
+
+    /// The `dedup` field `--dedup annotate` adds to the record.
+    pub fn annotation(&self) -> String {
+        let annotation = serde_json::json!({
+            "cluster": self.cluster,
+            "duplicate_of": self.duplicate_of,
+            "similarity": self.similarity,
+            "kind": self.kind,
+        });
+        format!("\"dedup\":{annotation}")
     }
 }
 
@@ -575,18 +599,13 @@ mod tests {
             let mut writer =
                 shard::ShardWriter::new(&work, s as u32, docs.len() as u32, config.memory).unwrap();
             for (id, text) in chunk {
-                let key = (Arc::from("t"), docs.len() as u64 + writer_len(&writer));
                 writer
-                    .add(shard::sketch_text(key, id, text, None, config))
+                    .add(shard::sketch_text(id, text, None, config))
                     .unwrap();
             }
             docs.extend(writer.finish().unwrap());
         }
         decide(&work, &docs, config).unwrap()
-    }
-
-    fn writer_len(writer: &shard::ShardWriter) -> u64 {
-        writer.len() as u64
     }
 
     fn decide_texts(texts: &[(&str, &str)], config: &DedupConfig) -> Decisions {

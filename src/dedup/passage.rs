@@ -24,8 +24,8 @@ pub struct Passage {
     pub end: u32,
     pub words: u32,
     pub shingles: Vec<u32>,
-    /// The shingle sets of the passage's runs of whole sentences of at least [`PROBE_WORDS`]
-    /// words, each sorted: a sentence copied into a long passage (a wire sentence in a one-line
+    /// The shingles of the passage's runs of whole sentences of at least [`PROBE_WORDS`] words
+    /// (in text order, repeats kept): a sentence copied into a long passage (a wire sentence in a one-line
     /// article, seeds/000 and 002) has a small Jaccard with it, but the same sentence run.
     pub probes: Vec<Vec<u32>>,
 }
@@ -57,73 +57,130 @@ impl Default for ShingleConfig {
 }
 
 /// The words of a text as matching sees them — lowercase, punctuation dropped — in one buffer,
-/// separated by single spaces, so that any run of words is one slice of it; with each word's
-/// byte span in the original text.
+/// separated by single spaces; with each word's byte span in the original text and its hash.
 #[derive(Debug, Default)]
 struct Words {
-    text: String,
-    /// Byte ranges of the words in `text`.
-    spans: Vec<(u32, u32)>,
+    /// The normalized text (UTF-8).
+    text: Vec<u8>,
     /// Byte ranges of the words in the original text (with any punctuation attached).
     original: Vec<(u32, u32)>,
+    /// A 64-bit hash of each word.
+    hashes: Vec<u64>,
 }
 
+/// What an ASCII byte is to matching: a word separator, a character kept, or one dropped.
+const SPACE: u8 = 0;
+const KEEP: u8 = 1;
+const DROP: u8 = 2;
+const CLASS: [u8; 128] = {
+    let mut class = [DROP; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            class[b] = KEEP;
+        } else if c.is_ascii_whitespace() || c == 0x0B {
+            class[b] = SPACE;
+        }
+        b += 1;
+    }
+    class
+};
+
 impl Words {
+    /// Splits at whitespace (as `str::split_whitespace`), keeps letters and digits lowercased,
+    /// drops the rest; a word left empty is no word. One pass over the bytes, with a fast path
+    /// for ASCII.
     fn of(text: &str, fold_digits: bool) -> Words {
         let mut words = Words {
-            text: String::with_capacity(text.len()),
-            spans: Vec::new(),
-            original: Vec::new(),
+            text: Vec::with_capacity(text.len()),
+            original: Vec::with_capacity(text.len() / 5),
+            hashes: Vec::with_capacity(text.len() / 5),
         };
-        let base = text.as_ptr() as usize;
-        for word in text.split_whitespace() {
-            let offset = word.as_ptr() as usize - base;
-            let start = words.text.len();
-            if start > 0 {
-                words.text.push(' ');
+        let bytes = text.as_bytes();
+        let char_at = |i: usize| text[i..].chars().next().unwrap_or(' ');
+        let mut i = 0;
+        loop {
+            // Whitespace between words.
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    if CLASS[b as usize] != SPACE {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    let c = char_at(i);
+                    if !c.is_whitespace() {
+                        break;
+                    }
+                    i += c.len_utf8();
+                }
+            }
+            if i >= bytes.len() {
+                break;
+            }
+            let start = i;
+            if !words.text.is_empty() {
+                words.text.push(b' ');
             }
             let begin = words.text.len();
-            if word.is_ascii() {
-                for &b in word.as_bytes() {
-                    if b.is_ascii_alphanumeric() {
-                        let b = if fold_digits && b.is_ascii_digit() {
-                            b'0'
-                        } else {
-                            b.to_ascii_lowercase()
-                        };
-                        words.text.push(char::from(b));
-                    }
-                }
-            } else {
-                for c in word.chars() {
-                    if c.is_ascii() {
-                        if c.is_ascii_alphanumeric() {
-                            words.text.push(if fold_digits && c.is_ascii_digit() {
-                                '0'
-                            } else {
-                                c.to_ascii_lowercase()
-                            });
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    match CLASS[b as usize] {
+                        SPACE => break,
+                        KEEP => {
+                            // A run of ASCII letters and digits, copied and lowercased at once.
+                            let run_start = i;
+                            while i < bytes.len()
+                                && bytes[i] < 0x80
+                                && CLASS[bytes[i] as usize] == KEEP
+                            {
+                                i += 1;
+                            }
+                            let from = words.text.len();
+                            words.text.extend_from_slice(&bytes[run_start..i]);
+                            let run = &mut words.text[from..];
+                            run.make_ascii_lowercase();
+                            if fold_digits {
+                                run.iter_mut()
+                                    .filter(|b| b.is_ascii_digit())
+                                    .for_each(|b| *b = b'0');
+                            }
                         }
-                    } else if c.is_alphanumeric() {
-                        words.text.extend(c.to_lowercase());
+                        _ => i += 1,
                     }
+                } else {
+                    let c = char_at(i);
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    if c.is_alphanumeric() {
+                        let mut buf = [0u8; 4];
+                        for lower in c.to_lowercase() {
+                            words
+                                .text
+                                .extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
+                        }
+                    }
+                    i += c.len_utf8();
                 }
             }
-            if words.text.len() == begin {
-                words.text.truncate(start);
-            } else {
-                words.spans.push((begin as u32, words.text.len() as u32));
-                words
-                    .original
-                    .push((offset as u32, (offset + word.len()) as u32));
-            }
+            words.end_word(start, i, begin);
         }
         words
     }
 
-    /// Words `from..to` as one string.
-    fn run(&self, from: usize, to: usize) -> &str {
-        &self.text[self.spans[from].0 as usize..self.spans[to - 1].1 as usize]
+    /// Ends the word at `start..end` of the text, whose normalized form starts at `begin` of
+    /// the buffer: hashed, or taken back (with its separator) when nothing of it was kept.
+    fn end_word(&mut self, start: usize, end: usize, begin: usize) {
+        if self.text.len() == begin {
+            self.text.truncate(begin.saturating_sub(1));
+        } else {
+            self.hashes.push(xxh3_64(&self.text[begin..]));
+            self.original.push((start as u32, end as u32));
+        }
     }
 
     /// The first word at or after byte `offset` of the original text.
@@ -132,22 +189,43 @@ impl Words {
             .partition_point(|&(start, _)| (start as usize) < offset)
     }
 
-    /// Sorted, distinct 32-bit hashes of the n-grams of words `from..to` (the whole run when it
-    /// is shorter).
-    fn shingles(&self, from: usize, to: usize, n: usize) -> Vec<u32> {
-        let n = n.max(1).min(to - from);
-        let mut out: Vec<u32> = (from..=to - n)
-            .map(|i| xxh3_64(self.run(i, i + n).as_bytes()) as u32)
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+    /// The hash of every n-gram of the text, by its first word (the n-grams that would run
+    /// past the end are left out).
+    fn ngram_hashes(&self, n: usize) -> Vec<u32> {
+        self.hashes.windows(n.max(1)).map(combine).collect()
     }
+}
+
+/// One 32-bit hash of a run of word hashes, order-sensitive.
+fn combine(words: &[u64]) -> u32 {
+    let mut h = 0u64;
+    for &w in words {
+        h = h.rotate_left(23) ^ w;
+    }
+    // The murmur3 finalizer mixes every bit into the top half.
+    h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    (h ^ (h >> 33)) as u32
+}
+
+/// Sorted, distinct shingles of words `from..to`: the n-grams starting in the run that end
+/// inside it, or the whole run as one shingle when it is shorter than n.
+fn shingles(words: &Words, ngrams: &[u32], from: usize, to: usize, n: usize) -> Vec<u32> {
+    let mut out: Vec<u32> = if to - from < n {
+        vec![combine(&words.hashes[from..to])]
+    } else {
+        ngrams[from..=to - n].to_vec()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Reads a document for dedup: normalizes it once, cuts it into passages and shingles them.
 pub fn analyze(text: &str, config: &ShingleConfig) -> Analysis {
     let words = Words::of(text, config.fold_digits);
+    let n = config.words.max(1);
+    let ngrams = words.ngram_hashes(n);
     let mut passages = Vec::new();
     let mut line_start = 0;
     for line in text.split('\n') {
@@ -180,19 +258,19 @@ pub fn analyze(text: &str, config: &ShingleConfig) -> Analysis {
             }
             let probes = probe_runs(from, to, &sentences)
                 .into_iter()
-                .map(|(s, e)| words.shingles(s, e, config.words))
+                .map(|(s, e)| ngrams[s..=e.saturating_sub(n).max(s)].to_vec())
                 .collect();
             passages.push(Passage {
                 start: words.original[from].0,
                 end: words.original[to - 1].1,
                 words: (to - from) as u32,
-                shingles: words.shingles(from, to, config.words),
+                shingles: shingles(&words, &ngrams, from, to, n),
                 probes,
             });
         }
     }
     Analysis {
-        hash: xxh3_64(words.text.as_bytes()),
+        hash: xxh3_64(&words.text),
         passages,
     }
 }
@@ -204,7 +282,7 @@ pub fn passages(text: &str, config: &ShingleConfig) -> Vec<Passage> {
 
 /// A hash of a whole text as matching sees it: equal for exact duplicates after normalization.
 pub fn text_hash(text: &str, fold_digits: bool) -> u64 {
-    xxh3_64(Words::of(text, fold_digits).text.as_bytes())
+    xxh3_64(&Words::of(text, fold_digits).text)
 }
 
 /// Word ranges of a paragraph's windows: the paragraph itself, or runs of whole sentences of at
@@ -328,6 +406,47 @@ mod tests {
             analyze("Ünïcode Wörds — and “quotes” here", &config).hash,
             text_hash("ünïcode wörds and quotes here", false)
         );
+    }
+
+    /// The plain statement of what [`Words::of`] does: split at whitespace, keep letters and
+    /// digits lowercased, drop words with nothing kept.
+    fn reference(text: &str, fold_digits: bool) -> (String, Vec<(u32, u32)>) {
+        let mut normalized = Vec::new();
+        let mut spans = Vec::new();
+        let base = text.as_ptr() as usize;
+        for word in text.split_whitespace() {
+            let kept: String = word
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .map(|c| {
+                    if fold_digits && c.is_ascii_digit() {
+                        '0'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            if !kept.is_empty() {
+                let start = word.as_ptr() as usize - base;
+                normalized.push(kept);
+                spans.push((start as u32, (start + word.len()) as u32));
+            }
+        }
+        (normalized.join(" "), spans)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_are_what_the_plain_statement_says(
+            text in "([a-zA-Z0-9.,;'’“”—-]{1,8}|[ \t\n\u{a0}\u{2009}]{1,2}|[éÉßİΣσЖж中文ﬁ٣]{1,3}){0,40}",
+            fold in proptest::bool::ANY,
+        ) {
+            let words = Words::of(&text, fold);
+            let (normalized, spans) = reference(&text, fold);
+            proptest::prop_assert_eq!(String::from_utf8(words.text).unwrap(), normalized);
+            proptest::prop_assert_eq!(words.original, spans);
+        }
     }
 
     #[test]

@@ -22,9 +22,13 @@ use rayon::prelude::*;
 
 use super::passage::analyze;
 use super::runs::{write_run, Merge, Record, RunWriter};
-use super::sketch::{band_keys, probe_keys, BANDS, SEED};
-use super::{doc_key, DedupConfig, DocKey};
+use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
+use super::DedupConfig;
 use crate::document::Document;
+
+/// The largest run of band records a shard writer sorts in memory: larger runs would only make
+/// the merge's heap a little smaller, at the cost of memory that grows with the corpus.
+const MAX_RUN_BYTES: usize = 32 << 20;
 
 /// The layout of a dedup work folder.
 #[derive(Debug, Clone)]
@@ -125,7 +129,6 @@ pub struct PassageMeta {
 /// What dedup keeps in memory of a document.
 #[derive(Debug, Clone)]
 pub struct DocMeta {
-    pub key: DocKey,
     pub id: String,
     pub length: u32,
     pub date: Option<String>,
@@ -152,7 +155,6 @@ impl DocMeta {
 /// A document sketched (in parallel), ready for [`ShardWriter::add`] (in input order).
 #[derive(Debug)]
 pub struct Sketched {
-    key: DocKey,
     id: String,
     length: u32,
     date: Option<String>,
@@ -160,23 +162,17 @@ pub struct Sketched {
     passages: Vec<PassageMeta>,
     /// Every shingle with its passage, `shingle << 16 | passage`, sorted.
     packed: Vec<u64>,
-    /// Band, key and passage of every band record.
-    keys: Vec<(u8, u64, u16)>,
+    /// Key, passage and band of every band record.
+    keys: Vec<(u64, u16, u8)>,
 }
 
 /// Sketches a document (as the main pass will write it).
 pub fn sketch_document(doc: &Document, config: &DedupConfig) -> Sketched {
-    sketch_text(doc_key(doc), &doc.id, &doc.text, doc.date.clone(), config)
+    sketch_text(&doc.id, &doc.text, doc.date.clone(), config)
 }
 
 /// Sketches a text.
-pub fn sketch_text(
-    key: DocKey,
-    id: &str,
-    text: &str,
-    date: Option<String>,
-    config: &DedupConfig,
-) -> Sketched {
+pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupConfig) -> Sketched {
     let analysis = analyze(text, &config.shingle);
     let passages = &analysis.passages[..analysis.passages.len().min(u16::MAX as usize)];
     let mut packed = Vec::with_capacity(passages.iter().map(|p| p.shingles.len()).sum());
@@ -190,17 +186,14 @@ pub fn sketch_text(
         );
         let p = p as u16;
         for (band, key) in band_keys(&passage.shingles, SEED).into_iter().enumerate() {
-            keys.push((band as u8, key, p));
+            keys.push((key, p, band as u8));
         }
         for probe in &passage.probes {
-            keys.extend(probe_keys(probe, SEED).map(|(band, key)| (band as u8, key, p)));
+            keys.extend(probe_keys(probe, SEED).map(|(band, key)| (key, p, band as u8)));
         }
     }
     packed.sort_unstable();
-    keys.sort_unstable();
-    keys.dedup();
     Sketched {
-        key,
         id: id.to_string(),
         length: text.len() as u32,
         date,
@@ -226,7 +219,9 @@ pub struct ShardWriter {
     first: u32,
     shingles: BufWriter<File>,
     offset: u64,
-    buffer: Vec<(u8, BandRecord)>,
+    /// Band records in memory, by band.
+    buffers: Vec<Vec<BandRecord>>,
+    buffered: usize,
     budget: usize,
     spills: u32,
     seen: HashMap<u64, u32>,
@@ -244,8 +239,9 @@ impl ShardWriter {
             first,
             shingles: BufWriter::with_capacity(1 << 20, File::create(work.shingles(shard))?),
             offset: 0,
-            buffer: Vec::new(),
-            budget: (memory / std::mem::size_of::<(u8, BandRecord)>()).max(1024),
+            buffers: vec![Vec::new(); ALL_BANDS],
+            buffered: 0,
+            budget: (memory.min(MAX_RUN_BYTES) / std::mem::size_of::<BandRecord>()).max(1024),
             spills: 0,
             seen: HashMap::new(),
             docs: Vec::new(),
@@ -274,23 +270,19 @@ impl ShardWriter {
             self.shingles.write_all(&bytes)?;
             let offset = self.offset;
             self.offset += sketch.packed.len() as u64;
-            self.buffer
-                .extend(sketch.keys.iter().map(|&(band, key, passage)| {
-                    (
-                        band,
-                        BandRecord {
-                            key,
-                            doc: index,
-                            passage,
-                        },
-                    )
-                }));
+            for &(key, passage, band) in &sketch.keys {
+                self.buffers[band as usize].push(BandRecord {
+                    key,
+                    doc: index,
+                    passage,
+                });
+            }
+            self.buffered += sketch.keys.len();
             (offset, sketch.packed.len() as u32)
         } else {
             (0, 0)
         };
         self.docs.push(DocMeta {
-            key: sketch.key,
             id: sketch.id,
             length: sketch.length,
             date: sketch.date,
@@ -300,7 +292,7 @@ impl ShardWriter {
             offset,
             entries,
         });
-        if self.buffer.len() >= self.budget {
+        if self.buffered >= self.budget {
             self.spill()?;
         }
         Ok(())
@@ -308,22 +300,28 @@ impl ShardWriter {
 
     /// Writes the band records in memory as one sorted run per band.
     fn spill(&mut self) -> io::Result<()> {
-        if self.buffer.is_empty() {
+        if self.buffered == 0 {
             return Ok(());
         }
-        self.buffer.par_sort_unstable();
-        for run in self.buffer.chunk_by(|x, y| x.0 == y.0) {
-            let band = run[0].0 as usize;
-            let dir = self.work.band_dir(band);
-            fs::create_dir_all(&dir)?;
-            let records: Vec<BandRecord> = run.iter().map(|&(_, r)| r).collect();
-            write_run(
-                &dir.join(format!("run-{:05}-{:05}.bin", self.shard, self.spills)),
-                &records,
-            )?;
-        }
+        let (work, shard, spills) = (&self.work, self.shard, self.spills);
+        self.buffers.par_iter_mut().enumerate().try_for_each(
+            |(band, records)| -> io::Result<()> {
+                if records.is_empty() {
+                    return Ok(());
+                }
+                records.sort_unstable();
+                let dir = work.band_dir(band);
+                fs::create_dir_all(&dir)?;
+                write_run(
+                    &dir.join(format!("run-{shard:05}-{spills:05}.bin")),
+                    records,
+                )?;
+                records.clear();
+                Ok(())
+            },
+        )?;
         self.spills += 1;
-        self.buffer.clear();
+        self.buffered = 0;
         Ok(())
     }
 

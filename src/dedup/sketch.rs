@@ -30,7 +30,7 @@ pub const ALL_BANDS: usize = BANDS + PROBE_BANDS;
 pub fn band_keys(shingles: &[u32], seed: u64) -> [u64; BANDS] {
     let mut bins = [u64::MAX; BINS];
     for &shingle in shingles {
-        let mixed = xxh3_64_with_seed(&shingle.to_le_bytes(), seed);
+        let mixed = mix(u64::from(shingle) ^ seed);
         let bin = ((mixed >> 32) as usize * BINS) >> 32;
         let value = mixed & 0xFFFF_FFFF;
         if value < bins[bin] {
@@ -72,14 +72,12 @@ pub fn band_keys(shingles: &[u32], seed: u64) -> [u64; BANDS] {
 pub fn probe_keys(shingles: &[u32], seed: u64) -> impl Iterator<Item = (usize, u64)> {
     const VALUES: usize = PROBE_BANDS * PROBE_ROWS;
     let mut mins = [u64::MAX; VALUES];
+    // Multiply-add-shift hashing of the (already well-mixed) 32-bit shingles: one multiply
+    // per function and shingle, and a loop the compiler unrolls.
     for &shingle in shingles {
         let x = u64::from(shingle);
-        for (i, min) in mins.iter_mut().enumerate() {
-            // A 64-bit mixer (the murmur3 finalizer) of the shingle with each function's salt.
-            let mut h = x ^ SALTS[i];
-            h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-            h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-            h ^= h >> 33;
+        for (k, min) in mins.iter_mut().enumerate() {
+            let h = x.wrapping_mul(MULTIPLIERS[k]).wrapping_add(SALTS[k]) >> 32;
             *min = (*min).min(h);
         }
     }
@@ -93,6 +91,33 @@ pub fn probe_keys(shingles: &[u32], seed: u64) -> impl Iterator<Item = (usize, u
         (BANDS + k, xxh3_64_with_seed(&bytes, seed))
     })
 }
+
+/// A 64-bit mixer: the murmur3 finalizer.
+fn mix(mut h: u64) -> u64 {
+    h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Odd multipliers of the probe hash functions (arbitrary odd 64-bit constants).
+const MULTIPLIERS: [u64; PROBE_BANDS * PROBE_ROWS] = [
+    0xb7e1_5162_8aed_2a6b,
+    0xbf71_5880_9cf4_f3c7,
+    0x62e7_160f_38b4_da57,
+    0xa784_d904_5190_cfef,
+    0x3243_1d6b_9e9e_5c47,
+    0x2e8f_2e1c_b0f5_c1e9,
+    0x8d6f_0e4a_1c96_5f71,
+    0x9a4e_2e1d_5d31_0c3b,
+    0x4b3a_1b6e_2f39_11a5,
+    0x7c15_9e37_79b9_7f4b,
+    0xd1b5_4a32_d192_ed03,
+    0x94d0_49bb_1331_11eb,
+    0xbf58_476d_1ce4_e5b9,
+    0xe703_7ed1_a0b4_28db,
+    0x8ebc_6af0_9c88_c6e3,
+    0x5895_65cc_0e94_70a5,
+];
 
 /// Salts of the probe hash functions (digits of π).
 const SALTS: [u64; PROBE_BANDS * PROBE_ROWS] = [
@@ -153,7 +178,8 @@ mod tests {
             let b: Vec<(usize, u64)> = probe_keys(b, 1).collect();
             probe_keys(a, 1).filter(|k| b.contains(k)).count()
         };
-        let run: Vec<u32> = (100..115).collect();
+        let shingle = |i: u32| xxh3_64_with_seed(&i.to_le_bytes(), 7) as u32;
+        let run: Vec<u32> = (100..115).map(shingle).collect();
         assert_eq!(probe_keys(&run, 1).count(), PROBE_BANDS);
         assert_eq!(probe_keys(&run, 1).next().map(|k| k.0), Some(BANDS));
         assert_eq!(meet(&run, &run), PROBE_BANDS);
@@ -161,11 +187,11 @@ mod tests {
         // of the time; runs sharing two shingles (J = 2/28) almost never do.
         let (mut copies, mut strangers) = (0, 0);
         for t in 0..200u32 {
-            let base: Vec<u32> = (0..15).map(|i| t * 1000 + i).collect();
+            let base: Vec<u32> = (0..15).map(|i| shingle(t * 1000 + i)).collect();
             let mut edited = base[..11].to_vec();
-            edited.extend((0..4).map(|i| t * 1000 + 500 + i));
+            edited.extend((0..4).map(|i| shingle(t * 1000 + 500 + i)));
             copies += usize::from(meet(&base, &edited) >= 2);
-            let mut stranger: Vec<u32> = (0..13).map(|i| t * 1000 + 700 + i).collect();
+            let mut stranger: Vec<u32> = (0..13).map(|i| shingle(t * 1000 + 700 + i)).collect();
             stranger.extend(&base[..2]);
             strangers += usize::from(meet(&base, &stranger) >= 2);
         }

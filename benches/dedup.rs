@@ -1,0 +1,96 @@
+//! The dedup stage on one thread: sketching documents (normalize, passages, shingles, band and
+//! probe keys), and the whole decision (merge the bands, count meetings, verify, cluster) over a
+//! work folder. Input: about 8 MB of documents made of the seeds' paragraphs in varying order,
+//! so that many documents share passages and some are near copies of others.
+//!
+//! `cargo bench --bench dedup`. The end-to-end goal of `run` is 25 MB/s per core with repair
+//! and strip; sketching and deciding share what is left after them.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use textwash::dedup::shard::{sketch_text, ShardWriter, WorkDir};
+use textwash::dedup::{decide, DedupConfig};
+
+const TARGET_BYTES: usize = 8 << 20;
+
+fn corpus() -> Vec<String> {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let mut paragraphs = Vec::new();
+    for entry in std::fs::read_dir(seeds).expect("seeds/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            let text = std::fs::read_to_string(path).expect("seed");
+            paragraphs.extend(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    paragraphs.sort();
+    // Each document: 8 paragraphs picked by a simple generator, with a number so that only a
+    // part of the corpus is exact or near copies.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut docs = Vec::new();
+    let mut total = 0;
+    while total < TARGET_BYTES {
+        let mut doc = format!("Report number {} from the wire.", docs.len());
+        for _ in 0..8 {
+            doc.push('\n');
+            doc.push_str(&paragraphs[next(paragraphs.len())]);
+        }
+        total += doc.len();
+        docs.push(doc);
+    }
+    docs
+}
+
+fn bench(c: &mut Criterion) {
+    let docs = corpus();
+    let bytes: usize = docs.iter().map(String::len).sum();
+    let config = DedupConfig::default();
+    let mut group = c.benchmark_group("dedup");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function("sketch", |b| {
+        b.iter(|| {
+            for doc in &docs {
+                std::hint::black_box(sketch_text("d", doc, None, &config));
+            }
+        })
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    group.bench_function("sketch_and_decide", |b| {
+        b.iter(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let work = WorkDir::new(dir.path());
+            pool.install(|| {
+                let mut writer = ShardWriter::new(&work, 0, 0, config.memory).expect("writer");
+                for (i, doc) in docs.iter().enumerate() {
+                    writer
+                        .add(sketch_text(&i.to_string(), doc, None, &config))
+                        .expect("add");
+                }
+                let metas = writer.finish().expect("finish");
+                decide(&work, &metas, &config)
+                    .expect("decide")
+                    .clusters
+                    .len()
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,173 @@
+//! The cleaned corpus, held back on disk until dedup has decided.
+//!
+//! When dedup runs, the main pass writes what it would have written to the output — files
+//! started and ended, rendered records and texts, each with its document's number — to a spool
+//! file in the work folder instead. Once dedup has decided, [`replay`] reads the spool back in
+//! order and hands every event to the real output, which leaves duplicates out or annotates
+//! them. So repair and strip run once per document, and the output is still written in input
+//! order, atomically.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+const START: u8 = 0;
+const RECORD: u8 = 1;
+const TEXT: u8 = 2;
+const END: u8 = 3;
+
+/// One thing the main pass wrote.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Output for input file `file` begins.
+    Start { file: u32 },
+    /// A rendered JSON Lines record (with its newline) of document `doc`.
+    Record { file: u32, doc: u32, bytes: Vec<u8> },
+    /// A whole text document `doc`.
+    Text { file: u32, doc: u32, bytes: Vec<u8> },
+    /// The current output file is complete.
+    End,
+}
+
+/// Appends events to a spool file.
+pub struct SpoolWriter {
+    out: BufWriter<File>,
+}
+
+impl SpoolWriter {
+    pub fn create(path: &Path) -> io::Result<SpoolWriter> {
+        Ok(SpoolWriter {
+            out: BufWriter::with_capacity(1 << 20, File::create(path)?),
+        })
+    }
+
+    pub fn start(&mut self, file: u32) -> io::Result<()> {
+        self.out.write_all(&[START])?;
+        self.out.write_all(&file.to_le_bytes())
+    }
+
+    pub fn end(&mut self) -> io::Result<()> {
+        self.out.write_all(&[END])
+    }
+
+    pub fn record(&mut self, file: u32, doc: u32, bytes: &[u8]) -> io::Result<()> {
+        self.document(RECORD, file, doc, bytes)
+    }
+
+    pub fn text(&mut self, file: u32, doc: u32, bytes: &[u8]) -> io::Result<()> {
+        self.document(TEXT, file, doc, bytes)
+    }
+
+    fn document(&mut self, tag: u8, file: u32, doc: u32, bytes: &[u8]) -> io::Result<()> {
+        let length = u64::try_from(bytes.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "document too large"))?;
+        self.out.write_all(&[tag])?;
+        self.out.write_all(&file.to_le_bytes())?;
+        self.out.write_all(&doc.to_le_bytes())?;
+        self.out.write_all(&length.to_le_bytes())?;
+        self.out.write_all(bytes)
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Reads a spool back, handing every event to `each` in order.
+pub fn replay(
+    path: &Path,
+    mut each: impl FnMut(Event) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut input = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "the spool file is corrupt");
+    loop {
+        let mut tag = [0u8; 1];
+        match input.read(&mut tag) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.into()),
+        }
+        let mut word = [0u8; 4];
+        let event = match tag[0] {
+            START => {
+                input.read_exact(&mut word)?;
+                Event::Start {
+                    file: u32::from_le_bytes(word),
+                }
+            }
+            END => Event::End,
+            RECORD | TEXT => {
+                input.read_exact(&mut word)?;
+                let file = u32::from_le_bytes(word);
+                input.read_exact(&mut word)?;
+                let doc = u32::from_le_bytes(word);
+                let mut length = [0u8; 8];
+                input.read_exact(&mut length)?;
+                let length = usize::try_from(u64::from_le_bytes(length)).map_err(|_| corrupt())?;
+                let mut bytes = Vec::new();
+                (&mut input).take(length as u64).read_to_end(&mut bytes)?;
+                if bytes.len() != length {
+                    return Err(corrupt().into());
+                }
+                if tag[0] == RECORD {
+                    Event::Record { file, doc, bytes }
+                } else {
+                    Event::Text { file, doc, bytes }
+                }
+            }
+            _ => return Err(corrupt().into()),
+        };
+        each(event)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_come_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spool");
+        let mut spool = SpoolWriter::create(&path).unwrap();
+        spool.start(0).unwrap();
+        spool.record(0, 0, b"{\"text\":\"a\"}\n").unwrap();
+        spool.record(0, 1, b"").unwrap();
+        spool.end().unwrap();
+        spool.text(1, 2, "café".as_bytes()).unwrap();
+        spool.finish().unwrap();
+        let mut events = Vec::new();
+        replay(&path, |e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event::Start { file: 0 },
+                Event::Record {
+                    file: 0,
+                    doc: 0,
+                    bytes: b"{\"text\":\"a\"}\n".to_vec()
+                },
+                Event::Record {
+                    file: 0,
+                    doc: 1,
+                    bytes: Vec::new()
+                },
+                Event::End,
+                Event::Text {
+                    file: 1,
+                    doc: 2,
+                    bytes: "café".as_bytes().to_vec()
+                },
+            ]
+        );
+        // A spool cut short is an error, not a shorter corpus.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 2]).unwrap();
+        assert!(replay(&path, |_| Ok(())).is_err());
+    }
+}

@@ -1,15 +1,16 @@
 //! The dedup stage: exact and near-duplicate documents, and passages shared between documents.
 //!
 //! Dedup needs the whole corpus, so it works in steps over files in a work folder ([`shard`]).
-//! A survey pass sketches every document (as repair and strip leave it): its passages' shingles
-//! and their LSH band keys ([`passage`], [`sketch`]) go to disk, a small [`DocMeta`] stays in
-//! memory. [`decide`] then merges each band's records into buckets, counts how often pairs of
-//! documents meet, verifies every pair that meets often enough with exact shingle Jaccard and
-//! containment over all passage pairs of the two documents, and clusters: documents in the
-//! keep-policy order each become a cluster's kept member unless a kept member already verified
-//! them as its duplicate, so a cluster never chains through a third document. The main pass then
-//! drops or annotates documents by that decision ([`DedupStage`]). Smaller overlaps are passage
-//! links: reported, never removed.
+//! The main pass sketches every document (as repair and strip leave it): its passages'
+//! shingles and their LSH band keys ([`passage`], [`sketch`]) go to disk, a small
+//! [`shard::DocMeta`] stays in memory. [`decide`] then merges each band's records into buckets,
+//! counts how often pairs of documents meet, verifies every pair that meets often enough with
+//! exact shingle Jaccard and containment over all passage pairs of the two documents, and
+//! clusters: documents in the keep-policy order each become a cluster's kept member unless a
+//! kept member already verified them as its duplicate, so a cluster never chains through a third
+//! document. The output is then written from the spooled corpus by each document's
+//! [`Decision`]: duplicates dropped or annotated. Smaller overlaps are passage links: reported,
+//! never removed.
 
 pub mod passage;
 pub mod runs;

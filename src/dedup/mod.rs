@@ -446,14 +446,18 @@ fn priority_order(docs: &[DocMeta], keep: KeepPolicy) -> Vec<u32> {
     order
 }
 
-/// A document's sorted `shingle << 16 | passage` list with a hash table over its shingles, so
-/// that each of its candidate partners is compared in one lookup per shingle instead of a merge
-/// of two lists (whose branches the processor cannot predict).
+/// A document's `shingle << 16 | passage` list with a hash table over its shingles, so that
+/// each of its candidate partners is compared in one lookup per shingle instead of a merge of
+/// two sorted lists (whose branches the processor cannot predict).
 struct ShingleIndex<'a> {
     list: &'a [u64],
-    /// Per slot, 1 + the position in `list` of a shingle's first entry; 0 when empty.
+    /// Per slot, 1 + the position of an entry in `list`; 0 when empty. Entries of one shingle
+    /// (in several passages) lie on one probe sequence.
     slots: Vec<u32>,
     mask: usize,
+    /// One bit per value of a shingle's top 16 bits: most shingles of a partner are not
+    /// shared, and one bit test turns them away before any probe.
+    bits: Vec<u64>,
 }
 
 impl<'a> ShingleIndex<'a> {
@@ -461,19 +465,23 @@ impl<'a> ShingleIndex<'a> {
         let size = (list.len() * 2).next_power_of_two().max(16);
         let mask = size - 1;
         let mut slots = vec![0u32; size];
+        let mut bits = vec![0u64; 1 << 10];
         for (i, &entry) in list.iter().enumerate() {
-            let shingle = entry >> 16;
-            if i > 0 && list[i - 1] >> 16 == shingle {
-                continue;
-            }
+            let top = (entry >> 32) as usize & 0xFFFF;
+            bits[top >> 6] |= 1 << (top & 63);
             // Shingles are hashes already: their low bits choose the slot.
-            let mut slot = shingle as usize & mask;
+            let mut slot = (entry >> 16) as usize & mask;
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
             slots[slot] = i as u32 + 1;
         }
-        ShingleIndex { list, slots, mask }
+        ShingleIndex {
+            list,
+            slots,
+            mask,
+            bits,
+        }
     }
 
     /// Shingles shared by each passage pair of this document and another, from the other's
@@ -482,18 +490,16 @@ impl<'a> ShingleIndex<'a> {
     fn shared_counts(&self, b: &[u64], a_passages: usize, b_passages: usize) -> Vec<u32> {
         let mut counts = vec![0u32; a_passages * b_passages];
         for &entry in b {
+            let top = (entry >> 32) as usize & 0xFFFF;
+            if self.bits[top >> 6] & (1 << (top & 63)) == 0 {
+                continue;
+            }
             let (shingle, pb) = (entry >> 16, (entry & 0xFFFF) as usize);
             let mut slot = shingle as usize & self.mask;
             while self.slots[slot] != 0 {
-                let first = self.slots[slot] as usize - 1;
-                if self.list[first] >> 16 == shingle {
-                    for &a_entry in self.list[first..]
-                        .iter()
-                        .take_while(|&&e| e >> 16 == shingle)
-                    {
-                        counts[(a_entry & 0xFFFF) as usize * b_passages + pb] += 1;
-                    }
-                    break;
+                let a_entry = self.list[self.slots[slot] as usize - 1];
+                if a_entry >> 16 == shingle {
+                    counts[(a_entry & 0xFFFF) as usize * b_passages + pb] += 1;
                 }
                 slot = (slot + 1) & self.mask;
             }

@@ -5,7 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -51,39 +51,54 @@ impl<R: Record> RunWriter<R> {
     }
 }
 
-/// Reads a run file's records in order.
+/// Reads a run file's records in order, a block at a time.
 pub struct RunReader<R> {
-    input: BufReader<File>,
-    bytes: Vec<u8>,
+    input: File,
+    block: Vec<u8>,
+    /// Unread bytes are `block[at..end]`.
+    at: usize,
+    end: usize,
     record: PhantomData<R>,
 }
+
+/// Bytes read from a run at a time.
+const BLOCK: usize = 128 << 10;
 
 impl<R: Record> RunReader<R> {
     pub fn open(path: &Path) -> io::Result<RunReader<R>> {
         Ok(RunReader {
-            input: BufReader::with_capacity(256 << 10, File::open(path)?),
-            bytes: vec![0u8; R::SIZE],
+            input: File::open(path)?,
+            block: vec![0u8; BLOCK.max(R::SIZE)],
+            at: 0,
+            end: 0,
             record: PhantomData,
         })
     }
 
     fn next_record(&mut self) -> io::Result<Option<R>> {
-        let mut filled = 0;
-        while filled < R::SIZE {
-            match self.input.read(&mut self.bytes[filled..]) {
-                Ok(0) if filled == 0 => return Ok(None),
-                Ok(0) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "a run file ends inside a record",
-                    ))
+        if self.end - self.at < R::SIZE {
+            // Keep the partial record, fill the rest of the block.
+            self.block.copy_within(self.at..self.end, 0);
+            self.end -= self.at;
+            self.at = 0;
+            while self.end < R::SIZE {
+                match self.input.read(&mut self.block[self.end..]) {
+                    Ok(0) if self.end == 0 => return Ok(None),
+                    Ok(0) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "a run file ends inside a record",
+                        ))
+                    }
+                    Ok(n) => self.end += n,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
                 }
-                Ok(n) => filled += n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
             }
         }
-        Ok(Some(R::get(&self.bytes)))
+        let record = R::get(&self.block[self.at..self.at + R::SIZE]);
+        self.at += R::SIZE;
+        Ok(Some(record))
     }
 }
 
@@ -95,23 +110,35 @@ impl<R: Record> Iterator for RunReader<R> {
     }
 }
 
-/// The records of several runs in one ascending stream (equal records in run order).
+/// The records of several runs in one ascending stream (equal records in run order). A few
+/// runs (the usual case) are merged by comparing their heads; many through a heap.
 pub struct Merge<R> {
     runs: Vec<RunReader<R>>,
+    heads: Vec<Option<R>>,
     heap: BinaryHeap<Reverse<(R, usize)>>,
     failed: bool,
 }
 
+/// Runs up to this many are merged by a scan of their heads.
+const SCAN_RUNS: usize = 8;
+
 impl<R: Record> Merge<R> {
     pub fn new(mut runs: Vec<RunReader<R>>) -> io::Result<Merge<R>> {
-        let mut heap = BinaryHeap::with_capacity(runs.len());
-        for (i, run) in runs.iter_mut().enumerate() {
-            if let Some(record) = run.next_record()? {
-                heap.push(Reverse((record, i)));
+        let mut heads = Vec::with_capacity(runs.len());
+        for run in runs.iter_mut() {
+            heads.push(run.next_record()?);
+        }
+        let mut heap = BinaryHeap::new();
+        if runs.len() > SCAN_RUNS {
+            for (i, head) in heads.iter_mut().enumerate() {
+                if let Some(record) = head.take() {
+                    heap.push(Reverse((record, i)));
+                }
             }
         }
         Ok(Merge {
             runs,
+            heads,
             heap,
             failed: false,
         })
@@ -126,6 +153,31 @@ impl<R: Record> Merge<R> {
                 .collect::<io::Result<_>>()?,
         )
     }
+
+    fn next_record(&mut self) -> io::Result<Option<R>> {
+        if self.runs.len() > SCAN_RUNS {
+            let Some(Reverse((record, i))) = self.heap.pop() else {
+                return Ok(None);
+            };
+            if let Some(next) = self.runs[i].next_record()? {
+                self.heap.push(Reverse((next, i)));
+            }
+            return Ok(Some(record));
+        }
+        let mut best: Option<(usize, R)> = None;
+        for (i, head) in self.heads.iter().enumerate() {
+            if let Some(record) = head {
+                if best.is_none_or(|(_, b)| *record < b) {
+                    best = Some((i, *record));
+                }
+            }
+        }
+        let Some((i, record)) = best else {
+            return Ok(None);
+        };
+        self.heads[i] = self.runs[i].next_record()?;
+        Ok(Some(record))
+    }
 }
 
 impl<R: Record> Iterator for Merge<R> {
@@ -135,16 +187,13 @@ impl<R: Record> Iterator for Merge<R> {
         if self.failed {
             return None;
         }
-        let Reverse((record, i)) = self.heap.pop()?;
-        match self.runs[i].next_record() {
-            Ok(Some(next)) => self.heap.push(Reverse((next, i))),
-            Ok(None) => {}
+        match self.next_record() {
+            Ok(record) => record.map(Ok),
             Err(err) => {
                 self.failed = true;
-                return Some(Err(err));
+                Some(Err(err))
             }
         }
-        Some(Ok(record))
     }
 }
 
@@ -168,10 +217,17 @@ mod tests {
 
     #[test]
     fn runs_merge_into_one_sorted_stream() {
+        // A few runs (merged by scanning their heads) and many (through a heap).
+        for runs in [1, 5, SCAN_RUNS as u32 + 4] {
+            merge_runs(runs);
+        }
+    }
+
+    fn merge_runs(runs: u32) {
         let dir = tempfile::tempdir().unwrap();
         let mut all = Vec::new();
         let mut paths = Vec::new();
-        for r in 0..5u32 {
+        for r in 0..runs {
             let mut run: Vec<(u32, u16)> = (0..1000u32)
                 .map(|i| ((i * 7919 + r * 104_729) % 3001, r as u16))
                 .collect();

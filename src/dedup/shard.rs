@@ -160,7 +160,8 @@ pub struct Sketched {
     date: Option<String>,
     hash: u64,
     passages: Vec<PassageMeta>,
-    /// Every shingle with its passage, `shingle << 16 | passage`, sorted.
+    /// Every shingle with its passage, `shingle << 16 | passage`, passage by passage (each
+    /// passage's shingles distinct).
     packed: Vec<u64>,
     /// Key, passage and band of every band record.
     keys: Vec<(u64, u16, u8)>,
@@ -192,7 +193,6 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
             keys.extend(probe_keys(probe, SEED).map(|(band, key)| (key, p, band as u8)));
         }
     }
-    packed.sort_unstable();
     Sketched {
         id: id.to_string(),
         length: text.len() as u32,
@@ -309,7 +309,9 @@ impl ShardWriter {
                 if records.is_empty() {
                     return Ok(());
                 }
-                records.sort_unstable();
+                // By key alone: a bucket is a run of one key whatever the order inside it, and
+                // one u64 compares faster than the whole record.
+                records.sort_unstable_by_key(|r| r.key);
                 let dir = work.band_dir(band);
                 fs::create_dir_all(&dir)?;
                 write_run(
@@ -522,7 +524,7 @@ impl ShingleReader {
         Ok(ShingleReader { files })
     }
 
-    /// A document's shingles with their passages, `shingle << 16 | passage`, sorted.
+    /// A document's shingles with their passages, `shingle << 16 | passage`.
     pub fn read(&self, doc: &DocMeta) -> io::Result<Vec<u64>> {
         let file = self.files.get(&doc.shard).ok_or_else(|| {
             io::Error::new(

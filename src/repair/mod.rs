@@ -256,6 +256,20 @@ struct Triage {
     maybe_not_nfc: bool,
 }
 
+/// Whether eight bytes are all printable ASCII other than `&` (0x20..=0x7E): nothing any fix
+/// looks at. Bit tricks on one word: a byte is flagged when its top bit is set, when it is below
+/// 0x20, or when it equals 0x7F or `&`.
+fn plain_ascii(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let high = x & HIGH;
+    let below_space = x.wrapping_sub(0x20 * ONES) & !x & HIGH;
+    let delete = has_zero(x ^ (0x7F * ONES));
+    let ampersand = has_zero(x ^ (u64::from(b'&') * ONES));
+    high | below_space | delete | ampersand == 0
+}
+
 impl Triage {
     fn of(text: &str) -> Triage {
         let bytes = text.as_bytes();
@@ -263,7 +277,18 @@ impl Triage {
         let mut i = 0;
         let mut last_non_ascii_end = usize::MAX;
         while i < bytes.len() {
-            let b = bytes[i];
+            // Eight bytes of plain printable ASCII at a time (most of any text).
+            while i + 8 <= bytes.len() {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&bytes[i..i + 8]);
+                if !plain_ascii(u64::from_le_bytes(word)) {
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&b) = bytes.get(i) else {
+                break;
+            };
             if b < 0x80 {
                 match b {
                     b'\n' | b'\t' => {}
@@ -541,6 +566,28 @@ mod tests;
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn plain_ascii_flags_exactly_the_bytes_fixes_look_at(bytes in proptest::array::uniform8(proptest::num::u8::ANY)) {
+            let expected = bytes.iter().all(|&b| (0x20..=0x7E).contains(&b) && b != b'&');
+            proptest::prop_assert_eq!(plain_ascii(u64::from_le_bytes(bytes)), expected);
+        }
+    }
+
+    #[test]
+    fn plain_ascii_on_chosen_words() {
+        assert!(plain_ascii(u64::from_le_bytes(*b"Hello, w")));
+        for bad in [
+            *b"Hello,\nw",
+            *b"caf\xc3\xa9 ok",
+            *b"a &amp;b",
+            *b"\x7fabcdefg",
+            *b"abcdefg\x1f",
+        ] {
+            assert!(!plain_ascii(u64::from_le_bytes(bad)), "{bad:?}");
+        }
+    }
 
     fn repair(text: &str) -> String {
         Repairer::default()

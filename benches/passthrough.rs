@@ -86,6 +86,8 @@ fn bench_passthrough(c: &mut Criterion) {
         on_error: OnError::Skip,
         progress: false,
         summary: false,
+        write_corpus: true,
+        audit: false,
     };
 
     let mut group = c.benchmark_group("passthrough");

@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::audit::{self, Audit, DocAudit};
 use crate::config::{OnError, RunConfig};
 use crate::dedup::shard::{sketch_document, ShardWriter, Sketched, WorkDir};
 use crate::dedup::{decide, Decisions, DedupAction, DedupConfig};
@@ -128,6 +129,7 @@ pub fn run_with(
         tally.dedup = Some(DedupSink::new(scratch.path(), &config.dedup)?);
     }
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
+    output.discard_corpus = !config.write_corpus;
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
     let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
     // The reader is not joined: when the run stops early it may be blocked reading a pipe that
@@ -354,6 +356,8 @@ enum Processed {
 /// What the report needs to know of one document.
 struct DocFacts {
     id: String,
+    /// What `check` counts, with where the document is.
+    audit: Option<(DocAudit, crate::error::Location)>,
     decoding: Decoding,
     /// Id and origin, only for documents that were transcoded.
     transcoded: Option<Transcoded>,
@@ -389,7 +393,27 @@ fn process_unit(
         Ok(None) => unreachable!("record units always give a document or a problem"),
         Err(problem) => return Processed::Problem(problem),
     };
-    let facts_of = |doc: &Document, parse_time, stages| DocFacts {
+    let mut audit = config.audit.then(|| {
+        (
+            DocAudit {
+                lines: audit::count_lines(&doc.text),
+                ..DocAudit::default()
+            },
+            doc.text.clone(),
+        )
+    });
+    let facts_of = |doc: &Document,
+                    parse_time,
+                    stages: Vec<StageRun>,
+                    audit: Option<(DocAudit, String)>| DocFacts {
+        audit: audit.map(|(mut audit, original)| {
+            if !audited_repair(&stages) {
+                (audit.suspicious_lines, audit.first_suspicious) =
+                    audit::suspicious_lines(&original);
+            }
+            audit.words = doc.text.split_whitespace().count();
+            (audit, doc.origin.clone())
+        }),
         id: doc.id.clone(),
         decoding: doc.decoding,
         transcoded: doc.decoding.was_transcoded().then(|| Transcoded {
@@ -413,6 +437,27 @@ fn process_unit(
             Verdict::Keep => None,
             Verdict::Drop { reason } => Some(reason),
         };
+        if let Some((audit, original)) = &mut audit {
+            match stage.name() {
+                StageName::Repair => {
+                    let mojibake = notes
+                        .counters
+                        .keys()
+                        .any(|fix| fix.starts_with("mojibake") || fix.starts_with("lost-byte"));
+                    if mojibake {
+                        (audit.mojibake_lines, audit.first_mojibake) =
+                            audit::changed_non_ascii_lines(original, &doc.text);
+                    }
+                    (audit.suspicious_lines, audit.first_suspicious) =
+                        audit::suspicious_lines(&doc.text);
+                }
+                StageName::Strip if notes.flag.is_none() => {
+                    audit.boilerplate_lines = notes.counters.values().sum();
+                    audit.first_boilerplate = notes.first_line;
+                }
+                _ => {}
+            }
+        }
         runs.push(StageRun {
             name: stage.name(),
             changed: xxh3_64(doc.text.as_bytes()) != before,
@@ -421,7 +466,7 @@ fn process_unit(
             notes,
         });
         if dropped.is_some() {
-            let facts = facts_of(&doc, parse_time, runs);
+            let facts = facts_of(&doc, parse_time, runs, audit);
             return Processed::Dropped { facts };
         }
     }
@@ -438,7 +483,7 @@ fn process_unit(
         });
         sketch
     });
-    let facts = facts_of(&doc, parse_time, runs);
+    let facts = facts_of(&doc, parse_time, runs, audit);
     Processed::Kept {
         file,
         bytes: write::render(doc),
@@ -565,11 +610,17 @@ impl DedupSink {
     }
 }
 
+/// Whether the repair stage ran (and so already looked for mojibake left over).
+fn audited_repair(stages: &[StageRun]) -> bool {
+    stages.iter().any(|s| s.name == StageName::Repair)
+}
+
 /// Running totals for the report, and the problem policy.
 struct Tally<'c> {
     config: &'c RunConfig,
     /// Where documents go while dedup runs.
     dedup: Option<DedupSink>,
+    audit: Option<Audit>,
     implemented: Vec<StageName>,
     input: Totals,
     output_documents: u64,
@@ -591,6 +642,7 @@ impl<'c> Tally<'c> {
         Tally {
             config,
             dedup: None,
+            audit: config.audit.then(Audit::default),
             implemented,
             input: Totals::default(),
             output_documents: 0,
@@ -658,6 +710,9 @@ impl<'c> Tally<'c> {
 
     fn document(&mut self, facts: DocFacts) {
         self.input.documents += 1;
+        if let (Some(audit), Some((doc, origin))) = (&mut self.audit, &facts.audit) {
+            audit.add(doc, &facts.id, origin);
+        }
         self.parse_time += facts.parse_time;
         *self.encodings.entry(facts.decoding.encoding).or_default() += 1;
         if let Some(transcoded) = facts.transcoded {
@@ -749,6 +804,7 @@ impl<'c> Tally<'c> {
             wall_seconds,
             problems: self.problems,
             dedup: None,
+            audit: self.audit,
         }
     }
 }

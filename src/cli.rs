@@ -22,6 +22,9 @@ pub enum Command {
     Fix(FixArgs),
     /// Remove boilerplate lines as a filter: files or stdin to stdout.
     Strip(StripCommandArgs),
+    /// Analyse corpora without writing them (repair, strip and dedup as a dry run) and check
+    /// them against quality thresholds: exit 0 when all hold, 1 when any fails, 2 on errors.
+    Check(CheckArgs),
 }
 
 /// Options of the strip stage, shared by `run` and `strip`.
@@ -155,16 +158,29 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Which files of an input folder to read, matched against the path relative to the
-    /// folder. Files named on the command line are always read.
-    #[arg(long, default_value = "*.txt", value_name = "GLOB")]
-    pub glob: String,
+    /// Flush each output file to disk before renaming it into place, so that not even a power
+    /// cut can leave a finished-looking file without its bytes. Without it, files are still
+    /// renamed only when complete, which is enough when the run is interrupted or killed.
+    #[arg(long)]
+    pub fsync: bool,
 
     /// The format of every input, instead of guessing from the file name (`.jsonl`,
     /// `.jsonl.gz`, `.jsonl.zst` are JSON Lines, anything else text). Sets stdin's format
     /// (default: text).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// What `run` and `check` share: reading, the stages and their options.
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    /// Which files of an input folder to read, matched against the path relative to the
+    /// folder. Files named on the command line are always read.
+    #[arg(long, default_value = "*.txt", value_name = "GLOB")]
+    pub glob: String,
 
     /// The JSON Lines field that holds the text.
     #[arg(long, default_value = "text", value_name = "FIELD")]
@@ -193,12 +209,6 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
     pub on_error: OnErrorArg,
 
-    /// Flush each output file to disk before renaming it into place, so that not even a power
-    /// cut can leave a finished-looking file without its bytes. Without it, files are still
-    /// renamed only when complete, which is enough when the run is interrupted or killed.
-    #[arg(long)]
-    pub fsync: bool,
-
     /// Megabytes of input per batch: memory grows with it, not with the corpus.
     #[arg(long, default_value_t = 8, value_name = "MB")]
     pub batch_mb: usize,
@@ -215,6 +225,53 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub dedup: DedupArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to analyse; `-` reads standard input. Folders are read recursively.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// How to print the verdict: a table (human), one JSON object (json), or GitHub Actions
+    /// annotations for the first offending records and a summary (github).
+    #[arg(long, value_enum, default_value_t = CheckFormatArg::Human, value_name = "FORMAT")]
+    pub format: CheckFormatArg,
+
+    /// The format of every input, instead of guessing from the file name (as `run --format`).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<FormatArg>,
+
+    /// Also write report.json, clusters.jsonl and passages.jsonl (never the corpus) to this
+    /// folder.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// At most this share of lines may show mojibake, repaired or still there (`0.1%`).
+    #[arg(long, value_name = "SHARE")]
+    pub max_mojibake: Option<String>,
+
+    /// At most this share of documents may be exact or near duplicates of another (`5%`).
+    #[arg(long, value_name = "SHARE")]
+    pub max_duplicates: Option<String>,
+
+    /// At most this share of lines may be boilerplate that strip removes (`1%`).
+    #[arg(long, value_name = "SHARE")]
+    pub max_boilerplate: Option<String>,
+
+    /// At most this many invalid records or unreadable files (`0`), or a share (`0.1%`).
+    #[arg(long, value_name = "N")]
+    pub max_invalid: Option<String>,
+
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormatArg {
+    Human,
+    Json,
+    Github,
 }
 
 /// Options of the dedup stage.

@@ -1,13 +1,14 @@
 //! Validated settings, built once from the command line. Stages and readers never see clap.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
 use crate::cli::{
-    DedupActionArg, FixArgs, FormatArg, KeepArg, OnErrorArg, RepairArgs, RunArgs, StripArgs,
-    StripCommandArgs,
+    DedupActionArg, FixArgs, FormatArg, KeepArg, OnErrorArg, PipelineArgs, RepairArgs, RunArgs,
+    StripArgs, StripCommandArgs,
 };
 use crate::dedup::{DedupAction, DedupConfig, KeepPolicy};
 use crate::read::{Format, ReadConfig};
@@ -46,10 +47,27 @@ pub struct RunConfig {
     pub progress: bool,
     /// Print the summary on stderr.
     pub summary: bool,
+    /// Write the cleaned corpus (`check` does not; it writes at most the report).
+    pub write_corpus: bool,
+    /// Count what `check` needs: lines, lines with mojibake, short documents…
+    pub audit: bool,
 }
 
 impl RunConfig {
     pub fn from_args(args: RunArgs) -> anyhow::Result<RunConfig> {
+        let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
+        config.output = args.output;
+        config.force = args.force;
+        config.fsync = args.fsync;
+        Ok(config)
+    }
+
+    /// The settings shared by `run` and `check`; no output folder yet.
+    pub fn from_pipeline(
+        inputs: Vec<PathBuf>,
+        format: Option<FormatArg>,
+        args: PipelineArgs,
+    ) -> anyhow::Result<RunConfig> {
         let glob = globset::GlobBuilder::new(&args.glob)
             .literal_separator(false)
             .build()
@@ -62,7 +80,7 @@ impl RunConfig {
             bail!("--batch-mb must be at least 1");
         }
         let threads = threads(args.threads)?;
-        let stdin_count = args.inputs.iter().filter(|p| p.as_os_str() == "-").count();
+        let stdin_count = inputs.iter().filter(|p| p.as_os_str() == "-").count();
         if stdin_count > 1 {
             bail!("`-` (standard input) can be given only once");
         }
@@ -90,7 +108,7 @@ impl RunConfig {
             dedup,
             read: ReadConfig {
                 glob,
-                format: args.format.map(|f| match f {
+                format: format.map(|f| match f {
                     FormatArg::Text => Format::Text,
                     FormatArg::Jsonl => Format::Jsonl,
                 }),
@@ -99,12 +117,14 @@ impl RunConfig {
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
                 date_field,
             },
-            inputs: args.inputs,
-            output: args.output,
-            force: args.force,
+            inputs,
+            output: PathBuf::new(),
+            force: false,
+            write_corpus: true,
+            audit: false,
             threads,
             batch_bytes: args.batch_mb.saturating_mul(1 << 20),
-            fsync: args.fsync,
+            fsync: false,
             on_error: match args.on_error {
                 OnErrorArg::Skip => OnError::Skip,
                 OnErrorArg::Fail => OnError::Fail,
@@ -218,6 +238,42 @@ impl StripFilterConfig {
 struct FileConfig {
     repair: RepairConfig,
     strip: StripFile,
+    check: BTreeMap<String, toml::Value>,
+}
+
+/// The `[check]` table of a config file: limit names (`max-mojibake`…) and their values as
+/// written (`"0.1%"`, `0`, `0.05`).
+pub type CheckTable = BTreeMap<String, String>;
+
+/// The limit names the `[check]` table may hold.
+const CHECK_KEYS: [&str; 4] = [
+    "max-mojibake",
+    "max-duplicates",
+    "max-boilerplate",
+    "max-invalid",
+];
+
+/// Reads the `[check]` table of a config file (empty without one).
+pub fn load_check_table(path: Option<&std::path::Path>) -> anyhow::Result<CheckTable> {
+    let file = FileConfig::load(path)?;
+    let mut table = CheckTable::new();
+    for (key, value) in file.check {
+        if !CHECK_KEYS.contains(&key.as_str()) {
+            bail!(
+                "unknown key {key:?} in [check] (expected one of {})",
+                CHECK_KEYS.join(", ")
+            );
+        }
+        let text = match value {
+            toml::Value::String(text) => text,
+            toml::Value::Integer(n) => n.to_string(),
+            // A float is a share; keep a point in it so that it reads as one.
+            toml::Value::Float(x) => format!("{x:?}"),
+            other => bail!("[check] {key} must be a number or a string like \"0.1%\", not {other}"),
+        };
+        table.insert(key, text);
+    }
+    Ok(table)
 }
 
 impl FileConfig {

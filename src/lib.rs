@@ -6,6 +6,8 @@
 //! only parses arguments and calls [`app::run`]. ARCHITECTURE.md draws the pipeline.
 
 pub mod app;
+pub mod audit;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod dedup;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use textwash::check::{CheckConfig, CheckFormat};
 use textwash::cli::{Cli, Command};
 use textwash::config::{FixConfig, RunConfig, StripFilterConfig};
 
@@ -42,6 +43,18 @@ fn main() -> ExitCode {
             let mut out = std::io::BufWriter::with_capacity(1 << 18, stdout.lock());
             let outcome = textwash::filter::fix(&config, &mut out)?;
             Ok(if outcome.problems == 0 { 0 } else { 2 })
+        }),
+        Command::Check(args) => CheckConfig::from_args(args).and_then(|config| {
+            textwash::app::install_interrupt_handler()?;
+            let outcome = textwash::app::run(&config.run)?;
+            let verdict = textwash::check::judge(&outcome.report, &config.limits);
+            let text = match config.format {
+                CheckFormat::Human => textwash::check::human(&verdict),
+                CheckFormat::Github => textwash::check::github(&verdict),
+                CheckFormat::Json => format!("{}\n", serde_json::to_string_pretty(&verdict)?),
+            };
+            print!("{text}");
+            Ok(verdict.exit_code())
         }),
         Command::Strip(args) => StripFilterConfig::from_args(args).and_then(|config| {
             let stdout = std::io::stdout();

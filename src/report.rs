@@ -41,6 +41,9 @@ pub struct Report {
     /// What dedup found over the corpus, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dedup: Option<DedupSummary>,
+    /// What `check` counted (lines, mojibake, boilerplate, short documents), when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::Audit>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

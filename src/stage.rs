@@ -58,6 +58,8 @@ pub struct Notes {
     pub counters: Counters,
     /// Why the document deserves a look (listed in the report by id).
     pub flag: Option<&'static str>,
+    /// The first line (1-based) the stage changed or removed, when it knows.
+    pub first_line: Option<u64>,
 }
 
 /// A cleaning stage.

@@ -292,6 +292,7 @@ impl Stage for StripStage {
                 for removal in &stripped.removals {
                     *notes.counters.entry(removal.rule).or_default() += 1;
                 }
+                notes.first_line = stripped.removals.iter().map(|r| r.line as u64 + 1).min();
                 doc.text = stripped.text;
             }
         }

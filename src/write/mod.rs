@@ -32,8 +32,9 @@ pub fn render(doc: Document) -> Vec<u8> {
     }
 }
 
-/// A compressed or plain output stream over a staged file.
+/// A compressed or plain output stream over a staged file, or nowhere (`check`).
 enum Sink {
+    Discard,
     Plain(BufWriter<File>),
     Gzip(GzEncoder<BufWriter<File>>),
     Zstd(zstd::Encoder<'static, BufWriter<File>>),
@@ -54,6 +55,7 @@ impl Sink {
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
+            Sink::Discard => Ok(()),
             Sink::Plain(w) => w.write_all(bytes),
             Sink::Gzip(w) => w.write_all(bytes),
             Sink::Zstd(w) => w.write_all(bytes),
@@ -63,6 +65,7 @@ impl Sink {
     /// Ends the stream; with `fsync`, waits until its bytes are on disk.
     fn finish(self, fsync: bool) -> io::Result<()> {
         let buffered = match self {
+            Sink::Discard => return Ok(()),
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w.finish()?,
             Sink::Zstd(w) => w.finish()?,
@@ -83,6 +86,8 @@ pub struct Output {
     /// protects against the process being interrupted or killed.
     fsync: bool,
     current: Option<(usize, Sink)>,
+    /// Count the corpus but write none of it (`check`).
+    pub discard_corpus: bool,
     /// Bytes written, before compression.
     pub bytes: u64,
     pub files: u64,
@@ -94,6 +99,7 @@ impl Output {
             staging,
             fsync,
             current: None,
+            discard_corpus: false,
             bytes: 0,
             files: 0,
         }
@@ -102,6 +108,11 @@ impl Output {
     /// Opens the output of a JSON Lines input.
     pub fn start_file(&mut self, index: usize, input: &InputFile) -> anyhow::Result<()> {
         self.end_file()?;
+        if self.discard_corpus {
+            self.current = Some((index, Sink::Discard));
+            self.files += 1;
+            return Ok(());
+        }
         let file = self
             .staging
             .create(&input.rel)
@@ -136,6 +147,11 @@ impl Output {
 
     /// Writes a whole text document as its own file.
     pub fn write_text(&mut self, input: &InputFile, bytes: &[u8]) -> anyhow::Result<()> {
+        if self.discard_corpus {
+            self.bytes += bytes.len() as u64;
+            self.files += 1;
+            return Ok(());
+        }
         let mut sink = Sink::new(
             self.staging
                 .create(&input.rel)

@@ -1,6 +1,7 @@
 //! CLI tests: each runs the real `textwash` binary in a temporary folder, on inputs it makes
 //! itself.
 
+mod check;
 mod dedup;
 mod errors;
 mod inputs;

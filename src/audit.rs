@@ -1,0 +1,229 @@
+//! What `textwash check` counts per document, beside what the stages report: lines, lines with
+//! mojibake (repaired, or still there after repair), boilerplate lines, and documents left empty
+//! or very short. Only counted when asked for (`RunConfig::audit`), so `run` pays nothing.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::error::Location;
+
+/// A document with fewer words than this after cleaning is "short".
+pub const SHORT_WORDS: usize = 50;
+/// Examples kept per kind of finding, for annotations.
+pub const MAX_EXAMPLES: usize = 10;
+
+/// One document's findings.
+#[derive(Debug, Clone, Default)]
+pub struct DocAudit {
+    /// Non-blank lines as read.
+    pub lines: u64,
+    /// Lines that repair changed in a document where it undid mojibake (lines holding non-ASCII
+    /// characters that are no longer there as they were).
+    pub mojibake_lines: u64,
+    /// Lines that still look like mojibake after repair.
+    pub suspicious_lines: u64,
+    /// Lines strip removed.
+    pub boilerplate_lines: u64,
+    /// Words after cleaning.
+    pub words: usize,
+    /// 1-based line numbers (in the document) of the first finding of each kind.
+    pub first_mojibake: Option<u64>,
+    pub first_suspicious: Option<u64>,
+    pub first_boilerplate: Option<u64>,
+}
+
+/// Non-blank lines of a text.
+pub fn count_lines(text: &str) -> u64 {
+    text.lines().filter(|l| !l.trim().is_empty()).count() as u64
+}
+
+/// Lines of `before` with non-ASCII characters that do not appear unchanged in `after`: what a
+/// mojibake repair touched. Returns the count and the first such line (1-based).
+pub fn changed_non_ascii_lines(before: &str, after: &str) -> (u64, Option<u64>) {
+    let kept: HashSet<&str> = after.lines().collect();
+    let mut count = 0;
+    let mut first = None;
+    for (i, line) in before.lines().enumerate() {
+        if !line.is_ascii() && !kept.contains(line) {
+            count += 1;
+            first.get_or_insert(i as u64 + 1);
+        }
+    }
+    (count, first)
+}
+
+/// Whether a line still looks like UTF-8 read in a single-byte encoding: `Ã` or `Â` (Latin-1,
+/// Windows-1252), `Ð`/`Ñ` (Cyrillic) or `â` followed by a character that only a misread
+/// continuation byte gives (U+0080–U+00BF, or the Windows-1252 punctuation `€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ`);
+/// or the replacement character U+FFFD.
+pub fn looks_like_mojibake(line: &str) -> bool {
+    let mut previous = '\0';
+    for c in line.chars() {
+        if c == '\u{FFFD}' {
+            return true;
+        }
+        if matches!(previous, 'Ã' | 'Â' | 'Ð' | 'Ñ' | 'â') && is_misread_continuation(c) {
+            // `â` before `€` is the start of every misread curly quote; before other
+            // continuation characters it is too rare in real text to matter.
+            return true;
+        }
+        previous = c;
+    }
+    false
+}
+
+fn is_misread_continuation(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{BF}')
+        || matches!(
+            c,
+            '€' | '‚'
+                | 'ƒ'
+                | '„'
+                | '…'
+                | '†'
+                | '‡'
+                | 'ˆ'
+                | '‰'
+                | 'Š'
+                | '‹'
+                | 'Œ'
+                | 'Ž'
+                | '‘'
+                | '’'
+                | '“'
+                | '”'
+                | '•'
+                | '–'
+                | '—'
+                | '˜'
+                | '™'
+                | 'š'
+                | '›'
+                | 'œ'
+                | 'ž'
+                | 'Ÿ'
+        )
+}
+
+/// Lines that still look like mojibake: the count and the first (1-based).
+pub fn suspicious_lines(text: &str) -> (u64, Option<u64>) {
+    if text.is_ascii() {
+        return (0, None);
+    }
+    let mut count = 0;
+    let mut first = None;
+    for (i, line) in text.lines().enumerate() {
+        if looks_like_mojibake(line) {
+            count += 1;
+            first.get_or_insert(i as u64 + 1);
+        }
+    }
+    (count, first)
+}
+
+/// Where a finding is: the document's file, and its record's line (JSON Lines) or the line in
+/// the file (text).
+#[derive(Debug, Clone, Serialize)]
+pub struct Example {
+    pub id: String,
+    pub file: String,
+    pub line: u64,
+}
+
+impl Example {
+    pub fn new(id: &str, origin: &Location, line_in_document: Option<u64>) -> Example {
+        Example {
+            id: id.to_string(),
+            file: origin.file.to_string(),
+            line: origin.line.or(line_in_document).unwrap_or(1),
+        }
+    }
+}
+
+/// The audit of a whole run, in report.json when `check` asked for it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Audit {
+    pub lines: u64,
+    pub mojibake_lines: u64,
+    pub suspicious_lines: u64,
+    pub boilerplate_lines: u64,
+    pub empty_documents: u64,
+    pub short_documents: u64,
+    /// The first documents with each kind of finding.
+    pub examples: AuditExamples,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditExamples {
+    pub mojibake: Vec<Example>,
+    pub boilerplate: Vec<Example>,
+    pub short: Vec<Example>,
+}
+
+impl Audit {
+    pub fn add(&mut self, doc: &DocAudit, id: &str, origin: &Location) {
+        self.lines += doc.lines;
+        self.mojibake_lines += doc.mojibake_lines;
+        self.suspicious_lines += doc.suspicious_lines;
+        self.boilerplate_lines += doc.boilerplate_lines;
+        let example = |list: &mut Vec<Example>, line: Option<u64>| {
+            if list.len() < MAX_EXAMPLES {
+                list.push(Example::new(id, origin, line));
+            }
+        };
+        if doc.mojibake_lines + doc.suspicious_lines > 0 {
+            let line = match (doc.first_mojibake, doc.first_suspicious) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            example(&mut self.examples.mojibake, line);
+        }
+        if doc.boilerplate_lines > 0 {
+            example(&mut self.examples.boilerplate, doc.first_boilerplate);
+        }
+        if doc.words == 0 {
+            self.empty_documents += 1;
+        }
+        if doc.words < SHORT_WORDS {
+            self.short_documents += 1;
+            example(&mut self.examples.short, None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mojibake_is_seen_where_it_is_and_not_in_good_text() {
+        for bad in [
+            "He said â€œyesâ€ and left.",
+            "cafÃ© au lait",
+            "5Â½ years",
+            "Ð¿Ñ€Ð¸Ð²ÐµÑ‚",
+            "a broken \u{FFFD} byte",
+        ] {
+            assert!(looks_like_mojibake(bad), "{bad}");
+        }
+        for good in [
+            "He said “yes” and left.",
+            "café au lait, São Paulo, SÃO PAULO",
+            "Ðakovo and Þórður",
+            "â la carte, Âge d'or",
+            "Привет, мир",
+        ] {
+            assert!(!looks_like_mojibake(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn repaired_lines_are_the_changed_non_ascii_ones() {
+        let before = "Title\ncafÃ© here\n&amp; plain\nsame “quote”";
+        let after = "Title\ncafé here\n& plain\nsame “quote”";
+        assert_eq!(changed_non_ascii_lines(before, after), (1, Some(2)));
+        assert_eq!(suspicious_lines(before), (1, Some(2)));
+        assert_eq!(suspicious_lines(after), (0, None));
+    }
+}

@@ -1,0 +1,491 @@
+//! `textwash check`: the pipeline as a dry run (nothing of the corpus is written), its figures
+//! held against thresholds, and a verdict for people (a table), programs (JSON) or CI logs
+//! (GitHub Actions annotations).
+//!
+//! Default thresholds, and why:
+//! - **mojibake 0.1% of lines** (repaired or still there): a clean export has none; a few lines
+//!   in a thousand is a source that needs its decoding fixed before analysis.
+//! - **duplicates 5% of documents** (exact or near): news dumps normally carry some wire copy
+//!   reprinted by several outlets; more than one document in twenty means the dump was not
+//!   deduplicated.
+//! - **boilerplate 1% of lines**: after extraction, page furniture should be rare; more means the
+//!   extractor or the crawl kept navigation, credits or newsletter prompts.
+//! - **invalid records 0**: a record that does not parse is data lost, and CI should say so.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, CheckFormatArg};
+use crate::config::{load_check_table, CheckTable, RunConfig};
+use crate::report::Report;
+
+/// A threshold: a share of the whole, or a count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Share(f64),
+    Count(u64),
+}
+
+impl Limit {
+    /// `0.1%` and `0.001` are shares; `0` and `12` are counts.
+    pub fn parse(text: &str) -> anyhow::Result<Limit> {
+        let text = text.trim();
+        let bad = || anyhow::anyhow!("{text:?} is not a limit (examples: 0.1%, 5%, 0.05, 0, 12)");
+        if let Some(percent) = text.strip_suffix('%') {
+            let value: f64 = percent.trim().parse().map_err(|_| bad())?;
+            if !(0.0..=100.0).contains(&value) {
+                return Err(bad());
+            }
+            return Ok(Limit::Share(value / 100.0));
+        }
+        if text.contains('.') {
+            let value: f64 = text.parse().map_err(|_| bad())?;
+            if !(0.0..=1.0).contains(&value) {
+                return Err(bad());
+            }
+            return Ok(Limit::Share(value));
+        }
+        text.parse().map(Limit::Count).map_err(|_| bad())
+    }
+
+    fn allows(&self, count: u64, total: u64) -> bool {
+        match *self {
+            Limit::Count(max) => count <= max,
+            Limit::Share(max) => (count as f64) <= max * total as f64 + 1e-9,
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Share(share) => write!(f, "{}%", trim_float(share * 100.0)),
+            Limit::Count(count) => write!(f, "{count}"),
+        }
+    }
+}
+
+fn trim_float(x: f64) -> String {
+    let text = format!("{x:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The thresholds `check` applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    pub mojibake: Limit,
+    pub duplicates: Limit,
+    pub boilerplate: Limit,
+    pub invalid: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            mojibake: Limit::Share(0.001),
+            duplicates: Limit::Share(0.05),
+            boilerplate: Limit::Share(0.01),
+            invalid: Limit::Count(0),
+        }
+    }
+}
+
+/// How the verdict is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Github,
+}
+
+/// Everything `textwash check` needs.
+pub struct CheckConfig {
+    pub run: RunConfig,
+    pub limits: Limits,
+    pub format: CheckFormat,
+    /// The folder the report goes to when none was asked for; deleted with the config.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl CheckConfig {
+    pub fn from_args(args: CheckArgs) -> anyhow::Result<CheckConfig> {
+        let table = load_check_table(args.pipeline.repair.config.as_deref())?;
+        let limits = limits(&table, &args.limits())?;
+        let mut run = RunConfig::from_pipeline(args.inputs, args.input_format, args.pipeline)?;
+        let scratch = match args.output {
+            Some(dir) => {
+                run.output = dir;
+                None
+            }
+            None => {
+                let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+                run.output = dir.path().to_path_buf();
+                Some(dir)
+            }
+        };
+        // Only the report and the dedup lists are written; they replace their namesakes.
+        run.force = true;
+        run.write_corpus = false;
+        run.audit = true;
+        run.progress = false;
+        run.summary = false;
+        Ok(CheckConfig {
+            run,
+            limits,
+            format: match args.format {
+                CheckFormatArg::Human => CheckFormat::Human,
+                CheckFormatArg::Json => CheckFormat::Json,
+                CheckFormatArg::Github => CheckFormat::Github,
+            },
+            _scratch: scratch,
+        })
+    }
+}
+
+impl CheckArgs {
+    fn limits(&self) -> [(&'static str, Option<&String>); 4] {
+        [
+            ("max-mojibake", self.max_mojibake.as_ref()),
+            ("max-duplicates", self.max_duplicates.as_ref()),
+            ("max-boilerplate", self.max_boilerplate.as_ref()),
+            ("max-invalid", self.max_invalid.as_ref()),
+        ]
+    }
+}
+
+/// Defaults, then the `[check]` table, then the flags.
+fn limits(
+    table: &CheckTable,
+    flags: &[(&'static str, Option<&String>); 4],
+) -> anyhow::Result<Limits> {
+    let mut limits = Limits::default();
+    for (name, flag) in flags {
+        let text = match (flag, table.get(*name)) {
+            (Some(flag), _) => Some((*flag).clone()),
+            (None, Some(value)) => Some(value.clone()),
+            (None, None) => None,
+        };
+        let Some(text) = text else { continue };
+        let limit = Limit::parse(&text).with_context(|| format!("--{name} / [check] {name}"))?;
+        match *name {
+            "max-mojibake" => limits.mojibake = limit,
+            "max-duplicates" => limits.duplicates = limit,
+            "max-boilerplate" => limits.boilerplate = limit,
+            "max-invalid" => limits.invalid = limit,
+            other => bail!("internal error: unknown limit {other}"),
+        }
+    }
+    Ok(limits)
+}
+
+/// One threshold held against the corpus.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub count: u64,
+    pub total: u64,
+    pub share: f64,
+    pub limit: String,
+    pub passed: bool,
+}
+
+/// Where to look: a document with the finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: &'static str,
+    pub file: Option<String>,
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+/// The figures `check` prints besides the thresholds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub documents: u64,
+    pub invalid_records: u64,
+    pub encodings: BTreeMap<&'static str, u64>,
+    pub lines: u64,
+    pub mojibake_lines_repaired: u64,
+    pub mojibake_lines_remaining: u64,
+    pub boilerplate_lines: u64,
+    pub boilerplate_by_rule: BTreeMap<&'static str, u64>,
+    pub exact_duplicates: u64,
+    pub near_duplicates: u64,
+    pub duplicate_clusters: u64,
+    pub passage_links: u64,
+    pub empty_documents: u64,
+    pub short_documents: u64,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub passed: bool,
+    pub checks: Vec<Check>,
+    pub figures: Figures,
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    pub fn exit_code(&self) -> u8 {
+        if self.passed {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Holds a run's report against the limits.
+pub fn judge(report: &Report, limits: &Limits) -> Verdict {
+    let audit = report.audit.clone().unwrap_or_default();
+    let dedup = report.dedup.clone().unwrap_or_default();
+    let documents = report.input.documents;
+    let boilerplate_by_rule: BTreeMap<&'static str, u64> = report.stages.strip.counters.clone();
+    let figures = Figures {
+        documents,
+        invalid_records: report.problems.count,
+        encodings: report.encodings.clone(),
+        lines: audit.lines,
+        mojibake_lines_repaired: audit.mojibake_lines,
+        mojibake_lines_remaining: audit.suspicious_lines,
+        boilerplate_lines: audit.boilerplate_lines,
+        boilerplate_by_rule,
+        exact_duplicates: dedup.exact_duplicates,
+        near_duplicates: dedup.near_duplicates,
+        duplicate_clusters: dedup.clusters,
+        passage_links: dedup.passage_links,
+        empty_documents: audit.empty_documents,
+        short_documents: audit.short_documents,
+    };
+    let check = |name, count: u64, total: u64, limit: &Limit| Check {
+        name,
+        count,
+        total,
+        share: if total == 0 {
+            0.0
+        } else {
+            count as f64 / total as f64
+        },
+        limit: limit.to_string(),
+        passed: limit.allows(count, total),
+    };
+    let checks = vec![
+        check(
+            "mojibake",
+            audit.mojibake_lines + audit.suspicious_lines,
+            audit.lines,
+            &limits.mojibake,
+        ),
+        check(
+            "duplicates",
+            dedup.exact_duplicates + dedup.near_duplicates,
+            documents,
+            &limits.duplicates,
+        ),
+        check(
+            "boilerplate",
+            audit.boilerplate_lines,
+            audit.lines,
+            &limits.boilerplate,
+        ),
+        check(
+            "invalid",
+            report.problems.count,
+            documents + report.problems.count,
+            &limits.invalid,
+        ),
+    ];
+    let failed = |name: &str| checks.iter().any(|c| c.name == name && !c.passed);
+    let mut findings = Vec::new();
+    if failed("mojibake") {
+        for e in &audit.examples.mojibake {
+            findings.push(Finding {
+                check: "mojibake",
+                file: Some(e.file.clone()),
+                line: Some(e.line),
+                message: format!("mojibake in document {}", e.id),
+            });
+        }
+    }
+    if failed("boilerplate") {
+        for e in &audit.examples.boilerplate {
+            findings.push(Finding {
+                check: "boilerplate",
+                file: Some(e.file.clone()),
+                line: Some(e.line),
+                message: format!("boilerplate lines in document {}", e.id),
+            });
+        }
+    }
+    if failed("invalid") {
+        for p in report.problems.list.iter().take(crate::audit::MAX_EXAMPLES) {
+            findings.push(Finding {
+                check: "invalid",
+                file: Some(p.location.file.to_string()),
+                line: p.location.line,
+                message: p.kind.to_string(),
+            });
+        }
+    }
+    Verdict {
+        passed: checks.iter().all(|c| c.passed),
+        checks,
+        figures,
+        findings,
+    }
+}
+
+/// The verdict as a table.
+pub fn human(verdict: &Verdict) -> String {
+    let f = &verdict.figures;
+    let failed = verdict.checks.iter().filter(|c| !c.passed).count();
+    let mut out = if verdict.passed {
+        "textwash check: passed\n".to_string()
+    } else {
+        format!(
+            "textwash check: FAILED ({failed} of {} thresholds)\n",
+            verdict.checks.len()
+        )
+    };
+    let _ = writeln!(out, "  {:<20} {}", "documents", f.documents);
+    for c in &verdict.checks {
+        let detail = match c.name {
+            "mojibake" => format!(
+                "repaired {}, still there {}",
+                f.mojibake_lines_repaired, f.mojibake_lines_remaining
+            ),
+            "duplicates" => format!(
+                "exact {}, near {}, in {} clusters",
+                f.exact_duplicates, f.near_duplicates, f.duplicate_clusters
+            ),
+            "boilerplate" => f
+                .boilerplate_by_rule
+                .iter()
+                .map(|(rule, n)| format!("{rule} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => String::new(),
+        };
+        let what = match c.name {
+            "mojibake" | "boilerplate" => "lines",
+            "duplicates" => "documents",
+            _ => "records",
+        };
+        let line = format!(
+            "  {:<20} {:<30} limit {:<6} {:<6} {detail}",
+            c.name,
+            format!("{} of {} {what} ({})", c.count, c.total, percent(c.share)),
+            c.limit,
+            if c.passed { "ok" } else { "FAILED" },
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out, "  {:<20} {}", "passage links", f.passage_links);
+    let _ = writeln!(
+        out,
+        "  {:<20} {} empty, {} under {} words",
+        "short documents",
+        f.empty_documents,
+        f.short_documents,
+        crate::audit::SHORT_WORDS
+    );
+    let encodings: Vec<String> = f
+        .encodings
+        .iter()
+        .map(|(e, n)| format!("{e} {n}"))
+        .collect();
+    let _ = writeln!(out, "  {:<20} {}", "encodings", encodings.join(", "));
+    for finding in &verdict.findings {
+        let place = match (&finding.file, finding.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}: "),
+            (Some(file), None) => format!("{file}: "),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {place}{}", finding.message);
+    }
+    out
+}
+
+/// The verdict as GitHub Actions workflow commands: an error annotation per finding (file and
+/// line), then one line per threshold.
+pub fn github(verdict: &Verdict) -> String {
+    let mut out = String::new();
+    for finding in &verdict.findings {
+        let mut properties = Vec::new();
+        if let Some(file) = &finding.file {
+            properties.push(format!("file={}", escape_property(file)));
+        }
+        if let Some(line) = finding.line {
+            properties.push(format!("line={line}"));
+        }
+        properties.push(format!("title=textwash check: {}", finding.check));
+        let _ = writeln!(
+            out,
+            "::error {}::{}",
+            properties.join(","),
+            escape_data(&finding.message)
+        );
+    }
+    for c in &verdict.checks {
+        let level = if c.passed { "notice" } else { "error" };
+        let _ = writeln!(
+            out,
+            "::{level} title=textwash check: {}::{} {} of {} ({}), limit {}",
+            c.name,
+            if c.passed { "ok:" } else { "FAILED:" },
+            c.count,
+            c.total,
+            percent(c.share),
+            c.limit
+        );
+    }
+    out
+}
+
+fn percent(share: f64) -> String {
+    let text = format!("{:.2}", share * 100.0);
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// Workflow command data: `%`, CR and LF escaped.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow command properties: also `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_shares_or_counts() {
+        assert_eq!(Limit::parse("0.1%").unwrap(), Limit::Share(0.001));
+        assert_eq!(Limit::parse("5%").unwrap(), Limit::Share(0.05));
+        assert_eq!(Limit::parse("0.05").unwrap(), Limit::Share(0.05));
+        assert_eq!(Limit::parse("0").unwrap(), Limit::Count(0));
+        assert_eq!(Limit::parse("12").unwrap(), Limit::Count(12));
+        assert!(Limit::parse("lots").is_err());
+        assert!(Limit::parse("120%").is_err());
+        assert!(Limit::Share(0.01).allows(1, 100));
+        assert!(!Limit::Share(0.01).allows(2, 100));
+        assert!(Limit::Count(0).allows(0, 5));
+        assert!(!Limit::Count(0).allows(1, 5));
+        assert_eq!(Limit::Share(0.001).to_string(), "0.1%");
+    }
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(escape_data("50% done\n"), "50%25 done%0A");
+    }
+}

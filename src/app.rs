@@ -23,10 +23,11 @@ use crate::dedup::{decide, Decisions, DedupAction, DedupConfig};
 use crate::document::annotate_line;
 use crate::document::{Decoding, Document};
 use crate::error::Problem;
+use crate::html;
 use crate::read::batch::{read_batches, Batch};
 use crate::read::{self, Format, InputFile, Unit};
 use crate::report::{
-    Flagged, Problems, Report, StageReport, StageStatus, Stages, Totals, Transcoded,
+    Flagged, Problems, Report, SourceFigures, StageReport, StageStatus, Stages, Totals, Transcoded,
     MAX_LISTED_FLAGGED, MAX_LISTED_TRANSCODED,
 };
 use crate::stage::{build_stages, Notes, Stage, StageName, Verdict};
@@ -45,6 +46,7 @@ const MAX_PRINTED_PROBLEMS: u64 = 50;
 const REPORT_NAME: &str = "report.json";
 const CLUSTERS_NAME: &str = "clusters.jsonl";
 const PASSAGES_NAME: &str = "passages.jsonl";
+const HTML_NAME: &str = "report.html";
 
 /// How a run ended, when it got to the end.
 #[derive(Debug)]
@@ -184,21 +186,31 @@ pub fn run_with(
     })?;
     progress.finish_and_clear();
 
-    let decisions = match tally.dedup.take() {
-        Some(sink) => Some(sink.finish(config, &files, &pool, &mut output, &mut tally)?),
-        None => None,
+    let (decisions, texts) = match tally.dedup.take() {
+        Some(sink) => {
+            let (decisions, texts) = sink.finish(config, &files, &pool, &mut output, &mut tally)?;
+            (Some(decisions), texts)
+        }
+        None => (None, html::Texts::new()),
     };
     drop(scratch);
     let mut report = tally.into_report(config, files.len() as u64, started);
+    let (mut clusters, mut links) = (Vec::new(), Vec::new());
     if let Some(decisions) = decisions {
         output.write_extra(CLUSTERS_NAME, &json_lines(&decisions.clusters)?)?;
         output.write_extra(PASSAGES_NAME, &json_lines(&decisions.links)?)?;
         report.dedup = Some(decisions.summary);
+        clusters = decisions.clusters;
+        links = decisions.links;
     }
     report.output.files = output.files;
     report.output.bytes = output.bytes;
     let mut json = serde_json::to_vec_pretty(&report).context("cannot serialize the report")?;
     json.push(b'\n');
+    output.write_extra(
+        HTML_NAME,
+        html::render(&report, &clusters, &links, &texts).as_bytes(),
+    )?;
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;
     Ok(RunOutcome { report })
@@ -299,6 +311,7 @@ fn check_output_names(files: &[InputFile]) -> anyhow::Result<()> {
     seen.insert(REPORT_NAME, "the report");
     seen.insert(CLUSTERS_NAME, "the duplicate clusters");
     seen.insert(PASSAGES_NAME, "the passage links");
+    seen.insert(HTML_NAME, "the HTML report");
     for file in files {
         if let Some(other) = seen.insert(&file.rel, &file.name) {
             bail!(
@@ -356,6 +369,7 @@ enum Processed {
 /// What the report needs to know of one document.
 struct DocFacts {
     id: String,
+    source: Arc<str>,
     /// What `check` counts, with where the document is.
     audit: Option<(DocAudit, crate::error::Location)>,
     decoding: Decoding,
@@ -415,6 +429,7 @@ fn process_unit(
             (audit, doc.origin.clone())
         }),
         id: doc.id.clone(),
+        source: doc.source.clone(),
         decoding: doc.decoding,
         transcoded: doc.decoding.was_transcoded().then(|| Transcoded {
             id: doc.id.clone(),
@@ -440,11 +455,7 @@ fn process_unit(
         if let Some((audit, original)) = &mut audit {
             match stage.name() {
                 StageName::Repair => {
-                    let mojibake = notes
-                        .counters
-                        .keys()
-                        .any(|fix| fix.starts_with("mojibake") || fix.starts_with("lost-byte"));
-                    if mojibake {
+                    if has_mojibake_fix(&notes) {
                         (audit.mojibake_lines, audit.first_mojibake) =
                             audit::changed_non_ascii_lines(original, &doc.text);
                     }
@@ -551,7 +562,7 @@ impl DedupSink {
         pool: &rayon::ThreadPool,
         output: &mut Output,
         tally: &mut Tally,
-    ) -> anyhow::Result<Decisions> {
+    ) -> anyhow::Result<(Decisions, html::Texts)> {
         let context = || format!("deduplication failed in {}", self.work.root().display());
         self.spool.finish().with_context(context)?;
         let docs = pool.install(|| self.shard.finish()).with_context(context)?;
@@ -562,11 +573,19 @@ impl DedupSink {
         let started = Instant::now();
         let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
         let mut flagged: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut texts = html::Texts::new();
         spool::replay(&self.spool_path, |event| match event {
             Event::Start { file } => output.start_file(file as usize, &files[file as usize]),
             Event::End => output.end_file(),
             Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
                 let file = file as usize;
+                if let Some(id) = decisions.samples.get(&doc) {
+                    if let Some(text) =
+                        sample_text(&bytes, files[file].format, &config.read.text_field)
+                    {
+                        texts.insert(id.clone(), text);
+                    }
+                }
                 let decision = decisions.by_doc.get(&doc);
                 let reason = decision.and_then(|d| d.reason());
                 let bytes = match (config.dedup.action, decision, reason) {
@@ -606,8 +625,41 @@ impl DedupSink {
         for (reason, count) in flagged {
             *report.counters.entry(reason).or_default() += count;
         }
-        Ok(decisions)
+        Ok((decisions, texts))
     }
+}
+
+/// A document's text from its spooled bytes: the text itself, or the text field of its record.
+fn sample_text(bytes: &[u8], format: Format, field: &str) -> Option<String> {
+    match format {
+        Format::Text => Some(String::from_utf8_lossy(bytes).into_owned()),
+        Format::Jsonl => {
+            let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+            value.get(field)?.as_str().map(str::to_string)
+        }
+    }
+}
+
+/// One more document of a source, with what its stages did.
+fn count_source(figures: &mut SourceFigures, stages: &[StageRun]) {
+    figures.documents += 1;
+    for run in stages {
+        match run.name {
+            StageName::Repair if has_mojibake_fix(&run.notes) => figures.mojibake_documents += 1,
+            StageName::Strip if run.notes.flag.is_none() => {
+                figures.boilerplate_lines += run.notes.counters.values().sum::<u64>();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether repair undid mojibake or restored lost bytes in a document.
+fn has_mojibake_fix(notes: &Notes) -> bool {
+    notes
+        .counters
+        .keys()
+        .any(|fix| fix.starts_with("mojibake") || fix.starts_with("lost-byte"))
 }
 
 /// Whether the repair stage ran (and so already looked for mojibake left over).
@@ -621,6 +673,7 @@ struct Tally<'c> {
     /// Where documents go while dedup runs.
     dedup: Option<DedupSink>,
     audit: Option<Audit>,
+    sources: BTreeMap<String, SourceFigures>,
     implemented: Vec<StageName>,
     input: Totals,
     output_documents: u64,
@@ -643,6 +696,7 @@ impl<'c> Tally<'c> {
             config,
             dedup: None,
             audit: config.audit.then(Audit::default),
+            sources: BTreeMap::new(),
             implemented,
             input: Totals::default(),
             output_documents: 0,
@@ -710,6 +764,14 @@ impl<'c> Tally<'c> {
 
     fn document(&mut self, facts: DocFacts) {
         self.input.documents += 1;
+        match self.sources.get_mut(&*facts.source) {
+            Some(figures) => count_source(figures, &facts.stages),
+            None => {
+                let mut figures = SourceFigures::default();
+                count_source(&mut figures, &facts.stages);
+                self.sources.insert(facts.source.to_string(), figures);
+            }
+        }
         if let (Some(audit), Some((doc, origin))) = (&mut self.audit, &facts.audit) {
             audit.add(doc, &facts.id, origin);
         }
@@ -804,6 +866,7 @@ impl<'c> Tally<'c> {
             wall_seconds,
             problems: self.problems,
             dedup: None,
+            sources: self.sources,
             audit: self.audit,
         }
     }

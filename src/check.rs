@@ -106,6 +106,8 @@ pub struct CheckConfig {
     pub run: RunConfig,
     pub limits: Limits,
     pub format: CheckFormat,
+    /// Where to copy report.html.
+    pub html: Option<std::path::PathBuf>,
     /// The folder the report goes to when none was asked for; deleted with the config.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -140,6 +142,7 @@ impl CheckConfig {
                 CheckFormatArg::Json => CheckFormat::Json,
                 CheckFormatArg::Github => CheckFormat::Github,
             },
+            html: args.html,
             _scratch: scratch,
         })
     }
@@ -461,6 +464,16 @@ fn escape_data(text: &str) -> String {
 /// Workflow command properties: also `:` and `,`.
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Copies the run's report.html where `--html` asked for it.
+pub fn copy_html(config: &CheckConfig) -> anyhow::Result<()> {
+    if let Some(target) = &config.html {
+        let source = config.run.output.join("report.html");
+        std::fs::copy(&source, target)
+            .with_context(|| format!("cannot write the HTML report to {}", target.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -242,10 +242,14 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<FormatArg>,
 
-    /// Also write report.json, clusters.jsonl and passages.jsonl (never the corpus) to this
-    /// folder.
+    /// Also write report.json, report.html, clusters.jsonl and passages.jsonl (never the
+    /// corpus) to this folder.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+
+    /// Write the HTML report (charts, clusters, passage links) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 
     /// At most this share of lines may show mojibake, repaired or still there (`0.1%`).
     #[arg(long, value_name = "SHARE")]

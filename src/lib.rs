@@ -14,6 +14,7 @@ pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod filter;
+pub mod html;
 pub mod read;
 pub mod repair;
 pub mod report;

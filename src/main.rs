@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Check(args) => CheckConfig::from_args(args).and_then(|config| {
             textwash::app::install_interrupt_handler()?;
             let outcome = textwash::app::run(&config.run)?;
+            textwash::check::copy_html(&config)?;
             let verdict = textwash::check::judge(&outcome.report, &config.limits);
             let text = match config.format {
                 CheckFormat::Human => textwash::check::human(&verdict),

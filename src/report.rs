@@ -41,9 +41,19 @@ pub struct Report {
     /// What dedup found over the corpus, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dedup: Option<DedupSummary>,
+    /// Documents, documents with mojibake repaired and boilerplate lines removed, per source.
+    pub sources: BTreeMap<String, SourceFigures>,
     /// What `check` counted (lines, mojibake, boilerplate, short documents), when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<crate::audit::Audit>,
+}
+
+/// What happened to one source's documents.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceFigures {
+    pub documents: u64,
+    pub mojibake_documents: u64,
+    pub boilerplate_lines: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -17,7 +17,7 @@ pub mod runs;
 pub mod shard;
 pub mod sketch;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use rayon::prelude::*;
@@ -135,9 +135,19 @@ pub struct DedupSummary {
     pub near_duplicates: u64,
     pub passage_links: u64,
     pub dropped_buckets: u64,
+    /// Passage links between documents of two sources (or one), by pair of sources.
+    pub reuse_between_sources: Vec<SourceReuse>,
     /// Wall seconds of each step: sketch (the survey pass), merge (bands into pair counts),
     /// verify (candidate pairs), cluster.
     pub seconds: std::collections::BTreeMap<&'static str, f64>,
+}
+
+/// How many passage links join documents of two sources.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceReuse {
+    pub a: String,
+    pub b: String,
+    pub links: u64,
 }
 
 /// The fate of a document in a cluster.
@@ -155,6 +165,9 @@ pub struct Decision {
 pub struct Decisions {
     /// By document number (input order), for members of clusters.
     pub by_doc: HashMap<u32, Decision>,
+    /// Documents whose text the HTML report shows (kept and first duplicate of the first
+    /// clusters, both sides of the first links), by number, with their ids.
+    pub samples: HashMap<u32, String>,
     pub clusters: Vec<Cluster>,
     pub links: Vec<Link>,
     pub summary: DedupSummary,
@@ -366,6 +379,13 @@ fn cluster(
     for (number, keeper) in keepers.iter().enumerate() {
         let mut members = members_of.remove(keeper).unwrap_or_default();
         members.sort_by_key(|&(i, _, _)| (i != *keeper, i));
+        // Texts for the HTML report: the kept member and the first duplicate of the first
+        // clusters.
+        if number < crate::html::MAX_SHOWN {
+            for &(i, _, _) in members.iter().take(2) {
+                decisions.samples.insert(i, docs[i as usize].id.clone());
+            }
+        }
         let cluster = number as u32 + 1;
         let kept_id = docs[*keeper as usize].id.clone();
         for &(i, similarity, kind) in &members {
@@ -421,6 +441,31 @@ fn cluster(
         }
     }
     decisions.summary.passage_links = decisions.links.len() as u64;
+
+    let mut reuse: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut linked_pairs: Vec<(u32, u32)> = Vec::new();
+    for v in verified {
+        let (ca, cb) = (cluster_of[v.a as usize], cluster_of[v.b as usize]);
+        if ca != u32::MAX && ca == cb || v.passages.is_empty() {
+            continue;
+        }
+        let (sa, sb) = (&docs[v.a as usize].source, &docs[v.b as usize].source);
+        let key = if sa <= sb {
+            (sa.to_string(), sb.to_string())
+        } else {
+            (sb.to_string(), sa.to_string())
+        };
+        *reuse.entry(key).or_default() += v.passages.len() as u64;
+        linked_pairs.push((v.a, v.b));
+    }
+    decisions.summary.reuse_between_sources = reuse
+        .into_iter()
+        .map(|((a, b), links)| SourceReuse { a, b, links })
+        .collect();
+    for &(a, b) in linked_pairs.iter().take(crate::html::MAX_SHOWN) {
+        decisions.samples.insert(a, docs[a as usize].id.clone());
+        decisions.samples.insert(b, docs[b as usize].id.clone());
+    }
     decisions
 }
 

@@ -130,6 +130,8 @@ pub struct PassageMeta {
 #[derive(Debug, Clone)]
 pub struct DocMeta {
     pub id: String,
+    /// The outlet or collection (for passage reuse between sources).
+    pub source: std::sync::Arc<str>,
     pub length: u32,
     pub date: Option<String>,
     pub hash: u64,
@@ -156,6 +158,7 @@ impl DocMeta {
 #[derive(Debug)]
 pub struct Sketched {
     id: String,
+    source: std::sync::Arc<str>,
     length: u32,
     date: Option<String>,
     hash: u64,
@@ -169,7 +172,9 @@ pub struct Sketched {
 
 /// Sketches a document (as the main pass will write it).
 pub fn sketch_document(doc: &Document, config: &DedupConfig) -> Sketched {
-    sketch_text(&doc.id, &doc.text, doc.date.clone(), config)
+    let mut sketch = sketch_text(&doc.id, &doc.text, doc.date.clone(), config);
+    sketch.source = doc.source.clone();
+    sketch
 }
 
 /// Sketches a text.
@@ -195,6 +200,7 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
     }
     Sketched {
         id: id.to_string(),
+        source: std::sync::Arc::from(""),
         length: text.len() as u32,
         date,
         hash: analysis.hash,
@@ -284,6 +290,7 @@ impl ShardWriter {
         };
         self.docs.push(DocMeta {
             id: sketch.id,
+            source: sketch.source,
             length: sketch.length,
             date: sketch.date,
             hash: sketch.hash,

@@ -161,8 +161,11 @@ fn invalid_records_fail_the_check_and_are_annotated_for_github() {
 fn check_writes_the_report_but_never_the_corpus() {
     let s = Scratch::new();
     let out = s.path("report");
-    let (code, _) = check(&[&"-o", &out, &seeds_dir()]);
+    let html = s.path("seeds.html");
+    let (code, _) = check(&[&"-o", &out, &"--html", &html, &seeds_dir()]);
     assert_eq!(code, 1);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<span class=\"value\" id=\"documents-in\">5</span>"));
     let report: Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["input"]["documents"], 5);

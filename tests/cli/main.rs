@@ -7,6 +7,7 @@ mod errors;
 mod inputs;
 mod output;
 mod repair;
+mod report;
 mod strip;
 
 use std::ffi::OsStr;
@@ -90,7 +91,7 @@ pub fn corpus_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .filter(|(rel, _)| {
             !matches!(
                 rel.as_str(),
-                "report.json" | "clusters.jsonl" | "passages.jsonl"
+                "report.json" | "report.html" | "clusters.jsonl" | "passages.jsonl"
             )
         })
         .collect();

@@ -197,11 +197,23 @@ pub fn run_with(
     let mut report = tally.into_report(config, files.len() as u64, started);
     let (mut clusters, mut links) = (Vec::new(), Vec::new());
     if let Some(decisions) = decisions {
-        output.write_extra(CLUSTERS_NAME, &json_lines(&decisions.clusters)?)?;
-        output.write_extra(PASSAGES_NAME, &json_lines(&decisions.links)?)?;
+        output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
+        // Links are written one by one: there can be many more of them than documents.
+        output.write_extra_with(PASSAGES_NAME, |out| {
+            for link in &decisions.links {
+                serde_json::to_writer(&mut *out, &decisions.link(link))?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        })?;
+        links = decisions
+            .links
+            .iter()
+            .take(html::MAX_SHOWN)
+            .map(|l| decisions.link(l))
+            .collect();
         report.dedup = Some(decisions.summary);
         clusters = decisions.clusters;
-        links = decisions.links;
     }
     report.output.files = output.files;
     report.output.bytes = output.bytes;
@@ -217,13 +229,15 @@ pub fn run_with(
 }
 
 /// Items as JSON Lines.
-fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
+fn json_lines<T: serde::Serialize>(
+    out: &mut dyn std::io::Write,
+    items: &[T],
+) -> std::io::Result<()> {
     for item in items {
-        serde_json::to_writer(&mut out, item)?;
-        out.push(b'\n');
+        serde_json::to_writer(&mut *out, item)?;
+        out.write_all(b"\n")?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A pass over the inputs before the main one: every document, through the `before` stages,

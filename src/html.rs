@@ -20,7 +20,7 @@ const MAX_SHOWN_CHARS: usize = 2000;
 /// Texts of the sampled documents, by id.
 pub type Texts = HashMap<String, String>;
 
-/// The page.
+/// The page; `links` are the first [`MAX_SHOWN`] of them.
 pub fn render(report: &Report, clusters: &[Cluster], links: &[Link], texts: &Texts) -> String {
     let mut page = String::with_capacity(64 << 10);
     page.push_str(HEAD);
@@ -65,7 +65,8 @@ pub fn render(report: &Report, clusters: &[Cluster], links: &[Link], texts: &Tex
          aria-label=\"filter\"></p>",
     );
     cluster_list(&mut page, clusters, texts);
-    link_list(&mut page, links, texts);
+    let total = report.dedup.as_ref().map_or(0, |d| d.passage_links);
+    link_list(&mut page, links, total, texts);
     let json = serde_json::to_string(report).unwrap_or_else(|_| "{}".to_string());
     let _ = write!(
         page,
@@ -306,12 +307,8 @@ fn cluster_list(page: &mut String, clusters: &[Cluster], texts: &Texts) {
     page.push_str("</div>");
 }
 
-fn link_list(page: &mut String, links: &[Link], texts: &Texts) {
-    let _ = write!(
-        page,
-        "<h2>Passage links ({})</h2><div id=\"links\">",
-        links.len()
-    );
+fn link_list(page: &mut String, links: &[Link], total: u64, texts: &Texts) {
+    let _ = write!(page, "<h2>Passage links ({total})</h2><div id=\"links\">");
     for (n, link) in links.iter().take(MAX_SHOWN).enumerate() {
         let _ = write!(
             page,
@@ -334,11 +331,11 @@ fn link_list(page: &mut String, links: &[Link], texts: &Texts) {
         }
         page.push_str("</details>");
     }
-    if links.len() > MAX_SHOWN {
+    if total > links.len() as u64 {
         let _ = write!(
             page,
             "<p class=\"more\">and {} more in passages.jsonl</p>",
-            links.len() - MAX_SHOWN
+            total - links.len() as u64
         );
     }
     page.push_str("</div>");

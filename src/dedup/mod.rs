@@ -142,6 +142,29 @@ pub struct DedupSummary {
     pub seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 
+/// A passage link by document numbers: [`Decisions::link`] gives the [`Link`] written out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkRef {
+    pub a: u32,
+    pub b: u32,
+    pub a_span: [u32; 2],
+    pub b_span: [u32; 2],
+    pub similarity: f64,
+}
+
+impl Decisions {
+    /// The link as written to passages.jsonl.
+    pub fn link(&self, link: &LinkRef) -> Link {
+        Link {
+            a: self.ids[link.a as usize].clone(),
+            b: self.ids[link.b as usize].clone(),
+            a_span: link.a_span,
+            b_span: link.b_span,
+            similarity: link.similarity,
+        }
+    }
+}
+
 /// How many passage links join documents of two sources.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SourceReuse {
@@ -165,11 +188,13 @@ pub struct Decision {
 pub struct Decisions {
     /// By document number (input order), for members of clusters.
     pub by_doc: HashMap<u32, Decision>,
+    /// Every document's id, by number (links refer to documents by number).
+    pub ids: Vec<String>,
     /// Documents whose text the HTML report shows (kept and first duplicate of the first
     /// clusters, both sides of the first links), by number, with their ids.
     pub samples: HashMap<u32, String>,
     pub clusters: Vec<Cluster>,
-    pub links: Vec<Link>,
+    pub links: Vec<LinkRef>,
     pub summary: DedupSummary,
 }
 
@@ -431,9 +456,9 @@ fn cluster(
         let (da, db) = (&docs[v.a as usize], &docs[v.b as usize]);
         for &(pa, pb, similarity) in &v.passages {
             let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
-            decisions.links.push(Link {
-                a: da.id.clone(),
-                b: db.id.clone(),
+            decisions.links.push(LinkRef {
+                a: v.a,
+                b: v.b,
                 a_span: [pa.start, pa.end],
                 b_span: [pb.start, pb.end],
                 similarity: round(similarity),
@@ -462,6 +487,7 @@ fn cluster(
         .into_iter()
         .map(|((a, b), links)| SourceReuse { a, b, links })
         .collect();
+    decisions.ids = docs.iter().map(|d| d.id.clone()).collect();
     for &(a, b) in linked_pairs.iter().take(crate::html::MAX_SHOWN) {
         decisions.samples.insert(a, docs[a as usize].id.clone());
         decisions.samples.insert(b, docs[b as usize].id.clone());
@@ -711,7 +737,7 @@ mod tests {
         let decisions = decide_texts(&[("a", &a), ("b", &b)], &DedupConfig::default());
         assert!(decisions.clusters.is_empty());
         assert_eq!(decisions.links.len(), 1);
-        let link = &decisions.links[0];
+        let link = &decisions.link(&decisions.links[0]);
         assert_eq!(&a[link.a_span[0] as usize..link.a_span[1] as usize], P2);
         assert_eq!(&b[link.b_span[0] as usize..link.b_span[1] as usize], P2);
     }
@@ -741,7 +767,14 @@ mod tests {
         format!(
             "{}\n{}\n{:?}",
             serde_json::to_string(&decisions.clusters).unwrap(),
-            serde_json::to_string(&decisions.links).unwrap(),
+            serde_json::to_string(
+                &decisions
+                    .links
+                    .iter()
+                    .map(|l| decisions.link(l))
+                    .collect::<Vec<_>>()
+            )
+            .unwrap(),
             (
                 decisions.summary.duplicate_pairs,
                 decisions.summary.passage_links

@@ -166,6 +166,28 @@ impl Output {
         Ok(())
     }
 
+    /// Stages one more file, written through `write` (a list too long to hold as bytes).
+    pub fn write_extra_with(
+        &mut self,
+        rel: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> anyhow::Result<()> {
+        let file = self
+            .staging
+            .create(rel)
+            .with_context(|| format!("cannot create {rel}"))?;
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write {rel}"))?;
+        if self.fsync {
+            out.get_ref()
+                .sync_all()
+                .with_context(|| format!("cannot write {rel}"))?;
+        }
+        Ok(())
+    }
+
     /// Stages one more whole file (the report), written as given.
     pub fn write_extra(&mut self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let mut file = self

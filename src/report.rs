@@ -201,7 +201,10 @@ impl Report {
                 kinds.join(", ")
             ));
         }
-        out.push_str(&format!("  report: {}/report.json\n", self.output_dir));
+        out.push_str(&format!(
+            "  report: {dir}/report.json, {dir}/report.html\n",
+            dir = self.output_dir
+        ));
         out
     }
 }

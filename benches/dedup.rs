@@ -6,7 +6,7 @@
 //! `cargo bench --bench dedup`. The end-to-end goal of `run` is 25 MB/s per core with repair
 //! and strip; sketching and deciding share what is left after them.
 
-use std::path::Path;
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use textwash::dedup::shard::{sketch_text, ShardWriter, WorkDir};
@@ -15,20 +15,7 @@ use textwash::dedup::{decide, DedupConfig};
 const TARGET_BYTES: usize = 8 << 20;
 
 fn corpus() -> Vec<String> {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    let mut paragraphs = Vec::new();
-    for entry in std::fs::read_dir(seeds).expect("seeds/") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "txt") {
-            let text = std::fs::read_to_string(path).expect("seed");
-            paragraphs.extend(
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_string),
-            );
-        }
-    }
-    paragraphs.sort();
+    let paragraphs = common::seed_paragraphs();
     // Each document: 8 paragraphs picked by a simple generator, with a number so that only a
     // part of the corpus is exact or near copies.
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;

@@ -4,8 +4,8 @@
 //!
 //! `cargo bench --bench strip`; the goals are 100 MB/s with rules only and 50 MB/s with the
 //! cross-document pass.
+mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -23,20 +23,7 @@ const BOILERPLATE: [&str; 6] = [
 ];
 
 fn corpus() -> Vec<(String, String)> {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    let mut paragraphs = Vec::new();
-    for entry in std::fs::read_dir(seeds).expect("seeds/") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "txt") {
-            let text = std::fs::read_to_string(path).expect("seed");
-            paragraphs.extend(
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_string),
-            );
-        }
-    }
-    paragraphs.sort();
+    let paragraphs = common::seed_paragraphs();
     let mut docs = Vec::new();
     let mut bytes = 0;
     let mut i = 0usize;

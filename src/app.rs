@@ -193,28 +193,27 @@ pub fn run_with(
         }
         None => (None, html::Texts::new()),
     };
-    drop(scratch);
     let mut report = tally.into_report(config, files.len() as u64, started);
     let (mut clusters, mut links) = (Vec::new(), Vec::new());
     if let Some(decisions) = decisions {
         output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
         // Links are written one by one: there can be many more of them than documents.
         output.write_extra_with(PASSAGES_NAME, |out| {
-            for link in &decisions.links {
-                serde_json::to_writer(&mut *out, &decisions.link(link))?;
-                out.write_all(b"\n")?;
-            }
-            Ok(())
+            decisions.for_each_link(|link| {
+                serde_json::to_writer(&mut *out, &link)?;
+                out.write_all(b"\n")
+            })
         })?;
         links = decisions
-            .links
+            .first_links
             .iter()
-            .take(html::MAX_SHOWN)
             .map(|l| decisions.link(l))
             .collect();
         report.dedup = Some(decisions.summary);
         clusters = decisions.clusters;
     }
+    // The work folder (spool, sketches, links) is no longer needed.
+    drop(scratch);
     report.output.files = output.files;
     report.output.bytes = output.bytes;
     let mut json = serde_json::to_vec_pretty(&report).context("cannot serialize the report")?;

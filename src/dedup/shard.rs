@@ -28,7 +28,7 @@ use crate::document::Document;
 
 /// The largest run of band records a shard writer sorts in memory: larger runs would only make
 /// the merge's heap a little smaller, at the cost of memory that grows with the corpus.
-const MAX_RUN_BYTES: usize = 32 << 20;
+pub const MAX_RUN_BYTES: usize = 32 << 20;
 
 /// The layout of a dedup work folder.
 #[derive(Debug, Clone)]

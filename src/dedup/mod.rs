@@ -359,9 +359,7 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
                             da.passages.len(),
                             db.passages.len(),
                         );
-                        if let Some(v) = verify(da, db, &shared, config) {
-                            out.push(Verified { a, b, ..v });
-                        }
+                        out.extend(verify(a, b, da, db, &shared, config));
                     }
                     Ok(out)
                 })
@@ -523,7 +521,7 @@ fn shards_of(docs: &[DocMeta]) -> Vec<u32> {
 
 /// Clusters: groups of exact copies (by `rep`) in the order the keep policy prefers their best
 /// member; a group not yet taken keeps, and takes the groups it verified as duplicates that are
-/// not yet taken. Then cluster records, decisions and passage links.
+/// not yet taken. Then cluster records and decisions, and the cluster of each document.
 fn cluster(
     docs: &[DocMeta],
     rep: &[u32],
@@ -728,8 +726,11 @@ impl<'a> ShingleIndex<'a> {
     }
 }
 
-/// Compares every passage of `a` with every passage of `b`, from their shared shingle counts.
+/// Compares every passage of `a` (document `ia`) with every passage of `b` (document `ib`),
+/// from their shared shingle counts.
 fn verify(
+    ia: u32,
+    ib: u32,
     a: &DocMeta,
     b: &DocMeta,
     shared_counts: &[u32],
@@ -775,8 +776,8 @@ fn verify(
     };
     let duplicate = smaller >= config.document_share && larger >= config.larger_share;
     Some(Verified {
-        a: 0,
-        b: 0,
+        a: ia,
+        b: ib,
         duplicate,
         similarity: smaller,
         passages: matched,

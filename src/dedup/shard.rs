@@ -428,20 +428,8 @@ pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io:
         spilled.push(last);
         drop(meetings);
         let mut out = RunWriter::create(&target)?;
-        let mut pending: Option<Meeting> = None;
-        for meeting in Merge::<Meeting>::open(&spilled)? {
-            let meeting = meeting?;
-            match &mut pending {
-                Some(p) if (p.a, p.b) == (meeting.a, meeting.b) => p.count += meeting.count,
-                _ => {
-                    if let Some(p) = pending.replace(meeting) {
-                        out.push(&p)?;
-                    }
-                }
-            }
-        }
-        if let Some(p) = pending {
-            out.push(&p)?;
+        for meeting in summed(Merge::<Meeting>::open(&spilled)?) {
+            out.push(&meeting?)?;
         }
         out.finish()?;
         for path in spilled {
@@ -455,13 +443,29 @@ pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io:
 fn collapse(meetings: &mut Vec<Meeting>) {
     meetings.par_sort_unstable();
     let mut out: Vec<Meeting> = Vec::with_capacity(meetings.len());
-    for &m in meetings.iter() {
-        match out.last_mut() {
-            Some(last) if (last.a, last.b) == (m.a, m.b) => last.count += m.count,
-            _ => out.push(m),
-        }
-    }
+    out.extend(summed(meetings.iter().map(|&m| Ok(m))).flatten());
     *meetings = out;
+}
+
+/// Meetings sorted by pair, each pair once with the counts of its meetings summed.
+fn summed(
+    mut meetings: impl Iterator<Item = io::Result<Meeting>>,
+) -> impl Iterator<Item = io::Result<Meeting>> {
+    let mut pending: Option<Meeting> = None;
+    std::iter::from_fn(move || loop {
+        match meetings.next() {
+            Some(Ok(m)) => match &mut pending {
+                Some(p) if (p.a, p.b) == (m.a, m.b) => p.count += m.count,
+                _ => {
+                    if let Some(p) = pending.replace(m) {
+                        return Some(Ok(p));
+                    }
+                }
+            },
+            Some(Err(err)) => return Some(Err(err)),
+            None => return pending.take().map(Ok),
+        }
+    })
 }
 
 /// Hands every pair that met in at least `min_meetings` bucket (all bands together) to
@@ -481,32 +485,17 @@ pub fn for_each_candidates(
     }
     paths.sort();
     let mut total = 0;
-    let mut pending: Option<Meeting> = None;
     let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
-    let mut emit = |m: Meeting, out: &mut Vec<(u32, u32)>| -> io::Result<()> {
+    for meeting in summed(Merge::<Meeting>::open(&paths)?) {
+        let m = meeting?;
         if m.count >= min_meetings {
             out.push((m.a, m.b));
             total += 1;
             if out.len() >= chunk {
-                each(out)?;
+                each(&out)?;
                 out.clear();
             }
         }
-        Ok(())
-    };
-    for meeting in Merge::<Meeting>::open(&paths)? {
-        let meeting = meeting?;
-        match &mut pending {
-            Some(p) if (p.a, p.b) == (meeting.a, meeting.b) => p.count += meeting.count,
-            _ => {
-                if let Some(p) = pending.replace(meeting) {
-                    emit(p, &mut out)?;
-                }
-            }
-        }
-    }
-    if let Some(p) = pending {
-        emit(p, &mut out)?;
     }
     if !out.is_empty() {
         each(&out)?;

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckFormatArg};
@@ -115,7 +115,7 @@ pub struct CheckConfig {
 impl CheckConfig {
     pub fn from_args(args: CheckArgs) -> anyhow::Result<CheckConfig> {
         let table = load_check_table(args.pipeline.repair.config.as_deref())?;
-        let limits = limits(&table, &args.limits())?;
+        let limits = limits(&table, &args)?;
         let mut run = RunConfig::from_pipeline(args.inputs, args.input_format, args.pipeline)?;
         let scratch = match args.output {
             Some(dir) => {
@@ -148,40 +148,26 @@ impl CheckConfig {
     }
 }
 
-impl CheckArgs {
-    fn limits(&self) -> [(&'static str, Option<&String>); 4] {
-        [
-            ("max-mojibake", self.max_mojibake.as_ref()),
-            ("max-duplicates", self.max_duplicates.as_ref()),
-            ("max-boilerplate", self.max_boilerplate.as_ref()),
-            ("max-invalid", self.max_invalid.as_ref()),
-        ]
-    }
-}
-
 /// Defaults, then the `[check]` table, then the flags.
-fn limits(
-    table: &CheckTable,
-    flags: &[(&'static str, Option<&String>); 4],
-) -> anyhow::Result<Limits> {
-    let mut limits = Limits::default();
-    for (name, flag) in flags {
-        let text = match (flag, table.get(*name)) {
-            (Some(flag), _) => Some((*flag).clone()),
-            (None, Some(value)) => Some(value.clone()),
-            (None, None) => None,
-        };
-        let Some(text) = text else { continue };
-        let limit = Limit::parse(&text).with_context(|| format!("--{name} / [check] {name}"))?;
-        match *name {
-            "max-mojibake" => limits.mojibake = limit,
-            "max-duplicates" => limits.duplicates = limit,
-            "max-boilerplate" => limits.boilerplate = limit,
-            "max-invalid" => limits.invalid = limit,
-            other => bail!("internal error: unknown limit {other}"),
+fn limits(table: &CheckTable, args: &CheckArgs) -> anyhow::Result<Limits> {
+    let defaults = Limits::default();
+    // The flag if given, else the table's value, else the default.
+    let pick = |name: &str, flag: &Option<String>, default: Limit| -> anyhow::Result<Limit> {
+        match flag.as_ref().or(table.get(name)) {
+            Some(text) => Limit::parse(text).with_context(|| format!("--{name} / [check] {name}")),
+            None => Ok(default),
         }
-    }
-    Ok(limits)
+    };
+    Ok(Limits {
+        mojibake: pick("max-mojibake", &args.max_mojibake, defaults.mojibake)?,
+        duplicates: pick("max-duplicates", &args.max_duplicates, defaults.duplicates)?,
+        boilerplate: pick(
+            "max-boilerplate",
+            &args.max_boilerplate,
+            defaults.boilerplate,
+        )?,
+        invalid: pick("max-invalid", &args.max_invalid, defaults.invalid)?,
+    })
 }
 
 /// One threshold held against the corpus.

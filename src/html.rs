@@ -420,19 +420,9 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// Text for the page, safe inside elements and double-quoted attributes alike.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_double_quoted_attribute(text).into_owned()
 }
 
 const HEAD: &str = r#"<!DOCTYPE html>

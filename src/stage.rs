@@ -3,8 +3,9 @@
 //! A stage is a pure function over one document at a time: it may change the text, drop the
 //! document with a reason, and count what it did; it does no I/O and keeps no state between
 //! documents, so the pipeline can run it on any thread in any order and still write the same
-//! output. Stages that need the whole corpus (cross-document statistics, dedup) build an
-//! immutable index in a survey pass first, then run through this same interface.
+//! output. Strip's cross-document statistics are an immutable index built in a survey pass
+//! first. Dedup is not a stage of this kind: the main pass sketches documents and the output is
+//! written once dedup has decided (`app`, `dedup`).
 
 use std::collections::BTreeMap;
 
@@ -86,7 +87,7 @@ pub fn build_stages(
             StageName::Strip => strip
                 .take()
                 .map(|stripper| Box::new(StripStage::new(stripper)) as Box<dyn Stage>),
-            // Dedup is built once its survey pass is done, and appended last.
+            // Dedup runs around the stages: sketched in the main pass, applied when writing.
             StageName::Dedup => None,
         })
         .collect()

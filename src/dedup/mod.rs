@@ -137,8 +137,9 @@ pub struct DedupSummary {
     pub dropped_buckets: u64,
     /// Passage links between documents of two sources (or one), by pair of sources.
     pub reuse_between_sources: Vec<SourceReuse>,
-    /// Wall seconds of each step: sketch (the survey pass), merge (bands into pair counts),
-    /// verify (candidate pairs), cluster.
+    /// Wall seconds of each step after the main pass: merge (bands into pair counts), verify
+    /// (candidate pairs), cluster (and links), filter (the spool written out). Sketching is
+    /// `stages.dedup.cpu_seconds`.
     pub seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 

@@ -190,13 +190,7 @@ impl Output {
 
     /// Stages one more whole file (the report), written as given.
     pub fn write_extra(&mut self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let mut file = self
-            .staging
-            .create(rel)
-            .with_context(|| format!("cannot create {rel}"))?;
-        file.write_all(bytes)
-            .and_then(|()| if self.fsync { file.sync_all() } else { Ok(()) })
-            .with_context(|| format!("cannot write {rel}"))
+        self.write_extra_with(rel, |out| out.write_all(bytes))
     }
 
     /// Renames every file into place.

@@ -535,7 +535,7 @@ impl DedupSink {
         Ok(DedupSink {
             spool: SpoolWriter::create(&spool_path)
                 .with_context(|| format!("cannot write {}", spool_path.display()))?,
-            shard: ShardWriter::new(&work, 0, 0, config.memory / 2)
+            shard: ShardWriter::new(&work, 0, config.memory / 2)
                 .with_context(|| format!("cannot write to {}", dir.display()))?,
             work,
             spool_path,

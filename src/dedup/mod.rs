@@ -287,25 +287,52 @@ const VERIFY_CHUNK: usize = 1 << 16;
 /// Finds duplicates and shared passages among the documents (in input order) whose shards are
 /// sketched in `work`; runs on the current thread pool.
 pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Result<Decisions> {
+    let started = std::time::Instant::now();
+    // Merge: every band on its own, in parallel, each with its share of the memory.
+    let shards = shard::spans(docs);
+    let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
+        .into_par_iter()
+        .map(|band| {
+            shard::merge_band(
+                work,
+                &shards,
+                band,
+                config.bucket_cap,
+                band_memory(config, rayon::current_num_threads()),
+            )
+        })
+        .collect::<io::Result<_>>()?;
+    decide_merged(
+        work,
+        docs,
+        config,
+        dropped.iter().sum(),
+        started.elapsed().as_secs_f64(),
+    )
+}
+
+/// The memory of one band's merge when `parallel` merge at once: meeting counts spill as runs
+/// of at most 32 MB, like band records.
+pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
+    (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
+}
+
+/// [`decide`] once every band is merged (`dropped_buckets` and `merge_seconds` are what the
+/// merges report).
+pub fn decide_merged(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    config: &DedupConfig,
+    dropped_buckets: u64,
+    merge_seconds: f64,
+) -> io::Result<Decisions> {
     let mut summary = DedupSummary {
         documents: docs.len() as u64,
         passages: docs.iter().map(|d| d.passages.len() as u64).sum(),
+        dropped_buckets,
         ..DedupSummary::default()
     };
-
-    let started = std::time::Instant::now();
-    // Merge: every band on its own, in parallel, each with its share of the memory.
-    // Meeting counts spill as runs of at most 32 MB, like band records.
-    let band_memory =
-        (config.memory / 4 / rayon::current_num_threads().max(1)).min(shard::MAX_RUN_BYTES);
-    let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
-        .into_par_iter()
-        .map(|band| shard::merge_band(work, band, config.bucket_cap, band_memory))
-        .collect::<io::Result<_>>()?;
-    summary.dropped_buckets = dropped.iter().sum();
-    summary
-        .seconds
-        .insert("merge", round(started.elapsed().as_secs_f64()));
+    summary.seconds.insert("merge", round(merge_seconds));
     let started = std::time::Instant::now();
 
     // Exact copies: the first of each normalized text stands for the others (shards index only
@@ -326,7 +353,7 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
 
     // Candidates, verified chunk by chunk: all passage pairs of each pair of documents, by one
     // merge of their shingle lists read back from disk.
-    let reader = ShingleReader::open(work, shards_of(docs))?;
+    let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
     let mut relations = RelationWriter::create(&work.root().join("relations.bin"))?;
@@ -510,14 +537,6 @@ fn links(
         .collect();
     decisions.ids = docs.iter().map(|d| d.id.clone()).collect();
     Ok(())
-}
-
-/// The shards the documents come from.
-fn shards_of(docs: &[DocMeta]) -> Vec<u32> {
-    let mut shards: Vec<u32> = docs.iter().map(|d| d.shard).collect();
-    shards.sort_unstable();
-    shards.dedup();
-    shards
 }
 
 /// Clusters: groups of exact copies (by `rep`) in the order the keep policy prefers their best
@@ -836,14 +855,18 @@ mod tests {
         let per_shard = texts.len().div_ceil(shards).max(1);
         let mut docs = Vec::new();
         for (s, chunk) in texts.chunks(per_shard).enumerate() {
-            let mut writer =
-                shard::ShardWriter::new(&work, s as u32, docs.len() as u32, config.memory).unwrap();
+            let mut writer = shard::ShardWriter::new(&work, s as u32, config.memory).unwrap();
             for (id, text) in chunk {
                 writer
                     .add(shard::sketch_text(id, text, None, config))
                     .unwrap();
             }
-            docs.extend(writer.finish().unwrap());
+            let shard = writer.finish().unwrap();
+            // As the staged commands hand them from task to task.
+            let path = work.shard_dir(s as u32).join("docs.bin");
+            shard::write_docs(&path, &shard).unwrap();
+            assert_eq!(shard::read_docs(&path, s as u32).unwrap(), shard);
+            docs.extend(shard);
         }
         let decisions = decide(&work, &docs, config).unwrap();
         let mut links = Vec::new();

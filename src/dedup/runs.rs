@@ -14,6 +14,11 @@ pub trait Record: Copy + Ord + Send + Sync {
     const SIZE: usize;
     fn put(&self, out: &mut [u8]);
     fn get(bytes: &[u8]) -> Self;
+    /// The record with its document numbers moved up by `by`: a shard numbers its documents
+    /// from 0, and a merge across shards moves each shard's records past the shards before it.
+    fn shifted(self, _by: u32) -> Self {
+        self
+    }
 }
 
 /// Writes `records` (already sorted) as a run file.
@@ -58,6 +63,8 @@ pub struct RunReader<R> {
     /// Unread bytes are `block[at..end]`.
     at: usize,
     end: usize,
+    /// Added to the document numbers of every record ([`Record::shifted`]).
+    shift: u32,
     record: PhantomData<R>,
 }
 
@@ -71,8 +78,15 @@ impl<R: Record> RunReader<R> {
             block: vec![0u8; BLOCK.max(R::SIZE)],
             at: 0,
             end: 0,
+            shift: 0,
             record: PhantomData,
         })
+    }
+
+    /// The run's records with their document numbers moved up by `by`.
+    pub fn shifted(mut self, by: u32) -> RunReader<R> {
+        self.shift = by;
+        self
     }
 
     fn next_record(&mut self) -> io::Result<Option<R>> {
@@ -98,7 +112,11 @@ impl<R: Record> RunReader<R> {
         }
         let record = R::get(&self.block[self.at..self.at + R::SIZE]);
         self.at += R::SIZE;
-        Ok(Some(record))
+        Ok(Some(if self.shift == 0 {
+            record
+        } else {
+            record.shifted(self.shift)
+        }))
     }
 }
 

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::passage::analyze;
-use super::runs::{write_run, Merge, Record, RunWriter};
+use super::runs::{write_run, Merge, Record, RunReader, RunWriter};
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::DedupConfig;
 use crate::document::Document;
@@ -47,21 +47,37 @@ impl WorkDir {
         &self.root
     }
 
-    fn band_dir(&self, band: usize) -> PathBuf {
-        self.root.join("bands").join(format!("{band:02}"))
+    /// Where one shard's files are: its shingle lists and its band runs.
+    pub fn shard_dir(&self, shard: u32) -> PathBuf {
+        self.root.join("shards").join(format!("{shard:05}"))
+    }
+
+    fn band_dir(&self, shard: u32, band: usize) -> PathBuf {
+        self.shard_dir(shard)
+            .join("bands")
+            .join(format!("{band:02}"))
     }
 
     fn shingles(&self, shard: u32) -> PathBuf {
-        self.root.join(format!("shingles-{shard:05}.bin"))
+        self.shard_dir(shard).join("shingles.bin")
     }
 
     fn meetings_dir(&self) -> PathBuf {
         self.root.join("meetings")
     }
 
-    fn meetings(&self, band: usize) -> PathBuf {
+    /// The meeting counts of band `band`, written by [`merge_band`].
+    pub fn meetings(&self, band: usize) -> PathBuf {
         self.meetings_dir().join(format!("{band:02}.bin"))
     }
+}
+
+/// A shard of the corpus: its number and the corpus number of its first document (a shard
+/// numbers its documents from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpan {
+    pub shard: u32,
+    pub first: u32,
 }
 
 /// One passage in a band bucket.
@@ -87,6 +103,10 @@ impl Record for BandRecord {
             doc: u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
             passage: u16::from_le_bytes([bytes[12], bytes[13]]),
         }
+    }
+    fn shifted(mut self, by: u32) -> BandRecord {
+        self.doc += by;
+        self
     }
 }
 
@@ -127,7 +147,7 @@ pub struct PassageMeta {
 }
 
 /// What dedup keeps in memory of a document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DocMeta {
     pub id: String,
     /// The outlet or collection (for passage reuse between sources).
@@ -222,7 +242,6 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
 pub struct ShardWriter {
     work: WorkDir,
     shard: u32,
-    first: u32,
     shingles: BufWriter<File>,
     offset: u64,
     /// Band records in memory, by band.
@@ -235,14 +254,13 @@ pub struct ShardWriter {
 }
 
 impl ShardWriter {
-    /// A writer for shard `shard`, whose first document has index `first` in the corpus; band
-    /// records spill to disk whenever they take `memory` bytes.
-    pub fn new(work: &WorkDir, shard: u32, first: u32, memory: usize) -> io::Result<ShardWriter> {
-        fs::create_dir_all(&work.root)?;
+    /// A writer for shard `shard`, which numbers its documents from 0; band records spill to
+    /// disk whenever they take `memory` bytes.
+    pub fn new(work: &WorkDir, shard: u32, memory: usize) -> io::Result<ShardWriter> {
+        fs::create_dir_all(work.shard_dir(shard))?;
         Ok(ShardWriter {
             work: work.clone(),
             shard,
-            first,
             shingles: BufWriter::with_capacity(1 << 20, File::create(work.shingles(shard))?),
             offset: 0,
             buffers: vec![Vec::new(); ALL_BANDS],
@@ -265,7 +283,7 @@ impl ShardWriter {
 
     /// Adds the next document of the shard.
     pub fn add(&mut self, sketch: Sketched) -> io::Result<()> {
-        let index = self.first + self.docs.len() as u32;
+        let index = self.docs.len() as u32;
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
         let (offset, entries) = if first_copy {
@@ -319,12 +337,9 @@ impl ShardWriter {
                 // By key alone: a bucket is a run of one key whatever the order inside it, and
                 // one u64 compares faster than the whole record.
                 records.sort_unstable_by_key(|r| r.key);
-                let dir = work.band_dir(band);
+                let dir = work.band_dir(shard, band);
                 fs::create_dir_all(&dir)?;
-                write_run(
-                    &dir.join(format!("run-{shard:05}-{spills:05}.bin")),
-                    records,
-                )?;
+                write_run(&dir.join(format!("run-{spills:05}.bin")), records)?;
                 records.clear();
                 Ok(())
             },
@@ -342,18 +357,30 @@ impl ShardWriter {
     }
 }
 
-/// Merges band `band` across all shards' runs into `meetings/BB.bin`; returns the number of
-/// buckets dropped for holding more than `cap` passages. Meeting counts spill to runs whenever
-/// they take `memory` bytes.
-pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io::Result<u64> {
-    let mut runs: Vec<PathBuf> = match fs::read_dir(work.band_dir(band)) {
-        Ok(entries) => entries
-            .map(|e| e.map(|e| e.path()))
-            .collect::<io::Result<_>>()?,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(err) => return Err(err),
-    };
-    runs.sort();
+/// Merges band `band` across the runs of `shards` into `meetings/BB.bin` (written under a
+/// temporary name, then renamed); returns the number of buckets dropped for holding more than
+/// `cap` passages. Meeting counts spill to runs whenever they take `memory` bytes.
+pub fn merge_band(
+    work: &WorkDir,
+    shards: &[ShardSpan],
+    band: usize,
+    cap: usize,
+    memory: usize,
+) -> io::Result<u64> {
+    let mut runs = Vec::new();
+    for span in shards {
+        let mut paths: Vec<PathBuf> = match fs::read_dir(work.band_dir(span.shard, band)) {
+            Ok(entries) => entries
+                .map(|e| e.map(|e| e.path()))
+                .collect::<io::Result<_>>()?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(err) => return Err(err),
+        };
+        paths.sort();
+        for path in paths {
+            runs.push(RunReader::<BandRecord>::open(&path)?.shifted(span.first));
+        }
+    }
     fs::create_dir_all(work.meetings_dir())?;
     let budget = (memory / std::mem::size_of::<Meeting>()).max(1024);
     let mut meetings: Vec<Meeting> = Vec::new();
@@ -396,7 +423,7 @@ pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io:
         Ok(())
     };
     let mut current = None;
-    for record in Merge::<BandRecord>::open(&runs)? {
+    for record in Merge::new(runs)? {
         let record = record?;
         if current != Some(record.key) {
             if current.is_some() {
@@ -417,7 +444,9 @@ pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io:
         flush(&mut bucket, &mut overflow, &mut meetings)?;
     }
     collapse(&mut meetings);
-    let target = work.meetings(band);
+    let target = work
+        .meetings_dir()
+        .join(format!("{band:02}.bin.tmp-{}", std::process::id()));
     if spilled.is_empty() {
         write_run(&target, &meetings)?;
     } else {
@@ -436,6 +465,7 @@ pub fn merge_band(work: &WorkDir, band: usize, cap: usize, memory: usize) -> io:
             fs::remove_file(path)?;
         }
     }
+    fs::rename(&target, work.meetings(band))?;
     Ok(dropped)
 }
 
@@ -476,14 +506,7 @@ pub fn for_each_candidates(
     chunk: usize,
     mut each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
 ) -> io::Result<u64> {
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for entry in fs::read_dir(work.meetings_dir())? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "bin") {
-            paths.push(path);
-        }
-    }
-    paths.sort();
+    let paths: Vec<PathBuf> = (0..ALL_BANDS).map(|band| work.meetings(band)).collect();
     let mut total = 0;
     let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
     for meeting in summed(Merge::<Meeting>::open(&paths)?) {
@@ -501,6 +524,146 @@ pub fn for_each_candidates(
         each(&out)?;
     }
     Ok(total)
+}
+
+/// The shards of documents in corpus order, each with the number of its first document.
+pub fn spans(docs: &[DocMeta]) -> Vec<ShardSpan> {
+    let mut spans: Vec<ShardSpan> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if spans.last().is_none_or(|s| s.shard != doc.shard) {
+            spans.push(ShardSpan {
+                shard: doc.shard,
+                first: i as u32,
+            });
+        }
+    }
+    spans
+}
+
+/// Writes a shard's documents (what [`ShardWriter::finish`] returns) to a file, for the task
+/// that clusters the whole corpus.
+pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut buf = Vec::new();
+    out.write_all(&(docs.len() as u64).to_le_bytes())?;
+    for doc in docs {
+        buf.clear();
+        put_str(&mut buf, &doc.id);
+        put_str(&mut buf, &doc.source);
+        buf.extend_from_slice(&doc.length.to_le_bytes());
+        match &doc.date {
+            Some(date) => {
+                buf.push(1);
+                put_str(&mut buf, date);
+            }
+            None => buf.push(0),
+        }
+        buf.extend_from_slice(&doc.hash.to_le_bytes());
+        buf.extend_from_slice(&doc.offset.to_le_bytes());
+        buf.extend_from_slice(&doc.entries.to_le_bytes());
+        buf.extend_from_slice(&(doc.passages.len() as u32).to_le_bytes());
+        for p in &doc.passages {
+            for word in [p.start, p.end, p.words, p.shingles] {
+                buf.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+        out.write_all(&buf)?;
+    }
+    out.flush()
+}
+
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+/// Reads back the documents [`write_docs`] wrote for shard `shard`.
+pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
+    let bytes = fs::read(path)?;
+    let mut input = Bytes {
+        bytes: &bytes,
+        at: 0,
+    };
+    let count = input.u64()?;
+    let mut docs = Vec::with_capacity(count.min(1 << 24) as usize);
+    let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
+    for _ in 0..count {
+        let id = input.string()?;
+        let source = input.string()?;
+        let source = sources
+            .entry(source)
+            .or_insert_with_key(|s| std::sync::Arc::from(s.as_str()))
+            .clone();
+        let length = input.u32()?;
+        let date = match input.take(1)?[0] {
+            0 => None,
+            _ => Some(input.string()?),
+        };
+        let hash = input.u64()?;
+        let offset = input.u64()?;
+        let entries = input.u32()?;
+        let passages = (0..input.u32()?)
+            .map(|_| {
+                Ok(PassageMeta {
+                    start: input.u32()?,
+                    end: input.u32()?,
+                    words: input.u32()?,
+                    shingles: input.u32()?,
+                })
+            })
+            .collect::<io::Result<_>>()?;
+        docs.push(DocMeta {
+            id,
+            source,
+            length,
+            date,
+            hash,
+            passages,
+            shard,
+            offset,
+            entries,
+        });
+    }
+    Ok(docs)
+}
+
+/// A cursor over a file read whole.
+struct Bytes<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let Some(end) = end else {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "a document file ends inside a document",
+            ));
+        };
+        let slice = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn u32(&mut self) -> io::Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn u64(&mut self) -> io::Result<u64> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes([
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+        ]))
+    }
+
+    fn string(&mut self) -> io::Result<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a document id is not UTF-8"))
+    }
 }
 
 /// Reads documents' shingle lists back from the shards' files.

@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
             let dir = tempfile::tempdir().expect("temp dir");
             let work = WorkDir::new(dir.path());
             pool.install(|| {
-                let mut writer = ShardWriter::new(&work, 0, 0, config.memory).expect("writer");
+                let mut writer = ShardWriter::new(&work, 0, config.memory).expect("writer");
                 for (i, doc) in docs.iter().enumerate() {
                     writer
                         .add(sketch_text(&i.to_string(), doc, None, &config))

@@ -240,8 +240,9 @@ fn json_lines<T: serde::Serialize>(
 }
 
 /// A pass over the inputs before the main one: every document, through the `before` stages,
-/// mapped by `each` on the pool and handed to `consume` in input order. Standard input cannot
-/// be read twice and is left out (`what` names the pass in the note that says so).
+/// mapped by `each` on the pool and handed to `consume` in input order with its file's number.
+/// Standard input cannot be read twice and is left out (`what` names the pass in the note that
+/// says so).
 fn survey_pass<T: Send>(
     config: &RunConfig,
     files: &[InputFile],
@@ -249,7 +250,7 @@ fn survey_pass<T: Send>(
     what: &str,
     before: &[Box<dyn Stage>],
     each: impl Fn(&Document) -> T + Sync,
-    mut consume: impl FnMut(T),
+    mut consume: impl FnMut(usize, T),
 ) {
     let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
     if readable.len() < files.len() && config.summary {
@@ -258,11 +259,15 @@ fn survey_pass<T: Send>(
     let progress = progress_bar(config, &readable);
     progress.set_message(what.to_string());
     read_batches(&readable, config.batch_bytes, &progress, |batch| {
-        let results: Vec<T> = pool.install(|| {
+        let results: Vec<(usize, T)> = pool.install(|| {
             batch
                 .units
                 .par_iter()
                 .filter_map(|unit| {
+                    let file = match unit {
+                        Unit::Line { file, .. } | Unit::Text { file, .. } => *file,
+                        _ => return None,
+                    };
                     let mut doc =
                         read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
                     for stage in before {
@@ -270,11 +275,13 @@ fn survey_pass<T: Send>(
                             return None;
                         }
                     }
-                    Some(each(&doc))
+                    Some((file, each(&doc)))
                 })
                 .collect()
         });
-        results.into_iter().for_each(&mut consume);
+        for (file, item) in results {
+            consume(file, item);
+        }
         true
     });
     progress.finish_and_clear();
@@ -282,10 +289,15 @@ fn survey_pass<T: Send>(
 
 /// The first pass of the strip stage: counts, per source, the documents each short line occurs
 /// in, over the text as repair leaves it.
-fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
+pub(crate) fn count_lines(
+    config: &RunConfig,
+    files: &[InputFile],
+    pool: &rayon::ThreadPool,
+) -> LineCounter {
     let stats = config.strip.stats.clone().unwrap_or_default();
     let repair: Vec<Box<dyn Stage>> = build_stages(&config.stages, &config.repair, None);
     let mut counter = LineCounter::default();
+    let mut current = None;
     survey_pass(
         config,
         files,
@@ -293,9 +305,20 @@ fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> 
         "the cross-document statistics",
         &repair,
         |doc| document_lines(&doc.source, &doc.text, stats.max_words),
-        |lines| counter.add(lines),
+        |file, lines| {
+            if current != Some(file) {
+                current = Some(file);
+                counter.start_file();
+            }
+            counter.add(lines)
+        },
     );
-    counter.finish(&stats)
+    counter
+}
+
+fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
+    let stats = config.strip.stats.clone().unwrap_or_default();
+    count_lines(config, files, pool).finish(&stats)
 }
 
 /// Makes sure OUT exists and, unless `force`, is empty.

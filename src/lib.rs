@@ -9,6 +9,7 @@ pub mod app;
 pub mod audit;
 pub mod check;
 pub mod cli;
+pub mod codec;
 pub mod config;
 pub mod dedup;
 pub mod document;

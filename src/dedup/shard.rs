@@ -548,13 +548,13 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
     out.write_all(&(docs.len() as u64).to_le_bytes())?;
     for doc in docs {
         buf.clear();
-        put_str(&mut buf, &doc.id);
-        put_str(&mut buf, &doc.source);
+        crate::codec::put_str(&mut buf, &doc.id);
+        crate::codec::put_str(&mut buf, &doc.source);
         buf.extend_from_slice(&doc.length.to_le_bytes());
         match &doc.date {
             Some(date) => {
                 buf.push(1);
-                put_str(&mut buf, date);
+                crate::codec::put_str(&mut buf, date);
             }
             None => buf.push(0),
         }
@@ -572,18 +572,10 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
     out.flush()
 }
 
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-}
-
 /// Reads back the documents [`write_docs`] wrote for shard `shard`.
 pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
     let bytes = fs::read(path)?;
-    let mut input = Bytes {
-        bytes: &bytes,
-        at: 0,
-    };
+    let mut input = crate::codec::Reader::new(&bytes, "a document file");
     let count = input.u64()?;
     let mut docs = Vec::with_capacity(count.min(1 << 24) as usize);
     let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
@@ -595,7 +587,7 @@ pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
             .or_insert_with_key(|s| std::sync::Arc::from(s.as_str()))
             .clone();
         let length = input.u32()?;
-        let date = match input.take(1)?[0] {
+        let date = match input.u8()? {
             0 => None,
             _ => Some(input.string()?),
         };
@@ -625,45 +617,6 @@ pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
         });
     }
     Ok(docs)
-}
-
-/// A cursor over a file read whole.
-struct Bytes<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Bytes<'a> {
-    fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let Some(end) = end else {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "a document file ends inside a document",
-            ));
-        };
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
-    }
-
-    fn u32(&mut self) -> io::Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn u64(&mut self) -> io::Result<u64> {
-        let b = self.take(8)?;
-        Ok(u64::from_le_bytes([
-            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-        ]))
-    }
-
-    fn string(&mut self) -> io::Result<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a document id is not UTF-8"))
-    }
 }
 
 /// Reads documents' shingle lists back from the shards' files.

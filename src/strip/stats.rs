@@ -4,7 +4,8 @@
 //! line occurs ([`LineCounter`]); lines that reach both thresholds become the [`LineIndex`] the
 //! strip stage consults. Counting is by a 64-bit hash of the line's matching form (normalized,
 //! digits folded, so "Image 3 of 12" and "Image 7 of 12" count together). Exact duplicate
-//! documents count once. Only lines a source repeats count: a long syndicated paragraph that
+//! documents of one input file count once (per file, so that counts over shards of whole files
+//! add up to the counts over the corpus, [`LineCounter::merge`]). Only lines a source repeats count: a long syndicated paragraph that
 //! several outlets share is dedup's business, not boilerplate.
 
 use std::collections::{HashMap, HashSet};
@@ -122,10 +123,16 @@ struct SourceCounts {
 #[derive(Debug, Default)]
 pub struct LineCounter {
     sources: HashMap<String, SourceCounts>,
+    /// Documents of the current file.
     seen_documents: KeySet,
 }
 
 impl LineCounter {
+    /// The documents that follow are another file's.
+    pub fn start_file(&mut self) {
+        self.seen_documents.clear();
+    }
+
     pub fn add(&mut self, doc: DocumentLines) {
         if !self.seen_documents.insert(doc.document_hash) {
             return;
@@ -161,6 +168,58 @@ impl LineCounter {
             sources,
             max_words: config.max_words,
         }
+    }
+}
+
+impl LineCounter {
+    /// Adds the counts of another part of the corpus (whole files).
+    pub fn merge(&mut self, other: LineCounter) {
+        for (source, counts) in other.sources {
+            let mine = self.sources.entry(source).or_default();
+            mine.documents += counts.documents;
+            for (key, n) in counts.lines {
+                *mine.lines.entry(key).or_default() += n;
+            }
+        }
+    }
+
+    /// The counts as bytes, sources and lines in order (the same counts give the same bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut sources: Vec<(&String, &SourceCounts)> = self.sources.iter().collect();
+        sources.sort_unstable_by_key(|(name, _)| *name);
+        out.extend_from_slice(&(sources.len() as u64).to_le_bytes());
+        for (name, counts) in sources {
+            crate::codec::put_str(&mut out, name);
+            out.extend_from_slice(&counts.documents.to_le_bytes());
+            let mut lines: Vec<(u64, u32)> = counts.lines.iter().map(|(&k, &n)| (k, n)).collect();
+            lines.sort_unstable();
+            out.extend_from_slice(&(lines.len() as u64).to_le_bytes());
+            for (key, n) in lines {
+                out.extend_from_slice(&key.to_le_bytes());
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Counts written by [`LineCounter::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> std::io::Result<LineCounter> {
+        let mut input = crate::codec::Reader::new(bytes, "a line count file");
+        let mut counter = LineCounter::default();
+        for _ in 0..input.u64()? {
+            let name = input.string()?;
+            let documents = input.u64()?;
+            let mut lines = KeyCounts::default();
+            for _ in 0..input.u64()? {
+                let key = input.u64()?;
+                lines.insert(key, input.u32()?);
+            }
+            counter
+                .sources
+                .insert(name, SourceCounts { documents, lines });
+        }
+        Ok(counter)
     }
 }
 
@@ -260,6 +319,40 @@ mod tests {
             .collect();
         let docs: Vec<(&str, &str)> = docs.iter().map(|(s, t)| (*s, t.as_str())).collect();
         assert!(index_of(&docs, &config).is_empty(), "4 of 10 is under 50%");
+    }
+
+    #[test]
+    fn counts_of_files_merged_from_bytes_are_the_counts_of_all_files() {
+        let files: Vec<Vec<(&str, String)>> = (0..3)
+            .map(|f| {
+                (0..6)
+                    .map(|i| {
+                        let source = if i % 2 == 0 { "a" } else { "b" };
+                        (
+                            source,
+                            format!("Story {f}-{i} words\nRead more at {source}\nCopy"),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let config = StatsConfig::default();
+        let mut whole = LineCounter::default();
+        let mut merged = LineCounter::default();
+        for file in &files {
+            whole.start_file();
+            let mut part = LineCounter::default();
+            for (source, text) in file {
+                whole.add(document_lines(source, text, config.max_words));
+                part.add(document_lines(source, text, config.max_words));
+            }
+            let bytes = part.to_bytes();
+            merged.merge(LineCounter::from_bytes(&bytes).unwrap());
+            assert!(LineCounter::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        }
+        assert_eq!(merged.to_bytes(), whole.to_bytes());
+        let index = merged.finish(&config);
+        assert!(index.is_boilerplate("a", "Read more at a", &mut String::new()));
     }
 
     fn index_of(docs: &[(&str, &str)], config: &StatsConfig) -> LineIndex {

@@ -6,7 +6,7 @@
 //! channels between the three keep a few batches in memory, whatever the corpus size.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +18,8 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::audit::{self, Audit, DocAudit};
 use crate::config::{OnError, RunConfig};
-use crate::dedup::shard::{sketch_document, ShardWriter, Sketched, WorkDir};
-use crate::dedup::{decide, Decisions, DedupAction, DedupConfig};
+use crate::dedup::shard::{sketch_document, DocMeta, ShardWriter, Sketched, WorkDir};
+use crate::dedup::{decide, Decision, Decisions, DedupAction, DedupConfig};
 use crate::document::annotate_line;
 use crate::document::{Decoding, Document};
 use crate::error::Problem;
@@ -109,82 +109,25 @@ pub fn run_with(
         .build()
         .context("cannot start the thread pool")?;
     let stages = &make_stages(&files, &pool)?[..];
-    let progress = progress_bar(config, &files);
 
     let mut tally = Tally::new(config, stages);
     for problem in discover_problems {
         tally.problem(problem)?;
     }
     // With dedup, the cleaned corpus and the sketches go to a work folder until dedup decides.
-    let dedup = if config.stages.contains(&StageName::Dedup) {
-        Some(config.dedup.clone())
-    } else {
-        None
-    };
-    let scratch = match dedup {
-        Some(_) => Some(atomic::ScratchDir::new(&config.output).with_context(|| {
+    let scratch = match config.stages.contains(&StageName::Dedup) {
+        true => Some(atomic::ScratchDir::new(&config.output).with_context(|| {
             format!("cannot make a work folder in {}", config.output.display())
         })?),
-        None => None,
+        false => None,
     };
     if let Some(scratch) = &scratch {
-        tally.dedup = Some(DedupSink::new(scratch.path(), &config.dedup)?);
+        let work = WorkDir::new(scratch.path());
+        tally.dedup = Some(DedupSink::new(&work, 0, Some(&config.dedup))?);
     }
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
     output.discard_corpus = !config.write_corpus;
-    let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
-    let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
-    // The reader is not joined: when the run stops early it may be blocked reading a pipe that
-    // never closes, and it stops by itself at its next send once the receiver is gone.
-    {
-        let files = files.clone();
-        let progress = progress.clone();
-        let batch_bytes = config.batch_bytes;
-        std::thread::Builder::new()
-            .name("textwash-read".into())
-            .spawn(move || {
-                read_batches(&files, batch_bytes, &progress, |batch| {
-                    batch_sender.send(batch).is_ok()
-                })
-            })
-            .context("cannot start the reading thread")?;
-    }
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let files = &files;
-        let progress = &progress;
-        let writer = scope.spawn(|| -> anyhow::Result<()> {
-            for (bytes_read, results) in result_receiver {
-                tally.input.bytes += bytes_read;
-                let write_started = Instant::now();
-                for result in results {
-                    tally.record(result, files, &mut output)?;
-                }
-                tally.write_time += write_started.elapsed();
-                progress.set_message(format!("{} documents", tally.input.documents));
-            }
-            Ok(())
-        });
-        // Dropping a receiver (when the writer stops at a problem) stops the stage before it.
-        for batch in batch_receiver {
-            let results: Vec<Processed> = pool.install(|| {
-                batch
-                    .units
-                    .par_iter()
-                    .map(|unit| {
-                        process_unit(unit, &batch.data, files, config, stages, dedup.as_ref())
-                    })
-                    .collect()
-            });
-            if result_sender.send((batch.bytes_read, results)).is_err() {
-                break;
-            }
-        }
-        drop(result_sender);
-        writer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })?;
-    progress.finish_and_clear();
+    main_pass(config, &files, &pool, stages, &mut tally, &mut output)?;
 
     let (decisions, texts) = match tally.dedup.take() {
         Some(sink) => {
@@ -225,6 +168,75 @@ pub fn run_with(
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;
     Ok(RunOutcome { report })
+}
+
+/// The main pass: reads `files`, runs every unit through the stages on the pool, and hands the
+/// results in input order to the tally (which writes them to `output`, or to its dedup sink).
+pub(crate) fn main_pass(
+    config: &RunConfig,
+    files: &[InputFile],
+    pool: &rayon::ThreadPool,
+    stages: &[Box<dyn Stage>],
+    tally: &mut Tally,
+    output: &mut Output,
+) -> anyhow::Result<()> {
+    let dedup = tally
+        .dedup
+        .as_ref()
+        .and_then(|sink| sink.shard.is_some().then_some(&config.dedup));
+    let progress = progress_bar(config, files);
+    let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
+    let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
+    // The reader is not joined: when the run stops early it may be blocked reading a pipe that
+    // never closes, and it stops by itself at its next send once the receiver is gone.
+    {
+        let files = files.to_vec();
+        let progress = progress.clone();
+        let batch_bytes = config.batch_bytes;
+        std::thread::Builder::new()
+            .name("textwash-read".into())
+            .spawn(move || {
+                read_batches(&files, batch_bytes, &progress, |batch| {
+                    batch_sender.send(batch).is_ok()
+                })
+            })
+            .context("cannot start the reading thread")?;
+    }
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let progress = &progress;
+        let writer = scope.spawn(|| -> anyhow::Result<()> {
+            for (bytes_read, results) in result_receiver {
+                tally.input.bytes += bytes_read;
+                let write_started = Instant::now();
+                for result in results {
+                    tally.record(result, files, output)?;
+                }
+                tally.write_time += write_started.elapsed();
+                progress.set_message(format!("{} documents", tally.input.documents));
+            }
+            Ok(())
+        });
+        // Dropping a receiver (when the writer stops at a problem) stops the stage before it.
+        for batch in batch_receiver {
+            let results: Vec<Processed> = pool.install(|| {
+                batch
+                    .units
+                    .par_iter()
+                    .map(|unit| process_unit(unit, &batch.data, files, config, stages, dedup))
+                    .collect()
+            });
+            if result_sender.send((batch.bytes_read, results)).is_err() {
+                break;
+            }
+        }
+        drop(result_sender);
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    progress.finish_and_clear();
+
+    Ok(())
 }
 
 /// Items as JSON Lines.
@@ -539,29 +551,39 @@ fn process_unit(
     }
 }
 
-/// The main pass's output while dedup runs: the spool of the cleaned corpus and the shard of
-/// sketches, both in the work folder, and the number of the next document.
-struct DedupSink {
+/// The main pass's output while dedup runs (or for a staged `prep`): the spool of the cleaned
+/// corpus and the shard of sketches, both in a shard folder of the work folder, and the
+/// number of the next document in the shard.
+pub(crate) struct DedupSink {
     work: WorkDir,
-    spool_path: std::path::PathBuf,
+    dir: PathBuf,
     spool: SpoolWriter,
-    shard: ShardWriter,
+    /// `None` for a staged `prep` without dedup: the corpus is spooled all the same.
+    shard: Option<ShardWriter>,
     next: u32,
 }
 
 const SPOOL_NAME: &str = "corpus.spool";
 
 impl DedupSink {
-    fn new(dir: &Path, config: &DedupConfig) -> anyhow::Result<DedupSink> {
-        let work = WorkDir::new(dir);
-        let spool_path = dir.join(SPOOL_NAME);
+    pub(crate) fn new(
+        work: &WorkDir,
+        shard: u32,
+        config: Option<&DedupConfig>,
+    ) -> anyhow::Result<DedupSink> {
+        let dir = work.shard_dir(shard);
+        let context = || format!("cannot write to {}", dir.display());
+        std::fs::create_dir_all(&dir).with_context(context)?;
         Ok(DedupSink {
-            spool: SpoolWriter::create(&spool_path)
-                .with_context(|| format!("cannot write {}", spool_path.display()))?,
-            shard: ShardWriter::new(&work, 0, config.memory / 2)
-                .with_context(|| format!("cannot write to {}", dir.display()))?,
-            work,
-            spool_path,
+            spool: SpoolWriter::create(&dir.join(SPOOL_NAME)).with_context(context)?,
+            shard: match config {
+                Some(config) => {
+                    Some(ShardWriter::new(work, shard, config.memory / 2).with_context(context)?)
+                }
+                None => None,
+            },
+            work: work.clone(),
+            dir,
             next: 0,
         })
     }
@@ -577,16 +599,27 @@ impl DedupSink {
         self.next = self
             .next
             .checked_add(1)
-            .context("dedup handles at most 4,294,967,295 documents a run")?;
-        let context = || format!("cannot write to {}", self.work.root().display());
-        if let Some(sketch) = sketch {
-            self.shard.add(sketch).with_context(context)?;
+            .context("dedup handles at most 4,294,967,295 documents a shard")?;
+        let context = || format!("cannot write to {}", self.dir.display());
+        if let (Some(shard), Some(sketch)) = (&mut self.shard, sketch) {
+            shard.add(sketch).with_context(context)?;
         }
         match format {
             Format::Jsonl => self.spool.record(file as u32, doc, bytes),
             Format::Text => self.spool.text(file as u32, doc, bytes),
         }
         .with_context(context)
+    }
+
+    /// Ends the main pass's files: the spool's path and the shard's documents.
+    pub(crate) fn close(self, pool: &rayon::ThreadPool) -> anyhow::Result<(PathBuf, Vec<DocMeta>)> {
+        let context = || format!("cannot write to {}", self.dir.display());
+        self.spool.finish().with_context(context)?;
+        let docs = match self.shard {
+            Some(shard) => pool.install(|| shard.finish()).with_context(context)?,
+            None => Vec::new(),
+        };
+        Ok((self.dir.join(SPOOL_NAME), docs))
     }
 
     /// Decides, then writes the spooled corpus to the output by the decisions: duplicates left
@@ -599,70 +632,115 @@ impl DedupSink {
         output: &mut Output,
         tally: &mut Tally,
     ) -> anyhow::Result<(Decisions, html::Texts)> {
-        let context = || format!("deduplication failed in {}", self.work.root().display());
-        self.spool.finish().with_context(context)?;
-        let docs = pool.install(|| self.shard.finish()).with_context(context)?;
+        let work = self.work.clone();
+        let context = || format!("deduplication failed in {}", work.root().display());
+        let (spool_path, docs) = self.close(pool)?;
         let mut decisions = pool
-            .install(|| decide(&self.work, &docs, &config.dedup))
+            .install(|| decide(&work, &docs, &config.dedup))
             .with_context(context)?;
         drop(docs);
         let started = Instant::now();
-        let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
-        let mut flagged: BTreeMap<&'static str, u64> = BTreeMap::new();
         let mut texts = html::Texts::new();
-        spool::replay(&self.spool_path, |event| match event {
-            Event::Start { file } => output.start_file(file as usize, &files[file as usize]),
-            Event::End => output.end_file(),
-            Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
-                let file = file as usize;
-                if let Some(id) = decisions.samples.get(&doc) {
-                    if let Some(text) =
-                        sample_text(&bytes, files[file].format, &config.read.text_field)
-                    {
-                        texts.insert(id.clone(), text);
+        let counts = replay_decided(
+            &spool_path,
+            files,
+            config,
+            &decisions.by_doc,
+            |event, kept| match event {
+                Event::Start { file } => output.start_file(file as usize, &files[file as usize]),
+                Event::End => output.end_file(),
+                Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
+                    let file = file as usize;
+                    if let Some(id) = decisions.samples.get(&doc) {
+                        if let Some(text) =
+                            sample_text(&bytes, files[file].format, &config.read.text_field)
+                        {
+                            texts.insert(id.clone(), text);
+                        }
                     }
-                }
-                let decision = decisions.by_doc.get(&doc);
-                let reason = decision.and_then(|d| d.reason());
-                let bytes = match (config.dedup.action, decision, reason) {
-                    (DedupAction::Drop, _, Some(reason)) => {
-                        *dropped.entry(reason).or_default() += 1;
+                    if !kept {
                         return Ok(());
                     }
-                    (DedupAction::Annotate, Some(decision), _) => {
-                        if let Some(reason) = reason {
-                            *flagged.entry(reason).or_default() += 1;
-                        }
-                        match files[file].format {
-                            Format::Jsonl => annotate_line(bytes, &decision.annotation()),
-                            Format::Text => bytes,
-                        }
+                    match files[file].format {
+                        Format::Jsonl => output.write_record(file, &bytes),
+                        Format::Text => output.write_text(&files[file], &bytes),
                     }
-                    _ => bytes,
-                };
-                match files[file].format {
-                    Format::Jsonl => output.write_record(file, &bytes),
-                    Format::Text => output.write_text(&files[file], &bytes),
                 }
-            }
-        })
+            },
+        )
         .with_context(context)?;
         decisions.summary.seconds.insert(
             "filter",
             (started.elapsed().as_secs_f64() * 1e4).round() / 1e4,
         );
+        counts.add_to(tally);
+        Ok((decisions, texts))
+    }
+}
+
+/// What [`replay_decided`] left out or annotated, by reason.
+#[derive(Debug, Default)]
+pub(crate) struct Replayed {
+    pub dropped: BTreeMap<&'static str, u64>,
+    pub flagged: BTreeMap<&'static str, u64>,
+}
+
+impl Replayed {
+    fn add_to(self, tally: &mut Tally) {
         let report = tally.stages.entry(StageName::Dedup).or_default();
-        for (reason, count) in dropped {
+        for (reason, count) in self.dropped {
             report.documents_dropped += count;
             report.documents_out -= count;
             tally.output_documents -= count;
             *report.counters.entry(reason).or_default() += count;
         }
-        for (reason, count) in flagged {
+        for (reason, count) in self.flagged {
             *report.counters.entry(reason).or_default() += count;
         }
-        Ok((decisions, texts))
     }
+}
+
+/// Reads a spool back and applies the dedup decisions (by document number in the spool):
+/// hands every event to `each` with whether it is written, documents annotated when the action
+/// says so.
+pub(crate) fn replay_decided(
+    spool_path: &Path,
+    files: &[InputFile],
+    config: &RunConfig,
+    by_doc: &HashMap<u32, Decision>,
+    mut each: impl FnMut(Event, bool) -> anyhow::Result<()>,
+) -> anyhow::Result<Replayed> {
+    let mut counts = Replayed::default();
+    spool::replay(spool_path, |event| match event {
+        Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
+            let format = files[file as usize].format;
+            let decision = by_doc.get(&doc);
+            let reason = decision.and_then(|d| d.reason());
+            let (bytes, kept) = match (config.dedup.action, decision, reason) {
+                (DedupAction::Drop, _, Some(reason)) => {
+                    *counts.dropped.entry(reason).or_default() += 1;
+                    (bytes, false)
+                }
+                (DedupAction::Annotate, Some(decision), _) => {
+                    if let Some(reason) = reason {
+                        *counts.flagged.entry(reason).or_default() += 1;
+                    }
+                    match format {
+                        Format::Jsonl => (annotate_line(bytes, &decision.annotation()), true),
+                        Format::Text => (bytes, true),
+                    }
+                }
+                _ => (bytes, true),
+            };
+            let event = match format {
+                Format::Jsonl => Event::Record { file, doc, bytes },
+                Format::Text => Event::Text { file, doc, bytes },
+            };
+            each(event, kept)
+        }
+        event => each(event, true),
+    })?;
+    Ok(counts)
 }
 
 /// A document's text from its spooled bytes: the text itself, or the text field of its record.
@@ -704,7 +782,7 @@ fn audited_repair(stages: &[StageRun]) -> bool {
 }
 
 /// Running totals for the report, and the problem policy.
-struct Tally<'c> {
+pub(crate) struct Tally<'c> {
     config: &'c RunConfig,
     /// Where documents go while dedup runs.
     dedup: Option<DedupSink>,

@@ -44,8 +44,8 @@ const WRITE_BEHIND: usize = 2;
 /// Problems printed on stderr one by one; the report lists more.
 const MAX_PRINTED_PROBLEMS: u64 = 50;
 const REPORT_NAME: &str = "report.json";
-const CLUSTERS_NAME: &str = "clusters.jsonl";
-const PASSAGES_NAME: &str = "passages.jsonl";
+pub(crate) const CLUSTERS_NAME: &str = "clusters.jsonl";
+pub(crate) const PASSAGES_NAME: &str = "passages.jsonl";
 const HTML_NAME: &str = "report.html";
 
 /// How a run ended, when it got to the end.
@@ -563,7 +563,7 @@ pub(crate) struct DedupSink {
     next: u32,
 }
 
-const SPOOL_NAME: &str = "corpus.spool";
+pub(crate) const SPOOL_NAME: &str = "corpus.spool";
 
 impl DedupSink {
     pub(crate) fn new(
@@ -785,7 +785,7 @@ fn audited_repair(stages: &[StageRun]) -> bool {
 pub(crate) struct Tally<'c> {
     config: &'c RunConfig,
     /// Where documents go while dedup runs.
-    dedup: Option<DedupSink>,
+    pub(crate) dedup: Option<DedupSink>,
     audit: Option<Audit>,
     sources: BTreeMap<String, SourceFigures>,
     implemented: Vec<StageName>,
@@ -801,7 +801,7 @@ pub(crate) struct Tally<'c> {
 }
 
 impl<'c> Tally<'c> {
-    fn new(config: &'c RunConfig, stages: &[Box<dyn Stage>]) -> Tally<'c> {
+    pub(crate) fn new(config: &'c RunConfig, stages: &[Box<dyn Stage>]) -> Tally<'c> {
         let mut implemented: Vec<StageName> = stages.iter().map(|s| s.name()).collect();
         if config.stages.contains(&StageName::Dedup) {
             implemented.push(StageName::Dedup);
@@ -925,7 +925,12 @@ impl<'c> Tally<'c> {
         }
     }
 
-    fn into_report(mut self, config: &RunConfig, files: u64, started: Instant) -> Report {
+    pub(crate) fn into_report(
+        mut self,
+        config: &RunConfig,
+        files: u64,
+        started: Instant,
+    ) -> Report {
         let mut stage_report = |name: StageName| {
             let mut report = self.stages.remove(&name).unwrap_or_default();
             report.status = if !config.stages.contains(&name) {

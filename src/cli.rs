@@ -25,6 +25,74 @@ pub enum Command {
     /// Analyse corpora without writing them (repair, strip and dedup as a dry run) and check
     /// them against quality thresholds: exit 0 when all hold, 1 when any fails, 2 on errors.
     Check(CheckArgs),
+    /// Staged run, step 1: cut the inputs into shards of whole files for WORLD_SIZE ranks and
+    /// record every option in WORK/manifest.json (takes `run`'s options).
+    Plan(PlanArgs),
+    /// Staged run, step 2 (per rank): count strip's recurring lines in one shard.
+    Survey(RankArgs),
+    /// Staged run, step 3 (per rank): decode, repair, strip and sketch one shard.
+    Prep(RankArgs),
+    /// Staged run, step 4 (per band): merge one LSH band across all shards.
+    Bucket(BandArgs),
+    /// Staged run, step 5 (one task): verify candidate pairs, cluster, write clusters.jsonl and
+    /// passages.jsonl to WORK/out.
+    Cluster(WorkArgs),
+    /// Staged run, step 6 (per rank): write one shard's records to WORK/out/part-RANK.jsonl.
+    Filter(RankArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Files and folders to read (JSON Lines).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The work folder: every task of the staged run reads and writes there.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// The number of ranks (shards) that `survey`, `prep` and `filter` run as.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub world_size: u32,
+
+    /// Input format, when names do not tell.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// The work folder of a staged run.
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// The work folder made by `textwash plan`.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    #[command(flatten)]
+    pub work: WorkArgs,
+
+    /// Which shard, from 0 to WORLD_SIZE - 1.
+    #[arg(long, value_name = "R")]
+    pub rank: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct BandArgs {
+    #[command(flatten)]
+    pub work: WorkArgs,
+
+    /// Which band, from 0 to 27.
+    #[arg(long, value_name = "B")]
+    pub band: u32,
 }
 
 /// Options of the strip stage, shared by `run` and `strip`.

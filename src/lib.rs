@@ -20,5 +20,6 @@ pub mod read;
 pub mod repair;
 pub mod report;
 pub mod stage;
+pub mod staged;
 pub mod strip;
 pub mod write;

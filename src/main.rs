@@ -16,6 +16,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `mi_option_purge_delay` in mimalloc's `mi_option_t` (the same in its v2 and v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// A task of a staged run: 0 when done (or already done before).
+fn staged_task(task: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<u8> {
+    textwash::app::install_interrupt_handler()?;
+    task().map(|()| 0)
+}
+
 fn main() -> ExitCode {
     // Every batch allocates megabytes that the writer frees a moment later; by default
     // mimalloc gives freed memory back to the OS after 10 ms, and the next batch faults it in
@@ -57,6 +63,14 @@ fn main() -> ExitCode {
             print!("{text}");
             Ok(verdict.exit_code())
         }),
+        Command::Plan(args) => {
+            textwash::staged::plan(args, textwash::staged::raw_plan_args()).map(|()| 0)
+        }
+        Command::Survey(args) => staged_task(|| textwash::staged::survey(&args)),
+        Command::Prep(args) => staged_task(|| textwash::staged::prep(&args)),
+        Command::Bucket(args) => staged_task(|| textwash::staged::bucket(&args)),
+        Command::Cluster(args) => staged_task(|| textwash::staged::cluster(&args)),
+        Command::Filter(args) => staged_task(|| textwash::staged::filter(&args)),
         Command::Strip(args) => StripFilterConfig::from_args(args).and_then(|config| {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 18, stdout.lock());

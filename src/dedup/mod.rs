@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use passage::ShingleConfig;
 use shard::{DocMeta, ShingleReader, WorkDir};
@@ -90,7 +90,7 @@ impl Default for DedupConfig {
 }
 
 /// How a document relates to its cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     Exact,
@@ -243,7 +243,7 @@ pub struct SourceReuse {
 }
 
 /// The fate of a document in a cluster.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decision {
     pub cluster: u32,
     /// `None` for the kept member.

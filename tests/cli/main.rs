@@ -8,6 +8,7 @@ mod inputs;
 mod output;
 mod repair;
 mod report;
+mod staged;
 mod strip;
 
 use std::ffi::OsStr;

@@ -1,0 +1,778 @@
+//! The pipeline as separate tasks over a work folder, for running on a cluster: `plan` cuts
+//! the corpus into shards of whole files and records every parameter in `manifest.json`; then
+//! `survey` (per rank: strip's line counts), `prep` (per rank: decode, repair, strip, sketch),
+//! `bucket` (per band: the band merged across shards), `cluster` (one task: candidates
+//! verified, clusters, links) and `filter` (per rank: the shard's output) each read and write
+//! only files. A scheduler (Ray, Spark, a shell loop) launches them; textwash has none.
+//!
+//! Every task writes under temporary names and renames when done, then leaves a marker in
+//! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
+//! task refuses a work folder planned with other parameters, or whose inputs changed.
+//!
+//! `run` is the same functions in one process: [`app::main_pass`] with the shard sink,
+//! [`shard::merge_band`], [`dedup::decide_merged`], [`app::replay_decided`]; the staged path's
+//! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
+//!
+//! Layout of a work folder:
+//! ```text
+//! manifest.json            shards and parameters (plan)
+//! done/TASK                success markers, with what later tasks need of them
+//! survey/RRRRR.bin         line counts of a shard (survey)
+//! shards/RRRRR/            corpus.spool, docs.bin, shingles.bin, bands/, report.json (prep)
+//! meetings/BB.bin          pair meeting counts of a band (bucket)
+//! cluster/decisions-RRRRR.jsonl   fate of the shard's duplicates (cluster)
+//! out/part-RRRRR.jsonl     the cleaned, deduplicated records of a shard (filter)
+//! out/clusters.jsonl, out/passages.jsonl, out/dedup.json   as `run` writes them (cluster)
+//! ```
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+
+use crate::app::{self, DedupSink, Tally};
+use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
+use crate::config::RunConfig;
+use crate::dedup::shard::{self, ShardSpan, WorkDir};
+use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::read::{self, Format, InputFile};
+use crate::stage::{build_stages, StageName};
+use crate::strip::stats::LineCounter;
+use crate::strip::Stripper;
+use crate::write::atomic::ScratchDir;
+use crate::write::spool::Event;
+use crate::write::Output;
+
+const MANIFEST: &str = "manifest.json";
+
+/// What `plan` decided: the shards and the parameters every task runs with.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub textwash_version: String,
+    /// A hash of everything that shapes the output: version, options, inputs, and the
+    /// contents of config and rule files.
+    pub fingerprint: String,
+    /// The arguments `plan` was given (after `plan`): every task parses them again.
+    pub args: Vec<String>,
+    /// The folder `plan` ran in: tasks read relative paths from there (on a cluster, a shared
+    /// filesystem mounted at the same path everywhere).
+    pub cwd: PathBuf,
+    pub world_size: u32,
+    pub shards: Vec<ShardPlan>,
+}
+
+/// The files of one rank, in input order.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShardPlan {
+    pub rank: u32,
+    pub bytes: u64,
+    pub files: Vec<PlannedFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PlannedFile {
+    /// Position among all input files, as `run` discovers them.
+    pub index: usize,
+    pub name: String,
+    pub size: u64,
+}
+
+/// A work folder, its manifest and the configuration parsed from it.
+struct Work {
+    root: PathBuf,
+    manifest: Manifest,
+    config: RunConfig,
+    /// All input files, as `run` discovers them.
+    files: Vec<InputFile>,
+}
+
+/// `textwash plan`. `args` are the arguments after `plan`, stored for the tasks.
+pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
+    if args.world_size == 0 {
+        bail!("--world-size must be at least 1");
+    }
+    let work = std::path::absolute(&args.work)
+        .with_context(|| format!("cannot find {}", args.work.display()))?;
+    let world_size = args.world_size;
+    let fingerprint = fingerprint(&args)?;
+    let path = work.join(MANIFEST);
+    if let Ok(bytes) = fs::read(&path) {
+        let existing: Manifest = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a textwash manifest", path.display()))?;
+        if existing.fingerprint != fingerprint {
+            bail!(
+                "{} was planned with other parameters or inputs; plan into a new work folder",
+                work.display()
+            );
+        }
+        eprintln!(
+            "textwash: {} is already planned; nothing to do",
+            work.display()
+        );
+        return Ok(());
+    }
+    let config = config_of(args, None)?;
+    let (files, problems) = read::discover(&config.inputs, &config.read, Some(&work));
+    if let Some(problem) = problems.first() {
+        bail!("{problem}");
+    }
+    if files.is_empty() {
+        bail!("no input files found");
+    }
+    for file in &files {
+        if file.path.is_none() {
+            bail!("the staged commands cannot read standard input; give files or folders");
+        }
+        if file.format != Format::Jsonl {
+            bail!(
+                "{} is plain text; the staged commands take JSON Lines (use `textwash run` for \
+                 text files)",
+                file.name
+            );
+        }
+    }
+    let sizes: Vec<u64> = files.iter().map(|f| f.size.unwrap_or(0)).collect();
+    let shards = assign(&sizes, world_size)
+        .into_iter()
+        .enumerate()
+        .map(|(rank, indices)| ShardPlan {
+            rank: rank as u32,
+            bytes: indices.iter().map(|&i| sizes[i]).sum(),
+            files: indices
+                .into_iter()
+                .map(|i| PlannedFile {
+                    index: i,
+                    name: files[i].name.to_string(),
+                    size: sizes[i],
+                })
+                .collect(),
+        })
+        .collect();
+    let manifest = Manifest {
+        textwash_version: env!("CARGO_PKG_VERSION").to_string(),
+        fingerprint,
+        args: raw,
+        cwd: std::env::current_dir().context("cannot tell the current folder")?,
+        world_size,
+        shards,
+    };
+    fs::create_dir_all(&work)
+        .with_context(|| format!("cannot create work folder {}", work.display()))?;
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    write_atomic(&path, &json)?;
+    eprintln!(
+        "textwash: planned {} files into {} shards in {}",
+        files.len(),
+        world_size,
+        work.display()
+    );
+    Ok(())
+}
+
+/// Contiguous runs of files, one per rank, of about equal bytes: a file goes to the rank its
+/// middle byte falls in. Contiguous, so that ranks in order are files in order.
+fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
+    let total: u64 = sizes.iter().sum::<u64>().max(1);
+    let mut out = vec![Vec::new(); ranks as usize];
+    let mut before = 0u64;
+    for (i, &size) in sizes.iter().enumerate() {
+        let middle = u128::from(before) + u128::from(size / 2);
+        let rank = (middle * u128::from(ranks) / u128::from(total)) as usize;
+        out[rank.min(ranks as usize - 1)].push(i);
+        before += size;
+    }
+    out
+}
+
+/// A hash of what shapes a staged run's output.
+fn fingerprint(args: &PlanArgs) -> anyhow::Result<String> {
+    let mut text = format!(
+        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        env!("CARGO_PKG_VERSION"),
+        args.inputs,
+        args.format,
+        args.world_size,
+        args.pipeline.glob,
+        args.pipeline.text_field,
+        args.pipeline.id_field,
+        args.pipeline.source_field,
+        args.pipeline.stages,
+        args.pipeline.on_error,
+        (
+            &args.pipeline.repair.disable,
+            &args.pipeline.repair.enable,
+            args.pipeline.repair.uncurl_quotes
+        ),
+        (
+            args.pipeline.strip.no_stats,
+            args.pipeline.strip.min_docs,
+            args.pipeline.strip.min_share,
+            args.pipeline.strip.guard,
+        ),
+    );
+    let dedup = &args.pipeline.dedup;
+    text.push_str(&format!(
+        "\n{:?}",
+        (
+            dedup.keep,
+            dedup.dedup,
+            &dedup.date_field,
+            dedup.fold_digits,
+            dedup.mem
+        )
+    ));
+    for file in [&args.pipeline.repair.config, &args.pipeline.strip.rules]
+        .into_iter()
+        .flatten()
+    {
+        let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        text.push_str(&format!("\n{}", xxhash_rust::xxh3::xxh3_64(&bytes)));
+    }
+    Ok(format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+    ))
+}
+
+/// The run configuration of a plan, with the task's thread count when it gives one.
+fn config_of(mut args: PlanArgs, threads: Option<usize>) -> anyhow::Result<RunConfig> {
+    if threads.is_some() {
+        args.pipeline.threads = threads;
+    }
+    args.pipeline.quiet = true;
+    let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
+    config.output = args.work;
+    config.progress = false;
+    Ok(config)
+}
+
+impl Work {
+    /// Opens a planned work folder, refusing one whose parameters or inputs changed.
+    fn open(args: &WorkArgs) -> anyhow::Result<Work> {
+        let root = std::path::absolute(&args.work)
+            .with_context(|| format!("cannot find {}", args.work.display()))?;
+        let path = root.join(MANIFEST);
+        let bytes = fs::read(&path).with_context(|| {
+            format!("cannot read {}; run `textwash plan` first", path.display())
+        })?;
+        let manifest: Manifest = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a textwash manifest", path.display()))?;
+        std::env::set_current_dir(&manifest.cwd).with_context(|| {
+            format!(
+                "cannot enter {}, where the run was planned; tasks need the inputs at the \
+                 paths `plan` saw",
+                manifest.cwd.display()
+            )
+        })?;
+        let argv = ["textwash", "plan"]
+            .into_iter()
+            .map(String::from)
+            .chain(manifest.args.iter().cloned());
+        let plan_args = match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Command::Plan(plan_args),
+            }) => plan_args,
+            _ => bail!(
+                "{} holds arguments this textwash does not take; plan again",
+                path.display()
+            ),
+        };
+        if fingerprint(&plan_args)? != manifest.fingerprint {
+            bail!(
+                "{} was planned with other parameters (another textwash version, or a config \
+                 or rule file changed since); plan into a new work folder",
+                root.display()
+            );
+        }
+        let mut config = config_of(plan_args, args.threads)?;
+        config.output = root.clone();
+        let (files, _) = read::discover(&config.inputs, &config.read, Some(&root));
+        Ok(Work {
+            root,
+            manifest,
+            config,
+            files,
+        })
+    }
+
+    /// The input files of rank `rank`, checked against the plan.
+    fn rank_files(&self, rank: u32) -> anyhow::Result<Vec<InputFile>> {
+        let plan = self.shard(rank)?;
+        plan.files
+            .iter()
+            .map(|planned| {
+                let file = self
+                    .files
+                    .get(planned.index)
+                    .filter(|f| *f.name == planned.name && f.size == Some(planned.size));
+                file.cloned().with_context(|| {
+                    format!(
+                        "input {} changed or went away since it was planned; plan again",
+                        planned.name
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn shard(&self, rank: u32) -> anyhow::Result<&ShardPlan> {
+        self.manifest.shards.get(rank as usize).with_context(|| {
+            format!(
+                "rank {rank} is out of range: {} was planned with --world-size {}",
+                self.root.display(),
+                self.manifest.world_size
+            )
+        })
+    }
+
+    fn ranks(&self) -> std::ops::Range<u32> {
+        0..self.manifest.world_size
+    }
+
+    fn dedup(&self) -> bool {
+        self.config.stages.contains(&StageName::Dedup)
+    }
+
+    fn stats(&self) -> bool {
+        self.config.stages.contains(&StageName::Strip) && self.config.strip.wants_stats()
+    }
+
+    fn pool(&self) -> anyhow::Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.config.threads)
+            .build()
+            .context("cannot start the thread pool")
+    }
+
+    fn marker(&self, task: &str) -> PathBuf {
+        self.root.join("done").join(task)
+    }
+
+    /// What a finished task left in its marker, or `None` when it has not finished.
+    fn done<T: for<'de> Deserialize<'de>>(&self, task: &str) -> anyhow::Result<Option<T>> {
+        let path = self.marker(task);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "{} is damaged; delete it to run the task again",
+                    path.display()
+                )
+            })?)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// The marker of a task that must have finished before this one.
+    fn needs<T: for<'de> Deserialize<'de>>(&self, task: &str, by: &str) -> anyhow::Result<T> {
+        self.done(task)?.with_context(|| {
+            format!(
+                "{by} needs `{}` to have finished first (no {})",
+                task.replace('-', " --rank ")
+                    .replace("bucket --rank", "bucket --band"),
+                self.marker(task).display()
+            )
+        })
+    }
+
+    /// Skips a finished task (telling so); true when it is finished.
+    fn skip(&self, task: &str) -> anyhow::Result<bool> {
+        if self.marker(task).exists() {
+            eprintln!(
+                "textwash: {task} already finished ({}); skipped",
+                self.marker(task).display()
+            );
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn finish<T: Serialize>(&self, task: &str, what: &T) -> anyhow::Result<()> {
+        fs::create_dir_all(self.root.join("done"))?;
+        write_atomic(&self.marker(task), &serde_json::to_vec(what)?)
+    }
+
+    fn tmp(&self) -> anyhow::Result<PathBuf> {
+        let dir = self.root.join("tmp");
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(dir)
+    }
+}
+
+fn task(name: &str, n: u32) -> String {
+    format!("{name}-{n:05}")
+}
+
+/// Writes a file under a temporary name in its folder, then renames it.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    temp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Streams into a temporary file next to `path`, renamed to `path` when `write` succeeds.
+fn write_streamed(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, temp);
+    write(&mut out)?;
+    let temp = out
+        .into_inner()
+        .map_err(|err| err.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `textwash survey`: strip's line counts over one shard.
+pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
+    let work = Work::open(&args.work)?;
+    let rank = args.rank;
+    work.shard(rank)?;
+    let name = task("survey", rank);
+    if work.skip(&name)? {
+        return Ok(());
+    }
+    let files = work.rank_files(rank)?;
+    let counter = if work.stats() {
+        app::count_lines(&work.config, &files, &work.pool()?)
+    } else {
+        LineCounter::default()
+    };
+    write_atomic(
+        &work.root.join("survey").join(format!("{rank:05}.bin")),
+        &counter.to_bytes(),
+    )?;
+    work.finish(&name, &serde_json::json!({}))
+}
+
+/// What `prep` tells later tasks.
+#[derive(Debug, Serialize, Deserialize)]
+struct Prepped {
+    documents: u32,
+}
+
+/// `textwash prep`: one shard decoded, repaired, stripped and sketched.
+pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let work = Work::open(&args.work)?;
+    let rank = args.rank;
+    work.shard(rank)?;
+    let name = task("prep", rank);
+    if work.skip(&name)? {
+        return Ok(());
+    }
+    let config = &work.config;
+    let index = if work.stats() {
+        let mut counter = LineCounter::default();
+        for r in work.ranks() {
+            work.needs::<serde_json::Value>(&task("survey", r), "prep")?;
+            let path = work.root.join("survey").join(format!("{r:05}.bin"));
+            let bytes =
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            counter.merge(
+                LineCounter::from_bytes(&bytes)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+        Some(std::sync::Arc::new(
+            counter.finish(&config.strip.stats.clone().unwrap_or_default()),
+        ))
+    } else {
+        None
+    };
+    let stripper = match config.stages.contains(&StageName::Strip) {
+        true => Some(Stripper::new(&config.strip, index)?),
+        false => None,
+    };
+    let stages = build_stages(&config.stages, &config.repair, stripper);
+    let files = work.rank_files(rank)?;
+    let pool = work.pool()?;
+    let scratch = ScratchDir::new(&work.tmp()?)
+        .with_context(|| format!("cannot make a folder in {}", work.root.display()))?;
+    let scratch_work = WorkDir::new(scratch.path());
+    let mut tally = Tally::new(config, &stages);
+    tally.dedup = Some(DedupSink::new(
+        &scratch_work,
+        rank,
+        work.dedup().then_some(&config.dedup),
+    )?);
+    // Everything goes to the sink; the output is never written to.
+    let mut output = Output::new(crate::write::atomic::Staging::new(scratch.path()), false);
+    output.discard_corpus = true;
+    app::main_pass(config, &files, &pool, &stages, &mut tally, &mut output)?;
+    let sink = tally.dedup.take().context("the shard sink went away")?;
+    let (_, docs) = sink.close(&pool)?;
+    let dir = scratch_work.shard_dir(rank);
+    shard::write_docs(&dir.join("docs.bin"), &docs)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    let report = tally.into_report(config, files.len() as u64, started);
+    let mut json = serde_json::to_vec_pretty(&report)?;
+    json.push(b'\n');
+    fs::write(dir.join("report.json"), json)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    let target = WorkDir::new(&work.root).shard_dir(rank);
+    if target.exists() {
+        // Left by a task that stopped between its rename and its marker.
+        fs::remove_dir_all(&target)
+            .with_context(|| format!("cannot remove {}", target.display()))?;
+    }
+    fs::create_dir_all(target.parent().unwrap_or(&work.root))?;
+    fs::rename(&dir, &target).with_context(|| format!("cannot write {}", target.display()))?;
+    let documents = report.output.documents as u32;
+    if report.problems.count > 0 {
+        eprintln!(
+            "textwash: prep {rank}: {} problems; {} lists them",
+            report.problems.count,
+            target.join("report.json").display()
+        );
+    }
+    work.finish(&name, &Prepped { documents })
+}
+
+/// The shards in corpus order, from the prep markers.
+fn spans(work: &Work, by: &str) -> anyhow::Result<Vec<ShardSpan>> {
+    let mut first = 0u32;
+    let mut spans = Vec::new();
+    for rank in work.ranks() {
+        let prepped: Prepped = work.needs(&task("prep", rank), by)?;
+        spans.push(ShardSpan { shard: rank, first });
+        first = first
+            .checked_add(prepped.documents)
+            .context("dedup handles at most 4,294,967,295 documents")?;
+    }
+    Ok(spans)
+}
+
+/// What `bucket` tells `cluster`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Bucketed {
+    dropped_buckets: u64,
+    seconds: f64,
+}
+
+/// `textwash bucket`: one band merged across all shards.
+pub fn bucket(args: &BandArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let work = Work::open(&args.work)?;
+    let band = args.band;
+    if band as usize >= ALL_BANDS {
+        bail!(
+            "--band {band} is out of range: there are {ALL_BANDS} bands (0 to {})",
+            ALL_BANDS - 1
+        );
+    }
+    let name = task("bucket", band);
+    if work.skip(&name)? {
+        return Ok(());
+    }
+    let spans = spans(&work, "bucket")?;
+    let dropped_buckets = if work.dedup() {
+        let dedup = &work.config.dedup;
+        work.pool()?
+            .install(|| {
+                shard::merge_band(
+                    &WorkDir::new(&work.root),
+                    &spans,
+                    band as usize,
+                    dedup.bucket_cap,
+                    dedup::band_memory(dedup, 1),
+                )
+            })
+            .with_context(|| format!("cannot merge band {band} in {}", work.root.display()))?
+    } else {
+        0
+    };
+    work.finish(
+        &name,
+        &Bucketed {
+            dropped_buckets,
+            seconds: started.elapsed().as_secs_f64(),
+        },
+    )
+}
+
+/// A decision as `cluster` hands it to `filter`: the document's number in its shard.
+#[derive(Debug, Serialize, Deserialize)]
+struct ShardDecision {
+    doc: u32,
+    #[serde(flatten)]
+    decision: Decision,
+}
+
+/// `textwash cluster`: candidates verified, clusters and links, over the whole corpus.
+pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
+    let work = Work::open(args)?;
+    let name = "cluster";
+    if work.skip(name)? {
+        return Ok(());
+    }
+    let spans = spans(&work, "cluster")?;
+    let out = work.root.join("out");
+    if !work.dedup() {
+        return work.finish(name, &serde_json::json!({}));
+    }
+    let (mut dropped, mut seconds) = (0, 0.0);
+    for band in 0..ALL_BANDS as u32 {
+        let bucketed: Bucketed = work.needs(&task("bucket", band), "cluster")?;
+        dropped += bucketed.dropped_buckets;
+        seconds += bucketed.seconds;
+    }
+    let mut docs = Vec::new();
+    for span in &spans {
+        let path = WorkDir::new(&work.root)
+            .shard_dir(span.shard)
+            .join("docs.bin");
+        docs.extend(
+            shard::read_docs(&path, span.shard)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        );
+    }
+    let root = WorkDir::new(&work.root);
+    let decisions = work
+        .pool()?
+        .install(|| dedup::decide_merged(&root, &docs, &work.config.dedup, dropped, seconds))
+        .with_context(|| format!("deduplication failed in {}", work.root.display()))?;
+    drop(docs);
+    // The decisions of each shard, by the document's number in the shard.
+    let mut by_rank: Vec<Vec<ShardDecision>> = spans.iter().map(|_| Vec::new()).collect();
+    for (&doc, decision) in &decisions.by_doc {
+        let rank = spans.partition_point(|s| s.first <= doc) - 1;
+        by_rank[rank].push(ShardDecision {
+            doc: doc - spans[rank].first,
+            decision: decision.clone(),
+        });
+    }
+    for (rank, mut list) in by_rank.into_iter().enumerate() {
+        list.sort_by_key(|d| d.doc);
+        let path = work
+            .root
+            .join("cluster")
+            .join(format!("decisions-{rank:05}.jsonl"));
+        write_streamed(&path, |out| {
+            for decision in &list {
+                serde_json::to_writer(&mut *out, decision)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        })?;
+    }
+    write_streamed(&out.join(app::CLUSTERS_NAME), |out| {
+        for cluster in &decisions.clusters {
+            serde_json::to_writer(&mut *out, cluster)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    write_streamed(&out.join(app::PASSAGES_NAME), |out| {
+        decisions.for_each_link(|link| {
+            serde_json::to_writer(&mut *out, &link)?;
+            out.write_all(b"\n")
+        })?;
+        Ok(())
+    })?;
+    let mut json = serde_json::to_vec_pretty(&decisions.summary)?;
+    json.push(b'\n');
+    write_atomic(&out.join("dedup.json"), &json)?;
+    work.finish(
+        name,
+        &serde_json::json!({ "clusters": decisions.clusters.len() }),
+    )
+}
+
+/// `textwash filter`: one shard's records, duplicates left out or annotated, to
+/// `out/part-RRRRR.jsonl`.
+pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
+    let work = Work::open(&args.work)?;
+    let rank = args.rank;
+    work.shard(rank)?;
+    let name = task("filter", rank);
+    if work.skip(&name)? {
+        return Ok(());
+    }
+    work.needs::<Prepped>(&task("prep", rank), "filter")?;
+    let mut by_doc: HashMap<u32, Decision> = HashMap::new();
+    if work.dedup() {
+        work.needs::<serde_json::Value>("cluster", "filter")?;
+        let path = work
+            .root
+            .join("cluster")
+            .join(format!("decisions-{rank:05}.jsonl"));
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let decision: ShardDecision = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a decision", path.display(), n + 1))?;
+            by_doc.insert(decision.doc, decision.decision);
+        }
+    }
+    let files = work.rank_files(rank)?;
+    let spool = WorkDir::new(&work.root)
+        .shard_dir(rank)
+        .join(app::SPOOL_NAME);
+    let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
+    let mut written = 0u64;
+    let mut replayed = None;
+    write_streamed(&target, |out| {
+        replayed = Some(app::replay_decided(
+            &spool,
+            &files,
+            &work.config,
+            &by_doc,
+            |event, kept| {
+                if let (Event::Record { bytes, .. }, true) = (event, kept) {
+                    out.write_all(&bytes)?;
+                    written += 1;
+                }
+                Ok(())
+            },
+        )?);
+        Ok(())
+    })?;
+    let dropped: u64 = replayed.map_or(0, |r| r.dropped.values().sum());
+    work.finish(
+        &name,
+        &serde_json::json!({ "records": written, "dropped": dropped }),
+    )
+}
+
+/// `textwash plan`'s arguments as given, for the manifest.
+pub fn raw_plan_args() -> Vec<String> {
+    std::env::args()
+        .skip_while(|a| a != "plan")
+        .skip(1)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_go_to_ranks_in_order_by_size() {
+        assert_eq!(assign(&[10, 10, 10], 3), vec![vec![0], vec![1], vec![2]]);
+        assert_eq!(assign(&[100, 1, 1, 1], 2), vec![vec![0], vec![1, 2, 3]]);
+        assert_eq!(assign(&[5], 3), vec![vec![], vec![0], vec![]]);
+        let ranks = assign(&[3, 9, 1, 4, 4, 8, 2], 4);
+        let flat: Vec<usize> = ranks.concat();
+        assert_eq!(flat, (0..7).collect::<Vec<_>>());
+    }
+}

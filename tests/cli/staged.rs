@@ -1,0 +1,221 @@
+//! The staged commands (plan, survey, prep, bucket, cluster, filter): the same records as
+//! `run`, tasks that skip when done, and work folders that refuse other parameters.
+
+use std::path::Path;
+
+use crate::{run, textwash, Scratch};
+
+/// The number of LSH bands, one `bucket` task each.
+const BANDS: u32 = 28;
+
+/// A corpus in four JSON Lines files with what every stage acts on: mojibake, boilerplate
+/// rules and per-source recurring lines (the statistics), exact and edited copies across files,
+/// a bad record.
+fn corpus(s: &Scratch) {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let mut texts: Vec<String> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    texts.sort();
+    let mut id = 0;
+    for file in 0..4 {
+        let mut lines = String::new();
+        for (i, text) in texts.iter().enumerate() {
+            let source = ["alpha", "beta"][(file + i) % 2];
+            let text = match (file + i) % 4 {
+                // An edited copy: another opening, a cut ending.
+                0 => format!(
+                    "UPDATED {file}: {}",
+                    &text[..text
+                        .char_indices()
+                        .nth(text.len() * 2 / 3)
+                        .map_or(0, |c| c.0)]
+                ),
+                1 => text.replace("the", "The"),
+                _ => text.clone(),
+            };
+            let text = format!(
+                "{text}\nAdvertisement\nThanks for reading the {source} daily {id}\nThe cafÃ© on the \
+                 corner of Main Street opened its doors early to the reporters who waited \
+                 outside for the mayor, number {id} said."
+            );
+            lines.push_str(&format!(
+                "{}\n",
+                serde_json::json!({"id": format!("d{id}"), "source": source, "text": text})
+            ));
+            id += 1;
+        }
+        if file == 2 {
+            lines.push_str("{\"id\": \"broken\", \"text\": \n");
+        }
+        s.write(&format!("in/part{file}.jsonl"), lines);
+    }
+}
+
+/// Runs `textwash ARGS...`; returns the exit code and stderr.
+fn task(args: &[&str], work: &Path) -> (i32, String) {
+    let output = textwash()
+        .args(args)
+        .arg("--work")
+        .arg(work)
+        .output()
+        .expect("run textwash");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// Every task of a staged run in order, each expected to succeed; the stderr of all.
+fn all_tasks(work: &Path, ranks: u32) -> String {
+    let mut stderr = String::new();
+    let mut each = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, err) = task(&args, work);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        stderr.push_str(&err);
+    };
+    for step in ["survey", "prep"] {
+        for r in 0..ranks {
+            each(vec![step.into(), "--rank".into(), r.to_string()]);
+        }
+    }
+    for b in 0..BANDS {
+        each(vec!["bucket".into(), "--band".into(), b.to_string()]);
+    }
+    each(vec!["cluster".into()]);
+    for r in 0..ranks {
+        each(vec!["filter".into(), "--rank".into(), r.to_string()]);
+    }
+    stderr
+}
+
+fn plan(s: &Scratch, work: &Path, ranks: u32, extra: &[&str]) -> (i32, String) {
+    let output = textwash()
+        .current_dir(s.dir.path())
+        .args(["plan", "in", "--glob", "*.jsonl", "--work"])
+        .arg(work)
+        .args(["-n", &ranks.to_string()])
+        .args(extra)
+        .output()
+        .expect("run textwash");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn parts(work: &Path, ranks: u32) -> Vec<u8> {
+    (0..ranks)
+        .flat_map(|r| std::fs::read(work.join(format!("out/part-{r:05}.jsonl"))).unwrap())
+        .collect()
+}
+
+#[test]
+fn three_ranks_give_runs_records_byte_for_byte() {
+    let s = Scratch::new();
+    corpus(&s);
+    let out = s.path("run");
+    let (code, err) = run(&[&s.path("in"), &"--glob", &"*.jsonl"], &out);
+    assert_eq!(code, 2, "the broken record is skipped: {err}");
+    let whole: Vec<u8> = (0..4)
+        .flat_map(|f| std::fs::read(out.join(format!("part{f}.jsonl"))).unwrap())
+        .collect();
+    let text = String::from_utf8(whole.clone()).unwrap();
+    assert!(!text.contains("Advertisement") && !text.contains("Thanks for reading"));
+    assert!(text.contains("The café on") && !text.contains("cafÃ©"));
+    let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+    assert!(clusters.lines().count() >= 3, "{clusters}");
+
+    // A relative work folder, tasks launched from elsewhere: the plan remembers its folder.
+    let (code, err) = plan(&s, Path::new("work"), 3, &[]);
+    assert_eq!(code, 0, "{err}");
+    let work = s.path("work");
+    all_tasks(&work, 3);
+    assert_eq!(
+        String::from_utf8(parts(&work, 3)).unwrap(),
+        text,
+        "part files in rank order hold run's records"
+    );
+    for name in ["clusters.jsonl", "passages.jsonl"] {
+        assert_eq!(
+            std::fs::read_to_string(work.join("out").join(name)).unwrap(),
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+
+    // Annotate mode and another keep policy, over five ranks (one of them empty).
+    let out = s.path("run-annotate");
+    let options = ["--dedup", "annotate", "--keep", "longest"];
+    let input = s.path("in");
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&input, &"--glob", &"*.jsonl"];
+    args.extend(options.iter().map(|o| o as &dyn AsRef<std::ffi::OsStr>));
+    run(&args, &out);
+    let whole: Vec<u8> = (0..4)
+        .flat_map(|f| std::fs::read(out.join(format!("part{f}.jsonl"))).unwrap())
+        .collect();
+    let work = s.path("work5");
+    assert_eq!(plan(&s, &work, 5, &options).0, 0);
+    all_tasks(&work, 5);
+    assert_eq!(
+        String::from_utf8(parts(&work, 5)).unwrap(),
+        String::from_utf8(whole).unwrap()
+    );
+}
+
+#[test]
+fn finished_tasks_are_skipped_and_other_parameters_refused() {
+    let s = Scratch::new();
+    corpus(&s);
+    let work = s.path("work");
+    assert_eq!(plan(&s, &work, 2, &[]).0, 0);
+    // A task before the ones it needs says which.
+    let (code, err) = task(&["prep", "--rank", "0"], &work);
+    assert_eq!(code, 2);
+    assert!(err.contains("survey --rank 00000"), "{err}");
+    let (code, err) = task(&["filter", "--rank", "5"], &work);
+    assert_eq!(code, 2);
+    assert!(err.contains("rank 5 is out of range"), "{err}");
+
+    all_tasks(&work, 2);
+    let first = parts(&work, 2);
+    let stderr = all_tasks(&work, 2);
+    assert_eq!(
+        stderr.matches("already finished").count(),
+        2 * 3 + BANDS as usize + 1,
+        "{stderr}"
+    );
+    // A lost output is made again, the same, once its marker is gone.
+    std::fs::remove_file(work.join("out/part-00001.jsonl")).unwrap();
+    std::fs::remove_file(work.join("done/filter-00001")).unwrap();
+    assert_eq!(task(&["filter", "--rank", "1"], &work).0, 0);
+    assert_eq!(parts(&work, 2), first);
+    // No temporary files left behind.
+    let leftovers: Vec<_> = walkdir::WalkDir::new(&work)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The same plan again is nothing to do; another one is refused.
+    assert_eq!(plan(&s, &work, 2, &[]).0, 0);
+    let (code, err) = plan(&s, &work, 3, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("other parameters"), "{err}");
+    let (code, _) = plan(&s, &work, 2, &["--keep", "longest"]);
+    assert_eq!(code, 2);
+    // An input that changed after planning is refused by the tasks that read it.
+    std::fs::remove_file(work.join("done/prep-00000")).unwrap();
+    s.write(
+        "in/part0.jsonl",
+        "{\"id\": \"new\", \"text\": \"Another text.\"}\n",
+    );
+    let (code, err) = task(&["prep", "--rank", "0"], &work);
+    assert_eq!(code, 2);
+    assert!(err.contains("changed or went away"), "{err}");
+}

@@ -649,7 +649,16 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
     let root = WorkDir::new(&work.root);
     let decisions = work
         .pool()?
-        .install(|| dedup::decide_merged(&root, &docs, &work.config.dedup, dropped, seconds))
+        .install(|| {
+            dedup::decide_merged(
+                &root,
+                &docs,
+                &work.config.dedup,
+                dropped,
+                seconds,
+                dedup::Inputs::Keep,
+            )
+        })
         .with_context(|| format!("deduplication failed in {}", work.root.display()))?;
     drop(docs);
     // The decisions of each shard, by the document's number in the shard.

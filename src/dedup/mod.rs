@@ -293,13 +293,16 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
     let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
         .into_par_iter()
         .map(|band| {
-            shard::merge_band(
+            let dropped = shard::merge_band(
                 work,
                 &shards,
                 band,
                 config.bucket_cap,
                 band_memory(config, rayon::current_num_threads()),
-            )
+            )?;
+            // In one process nothing reads a band's runs again: their disk is freed at once.
+            shard::remove_band_runs(work, &shards, band)?;
+            Ok(dropped)
         })
         .collect::<io::Result<_>>()?;
     decide_merged(
@@ -308,7 +311,17 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
         config,
         dropped.iter().sum(),
         started.elapsed().as_secs_f64(),
+        Inputs::Consume,
     )
+}
+
+/// Whether [`decide_merged`] may delete the files it has read (meeting counts, shingle lists,
+/// relations) once it is done with them: in one process, to keep the work folder's disk down;
+/// not when a task that failed may be run again over the same files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inputs {
+    Consume,
+    Keep,
 }
 
 /// The memory of one band's merge when `parallel` merge at once: meeting counts spill as runs
@@ -325,6 +338,7 @@ pub fn decide_merged(
     config: &DedupConfig,
     dropped_buckets: u64,
     merge_seconds: f64,
+    inputs: Inputs,
 ) -> io::Result<Decisions> {
     let mut summary = DedupSummary {
         documents: docs.len() as u64,
@@ -401,6 +415,10 @@ pub fn decide_merged(
             Ok(())
         })?;
     relations.finish()?;
+    drop(reader);
+    if inputs == Inputs::Consume {
+        shard::remove_merged(work, &shard::spans(docs))?;
+    }
     summary.duplicate_pairs = duplicates.len() as u64;
     summary
         .seconds
@@ -408,6 +426,9 @@ pub fn decide_merged(
     let started = std::time::Instant::now();
     let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
     links(work, docs, &cluster_of, &mut decisions)?;
+    if inputs == Inputs::Consume {
+        std::fs::remove_file(work.root().join("relations.bin"))?;
+    }
     decisions
         .summary
         .seconds

@@ -469,6 +469,28 @@ pub fn merge_band(
     Ok(dropped)
 }
 
+/// Deletes band `band`'s runs of every shard (once merged).
+pub fn remove_band_runs(work: &WorkDir, shards: &[ShardSpan], band: usize) -> io::Result<()> {
+    for span in shards {
+        match fs::remove_dir_all(work.band_dir(span.shard, band)) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the meeting counts and the shingle lists (once candidates are verified).
+pub fn remove_merged(work: &WorkDir, shards: &[ShardSpan]) -> io::Result<()> {
+    for band in 0..ALL_BANDS {
+        fs::remove_file(work.meetings(band))?;
+    }
+    for span in shards {
+        fs::remove_file(work.shingles(span.shard))?;
+    }
+    Ok(())
+}
+
 /// Sorts meetings by pair and sums the counts of each pair.
 fn collapse(meetings: &mut Vec<Meeting>) {
     meetings.par_sort_unstable();

@@ -67,6 +67,7 @@ def main():
 
     spark = SparkSession.builder.appName("textwash").getOrCreate()
     sc = spark.sparkContext
+    sc.setLogLevel("WARN")
     # Planning reads only file sizes: the driver does it, with the shipped binary.
     subprocess.run(
         [shipped_binary(), "plan", *inputs, "--work", work, "--world-size", str(args.world_size)]

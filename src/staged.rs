@@ -9,8 +9,8 @@
 //! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
-//! `run` is the same functions in one process: [`app::main_pass`] with the shard sink,
-//! [`shard::merge_band`], [`dedup::decide_merged`], [`app::replay_decided`]; the staged path's
+//! `run` is the same functions in one process: `app::main_pass` with the shard sink,
+//! [`shard::merge_band`], [`dedup::decide_merged`], `app::replay_decided`; the staged path's
 //! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:

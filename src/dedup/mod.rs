@@ -366,14 +366,76 @@ pub fn decide_merged(
     drop(first_of_hash);
 
     // Candidates, verified chunk by chunk: all passage pairs of each pair of documents, by one
-    // merge of their shingle lists read back from disk.
+    // merge of their shingle lists read back from disk. Ranges of first documents are
+    // streamed and verified in parallel, each to its own relations file; in range order, they
+    // are the relations in pair order, whatever the number of ranges.
     let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
+    let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
+    let verified: Vec<(u64, Vec<(u32, u32, f64)>)> = ranges
+        .par_iter()
+        .enumerate()
+        .map(|(part, firsts)| verify_range(work, docs, &rep, &reader, config, part, firsts.clone()))
+        .collect::<io::Result<_>>()?;
+    drop(reader);
+    let mut duplicates: Vec<(u32, u32, f64)> = Vec::new();
+    for (candidates, found) in verified {
+        summary.candidate_pairs += candidates;
+        duplicates.extend(found);
+    }
+    if inputs == Inputs::Consume {
+        shard::remove_merged(work, &shard::spans(docs))?;
+    }
+    summary.duplicate_pairs = duplicates.len() as u64;
+    summary
+        .seconds
+        .insert("verify", round(started.elapsed().as_secs_f64()));
+    let started = std::time::Instant::now();
+    let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
+    links(work, docs, ranges.len(), &cluster_of, &mut decisions)?;
+    if inputs == Inputs::Consume {
+        for part in 0..ranges.len() {
+            std::fs::remove_file(relations_path(work, part))?;
+        }
+    }
+    decisions
+        .summary
+        .seconds
+        .insert("cluster", round(started.elapsed().as_secs_f64()));
+    Ok(decisions)
+}
+
+/// `parts` ranges of about equal numbers of documents covering `0..documents`.
+fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<u32>> {
+    let parts = (parts as u64).clamp(1, u64::from(documents).max(1));
+    (0..parts)
+        .map(|p| {
+            let at = |p: u64| (u64::from(documents) * p / parts) as u32;
+            at(p)..at(p + 1)
+        })
+        .collect()
+}
+
+fn relations_path(work: &WorkDir, part: usize) -> std::path::PathBuf {
+    work.root().join(format!("relations-{part:04}.bin"))
+}
+
+/// Verifies the candidate pairs whose first document is in `firsts`, writing the relations to
+/// the range's file; returns the number of candidates and the duplicate edges.
+fn verify_range(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    rep: &[u32],
+    reader: &ShingleReader,
+    config: &DedupConfig,
+    part: usize,
+    firsts: std::ops::Range<u32>,
+) -> io::Result<(u64, Vec<(u32, u32, f64)>)> {
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
-    let mut relations = RelationWriter::create(&work.root().join("relations.bin"))?;
-    let mut duplicates: Vec<(u32, u32, f64)> = Vec::new();
-    summary.candidate_pairs =
-        shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, |chunk| {
+    let mut relations = RelationWriter::create(&relations_path(work, part))?;
+    let mut duplicates = Vec::new();
+    let candidates =
+        shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
             // Pairs come sorted by their first document: each first document's shingles are
             // read once for all its pairs.
             let groups: Vec<&[(u32, u32)]> = chunk.chunk_by(|x, y| x.0 == y.0).collect();
@@ -415,25 +477,7 @@ pub fn decide_merged(
             Ok(())
         })?;
     relations.finish()?;
-    drop(reader);
-    if inputs == Inputs::Consume {
-        shard::remove_merged(work, &shard::spans(docs))?;
-    }
-    summary.duplicate_pairs = duplicates.len() as u64;
-    summary
-        .seconds
-        .insert("verify", round(started.elapsed().as_secs_f64()));
-    let started = std::time::Instant::now();
-    let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
-    links(work, docs, &cluster_of, &mut decisions)?;
-    if inputs == Inputs::Consume {
-        std::fs::remove_file(work.root().join("relations.bin"))?;
-    }
-    decisions
-        .summary
-        .seconds
-        .insert("cluster", round(started.elapsed().as_secs_f64()));
-    Ok(decisions)
+    Ok((candidates, duplicates))
 }
 
 /// Writes verified relations: `a`, `b`, the number of matching passage pairs, and each pair
@@ -509,6 +553,7 @@ fn for_each_relation(
 fn links(
     work: &WorkDir,
     docs: &[DocMeta],
+    parts: usize,
     cluster_of: &[u32],
     decisions: &mut Decisions,
 ) -> io::Result<()> {
@@ -516,7 +561,7 @@ fn links(
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut shown_pairs = 0;
-    for_each_relation(&work.root().join("relations.bin"), |a, b, pairs| {
+    let mut each = |a: u32, b: u32, pairs: &[(u16, u16, f64)]| -> io::Result<()> {
         let (ca, cb) = (cluster_of[a as usize], cluster_of[b as usize]);
         if ca != u32::MAX && ca == cb || pairs.is_empty() {
             return Ok(());
@@ -549,7 +594,10 @@ fn links(
             decisions.samples.insert(b, db.id.clone());
         }
         Ok(())
-    })?;
+    };
+    for part in 0..parts {
+        for_each_relation(&relations_path(work, part), &mut each)?;
+    }
     out.finish()?;
     decisions.links_file = Some(path);
     decisions.summary.reuse_between_sources = reuse
@@ -1021,5 +1069,21 @@ mod tests {
         assert_eq!(outcome(&decide_in(&texts, &tiny, 1)), outcome(&whole));
         assert_eq!(outcome(&decide_in(&texts, &config, 3)), outcome(&whole));
         assert_eq!(outcome(&decide_in(&texts, &tiny, 4)), outcome(&whole));
+        // Candidates are verified in ranges of first documents, 4 per thread: 4 and 44 ranges.
+        for threads in [1, 11] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let ranged = pool.install(|| decide_in(&texts, &config, 2));
+            assert_eq!(outcome(&ranged), outcome(&whole), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn ranges_of_first_documents_cover_them_all_in_order() {
+        assert_eq!(first_ranges(10, 4), vec![0..2, 2..5, 5..7, 7..10]);
+        assert_eq!(first_ranges(2, 8), vec![0..1, 1..2]);
+        assert_eq!(first_ranges(0, 8), vec![0..0]);
     }
 }

@@ -83,6 +83,16 @@ impl<R: Record> RunReader<R> {
         })
     }
 
+    /// The run's records from the `first`-th on.
+    pub fn open_from(path: &Path, first: u64) -> io::Result<RunReader<R>> {
+        let mut reader = RunReader::open(path)?;
+        io::Seek::seek(
+            &mut reader.input,
+            io::SeekFrom::Start(first * R::SIZE as u64),
+        )?;
+        Ok(reader)
+    }
+
     /// The run's records with their document numbers moved up by `by`.
     pub fn shifted(mut self, by: u32) -> RunReader<R> {
         self.shift = by;

@@ -520,19 +520,30 @@ fn summed(
     })
 }
 
-/// Hands every pair that met in at least `min_meetings` bucket (all bands together) to
-/// `each`, in chunks of pair order; returns how many there were.
+/// Hands every pair whose first document is in `firsts` and that met in at least
+/// `min_meetings` buckets (all bands together) to `each`, in chunks of pair order; returns how
+/// many there were. Each band's meeting file is entered at the range's first pair (a binary
+/// search: the records are sorted and of fixed size), so that ranges are streamed in parallel.
 pub fn for_each_candidates(
     work: &WorkDir,
     min_meetings: u32,
     chunk: usize,
+    firsts: std::ops::Range<u32>,
     mut each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
 ) -> io::Result<u64> {
-    let paths: Vec<PathBuf> = (0..ALL_BANDS).map(|band| work.meetings(band)).collect();
+    let mut runs = Vec::with_capacity(ALL_BANDS);
+    for band in 0..ALL_BANDS {
+        let path = work.meetings(band);
+        let start = first_meeting_of(&path, firsts.start)?;
+        runs.push(RunReader::<Meeting>::open_from(&path, start)?);
+    }
     let mut total = 0;
     let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
-    for meeting in summed(Merge::<Meeting>::open(&paths)?) {
+    for meeting in summed(Merge::new(runs)?) {
         let m = meeting?;
+        if m.a >= firsts.end {
+            break;
+        }
         if m.count >= min_meetings {
             out.push((m.a, m.b));
             total += 1;
@@ -546,6 +557,23 @@ pub fn for_each_candidates(
         each(&out)?;
     }
     Ok(total)
+}
+
+/// The number of the first record of a meeting file whose first document is `a` or more.
+fn first_meeting_of(path: &Path, a: u32) -> io::Result<u64> {
+    let file = File::open(path)?;
+    let (mut low, mut high) = (0u64, file.metadata()?.len() / Meeting::SIZE as u64);
+    let mut word = [0u8; 4];
+    while low < high {
+        let middle = low + (high - low) / 2;
+        read_exact_at(&file, &mut word, middle * Meeting::SIZE as u64)?;
+        if u32::from_le_bytes(word) < a {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    Ok(low)
 }
 
 /// The shards of documents in corpus order, each with the number of its first document.

@@ -371,7 +371,7 @@ pub fn decide_merged(
     // are the relations in pair order, whatever the number of ranges.
     let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
-    let verified: Vec<(u64, Vec<(u32, u32, f64)>)> = ranges
+    let verified: Vec<(u64, Vec<Edge>)> = ranges
         .par_iter()
         .enumerate()
         .map(|(part, firsts)| verify_range(work, docs, &rep, &reader, config, part, firsts.clone()))
@@ -404,6 +404,9 @@ pub fn decide_merged(
     Ok(decisions)
 }
 
+/// A duplicate edge: two documents (`a < b`) and their similarity.
+type Edge = (u32, u32, f64);
+
 /// `parts` ranges of about equal numbers of documents covering `0..documents`.
 fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<u32>> {
     let parts = (parts as u64).clamp(1, u64::from(documents).max(1));
@@ -429,7 +432,7 @@ fn verify_range(
     config: &DedupConfig,
     part: usize,
     firsts: std::ops::Range<u32>,
-) -> io::Result<(u64, Vec<(u32, u32, f64)>)> {
+) -> io::Result<(u64, Vec<Edge>)> {
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
     let mut relations = RelationWriter::create(&relations_path(work, part))?;

@@ -3,7 +3,7 @@
 
 Fan-out only: every task is one `textwash` command over the shared work folder, and all data
 moves through files there. The waves are survey (per rank), prep (per rank), bucket (per band),
-cluster (one task, with more memory), filter (per rank). A task that exits non-zero raises, and
+cluster (one task, with more memory), filter (per rank), report (one task). A task that exits non-zero raises, and
 the driver exits non-zero. Tasks already finished are skipped by textwash itself, so running the
 driver again resumes a failed run.
 
@@ -88,7 +88,8 @@ def main():
     cluster_threads = ["-j", str(args.cluster_cpus or args.cpus)]
     wave("cluster", [big.remote(binary, ["cluster", "--work", work] + cluster_threads)])
     wave("filter", [small.remote(binary, ["filter", "--work", work, "--rank", str(r)] + threads) for r in ranks])
-    print(f"ray_textwash: output in {work}/out (part-RANK.jsonl in rank order)", file=sys.stderr)
+    wave("report", [small.remote(binary, ["report", "--work", work])])
+    print(f"ray_textwash: output in {work}/out (part-RANK.jsonl in rank order, report.json)", file=sys.stderr)
 
 
 if __name__ == "__main__":

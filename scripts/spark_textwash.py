@@ -91,7 +91,8 @@ def main():
     cluster_threads = ["-j", str(args.cluster_threads or args.threads)]
     wave("cluster", [["cluster", "--work", work] + cluster_threads])
     wave("filter", [["filter", "--work", work, "--rank", str(r)] + threads for r in ranks])
-    print(f"spark_textwash: output in {work}/out (part-RANK.jsonl in rank order)", file=sys.stderr)
+    wave("report", [["report", "--work", work]])
+    print(f"spark_textwash: output in {work}/out (part-RANK.jsonl in rank order, report.json)", file=sys.stderr)
     spark.stop()
 
 

@@ -39,6 +39,8 @@ pub enum Command {
     Cluster(WorkArgs),
     /// Staged run, step 6 (per rank): write one shard's records to WORK/out/part-RANK.jsonl.
     Filter(RankArgs),
+    /// Staged run, step 7 (one task): merge the shards' reports into WORK/out/report.json.
+    Report(WorkArgs),
 }
 
 #[derive(Debug, Args)]

@@ -71,6 +71,7 @@ fn main() -> ExitCode {
         Command::Bucket(args) => staged_task(|| textwash::staged::bucket(&args)),
         Command::Cluster(args) => staged_task(|| textwash::staged::cluster(&args)),
         Command::Filter(args) => staged_task(|| textwash::staged::filter(&args)),
+        Command::Report(args) => staged_task(|| textwash::staged::report(&args)),
         Command::Strip(args) => StripFilterConfig::from_args(args).and_then(|config| {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 18, stdout.lock());

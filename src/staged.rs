@@ -2,8 +2,8 @@
 //! the corpus into shards of whole files and records every parameter in `manifest.json`; then
 //! `survey` (per rank: strip's line counts), `prep` (per rank: decode, repair, strip, sketch),
 //! `bucket` (per band: the band merged across shards), `cluster` (one task: candidates
-//! verified, clusters, links) and `filter` (per rank: the shard's output) each read and write
-//! only files. A scheduler (Ray, Spark, a shell loop) launches them; textwash has none.
+//! verified, clusters, links), `filter` (per rank: the shard's output) and `report` (one task:
+//! the shards' reports merged) each read and write only files. A scheduler (Ray, Spark, a shell loop) launches them; textwash has none.
 //!
 //! Every task writes under temporary names and renames when done, then leaves a marker in
 //! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
@@ -23,9 +23,10 @@
 //! cluster/decisions-RRRRR.jsonl   fate of the shard's duplicates (cluster)
 //! out/part-RRRRR.jsonl     the cleaned, deduplicated records of a shard (filter)
 //! out/clusters.jsonl, out/passages.jsonl, out/dedup.json   as `run` writes them (cluster)
+//! out/report.json          run's report, from the shards' and dedup's figures (report)
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::app::{self, DedupSink, Tally};
 use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
@@ -41,6 +43,7 @@ use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
 use crate::read::{self, Format, InputFile};
+use crate::report::{MAX_LISTED_FLAGGED, MAX_LISTED_PROBLEMS, MAX_LISTED_TRANSCODED};
 use crate::stage::{build_stages, StageName};
 use crate::strip::stats::LineCounter;
 use crate::strip::Stripper;
@@ -451,6 +454,7 @@ pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
     if work.skip(&name)? {
         return Ok(());
     }
+    let started = Instant::now();
     let files = work.rank_files(rank)?;
     let counter = if work.stats() {
         app::count_lines(&work.config, &files, &work.pool()?)
@@ -461,7 +465,12 @@ pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
         &work.root.join("survey").join(format!("{rank:05}.bin")),
         &counter.to_bytes(),
     )?;
-    work.finish(&name, &serde_json::json!({}))
+    work.finish(
+        &name,
+        &Timed {
+            seconds: started.elapsed().as_secs_f64(),
+        },
+    )
 }
 
 /// What `prep` tells later tasks.
@@ -620,6 +629,7 @@ struct ShardDecision {
 
 /// `textwash cluster`: candidates verified, clusters and links, over the whole corpus.
 pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
     let work = Work::open(args)?;
     let name = "cluster";
     if work.skip(name)? {
@@ -703,13 +713,17 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
     write_atomic(&out.join("dedup.json"), &json)?;
     work.finish(
         name,
-        &serde_json::json!({ "clusters": decisions.clusters.len() }),
+        &serde_json::json!({
+            "clusters": decisions.clusters.len(),
+            "seconds": started.elapsed().as_secs_f64(),
+        }),
     )
 }
 
 /// `textwash filter`: one shard's records, duplicates left out or annotated, to
 /// `out/part-RRRRR.jsonl`.
 pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
     let work = Work::open(&args.work)?;
     let rank = args.rank;
     work.shard(rank)?;
@@ -738,7 +752,7 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
         .shard_dir(rank)
         .join(app::SPOOL_NAME);
     let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
-    let mut written = 0u64;
+    let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;
     write_streamed(&target, |out| {
         replayed = Some(app::replay_decided(
@@ -747,20 +761,249 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
             &work.config,
             &by_doc,
             |event, kept| {
-                if let (Event::Record { bytes, .. }, true) = (event, kept) {
-                    out.write_all(&bytes)?;
+                if let (Event::Record { bytes: record, .. }, true) = (event, kept) {
+                    out.write_all(&record)?;
                     written += 1;
+                    bytes += record.len() as u64;
                 }
                 Ok(())
             },
         )?);
         Ok(())
     })?;
-    let dropped: u64 = replayed.map_or(0, |r| r.dropped.values().sum());
+    let replayed = replayed.unwrap_or_default();
+    let by_reason = |counts: BTreeMap<&'static str, u64>| {
+        counts
+            .into_iter()
+            .map(|(reason, n)| (reason.to_string(), n))
+            .collect()
+    };
     work.finish(
         &name,
-        &serde_json::json!({ "records": written, "dropped": dropped }),
+        &Filtered {
+            records: written,
+            bytes,
+            dropped: by_reason(replayed.dropped),
+            flagged: by_reason(replayed.flagged),
+            seconds: started.elapsed().as_secs_f64(),
+        },
     )
+}
+
+/// What `filter` tells `report`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Filtered {
+    records: u64,
+    /// Bytes written to the part file.
+    bytes: u64,
+    /// Duplicates left out, by reason.
+    dropped: BTreeMap<String, u64>,
+    /// Duplicates annotated, by reason.
+    flagged: BTreeMap<String, u64>,
+    seconds: f64,
+}
+
+/// `textwash report`: the shards' reports merged into `out/report.json`, with the figures of
+/// dedup and of the filter tasks, as `run` would have written it (with the tasks' seconds
+/// summed for wall time).
+pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
+    let work = Work::open(args)?;
+    let name = "report";
+    if work.skip(name)? {
+        return Ok(());
+    }
+    let (mut merged, mut first) = (Value::Null, Value::Null);
+    let mut seconds: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut filtered = Vec::new();
+    for rank in work.ranks() {
+        filtered.push(work.needs::<Filtered>(&task("filter", rank), "report")?);
+        let survey: Timed = work.needs(&task("survey", rank), "report")?;
+        *seconds.entry("survey").or_default() += survey.seconds;
+        let path = WorkDir::new(&work.root).shard_dir(rank).join("report.json");
+        let shard: Value = fs::read(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
+            .and_then(|shard: Value| {
+                serde_json::from_value::<ReportShape>(shard.clone())?;
+                Ok(shard)
+            })
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        *seconds.entry("prep").or_default() += shard["wall_seconds"].as_f64().unwrap_or(0.0);
+        if first.is_null() {
+            first = shard.clone();
+        }
+        merge_values(&mut merged, shard);
+    }
+    let out = work.root.join("out");
+    if work.dedup() {
+        for band in 0..ALL_BANDS as u32 {
+            let bucketed: Bucketed = work.needs(&task("bucket", band), "report")?;
+            *seconds.entry("bucket").or_default() += bucketed.seconds;
+        }
+        let clustered: Timed = work.needs("cluster", "report")?;
+        seconds.insert("cluster", clustered.seconds);
+        let path = out.join("dedup.json");
+        let mut summary: Value = serde_json::from_slice(
+            &fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("cannot read {}", path.display()))?;
+        if !summary["seconds"].is_object() {
+            bail!("{} is not dedup's summary", path.display());
+        }
+        summary["seconds"]["filter"] = round4(filtered.iter().map(|f| f.seconds).sum()).into();
+        merged["dedup"] = summary;
+    }
+    seconds.insert("filter", filtered.iter().map(|f| f.seconds).sum());
+
+    // What is one per run, not per shard.
+    for key in ["textwash_version", "inputs", "threads"] {
+        merged[key] = first[key].clone();
+    }
+    merged["command"] = "staged".into();
+    merged["output_dir"] = out.display().to_string().into();
+    cap_list(
+        &mut merged["problems"],
+        "list",
+        "omitted",
+        MAX_LISTED_PROBLEMS,
+    );
+    cap_list(
+        &mut merged,
+        "transcoded",
+        "transcoded_omitted",
+        MAX_LISTED_TRANSCODED,
+    );
+    if let Some(stages) = merged["stages"].as_object_mut() {
+        for stage in stages.values_mut() {
+            if let Some(list) = stage.get_mut("flagged").and_then(Value::as_array_mut) {
+                list.truncate(MAX_LISTED_FLAGGED);
+            }
+        }
+    }
+    // Dedup's outcome, as `run` counts it after replaying the spool.
+    let records: u64 = filtered.iter().map(|f| f.records).sum();
+    let dedup = &mut merged["stages"]["dedup"];
+    for f in &filtered {
+        for (reason, &n) in &f.dropped {
+            add(&mut dedup["documents_dropped"], n);
+            add(&mut dedup["counters"][reason.as_str()], n);
+        }
+        for (reason, &n) in &f.flagged {
+            add(&mut dedup["counters"][reason.as_str()], n);
+        }
+    }
+    let dropped: u64 = filtered.iter().flat_map(|f| f.dropped.values()).sum();
+    if let Some(n) = dedup["documents_out"].as_u64() {
+        dedup["documents_out"] = n.saturating_sub(dropped).into();
+    }
+    merged["stages"]["write"]["documents_in"] = records.into();
+    merged["stages"]["write"]["documents_out"] = records.into();
+    // As in `run`: the corpus files (here the parts), not clusters.jsonl and passages.jsonl.
+    merged["output"] = serde_json::json!({
+        "files": filtered.len(),
+        "documents": records,
+        "bytes": filtered.iter().map(|f| f.bytes).sum::<u64>(),
+    });
+    let wall: f64 = seconds.values().sum();
+    merged["wall_seconds"] = wall.into();
+    let input_bytes = merged["input"]["bytes"].as_u64().unwrap_or(0);
+    merged["throughput_mb_per_s"] = (input_bytes as f64 / 1e6 / wall.max(1e-9)).into();
+    merged["staged"] = serde_json::json!({
+        "world_size": work.manifest.world_size,
+        "task_seconds": seconds,
+    });
+    let mut json = serde_json::to_vec_pretty(&merged)?;
+    json.push(b'\n');
+    let path = out.join("report.json");
+    write_atomic(&path, &json)?;
+    let figure = |key: &str| merged[key]["documents"].as_u64().unwrap_or(0);
+    eprintln!(
+        "textwash: {} documents in → {} out over {} ranks, {} skipped; report: {}",
+        figure("input"),
+        figure("output"),
+        work.manifest.world_size,
+        merged["problems"]["count"].as_u64().unwrap_or(0),
+        path.display()
+    );
+    work.finish(name, &serde_json::json!({}))
+}
+
+/// The parts of a shard's report that `report` changes: they must be objects.
+#[derive(Deserialize)]
+#[allow(dead_code)] // read only to check the shape
+struct ReportShape {
+    input: serde_json::Map<String, Value>,
+    problems: serde_json::Map<String, Value>,
+    stages: StagesShape,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct StagesShape {
+    dedup: StageShape,
+    write: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct StageShape {
+    counters: serde_json::Map<String, Value>,
+}
+
+/// A marker that says how long its task took.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Timed {
+    #[serde(default)]
+    seconds: f64,
+}
+
+fn round4(seconds: f64) -> f64 {
+    (seconds * 1e4).round() / 1e4
+}
+
+/// Adds `n` to a counter in a report, making it when missing.
+fn add(counter: &mut Value, n: u64) {
+    *counter = (counter.as_u64().unwrap_or(0) + n).into();
+}
+
+/// Shard reports summed: numbers add, lists join in rank order, maps merge key by key; text
+/// (version, names) is the first shard's.
+fn merge_values(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(into), Value::Object(from)) => {
+            for (key, value) in from {
+                match into.get_mut(&key) {
+                    Some(existing) => merge_values(existing, value),
+                    None => {
+                        into.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(into), Value::Array(from)) => into.extend(from),
+        (Value::Number(into), Value::Number(from)) => {
+            *into = match (into.as_u64(), from.as_u64()) {
+                (Some(a), Some(b)) => a.saturating_add(b).into(),
+                _ => serde_json::Number::from_f64(
+                    into.as_f64().unwrap_or(0.0) + from.as_f64().unwrap_or(0.0),
+                )
+                .unwrap_or_else(|| into.clone()),
+            }
+        }
+        (into @ Value::Null, from) => *into = from,
+        _ => {}
+    }
+}
+
+/// Keeps the first `max` entries of the list `object[list]`, counting the rest in
+/// `object[omitted]`.
+fn cap_list(object: &mut Value, list: &str, omitted: &str, max: usize) {
+    let Some(entries) = object.get_mut(list).and_then(Value::as_array_mut) else {
+        return;
+    };
+    let over = entries.len().saturating_sub(max) as u64;
+    entries.truncate(max);
+    add(&mut object[omitted], over);
 }
 
 /// `textwash plan`'s arguments as given, for the manifest.

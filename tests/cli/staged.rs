@@ -1,7 +1,9 @@
-//! The staged commands (plan, survey, prep, bucket, cluster, filter): the same records as
-//! `run`, tasks that skip when done, and work folders that refuse other parameters.
+//! The staged commands (plan, survey, prep, bucket, cluster, filter, report): the same records
+//! and report as `run`, tasks that skip when done, and work folders that refuse other parameters.
 
 use std::path::Path;
+
+use serde_json::Value;
 
 use crate::{run, textwash, Scratch};
 
@@ -90,7 +92,35 @@ fn all_tasks(work: &Path, ranks: u32) -> String {
     for r in 0..ranks {
         each(vec!["filter".into(), "--rank".into(), r.to_string()]);
     }
+    each(vec!["report".into()]);
     stderr
+}
+
+/// A report without what differs between runs of the same input (times, threads, the output
+/// folder, how the output is cut into files).
+/// Paths are made relative to `base`.
+fn comparable(path: &Path, base: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace(&format!("{}/", base.display()), "");
+    let mut report: Value = serde_json::from_str(&text).unwrap();
+    let object = report.as_object_mut().unwrap();
+    for key in [
+        "wall_seconds",
+        "throughput_mb_per_s",
+        "threads",
+        "command",
+        "output_dir",
+        "staged",
+    ] {
+        object.remove(key);
+    }
+    report["output"].as_object_mut().unwrap().remove("files");
+    report["dedup"].as_object_mut().unwrap().remove("seconds");
+    for stage in report["stages"].as_object_mut().unwrap().values_mut() {
+        stage.as_object_mut().unwrap().remove("cpu_seconds");
+    }
+    report
 }
 
 fn plan(s: &Scratch, work: &Path, ranks: u32, extra: &[&str]) -> (i32, String) {
@@ -147,6 +177,17 @@ fn three_ranks_give_runs_records_byte_for_byte() {
             "{name}"
         );
     }
+    // The merged report says what run's says: counts by stage, reason and source, problems
+    // with their file and line, dedup's figures.
+    let staged = comparable(&work.join("out/report.json"), s.dir.path());
+    assert_eq!(staged, comparable(&out.join("report.json"), s.dir.path()));
+    assert_eq!(staged["problems"]["count"], 1, "{staged:#}");
+    assert!(
+        staged["stages"]["dedup"]["documents_dropped"]
+            .as_u64()
+            .unwrap()
+            >= 3
+    );
 
     // Annotate mode and another keep policy, over five ranks (one of them empty).
     let out = s.path("run-annotate");
@@ -165,6 +206,10 @@ fn three_ranks_give_runs_records_byte_for_byte() {
         String::from_utf8(parts(&work, 5)).unwrap(),
         String::from_utf8(whole).unwrap()
     );
+    let staged = comparable(&work.join("out/report.json"), s.dir.path());
+    assert_eq!(staged, comparable(&out.join("report.json"), s.dir.path()));
+    assert_eq!(staged["stages"]["dedup"]["documents_dropped"], 0);
+    assert!(staged["stages"]["dedup"]["counters"]["near-duplicate"].as_u64() >= Some(3));
 }
 
 #[test]
@@ -186,7 +231,7 @@ fn finished_tasks_are_skipped_and_other_parameters_refused() {
     let stderr = all_tasks(&work, 2);
     assert_eq!(
         stderr.matches("already finished").count(),
-        2 * 3 + BANDS as usize + 1,
+        2 * 3 + BANDS as usize + 2,
         "{stderr}"
     );
     // A lost output is made again, the same, once its marker is gone.
@@ -201,6 +246,13 @@ fn finished_tasks_are_skipped_and_other_parameters_refused() {
         .filter(|e| e.file_type().is_file() && e.file_name().to_string_lossy().starts_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A damaged shard report is an error that names it, not a panic.
+    std::fs::remove_file(work.join("done/report")).unwrap();
+    s.write("work/shards/00001/report.json", "{\"stages\": 7}");
+    let (code, err) = task(&["report"], &work);
+    assert_eq!(code, 2);
+    assert!(err.contains("shards/00001/report.json"), "{err}");
 
     // The same plan again is nothing to do; another one is refused.
     assert_eq!(plan(&s, &work, 2, &[]).0, 0);

@@ -15,6 +15,9 @@ const START: u8 = 0;
 const RECORD: u8 = 1;
 const TEXT: u8 = 2;
 const END: u8 = 3;
+/// The last byte of a finished spool: a spool cut short anywhere is an error, not a shorter
+/// corpus.
+const FINISHED: u8 = 4;
 
 /// One thing the main pass wrote.
 #[derive(Debug, PartialEq, Eq)]
@@ -69,6 +72,7 @@ impl SpoolWriter {
     }
 
     pub fn finish(mut self) -> io::Result<()> {
+        self.out.write_all(&[FINISHED])?;
         self.out.flush()
     }
 }
@@ -83,7 +87,7 @@ pub fn replay(
     loop {
         let mut tag = [0u8; 1];
         match input.read(&mut tag) {
-            Ok(0) => return Ok(()),
+            Ok(0) => return Err(corrupt().into()),
             Ok(_) => {}
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err.into()),
@@ -97,6 +101,12 @@ pub fn replay(
                 }
             }
             END => Event::End,
+            FINISHED => {
+                return match input.read(&mut tag)? {
+                    0 => Ok(()),
+                    _ => Err(corrupt().into()),
+                }
+            }
             RECORD | TEXT => {
                 input.read_exact(&mut word)?;
                 let file = u32::from_le_bytes(word);
@@ -167,7 +177,9 @@ mod tests {
         );
         // A spool cut short is an error, not a shorter corpus.
         let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() - 2]).unwrap();
-        assert!(replay(&path, |_| Ok(())).is_err());
+        for cut in 0..bytes.len() {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            assert!(replay(&path, |_| Ok(())).is_err(), "cut at {cut}");
+        }
     }
 }

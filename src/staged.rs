@@ -304,6 +304,15 @@ impl Work {
         })
     }
 
+    /// Opens the work folder for task `step` of `args.rank`, checking the rank; with the task's
+    /// name, or `None` when it has finished before (and is skipped).
+    fn open_rank(args: &RankArgs, step: &str) -> anyhow::Result<Option<(Work, String)>> {
+        let work = Work::open(&args.work)?;
+        work.shard(args.rank)?;
+        let name = task(step, args.rank);
+        Ok((!work.skip(&name)?).then_some((work, name)))
+    }
+
     /// The input files of rank `rank`, checked against the plan.
     fn rank_files(&self, rank: u32) -> anyhow::Result<Vec<InputFile>> {
         let plan = self.shard(rank)?;
@@ -414,15 +423,10 @@ fn task(name: &str, n: u32) -> String {
 
 /// Writes a file under a temporary name in its folder, then renames it.
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    temp.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    write_streamed(path, |out| {
+        out.write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display()))
+    })
 }
 
 /// Streams into a temporary file next to `path`, renamed to `path` when `write` succeeds.
@@ -447,13 +451,10 @@ fn write_streamed(
 
 /// `textwash survey`: strip's line counts over one shard.
 pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
-    let work = Work::open(&args.work)?;
-    let rank = args.rank;
-    work.shard(rank)?;
-    let name = task("survey", rank);
-    if work.skip(&name)? {
+    let Some((work, name)) = Work::open_rank(args, "survey")? else {
         return Ok(());
-    }
+    };
+    let rank = args.rank;
     let started = Instant::now();
     let files = work.rank_files(rank)?;
     let counter = if work.stats() {
@@ -482,13 +483,10 @@ struct Prepped {
 /// `textwash prep`: one shard decoded, repaired, stripped and sketched.
 pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let work = Work::open(&args.work)?;
-    let rank = args.rank;
-    work.shard(rank)?;
-    let name = task("prep", rank);
-    if work.skip(&name)? {
+    let Some((work, name)) = Work::open_rank(args, "prep")? else {
         return Ok(());
-    }
+    };
+    let rank = args.rank;
     let config = &work.config;
     let index = if work.stats() {
         let mut counter = LineCounter::default();
@@ -724,13 +722,10 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
 /// `out/part-RRRRR.jsonl`.
 pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let work = Work::open(&args.work)?;
-    let rank = args.rank;
-    work.shard(rank)?;
-    let name = task("filter", rank);
-    if work.skip(&name)? {
+    let Some((work, name)) = Work::open_rank(args, "filter")? else {
         return Ok(());
-    }
+    };
+    let rank = args.rank;
     work.needs::<Prepped>(&task("prep", rank), "filter")?;
     let mut by_doc: HashMap<u32, Decision> = HashMap::new();
     if work.dedup() {
@@ -834,6 +829,7 @@ pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
         }
         merge_values(&mut merged, shard);
     }
+    let filter_seconds: f64 = filtered.iter().map(|f| f.seconds).sum();
     let out = work.root.join("out");
     if work.dedup() {
         for band in 0..ALL_BANDS as u32 {
@@ -850,10 +846,10 @@ pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
         if !summary["seconds"].is_object() {
             bail!("{} is not dedup's summary", path.display());
         }
-        summary["seconds"]["filter"] = round4(filtered.iter().map(|f| f.seconds).sum()).into();
+        summary["seconds"]["filter"] = round4(filter_seconds).into();
         merged["dedup"] = summary;
     }
-    seconds.insert("filter", filtered.iter().map(|f| f.seconds).sum());
+    seconds.insert("filter", filter_seconds);
 
     // What is one per run, not per shard.
     for key in ["textwash_version", "inputs", "threads"] {

@@ -369,7 +369,8 @@ pub fn decide_merged(
     // merge of their shingle lists read back from disk. Ranges of first documents are
     // streamed and verified in parallel, each to its own relations file; in range order, they
     // are the relations in pair order, whatever the number of ranges.
-    let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
+    let spans = shard::spans(docs);
+    let reader = ShingleReader::open(work, spans.iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
     let verified: Vec<(u64, Vec<Edge>)> = ranges
         .par_iter()
@@ -383,7 +384,7 @@ pub fn decide_merged(
         duplicates.extend(found);
     }
     if inputs == Inputs::Consume {
-        shard::remove_merged(work, &shard::spans(docs))?;
+        shard::remove_merged(work, &spans)?;
     }
     summary.duplicate_pairs = duplicates.len() as u64;
     summary

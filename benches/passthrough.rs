@@ -82,6 +82,7 @@ fn bench_passthrough(c: &mut Criterion) {
         dedup: Default::default(),
         threads: 1,
         batch_bytes: 8 << 20,
+        max_record: textwash::read::batch::DEFAULT_MAX_RECORD_MB << 20,
         fsync: false,
         on_error: OnError::Skip,
         progress: false,

@@ -192,11 +192,11 @@ pub(crate) fn main_pass(
     {
         let files = files.to_vec();
         let progress = progress.clone();
-        let batch_bytes = config.batch_bytes;
+        let cutting = config.cutting();
         std::thread::Builder::new()
             .name("textwash-read".into())
             .spawn(move || {
-                read_batches(&files, batch_bytes, &progress, |batch| {
+                read_batches(&files, cutting, &progress, |batch| {
                     batch_sender.send(batch).is_ok()
                 })
             })
@@ -270,7 +270,7 @@ fn survey_pass<T: Send>(
     }
     let progress = progress_bar(config, &readable);
     progress.set_message(what.to_string());
-    read_batches(&readable, config.batch_bytes, &progress, |batch| {
+    read_batches(&readable, config.cutting(), &progress, |batch| {
         let results: Vec<(usize, T)> = pool.install(|| {
             batch
                 .units

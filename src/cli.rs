@@ -283,6 +283,11 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = 8, value_name = "MB")]
     pub batch_mb: usize,
 
+    /// A record (a JSON line, or a text file after decompression) larger than this many
+    /// megabytes is skipped with a problem naming its file and line, and never read whole.
+    #[arg(long, default_value_t = crate::read::batch::DEFAULT_MAX_RECORD_MB, value_name = "MB")]
+    pub max_record_mb: usize,
+
     /// No progress bar and no summary on stderr (problems are still printed).
     #[arg(short, long)]
     pub quiet: bool,

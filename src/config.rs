@@ -40,6 +40,8 @@ pub struct RunConfig {
     pub dedup: DedupConfig,
     pub threads: usize,
     pub batch_bytes: usize,
+    /// Records larger than this are skipped (`--max-record-mb`).
+    pub max_record: usize,
     /// Flush every output file to disk before renaming it.
     pub fsync: bool,
     pub on_error: OnError,
@@ -54,6 +56,14 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
+    /// How the reader cuts the input.
+    pub fn cutting(&self) -> crate::read::batch::Cutting {
+        crate::read::batch::Cutting {
+            batch_bytes: self.batch_bytes,
+            max_record: self.max_record,
+        }
+    }
+
     pub fn from_args(args: RunArgs) -> anyhow::Result<RunConfig> {
         let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
         config.output = args.output;
@@ -78,6 +88,9 @@ impl RunConfig {
         }
         if args.batch_mb == 0 {
             bail!("--batch-mb must be at least 1");
+        }
+        if args.max_record_mb == 0 {
+            bail!("--max-record-mb must be at least 1");
         }
         let threads = threads(args.threads)?;
         let stdin_count = inputs.iter().filter(|p| p.as_os_str() == "-").count();
@@ -124,6 +137,7 @@ impl RunConfig {
             audit: false,
             threads,
             batch_bytes: args.batch_mb.saturating_mul(1 << 20),
+            max_record: args.max_record_mb.saturating_mul(1 << 20),
             fsync: false,
             on_error: match args.on_error {
                 OnErrorArg::Skip => OnError::Skip,

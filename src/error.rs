@@ -61,6 +61,8 @@ pub enum ProblemKind {
     EmptyFile,
     #[error("compressed stream is corrupt or truncated: {0}")]
     CorruptStream(String),
+    #[error("record of {bytes} bytes is larger than --max-record-mb ({limit} bytes); skipped")]
+    TooLarge { bytes: u64, limit: u64 },
 }
 
 impl ProblemKind {
@@ -75,6 +77,7 @@ impl ProblemKind {
             ProblemKind::Unreadable(_) => "unreadable",
             ProblemKind::EmptyFile => "empty-file",
             ProblemKind::CorruptStream(_) => "corrupt-stream",
+            ProblemKind::TooLarge { .. } => "too-large",
         }
     }
 }

@@ -312,7 +312,10 @@ pub(crate) mod tests {
         let mut results = Vec::new();
         batch::read_batches(
             &files,
-            1 << 10,
+            batch::Cutting {
+                batch_bytes: 1 << 10,
+                max_record: 1 << 20,
+            },
             &indicatif::ProgressBar::hidden(),
             |batch| {
                 for unit in &batch.units {

@@ -236,3 +236,76 @@ fn a_utf16_jsonl_file_is_transcoded_before_it_is_cut_into_lines() {
     );
     assert_eq!(report(&out)["encodings"]["UTF-16LE"], 2);
 }
+
+/// A fixed-width JSON line of exactly `width` bytes before its newline.
+fn fixed_line(id: &str, width: usize) -> String {
+    let mut line = format!("{{\"id\":\"{id}\",\"text\":\"");
+    let pad = width - line.len() - 2;
+    line.push_str(&"x".repeat(pad));
+    line.push_str("\"}\n");
+    line
+}
+
+/// The reproduction of the reader bug: the first line of b.jsonl makes the batch cross 1 MiB,
+/// and it used to come out as a later record of b (exit 0, b000001 gone).
+#[test]
+fn the_first_record_of_a_file_that_crosses_a_batch_is_itself() {
+    let s = Scratch::new();
+    let a: String = (1..=10_485)
+        .map(|i| fixed_line(&format!("a{i:06}"), 99))
+        .collect();
+    let b: String = (1..=20_000)
+        .map(|i| fixed_line(&format!("b{i:06}"), 99))
+        .collect();
+    s.write("in/a.jsonl", &a);
+    s.write("in/b.jsonl", &b);
+    let out = s.path("out");
+    let (code, stderr) = run(
+        &[
+            &s.path("in"),
+            &"--glob",
+            &"*.jsonl",
+            &"--stages",
+            &"none",
+            &"--batch-mb",
+            &"1",
+        ],
+        &out,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(out.join("a.jsonl")).unwrap(), a);
+    assert_eq!(std::fs::read_to_string(out.join("b.jsonl")).unwrap(), b);
+}
+
+#[test]
+fn a_record_over_max_record_mb_is_skipped_and_named() {
+    let s = Scratch::new();
+    let big = format!(
+        "{{\"id\":\"big\",\"text\":\"{}\"}}\n",
+        "y".repeat(1_200_000)
+    );
+    let small = fixed_line("small", 60);
+    s.write("in/c.jsonl", format!("{small}{big}{small}"));
+    let out = s.path("out");
+    let (code, stderr) = run(
+        &[
+            &s.path("in/c.jsonl"),
+            &"--max-record-mb",
+            &"1",
+            &"--stages",
+            &"none",
+        ],
+        &out,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("c.jsonl:2") && stderr.contains("--max-record-mb"),
+        "{stderr}"
+    );
+    let report = report(&out);
+    assert_eq!(report["problems"]["by_kind"]["too-large"], 1, "{report}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("c.jsonl")).unwrap(),
+        format!("{small}{small}")
+    );
+}

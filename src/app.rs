@@ -404,7 +404,7 @@ enum Processed {
         bytes: Vec<u8>,
         facts: DocFacts,
         /// For dedup, when it runs.
-        sketch: Option<Sketched>,
+        sketch: Option<Box<Sketched>>,
     },
     Dropped {
         facts: DocFacts,
@@ -491,7 +491,14 @@ fn process_unit(
     };
     let parse_time = parse_started.elapsed();
     let mut runs = Vec::with_capacity(stages.len());
+    let mut unstripped = None;
     for stage in stages {
+        if let (StageName::Strip, Some(dedup)) = (stage.name(), dedup) {
+            unstripped = Some(crate::dedup::passage::tokens(
+                &doc.text,
+                dedup.shingle.fold_digits,
+            ));
+        }
         let stage_started = Instant::now();
         let before = xxh3_64(doc.text.as_bytes());
         let mut notes = Notes::default();
@@ -532,7 +539,7 @@ fn process_unit(
     // Dedup's part of the main pass: the document's sketch.
     let sketch = dedup.map(|dedup| {
         let started = Instant::now();
-        let sketch = sketch_document(&doc, dedup);
+        let sketch = sketch_document(&doc, dedup, unstripped);
         runs.push(StageRun {
             name: StageName::Dedup,
             changed: false,
@@ -540,7 +547,7 @@ fn process_unit(
             time: started.elapsed(),
             notes: Notes::default(),
         });
-        sketch
+        Box::new(sketch)
     });
     let facts = facts_of(&doc, parse_time, runs, audit);
     Processed::Kept {
@@ -593,7 +600,7 @@ impl DedupSink {
         file: usize,
         format: Format,
         bytes: &[u8],
-        sketch: Option<Sketched>,
+        sketch: Option<Box<Sketched>>,
     ) -> anyhow::Result<()> {
         let doc = self.next;
         self.next = self
@@ -602,7 +609,7 @@ impl DedupSink {
             .context("dedup handles at most 4,294,967,295 documents a shard")?;
         let context = || format!("cannot write to {}", self.dir.display());
         if let (Some(shard), Some(sketch)) = (&mut self.shard, sketch) {
-            shard.add(sketch).with_context(context)?;
+            shard.add(*sketch).with_context(context)?;
         }
         match format {
             Format::Jsonl => self.spool.record(file as u32, doc, bytes),

@@ -12,6 +12,7 @@
 //! [`Decision`]: duplicates dropped or annotated. Smaller overlaps are passage links: reported,
 //! never removed.
 
+pub mod align;
 pub mod passage;
 pub mod runs;
 pub mod shard;
@@ -59,8 +60,12 @@ pub struct DedupConfig {
     /// A document is a duplicate of another when this share of the smaller one's words is in
     /// matching passages…
     pub document_share: f64,
-    /// …and this share of the larger one's.
+    /// …and this share of the larger one's. Such a pair is then checked exactly: one of the two
+    /// may be dropped only if the other covers it (see [`align`]).
     pub larger_share: f64,
+    /// The share of a dropped document's words that the kept one must cover, in order; every
+    /// number of the dropped one must be in the kept one too.
+    pub min_coverage: f64,
     /// Buckets holding more passages than this are templates; they are dropped and counted.
     pub bucket_cap: usize,
     /// Bands two documents must meet in to be compared.
@@ -82,6 +87,7 @@ impl Default for DedupConfig {
             passage_containment: 0.6,
             document_share: 0.5,
             larger_share: 0.2,
+            min_coverage: 0.8,
             bucket_cap: 256,
             min_collisions: 2,
             memory: DEFAULT_MEMORY,
@@ -102,6 +108,9 @@ pub enum MatchKind {
 pub struct Member {
     pub id: String,
     pub similarity: f64,
+    /// The share of this member's words that the kept member covers, in order (1 for the kept
+    /// member and its exact copies).
+    pub coverage: f64,
     pub kind: MatchKind,
 }
 
@@ -133,6 +142,10 @@ pub struct DedupSummary {
     pub clusters: u64,
     pub exact_duplicates: u64,
     pub near_duplicates: u64,
+    /// Pairs whose passages matched like duplicates but where neither document covers the
+    /// other (different figures, or a short text inside a long one that adds to it): both
+    /// kept, their shared passages linked.
+    pub uncovered_pairs: u64,
     pub passage_links: u64,
     pub dropped_buckets: u64,
     /// Passage links between documents of two sources (or one), by pair of sources.
@@ -249,7 +262,14 @@ pub struct Decision {
     /// `None` for the kept member.
     pub duplicate_of: Option<String>,
     pub similarity: f64,
+    /// The share of the document's words the kept member covers (1 for the kept member).
+    #[serde(default = "one")]
+    pub coverage: f64,
     pub kind: MatchKind,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Everything [`decide`] found.
@@ -277,6 +297,10 @@ struct Verified {
     b: u32,
     duplicate: bool,
     similarity: f64,
+    /// For a duplicate: how `a` is covered by `b`, and `b` by `a`.
+    cover: Option<(align::Coverage, align::Coverage)>,
+    /// Passages matched like a duplicate's, but neither covers the other.
+    refused: bool,
     /// Matching passage pairs: (passage of a, passage of b, similarity).
     passages: Vec<(u16, u16, f64)>,
 }
@@ -372,15 +396,16 @@ pub fn decide_merged(
     let spans = shard::spans(docs);
     let reader = ShingleReader::open(work, spans.iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
-    let verified: Vec<(u64, Vec<Edge>)> = ranges
+    let verified: Vec<(u64, u64, Vec<Edge>)> = ranges
         .par_iter()
         .enumerate()
         .map(|(part, firsts)| verify_range(work, docs, &rep, &reader, config, part, firsts.clone()))
         .collect::<io::Result<_>>()?;
     drop(reader);
-    let mut duplicates: Vec<(u32, u32, f64)> = Vec::new();
-    for (candidates, found) in verified {
+    let mut duplicates: Vec<Edge> = Vec::new();
+    for (candidates, uncovered, found) in verified {
         summary.candidate_pairs += candidates;
+        summary.uncovered_pairs += uncovered;
         duplicates.extend(found);
     }
     if inputs == Inputs::Consume {
@@ -405,8 +430,18 @@ pub fn decide_merged(
     Ok(decisions)
 }
 
-/// A duplicate edge: two documents (`a < b`) and their similarity.
-type Edge = (u32, u32, f64);
+/// A duplicate edge: two documents (`a < b`), their similarity, and how much each covers the
+/// other.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    a: u32,
+    b: u32,
+    similarity: f64,
+    /// How `a` is covered by `b`.
+    a_in_b: align::Coverage,
+    /// How `b` is covered by `a`.
+    b_in_a: align::Coverage,
+}
 
 /// `parts` ranges of about equal numbers of documents covering `0..documents`.
 fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<u32>> {
@@ -424,7 +459,8 @@ fn relations_path(work: &WorkDir, part: usize) -> std::path::PathBuf {
 }
 
 /// Verifies the candidate pairs whose first document is in `firsts`, writing the relations to
-/// the range's file; returns the number of candidates and the duplicate edges.
+/// the range's file; returns the number of candidates, of pairs that matched like duplicates
+/// but neither covers the other, and the duplicate edges.
 fn verify_range(
     work: &WorkDir,
     docs: &[DocMeta],
@@ -433,55 +469,88 @@ fn verify_range(
     config: &DedupConfig,
     part: usize,
     firsts: std::ops::Range<u32>,
-) -> io::Result<(u64, Vec<Edge>)> {
+) -> io::Result<(u64, u64, Vec<Edge>)> {
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
     let mut relations = RelationWriter::create(&relations_path(work, part))?;
     let mut duplicates = Vec::new();
-    let candidates =
-        shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
-            // Pairs come sorted by their first document: each first document's shingles are
-            // read once for all its pairs.
-            let groups: Vec<&[(u32, u32)]> = chunk.chunk_by(|x, y| x.0 == y.0).collect();
-            let found: Vec<Vec<Verified>> = groups
-                .par_iter()
-                .map(|group| -> io::Result<Vec<Verified>> {
-                    let a = group[0].0;
-                    // An exact copy that is not the first of its group (one indexed in another
-                    // shard) stands for nothing new: its group's first copy meets the same
-                    // partners.
-                    if rep[a as usize] != a {
-                        return Ok(Vec::new());
-                    }
-                    let da = &docs[a as usize];
-                    let a_list = reader.read(da)?;
-                    let a_index = ShingleIndex::new(&a_list);
-                    let mut out = Vec::new();
-                    for &(_, b) in group.iter() {
-                        if rep[b as usize] != b {
-                            continue;
-                        }
-                        let db = &docs[b as usize];
-                        let shared = a_index.shared_counts(
-                            &reader.read(db)?,
-                            da.passages.len(),
-                            db.passages.len(),
-                        );
-                        out.extend(verify(a, b, da, db, &shared, config));
-                    }
-                    Ok(out)
-                })
-                .collect::<io::Result<_>>()?;
-            for v in found.into_iter().flatten() {
-                if v.duplicate {
-                    duplicates.push((v.a, v.b, v.similarity));
+    let mut uncovered = 0;
+    // Candidates are counted as pairs of first copies: an exact copy indexed in another shard
+    // meets the same partners as its first copy, and must not count again.
+    let mut candidates = 0;
+    shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
+        candidates += chunk
+            .iter()
+            .filter(|&&(a, b)| rep[a as usize] == a && rep[b as usize] == b)
+            .count() as u64;
+        // Pairs come sorted by their first document: each first document's shingles are
+        // read once for all its pairs.
+        let groups: Vec<&[(u32, u32)]> = chunk.chunk_by(|x, y| x.0 == y.0).collect();
+        let found: Vec<Vec<Verified>> = groups
+            .par_iter()
+            .map(|group| -> io::Result<Vec<Verified>> {
+                let a = group[0].0;
+                // An exact copy that is not the first of its group (one indexed in another
+                // shard) stands for nothing new: its group's first copy meets the same
+                // partners.
+                if rep[a as usize] != a {
+                    return Ok(Vec::new());
                 }
-                relations.push(&v)?;
+                let da = &docs[a as usize];
+                let a_list = reader.read(da)?;
+                let a_index = ShingleIndex::new(&a_list);
+                let mut a_tokens = None;
+                let mut out = Vec::new();
+                for &(_, b) in group.iter() {
+                    if rep[b as usize] != b {
+                        continue;
+                    }
+                    let db = &docs[b as usize];
+                    let shared = a_index.shared_counts(
+                        &reader.read(db)?,
+                        da.passages.len(),
+                        db.passages.len(),
+                    );
+                    let Some(mut v) = verify(a, b, da, db, &shared, config) else {
+                        continue;
+                    };
+                    if v.duplicate {
+                        // Passages say duplicate; the words say which may stand for which.
+                        let a_tokens = match &a_tokens {
+                            Some(tokens) => tokens,
+                            None => a_tokens.insert(reader.read_tokens(da)?),
+                        };
+                        let b_tokens = reader.read_tokens(db)?;
+                        v.cover = align::coverage(a_tokens, &b_tokens)
+                            .zip(align::coverage(&b_tokens, a_tokens));
+                        v.duplicate = v.cover.is_some_and(|(ab, ba)| {
+                            ab.covers(config.min_coverage) || ba.covers(config.min_coverage)
+                        });
+                        v.refused = !v.duplicate;
+                    }
+                    out.push(v);
+                }
+                Ok(out)
+            })
+            .collect::<io::Result<_>>()?;
+        for v in found.into_iter().flatten() {
+            match (v.duplicate, v.cover) {
+                (true, Some((a_in_b, b_in_a))) => duplicates.push(Edge {
+                    a: v.a,
+                    b: v.b,
+                    similarity: v.similarity,
+                    a_in_b,
+                    b_in_a,
+                }),
+                _ if v.refused => uncovered += 1,
+                _ => {}
             }
-            Ok(())
-        })?;
+            relations.push(&v)?;
+        }
+        Ok(())
+    })?;
     relations.finish()?;
-    Ok((candidates, duplicates))
+    Ok((candidates, uncovered, duplicates))
 }
 
 /// Writes verified relations: `a`, `b`, the number of matching passage pairs, and each pair
@@ -613,50 +682,83 @@ fn links(
 }
 
 /// Clusters: groups of exact copies (by `rep`) in the order the keep policy prefers their best
-/// member; a group not yet taken keeps, and takes the groups it verified as duplicates that are
-/// not yet taken. Then cluster records and decisions, and the cluster of each document.
+/// member; a group not yet taken keeps, and takes the groups it covers (verified duplicates
+/// whose words it holds) that are not yet taken. So a document is dropped only for a kept one
+/// that covers it, never through a third one. A group that another group covers but does not
+/// cover back (a short text inside a long one) waits for it, whatever the keep policy says: the
+/// policy chooses only among documents that cover each other. Then cluster records and
+/// decisions, and the cluster of each document.
 fn cluster(
     docs: &[DocMeta],
     rep: &[u32],
-    duplicates: &[(u32, u32, f64)],
+    duplicates: &[Edge],
     config: &DedupConfig,
     summary: DedupSummary,
 ) -> (Decisions, Vec<u32>) {
     let priority = priority_order(docs, config.keep);
-    let mut rank = vec![0u32; docs.len()];
-    for (r, &i) in priority.iter().enumerate() {
-        rank[i as usize] = r as u32;
-    }
     // The best member of each group, by priority.
     let mut best: HashMap<u32, u32> = HashMap::new();
     for &i in &priority {
         best.entry(rep[i as usize]).or_insert(i);
     }
-    let mut neighbours: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
-    for &(a, b, similarity) in duplicates {
-        neighbours.entry(a).or_default().push((b, similarity));
-        neighbours.entry(b).or_default().push((a, similarity));
+    /// A verified duplicate of a group: the other group, their similarity, how the other is
+    /// covered by this one, and this one by the other.
+    struct Near {
+        other: u32,
+        similarity: f64,
+        other_in_this: align::Coverage,
+        this_in_other: align::Coverage,
     }
-    // owner[group] = (the group it belongs to, similarity).
-    let mut owner: HashMap<u32, (u32, f64)> = HashMap::new();
-    for &i in &priority {
-        let group = rep[i as usize];
-        if best[&group] != i || owner.contains_key(&group) {
-            continue;
-        }
-        owner.insert(group, (group, 1.0));
-        let mut near = neighbours.remove(&group).unwrap_or_default();
-        near.sort_by_key(|&(g, _)| rank[best[&g] as usize]);
-        for (g, similarity) in near {
-            owner.entry(g).or_insert((group, similarity));
+    let mut neighbours: HashMap<u32, Vec<Near>> = HashMap::new();
+    for e in duplicates {
+        neighbours.entry(e.a).or_default().push(Near {
+            other: e.b,
+            similarity: e.similarity,
+            other_in_this: e.b_in_a,
+            this_in_other: e.a_in_b,
+        });
+        neighbours.entry(e.b).or_default().push(Near {
+            other: e.a,
+            similarity: e.similarity,
+            other_in_this: e.a_in_b,
+            this_in_other: e.b_in_a,
+        });
+    }
+    let covers = |c: &align::Coverage| c.covers(config.min_coverage);
+    // owner[group] = (the group it belongs to, similarity, coverage).
+    let mut owner: HashMap<u32, (u32, f64, f64)> = HashMap::new();
+    // First pass: a group that an untaken group covers one way waits for it. Second pass: the
+    // groups still untaken (their coverer was taken by a third) in plain priority order.
+    for waiting in [true, false] {
+        for &i in &priority {
+            let group = rep[i as usize];
+            if best[&group] != i || owner.contains_key(&group) {
+                continue;
+            }
+            let near = neighbours.get(&group).map(Vec::as_slice).unwrap_or(&[]);
+            if waiting
+                && near.iter().any(|n| {
+                    !owner.contains_key(&n.other)
+                        && covers(&n.this_in_other)
+                        && !covers(&n.other_in_this)
+                })
+            {
+                continue;
+            }
+            owner.insert(group, (group, 1.0, 1.0));
+            for n in near {
+                if covers(&n.other_in_this) && !owner.contains_key(&n.other) {
+                    owner.insert(n.other, (group, n.similarity, n.other_in_this.share));
+                }
+            }
         }
     }
 
     // Members: every document, exact copies following their group.
-    let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind)>> = HashMap::new();
+    let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind, f64)>> = HashMap::new();
     for i in 0..docs.len() as u32 {
         let group = rep[i as usize];
-        let Some(&(keeper_group, similarity)) = owner.get(&group) else {
+        let Some(&(keeper_group, similarity, coverage)) = owner.get(&group) else {
             continue;
         };
         let keeper = best[&keeper_group];
@@ -673,7 +775,7 @@ fn cluster(
         members_of
             .entry(keeper)
             .or_default()
-            .push((i, similarity, kind));
+            .push((i, similarity, kind, coverage));
     }
     let mut keepers: Vec<u32> = members_of
         .iter()
@@ -688,17 +790,17 @@ fn cluster(
     let mut cluster_of = vec![u32::MAX; docs.len()];
     for (number, keeper) in keepers.iter().enumerate() {
         let mut members = members_of.remove(keeper).unwrap_or_default();
-        members.sort_by_key(|&(i, _, _)| (i != *keeper, i));
+        members.sort_by_key(|&(i, ..)| (i != *keeper, i));
         // Texts for the HTML report: the kept member and the first duplicate of the first
         // clusters.
         if number < crate::html::MAX_SHOWN {
-            for &(i, _, _) in members.iter().take(2) {
+            for &(i, ..) in members.iter().take(2) {
                 decisions.samples.insert(i, docs[i as usize].id.clone());
             }
         }
         let cluster = number as u32 + 1;
         let kept_id = docs[*keeper as usize].id.clone();
-        for &(i, similarity, kind) in &members {
+        for &(i, similarity, kind, coverage) in &members {
             cluster_of[i as usize] = cluster;
             let duplicate_of = (i != *keeper).then(|| kept_id.clone());
             if duplicate_of.is_some() {
@@ -713,6 +815,7 @@ fn cluster(
                     cluster,
                     duplicate_of,
                     similarity: round(similarity),
+                    coverage: round(coverage),
                     kind,
                 },
             );
@@ -722,9 +825,10 @@ fn cluster(
             kept: kept_id,
             members: members
                 .iter()
-                .map(|&(i, similarity, kind)| Member {
+                .map(|&(i, similarity, kind, coverage)| Member {
                     id: docs[i as usize].id.clone(),
                     similarity: round(similarity),
+                    coverage: round(coverage),
                     kind,
                 })
                 .collect(),
@@ -873,6 +977,8 @@ fn verify(
         b: ib,
         duplicate,
         similarity: smaller,
+        cover: None,
+        refused: false,
         passages: matched,
     })
 }
@@ -897,6 +1003,7 @@ impl Decision {
             "cluster": self.cluster,
             "duplicate_of": self.duplicate_of,
             "similarity": self.similarity,
+            "coverage": self.coverage,
             "kind": self.kind,
         });
         format!("\"dedup\":{annotation}")
@@ -1009,8 +1116,8 @@ mod tests {
     }
 
     #[test]
-    fn clusters_do_not_chain_and_policies_choose_the_kept_member() {
-        // b overlaps a and c, but a and c share nothing: b joins a, c stays alone.
+    fn documents_that_each_add_text_stay_apart_and_policies_choose_the_kept_member() {
+        // b shares half its text with a and half with c: no one covers b, and b covers no one.
         let a = format!("{P1}\n{P2}");
         let b = format!("{P2}\n{P3}");
         let c = format!("{P3}\n{P4}");
@@ -1019,13 +1126,61 @@ mod tests {
             ..DedupConfig::default()
         };
         let decisions = decide_texts(&[("a", &a), ("b", &b), ("c", &c)], &config);
-        assert_eq!(decisions.clusters.len(), 1);
-        assert_eq!(decisions.clusters[0].members.len(), 2);
-        assert_eq!(decisions.clusters[0].kept, "a");
+        assert!(decisions.clusters.is_empty(), "{:?}", decisions.clusters);
+        assert_eq!(decisions.summary.uncovered_pairs, 2);
+        assert_eq!(decisions.links.len(), 2);
+        // Two copies that cover each other: the policy chooses.
+        let edited = format!("{P1}\n{}\n{P3}", P2.replace("heaviest", "big"));
+        let long = format!("{P1}\n{P2}\n{P3}");
         config.keep = KeepPolicy::Longest;
-        let long = format!("{a}\n{P3}");
-        let decisions = decide_texts(&[("a", &a), ("l", &long)], &config);
+        let decisions = decide_texts(&[("e", &edited), ("l", &long)], &config);
         assert_eq!(decisions.clusters[0].kept, "l");
+        config.keep = KeepPolicy::First;
+        let decisions = decide_texts(&[("e", &edited), ("l", &long)], &config);
+        assert_eq!(decisions.clusters[0].kept, "e");
+        let coverage = decisions.clusters[0].members[1].coverage;
+        assert!(coverage > 0.9 && coverage < 1.0, "{coverage}");
+    }
+
+    #[test]
+    fn a_short_text_inside_a_long_one_is_the_one_dropped_whatever_the_policy() {
+        let notice = format!("{P1}\n{P2}");
+        let report = format!(
+            "{P1}\n{P2}\nShr 37 cts vs 32 cts\nNet 1,234,000 vs 987,000\nRevs 10.5 mln vs 9.8 mln\n{P4}"
+        );
+        for keep in [KeepPolicy::First, KeepPolicy::Longest, KeepPolicy::Earliest] {
+            let config = DedupConfig {
+                keep,
+                ..DedupConfig::default()
+            };
+            let decisions = decide_texts(&[("notice", &notice), ("report", &report)], &config);
+            assert_eq!(decisions.clusters.len(), 1, "{keep:?}");
+            assert_eq!(decisions.clusters[0].kept, "report", "{keep:?}");
+            assert_eq!(decisions.clusters[0].members[1].id, "notice");
+            assert_eq!(decisions.clusters[0].members[1].coverage, 1.0);
+        }
+    }
+
+    /// Two companies' results in one template (as Reuters' earnings notices): the sentence
+    /// around the figures matches, the figures do not, and neither is a duplicate.
+    #[test]
+    fn template_documents_whose_figures_differ_stay_apart() {
+        let table = |name: &str, figures: [&str; 4]| {
+            format!(
+                "{name} said it expects results for the year to be in line with its earlier forecast.\n\
+                 Shr {} cts vs {} cts\nNet {} vs {}\nRevs 12.6 mln vs 11.2 mln",
+                figures[0], figures[1], figures[2], figures[3]
+            )
+        };
+        let a = table("The company", ["37", "32", "1,234,000", "987,000"]);
+        let b = table("The company", ["41", "29", "2,118,000", "1,503,000"]);
+        let decisions = decide_texts(&[("a", &a), ("b", &b)], &DedupConfig::default());
+        assert!(decisions.clusters.is_empty(), "{:?}", decisions.clusters);
+        // With --fold-digits figures compare by shape: the two are one template.
+        let mut folded = DedupConfig::default();
+        folded.shingle.fold_digits = true;
+        let decisions = decide_texts(&[("a", &a), ("b", &b)], &folded);
+        assert_eq!(decisions.clusters.len(), 1);
     }
 
     /// Clusters and links as comparable text.

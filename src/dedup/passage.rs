@@ -38,6 +38,98 @@ pub struct Analysis {
     pub passages: Vec<Passage>,
 }
 
+/// A text as verification sees it: its tokens in order, to measure how much of one document
+/// another covers, and the numbers it states, each of which a covering document must state too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub words: Vec<u32>,
+    pub numbers: Vec<u32>,
+    /// The tokens of the text before strip, when strip ran: a document is covered only if it
+    /// is covered both as written and as it was read, so that lines strip removed in error
+    /// (figure lines that differ) never let a document pass for a copy of another.
+    pub unstripped: Option<Box<Tokens>>,
+}
+
+/// Whether a character belongs to a script written without spaces between words (Han, kana,
+/// Thai, Lao, Khmer, Myanmar): each such character is a token of its own.
+pub fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF // Hiragana, Katakana
+        | 0x31F0..=0x31FF // Katakana extensions
+        | 0x3400..=0x4DBF // Han extension A
+        | 0x4E00..=0x9FFF // Han
+        | 0xF900..=0xFAFF // Han compatibility
+        | 0xFF66..=0xFF9F // halfwidth Katakana
+        | 0x20000..=0x2FA1F // Han extensions B and later
+        | 0x0E00..=0x0EFF // Thai, Lao
+        | 0x1780..=0x17FF // Khmer
+        | 0x1000..=0x109F // Myanmar
+    )
+}
+
+/// The tokens of a text: runs of letters and digits, lowercased (what Python's `\w+` finds,
+/// so a hyphenated name is several tokens), each character of an unspaced script alone; and its
+/// numbers: runs of digits joined by `.` or `,` between digits, commas dropped (`1,136,785`
+/// and `10.5` are one number each). Digits fold to 0 when `fold_digits` is set, so numbers
+/// then compare by shape.
+pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
+    let mut out = Tokens {
+        words: Vec::with_capacity(text.len() / 5),
+        numbers: Vec::new(),
+        unstripped: None,
+    };
+    let hash = |bytes: &[u8]| (xxh3_64(bytes) >> 32) as u32;
+    let mut word: Vec<u8> = Vec::new();
+    let mut number: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4];
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let c = if fold_digits && c.is_ascii_digit() {
+            '0'
+        } else {
+            c
+        };
+        if c.is_ascii_digit() {
+            number.push(c as u8);
+        } else if !number.is_empty()
+            && matches!(c, '.' | ',')
+            && chars.peek().is_some_and(char::is_ascii_digit)
+        {
+            if c == '.' {
+                number.push(b'.');
+            }
+        } else if !number.is_empty() {
+            out.numbers.push(hash(&number));
+            number.clear();
+        }
+        if unspaced(c) {
+            if !word.is_empty() {
+                out.words.push(hash(&word));
+                word.clear();
+            }
+            out.words.push(hash(c.encode_utf8(&mut buf).as_bytes()));
+        } else if c.is_alphanumeric() {
+            if c.is_ascii() {
+                word.push(c.to_ascii_lowercase() as u8);
+            } else {
+                for lower in c.to_lowercase() {
+                    word.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        } else if !word.is_empty() {
+            out.words.push(hash(&word));
+            word.clear();
+        }
+    }
+    if !word.is_empty() {
+        out.words.push(hash(&word));
+    }
+    if !number.is_empty() {
+        out.numbers.push(hash(&number));
+    }
+    out
+}
+
 /// How text is turned into shingles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShingleConfig {

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::passage::analyze;
+use super::passage::{analyze, Tokens};
 use super::runs::{write_run, Merge, Record, RunReader, RunWriter};
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::DedupConfig;
@@ -156,14 +156,19 @@ pub struct DocMeta {
     pub date: Option<String>,
     pub hash: u64,
     pub passages: Vec<PassageMeta>,
-    /// Where its shingle list is: shard, offset and length in entries (0 for a document whose
-    /// exact copy came earlier in the shard: only the first copy is indexed).
+    /// Where its shingle list and tokens are: shard, offset and length in 8-byte entries (0 for
+    /// a document whose exact copy came earlier in the shard: only the first copy is indexed).
     pub shard: u32,
     pub offset: u64,
     pub entries: u32,
 }
 
 impl DocMeta {
+    /// Entries of its shingle list (the tokens follow).
+    fn shingle_entries(&self) -> usize {
+        self.passages.iter().map(|p| p.shingles as usize).sum()
+    }
+
     pub fn words(&self) -> u32 {
         self.passages.iter().map(|p| p.words).sum()
     }
@@ -188,18 +193,51 @@ pub struct Sketched {
     packed: Vec<u64>,
     /// Key, passage and band of every band record.
     keys: Vec<(u64, u16, u8)>,
+    /// The document's tokens, for verification's alignment.
+    tokens: Tokens,
 }
 
-/// Sketches a document (as the main pass will write it).
-pub fn sketch_document(doc: &Document, config: &DedupConfig) -> Sketched {
-    let mut sketch = sketch_text(&doc.id, &doc.text, doc.date.clone(), config);
+/// Sketches a document (as the main pass will write it). `unstripped` are the tokens of its
+/// text before strip, when strip ran (see [`Tokens::unstripped`]).
+pub fn sketch_document(
+    doc: &Document,
+    config: &DedupConfig,
+    unstripped: Option<Tokens>,
+) -> Sketched {
+    let mut sketch = sketch_text_with(&doc.id, &doc.text, doc.date.clone(), config, unstripped);
     sketch.source = doc.source.clone();
     sketch
 }
 
 /// Sketches a text.
 pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupConfig) -> Sketched {
+    sketch_text_with(id, text, date, config, None)
+}
+
+/// Sketches a text, with the tokens it had before strip.
+fn sketch_text_with(
+    id: &str,
+    text: &str,
+    date: Option<String>,
+    config: &DedupConfig,
+    unstripped: Option<Tokens>,
+) -> Sketched {
     let analysis = analyze(text, &config.shingle);
+    let mut tokens = super::passage::tokens(text, config.shingle.fold_digits);
+    tokens.unstripped = unstripped.map(Box::new);
+    // Exact copies are copies before strip too: two texts that strip made equal are verified
+    // like any other pair.
+    let hash = match &tokens.unstripped {
+        Some(before) => {
+            let mut bytes = Vec::with_capacity(8 + 4 * before.words.len());
+            bytes.extend_from_slice(&analysis.hash.to_le_bytes());
+            for token in before.words.iter().chain(&before.numbers) {
+                bytes.extend_from_slice(&token.to_le_bytes());
+            }
+            xxhash_rust::xxh3::xxh3_64(&bytes)
+        }
+        None => analysis.hash,
+    };
     let passages = &analysis.passages[..analysis.passages.len().min(u16::MAX as usize)];
     let mut packed = Vec::with_capacity(passages.iter().map(|p| p.shingles.len()).sum());
     let mut keys = Vec::with_capacity(passages.len() * BANDS);
@@ -223,7 +261,7 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
         source: std::sync::Arc::from(""),
         length: text.len() as u32,
         date,
-        hash: analysis.hash,
+        hash,
         passages: passages
             .iter()
             .map(|p| PassageMeta {
@@ -235,6 +273,7 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
             .collect(),
         packed,
         keys,
+        tokens,
     }
 }
 
@@ -287,13 +326,39 @@ impl ShardWriter {
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
         let (offset, entries) = if first_copy {
-            let mut bytes = Vec::with_capacity(sketch.packed.len() * 8);
+            // The shingle list, then the numbers of words, numbers, unstripped words (plus one,
+            // 0 when strip did not run) and unstripped numbers, and the tokens of all four, two
+            // to an entry.
+            let tokens = &sketch.tokens;
+            let before = tokens.unstripped.as_deref();
+            let lists: [&[u32]; 4] = [
+                &tokens.words,
+                &tokens.numbers,
+                before.map_or(&[], |b| &b.words),
+                before.map_or(&[], |b| &b.numbers),
+            ];
+            let counts = [
+                lists[0].len(),
+                lists[1].len(),
+                before.map_or(0, |b| b.words.len() + 1),
+                lists[3].len(),
+            ];
+            let listed: usize = lists.iter().map(|l| l.len()).sum();
+            let entries = sketch.packed.len() + 2 + listed.div_ceil(2);
+            let mut bytes = Vec::with_capacity(entries * 8);
             for entry in &sketch.packed {
                 bytes.extend_from_slice(&entry.to_le_bytes());
             }
+            for count in counts {
+                bytes.extend_from_slice(&(count as u32).to_le_bytes());
+            }
+            for token in lists.into_iter().flatten() {
+                bytes.extend_from_slice(&token.to_le_bytes());
+            }
+            bytes.resize(entries * 8, 0);
             self.shingles.write_all(&bytes)?;
             let offset = self.offset;
-            self.offset += sketch.packed.len() as u64;
+            self.offset += entries as u64;
             for &(key, passage, band) in &sketch.keys {
                 self.buffers[band as usize].push(BandRecord {
                     key,
@@ -302,7 +367,7 @@ impl ShardWriter {
                 });
             }
             self.buffered += sketch.keys.len();
-            (offset, sketch.packed.len() as u32)
+            (offset, entries as u32)
         } else {
             (0, 0)
         };
@@ -669,6 +734,13 @@ pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
     Ok(docs)
 }
 
+fn damaged(doc: &DocMeta) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the token list of {} is damaged", doc.id),
+    )
+}
+
 /// Reads documents' shingle lists back from the shards' files.
 pub struct ShingleReader {
     files: HashMap<u32, File>,
@@ -688,18 +760,63 @@ impl ShingleReader {
 
     /// A document's shingles with their passages, `shingle << 16 | passage`.
     pub fn read(&self, doc: &DocMeta) -> io::Result<Vec<u64>> {
-        let file = self.files.get(&doc.shard).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("no shingle file for shard {}", doc.shard),
-            )
-        })?;
-        let mut bytes = vec![0u8; doc.entries as usize * 8];
+        let file = self.file(doc)?;
+        let mut bytes = vec![0u8; doc.shingle_entries().min(doc.entries as usize) * 8];
         read_exact_at(file, &mut bytes, doc.offset * 8)?;
         Ok(bytes
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
             .collect())
+    }
+
+    /// A document's tokens (see [`super::passage::tokens`]).
+    pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
+        let file = self.file(doc)?;
+        let at = doc.shingle_entries() as u64;
+        let rest = u64::from(doc.entries).saturating_sub(at);
+        if rest == 0 {
+            return Ok(Default::default());
+        }
+        let mut bytes = vec![0u8; rest as usize * 8];
+        read_exact_at(file, &mut bytes, (doc.offset + at) * 8)?;
+        let word =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        if bytes.len() < 16 {
+            return Err(damaged(doc));
+        }
+        let (words, numbers, unstripped, unstripped_numbers) = (
+            word(0) as usize,
+            word(4) as usize,
+            word(8) as usize,
+            word(12) as usize,
+        );
+        let listed = words + numbers + unstripped.saturating_sub(1) + unstripped_numbers;
+        if listed > (bytes.len() - 16) / 4 {
+            return Err(damaged(doc));
+        }
+        let list =
+            |from: usize, count: usize| (0..count).map(|k| word(16 + 4 * (from + k))).collect();
+        let before = words + numbers;
+        Ok(Tokens {
+            words: list(0, words),
+            numbers: list(words, numbers),
+            unstripped: (unstripped > 0).then(|| {
+                Box::new(Tokens {
+                    words: list(before, unstripped - 1),
+                    numbers: list(before + unstripped - 1, unstripped_numbers),
+                    unstripped: None,
+                })
+            }),
+        })
+    }
+
+    fn file(&self, doc: &DocMeta) -> io::Result<&File> {
+        self.files.get(&doc.shard).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no shingle file for shard {}", doc.shard),
+            )
+        })
     }
 }
 

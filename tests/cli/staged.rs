@@ -39,10 +39,12 @@ fn corpus(s: &Scratch) {
                 1 => text.replace("the", "The"),
                 _ => text.clone(),
             };
+            // Boilerplate without numbers of its own: a number in a line strip removes still
+            // counts when dedup asks whether one document covers another.
             let text = format!(
-                "{text}\nAdvertisement\nThanks for reading the {source} daily {id}\nThe cafÃ© on the \
+                "{text}\nAdvertisement\nThanks for reading the {source} daily\nThe cafÃ© on the \
                  corner of Main Street opened its doors early to the reporters who waited \
-                 outside for the mayor, number {id} said."
+                 outside for the mayor, the owner said."
             );
             lines.push_str(&format!(
                 "{}\n",

@@ -1,0 +1,293 @@
+//! How much of one document another covers: the words of the first aligned, in order, to the
+//! second.
+//!
+//! A document may be dropped as a duplicate only when the kept one covers it: most of its words
+//! in the same order, and every number it states. Passage similarity finds the pairs worth
+//! checking; this checks them exactly. The alignment is Ratcliff and Obershelp's (what Python's
+//! `difflib.SequenceMatcher` computes, without its junk heuristic): the longest common run of
+//! words, then the same on either side of it, recursively. Runs of a single word do not count:
+//! one shared word is not shared text.
+
+use std::collections::HashMap;
+
+use super::passage::Tokens;
+
+/// How a document `a` is covered by a document `b`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coverage {
+    /// The share of `a`'s words in runs of two or more aligned to `b` (the smaller of the shares
+    /// as written and before strip, when strip ran).
+    pub share: f64,
+    /// Whether every number of `a` is somewhere in `b` (as written, and before strip).
+    pub numbers: bool,
+}
+
+impl Coverage {
+    /// Whether `b` covers `a` enough to stand for it: `share` at least `min_share` and no number
+    /// of `a` missing from `b`.
+    pub fn covers(&self, min_share: f64) -> bool {
+        self.numbers && self.share >= min_share
+    }
+}
+
+/// Work allowed for one alignment, in steps of the inner loop: a pathological pair (thousands of
+/// repeats of one word in both) stops there and counts as not covered, so the pair is kept.
+const BUDGET: u64 = 200_000_000;
+
+/// How much of `a` `b` covers; `None` when the alignment ran past its budget (the caller keeps
+/// both documents).
+pub fn coverage(a: &Tokens, b: &Tokens) -> Option<Coverage> {
+    let mut numbers = numbers_in(&a.numbers, &b.numbers);
+    let mut share = covered_share(&a.words, &b.words)?;
+    if let (Some(a), Some(b)) = (&a.unstripped, &b.unstripped) {
+        numbers &= numbers_in(&a.numbers, &b.numbers);
+        share = share.min(covered_share(&a.words, &b.words)?);
+    }
+    Some(Coverage { share, numbers })
+}
+
+/// Whether every number of `a` is in `b`.
+fn numbers_in(a: &[u32], b: &[u32]) -> bool {
+    let stated: std::collections::HashSet<u32> = b.iter().copied().collect();
+    a.iter().all(|n| stated.contains(n))
+}
+
+/// The share of `a`'s words aligned to `b` in runs of two or more.
+fn covered_share(a: &[u32], b: &[u32]) -> Option<f64> {
+    if a.is_empty() {
+        return Some(1.0);
+    }
+    let mut positions: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (j, &token) in b.iter().enumerate() {
+        positions.entry(token).or_default().push(j as u32);
+    }
+    Some(aligned(a, b, &positions)? as f64 / a.len() as f64)
+}
+
+/// The words of `a` in aligned runs of two or more, plus those in runs of at least [`MOVED`]
+/// words found elsewhere in `b` (a paragraph moved: the same text in another order).
+fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<usize> {
+    let mut finder = Finder {
+        a,
+        positions,
+        lengths: Vec::new(),
+        next: Vec::new(),
+        steps: 0,
+    };
+    let mut blocks = Vec::new();
+    finder.blocks((0, a.len(), 0, b.len()), 2, false, &mut blocks)?;
+    let in_order: usize = blocks.iter().map(|&(_, k)| k).sum();
+    // What is left of `a`, between the blocks, may be in `b` in another place.
+    blocks.sort_unstable();
+    let mut gaps = Vec::new();
+    let mut at = 0;
+    for &(i, k) in &blocks {
+        if i > at {
+            gaps.push((at, i));
+        }
+        at = i + k;
+    }
+    if at < a.len() {
+        gaps.push((at, a.len()));
+    }
+    let mut moved = Vec::new();
+    for (from, to) in gaps {
+        if to - from >= MOVED {
+            finder.blocks((from, to, 0, b.len()), MOVED, true, &mut moved)?;
+        }
+    }
+    Some(in_order + moved.iter().map(|&(_, k)| k).sum::<usize>())
+}
+
+/// Runs of fewer words than this found out of order do not count: two documents share many
+/// short phrases in any order; a moved paragraph is a long run.
+const MOVED: usize = 8;
+
+/// Finds longest common runs; keeps its buffers between calls.
+struct Finder<'a> {
+    a: &'a [u32],
+    positions: &'a HashMap<u32, Vec<u32>>,
+    /// Runs ending at the previous word of `a`: (position in b, length), by position.
+    lengths: Vec<(u32, u32)>,
+    next: Vec<(u32, u32)>,
+    steps: u64,
+}
+
+impl Finder<'_> {
+    /// The blocks (start in a, length) of the longest-run recursion over `range` (a from, a to,
+    /// b from, b to), runs shorter than `min` ending it. `anywhere`: each side of a block is
+    /// matched against the whole of b's range again, not only the same side of it.
+    fn blocks(
+        &mut self,
+        range: (usize, usize, usize, usize),
+        min: usize,
+        anywhere: bool,
+        out: &mut Vec<(usize, usize)>,
+    ) -> Option<()> {
+        let mut ranges = vec![range];
+        while let Some((alo, ahi, blo, bhi)) = ranges.pop() {
+            let (i, j, k) = self.longest(alo, ahi, blo, bhi)?;
+            // A longest run shorter than `min` means none is left in the range.
+            if k < min {
+                continue;
+            }
+            out.push((i, k));
+            let (left, right) = if anywhere {
+                ((blo, bhi), (blo, bhi))
+            } else {
+                ((blo, j), (j + k, bhi))
+            };
+            if alo < i && left.0 < left.1 {
+                ranges.push((alo, i, left.0, left.1));
+            }
+            if i + k < ahi && right.0 < right.1 {
+                ranges.push((i + k, ahi, right.0, right.1));
+            }
+        }
+        Some(())
+    }
+
+    /// The longest run common to `a[alo..ahi]` and `b[blo..bhi]` as (start in a, start in b,
+    /// length), the earliest in `a` (then in `b`) among the longest; `None` past the budget.
+    fn longest(
+        &mut self,
+        alo: usize,
+        ahi: usize,
+        blo: usize,
+        bhi: usize,
+    ) -> Option<(usize, usize, usize)> {
+        let (mut best_i, mut best_j, mut best) = (alo, blo, 0usize);
+        self.lengths.clear();
+        for i in alo..ahi {
+            self.next.clear();
+            if let Some(js) = self.positions.get(&self.a[i]) {
+                let from = js.partition_point(|&j| (j as usize) < blo);
+                // The previous word's runs are sorted by position: walk them alongside.
+                let mut previous = 0;
+                for &j in &js[from..] {
+                    if j as usize >= bhi {
+                        break;
+                    }
+                    self.steps += 1;
+                    while previous < self.lengths.len() && self.lengths[previous].0 + 1 < j {
+                        previous += 1;
+                    }
+                    let k = match self.lengths.get(previous) {
+                        Some(&(pj, pk)) if pj + 1 == j => pk + 1,
+                        _ => 1,
+                    };
+                    self.next.push((j, k));
+                    if k as usize > best {
+                        best_i = i + 1 - k as usize;
+                        best_j = j as usize + 1 - k as usize;
+                        best = k as usize;
+                    }
+                }
+            }
+            if self.steps > BUDGET {
+                return None;
+            }
+            std::mem::swap(&mut self.lengths, &mut self.next);
+        }
+        Some((best_i, best_j, best))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::passage;
+
+    fn tokens(text: &str) -> Tokens {
+        passage::tokens(text, false)
+    }
+
+    fn cover(a: &str, b: &str) -> Coverage {
+        coverage(&tokens(a), &tokens(b)).unwrap()
+    }
+
+    #[test]
+    fn a_copy_with_an_edit_is_mostly_covered_and_a_short_notice_covers_little() {
+        let original = "The company said net profit rose in the first quarter as sales of its new \
+            phones grew faster than analysts had expected";
+        let edited = original.replace("rose", "climbed");
+        let c = cover(&edited, original);
+        assert!(c.share > 0.85 && c.share < 1.0 && c.numbers, "{c:?}");
+        assert_eq!(cover(original, original).share, 1.0);
+        let notice = "The company said net profit rose";
+        assert_eq!(cover(notice, original).share, 1.0);
+        assert!(cover(original, notice).share < 0.3);
+    }
+
+    #[test]
+    fn numbers_must_all_be_in_the_covering_document() {
+        let a = "Shr 37 cts vs 32 cts Net 1,234,000 vs 987,000 Revs 10.5 mln vs 9.8 mln";
+        let b = "Shr 38 cts vs 32 cts Net 1,234,000 vs 987,000 Revs 10.5 mln vs 9.8 mln";
+        let c = cover(a, b);
+        assert!(!c.numbers && c.share > 0.8, "{c:?}");
+        assert!(!c.covers(0.8));
+        let (ta, tb) = (passage::tokens(a, true), passage::tokens(b, true));
+        assert_eq!(ta.numbers.len(), 6);
+        assert!(coverage(&ta, &tb).unwrap().covers(0.8));
+    }
+
+    #[test]
+    fn order_counts_and_single_words_do_not() {
+        // The same words shuffled share no run of two.
+        let a = "alpha beta gamma delta epsilon zeta";
+        let b = "zeta epsilon delta gamma beta alpha";
+        assert_eq!(cover(a, b).share, 0.0);
+        // Two halves swapped: the longer half aligns in order; the other, on the wrong side of
+        // it, counts as moved only if it is a long run.
+        let a = "one two three four five six seven eight nine ten";
+        let b = "seven eight nine ten one two three four five six";
+        assert_eq!(cover(a, b).share, 0.6);
+        let paragraph = |w: &str| format!("{w} is a paragraph of more than eight words in all.");
+        let a = [paragraph("alpha"), paragraph("beta"), paragraph("gamma")].join("\n");
+        let b = [paragraph("gamma"), paragraph("alpha"), paragraph("beta")].join("\n");
+        assert_eq!(cover(&a, &b).share, 1.0);
+    }
+
+    /// The plain longest-common-run recursion, for comparison.
+    fn reference(a: &[u32], b: &[u32]) -> usize {
+        fn go(a: &[u32], b: &[u32]) -> usize {
+            let (mut bi, mut bj, mut bk) = (0, 0, 0);
+            for i in 0..a.len() {
+                for j in 0..b.len() {
+                    let mut k = 0;
+                    while i + k < a.len() && j + k < b.len() && a[i + k] == b[j + k] {
+                        k += 1;
+                    }
+                    if k > bk {
+                        (bi, bj, bk) = (i, j, k);
+                    }
+                }
+            }
+            if bk < 2 {
+                return 0;
+            }
+            bk + go(&a[..bi], &b[..bj]) + go(&a[bi + bk..], &b[bj + bk..])
+        }
+        go(a, b)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn alignment_is_the_longest_run_recursion(
+            a in proptest::collection::vec(0u32..4, 0..40),
+            b in proptest::collection::vec(0u32..4, 0..40),
+        ) {
+            let positions = {
+                let mut p: HashMap<u32, Vec<u32>> = HashMap::new();
+                for (j, &t) in b.iter().enumerate() {
+                    p.entry(t).or_default().push(j as u32);
+                }
+                p
+            };
+            let mut finder = Finder { a: &a, positions: &positions, lengths: Vec::new(), next: Vec::new(), steps: 0 };
+            let mut blocks = Vec::new();
+            finder.blocks((0, a.len(), 0, b.len()), 2, false, &mut blocks).unwrap();
+            proptest::prop_assert_eq!(blocks.iter().map(|b| b.1).sum::<usize>(), reference(&a, &b));
+        }
+    }
+}

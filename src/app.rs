@@ -34,6 +34,7 @@ use crate::stage::{build_stages, Notes, Stage, StageName, Verdict};
 use crate::strip::stats::{document_lines, LineCounter, LineIndex};
 use crate::strip::Stripper;
 use crate::write::atomic::{self, Staging};
+use crate::write::out_dir::{self, OutDir};
 use crate::write::spool::{self, Event, SpoolWriter};
 use crate::write::{self, Output};
 
@@ -66,10 +67,11 @@ impl RunOutcome {
 }
 
 /// Deletes unfinished output and exits on Ctrl-C or SIGTERM, so an interrupted run leaves no
-/// file that looks finished.
+/// file that looks finished, and no lock on OUT.
 pub fn install_interrupt_handler() -> anyhow::Result<()> {
     ctrlc::set_handler(|| {
         let _held = atomic::remove_pending();
+        out_dir::release_held();
         eprintln!("textwash: interrupted; unfinished output files were removed");
         std::process::exit(130);
     })
@@ -100,7 +102,8 @@ pub fn run_with(
     make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Vec<Box<dyn Stage>>>,
 ) -> anyhow::Result<RunOutcome> {
     let started = Instant::now();
-    prepare_output_dir(&config.output, config.force)?;
+    // Held until the end of the run: no other run writes to OUT meanwhile.
+    let _out_dir = OutDir::claim(&config.output, config.force)?;
     let (files, discover_problems) =
         read::discover(&config.inputs, &config.read, Some(&config.output));
     check_output_names(&files)?;
@@ -331,26 +334,6 @@ pub(crate) fn count_lines(
 fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
     let stats = config.strip.stats.clone().unwrap_or_default();
     count_lines(config, files, pool).finish(&stats)
-}
-
-/// Makes sure OUT exists and, unless `force`, is empty.
-fn prepare_output_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if !force && entries.next().is_some() {
-                bail!(
-                    "output folder {} is not empty; use --force to write into it",
-                    dir.display()
-                );
-            }
-            Ok(())
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create output folder {}", dir.display())),
-        Err(err) => {
-            Err(err).with_context(|| format!("cannot use {} as the output folder", dir.display()))
-        }
-    }
 }
 
 /// Refuses inputs that would overwrite each other (or the report) in OUT.

@@ -14,6 +14,11 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use tempfile::TempPath;
 
+/// The name prefix of [`ScratchDir`]s.
+pub const WORK_PREFIX: &str = ".textwash-work-";
+/// The name suffix of [`Staging`]'s temporary files (whose names also start with a dot).
+pub const TEMP_SUFFIX: &str = ".textwash-tmp";
+
 /// Temporary files of every staging in this process that are not committed yet.
 static PENDING: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Default::default);
 
@@ -48,7 +53,7 @@ pub struct ScratchDir {
 impl ScratchDir {
     pub fn new(parent: &Path) -> io::Result<ScratchDir> {
         let dir = tempfile::Builder::new()
-            .prefix(".textwash-work-")
+            .prefix(WORK_PREFIX)
             .tempdir_in(parent)?;
         pending().insert(dir.path().to_path_buf());
         Ok(ScratchDir { dir: Some(dir) })
@@ -95,7 +100,7 @@ impl Staging {
             .unwrap_or_default();
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".textwash-tmp");
+        builder.prefix(&prefix).suffix(TEMP_SUFFIX);
         // Temporary files are private by default; outputs get the usual rw-rw-rw- less umask.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));

@@ -102,11 +102,14 @@ pub fn run_with(
     make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Vec<Box<dyn Stage>>>,
 ) -> anyhow::Result<RunOutcome> {
     let started = Instant::now();
-    // Held until the end of the run: no other run writes to OUT meanwhile.
-    let _out_dir = OutDir::claim(&config.output, config.force)?;
+    // Whatever can be refused before OUT is touched is, so that a refused run leaves no OUT.
+    out_dir::refuse_inside_inputs(&config.output, &config.inputs)?;
     let (files, discover_problems) =
         read::discover(&config.inputs, &config.read, Some(&config.output));
     check_output_names(&files)?;
+    // Held until the end of the run: no other run writes to OUT meanwhile. Dropped early (the
+    // run failed), it removes OUT again if it made it.
+    let out_dir = OutDir::claim(&config.output, config.force)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -170,6 +173,7 @@ pub fn run_with(
     )?;
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;
+    out_dir.keep();
     Ok(RunOutcome { report })
 }
 

@@ -1,5 +1,7 @@
 //! The output folder of a run as a whole: claimed by a lock for the run, cleared of what an
-//! earlier run that was killed left there, and released when the run ends.
+//! earlier run that was killed left there, and released when the run ends; removed again when
+//! the run made it and did not succeed, so that a failed run does not leave an OUT that blocks
+//! the corrected one.
 //!
 //! Owns who may write to OUT and what counts as OUT being empty; the files written in it are
 //! [`super::atomic`]'s. The lock is the file `OUT/.textwash-lock`, holding the process id and
@@ -20,25 +22,35 @@ use super::atomic::{TEMP_SUFFIX, WORK_PREFIX};
 /// The lock file's name in OUT.
 pub const LOCK_NAME: &str = ".textwash-lock";
 
-/// Lock files held by this process, for the signal handler ([`release_held`]).
-static HELD: LazyLock<Mutex<Vec<PathBuf>>> = LazyLock::new(Default::default);
+/// A lock file held by this process, with the folder its run made (if it did).
+type Held = (PathBuf, Option<PathBuf>);
 
-fn held() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+/// The locks held by this process, for the signal handler ([`release_held`]).
+static HELD: LazyLock<Mutex<Vec<Held>>> = LazyLock::new(Default::default);
+
+fn held() -> std::sync::MutexGuard<'static, Vec<Held>> {
     HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Removes every lock this process holds: for a signal handler that exits next, after it has
-/// removed the temporary files ([`super::atomic::remove_pending`]).
+/// Removes every lock this process holds, and the output folders it made that are left
+/// empty: for a signal handler that exits next, after it has removed the temporary files
+/// ([`super::atomic::remove_pending`]).
 pub fn release_held() {
-    for path in held().drain(..) {
-        let _ = fs::remove_file(path);
+    for (lock, created) in held().drain(..) {
+        let _ = fs::remove_file(lock);
+        if let Some(created) = created {
+            let _ = remove_empty_folders(&created);
+        }
     }
 }
 
-/// OUT, claimed for one run. Dropping it releases the lock.
+/// OUT, claimed for one run. Dropping it releases the lock and, unless [`OutDir::keep`] was
+/// called, removes OUT again if this run made it and nothing is in it.
 #[derive(Debug)]
 pub struct OutDir {
-    lock: Lock,
+    lock: Option<Lock>,
+    /// The outermost folder this run made (OUT, or a missing folder above it).
+    created: Option<PathBuf>,
 }
 
 impl OutDir {
@@ -46,19 +58,27 @@ impl OutDir {
     /// files and work folders: no other run can be using them while the lock is held), and
     /// unless `force`, refuses it when anything else is in it.
     pub fn claim(dir: &Path, force: bool) -> anyhow::Result<OutDir> {
+        let mut created = None;
         match fs::metadata(dir) {
             Ok(meta) if !meta.is_dir() => {
                 bail!("output folder {} is a file, not a folder", dir.display())
             }
             Ok(_) => {}
-            Err(err) if err.kind() == io::ErrorKind::NotFound => fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create output folder {}", dir.display()))?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                created = Some(outermost_missing(dir));
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create output folder {}", dir.display()))?
+            }
             Err(err) => {
                 return Err(err)
                     .with_context(|| format!("cannot use {} as the output folder", dir.display()))
             }
         }
-        let lock = Lock::acquire(dir)?;
+        let mut out = OutDir {
+            lock: None,
+            created,
+        };
+        out.lock = Some(Lock::acquire(dir, out.created.clone())?);
         let removed = remove_leftovers(dir).with_context(|| {
             format!(
                 "cannot clear {} of an earlier run's temporary files",
@@ -88,13 +108,100 @@ impl OutDir {
                 );
             }
         }
-        Ok(OutDir { lock })
+        Ok(out)
     }
 
-    /// The lock file's path.
-    pub fn lock_path(&self) -> &Path {
-        &self.lock.path
+    /// The run succeeded: OUT stays, whatever is in it.
+    pub fn keep(mut self) {
+        self.created = None;
     }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        drop(self.lock.take());
+        if let Some(created) = &self.created {
+            let _ = remove_empty_folders(created);
+        }
+    }
+}
+
+/// The first folder of `dir`'s missing ancestors (or `dir` itself): what making `dir` makes.
+fn outermost_missing(dir: &Path) -> PathBuf {
+    let mut outermost = dir;
+    while let Some(parent) = outermost.parent() {
+        if parent.as_os_str().is_empty() || parent.exists() {
+            break;
+        }
+        outermost = parent;
+    }
+    outermost.to_path_buf()
+}
+
+/// Removes `dir` if it holds nothing but empty folders; never a file.
+fn remove_empty_folders(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            remove_empty_folders(&entry.path())?;
+        }
+    }
+    // Fails, as it should, when anything is left.
+    fs::remove_dir(dir)
+}
+
+/// Refuses an output folder that is an input folder or inside one: the run would write where
+/// it reads, and the next run would read its output as input.
+pub fn refuse_inside_inputs(dir: &Path, inputs: &[PathBuf]) -> anyhow::Result<()> {
+    let Some(out) = resolve(dir) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if input.as_os_str() == "-" || !input.is_dir() {
+            continue;
+        }
+        let Ok(folder) = input.canonicalize() else {
+            continue;
+        };
+        if out == folder {
+            bail!(
+                "the output folder {} is the input folder {}; give another folder with -o",
+                dir.display(),
+                input.display()
+            );
+        }
+        if out.starts_with(&folder) {
+            bail!(
+                "the output folder {} is inside the input folder {}, so a later run would read \
+                 the output as input; give a folder outside it with -o",
+                dir.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute, every link in it resolved as far as it exists.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut resolved = PathBuf::new();
+    for component in std::path::absolute(path).ok()?.components() {
+        match component {
+            // Whatever came before is free of links, so `..` is its parent.
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::CurDir => {}
+            other => {
+                resolved.push(other);
+                if let Ok(canonical) = resolved.canonicalize() {
+                    resolved = canonical;
+                }
+            }
+        }
+    }
+    Some(resolved)
 }
 
 /// Removes `*.textwash-tmp` files (at any depth) and `.textwash-work-*` folders (at the top,
@@ -152,7 +259,8 @@ struct Lock {
 }
 
 impl Lock {
-    fn acquire(dir: &Path) -> anyhow::Result<Lock> {
+    /// Locks `dir`; `created` is the folder the run made, for [`release_held`].
+    fn acquire(dir: &Path, created: Option<PathBuf>) -> anyhow::Result<Lock> {
         let path = dir.join(LOCK_NAME);
         let context = || format!("cannot lock output folder {}", dir.display());
         // A run that ends removes its lock file while holding the lock; one that locked the
@@ -193,7 +301,7 @@ impl Lock {
             file.rewind().with_context(context)?;
             file.write_all(Holder::me().to_string().as_bytes())
                 .with_context(context)?;
-            held().push(path.clone());
+            held().push((path.clone(), created));
             return Ok(Lock { path, _file: file });
         }
         bail!(
@@ -206,7 +314,7 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        held().retain(|p| *p != self.path);
+        held().retain(|(p, _)| *p != self.path);
         // Removed while still locked (the file closes after this), so that no run can see a
         // lock file that is neither held nor about to be.
         let _ = fs::remove_file(&self.path);
@@ -367,6 +475,40 @@ mod tests {
         );
         drop(out);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_folder_made_for_a_run_goes_unless_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a/b/out");
+        let claimed = OutDir::claim(&out, false).unwrap();
+        fs::create_dir_all(out.join("sub/deeper")).unwrap();
+        drop(claimed);
+        assert!(!dir.path().join("a").exists());
+
+        let claimed = OutDir::claim(&out, false).unwrap();
+        fs::write(out.join("done.txt"), "x").unwrap();
+        claimed.keep();
+        assert_eq!(fs::read(out.join("done.txt")).unwrap(), b"x");
+
+        // A folder that was there before stays, even empty.
+        fs::remove_file(out.join("done.txt")).unwrap();
+        drop(OutDir::claim(&out, false).unwrap());
+        assert!(out.is_dir());
+    }
+
+    #[test]
+    fn an_output_folder_in_an_input_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        fs::create_dir_all(&input).unwrap();
+        let inputs = [input.clone(), PathBuf::from("-")];
+        assert!(refuse_inside_inputs(&input, &inputs).is_err());
+        assert!(refuse_inside_inputs(&input.join("x/../y"), &inputs).is_err());
+        assert!(refuse_inside_inputs(&input.join("x/../../out"), &inputs).is_ok());
+        assert!(refuse_inside_inputs(&input.join("out/deeper"), &inputs).is_err());
+        assert!(refuse_inside_inputs(&dir.path().join("out"), &inputs).is_ok());
+        assert!(refuse_inside_inputs(&dir.path().join("inside"), &inputs).is_ok());
     }
 
     #[test]

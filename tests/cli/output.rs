@@ -28,6 +28,22 @@ fn a_non_empty_output_folder_is_refused_unless_forced() {
 }
 
 #[test]
+fn running_the_readme_command_again_says_what_to_do() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let s = Scratch::new();
+    let out = s.path("out");
+    assert_eq!(run(&[&seeds], &out).0, 0);
+    let first = std::fs::read(out.join("report.json")).unwrap();
+    let (code, stderr) = run(&[&seeds], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is not empty; use --force") && stderr.contains("another folder with -o"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(out.join("report.json")).unwrap(), first);
+}
+
+#[test]
 fn one_thread_and_four_give_identical_output() {
     let s = Scratch::new();
     // Several batches of 1 MB each, with records of very different sizes, made of words drawn

@@ -48,6 +48,8 @@ const REPORT_NAME: &str = "report.json";
 pub(crate) const CLUSTERS_NAME: &str = "clusters.jsonl";
 pub(crate) const PASSAGES_NAME: &str = "passages.jsonl";
 const HTML_NAME: &str = "report.html";
+/// The files a run writes beside the corpus.
+pub(crate) const SIDE_FILES: [&str; 4] = [REPORT_NAME, HTML_NAME, CLUSTERS_NAME, PASSAGES_NAME];
 
 /// How a run ended, when it got to the end.
 #[derive(Debug)]
@@ -106,6 +108,9 @@ pub fn run_with(
     out_dir::refuse_inside_inputs(&config.output, &config.inputs)?;
     let (files, discover_problems) =
         read::discover(&config.inputs, &config.read, Some(&config.output));
+    if files.is_empty() {
+        bail!(no_input(config, &discover_problems));
+    }
     check_output_names(&files)?;
     // Held until the end of the run: no other run writes to OUT meanwhile. Dropped early (the
     // run failed), it removes OUT again if it made it.
@@ -134,6 +139,12 @@ pub fn run_with(
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
     output.discard_corpus = !config.write_corpus;
     main_pass(config, &files, &pool, stages, &mut tally, &mut output)?;
+    if tally.input.documents == 0 {
+        bail!(
+            "{} (every input file was empty or unreadable: see the problems above)",
+            no_input(config, &[])
+        );
+    }
 
     let (decisions, texts) = match tally.dedup.take() {
         Some(sink) => {
@@ -338,6 +349,25 @@ pub(crate) fn count_lines(
 fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
     let stats = config.strip.stats.clone().unwrap_or_default();
     count_lines(config, files, pool).finish(&stats)
+}
+
+/// The error of a run that found nothing to read: the inputs, the glob folders were read
+/// with, and why inputs could not be read.
+fn no_input(config: &RunConfig, problems: &[Problem]) -> String {
+    let inputs: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut message = format!(
+        "no document to read in {} (folders are read for files matching --glob {:?})",
+        inputs.join(", "),
+        config.read.glob.glob().glob()
+    );
+    for problem in problems {
+        message.push_str(&format!("\n  {problem}"));
+    }
+    message
 }
 
 /// Refuses inputs that would overwrite each other (or the report) in OUT.

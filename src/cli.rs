@@ -248,8 +248,9 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct PipelineArgs {
     /// Which files of an input folder to read, matched against the path relative to the
-    /// folder. Files named on the command line are always read.
-    #[arg(long, default_value = "*.txt", value_name = "GLOB")]
+    /// folder; by default every format textwash reads (text, JSON Lines, gzip or zstd
+    /// compressed). Files named on the command line are always read.
+    #[arg(long, default_value = crate::read::DEFAULT_GLOB, value_name = "GLOB")]
     pub glob: String,
 
     /// The JSON Lines field that holds the text.

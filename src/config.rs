@@ -129,6 +129,7 @@ impl RunConfig {
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
                 date_field,
+                skip_in_folders: &crate::app::SIDE_FILES,
             },
             inputs,
             output: PathBuf::new(),
@@ -191,6 +192,7 @@ fn filter_read_config(
         id_field: "id".to_string(),
         source_field: source_field.filter(|f| !f.is_empty()),
         date_field: None,
+        skip_in_folders: &[],
     })
 }
 

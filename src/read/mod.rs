@@ -29,6 +29,11 @@ pub enum Format {
     Jsonl,
 }
 
+/// The files of an input folder read when `--glob` is not given: every format and compression
+/// textwash reads by name ([`format_from_name`], [`Compression::from_name`]).
+pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,txt.zst,jsonl.zst,\
+                                ndjson.zst,txt.zstd,jsonl.zstd,ndjson.zstd}";
+
 /// How a file's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -97,6 +102,10 @@ pub struct ReadConfig {
     pub source_field: Option<String>,
     /// The JSON Lines field that holds a document's date, when dedup keeps the earliest.
     pub date_field: Option<String>,
+    /// Files at the top of an input folder that are never read from it, whatever the glob:
+    /// the report and lists a run writes beside its corpus, so that a run's output can be
+    /// checked or run again. Named on the command line, they are read.
+    pub skip_in_folders: &'static [&'static str],
 }
 
 /// The name standard input goes by in messages.
@@ -200,7 +209,7 @@ fn walk_folder(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if !config.glob.is_match(&rel) {
+        if !config.glob.is_match(&rel) || config.skip_in_folders.contains(&rel.as_str()) {
             continue;
         }
         let size = entry.metadata().ok().map(|m| m.len());
@@ -297,6 +306,7 @@ pub(crate) mod tests {
             id_field: "id".into(),
             source_field: Some("source".into()),
             date_field: None,
+            skip_in_folders: &[],
         }
     }
 
@@ -396,6 +406,26 @@ pub(crate) mod tests {
                 .map(|d| d.text)
                 .collect();
             prop_assert_eq!(docs, texts);
+        }
+    }
+
+    #[test]
+    fn the_default_glob_takes_every_format_and_compression_and_nothing_else() {
+        let glob = globset::GlobBuilder::new(DEFAULT_GLOB)
+            .literal_separator(false)
+            .build()
+            .unwrap()
+            .compile_matcher();
+        for stem in ["a.txt", "sub/a.jsonl", "a.ndjson"] {
+            for compression in ["", ".gz", ".zst", ".zstd"] {
+                assert!(
+                    glob.is_match(format!("{stem}{compression}")),
+                    "{stem}{compression}"
+                );
+            }
+        }
+        for other in ["a.md", "a.csv", "a.gz", "a.jsonl.bz2", "txt"] {
+            assert!(!glob.is_match(other), "{other}");
         }
     }
 

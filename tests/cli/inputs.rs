@@ -47,6 +47,61 @@ fn glob_chooses_the_files_of_a_folder() {
 }
 
 #[test]
+fn a_folder_is_read_for_every_format_by_default() {
+    let s = Scratch::new();
+    s.write("dump/a.jsonl", record(1, "first"));
+    s.write("dump/b.ndjson.gz", gzip(record(2, "second").as_bytes()));
+    s.write(
+        "dump/c.txt.zst",
+        zstd::encode_all(&b"third\n"[..], 1).unwrap(),
+    );
+    s.write("dump/notes.md", "not a corpus file\n");
+    // What a run writes beside its corpus is not read back from a folder.
+    s.write("dump/clusters.jsonl", "{\"members\":[]}\n");
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("dump")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let names: Vec<String> = corpus_files(&out).into_iter().map(|f| f.0).collect();
+    assert_eq!(names, ["a.jsonl", "b.ndjson.gz", "c.txt.zst"]);
+    assert_eq!(report(&out)["input"]["documents"], 3);
+}
+
+#[test]
+fn finding_no_document_is_an_error_not_an_empty_success() {
+    let s = Scratch::new();
+    s.write("dump/notes.md", "not a corpus file\n");
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("dump")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no document to read in"), "{stderr}");
+    assert!(
+        stderr.contains(&s.path("dump").display().to_string()),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--glob \"*.{txt,jsonl"), "{stderr}");
+    assert!(!out.exists());
+
+    // Files found, but not one document in them.
+    s.write("empty/a.txt", "");
+    let (code, stderr) = run(&[&s.path("empty")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a.txt: file is empty"), "{stderr}");
+    assert!(stderr.contains("no document to read in"), "{stderr}");
+    assert!(!out.exists());
+
+    // `check` does not pass a corpus of nothing, and a missing input is an error (2), not a
+    // failed threshold (1).
+    for input in [s.path("dump"), s.path("nosuchdir")] {
+        textwash()
+            .arg("check")
+            .arg(&input)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("no document to read in"));
+    }
+}
+
+#[test]
 fn legacy_encodings_come_out_as_utf8_and_are_reported_per_document() {
     let s = Scratch::new();
     s.write("in/french.txt", encode(FRENCH, WINDOWS_1252));

@@ -170,6 +170,9 @@ pub fn discover(
     (files, problems)
 }
 
+/// Adds the files of folder `root` that the glob takes. Links are followed only where they
+/// stay inside the folder: one that leads out of it (`ln -s /etc/passwd in/x.txt`) is a
+/// problem, so that reading a folder never reads what the folder's owner did not put in it.
 fn walk_folder(
     root: &Path,
     config: &ReadConfig,
@@ -177,7 +180,8 @@ fn walk_folder(
     files: &mut Vec<InputFile>,
     problems: &mut Vec<Problem>,
 ) {
-    let walker = walkdir::WalkDir::new(root)
+    let inside = root.canonicalize().ok();
+    let mut walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -188,7 +192,7 @@ fn walk_folder(
                 .map_or(true, |path| path != excluded),
             None => true,
         });
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
@@ -200,7 +204,8 @@ fn walk_folder(
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let is_dir = entry.file_type().is_dir();
+        if !is_dir && !entry.file_type().is_file() {
             continue;
         }
         let rel_path = entry.path().strip_prefix(root).unwrap_or(entry.path());
@@ -209,7 +214,25 @@ fn walk_folder(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if !config.glob.is_match(&rel) || config.skip_in_folders.contains(&rel.as_str()) {
+        let wanted = !is_dir
+            && config.glob.is_match(&rel)
+            && !config.skip_in_folders.contains(&rel.as_str());
+        if entry.path_is_symlink() && entry.depth() > 0 && (is_dir || wanted) {
+            let target = entry.path().canonicalize().ok();
+            if let (Some(target), Some(inside)) = (target, &inside) {
+                if !target.starts_with(inside) {
+                    if is_dir {
+                        walker.skip_current_dir();
+                    }
+                    problems.push(Problem {
+                        location: Location::file(&Arc::from(entry.path().display().to_string())),
+                        kind: ProblemKind::LinkOutside(target.display().to_string()),
+                    });
+                    continue;
+                }
+            }
+        }
+        if !wanted {
             continue;
         }
         let size = entry.metadata().ok().map(|m| m.len());

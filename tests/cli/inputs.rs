@@ -66,6 +66,46 @@ fn a_folder_is_read_for_every_format_by_default() {
     assert_eq!(report(&out)["input"]["documents"], 3);
 }
 
+#[cfg(unix)]
+#[test]
+fn links_out_of_an_input_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let s = Scratch::new();
+    s.write("in/a.txt", "mine\n");
+    let secret = s.write("elsewhere/secret.txt", "not for the corpus\n");
+    symlink(&secret, s.path("in/x.txt")).unwrap();
+    symlink(s.path("elsewhere"), s.path("in/dir")).unwrap();
+    // Not taken by the glob anyway: no problem.
+    symlink(&secret, s.path("in/x.md")).unwrap();
+    // Links that stay inside are followed.
+    s.write("in/sub/b.txt", "also mine\n");
+    symlink(s.path("in/a.txt"), s.path("in/inner.txt")).unwrap();
+    symlink(s.path("in/sub"), s.path("in/sublink")).unwrap();
+    let out = s.path("out");
+    // Without dedup, which would drop what the inside links duplicate.
+    let (code, stderr) = run(&[&"--stages", &"none", &s.path("in")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    for link in ["in/x.txt", "in/dir"] {
+        let name = s.path(link).display().to_string();
+        assert!(
+            stderr.contains(&format!("{name}: symbolic link to"))
+                && stderr.contains("outside the input folder"),
+            "{stderr}"
+        );
+    }
+    let names: Vec<String> = corpus_files(&out).into_iter().map(|f| f.0).collect();
+    assert_eq!(names, ["a.txt", "inner.txt", "sub/b.txt", "sublink/b.txt"]);
+    assert_eq!(report(&out)["problems"]["by_kind"]["link-outside"], 2);
+
+    // A file named on the command line is read as given.
+    let (code, stderr) = run(&[&s.path("in/x.txt")], &s.path("out2"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(s.path("out2/x.txt")).unwrap(),
+        b"not for the corpus\n"
+    );
+}
+
 #[test]
 fn finding_no_document_is_an_error_not_an_empty_success() {
     let s = Scratch::new();

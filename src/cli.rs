@@ -72,7 +72,7 @@ pub struct WorkArgs {
     #[arg(long, value_name = "DIR")]
     pub work: PathBuf,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }
@@ -144,7 +144,7 @@ pub struct StripCommandArgs {
     #[arg(long)]
     pub explain: bool,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -206,7 +206,7 @@ pub struct FixArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -271,7 +271,7 @@ pub struct PipelineArgs {
     #[arg(long, default_value = "all", value_name = "STAGES")]
     pub stages: String,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 

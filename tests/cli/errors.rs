@@ -192,4 +192,17 @@ fn usage_errors_exit_2_with_a_message() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--threads must be at least 1"));
+    // A typo in -j does not start threads until the machine stalls.
+    let input = s.write("in/a.txt", "a\n");
+    for command in ["run", "check", "fix", "strip"] {
+        let mut cmd = textwash();
+        cmd.args([command, "-j", "100000"]).arg(&input);
+        if command == "run" {
+            cmd.arg("-o").arg(&out);
+        }
+        cmd.assert().code(2).stderr(predicates::str::contains(
+            "--threads 100000 is more than the 1024 textwash allows",
+        ));
+    }
+    assert!(!out.exists());
 }

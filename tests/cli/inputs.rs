@@ -107,6 +107,26 @@ fn links_out_of_an_input_folder_are_not_followed() {
 }
 
 #[test]
+fn a_file_name_of_250_bytes_is_written_under_its_name() {
+    let s = Scratch::new();
+    let name = format!("{}.txt", "n".repeat(246));
+    assert_eq!(name.len(), 250);
+    s.write(&format!("in/{name}"), "a long name\n");
+    s.write(
+        &format!("in/{}.jsonl", "j".repeat(244)),
+        record(1, "a record"),
+    );
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("in")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(out.join(&name)).unwrap(),
+        b"a long name\n".to_vec()
+    );
+    assert!(out.join(format!("{}.jsonl", "j".repeat(244))).exists());
+}
+
+#[test]
 fn finding_no_document_is_an_error_not_an_empty_success() {
     let s = Scratch::new();
     s.write("dump/notes.md", "not a corpus file\n");

@@ -122,6 +122,11 @@ pub fn run_with(
     let stages = &make_stages(&files, &pool)?[..];
 
     let mut tally = Tally::new(config, stages);
+    if config.stages.contains(&StageName::Dedup) {
+        warn_annotate_on_text(config, &files);
+        // Clusters name documents by id: the same id twice makes them ambiguous.
+        tally.ids = Some(RepeatedIds::default());
+    }
     for problem in discover_problems {
         tally.problem(problem)?;
     }
@@ -139,6 +144,18 @@ pub fn run_with(
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
     output.discard_corpus = !config.write_corpus;
     main_pass(config, &files, &pool, stages, &mut tally, &mut output)?;
+    if let Some(RepeatedIds {
+        repeats,
+        first: Some(first),
+        ..
+    }) = &tally.ids
+    {
+        eprintln!(
+            "textwash: warning: {repeats} documents have an id an earlier document already has \
+             (the first: {first:?}); clusters.jsonl and passages.jsonl name documents by id, so \
+             these are ambiguous there (--id-field chooses the id)"
+        );
+    }
     if tally.input.documents == 0 {
         bail!(
             "{} (every input file was empty or unreadable: see the problems above)",
@@ -349,6 +366,37 @@ pub(crate) fn count_lines(
 fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> LineIndex {
     let stats = config.strip.stats.clone().unwrap_or_default();
     count_lines(config, files, pool).finish(&stats)
+}
+
+/// Says that `--dedup annotate` leaves text files as they are: only a JSON record has room for
+/// the annotation.
+fn warn_annotate_on_text(config: &RunConfig, files: &[InputFile]) {
+    let text = files.iter().filter(|f| f.format == Format::Text).count();
+    if config.dedup.action == DedupAction::Annotate && text > 0 {
+        eprintln!(
+            "textwash: warning: --dedup annotate marks JSON Lines records only; the duplicates \
+             among the {text} text files are kept as they are, unmarked (clusters.jsonl lists \
+             them)"
+        );
+    }
+}
+
+/// Ids seen more than once, by a hash of each id (8 bytes a document).
+#[derive(Debug, Default)]
+pub(crate) struct RepeatedIds {
+    seen: std::collections::HashSet<u64>,
+    repeats: u64,
+    /// The first id seen again.
+    first: Option<String>,
+}
+
+impl RepeatedIds {
+    fn add(&mut self, id: &str) {
+        if !self.seen.insert(xxh3_64(id.as_bytes())) {
+            self.repeats += 1;
+            self.first.get_or_insert_with(|| id.to_string());
+        }
+    }
 }
 
 /// The error of a run that found nothing to read: the inputs, the glob folders were read
@@ -803,6 +851,8 @@ pub(crate) struct Tally<'c> {
     config: &'c RunConfig,
     /// Where documents go while dedup runs.
     pub(crate) dedup: Option<DedupSink>,
+    /// Ids already seen, when the run warns about repeated ones.
+    ids: Option<RepeatedIds>,
     audit: Option<Audit>,
     sources: BTreeMap<String, SourceFigures>,
     implemented: Vec<StageName>,
@@ -826,6 +876,7 @@ impl<'c> Tally<'c> {
         Tally {
             config,
             dedup: None,
+            ids: None,
             audit: config.audit.then(Audit::default),
             sources: BTreeMap::new(),
             implemented,
@@ -895,6 +946,9 @@ impl<'c> Tally<'c> {
 
     fn document(&mut self, facts: DocFacts) {
         self.input.documents += 1;
+        if let Some(ids) = &mut self.ids {
+            ids.add(&facts.id);
+        }
         match self.sources.get_mut(&*facts.source) {
             Some(figures) => count_source(figures, &facts.stages),
             None => {

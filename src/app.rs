@@ -34,6 +34,7 @@ use crate::stage::{build_stages, Notes, Stage, StageName, Verdict};
 use crate::strip::stats::{document_lines, LineCounter, LineIndex};
 use crate::strip::Stripper;
 use crate::write::atomic::{self, Staging};
+use crate::write::out_dir::{self, OutDir};
 use crate::write::spool::{self, Event, SpoolWriter};
 use crate::write::{self, Output};
 
@@ -47,6 +48,8 @@ const REPORT_NAME: &str = "report.json";
 pub(crate) const CLUSTERS_NAME: &str = "clusters.jsonl";
 pub(crate) const PASSAGES_NAME: &str = "passages.jsonl";
 const HTML_NAME: &str = "report.html";
+/// The files a run writes beside the corpus.
+pub(crate) const SIDE_FILES: [&str; 4] = [REPORT_NAME, HTML_NAME, CLUSTERS_NAME, PASSAGES_NAME];
 
 /// How a run ended, when it got to the end.
 #[derive(Debug)]
@@ -66,10 +69,11 @@ impl RunOutcome {
 }
 
 /// Deletes unfinished output and exits on Ctrl-C or SIGTERM, so an interrupted run leaves no
-/// file that looks finished.
+/// file that looks finished, and no lock on OUT.
 pub fn install_interrupt_handler() -> anyhow::Result<()> {
     ctrlc::set_handler(|| {
         let _held = atomic::remove_pending();
+        out_dir::release_held();
         eprintln!("textwash: interrupted; unfinished output files were removed");
         std::process::exit(130);
     })
@@ -100,10 +104,17 @@ pub fn run_with(
     make_stages: impl FnOnce(&[InputFile], &rayon::ThreadPool) -> anyhow::Result<Vec<Box<dyn Stage>>>,
 ) -> anyhow::Result<RunOutcome> {
     let started = Instant::now();
-    prepare_output_dir(&config.output, config.force)?;
+    // Whatever can be refused before OUT is touched is, so that a refused run leaves no OUT.
+    out_dir::refuse_inside_inputs(&config.output, &config.inputs)?;
     let (files, discover_problems) =
         read::discover(&config.inputs, &config.read, Some(&config.output));
+    if files.is_empty() {
+        bail!(no_input(config, &discover_problems));
+    }
     check_output_names(&files)?;
+    // Held until the end of the run: no other run writes to OUT meanwhile. Dropped early (the
+    // run failed), it removes OUT again if it made it.
+    let out_dir = OutDir::claim(&config.output, config.force)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -111,6 +122,11 @@ pub fn run_with(
     let stages = &make_stages(&files, &pool)?[..];
 
     let mut tally = Tally::new(config, stages);
+    if config.stages.contains(&StageName::Dedup) {
+        warn_annotate_on_text(config, &files);
+        // Clusters name documents by id: the same id twice makes them ambiguous.
+        tally.ids = Some(RepeatedIds::default());
+    }
     for problem in discover_problems {
         tally.problem(problem)?;
     }
@@ -128,6 +144,24 @@ pub fn run_with(
     let mut output = Output::new(Staging::new(&config.output), config.fsync);
     output.discard_corpus = !config.write_corpus;
     main_pass(config, &files, &pool, stages, &mut tally, &mut output)?;
+    if let Some(RepeatedIds {
+        repeats,
+        first: Some(first),
+        ..
+    }) = &tally.ids
+    {
+        eprintln!(
+            "textwash: warning: {repeats} documents have an id an earlier document already has \
+             (the first: {first:?}); clusters.jsonl and passages.jsonl name documents by id, so \
+             these are ambiguous there (--id-field chooses the id)"
+        );
+    }
+    if tally.input.documents == 0 {
+        bail!(
+            "{} (every input file was empty or unreadable: see the problems above)",
+            no_input(config, &[])
+        );
+    }
 
     let (decisions, texts) = match tally.dedup.take() {
         Some(sink) => {
@@ -167,6 +201,7 @@ pub fn run_with(
     )?;
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;
+    out_dir.keep();
     Ok(RunOutcome { report })
 }
 
@@ -333,24 +368,54 @@ fn survey(config: &RunConfig, files: &[InputFile], pool: &rayon::ThreadPool) -> 
     count_lines(config, files, pool).finish(&stats)
 }
 
-/// Makes sure OUT exists and, unless `force`, is empty.
-fn prepare_output_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if !force && entries.next().is_some() {
-                bail!(
-                    "output folder {} is not empty; use --force to write into it",
-                    dir.display()
-                );
-            }
-            Ok(())
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create output folder {}", dir.display())),
-        Err(err) => {
-            Err(err).with_context(|| format!("cannot use {} as the output folder", dir.display()))
+/// Says that `--dedup annotate` leaves text files as they are: only a JSON record has room for
+/// the annotation.
+fn warn_annotate_on_text(config: &RunConfig, files: &[InputFile]) {
+    let text = files.iter().filter(|f| f.format == Format::Text).count();
+    if config.dedup.action == DedupAction::Annotate && text > 0 {
+        eprintln!(
+            "textwash: warning: --dedup annotate marks JSON Lines records only; the duplicates \
+             among the {text} text files are kept as they are, unmarked (clusters.jsonl lists \
+             them)"
+        );
+    }
+}
+
+/// Ids seen more than once, by a hash of each id (8 bytes a document).
+#[derive(Debug, Default)]
+pub(crate) struct RepeatedIds {
+    seen: std::collections::HashSet<u64>,
+    repeats: u64,
+    /// The first id seen again.
+    first: Option<String>,
+}
+
+impl RepeatedIds {
+    fn add(&mut self, id: &str) {
+        if !self.seen.insert(xxh3_64(id.as_bytes())) {
+            self.repeats += 1;
+            self.first.get_or_insert_with(|| id.to_string());
         }
     }
+}
+
+/// The error of a run that found nothing to read: the inputs, the glob folders were read
+/// with, and why inputs could not be read.
+fn no_input(config: &RunConfig, problems: &[Problem]) -> String {
+    let inputs: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut message = format!(
+        "no document to read in {} (folders are read for files matching --glob {:?})",
+        inputs.join(", "),
+        config.read.glob.glob().glob()
+    );
+    for problem in problems {
+        message.push_str(&format!("\n  {problem}"));
+    }
+    message
 }
 
 /// Refuses inputs that would overwrite each other (or the report) in OUT.
@@ -793,6 +858,8 @@ pub(crate) struct Tally<'c> {
     config: &'c RunConfig,
     /// Where documents go while dedup runs.
     pub(crate) dedup: Option<DedupSink>,
+    /// Ids already seen, when the run warns about repeated ones.
+    ids: Option<RepeatedIds>,
     audit: Option<Audit>,
     sources: BTreeMap<String, SourceFigures>,
     implemented: Vec<StageName>,
@@ -816,6 +883,7 @@ impl<'c> Tally<'c> {
         Tally {
             config,
             dedup: None,
+            ids: None,
             audit: config.audit.then(Audit::default),
             sources: BTreeMap::new(),
             implemented,
@@ -885,6 +953,9 @@ impl<'c> Tally<'c> {
 
     fn document(&mut self, facts: DocFacts) {
         self.input.documents += 1;
+        if let Some(ids) = &mut self.ids {
+            ids.add(&facts.id);
+        }
         match self.sources.get_mut(&*facts.source) {
             Some(figures) => count_source(figures, &facts.stages),
             None => {

@@ -72,7 +72,7 @@ pub struct WorkArgs {
     #[arg(long, value_name = "DIR")]
     pub work: PathBuf,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }
@@ -108,17 +108,19 @@ pub struct StripArgs {
     #[arg(long)]
     pub no_stats: bool,
 
-    /// A line recurring in at least this many documents of a source is boilerplate…
+    /// A line recurring in at least this many documents of a source is boilerplate… [default:
+    /// 3]
     #[arg(long, value_name = "N")]
     pub min_docs: Option<u32>,
 
-    /// …if that is also at least this share of the source's documents (0.01 = 1%).
-    #[arg(long, value_name = "SHARE")]
+    /// …if that is also at least this share of the source's documents (`1%` or `0.01`).
+    /// [default: 1%]
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     pub min_share: Option<f64>,
 
     /// Leave a document whole (and flag it) when it would lose more than this share of its
-    /// characters.
-    #[arg(long, value_name = "SHARE")]
+    /// characters (`50%` or `0.5`). [default: 50%]
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     pub guard: Option<f64>,
 }
 
@@ -144,7 +146,7 @@ pub struct StripCommandArgs {
     #[arg(long)]
     pub explain: bool,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -168,8 +170,8 @@ pub struct RepairArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Turn off these fixes or strip rules (comma-separated, or repeated); `textwash fix
-    /// --list` names the fixes, the rule file the rules.
+    /// Turn off these fixes (comma-separated, or repeated; `textwash fix --list` names them).
+    /// `run`, `check` and `plan` also take strip rule ids here.
     #[arg(long, value_delimiter = ',', value_name = "NAME")]
     pub disable: Vec<String>,
 
@@ -206,7 +208,7 @@ pub struct FixArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -248,8 +250,9 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct PipelineArgs {
     /// Which files of an input folder to read, matched against the path relative to the
-    /// folder. Files named on the command line are always read.
-    #[arg(long, default_value = "*.txt", value_name = "GLOB")]
+    /// folder; by default every format textwash reads (text, JSON Lines, gzip or zstd
+    /// compressed). Files named on the command line are always read.
+    #[arg(long, default_value = crate::read::DEFAULT_GLOB, value_name = "GLOB")]
     pub glob: String,
 
     /// The JSON Lines field that holds the text.
@@ -270,12 +273,13 @@ pub struct PipelineArgs {
     #[arg(long, default_value = "all", value_name = "STAGES")]
     pub stages: String,
 
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// What to do with a bad record or an unreadable file: report it and go on, or stop
-    /// without writing any output. Either way the exit code is 2.
+    /// What to do with a bad record or an unreadable file: report it and go on, or stop at the
+    /// first one without writing any output (exit 2). Going on, `run` exits 2 at the end, and
+    /// `check` counts what it skipped against --max-invalid.
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
     pub on_error: OnErrorArg,
 
@@ -381,6 +385,21 @@ pub struct DedupArgs {
     pub mem: usize,
 }
 
+/// A share: `5%`, or a fraction from 0 to 1 (`0.05`), as `check`'s limits take it.
+pub fn parse_share(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let value = match trimmed.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => trimmed.parse::<f64>(),
+    };
+    match value {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!(
+            "{text:?} is not a share (examples: 5%, 0.05; from 0 to 1, or 0% to 100%)"
+        )),
+    }
+}
+
 /// A size in bytes, with an optional K, M, G or T suffix (powers of 1024; a trailing B or iB is
 /// allowed): `2G`, `1.5GB`, `500MiB`, `4096`.
 pub fn parse_size(text: &str) -> Result<usize, String> {
@@ -428,7 +447,42 @@ pub enum OnErrorArg {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_share, parse_size};
+    use crate::strip::{stats::StatsConfig, StripConfig};
+    use clap::CommandFactory;
+
+    #[test]
+    fn shares_take_percents_and_fractions() {
+        assert_eq!(parse_share("5%"), Ok(0.05));
+        assert_eq!(parse_share("0.05"), Ok(0.05));
+        assert_eq!(parse_share("100%"), Ok(1.0));
+        assert!(parse_share("120%").is_err());
+        assert!(parse_share("1.5").is_err());
+        assert!(parse_share("lots").is_err());
+    }
+
+    /// The defaults the help states by hand are the ones the strip stage has.
+    #[test]
+    fn the_help_states_strips_defaults() {
+        let mut cli = super::Cli::command();
+        let help = cli
+            .find_subcommand_mut("run")
+            .unwrap()
+            .render_long_help()
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let stats = StatsConfig::default();
+        let guard = StripConfig::default().guard;
+        for stated in [
+            format!("[default: {}]", stats.min_docs),
+            format!("[default: {}%]", stats.min_share * 100.0),
+            format!("[default: {}%]", guard * 100.0),
+        ] {
+            assert!(help.contains(&stated), "{stated} not in {help}");
+        }
+    }
 
     #[test]
     fn sizes_take_binary_suffixes() {

@@ -129,6 +129,7 @@ impl RunConfig {
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
                 date_field,
+                skip_in_folders: &crate::app::SIDE_FILES,
             },
             inputs,
             output: PathBuf::new(),
@@ -191,6 +192,7 @@ fn filter_read_config(
         id_field: "id".to_string(),
         source_field: source_field.filter(|f| !f.is_empty()),
         date_field: None,
+        skip_in_folders: &[],
     })
 }
 
@@ -209,9 +211,18 @@ fn filter_inputs(files: Vec<PathBuf>) -> anyhow::Result<Vec<Option<PathBuf>>> {
     Ok(inputs)
 }
 
+/// The most worker threads `-j` may ask for. More gains nothing on any machine textwash runs on,
+/// and a typo (`-j 100000`) would start threads until the machine stalls.
+pub const MAX_THREADS: usize = 1024;
+
 fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
     match requested {
         Some(0) => bail!("--threads must be at least 1"),
+        Some(n) if n > MAX_THREADS => bail!(
+            "--threads {n} is more than the {MAX_THREADS} textwash allows (this machine has {} \
+             cores)",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }

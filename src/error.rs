@@ -63,6 +63,8 @@ pub enum ProblemKind {
     CorruptStream(String),
     #[error("record of {bytes} bytes is larger than --max-record-mb ({limit} bytes); skipped")]
     TooLarge { bytes: u64, limit: u64 },
+    #[error("symbolic link to {0}, outside the input folder; not followed")]
+    LinkOutside(String),
 }
 
 impl ProblemKind {
@@ -78,6 +80,7 @@ impl ProblemKind {
             ProblemKind::EmptyFile => "empty-file",
             ProblemKind::CorruptStream(_) => "corrupt-stream",
             ProblemKind::TooLarge { .. } => "too-large",
+            ProblemKind::LinkOutside(_) => "link-outside",
         }
     }
 }

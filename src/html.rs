@@ -71,7 +71,7 @@ pub fn render(report: &Report, clusters: &[Cluster], links: &[Link], texts: &Tex
     let _ = write!(
         page,
         "<script type=\"application/json\" id=\"report-data\">{}</script>",
-        json.replace("</", "<\\/")
+        json_for_script(&json)
     );
     page.push_str(SCRIPT);
     page.push_str("</body></html>\n");
@@ -444,6 +444,16 @@ svg text{font-size:12px;fill:#1d2329}svg .bar{fill:#2e6fb4}.empty{color:#5b6570}
 mark{background:#ffe58f}.more{color:#5b6570}#filter{width:320px;padding:4px 8px}
 </style></head><body>
 "#;
+
+/// JSON made safe to sit in a `<script>` element: `<`, `>` and `&` as JSON escapes, which
+/// stand only inside strings and mean the same there. A raw `<!--<script>` in a string (an id,
+/// a source) would otherwise keep the browser from seeing the element's end, and `</script>`
+/// would end it early.
+fn json_for_script(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
 
 const SCRIPT: &str = r#"<script>
 (function () {

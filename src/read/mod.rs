@@ -29,6 +29,11 @@ pub enum Format {
     Jsonl,
 }
 
+/// The files of an input folder read when `--glob` is not given: every format and compression
+/// textwash reads by name ([`format_from_name`], [`Compression::from_name`]).
+pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,txt.zst,jsonl.zst,\
+                                ndjson.zst,txt.zstd,jsonl.zstd,ndjson.zstd}";
+
 /// How a file's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -97,6 +102,10 @@ pub struct ReadConfig {
     pub source_field: Option<String>,
     /// The JSON Lines field that holds a document's date, when dedup keeps the earliest.
     pub date_field: Option<String>,
+    /// Files at the top of an input folder that are never read from it, whatever the glob:
+    /// the report and lists a run writes beside its corpus, so that a run's output can be
+    /// checked or run again. Named on the command line, they are read.
+    pub skip_in_folders: &'static [&'static str],
 }
 
 /// The name standard input goes by in messages.
@@ -161,6 +170,9 @@ pub fn discover(
     (files, problems)
 }
 
+/// Adds the files of folder `root` that the glob takes. Links are followed only where they
+/// stay inside the folder: one that leads out of it (`ln -s /etc/passwd in/x.txt`) is a
+/// problem, so that reading a folder never reads what the folder's owner did not put in it.
 fn walk_folder(
     root: &Path,
     config: &ReadConfig,
@@ -168,7 +180,8 @@ fn walk_folder(
     files: &mut Vec<InputFile>,
     problems: &mut Vec<Problem>,
 ) {
-    let walker = walkdir::WalkDir::new(root)
+    let inside = root.canonicalize().ok();
+    let mut walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -179,7 +192,7 @@ fn walk_folder(
                 .map_or(true, |path| path != excluded),
             None => true,
         });
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
@@ -191,7 +204,8 @@ fn walk_folder(
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let is_dir = entry.file_type().is_dir();
+        if !is_dir && !entry.file_type().is_file() {
             continue;
         }
         let rel_path = entry.path().strip_prefix(root).unwrap_or(entry.path());
@@ -200,7 +214,25 @@ fn walk_folder(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if !config.glob.is_match(&rel) {
+        let wanted = !is_dir
+            && config.glob.is_match(&rel)
+            && !config.skip_in_folders.contains(&rel.as_str());
+        if entry.path_is_symlink() && entry.depth() > 0 && (is_dir || wanted) {
+            let target = entry.path().canonicalize().ok();
+            if let (Some(target), Some(inside)) = (target, &inside) {
+                if !target.starts_with(inside) {
+                    if is_dir {
+                        walker.skip_current_dir();
+                    }
+                    problems.push(Problem {
+                        location: Location::file(&Arc::from(entry.path().display().to_string())),
+                        kind: ProblemKind::LinkOutside(target.display().to_string()),
+                    });
+                    continue;
+                }
+            }
+        }
+        if !wanted {
             continue;
         }
         let size = entry.metadata().ok().map(|m| m.len());
@@ -297,6 +329,7 @@ pub(crate) mod tests {
             id_field: "id".into(),
             source_field: Some("source".into()),
             date_field: None,
+            skip_in_folders: &[],
         }
     }
 
@@ -396,6 +429,26 @@ pub(crate) mod tests {
                 .map(|d| d.text)
                 .collect();
             prop_assert_eq!(docs, texts);
+        }
+    }
+
+    #[test]
+    fn the_default_glob_takes_every_format_and_compression_and_nothing_else() {
+        let glob = globset::GlobBuilder::new(DEFAULT_GLOB)
+            .literal_separator(false)
+            .build()
+            .unwrap()
+            .compile_matcher();
+        for stem in ["a.txt", "sub/a.jsonl", "a.ndjson"] {
+            for compression in ["", ".gz", ".zst", ".zstd"] {
+                assert!(
+                    glob.is_match(format!("{stem}{compression}")),
+                    "{stem}{compression}"
+                );
+            }
+        }
+        for other in ["a.md", "a.csv", "a.gz", "a.jsonl.bz2", "txt"] {
+            assert!(!glob.is_match(other), "{other}");
         }
     }
 

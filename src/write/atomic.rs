@@ -14,6 +14,16 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use tempfile::TempPath;
 
+/// The name prefix of [`ScratchDir`]s.
+pub const WORK_PREFIX: &str = ".textwash-work-";
+/// The name suffix of [`Staging`]'s temporary files (whose names also start with a dot).
+pub const TEMP_SUFFIX: &str = ".textwash-tmp";
+
+/// The random characters tempfile puts between prefix and suffix.
+const TEMP_RANDOM_LEN: usize = 6;
+/// The longest file name (in bytes) that ext4, XFS, Btrfs, APFS and NTFS take.
+const MAX_NAME_BYTES: usize = 255;
+
 /// Temporary files of every staging in this process that are not committed yet.
 static PENDING: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Default::default);
 
@@ -48,7 +58,7 @@ pub struct ScratchDir {
 impl ScratchDir {
     pub fn new(parent: &Path) -> io::Result<ScratchDir> {
         let dir = tempfile::Builder::new()
-            .prefix(".textwash-work-")
+            .prefix(WORK_PREFIX)
             .tempdir_in(parent)?;
         pending().insert(dir.path().to_path_buf());
         Ok(ScratchDir { dir: Some(dir) })
@@ -93,9 +103,12 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let prefix = format!(".{name}.");
+        let prefix = temp_prefix(&name);
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".textwash-tmp");
+        builder
+            .prefix(&prefix)
+            .rand_bytes(TEMP_RANDOM_LEN)
+            .suffix(TEMP_SUFFIX);
         // Temporary files are private by default; outputs get the usual rw-rw-rw- less umask.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
@@ -115,6 +128,18 @@ impl Staging {
             pending.remove(&temp_path);
         }
         Ok(())
+    }
+}
+
+/// The start of a temporary file's name: the final name between dots, so that one can tell
+/// what it will become, or a hash of it where the whole would pass the 255 bytes most
+/// filesystems allow a name (a legal 250-byte name would otherwise fail the run).
+fn temp_prefix(name: &str) -> String {
+    let readable = format!(".{name}.");
+    if readable.len() + TEMP_RANDOM_LEN + TEMP_SUFFIX.len() <= MAX_NAME_BYTES {
+        readable
+    } else {
+        format!(".{:016x}.", xxhash_rust::xxh3::xxh3_64(name.as_bytes()))
     }
 }
 
@@ -145,6 +170,31 @@ mod tests {
         assert_eq!(fs::read(dir.path().join("a/b.txt")).unwrap(), b"b");
         assert_eq!(fs::read(dir.path().join("c.txt")).unwrap(), b"c");
         assert_eq!(fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temporary_names_stay_within_255_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new(dir.path());
+        let long = format!("{}.txt", "é".repeat(123));
+        assert_eq!(long.len(), 250);
+        staging.create(&long).unwrap().write_all(b"x").unwrap();
+        staging
+            .create("short.txt")
+            .unwrap()
+            .write_all(b"y")
+            .unwrap();
+        let temps: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(temps.iter().all(|t| t.len() <= 255), "{temps:?}");
+        assert!(
+            temps.iter().any(|t| t.starts_with(".short.txt.")),
+            "{temps:?}"
+        );
+        staging.commit().unwrap();
+        assert_eq!(fs::read(dir.path().join(&long)).unwrap(), b"x");
     }
 
     #[test]

@@ -222,3 +222,44 @@ fn documents_are_dropped_only_for_one_that_covers_them_figures_included() {
         "{strip}"
     );
 }
+
+#[test]
+fn annotate_on_text_files_and_repeated_ids_are_warned_about() {
+    let s = Scratch::new();
+    let text = std::fs::read_to_string(seeds_dir().join("004_9cbd0e6738e21029.txt")).unwrap();
+    s.write("texts/a.txt", &text);
+    s.write("texts/b.txt", &text);
+    let out = s.path("out");
+    let (code, stderr) = run(&[&"--dedup", &"annotate", &s.path("texts")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("--dedup annotate marks JSON Lines records only")
+            && stderr.contains("among the 2 text files are kept as they are"),
+        "{stderr}"
+    );
+    // Both kept, as cleaned.
+    assert_eq!(
+        std::fs::read(out.join("a.txt")).unwrap(),
+        std::fs::read(out.join("b.txt")).unwrap()
+    );
+
+    // The same ids in two inputs: said once, with a count and the first.
+    let records: String = (1..=3)
+        .map(|i| record(i, &format!("Story number {i} is its own story.")))
+        .collect();
+    s.write("dumps/a.jsonl", &records);
+    s.write("dumps/b.jsonl", records.replace("Story", "Tale"));
+    let (code, stderr) = run(&[&s.path("dumps")], &s.path("out2"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("documents have an id an earlier document")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 documents have an id") && stderr.contains("\"doc-1\""),
+        "{stderr}"
+    );
+}

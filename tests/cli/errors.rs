@@ -130,8 +130,50 @@ fn on_error_fail_stops_and_writes_nothing() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("b.jsonl:2: invalid JSON"), "{stderr}");
     assert!(stderr.contains("nothing was written"), "{stderr}");
+    // OUT did not exist before: a failed run does not leave it behind to block the next one.
+    assert!(!out.exists());
+
+    // Not even when a text file under a subfolder was staged before the failure.
+    s.write("in/a/sub.txt", "fine too\n");
+    let (code, stderr) = run(
+        &[
+            &"--on-error",
+            &"fail",
+            &"--stages",
+            &"repair",
+            &"--glob",
+            &"*",
+            &s.path("in"),
+        ],
+        &s.path("deep/out"),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!s.path("deep").exists());
+
+    // An OUT that was there before stays, empty.
+    std::fs::create_dir(&out).unwrap();
+    let (code, stderr) = run(
+        &[&"--on-error", &"fail", &"--glob", &"*", &s.path("in")],
+        &out,
+    );
+    assert_eq!(code, 2, "{stderr}");
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn an_output_folder_that_is_an_input_folder_or_inside_one_is_refused() {
+    let s = Scratch::new();
+    s.write("in/a.txt", "a\n");
+    let input = s.path("in");
+    let (code, stderr) = run(&[&input], &input);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is the input folder"), "{stderr}");
+    let (code, stderr) = run(&[&input], &input.join("clean"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is inside the input folder"), "{stderr}");
+    assert!(!input.join("clean").exists());
+    assert_eq!(std::fs::read_dir(&input).unwrap().count(), 1);
 }
 
 #[test]
@@ -150,4 +192,17 @@ fn usage_errors_exit_2_with_a_message() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--threads must be at least 1"));
+    // A typo in -j does not start threads until the machine stalls.
+    let input = s.write("in/a.txt", "a\n");
+    for command in ["run", "check", "fix", "strip"] {
+        let mut cmd = textwash();
+        cmd.args([command, "-j", "100000"]).arg(&input);
+        if command == "run" {
+            cmd.arg("-o").arg(&out);
+        }
+        cmd.assert().code(2).stderr(predicates::str::contains(
+            "--threads 100000 is more than the 1024 textwash allows",
+        ));
+    }
+    assert!(!out.exists());
 }

@@ -47,6 +47,121 @@ fn glob_chooses_the_files_of_a_folder() {
 }
 
 #[test]
+fn a_folder_is_read_for_every_format_by_default() {
+    let s = Scratch::new();
+    s.write("dump/a.jsonl", record(1, "first"));
+    s.write("dump/b.ndjson.gz", gzip(record(2, "second").as_bytes()));
+    s.write(
+        "dump/c.txt.zst",
+        zstd::encode_all(&b"third\n"[..], 1).unwrap(),
+    );
+    s.write("dump/notes.md", "not a corpus file\n");
+    // What a run writes beside its corpus is not read back from a folder.
+    s.write("dump/clusters.jsonl", "{\"members\":[]}\n");
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("dump")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let names: Vec<String> = corpus_files(&out).into_iter().map(|f| f.0).collect();
+    assert_eq!(names, ["a.jsonl", "b.ndjson.gz", "c.txt.zst"]);
+    assert_eq!(report(&out)["input"]["documents"], 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_an_input_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let s = Scratch::new();
+    s.write("in/a.txt", "mine\n");
+    let secret = s.write("elsewhere/secret.txt", "not for the corpus\n");
+    symlink(&secret, s.path("in/x.txt")).unwrap();
+    symlink(s.path("elsewhere"), s.path("in/dir")).unwrap();
+    // Not taken by the glob anyway: no problem.
+    symlink(&secret, s.path("in/x.md")).unwrap();
+    // Links that stay inside are followed.
+    s.write("in/sub/b.txt", "also mine\n");
+    symlink(s.path("in/a.txt"), s.path("in/inner.txt")).unwrap();
+    symlink(s.path("in/sub"), s.path("in/sublink")).unwrap();
+    let out = s.path("out");
+    // Without dedup, which would drop what the inside links duplicate.
+    let (code, stderr) = run(&[&"--stages", &"none", &s.path("in")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    for link in ["in/x.txt", "in/dir"] {
+        let name = s.path(link).display().to_string();
+        assert!(
+            stderr.contains(&format!("{name}: symbolic link to"))
+                && stderr.contains("outside the input folder"),
+            "{stderr}"
+        );
+    }
+    let names: Vec<String> = corpus_files(&out).into_iter().map(|f| f.0).collect();
+    assert_eq!(names, ["a.txt", "inner.txt", "sub/b.txt", "sublink/b.txt"]);
+    assert_eq!(report(&out)["problems"]["by_kind"]["link-outside"], 2);
+
+    // A file named on the command line is read as given.
+    let (code, stderr) = run(&[&s.path("in/x.txt")], &s.path("out2"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(s.path("out2/x.txt")).unwrap(),
+        b"not for the corpus\n"
+    );
+}
+
+#[test]
+fn a_file_name_of_250_bytes_is_written_under_its_name() {
+    let s = Scratch::new();
+    let name = format!("{}.txt", "n".repeat(246));
+    assert_eq!(name.len(), 250);
+    s.write(&format!("in/{name}"), "a long name\n");
+    s.write(
+        &format!("in/{}.jsonl", "j".repeat(244)),
+        record(1, "a record"),
+    );
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("in")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(out.join(&name)).unwrap(),
+        b"a long name\n".to_vec()
+    );
+    assert!(out.join(format!("{}.jsonl", "j".repeat(244))).exists());
+}
+
+#[test]
+fn finding_no_document_is_an_error_not_an_empty_success() {
+    let s = Scratch::new();
+    s.write("dump/notes.md", "not a corpus file\n");
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("dump")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no document to read in"), "{stderr}");
+    assert!(
+        stderr.contains(&s.path("dump").display().to_string()),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--glob \"*.{txt,jsonl"), "{stderr}");
+    assert!(!out.exists());
+
+    // Files found, but not one document in them.
+    s.write("empty/a.txt", "");
+    let (code, stderr) = run(&[&s.path("empty")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a.txt: file is empty"), "{stderr}");
+    assert!(stderr.contains("no document to read in"), "{stderr}");
+    assert!(!out.exists());
+
+    // `check` does not pass a corpus of nothing, and a missing input is an error (2), not a
+    // failed threshold (1).
+    for input in [s.path("dump"), s.path("nosuchdir")] {
+        textwash()
+            .arg("check")
+            .arg(&input)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("no document to read in"));
+    }
+}
+
+#[test]
 fn legacy_encodings_come_out_as_utf8_and_are_reported_per_document() {
     let s = Scratch::new();
     s.write("in/french.txt", encode(FRENCH, WINDOWS_1252));

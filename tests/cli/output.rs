@@ -28,6 +28,22 @@ fn a_non_empty_output_folder_is_refused_unless_forced() {
 }
 
 #[test]
+fn running_the_readme_command_again_says_what_to_do() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let s = Scratch::new();
+    let out = s.path("out");
+    assert_eq!(run(&[&seeds], &out).0, 0);
+    let first = std::fs::read(out.join("report.json")).unwrap();
+    let (code, stderr) = run(&[&seeds], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is not empty; use --force") && stderr.contains("another folder with -o"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(out.join("report.json")).unwrap(), first);
+}
+
+#[test]
 fn one_thread_and_four_give_identical_output() {
     let s = Scratch::new();
     // Several batches of 1 MB each, with records of very different sizes, made of words drawn
@@ -208,7 +224,8 @@ fn start_blocked_run(s: &Scratch) -> std::process::Child {
     stdin.flush().unwrap();
     // Wait until the first batch is being written under its temporary name.
     for _ in 0..200 {
-        if !corpus_files(&s.path("out")).is_empty() {
+        let written = corpus_files(&s.path("out"));
+        if written.iter().any(|(name, _)| name != ".textwash-lock") {
             return child;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -236,25 +253,78 @@ fn an_interrupted_run_leaves_no_output_file() {
         left.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
     assert!(!s.path("out/report.json").exists());
+    assert!(!s.path("out/.textwash-lock").exists());
 }
 
 #[cfg(unix)]
 #[test]
-fn a_killed_run_leaves_only_hidden_temporary_files() {
+fn a_killed_run_leaves_only_hidden_temporary_files_which_the_next_run_removes() {
     let s = Scratch::new();
     let mut child = start_blocked_run(&s);
     child.kill().unwrap();
     child.wait().unwrap();
-    for (name, _) in corpus_files(&s.path("out")) {
-        // Staged outputs, or dedup's work folder (spool and sketches).
+    let left = corpus_files(&s.path("out"));
+    for (name, _) in &left {
+        // Staged outputs, dedup's work folder (spool and sketches), or the lock.
         assert!(
             name.starts_with('.') && name.ends_with(".textwash-tmp")
-                || name.starts_with(".textwash-work-"),
+                || name.starts_with(".textwash-work-")
+                || name == ".textwash-lock",
             "{name} looks like a finished output"
         );
     }
+    assert!(left.iter().any(|(name, _)| name == ".textwash-lock"));
     assert!(!s.path("out/stdin.jsonl").exists());
     assert!(!s.path("out/report.json").exists());
+
+    // The next run into OUT takes over the dead run's lock and clears its leftovers, without
+    // --force, and leaves only its own output.
+    let input = s.write("in/a.txt", "a\n");
+    let (code, stderr) = run(&[&input], &s.path("out"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("took over the lock"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("process {}", child.id())),
+        "{stderr}"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(s.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a.txt",
+            "clusters.jsonl",
+            "passages.jsonl",
+            "report.html",
+            "report.json"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_run_into_a_folder_in_use_is_refused() {
+    let s = Scratch::new();
+    let mut child = start_blocked_run(&s);
+    let input = s.write("in/a.txt", "a\n");
+    // Even with --force, which is about files, not about another run.
+    let (code, stderr) = run(&[&"--force", &input], &s.path("out"));
+    let _ = child.kill();
+    child.wait().unwrap();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is in use by another textwash run"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(".textwash-lock"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("process {}", child.id())),
+        "{stderr}"
+    );
+    assert!(!s.path("out/a.txt").exists());
 }
 
 #[cfg(unix)]

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::{report, run, Scratch};
+use crate::{record, report, run, Scratch};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("TEXTWASH_CHROMIUM") {
@@ -147,4 +147,34 @@ fn the_report_renders_in_a_browser_with_report_json_figures() {
         "the shared wire sentence is not shown"
     );
     eprintln!("screenshot: {}", screenshot.display());
+}
+
+#[test]
+fn ids_and_sources_with_markup_stay_inside_the_pages_json() {
+    let s = Scratch::new();
+    // Mostly boilerplate, so that strip flags it and report.json lists its id.
+    let text =
+        "Share\nAdvertisement\nSign up for our daily newsletter\nRead more: other news\nShort.";
+    let line = record(1, text)
+        .replace("\"doc-1\"", "\"<!--<script></script>&amp;\"")
+        .replace("\"wire\"", "\"</script><!--<script>\"");
+    let path = s.write("c.jsonl", line);
+    let out = s.path("out");
+    let (code, stderr) = run(&[&"--stages", &"strip", &path], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let expected = report(&out);
+    assert_eq!(
+        expected["stages"]["strip"]["flagged"][0]["id"],
+        "<!--<script></script>&amp;"
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let open = "<script type=\"application/json\" id=\"report-data\">";
+    let start = page.find(open).expect("the page carries its JSON") + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data = &page[start..end];
+    // Nothing in it an HTML parser would read as markup.
+    assert!(!data.contains('<') && !data.contains('>'), "{data}");
+    let embedded: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(embedded["stages"], expected["stages"]);
+    assert_eq!(embedded["sources"], expected["sources"]);
 }

@@ -155,10 +155,10 @@ fn the_guard_leaves_a_mostly_boilerplate_document_whole_and_flags_it() {
     assert_eq!(strip["flagged_count"], 1);
     assert_eq!(strip["flagged"][0]["id"], "doc-1");
     assert_eq!(strip["flagged"][0]["reason"], "guard-kept-whole");
-    // A lower guard lets it through.
+    // A lower guard lets it through; shares are fractions or percents, like check's limits.
     let out = s.path("out2");
     assert_eq!(
-        run(&[&"--stages", &"strip", &"--guard", &"0.95", &path], &out).0,
+        run(&[&"--stages", &"strip", &"--guard", &"95%", &path], &out).0,
         0
     );
     assert_eq!(

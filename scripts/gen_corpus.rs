@@ -7,14 +7,16 @@
 //! - exact copies of earlier documents under new ids and outlets;
 //! - near copies, four kinds of edit: light (2% of words changed, a paragraph dropped, a dateline
 //!   added), heavy (14% of words changed, the same), truncated (the first 40–60% of the
-//!   paragraphs, a dateline) and reordered (the paragraphs shuffled);
+//!   paragraphs, a dateline) and reordered (the paragraphs shuffled); a near copy whose edits
+//!   changed a number (it states one the original does not, and lacks one the original
+//!   states) is labelled `figures-edited`, not a duplicate (neither covers the other);
 //! - spliced passages: new stories with one paragraph of an earlier story put in;
 //! - boilerplate lines ("Advertisement", "Share", photo credits…) between paragraphs;
 //! - mojibake: paragraphs encoded as UTF-8 and decoded as Windows-1252.
 //!
 //! Usage: `scripts/gen-corpus --size-mb 100 --seed 7 -o /tmp/dump.jsonl[.gz|.zst]`; the truth goes
 //! to `/tmp/dump.jsonl.truth.jsonl` (or `--truth FILE`). Each truth line is one injection:
-//! `{"kind": "exact-duplicate"|"near-duplicate"|"spliced-passage"|"boilerplate"|"mojibake", "id": …, …}`.
+//! `{"kind": "exact-duplicate"|"near-duplicate"|"figures-edited"|"spliced-passage"|"boilerplate"|"mojibake", "id": …, …}`.
 //! `paragraph` of boilerplate and mojibake entries is the line of the final text; that of a
 //! spliced passage counts the story's lines before boilerplate lines were put in.
 
@@ -105,6 +107,34 @@ const BOILERPLATE: [&str; 12] = [
     "Click here to subscribe",
     "Published 11:03 PM EST Sep 22, 2016",
 ];
+
+/// The numbers a text states: runs of digits, joined by `.` or `,` between digits (commas
+/// dropped).
+fn numbers(paragraphs: &[String]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for paragraph in paragraphs {
+        let chars: Vec<char> = paragraph.chars().collect();
+        let mut number = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let joins = matches!(c, '.' | ',')
+                && !number.is_empty()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if c.is_ascii_digit() {
+                number.push(c);
+            } else if joins {
+                if c == '.' {
+                    number.push(c);
+                }
+            } else if !number.is_empty() {
+                out.insert(std::mem::take(&mut number));
+            }
+        }
+        if !number.is_empty() {
+            out.insert(number);
+        }
+    }
+    out
+}
 
 /// An order-2 word Markov chain.
 struct Chain {
@@ -351,10 +381,20 @@ fn main() -> anyhow::Result<()> {
             if edit != "reordered" {
                 paragraphs[0].insert_str(0, &dateline);
             }
+            // A copy whose edits changed a number (it states one the original does not, and
+            // lacks one the original states) is not a duplicate: neither can stand for the other.
+            let (copied, originals) = (numbers(&paragraphs), numbers(&original.paragraphs));
+            let kind = if copied.difference(&originals).next().is_some()
+                && originals.difference(&copied).next().is_some()
+            {
+                "figures-edited"
+            } else {
+                "near-duplicate"
+            };
             writeln!(
                 truth,
                 "{}",
-                json!({"kind": "near-duplicate", "edit": edit, "id": id, "of": of,
+                json!({"kind": kind, "edit": edit, "id": id, "of": of,
                        "changed_words": changed})
             )?;
             Doc {

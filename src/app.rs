@@ -558,16 +558,16 @@ fn process_unit(
     let mut runs = Vec::with_capacity(stages.len());
     let mut unstripped = None;
     for stage in stages {
-        if let (StageName::Strip, Some(dedup)) = (stage.name(), dedup) {
-            unstripped = Some(crate::dedup::passage::tokens(
-                &doc.text,
-                dedup.shingle.fold_digits,
-            ));
-        }
         let stage_started = Instant::now();
         let before = xxh3_64(doc.text.as_bytes());
         let mut notes = Notes::default();
         let verdict = stage.apply(&mut doc, &mut notes);
+        if let (Some(text), Some(dedup)) = (notes.before_statistics.take(), dedup) {
+            unstripped = Some(crate::dedup::passage::tokens(
+                &text,
+                dedup.shingle.fold_digits,
+            ));
+        }
         let dropped = match verdict {
             Verdict::Keep => None,
             Verdict::Drop { reason } => Some(reason),

@@ -61,6 +61,10 @@ pub struct Notes {
     pub flag: Option<&'static str>,
     /// The first line (1-based) the stage changed or removed, when it knows.
     pub first_line: Option<u64>,
+    /// The text as the stage's exact rules left it, when a statistical judgement removed more
+    /// (strip: lines that recur in the source put back). Such a judgement can err (a figure
+    /// line of a template looks like a recurring line), so dedup measures on this text too.
+    pub before_statistics: Option<String>,
 }
 
 /// A cleaning stage.

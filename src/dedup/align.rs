@@ -16,9 +16,9 @@ use super::passage::Tokens;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Coverage {
     /// The share of `a`'s words in runs of two or more aligned to `b` (the smaller of the shares
-    /// as written and before strip, when strip ran).
+    /// as written and before strip's statistics, when they removed lines).
     pub share: f64,
-    /// Whether every number of `a` is somewhere in `b` (as written, and before strip).
+    /// Whether every number of `a` is somewhere in `b` (as written, and before strip's statistics).
     pub numbers: bool,
 }
 
@@ -39,7 +39,11 @@ const BUDGET: u64 = 200_000_000;
 pub fn coverage(a: &Tokens, b: &Tokens) -> Option<Coverage> {
     let mut numbers = numbers_in(&a.numbers, &b.numbers);
     let mut share = covered_share(&a.words, &b.words)?;
-    if let (Some(a), Some(b)) = (&a.unstripped, &b.unstripped) {
+    if a.unstripped.is_some() || b.unstripped.is_some() {
+        let (a, b) = (
+            a.unstripped.as_deref().unwrap_or(a),
+            b.unstripped.as_deref().unwrap_or(b),
+        );
         numbers &= numbers_in(&a.numbers, &b.numbers);
         share = share.min(covered_share(&a.words, &b.words)?);
     }

@@ -1183,6 +1183,39 @@ mod tests {
         assert_eq!(decisions.clusters.len(), 1);
     }
 
+    const ZH: &str = "叙利亚政府军星期四宣布对阿勒颇东部反对派控制地区发动新的攻势，外交官们在纽约未能就恢复停火达成一致。\n\
+        救援人员说，战机对该市反对派控制的街区进行了数月来最猛烈的空袭，许多建筑倒塌，数十人被困在废墟下。\n\
+        联合国表示，在暂停一段时间后，将恢复向反对派控制地区运送人道主义援助物资。";
+    const JA: &str = "シリア軍は木曜日、反体制派が支配するアレッポ東部への新たな攻勢を発表した。外交官たちはニューヨークで停戦の再開に合意できなかった。\n\
+        救助隊によると、戦闘機が市内の反体制派地区に数カ月で最も激しい空爆を行い、多くの建物が倒壊した。\n\
+        国連は、一時停止の後、反体制派の支配地域への人道支援物資の輸送を再開すると発表した。";
+
+    /// Chinese and Japanese are written without spaces: their characters are the words, so an
+    /// edited copy is found as an English one is; a changed number makes a link, not a copy.
+    #[test]
+    fn unspaced_scripts_are_shingled_by_character() {
+        for (text, phrase, edit) in [
+            (ZH, "数月来最猛烈的空袭", "近几个月来最猛烈的轰炸"),
+            (JA, "数カ月で最も激しい空爆", "ここ数カ月で最大規模の空爆"),
+        ] {
+            let copy = text.replace(phrase, edit);
+            assert_ne!(copy, text);
+            let decisions = decide_texts(&[("a", text), ("b", &copy)], &DedupConfig::default());
+            assert_eq!(decisions.clusters.len(), 1, "{text}");
+            let coverage = decisions.clusters[0].members[1].coverage;
+            assert!(coverage > 0.8 && coverage < 1.0, "{coverage}");
+            // One number and one phrase changed: not a duplicate, but the passages are linked.
+            let numbered = format!("{copy}\n2016年9月22日");
+            let original = format!("{text}\n2016年9月23日");
+            let decisions = decide_texts(
+                &[("a", original.as_str()), ("b", &numbered)],
+                &DedupConfig::default(),
+            );
+            assert!(decisions.clusters.is_empty(), "{text}");
+            assert!(!decisions.links.is_empty(), "{text}");
+        }
+    }
+
     /// Clusters and links as comparable text.
     fn outcome(decisions: &Outcome) -> String {
         format!(

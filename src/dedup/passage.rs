@@ -44,27 +44,32 @@ pub struct Analysis {
 pub struct Tokens {
     pub words: Vec<u32>,
     pub numbers: Vec<u32>,
-    /// The tokens of the text before strip, when strip ran: a document is covered only if it
-    /// is covered both as written and as it was read, so that lines strip removed in error
-    /// (figure lines that differ) never let a document pass for a copy of another.
+    /// The tokens of the text before strip's statistics, when they removed lines (see
+    /// [`crate::stage::Notes::before_statistics`]): a document is covered only if it is
+    /// covered both as written and as strip's rules left it, so that lines the statistics
+    /// removed in error (figure lines of a template, which differ) never let a document pass
+    /// for a copy of another. Lines strip's rules removed (a timestamp, a photo credit) count
+    /// in neither.
     pub unstripped: Option<Box<Tokens>>,
 }
 
-/// Whether a character belongs to a script written without spaces between words (Han, kana,
-/// Thai, Lao, Khmer, Myanmar): each such character is a token of its own.
+/// Whether a character is a letter of a script written without spaces between words (Han,
+/// kana, Thai, Lao, Khmer, Myanmar): each such letter is a word of its own (its combining marks
+/// are dropped, as punctuation is).
 pub fn unspaced(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF // Hiragana, Katakana
-        | 0x31F0..=0x31FF // Katakana extensions
-        | 0x3400..=0x4DBF // Han extension A
-        | 0x4E00..=0x9FFF // Han
-        | 0xF900..=0xFAFF // Han compatibility
-        | 0xFF66..=0xFF9F // halfwidth Katakana
-        | 0x20000..=0x2FA1F // Han extensions B and later
-        | 0x0E00..=0x0EFF // Thai, Lao
-        | 0x1780..=0x17FF // Khmer
-        | 0x1000..=0x109F // Myanmar
-    )
+    c.is_alphanumeric()
+        && matches!(c as u32,
+            0x3040..=0x30FF // Hiragana, Katakana
+            | 0x31F0..=0x31FF // Katakana extensions
+            | 0x3400..=0x4DBF // Han extension A
+            | 0x4E00..=0x9FFF // Han
+            | 0xF900..=0xFAFF // Han compatibility
+            | 0xFF66..=0xFF9F // halfwidth Katakana
+            | 0x20000..=0x2FA1F // Han extensions B and later
+            | 0x0E00..=0x0EFF // Thai, Lao
+            | 0x1780..=0x17FF // Khmer
+            | 0x1000..=0x109F // Myanmar
+        )
 }
 
 /// The tokens of a text: runs of letters and digits, lowercased (what Python's `\w+` finds,
@@ -212,11 +217,8 @@ impl Words {
             if i >= bytes.len() {
                 break;
             }
-            let start = i;
-            if !words.text.is_empty() {
-                words.text.push(b' ');
-            }
-            let begin = words.text.len();
+            let mut start = i;
+            let mut begin = words.open_word();
             while i < bytes.len() {
                 let b = bytes[i];
                 if b < 0x80 {
@@ -248,6 +250,21 @@ impl Words {
                     if c.is_whitespace() {
                         break;
                     }
+                    if unspaced(c) {
+                        // A word of its own: the word so far ends, this character is one, and
+                        // another word starts after it.
+                        words.end_word(start, i, begin);
+                        let at = words.open_word();
+                        let mut buf = [0u8; 4];
+                        words
+                            .text
+                            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        i += c.len_utf8();
+                        words.end_word(i - c.len_utf8(), i, at);
+                        start = i;
+                        begin = words.open_word();
+                        continue;
+                    }
                     if c.is_alphanumeric() {
                         let mut buf = [0u8; 4];
                         for lower in c.to_lowercase() {
@@ -262,6 +279,15 @@ impl Words {
             words.end_word(start, i, begin);
         }
         words
+    }
+
+    /// Starts a word in the buffer (after a separator unless it is the first); returns where
+    /// its normalized form starts.
+    fn open_word(&mut self) -> usize {
+        if !self.text.is_empty() {
+            self.text.push(b' ');
+        }
+        self.text.len()
     }
 
     /// Ends the word at `start..end` of the text, whose normalized form starts at `begin` of
@@ -417,7 +443,7 @@ fn probe_runs(from: usize, to: usize, sentences: &[(usize, usize)]) -> Vec<(usiz
 
 /// Byte offsets just after each sentence of a paragraph (the last one at its end): a sentence
 /// ends at `.`, `!` or `?` (and any closing quotes or brackets) followed by a space and a
-/// capital, a digit or an opening quote.
+/// capital, a digit or an opening quote, or at `。`, `！` or `？` (and closing quotes).
 fn sentence_ends(paragraph: &str) -> Vec<usize> {
     let bytes = paragraph.as_bytes();
     let mut ends = Vec::new();
@@ -440,6 +466,24 @@ fn sentence_ends(paragraph: &str) -> Vec<usize> {
         }) {
             ends.push(end);
         }
+    }
+    // Full stops of unspaced scripts end a sentence with no space after them.
+    if !paragraph.is_ascii() {
+        for (i, c) in paragraph.char_indices() {
+            if matches!(c, '。' | '！' | '？') {
+                let mut end = i + c.len_utf8();
+                for q in paragraph[end..].chars() {
+                    if matches!(q, '」' | '』' | '”' | '’' | '）' | ')') {
+                        end += q.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                ends.push(end);
+            }
+        }
+        ends.sort_unstable();
+        ends.dedup();
     }
     if ends.last() != Some(&paragraph.len()) {
         ends.push(paragraph.len());
@@ -506,7 +550,21 @@ mod tests {
         let mut normalized = Vec::new();
         let mut spans = Vec::new();
         let base = text.as_ptr() as usize;
-        for word in text.split_whitespace() {
+        // A character of an unspaced script is a word of its own.
+        let segments = text.split_whitespace().flat_map(|word| {
+            let mut out = Vec::new();
+            let mut from = 0;
+            for (at, c) in word.char_indices() {
+                if unspaced(c) {
+                    out.push(&word[from..at]);
+                    out.push(&word[at..at + c.len_utf8()]);
+                    from = at + c.len_utf8();
+                }
+            }
+            out.push(&word[from..]);
+            out
+        });
+        for word in segments {
             let kept: String = word
                 .chars()
                 .filter(|c| c.is_alphanumeric())
@@ -531,7 +589,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn words_are_what_the_plain_statement_says(
-            text in "([a-zA-Z0-9.,;'’“”—-]{1,8}|[ \t\n\u{a0}\u{2009}]{1,2}|[éÉßİΣσЖж中文ﬁ٣]{1,3}){0,40}",
+            text in "([a-zA-Z0-9.,;'’“”—-]{1,8}|[ \t\n\u{a0}\u{2009}]{1,2}|[éÉßİΣσЖж中文ﬁ٣]{1,3}|[日本語のニュース。，、ไทยสั]{1,4}){0,40}",
             fold in proptest::bool::ANY,
         ) {
             let words = Words::of(&text, fold);
@@ -539,6 +597,22 @@ mod tests {
             proptest::prop_assert_eq!(String::from_utf8(words.text).unwrap(), normalized);
             proptest::prop_assert_eq!(words.original, spans);
         }
+    }
+
+    #[test]
+    fn tokens_split_names_and_keep_whole_numbers() {
+        let t = tokens("Merry-Go-Round said 1,136,785 vs 10.5, up 3. 日本の", false);
+        // merry go round said 1 136 785 vs 10 5 up 3 日 本 の
+        assert_eq!(t.words.len(), 15);
+        let number = |n: &str| tokens(n, false).numbers;
+        assert_eq!(t.numbers.len(), 3);
+        assert_eq!(number("1136785"), number("1,136,785"));
+        assert_ne!(number("10.5"), number("105"));
+        assert_eq!(number("3."), number("3"));
+        assert_eq!(
+            tokens("Shr 37 cts", true).numbers,
+            tokens("Shr 52 cts", true).numbers
+        );
     }
 
     #[test]

@@ -198,7 +198,7 @@ pub struct Sketched {
 }
 
 /// Sketches a document (as the main pass will write it). `unstripped` are the tokens of its
-/// text before strip, when strip ran (see [`Tokens::unstripped`]).
+/// text before strip's statistics, when they removed lines (see [`Tokens::unstripped`]).
 pub fn sketch_document(
     doc: &Document,
     config: &DedupConfig,
@@ -214,7 +214,7 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
     sketch_text_with(id, text, date, config, None)
 }
 
-/// Sketches a text, with the tokens it had before strip.
+/// Sketches a text, with the tokens it had before strip's statistics.
 fn sketch_text_with(
     id: &str,
     text: &str,
@@ -225,8 +225,8 @@ fn sketch_text_with(
     let analysis = analyze(text, &config.shingle);
     let mut tokens = super::passage::tokens(text, config.shingle.fold_digits);
     tokens.unstripped = unstripped.map(Box::new);
-    // Exact copies are copies before strip too: two texts that strip made equal are verified
-    // like any other pair.
+    // Exact copies are copies before strip's statistics too: two texts that they made equal
+    // are verified like any other pair.
     let hash = match &tokens.unstripped {
         Some(before) => {
             let mut bytes = Vec::with_capacity(8 + 4 * before.words.len());
@@ -327,7 +327,7 @@ impl ShardWriter {
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
         let (offset, entries) = if first_copy {
             // The shingle list, then the numbers of words, numbers, unstripped words (plus one,
-            // 0 when strip did not run) and unstripped numbers, and the tokens of all four, two
+            // 0 when there are none) and unstripped numbers, and the tokens of all four, two
             // to an entry.
             let tokens = &sketch.tokens;
             let before = tokens.unstripped.as_deref();

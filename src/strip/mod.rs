@@ -293,6 +293,19 @@ impl Stage for StripStage {
                     *notes.counters.entry(removal.rule).or_default() += 1;
                 }
                 notes.first_line = stripped.removals.iter().map(|r| r.line as u64 + 1).min();
+                if stripped
+                    .removals
+                    .iter()
+                    .any(|r| r.rule == REPEATED_IN_SOURCE)
+                {
+                    let by_rules: Vec<Removal> = stripped
+                        .removals
+                        .iter()
+                        .filter(|r| r.rule != REPEATED_IN_SOURCE)
+                        .cloned()
+                        .collect();
+                    notes.before_statistics = Some(remove(&doc.text, &by_rules));
+                }
                 doc.text = stripped.text;
             }
         }

@@ -49,7 +49,14 @@ pub(crate) const CLUSTERS_NAME: &str = "clusters.jsonl";
 pub(crate) const PASSAGES_NAME: &str = "passages.jsonl";
 const HTML_NAME: &str = "report.html";
 /// The files a run writes beside the corpus.
-pub(crate) const SIDE_FILES: [&str; 4] = [REPORT_NAME, HTML_NAME, CLUSTERS_NAME, PASSAGES_NAME];
+pub(crate) const REUSE_NAME: &str = "reuse.jsonl";
+pub(crate) const SIDE_FILES: [&str; 5] = [
+    REPORT_NAME,
+    HTML_NAME,
+    CLUSTERS_NAME,
+    PASSAGES_NAME,
+    REUSE_NAME,
+];
 
 /// How a run ended, when it got to the end.
 #[derive(Debug)]
@@ -174,6 +181,7 @@ pub fn run_with(
     let (mut clusters, mut links) = (Vec::new(), Vec::new());
     if let Some(decisions) = decisions {
         output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
+        output.write_extra_with(REUSE_NAME, |out| json_lines(out, &decisions.reuse))?;
         // Links are written one by one: there can be many more of them than documents.
         output.write_extra_with(PASSAGES_NAME, |out| {
             decisions.for_each_link(|link| {

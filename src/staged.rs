@@ -699,6 +699,13 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
+    write_streamed(&out.join(app::REUSE_NAME), |out| {
+        for group in &decisions.reuse {
+            serde_json::to_writer(&mut *out, group)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
     write_streamed(&out.join(app::PASSAGES_NAME), |out| {
         decisions.for_each_link(|link| {
             serde_json::to_writer(&mut *out, &link)?;

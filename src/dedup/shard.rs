@@ -209,6 +209,14 @@ pub fn sketch_document(
     sketch
 }
 
+impl Sketched {
+    /// The sketch, as a document of `source`'s.
+    pub fn with_source(mut self, source: &str) -> Sketched {
+        self.source = std::sync::Arc::from(source);
+        self
+    }
+}
+
 /// Sketches a text.
 pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupConfig) -> Sketched {
     sketch_text_with(id, text, date, config, None)

@@ -92,7 +92,7 @@ pub fn corpus_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .filter(|(rel, _)| {
             !matches!(
                 rel.as_str(),
-                "report.json" | "report.html" | "clusters.jsonl" | "passages.jsonl"
+                "report.json" | "report.html" | "clusters.jsonl" | "passages.jsonl" | "reuse.jsonl"
             )
         })
         .collect();

@@ -299,7 +299,8 @@ fn a_killed_run_leaves_only_hidden_temporary_files_which_the_next_run_removes() 
             "clusters.jsonl",
             "passages.jsonl",
             "report.html",
-            "report.json"
+            "report.json",
+            "reuse.jsonl"
         ]
     );
 }

@@ -18,7 +18,7 @@ pub mod runs;
 pub mod shard;
 pub mod sketch;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 
 use rayon::prelude::*;
@@ -416,7 +416,7 @@ pub fn decide_merged(
         duplicates.extend(found);
     }
     if inputs == Inputs::Consume {
-        shard::remove_merged(work, &spans)?;
+        shard::remove_meetings(work)?;
     }
     summary.duplicate_pairs = duplicates.len() as u64;
     summary
@@ -429,6 +429,7 @@ pub fn decide_merged(
         docs,
         ranges.len(),
         &cluster_of,
+        &rep,
         config.action,
         &mut decisions,
     )?;
@@ -436,6 +437,7 @@ pub fn decide_merged(
         for part in 0..ranges.len() {
             std::fs::remove_file(relations_path(work, part))?;
         }
+        shard::remove_shingles(work, &spans)?;
     }
     decisions
         .summary
@@ -656,11 +658,13 @@ pub struct CommonPassage {
 }
 
 /// The common passages of a corpus: how many passages of documents were found to be a source's
-/// formula, in how many groups, and the groups in the most documents.
+/// formula, in how many groups, how many passage pairs shared only stock phrases (not linked),
+/// and the groups in the most documents.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CommonPassages {
     pub passages: u64,
     pub groups: u64,
+    pub links: u64,
     pub top: Vec<CommonPassage>,
 }
 
@@ -673,6 +677,116 @@ pub struct ReuseGroup {
     pub span: [u32; 2],
     pub documents: Vec<String>,
     pub sources: Vec<String>,
+}
+
+/// Which linked passages (`nodes`, numbered by `node_of`) are made mostly of their source's
+/// stock phrases: at least half of their shingles are in `threshold` documents of the source or
+/// more. A formula's copies differ in names and figures, so they are not all linked to each
+/// other; their shared words still recur. Only the shingles of linked passages are counted, over
+/// one read of every document's shingle list.
+fn formulaic_passages(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    nodes: &[(u32, u16)],
+    node_of: &HashMap<(u32, u16), u32>,
+    rep: &[u32],
+    threshold: &dyn Fn(&str) -> u64,
+) -> io::Result<(Vec<bool>, Stock)> {
+    let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
+    let mut passages_of: BTreeMap<u32, Vec<u16>> = BTreeMap::new();
+    for &(doc, passage) in nodes {
+        passages_of.entry(doc).or_default().push(passage);
+    }
+    let mut sources: HashMap<&str, u32> = HashMap::new();
+    let mut source_names: Vec<&str> = Vec::new();
+    let mut source_of = |doc: u32| {
+        let name: &str = &docs[doc as usize].source;
+        *sources.entry(name).or_insert_with(|| {
+            source_names.push(name);
+            source_names.len() as u32 - 1
+        })
+    };
+    // The shingles of linked passages, by source; then, over every document, in how many
+    // documents of its source each of them is.
+    let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
+    for (&doc, passages) in &passages_of {
+        let source = source_of(doc);
+        for entry in reader.read(&docs[doc as usize])? {
+            if passages.contains(&((entry & 0xFFFF) as u16)) {
+                counts.insert((source, (entry >> 16) as u32), 0);
+            }
+        }
+    }
+    let mut shingles: Vec<u32> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        // Exact copies count once: the first stands for them (it alone is indexed when they
+        // are in one shard).
+        if rep[i] != i as u32 {
+            continue;
+        }
+        let Some(&source) = sources.get(&*doc.source) else {
+            continue;
+        };
+        shingles.clear();
+        shingles.extend(reader.read(doc)?.iter().map(|&entry| (entry >> 16) as u32));
+        shingles.sort_unstable();
+        shingles.dedup();
+        for &shingle in &shingles {
+            if let Some(count) = counts.get_mut(&(source, shingle)) {
+                *count += 1;
+            }
+        }
+    }
+    let stock: HashSet<(u32, u32)> = counts
+        .into_iter()
+        .filter(|&((source, _), count)| {
+            u64::from(count) >= threshold(source_names[source as usize])
+        })
+        .map(|(key, _)| key)
+        .collect();
+    let mut formulaic = vec![false; nodes.len()];
+    let stock = Stock {
+        sources: sources
+            .iter()
+            .map(|(&name, &i)| (name.to_string(), i))
+            .collect(),
+        shingles: stock,
+    };
+    if stock.shingles.is_empty() {
+        return Ok((formulaic, stock));
+    }
+    for (&doc, passages) in &passages_of {
+        let source = sources[&*docs[doc as usize].source];
+        let mut counts: HashMap<u16, (u32, u32)> = HashMap::new();
+        for entry in reader.read(&docs[doc as usize])? {
+            let passage = (entry & 0xFFFF) as u16;
+            if passages.contains(&passage) {
+                let count = counts.entry(passage).or_default();
+                count.0 += 1;
+                count.1 += u32::from(stock.shingles.contains(&(source, (entry >> 16) as u32)));
+            }
+        }
+        for (passage, (all, common)) in counts {
+            if 2 * common >= all {
+                formulaic[node_of[&(doc, passage)] as usize] = true;
+            }
+        }
+    }
+    Ok((formulaic, stock))
+}
+
+/// The shingles each source repeats in many documents (see [`formulaic_passages`]).
+struct Stock {
+    sources: HashMap<String, u32>,
+    shingles: HashSet<(u32, u32)>,
+}
+
+impl Stock {
+    fn contains(&self, source: &str, shingle: u32) -> bool {
+        self.sources
+            .get(source)
+            .is_some_and(|&s| self.shingles.contains(&(s, shingle)))
+    }
 }
 
 /// What is done with each relation: documents `a` and `b` and their matching passage pairs.
@@ -720,6 +834,7 @@ fn links(
     docs: &[DocMeta],
     parts: usize,
     cluster_of: &[u32],
+    rep: &[u32],
     action: DedupAction,
     decisions: &mut Decisions,
 ) -> io::Result<()> {
@@ -779,6 +894,7 @@ fn links(
         let n = source_documents.get(source).copied().unwrap_or(0);
         COMMON_DOCUMENTS.max((n * COMMON_PER_MILLE).div_ceil(1000))
     };
+    let (formulaic, stock) = formulaic_passages(work, docs, &nodes, &node_of, rep, &threshold)?;
     let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for node in 0..nodes.len() as u32 {
         by_root.entry(joined.find(node)).or_default().push(node);
@@ -793,12 +909,20 @@ fn links(
                 .or_default()
                 .push(node);
         }
-        for (source, members) in of_source {
+        for (source, mut members) in of_source {
             let mut documents: Vec<u32> = members.iter().map(|&n| nodes[n as usize].0).collect();
             documents.sort_unstable();
             documents.dedup();
             if (documents.len() as u64) < threshold(source) {
-                continue;
+                // Not linked in enough documents here, but maybe made of the source's stock
+                // phrases.
+                members.retain(|&n| formulaic[n as usize]);
+                if members.is_empty() {
+                    continue;
+                }
+                documents = members.iter().map(|&n| nodes[n as usize].0).collect();
+                documents.sort_unstable();
+                documents.dedup();
             }
             for &node in &members {
                 common[node as usize] = true;
@@ -875,12 +999,42 @@ fn links(
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut shown_pairs = 0;
+    let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
+    let mut first: Option<(u32, Vec<u64>)> = None;
+    let mut formula_links = 0;
     each_relation(&mut |a, b, pairs| {
         let (da, db) = (&docs[a as usize], &docs[b as usize]);
+        // Relations come by first document: its shingles are read once for all of them.
+        if first.as_ref().is_none_or(|(doc, _)| *doc != a) {
+            first = Some((a, reader.read(da)?));
+        }
+        let a_list = first.as_ref().map_or(&[][..], |(_, list)| list.as_slice());
+        let b_list = reader.read(db)?;
         let mut written = 0;
         for &(pa, pb, similarity) in pairs {
             let (x, y) = (node_of[&(a, pa)], node_of[&(b, pb)]);
             if common[x as usize] || common[y as usize] || grouped[x as usize] {
+                continue;
+            }
+            // What the two passages share is mostly stock phrases: a formula with other
+            // names and figures, not reuse.
+            let of_b: HashSet<u64> = b_list
+                .iter()
+                .filter(|&&e| (e & 0xFFFF) as u16 == pb)
+                .map(|&e| e >> 16)
+                .collect();
+            let (mut shared, mut stocked) = (0u32, 0u32);
+            for &e in a_list.iter().filter(|&&e| (e & 0xFFFF) as u16 == pa) {
+                if of_b.contains(&(e >> 16)) {
+                    shared += 1;
+                    let shingle = (e >> 16) as u32;
+                    stocked += u32::from(
+                        stock.contains(&da.source, shingle) || stock.contains(&db.source, shingle),
+                    );
+                }
+            }
+            if 2 * stocked >= shared && stocked > 0 {
+                formula_links += 1;
                 continue;
             }
             let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
@@ -915,6 +1069,7 @@ fn links(
         Ok(())
     })?;
     out.finish()?;
+    decisions.summary.common_passages.links = formula_links;
     decisions.links_file = Some(path);
     decisions.summary.reuse_between_sources = reuse_pairs
         .into_iter()

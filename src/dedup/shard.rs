@@ -553,11 +553,16 @@ pub fn remove_band_runs(work: &WorkDir, shards: &[ShardSpan], band: usize) -> io
     Ok(())
 }
 
-/// Deletes the meeting counts and the shingle lists (once candidates are verified).
-pub fn remove_merged(work: &WorkDir, shards: &[ShardSpan]) -> io::Result<()> {
+/// Deletes the meeting counts (once candidates are verified).
+pub fn remove_meetings(work: &WorkDir) -> io::Result<()> {
     for band in 0..ALL_BANDS {
         fs::remove_file(work.meetings(band))?;
     }
+    Ok(())
+}
+
+/// Deletes the shingle lists (once links are made).
+pub fn remove_shingles(work: &WorkDir, shards: &[ShardSpan]) -> io::Result<()> {
     for span in shards {
         fs::remove_file(work.shingles(span.shard))?;
     }

@@ -105,7 +105,7 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<u
 
 /// Runs of fewer words than this found out of order do not count: two documents share many
 /// short phrases in any order; a moved paragraph is a long run.
-const MOVED: usize = 8;
+const MOVED: usize = 12;
 
 /// Finds longest common runs; keeps its buffers between calls.
 struct Finder<'a> {
@@ -246,7 +246,9 @@ mod tests {
         let a = "one two three four five six seven eight nine ten";
         let b = "seven eight nine ten one two three four five six";
         assert_eq!(cover(a, b).share, 0.6);
-        let paragraph = |w: &str| format!("{w} is a paragraph of more than eight words in all.");
+        let paragraph = |w: &str| {
+            format!("{w} is a paragraph of more than twelve words, which is long enough.")
+        };
         let a = [paragraph("alpha"), paragraph("beta"), paragraph("gamma")].join("\n");
         let b = [paragraph("gamma"), paragraph("alpha"), paragraph("beta")].join("\n");
         assert_eq!(cover(&a, &b).share, 1.0);

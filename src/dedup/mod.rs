@@ -644,6 +644,8 @@ pub const COMMON_PER_MILLE: u64 = 1;
 /// Passages linked across this many documents or more are reported once, as a reuse group,
 /// instead of a link for every pair.
 pub const REUSE_DOCUMENTS: usize = 10;
+/// Shingles two passages must share to be linked: fewer is a stock phrase, not reused text.
+const MIN_LINK_SHINGLES: u32 = 8;
 /// Common passages named in the report.
 const COMMON_SHOWN: usize = 20;
 
@@ -658,8 +660,9 @@ pub struct CommonPassage {
 }
 
 /// The common passages of a corpus: how many passages of documents were found to be a source's
-/// formula, in how many groups, how many passage pairs shared only stock phrases (not linked),
-/// and the groups in the most documents.
+/// formula, in how many groups, how many passage pairs were not linked for sharing only a stock
+/// phrase, mostly the source's stock phrases or a template with other figures, and the groups in
+/// the most documents.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CommonPassages {
     pub passages: u64,
@@ -1023,17 +1026,29 @@ fn links(
                 .filter(|&&e| (e & 0xFFFF) as u16 == pb)
                 .map(|&e| e >> 16)
                 .collect();
-            let (mut shared, mut stocked) = (0u32, 0u32);
+            let numbered = |shingle: u64| shingle as u32 & passage::NUMBERED != 0;
+            let (mut shared, mut stocked, mut figures_a, mut figures_shared) = (0, 0, 0, 0);
             for &e in a_list.iter().filter(|&&e| (e & 0xFFFF) as u16 == pa) {
+                let shingle = (e >> 16) as u32;
+                figures_a += u32::from(numbered(e >> 16));
                 if of_b.contains(&(e >> 16)) {
                     shared += 1;
-                    let shingle = (e >> 16) as u32;
+                    figures_shared += u32::from(numbered(e >> 16));
                     stocked += u32::from(
                         stock.contains(&da.source, shingle) || stock.contains(&db.source, shingle),
                     );
                 }
             }
-            if 2 * stocked >= shared && stocked > 0 {
+            let figures_b = of_b.iter().filter(|&&s| numbered(s)).count() as u32;
+            // Shared text is a link when it is long enough to be more than a stock phrase
+            // ("could not be reached for comment"), not mostly the source's stock phrases, and
+            // not a template whose figures differ (most shingles holding a figure on either
+            // side unshared: another week's report, another company's dividend).
+            let short = shared < MIN_LINK_SHINGLES;
+            let stock_phrases = 2 * stocked >= shared && stocked > 0;
+            let other_figures =
+                figures_a.min(figures_b) > 0 && 2 * figures_shared < figures_a.min(figures_b);
+            if short || stock_phrases || other_figures {
                 formula_links += 1;
                 continue;
             }
@@ -1500,6 +1515,56 @@ mod tests {
             "{common:?}"
         );
         assert_eq!(common.top[0].source, "wire");
+    }
+
+    /// A weekly report's template filled with another week's figures is not reuse, nor is a
+    /// stock phrase; the same sentence with the same figures is.
+    #[test]
+    fn a_template_with_other_figures_and_a_stock_phrase_are_not_links() {
+        let report = |shortage: u32, estimate: u32| {
+            format!(
+                "The Bank of England said it revised its forecast of the shortage in the money \
+                 market down to around {shortage} mln stg from its original estimate of {estimate} mln."
+            )
+        };
+        let text = |i: u64, sentence: &str| {
+            format!(
+                "{}\n{sentence}\n{}",
+                unique_sentence(i, 30),
+                unique_sentence(50 + i, 30)
+            )
+        };
+        let texts = [
+            (
+                "a".to_string(),
+                "wire".to_string(),
+                text(1, &report(700, 800)),
+            ),
+            (
+                "b".to_string(),
+                "wire".to_string(),
+                text(2, &report(450, 600)),
+            ),
+            (
+                "c".to_string(),
+                "wire".to_string(),
+                text(3, "No reason was given for the expected loss."),
+            ),
+            (
+                "d".to_string(),
+                "wire".to_string(),
+                text(4, "No reason was given for the recent sales."),
+            ),
+        ];
+        let outcome = decide_sourced(&texts, &DedupConfig::default());
+        assert!(outcome.links.is_empty(), "{:?}", outcome.links);
+        assert!(outcome.summary.common_passages.links >= 1);
+        let same = [
+            texts[0].clone(),
+            ("e".into(), "other".into(), text(5, &report(700, 800))),
+        ];
+        let outcome = decide_sourced(&same, &DedupConfig::default());
+        assert_eq!(outcome.links.len(), 1);
     }
 
     /// A paragraph reprinted by thirty outlets is one reuse group, not 435 links.

@@ -75,7 +75,7 @@ pub fn unspaced(c: char) -> bool {
 /// The tokens of a text: runs of letters and digits, lowercased (what Python's `\w+` finds,
 /// so a hyphenated name is several tokens), each character of an unspaced script alone; and its
 /// numbers: runs of digits joined by `.` or `,` between digits, commas dropped (`1,136,785`
-/// and `10.5` are one number each). Digits fold to 0 when `fold_digits` is set, so numbers
+/// and `10.5` are one number each), and English number words as their figures. Digits fold to 0 when `fold_digits` is set, so numbers
 /// then compare by shape.
 pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     let mut out = Tokens {
@@ -83,7 +83,6 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
         numbers: Vec::new(),
         unstripped: None,
     };
-    let hash = |bytes: &[u8]| (xxh3_64(bytes) >> 32) as u32;
     let mut word: Vec<u8> = Vec::new();
     let mut number: Vec<u8> = Vec::new();
     let mut buf = [0u8; 4];
@@ -104,15 +103,16 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 number.push(b'.');
             }
         } else if !number.is_empty() {
-            out.numbers.push(hash(&number));
+            out.numbers.push(token_hash(&number));
             number.clear();
         }
         if unspaced(c) {
             if !word.is_empty() {
-                out.words.push(hash(&word));
+                push_word(&mut out, &word, fold_digits);
                 word.clear();
             }
-            out.words.push(hash(c.encode_utf8(&mut buf).as_bytes()));
+            out.words
+                .push(token_hash(c.encode_utf8(&mut buf).as_bytes()));
         } else if c.is_alphanumeric() {
             if c.is_ascii() {
                 word.push(c.to_ascii_lowercase() as u8);
@@ -122,17 +122,70 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 }
             }
         } else if !word.is_empty() {
-            out.words.push(hash(&word));
+            push_word(&mut out, &word, fold_digits);
             word.clear();
         }
     }
     if !word.is_empty() {
-        out.words.push(hash(&word));
+        push_word(&mut out, &word, fold_digits);
     }
     if !number.is_empty() {
-        out.numbers.push(hash(&number));
+        out.numbers.push(token_hash(&number));
     }
     out
+}
+
+/// The hash of a token.
+fn token_hash(bytes: &[u8]) -> u32 {
+    (xxh3_64(bytes) >> 32) as u32
+}
+
+/// English words for figures, and the figures: a notice that spells them ("six cts vs eight
+/// cts") states numbers as much as one that writes them, and a covering document may write them
+/// either way. "one" is left out (it is a pronoun as often), and so are "hundred", "million" and
+/// the like, which scale a figure rather than state one.
+const NUMBER_WORDS: [(&str, &str); 27] = [
+    ("zero", "0"),
+    ("two", "2"),
+    ("three", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("eleven", "11"),
+    ("twelve", "12"),
+    ("thirteen", "13"),
+    ("fourteen", "14"),
+    ("fifteen", "15"),
+    ("sixteen", "16"),
+    ("seventeen", "17"),
+    ("eighteen", "18"),
+    ("nineteen", "19"),
+    ("twenty", "20"),
+    ("thirty", "30"),
+    ("forty", "40"),
+    ("fifty", "50"),
+    ("sixty", "60"),
+    ("seventy", "70"),
+    ("eighty", "80"),
+    ("ninety", "90"),
+];
+
+/// Adds a word (lowercased) to the tokens, and its figure to the numbers when it is a number
+/// word.
+fn push_word(out: &mut Tokens, word: &[u8], fold_digits: bool) {
+    out.words.push(token_hash(word));
+    if let Some(&(_, figure)) = NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word) {
+        let figure: Vec<u8> = if fold_digits {
+            vec![b'0'; figure.len()]
+        } else {
+            figure.as_bytes().to_vec()
+        };
+        out.numbers.push(token_hash(&figure));
+    }
 }
 
 /// How text is turned into shingles.
@@ -296,7 +349,10 @@ impl Words {
         if self.text.len() == begin {
             self.text.truncate(begin.saturating_sub(1));
         } else {
-            self.hashes.push(xxh3_64(&self.text[begin..]));
+            // The lowest bit says whether the word holds a digit (see [`NUMBERED`]).
+            let word = &self.text[begin..];
+            let numbered = u64::from(word.iter().any(u8::is_ascii_digit));
+            self.hashes.push(xxh3_64(word) & !1 | numbered);
             self.original.push((start as u32, end as u32));
         }
     }
@@ -314,16 +370,23 @@ impl Words {
     }
 }
 
-/// One 32-bit hash of a run of word hashes, order-sensitive.
+/// The lowest bit of a shingle: one of its words holds a digit. Links compare these to tell a
+/// template filled with other figures from reused text.
+pub const NUMBERED: u32 = 1;
+
+/// One 32-bit hash of a run of word hashes, order-sensitive, with [`NUMBERED`] set when a word
+/// of the run holds a digit.
 fn combine(words: &[u64]) -> u32 {
     let mut h = 0u64;
+    let mut numbered = 0;
     for &w in words {
         h = h.rotate_left(23) ^ w;
+        numbered |= w & 1;
     }
     // The murmur3 finalizer mixes every bit into the top half.
     h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
     h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    (h ^ (h >> 33)) as u32
+    (h ^ (h >> 33)) as u32 & !NUMBERED | numbered as u32
 }
 
 /// Sorted, distinct shingles of words `from..to`: the n-grams starting in the run that end

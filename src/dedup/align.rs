@@ -80,12 +80,12 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<u
     };
     let mut blocks = Vec::new();
     finder.blocks((0, a.len(), 0, b.len()), 2, false, &mut blocks)?;
-    let in_order: usize = blocks.iter().map(|&(_, k)| k).sum();
+    let in_order: usize = blocks.iter().map(|&(_, _, k)| k).sum();
     // What is left of `a`, between the blocks, may be in `b` in another place.
     blocks.sort_unstable();
     let mut gaps = Vec::new();
     let mut at = 0;
-    for &(i, k) in &blocks {
+    for &(i, _, k) in &blocks {
         if i > at {
             gaps.push((at, i));
         }
@@ -100,7 +100,29 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<u
             finder.blocks((from, to, 0, b.len()), MOVED, true, &mut moved)?;
         }
     }
-    Some(in_order + moved.iter().map(|&(_, k)| k).sum::<usize>())
+    Some(in_order + moved.iter().map(|&(_, _, k)| k).sum::<usize>())
+}
+
+/// The text two token sequences share: from the first to the last word of their common runs
+/// of at least `min` words, in order, as (first, end) word indices in `a` and in `b`; `None`
+/// when they share no such run (or the alignment ran past its budget).
+pub fn shared_span(a: &[u32], b: &[u32], min: usize) -> Option<((usize, usize), (usize, usize))> {
+    let mut positions: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (j, &token) in b.iter().enumerate() {
+        positions.entry(token).or_default().push(j as u32);
+    }
+    let mut finder = Finder {
+        a,
+        positions: &positions,
+        lengths: Vec::new(),
+        next: Vec::new(),
+        steps: 0,
+    };
+    let mut blocks = Vec::new();
+    finder.blocks((0, a.len(), 0, b.len()), min, false, &mut blocks)?;
+    let first = blocks.iter().min_by_key(|&&(i, ..)| i)?;
+    let last = blocks.iter().max_by_key(|&&(i, ..)| i)?;
+    Some(((first.0, last.0 + last.2), (first.1, last.1 + last.2)))
 }
 
 /// Runs of fewer words than this found out of order do not count: two documents share many
@@ -118,7 +140,7 @@ struct Finder<'a> {
 }
 
 impl Finder<'_> {
-    /// The blocks (start in a, length) of the longest-run recursion over `range` (a from, a to,
+    /// The blocks (start in a, start in b, length) of the longest-run recursion over `range` (a from, a to,
     /// b from, b to), runs shorter than `min` ending it. `anywhere`: each side of a block is
     /// matched against the whole of b's range again, not only the same side of it.
     fn blocks(
@@ -126,7 +148,7 @@ impl Finder<'_> {
         range: (usize, usize, usize, usize),
         min: usize,
         anywhere: bool,
-        out: &mut Vec<(usize, usize)>,
+        out: &mut Vec<(usize, usize, usize)>,
     ) -> Option<()> {
         let mut ranges = vec![range];
         while let Some((alo, ahi, blo, bhi)) = ranges.pop() {
@@ -135,7 +157,7 @@ impl Finder<'_> {
             if k < min {
                 continue;
             }
-            out.push((i, k));
+            out.push((i, j, k));
             let (left, right) = if anywhere {
                 ((blo, bhi), (blo, bhi))
             } else {
@@ -293,7 +315,7 @@ mod tests {
             let mut finder = Finder { a: &a, positions: &positions, lengths: Vec::new(), next: Vec::new(), steps: 0 };
             let mut blocks = Vec::new();
             finder.blocks((0, a.len(), 0, b.len()), 2, false, &mut blocks).unwrap();
-            proptest::prop_assert_eq!(blocks.iter().map(|b| b.1).sum::<usize>(), reference(&a, &b));
+            proptest::prop_assert_eq!(blocks.iter().map(|b| b.2).sum::<usize>(), reference(&a, &b));
         }
     }
 }

@@ -792,6 +792,66 @@ impl Stock {
     }
 }
 
+/// Words two passages must share in a run for the run to be part of their link's text.
+const LINK_RUN_WORDS: usize = 4;
+
+/// The byte spans of the text passages `pa` (of the document whose tokens are `a`) and `pb`
+/// share: from the first to the last of their common runs of [`LINK_RUN_WORDS`] words or more,
+/// in order; the whole passages when no such run is found.
+fn shared_text(
+    a: &passage::Tokens,
+    pa: &shard::PassageMeta,
+    b: &passage::Tokens,
+    pb: &shard::PassageMeta,
+) -> ([u32; 2], [u32; 2]) {
+    let whole = ([pa.start, pa.end], [pb.start, pb.end]);
+    let words = |tokens: &passage::Tokens, p: &shard::PassageMeta| {
+        let from = tokens.spans.partition_point(|&(start, _)| start < p.start);
+        let to = tokens.spans.partition_point(|&(start, _)| start < p.end);
+        from..to.max(from)
+    };
+    let (ra, rb) = (words(a, pa), words(b, pb));
+    if ra.len() > a.words.len()
+        || rb.len() > b.words.len()
+        || a.spans.len() != a.words.len()
+        || b.spans.len() != b.words.len()
+    {
+        return whole;
+    }
+    match align::shared_span(&a.words[ra.clone()], &b.words[rb.clone()], LINK_RUN_WORDS) {
+        // A run that reaches a passage's first or last word takes the passage's own edge (with
+        // the punctuation around its words).
+        Some(((a_first, a_end), (b_first, b_end))) => (
+            edges(a, &ra, pa, a_first, a_end),
+            edges(b, &rb, pb, b_first, b_end),
+        ),
+        None => whole,
+    }
+}
+
+/// The byte span of words `first..end` of the words `range` of a passage `p`, at the passage's
+/// own edges where the words reach them.
+fn edges(
+    tokens: &passage::Tokens,
+    range: &std::ops::Range<usize>,
+    p: &shard::PassageMeta,
+    first: usize,
+    end: usize,
+) -> [u32; 2] {
+    [
+        if first == 0 {
+            p.start
+        } else {
+            tokens.spans[range.start + first].0
+        },
+        if end == range.len() {
+            p.end
+        } else {
+            tokens.spans[range.start + end - 1].1
+        },
+    ]
+}
+
 /// What is done with each relation: documents `a` and `b` and their matching passage pairs.
 type OnRelation<'a> = dyn FnMut(u32, u32, &[(u16, u16, f64)]) -> io::Result<()> + 'a;
 
@@ -1003,16 +1063,19 @@ fn links(
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut shown_pairs = 0;
     let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
-    let mut first: Option<(u32, Vec<u64>)> = None;
+    let mut first: Option<(u32, Vec<u64>, passage::Tokens)> = None;
     let mut formula_links = 0;
     each_relation(&mut |a, b, pairs| {
         let (da, db) = (&docs[a as usize], &docs[b as usize]);
         // Relations come by first document: its shingles are read once for all of them.
-        if first.as_ref().is_none_or(|(doc, _)| *doc != a) {
-            first = Some((a, reader.read(da)?));
+        if first.as_ref().is_none_or(|(doc, ..)| *doc != a) {
+            first = Some((a, reader.read(da)?, reader.read_tokens(da)?));
         }
-        let a_list = first.as_ref().map_or(&[][..], |(_, list)| list.as_slice());
+        let Some((_, a_list, a_tokens)) = first.as_ref() else {
+            return Ok(());
+        };
         let b_list = reader.read(db)?;
+        let mut b_tokens = None;
         let mut written = 0;
         for &(pa, pb, similarity) in pairs {
             let (x, y) = (node_of[&(a, pa)], node_of[&(b, pb)]);
@@ -1053,11 +1116,16 @@ fn links(
                 continue;
             }
             let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
+            let b_tokens = match &b_tokens {
+                Some(tokens) => tokens,
+                None => b_tokens.insert(reader.read_tokens(db)?),
+            };
+            let (a_span, b_span) = shared_text(a_tokens, pa, b_tokens, pb);
             let link = LinkRef {
                 a,
                 b,
-                a_span: [pa.start, pa.end],
-                b_span: [pb.start, pb.end],
+                a_span,
+                b_span,
                 similarity: round(similarity),
             };
             if decisions.first_links.len() < crate::html::MAX_SHOWN {
@@ -1681,6 +1749,22 @@ mod tests {
         let link = &decisions.links[0];
         assert_eq!(&a[link.a_span[0] as usize..link.a_span[1] as usize], P2);
         assert_eq!(&b[link.b_span[0] as usize..link.b_span[1] as usize], P2);
+    }
+
+    /// A sentence copied into a long paragraph: the link names the sentence, not the paragraph.
+    #[test]
+    fn a_link_spans_the_shared_text_not_the_whole_passage() {
+        let long = format!("{P1} {P3} {P2} {P4}");
+        let other = format!("{OTHER}\n{P2}\nSomething else entirely happened in another country today, officials said.");
+        let decisions = decide_texts(&[("a", &long), ("b", &other)], &DedupConfig::default());
+        assert!(decisions.clusters.is_empty());
+        assert_eq!(decisions.links.len(), 1);
+        let link = &decisions.links[0];
+        assert_eq!(
+            &long[link.a_span[0] as usize..link.a_span[1] as usize],
+            P2.trim_end_matches('.')
+        );
+        assert_eq!(&other[link.b_span[0] as usize..link.b_span[1] as usize], P2);
     }
 
     #[test]

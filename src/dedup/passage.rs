@@ -43,6 +43,8 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tokens {
     pub words: Vec<u32>,
+    /// The byte span of each word in the text (empty for [`Tokens::unstripped`]).
+    pub spans: Vec<(u32, u32)>,
     pub numbers: Vec<u32>,
     /// The tokens of the text before strip's statistics, when they removed lines (see
     /// [`crate::stage::Notes::before_statistics`]): a document is covered only if it is
@@ -80,14 +82,16 @@ pub fn unspaced(c: char) -> bool {
 pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     let mut out = Tokens {
         words: Vec::with_capacity(text.len() / 5),
+        spans: Vec::with_capacity(text.len() / 5),
         numbers: Vec::new(),
         unstripped: None,
     };
     let mut word: Vec<u8> = Vec::new();
+    let mut word_start = 0;
     let mut number: Vec<u8> = Vec::new();
     let mut buf = [0u8; 4];
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         let c = if fold_digits && c.is_ascii_digit() {
             '0'
         } else {
@@ -97,7 +101,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             number.push(c as u8);
         } else if !number.is_empty()
             && matches!(c, '.' | ',')
-            && chars.peek().is_some_and(char::is_ascii_digit)
+            && chars.peek().is_some_and(|(_, n)| n.is_ascii_digit())
         {
             if c == '.' {
                 number.push(b'.');
@@ -108,12 +112,16 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
         }
         if unspaced(c) {
             if !word.is_empty() {
-                push_word(&mut out, &word, fold_digits);
+                push_word(&mut out, &word, (word_start, at), fold_digits);
                 word.clear();
             }
             out.words
                 .push(token_hash(c.encode_utf8(&mut buf).as_bytes()));
+            out.spans.push((at as u32, (at + c.len_utf8()) as u32));
         } else if c.is_alphanumeric() {
+            if word.is_empty() {
+                word_start = at;
+            }
             if c.is_ascii() {
                 word.push(c.to_ascii_lowercase() as u8);
             } else {
@@ -122,12 +130,12 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 }
             }
         } else if !word.is_empty() {
-            push_word(&mut out, &word, fold_digits);
+            push_word(&mut out, &word, (word_start, at), fold_digits);
             word.clear();
         }
     }
     if !word.is_empty() {
-        push_word(&mut out, &word, fold_digits);
+        push_word(&mut out, &word, (word_start, text.len()), fold_digits);
     }
     if !number.is_empty() {
         out.numbers.push(token_hash(&number));
@@ -174,10 +182,11 @@ const NUMBER_WORDS: [(&str, &str); 27] = [
     ("ninety", "90"),
 ];
 
-/// Adds a word (lowercased) to the tokens, and its figure to the numbers when it is a number
+/// Adds a word (lowercased) at `span` of the text to the tokens, and its figure to the numbers when it is a number
 /// word.
-fn push_word(out: &mut Tokens, word: &[u8], fold_digits: bool) {
+fn push_word(out: &mut Tokens, word: &[u8], span: (usize, usize), fold_digits: bool) {
     out.words.push(token_hash(word));
+    out.spans.push((span.0 as u32, span.1 as u32));
     if let Some(&(_, figure)) = NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word) {
         let figure: Vec<u8> = if fold_digits {
             vec![b'0'; figure.len()]

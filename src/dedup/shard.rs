@@ -232,7 +232,11 @@ fn sketch_text_with(
 ) -> Sketched {
     let analysis = analyze(text, &config.shingle);
     let mut tokens = super::passage::tokens(text, config.shingle.fold_digits);
-    tokens.unstripped = unstripped.map(Box::new);
+    // Links name spans of the text as written only.
+    tokens.unstripped = unstripped.map(|mut before| {
+        before.spans = Vec::new();
+        Box::new(before)
+    });
     // Exact copies are copies before strip's statistics too: two texts that they made equal
     // are verified like any other pair.
     let hash = match &tokens.unstripped {
@@ -351,7 +355,8 @@ impl ShardWriter {
                 before.map_or(0, |b| b.words.len() + 1),
                 lists[3].len(),
             ];
-            let listed: usize = lists.iter().map(|l| l.len()).sum();
+            let listed: usize =
+                lists.iter().map(|l| l.len()).sum::<usize>() + 2 * tokens.spans.len();
             let entries = sketch.packed.len() + 2 + listed.div_ceil(2);
             let mut bytes = Vec::with_capacity(entries * 8);
             for entry in &sketch.packed {
@@ -362,6 +367,11 @@ impl ShardWriter {
             }
             for token in lists.into_iter().flatten() {
                 bytes.extend_from_slice(&token.to_le_bytes());
+            }
+            // Then each word's byte span, for links to name the shared text.
+            for &(start, end) in &tokens.spans {
+                bytes.extend_from_slice(&start.to_le_bytes());
+                bytes.extend_from_slice(&end.to_le_bytes());
             }
             bytes.resize(entries * 8, 0);
             self.shingles.write_all(&bytes)?;
@@ -803,19 +813,30 @@ impl ShingleReader {
             word(8) as usize,
             word(12) as usize,
         );
-        let listed = words + numbers + unstripped.saturating_sub(1) + unstripped_numbers;
+        let listed =
+            words + numbers + unstripped.saturating_sub(1) + unstripped_numbers + 2 * words;
         if listed > (bytes.len() - 16) / 4 {
             return Err(damaged(doc));
         }
         let list =
             |from: usize, count: usize| (0..count).map(|k| word(16 + 4 * (from + k))).collect();
         let before = words + numbers;
+        let spans_at = before + unstripped.saturating_sub(1) + unstripped_numbers;
         Ok(Tokens {
             words: list(0, words),
+            spans: (0..words)
+                .map(|k| {
+                    (
+                        word(16 + 4 * (spans_at + 2 * k)),
+                        word(16 + 4 * (spans_at + 2 * k + 1)),
+                    )
+                })
+                .collect(),
             numbers: list(words, numbers),
             unstripped: (unstripped > 0).then(|| {
                 Box::new(Tokens {
                     words: list(before, unstripped - 1),
+                    spans: Vec::new(),
                     numbers: list(before + unstripped - 1, unstripped_numbers),
                     unstripped: None,
                 })

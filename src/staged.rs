@@ -22,7 +22,7 @@
 //! meetings/BB.bin          pair meeting counts of a band (bucket)
 //! cluster/decisions-RRRRR.jsonl   fate of the shard's duplicates (cluster)
 //! out/part-RRRRR.jsonl     the cleaned, deduplicated records of a shard (filter)
-//! out/clusters.jsonl, out/passages.jsonl, out/dedup.json   as `run` writes them (cluster)
+//! out/clusters.jsonl, out/reuse.jsonl, out/passages.jsonl, out/dedup.json   as `run` writes them (cluster)
 //! out/report.json          run's report, from the shards' and dedup's figures (report)
 //! ```
 

@@ -172,7 +172,7 @@ fn three_ranks_give_runs_records_byte_for_byte() {
         text,
         "part files in rank order hold run's records"
     );
-    for name in ["clusters.jsonl", "passages.jsonl"] {
+    for name in ["clusters.jsonl", "reuse.jsonl", "passages.jsonl"] {
         assert_eq!(
             std::fs::read_to_string(work.join("out").join(name)).unwrap(),
             std::fs::read_to_string(out.join(name)).unwrap(),

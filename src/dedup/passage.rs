@@ -86,12 +86,21 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
         numbers: Vec::new(),
         unstripped: None,
     };
-    let mut word: Vec<u8> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut word: Vec<u8> = Vec::with_capacity(32);
     let mut word_start = 0;
-    let mut number: Vec<u8> = Vec::new();
+    let mut number: Vec<u8> = Vec::with_capacity(16);
     let mut buf = [0u8; 4];
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    let mut at = 0;
+    // One pass over the bytes: ASCII decided by byte, other characters decoded.
+    while at < bytes.len() {
+        let b = bytes[at];
+        let (c, len) = if b < 0x80 {
+            (b as char, 1)
+        } else {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            (c, c.len_utf8())
+        };
         let c = if fold_digits && c.is_ascii_digit() {
             '0'
         } else {
@@ -101,7 +110,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             number.push(c as u8);
         } else if !number.is_empty()
             && matches!(c, '.' | ',')
-            && chars.peek().is_some_and(|(_, n)| n.is_ascii_digit())
+            && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
         {
             if c == '.' {
                 number.push(b'.');
@@ -110,29 +119,31 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             out.numbers.push(token_hash(&number));
             number.clear();
         }
-        if unspaced(c) {
+        if c.is_ascii_alphanumeric() {
+            if word.is_empty() {
+                word_start = at;
+            }
+            word.push(c.to_ascii_lowercase() as u8);
+        } else if b >= 0x80 && unspaced(c) {
             if !word.is_empty() {
                 push_word(&mut out, &word, (word_start, at), fold_digits);
                 word.clear();
             }
             out.words
                 .push(token_hash(c.encode_utf8(&mut buf).as_bytes()));
-            out.spans.push((at as u32, (at + c.len_utf8()) as u32));
-        } else if c.is_alphanumeric() {
+            out.spans.push((at as u32, (at + len) as u32));
+        } else if b >= 0x80 && c.is_alphanumeric() {
             if word.is_empty() {
                 word_start = at;
             }
-            if c.is_ascii() {
-                word.push(c.to_ascii_lowercase() as u8);
-            } else {
-                for lower in c.to_lowercase() {
-                    word.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
-                }
+            for lower in c.to_lowercase() {
+                word.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
             }
         } else if !word.is_empty() {
             push_word(&mut out, &word, (word_start, at), fold_digits);
             word.clear();
         }
+        at += len;
     }
     if !word.is_empty() {
         push_word(&mut out, &word, (word_start, text.len()), fold_digits);
@@ -187,6 +198,9 @@ const NUMBER_WORDS: [(&str, &str); 27] = [
 fn push_word(out: &mut Tokens, word: &[u8], span: (usize, usize), fold_digits: bool) {
     out.words.push(token_hash(word));
     out.spans.push((span.0 as u32, span.1 as u32));
+    if !(3..=9).contains(&word.len()) || !matches!(word[0], b'e'..=b'z') {
+        return;
+    }
     if let Some(&(_, figure)) = NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word) {
         let figure: Vec<u8> = if fold_digits {
             vec![b'0'; figure.len()]

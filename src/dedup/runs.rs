@@ -225,6 +225,47 @@ impl<R: Record> Iterator for Merge<R> {
     }
 }
 
+/// Most runs one merge reads at once: each holds a file open and a block of [`BLOCK`] bytes, so
+/// many runs (a small `--mem`) are merged in levels, and neither memory nor open files grow
+/// with their number.
+pub const FAN_IN: usize = 64;
+
+/// A merge of the runs at `sources` (each with the shift of its document numbers,
+/// [`RunReader::shifted`]), in levels of at most [`FAN_IN`] runs: consecutive groups are merged
+/// into runs at the paths `scratch` gives, so equal records still come in run order. Returns
+/// the merge and the runs of the last level that it reads, for the caller to delete once done
+/// (earlier levels are deleted as soon as they are merged).
+pub fn merge_levels<R: Record>(
+    mut sources: Vec<(std::path::PathBuf, u32)>,
+    mut scratch: impl FnMut() -> std::path::PathBuf,
+) -> io::Result<(Merge<R>, Vec<std::path::PathBuf>)> {
+    let open = |group: &[(std::path::PathBuf, u32)]| -> io::Result<Vec<RunReader<R>>> {
+        group
+            .iter()
+            .map(|(path, shift)| Ok(RunReader::open(path)?.shifted(*shift)))
+            .collect()
+    };
+    let mut made: Vec<std::path::PathBuf> = Vec::new();
+    while sources.len() > FAN_IN {
+        let mut next = Vec::with_capacity(sources.len().div_ceil(FAN_IN));
+        for group in sources.chunks(FAN_IN) {
+            let path = scratch();
+            let mut out = RunWriter::create(&path)?;
+            for record in Merge::new(open(group)?)? {
+                out.push(&record?)?;
+            }
+            out.finish()?;
+            next.push((path, 0));
+        }
+        for path in made.drain(..) {
+            std::fs::remove_file(path)?;
+        }
+        made = next.iter().map(|(path, _)| path.clone()).collect();
+        sources = next;
+    }
+    Ok((Merge::new(open(&sources)?)?, made))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +317,51 @@ mod tests {
         std::fs::write(&paths[0], &bytes[..bytes.len() - 2]).unwrap();
         let result: io::Result<Vec<(u32, u16)>> = Merge::open(&paths).unwrap().collect();
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn many_runs_merge_in_levels_with_equal_records_in_run_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = Vec::new();
+        let mut sources = Vec::new();
+        // 4,101 runs: merged in groups of FAN_IN, then those groups in groups again.
+        for r in 0..(FAN_IN * FAN_IN + 5) as u32 {
+            let mut run: Vec<(u32, u16)> = (0..3u32)
+                .map(|i| ((i * 7919 + r * 104_729) % 50, (r % 60_000) as u16))
+                .collect();
+            run.sort_unstable();
+            let path = dir.path().join(format!("run-{r}"));
+            write_run(&path, &run).unwrap();
+            sources.push((path, 0));
+            all.extend(run);
+        }
+        // Equal keys in run order: the run number is the second field.
+        all.sort_by_key(|&(key, _)| key);
+        let mut made = 0;
+        let (merge, left) = merge_levels::<(u32, u16)>(sources, || {
+            made += 1;
+            dir.path().join(format!("level-{made}"))
+        })
+        .unwrap();
+        let merged: Vec<(u32, u16)> = merge.collect::<io::Result<_>>().unwrap();
+        assert_eq!(merged.len(), all.len());
+        assert_eq!(merged, {
+            let mut sorted = all.clone();
+            sorted.sort_unstable();
+            sorted
+        });
+        assert!(left.len() <= FAN_IN && made > FAN_IN);
+        // Only the last level is left for the caller.
+        let files = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("level-")
+            })
+            .count();
+        assert_eq!(files, left.len());
     }
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::passage::{analyze, Tokens};
-use super::runs::{write_run, Merge, Record, RunReader, RunWriter};
+use super::runs::{merge_levels, write_run, Merge, Record, RunReader, RunWriter};
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::DedupConfig;
 use crate::document::Document;
@@ -460,11 +460,15 @@ pub fn merge_band(
             Err(err) => return Err(err),
         };
         paths.sort();
-        for path in paths {
-            runs.push(RunReader::<BandRecord>::open(&path)?.shifted(span.first));
-        }
+        runs.extend(paths.into_iter().map(|path| (path, span.first)));
     }
     fs::create_dir_all(work.meetings_dir())?;
+    let mut levels = 0;
+    let (records, merged_runs) = merge_levels::<BandRecord>(runs, || {
+        levels += 1;
+        work.meetings_dir()
+            .join(format!("{band:02}.records-{levels:05}"))
+    })?;
     let budget = (memory / std::mem::size_of::<Meeting>()).max(1024);
     let mut meetings: Vec<Meeting> = Vec::new();
     let mut spilled: Vec<PathBuf> = Vec::new();
@@ -506,7 +510,7 @@ pub fn merge_band(
         Ok(())
     };
     let mut current = None;
-    for record in Merge::new(runs)? {
+    for record in records {
         let record = record?;
         if current != Some(record.key) {
             if current.is_some() {
@@ -539,14 +543,26 @@ pub fn merge_band(
         write_run(&last, &meetings)?;
         spilled.push(last);
         drop(meetings);
+        let mut levels = 0;
+        let (merge, merged_spills) = merge_levels::<Meeting>(
+            spilled.iter().map(|path| (path.clone(), 0)).collect(),
+            || {
+                levels += 1;
+                work.meetings_dir()
+                    .join(format!("{band:02}.level-{levels:05}"))
+            },
+        )?;
         let mut out = RunWriter::create(&target)?;
-        for meeting in summed(Merge::<Meeting>::open(&spilled)?) {
+        for meeting in summed(merge) {
             out.push(&meeting?)?;
         }
         out.finish()?;
-        for path in spilled {
+        for path in spilled.into_iter().chain(merged_spills) {
             fs::remove_file(path)?;
         }
+    }
+    for path in merged_runs {
+        fs::remove_file(path)?;
     }
     fs::rename(&target, work.meetings(band))?;
     Ok(dropped)

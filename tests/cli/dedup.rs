@@ -266,3 +266,54 @@ fn annotate_on_text_files_and_repeated_ids_are_warned_about() {
         "{stderr}"
     );
 }
+
+/// A small `--mem` spills many sorted runs; they are merged in levels, so the run needs neither
+/// a file descriptor per run nor memory per run (it used to open every run of a band at once).
+#[cfg(unix)]
+#[test]
+fn a_tiny_mem_runs_within_a_small_limit_of_open_files() {
+    let s = Scratch::new();
+    let words = [
+        "river", "market", "council", "harvest", "engine", "lantern", "meadow", "signal", "copper",
+        "theatre", "orchard", "ferry", "glacier", "ledger", "monsoon", "parcel", "quarry",
+        "saddle", "timber", "violet", "walnut", "anchor", "basket", "canyon",
+    ];
+    let mut x: u64 = 7;
+    let mut input = String::new();
+    for id in 0..3000 {
+        let mut text = String::new();
+        for _ in 0..4 {
+            for _ in 0..30 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(words[(x >> 33) as usize % words.len()]);
+                text.push(' ');
+            }
+            text.push('\n');
+        }
+        input.push_str(&record(id, &text));
+    }
+    let path = s.write("c.jsonl", &input);
+    let out = s.path("out");
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" run \"$1\" -o \"$2\" -q --mem 16K -j 2")
+        .arg(env!("CARGO_BIN_EXE_textwash"))
+        .arg(&path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // The same outcome as with the default memory.
+    let whole = s.path("whole");
+    assert_eq!(run(&[&path], &whole).0, 0);
+    for name in ["c.jsonl", "clusters.jsonl", "passages.jsonl"] {
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(whole.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}

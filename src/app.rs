@@ -296,7 +296,7 @@ fn json_lines<T: serde::Serialize>(
 }
 
 /// A pass over the inputs before the main one: every document, through the `before` stages,
-/// mapped by `each` on the pool and handed to `consume` in input order with its file's number.
+/// mapped by `each` on the pool and handed to `consume` in input order.
 /// Standard input cannot be read twice and is left out (`what` names the pass in the note that
 /// says so; `label` names it on the progress bar).
 #[allow(clippy::too_many_arguments)]
@@ -308,7 +308,7 @@ fn survey_pass<T: Send>(
     label: &'static str,
     before: &[Box<dyn Stage>],
     each: impl Fn(&Document) -> T + Sync,
-    mut consume: impl FnMut(usize, T),
+    mut consume: impl FnMut(T),
 ) {
     let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
     if readable.len() < files.len() && config.summary {
@@ -316,15 +316,14 @@ fn survey_pass<T: Send>(
     }
     let progress = progress_bar(config, &readable, Some(label));
     read_batches(&readable, config.cutting(), &progress, |batch| {
-        let results: Vec<(usize, T)> = pool.install(|| {
+        let results: Vec<T> = pool.install(|| {
             batch
                 .units
                 .par_iter()
                 .filter_map(|unit| {
-                    let file = match unit {
-                        Unit::Line { file, .. } | Unit::Text { file, .. } => *file,
-                        _ => return None,
-                    };
+                    if !matches!(unit, Unit::Line { .. } | Unit::Text { .. }) {
+                        return None;
+                    }
                     let mut doc =
                         read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
                     for stage in before {
@@ -332,12 +331,12 @@ fn survey_pass<T: Send>(
                             return None;
                         }
                     }
-                    Some((file, each(&doc)))
+                    Some(each(&doc))
                 })
                 .collect()
         });
-        for (file, item) in results {
-            consume(file, item);
+        for item in results {
+            consume(item);
         }
         true
     });
@@ -354,7 +353,6 @@ pub(crate) fn count_lines(
     let stats = config.strip.stats.clone().unwrap_or_default();
     let repair: Vec<Box<dyn Stage>> = build_stages(&config.stages, &config.repair, None);
     let mut counter = LineCounter::default();
-    let mut current = None;
     survey_pass(
         config,
         files,
@@ -363,13 +361,7 @@ pub(crate) fn count_lines(
         "counting repeated lines",
         &repair,
         |doc| document_lines(&doc.source, &doc.text, stats.max_words),
-        |file, lines| {
-            if current != Some(file) {
-                current = Some(file);
-                counter.start_file();
-            }
-            counter.add(lines)
-        },
+        |lines| counter.add(lines),
     );
     counter
 }

@@ -11,6 +11,7 @@ mod common;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use textwash::dedup::shard::{sketch_text, ShardWriter, WorkDir};
 use textwash::dedup::{decide, DedupConfig};
+use textwash::progress::NoProgress;
 
 const TARGET_BYTES: usize = 8 << 20;
 
@@ -69,7 +70,7 @@ fn bench(c: &mut Criterion) {
                         .expect("add");
                 }
                 let metas = writer.finish().expect("finish");
-                decide(&work, &metas, &config)
+                decide(&work, &metas, &config, &NoProgress)
                     .expect("decide")
                     .clusters
                     .len()

@@ -24,6 +24,7 @@ use crate::document::annotate_line;
 use crate::document::{Decoding, Document};
 use crate::error::Problem;
 use crate::html;
+use crate::progress::Progress;
 use crate::read::batch::{read_batches, Batch};
 use crate::read::{self, Format, InputFile, Unit};
 use crate::report::{
@@ -227,7 +228,7 @@ pub(crate) fn main_pass(
         .dedup
         .as_ref()
         .and_then(|sink| sink.shard.is_some().then_some(&config.dedup));
-    let progress = progress_bar(config, files);
+    let progress = progress_bar(config, files, None);
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
     let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
     // The reader is not joined: when the run stops early it may be blocked reading a pipe that
@@ -295,34 +296,34 @@ fn json_lines<T: serde::Serialize>(
 }
 
 /// A pass over the inputs before the main one: every document, through the `before` stages,
-/// mapped by `each` on the pool and handed to `consume` in input order with its file's number.
+/// mapped by `each` on the pool and handed to `consume` in input order.
 /// Standard input cannot be read twice and is left out (`what` names the pass in the note that
-/// says so).
+/// says so; `label` names it on the progress bar).
+#[allow(clippy::too_many_arguments)]
 fn survey_pass<T: Send>(
     config: &RunConfig,
     files: &[InputFile],
     pool: &rayon::ThreadPool,
     what: &str,
+    label: &'static str,
     before: &[Box<dyn Stage>],
     each: impl Fn(&Document) -> T + Sync,
-    mut consume: impl FnMut(usize, T),
+    mut consume: impl FnMut(T),
 ) {
     let readable: Vec<InputFile> = files.iter().filter(|f| f.path.is_some()).cloned().collect();
     if readable.len() < files.len() && config.summary {
         eprintln!("textwash: standard input is left out of {what}");
     }
-    let progress = progress_bar(config, &readable);
-    progress.set_message(what.to_string());
+    let progress = progress_bar(config, &readable, Some(label));
     read_batches(&readable, config.cutting(), &progress, |batch| {
-        let results: Vec<(usize, T)> = pool.install(|| {
+        let results: Vec<T> = pool.install(|| {
             batch
                 .units
                 .par_iter()
                 .filter_map(|unit| {
-                    let file = match unit {
-                        Unit::Line { file, .. } | Unit::Text { file, .. } => *file,
-                        _ => return None,
-                    };
+                    if !matches!(unit, Unit::Line { .. } | Unit::Text { .. }) {
+                        return None;
+                    }
                     let mut doc =
                         read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
                     for stage in before {
@@ -330,12 +331,12 @@ fn survey_pass<T: Send>(
                             return None;
                         }
                     }
-                    Some((file, each(&doc)))
+                    Some(each(&doc))
                 })
                 .collect()
         });
-        for (file, item) in results {
-            consume(file, item);
+        for item in results {
+            consume(item);
         }
         true
     });
@@ -352,21 +353,15 @@ pub(crate) fn count_lines(
     let stats = config.strip.stats.clone().unwrap_or_default();
     let repair: Vec<Box<dyn Stage>> = build_stages(&config.stages, &config.repair, None);
     let mut counter = LineCounter::default();
-    let mut current = None;
     survey_pass(
         config,
         files,
         pool,
         "the cross-document statistics",
+        "counting repeated lines",
         &repair,
         |doc| document_lines(&doc.source, &doc.text, stats.max_words),
-        |file, lines| {
-            if current != Some(file) {
-                current = Some(file);
-                counter.start_file();
-            }
-            counter.add(lines)
-        },
+        |lines| counter.add(lines),
     );
     counter
 }
@@ -446,26 +441,49 @@ fn check_output_names(files: &[InputFile]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn progress_bar(config: &RunConfig, files: &[InputFile]) -> ProgressBar {
+/// A progress bar of the bytes read from `files`, hidden without a terminal or with `-q`. A
+/// pass with a `label` shows it first, so that a narrow terminal cuts the figures, not the
+/// label.
+fn progress_bar(
+    config: &RunConfig,
+    files: &[InputFile],
+    label: Option<&'static str>,
+) -> ProgressBar {
     if !config.progress {
         return ProgressBar::hidden();
     }
     let total: Option<u64> = files.iter().map(|f| f.size).sum();
+    let label_part = if label.is_some() { "{prefix} " } else { "" };
     let bar = match total {
         Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} {wide_bar} {binary_bytes}/{binary_total_bytes} \
-                 {binary_bytes_per_sec} ETA {eta} {msg}",
-            )
+            ProgressStyle::with_template(&format!(
+                "{label_part}{{elapsed_precise}} {{wide_bar}} \
+                 {{binary_bytes}}/{{binary_total_bytes}} {{binary_bytes_per_sec}} ETA {{eta}} {{msg}}"
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         ),
         None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template(
-                "{spinner} {elapsed_precise} {binary_bytes} {binary_bytes_per_sec} {msg}",
-            )
+            ProgressStyle::with_template(&format!(
+                "{label_part}{{spinner}} {{elapsed_precise}} {{binary_bytes}} \
+                 {{binary_bytes_per_sec}} {{msg}}"
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         ),
     };
+    if let Some(label) = label {
+        bar.set_prefix(label);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// A progress bar for the steps after the main pass, which say what they do and how far they
+/// are ([`Progress`]); hidden without a terminal or with `-q`.
+fn steps_bar(config: &RunConfig) -> ProgressBar {
+    if !config.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
@@ -715,9 +733,11 @@ impl DedupSink {
         let work = self.work.clone();
         let context = || format!("deduplication failed in {}", work.root().display());
         let (spool_path, docs) = self.close(pool)?;
+        let progress = steps_bar(config);
         let mut decisions = pool
-            .install(|| decide(&work, &docs, &config.dedup))
+            .install(|| decide(&work, &docs, &config.dedup, &progress))
             .with_context(context)?;
+        progress.step("writing the corpus", Some(docs.len() as u64));
         drop(docs);
         let started = Instant::now();
         let mut texts = html::Texts::new();
@@ -730,6 +750,7 @@ impl DedupSink {
                 Event::Start { file } => output.start_file(file as usize, &files[file as usize]),
                 Event::End => output.end_file(),
                 Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
+                    progress.advance(1);
                     let file = file as usize;
                     if let Some(id) = decisions.samples.get(&doc) {
                         if let Some(text) =
@@ -749,6 +770,7 @@ impl DedupSink {
             },
         )
         .with_context(context)?;
+        progress.finish_and_clear();
         decisions.summary.seconds.insert(
             "filter",
             (started.elapsed().as_secs_f64() * 1e4).round() / 1e4,

@@ -323,7 +323,6 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
         let stats = config.strip.stats.clone().unwrap_or_default();
         let mut counter = LineCounter::default();
         for (name, path) in &inputs {
-            counter.start_file();
             let each = |docs: Vec<Document>| {
                 pool.install(|| {
                     docs.par_iter()

@@ -16,6 +16,7 @@ pub mod document;
 pub mod error;
 pub mod filter;
 pub mod html;
+pub mod progress;
 pub mod read;
 pub mod repair;
 pub mod report;

@@ -42,6 +42,7 @@ use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::progress::NoProgress;
 use crate::read::{self, Format, InputFile};
 use crate::report::{MAX_LISTED_FLAGGED, MAX_LISTED_PROBLEMS, MAX_LISTED_TRANSCODED};
 use crate::stage::{build_stages, StageName};
@@ -665,6 +666,7 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
                 dropped,
                 seconds,
                 dedup::Inputs::Keep,
+                &NoProgress,
             )
         })
         .with_context(|| format!("deduplication failed in {}", work.root.display()))?;

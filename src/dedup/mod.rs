@@ -27,6 +27,8 @@ use serde::{Deserialize, Serialize};
 use passage::ShingleConfig;
 use shard::{DocMeta, ShingleReader, WorkDir};
 
+use crate::progress::Progress;
+
 /// Which member of a cluster is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeepPolicy {
@@ -316,11 +318,17 @@ struct Verified {
 const VERIFY_CHUNK: usize = 1 << 16;
 
 /// Finds duplicates and shared passages among the documents (in input order) whose shards are
-/// sketched in `work`; runs on the current thread pool.
-pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Result<Decisions> {
+/// sketched in `work`; runs on the current thread pool. Each step reports to `progress`.
+pub fn decide(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    config: &DedupConfig,
+    progress: &dyn Progress,
+) -> io::Result<Decisions> {
     let started = std::time::Instant::now();
     // Merge: every band on its own, in parallel, each with its share of the memory.
     let shards = shard::spans(docs);
+    progress.step("merging bands", Some(sketch::ALL_BANDS as u64));
     let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
         .into_par_iter()
         .map(|band| {
@@ -333,6 +341,7 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
             )?;
             // In one process nothing reads a band's runs again: their disk is freed at once.
             shard::remove_band_runs(work, &shards, band)?;
+            progress.advance(1);
             Ok(dropped)
         })
         .collect::<io::Result<_>>()?;
@@ -343,6 +352,7 @@ pub fn decide(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> io::Res
         dropped.iter().sum(),
         started.elapsed().as_secs_f64(),
         Inputs::Consume,
+        progress,
     )
 }
 
@@ -370,6 +380,7 @@ pub fn decide_merged(
     dropped_buckets: u64,
     merge_seconds: f64,
     inputs: Inputs,
+    progress: &dyn Progress,
 ) -> io::Result<Decisions> {
     let mut summary = DedupSummary {
         documents: docs.len() as u64,
@@ -403,10 +414,22 @@ pub fn decide_merged(
     let spans = shard::spans(docs);
     let reader = ShingleReader::open(work, spans.iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
+    progress.step("verifying candidate pairs", Some(docs.len() as u64));
     let verified: Vec<(u64, u64, Vec<Edge>)> = ranges
         .par_iter()
         .enumerate()
-        .map(|(part, firsts)| verify_range(work, docs, &rep, &reader, config, part, firsts.clone()))
+        .map(|(part, firsts)| {
+            verify_range(
+                work,
+                docs,
+                &rep,
+                &reader,
+                config,
+                part,
+                firsts.clone(),
+                progress,
+            )
+        })
         .collect::<io::Result<_>>()?;
     drop(reader);
     let mut duplicates: Vec<Edge> = Vec::new();
@@ -423,6 +446,7 @@ pub fn decide_merged(
         .seconds
         .insert("verify", round(started.elapsed().as_secs_f64()));
     let started = std::time::Instant::now();
+    progress.step("clustering and linking", None);
     let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
     links(
         work,
@@ -476,7 +500,9 @@ fn relations_path(work: &WorkDir, part: usize) -> std::path::PathBuf {
 
 /// Verifies the candidate pairs whose first document is in `firsts`, writing the relations to
 /// the range's file; returns the number of candidates, of pairs that matched like duplicates
-/// but neither covers the other, and the duplicate edges.
+/// but neither covers the other, and the duplicate edges. `progress` advances by the first
+/// documents done.
+#[allow(clippy::too_many_arguments)]
 fn verify_range(
     work: &WorkDir,
     docs: &[DocMeta],
@@ -485,6 +511,7 @@ fn verify_range(
     config: &DedupConfig,
     part: usize,
     firsts: std::ops::Range<u32>,
+    progress: &dyn Progress,
 ) -> io::Result<(u64, u64, Vec<Edge>)> {
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
@@ -494,6 +521,8 @@ fn verify_range(
     // Candidates are counted as pairs of first copies: an exact copy indexed in another shard
     // meets the same partners as its first copy, and must not count again.
     let mut candidates = 0;
+    let mut done = firsts.start;
+    let end = firsts.end;
     shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
         candidates += chunk
             .iter()
@@ -563,8 +592,13 @@ fn verify_range(
             }
             relations.push(&v)?;
         }
+        // Chunks come in order of first documents: those before the last one are done.
+        let reached = chunk.last().map_or(done, |&(a, _)| a.max(done));
+        progress.advance(u64::from(reached - done));
+        done = reached;
         Ok(())
     })?;
+    progress.advance(u64::from(end.saturating_sub(done)));
     relations.finish()?;
     Ok((candidates, uncovered, duplicates))
 }
@@ -1494,6 +1528,7 @@ impl Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::NoProgress;
 
     /// What a decision gives: the decisions and the passage links read back.
     struct Outcome {
@@ -1519,7 +1554,7 @@ mod tests {
                 .unwrap();
         }
         let docs = writer.finish().unwrap();
-        let decisions = decide(&work, &docs, config).unwrap();
+        let decisions = decide(&work, &docs, config, &NoProgress).unwrap();
         let mut links = Vec::new();
         decisions
             .for_each_link(|link| {
@@ -1684,7 +1719,7 @@ mod tests {
             assert_eq!(shard::read_docs(&path, s as u32).unwrap(), shard);
             docs.extend(shard);
         }
-        let decisions = decide(&work, &docs, config).unwrap();
+        let decisions = decide(&work, &docs, config, &NoProgress).unwrap();
         let mut links = Vec::new();
         decisions
             .for_each_link(|link| {

@@ -4,9 +4,14 @@
 //! line occurs ([`LineCounter`]); lines that reach both thresholds become the [`LineIndex`] the
 //! strip stage consults. Counting is by a 64-bit hash of the line's matching form (normalized,
 //! digits folded, so "Image 3 of 12" and "Image 7 of 12" count together). Exact duplicate
-//! documents of one input file count once (per file, so that counts over shards of whole files
-//! add up to the counts over the corpus, [`LineCounter::merge`]). Only lines a source repeats count: a long syndicated paragraph that
+//! documents of one source count once, wherever they are in the corpus: three copies of one
+//! article do not make its headline boilerplate, whether they are three records of one file
+//! or three text files. Only lines a source repeats count: a long syndicated paragraph that
 //! several outlets share is dedup's business, not boilerplate.
+//!
+//! Counts over shards of whole files add up ([`LineCounter::merge`]) to the counts over the
+//! corpus, except that an exact duplicate whose copies fall in different shards counts once per
+//! shard: which documents each shard counted is not kept in the counts it writes.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -116,6 +121,9 @@ pub fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option<u64> {
 struct SourceCounts {
     documents: u64,
     lines: KeyCounts,
+    /// The documents counted, by hash: an exact copy of one of them does not count again.
+    /// Not written by [`LineCounter::to_bytes`].
+    counted: KeySet,
 }
 
 /// The counting pass. Documents must be added in input order for the result not to depend on
@@ -123,21 +131,16 @@ struct SourceCounts {
 #[derive(Debug, Default)]
 pub struct LineCounter {
     sources: HashMap<String, SourceCounts>,
-    /// Documents of the current file.
-    seen_documents: KeySet,
 }
 
 impl LineCounter {
-    /// The documents that follow are another file's.
-    pub fn start_file(&mut self) {
-        self.seen_documents.clear();
-    }
-
+    /// Counts a document's lines in its source, unless the source already has an exact copy
+    /// of it.
     pub fn add(&mut self, doc: DocumentLines) {
-        if !self.seen_documents.insert(doc.document_hash) {
+        let counts = self.sources.entry(doc.source).or_default();
+        if !counts.counted.insert(doc.document_hash) {
             return;
         }
-        let counts = self.sources.entry(doc.source).or_default();
         counts.documents += 1;
         for key in doc.keys {
             *counts.lines.entry(key).or_default() += 1;
@@ -172,7 +175,9 @@ impl LineCounter {
 }
 
 impl LineCounter {
-    /// Adds the counts of another part of the corpus (whole files).
+    /// Adds the counts of another part of the corpus (whole files). A document both parts
+    /// counted counts twice: counts read back by [`LineCounter::from_bytes`] do not say which
+    /// documents they are of.
     pub fn merge(&mut self, other: LineCounter) {
         for (source, counts) in other.sources {
             let mine = self.sources.entry(source).or_default();
@@ -180,6 +185,7 @@ impl LineCounter {
             for (key, n) in counts.lines {
                 *mine.lines.entry(key).or_default() += n;
             }
+            mine.counted.extend(counts.counted);
         }
     }
 
@@ -215,9 +221,14 @@ impl LineCounter {
                 let key = input.u64()?;
                 lines.insert(key, input.u32()?);
             }
-            counter
-                .sources
-                .insert(name, SourceCounts { documents, lines });
+            counter.sources.insert(
+                name,
+                SourceCounts {
+                    documents,
+                    lines,
+                    counted: KeySet::default(),
+                },
+            );
         }
         Ok(counter)
     }
@@ -340,7 +351,6 @@ mod tests {
         let mut whole = LineCounter::default();
         let mut merged = LineCounter::default();
         for file in &files {
-            whole.start_file();
             let mut part = LineCounter::default();
             for (source, text) in file {
                 whole.add(document_lines(source, text, config.max_words));
@@ -353,6 +363,24 @@ mod tests {
         assert_eq!(merged.to_bytes(), whole.to_bytes());
         let index = merged.finish(&config);
         assert!(index.is_boilerplate("a", "Read more at a", &mut String::new()));
+    }
+
+    #[test]
+    fn an_exact_copy_counts_once_in_its_source_and_again_in_another() {
+        let config = StatsConfig {
+            min_docs: 2,
+            min_share: 0.0,
+            ..StatsConfig::default()
+        };
+        let story = "A headline\nThe story itself, in its own words.";
+        let other = "A headline\nAnother story.";
+        // Three copies in source a: one document there.
+        let index = index(&[("a", story), ("a", story), ("a", story)], &config);
+        assert!(!index.is_boilerplate("a", "A headline", &mut String::new()));
+        // The copy in source b is b's first: it counts there.
+        let index = index_of(&[("a", story), ("b", story), ("b", other)], &config);
+        assert!(index.is_boilerplate("b", "A headline", &mut String::new()));
+        assert!(!index.is_boilerplate("a", "A headline", &mut String::new()));
     }
 
     fn index_of(docs: &[(&str, &str)], config: &StatsConfig) -> LineIndex {

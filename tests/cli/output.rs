@@ -328,25 +328,27 @@ fn a_second_run_into_a_folder_in_use_is_refused() {
     assert!(!s.path("out/a.txt").exists());
 }
 
+/// Runs `textwash ARGS...` on a pseudo-terminal `columns` wide and returns what it drew, or
+/// `None` when there is no util-linux `script` command to provide one.
 #[cfg(unix)]
-#[test]
-fn a_terminal_gets_a_progress_bar() {
-    // util-linux `script` runs the command on a pseudo-terminal and records what it draws.
+fn run_in_terminal(
+    s: &Scratch,
+    args: &[&dyn AsRef<std::ffi::OsStr>],
+    columns: u16,
+) -> Option<String> {
+    // `script` runs the command on a pseudo-terminal and records what it draws.
     if Command::new("script").arg("--version").output().is_err() {
         eprintln!("skipped: no `script` command to provide a terminal");
-        return;
+        return None;
     }
-    let s = Scratch::new();
-    let input: String = (0..2000)
-        .map(|i| record(i, &"Wire copy. ".repeat(40)))
-        .collect();
-    let path = s.write("in.jsonl", input);
-    let command = format!(
-        "{} run {} -o {}",
-        env!("CARGO_BIN_EXE_textwash"),
-        path.display(),
-        s.path("out").display()
+    let mut command = format!(
+        "stty cols {columns} rows 24; {}",
+        env!("CARGO_BIN_EXE_textwash")
     );
+    for arg in args {
+        command.push(' ');
+        command.push_str(&arg.as_ref().to_string_lossy());
+    }
     let log = s.path("tty.log");
     let status = Command::new("script")
         .args(["-qec", &command])
@@ -354,12 +356,74 @@ fn a_terminal_gets_a_progress_bar() {
         .stdout(Stdio::null())
         .status()
         .unwrap();
-    assert!(status.success());
-    let drawn = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    assert!(status.success(), "{command}");
+    Some(String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_terminal_gets_a_progress_bar() {
+    let s = Scratch::new();
+    let input: String = (0..2000)
+        .map(|i| record(i, &"Wire copy. ".repeat(40)))
+        .collect();
+    let path = s.write("in.jsonl", input);
+    let Some(drawn) = run_in_terminal(&s, &[&"run", &path, &"-o", &s.path("out")], 100) else {
+        return;
+    };
     assert!(drawn.contains("ETA"), "{drawn}");
     assert!(
         drawn.contains("MiB/s") || drawn.contains("KiB/s"),
         "{drawn}"
     );
     assert!(drawn.contains("textwash: 2000 documents in"), "{drawn}");
+}
+
+/// The labels of the steps before and after the main pass.
+const STEP_LABELS: [&str; 5] = [
+    "counting repeated lines",
+    "merging bands",
+    "verifying candidate pairs",
+    "clustering and linking",
+    "writing the corpus",
+];
+
+#[cfg(unix)]
+#[test]
+fn every_step_after_the_main_pass_is_labelled_on_a_terminal_and_only_there() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let s = Scratch::new();
+    // Narrower than the survey's bar with its figures: the label comes first and stays whole.
+    let Some(drawn) = run_in_terminal(&s, &[&"run", &seeds, &"-o", &s.path("out")], 60) else {
+        return;
+    };
+    for label in STEP_LABELS {
+        assert!(drawn.contains(label), "{label}: {drawn}");
+    }
+    let lines: Vec<&str> = drawn
+        .split(['\r', '\n'])
+        .map(|line| line.trim_start_matches("\x1b[2K"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("counting repeated lines 00:")),
+        "{drawn}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("merging bands ") && line.contains("/28")),
+        "{drawn}"
+    );
+    // With -q, on a terminal: no step is drawn.
+    let quiet = run_in_terminal(&s, &[&"run", &"-q", &seeds, &"-o", &s.path("out-q")], 60)
+        .unwrap_or_default();
+    // Without a terminal: none either.
+    let (code, piped) = run(&[&seeds], &s.path("out-pipe"));
+    assert_eq!(code, 0, "{piped}");
+    for label in STEP_LABELS {
+        assert!(!quiet.contains(label), "{label}: {quiet}");
+        assert!(!piped.contains(label), "{label}: {piped}");
+    }
 }

@@ -215,3 +215,29 @@ fn rules_come_from_files_and_config_and_can_be_disabled() {
         .code(2)
         .stderr(predicates::str::contains("no rule has that id"));
 }
+
+#[test]
+fn copies_of_one_article_as_text_files_do_not_make_its_headline_boilerplate() {
+    let seed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/003_0324fea823afc256.txt"),
+    )
+    .unwrap();
+    let headline = seed.lines().next().unwrap();
+    let s = Scratch::new();
+    for i in 1..=3 {
+        s.write(&format!("in/copy{i}.txt"), &seed);
+    }
+    let out = s.path("out");
+    let (code, stderr) = run(&[&"--stages", &"repair,strip", &s.path("in")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    for (name, text) in corpus_files(&out) {
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with(headline), "{name}: {text}");
+    }
+    let report = report(&out);
+    assert!(
+        report["stages"]["strip"]["counters"]["repeated-in-source"].is_null(),
+        "{:#}",
+        report["stages"]["strip"]
+    );
+}

@@ -13,6 +13,12 @@ driver again resumes a failed run.
 Options after `--` go to `textwash plan` (they are `textwash run`'s options). The binary, the
 inputs and the work folder must be at the same paths on every node (a shared filesystem).
 Without --address, Ray starts locally on this machine.
+
+Before anything is planned or submitted, the driver checks that some node of the cluster has
+the CPUs and memory that a task asks for (--cpus and --memory-gb, --cluster-cpus and
+--cluster-memory-gb), as Ray reports them (`ray.nodes()`, which add up to
+`ray.cluster_resources()`): Ray would otherwise wait for them forever, and say so only in logs.
+It exits with 2 and a message naming what was asked for and what there is.
 """
 
 import argparse
@@ -35,6 +41,32 @@ def textwash(binary, args):
             f"textwash {' '.join(args)} exited with {done.returncode}:\n{done.stderr}"
         )
     return done.stderr
+
+
+def unmet(requests, nodes):
+    """Messages for the requests that no node of `nodes` (each node's Ray resources) can hold.
+
+    `requests` are (what, CPUs, memory in bytes). A task runs on one node, so the cluster's
+    totals (`ray.cluster_resources()`) are not enough: some node must have both.
+    """
+    def gib(resources):
+        return resources.get("memory", 0) / GIB
+
+    total = {
+        "CPU": sum(node.get("CPU", 0) for node in nodes),
+        "memory": sum(node.get("memory", 0) for node in nodes),
+    }
+    largest = max(nodes, key=lambda node: (node.get("CPU", 0), node.get("memory", 0)), default={})
+    problems = []
+    for what, cpus, memory in requests:
+        if not any(node.get("CPU", 0) >= cpus and node.get("memory", 0) >= memory for node in nodes):
+            problems.append(
+                f"{what} asks for {cpus} CPUs and {memory / GIB:.1f} GiB of memory, but the Ray "
+                f"cluster has {total['CPU']:g} CPUs and {gib(total):.1f} GiB of memory "
+                f"({len(nodes)} nodes, the largest {largest.get('CPU', 0):g} CPUs and "
+                f"{gib(largest):.1f} GiB)"
+            )
+    return problems
 
 
 def main():
@@ -61,6 +93,25 @@ def main():
     binary = os.path.abspath(args.binary)
     work = os.path.abspath(args.work)
 
+    ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
+    cluster_cpus = args.cluster_cpus or args.cpus
+    small_memory = int(args.memory_gb * GIB)
+    big_memory = int(args.cluster_memory_gb * GIB)
+    # With log_to_driver off, a task that asks for more than any node has waits forever and
+    # silently: refuse such a request before submitting anything.
+    problems = unmet(
+        [
+            ("a task (--cpus, --memory-gb)", args.cpus, small_memory),
+            ("the cluster task (--cluster-cpus, --cluster-memory-gb)", cluster_cpus, big_memory),
+        ],
+        [node["Resources"] for node in ray.nodes() if node.get("Alive")],
+    )
+    if problems:
+        for problem in problems:
+            print(f"ray_textwash: {problem}; Ray would wait for it forever", file=sys.stderr)
+        ray.shutdown()
+        sys.exit(2)
+
     # Planning reads only file sizes: the driver does it.
     subprocess.run(
         [binary, "plan", *args.inputs, "--work", work, "--world-size", str(args.world_size)]
@@ -68,11 +119,8 @@ def main():
         check=True,
     )
 
-    ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
-    small = textwash.options(num_cpus=args.cpus, memory=int(args.memory_gb * GIB))
-    big = textwash.options(
-        num_cpus=args.cluster_cpus or args.cpus, memory=int(args.cluster_memory_gb * GIB)
-    )
+    small = textwash.options(num_cpus=args.cpus, memory=small_memory)
+    big = textwash.options(num_cpus=cluster_cpus, memory=big_memory)
     threads = ["-j", str(args.cpus)]
     ranks = range(args.world_size)
 
@@ -85,7 +133,7 @@ def main():
     wave("survey", [small.remote(binary, ["survey", "--work", work, "--rank", str(r)] + threads) for r in ranks])
     wave("prep", [small.remote(binary, ["prep", "--work", work, "--rank", str(r)] + threads) for r in ranks])
     wave("bucket", [small.remote(binary, ["bucket", "--work", work, "--band", str(b)] + threads) for b in range(BANDS)])
-    cluster_threads = ["-j", str(args.cluster_cpus or args.cpus)]
+    cluster_threads = ["-j", str(cluster_cpus)]
     wave("cluster", [big.remote(binary, ["cluster", "--work", work] + cluster_threads)])
     wave("filter", [small.remote(binary, ["filter", "--work", work, "--rank", str(r)] + threads) for r in ranks])
     wave("report", [small.remote(binary, ["report", "--work", work])])

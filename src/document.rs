@@ -66,7 +66,8 @@ pub enum DecodeMethod {
     Valid,
     /// A byte order mark named the encoding.
     Bom,
-    /// Detected from the bytes (chardetng).
+    /// Detected from the bytes: chardetng, or UTF-16 without a byte order mark told by its NUL
+    /// bytes.
     Detected,
     /// Mostly valid UTF-8; the few invalid bytes were read as a single-byte encoding.
     Mixed,

@@ -65,6 +65,13 @@ pub enum ProblemKind {
     TooLarge { bytes: u64, limit: u64 },
     #[error("symbolic link to {0}, outside the input folder; not followed")]
     LinkOutside(String),
+    /// More than 1% (and more than 8) of a file's first 64 KiB are NUL or control bytes, and
+    /// not UTF-16's ([`crate::repair::decode::sniff`]).
+    #[error(
+        "binary, not text: {controls} of its first {sampled} bytes are NUL or control bytes \
+         (more than 1%); skipped"
+    )]
+    Binary { controls: usize, sampled: usize },
 }
 
 impl ProblemKind {
@@ -81,6 +88,7 @@ impl ProblemKind {
             ProblemKind::CorruptStream(_) => "corrupt-stream",
             ProblemKind::TooLarge { .. } => "too-large",
             ProblemKind::LinkOutside(_) => "link-outside",
+            ProblemKind::Binary { .. } => "binary",
         }
     }
 }

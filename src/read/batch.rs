@@ -11,8 +11,10 @@ use encoding_rs::{Encoding, UTF_8};
 use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 
+use crate::document::{DecodeMethod, Decoding};
 use crate::error::{Location, Problem, ProblemKind};
 use crate::read::{Compression, Format, InputFile, Unit};
+use crate::repair::decode::{sniff, Sniffed};
 
 /// Most units in one batch, so that a batch of tiny records still fits the pool's grain.
 const MAX_UNITS: usize = 1 << 16;
@@ -224,18 +226,32 @@ fn read_lines<E: FnMut(Batch) -> bool>(
     cutter: &mut Cutter<'_, E>,
 ) {
     let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
-    let bom = match sniff_bom(&mut reader) {
-        Ok(bom) => bom,
+    let utf16 = match sniff_head(&mut reader) {
+        Ok(Head::Text) => None,
+        Ok(Head::Utf16(encoding, method)) => Some((encoding, method)),
+        Ok(Head::Binary { controls, sampled }) => {
+            cutter.push(Unit::Problem(Problem {
+                location: Location::file(&file.name),
+                kind: ProblemKind::Binary { controls, sampled },
+            }));
+            return;
+        }
         Err(err) => {
             cutter.push(Unit::Problem(read_problem(file, None, &err)));
             return;
         }
     };
-    let mut reader: Box<dyn BufRead> = match bom {
+    let transcoded = utf16.map(|(encoding, method)| Decoding {
+        encoding: encoding.name(),
+        method,
+        had_errors: false,
+    });
+    let mut reader: Box<dyn BufRead> = match utf16 {
         // UTF-16 cannot be cut at 0x0A bytes: transcode the stream to UTF-8 first.
-        Some(_) => Box::new(BufReader::with_capacity(
+        Some((encoding, _)) => Box::new(BufReader::with_capacity(
             READ_BUFFER,
             encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
                 .strip_bom(true)
                 .build(reader),
         )),
@@ -284,7 +300,7 @@ fn read_lines<E: FnMut(Batch) -> bool>(
                     file: index,
                     line,
                     bytes: start..end,
-                    bom,
+                    transcoded,
                 });
             }
             Err(err) => {
@@ -359,20 +375,33 @@ fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, limit: usize) -> io::R
     })
 }
 
-/// Consumes a UTF-8 byte order mark; returns a UTF-16 one's encoding, leaving it in place for
-/// the transcoder.
-fn sniff_bom(
-    reader: &mut BufReader<Box<dyn Read + Send>>,
-) -> io::Result<Option<&'static Encoding>> {
+/// What the first bytes of a JSON Lines file say.
+enum Head {
+    /// UTF-8 (its byte order mark consumed) or another encoding decoded line by line.
+    Text,
+    /// UTF-16, with a byte order mark (left in place for the transcoder) or told by its NUL
+    /// bytes (`Detected`): the stream is transcoded to UTF-8 before it is cut into lines.
+    Utf16(&'static Encoding, DecodeMethod),
+    /// Not text ([`sniff`]): the file is skipped.
+    Binary { controls: usize, sampled: usize },
+}
+
+/// Looks at the first bytes of a JSON Lines file (what one read gives, at most
+/// [`SNIFF_LIMIT`](crate::repair::decode::SNIFF_LIMIT)) for a byte order mark, UTF-16 without one, or binary bytes.
+fn sniff_head(reader: &mut BufReader<Box<dyn Read + Send>>) -> io::Result<Head> {
     let head = reader.fill_buf()?;
-    match Encoding::for_bom(head) {
+    Ok(match Encoding::for_bom(head) {
         Some((encoding, len)) if encoding == UTF_8 => {
             reader.consume(len);
-            Ok(None)
+            Head::Text
         }
-        Some((encoding, _)) => Ok(Some(encoding)),
-        None => Ok(None),
-    }
+        Some((encoding, _)) => Head::Utf16(encoding, DecodeMethod::Bom),
+        None => match sniff(head) {
+            Sniffed::Text => Head::Text,
+            Sniffed::Utf16(encoding) => Head::Utf16(encoding, DecodeMethod::Detected),
+            Sniffed::Binary { controls, sampled } => Head::Binary { controls, sampled },
+        },
+    })
 }
 
 /// Counts the bytes read from disk into the progress bar.

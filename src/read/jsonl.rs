@@ -8,20 +8,19 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use encoding_rs::Encoding;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::document::{DecodeMethod, Decoding, Document, JsonRecord};
+use crate::document::{Decoding, Document, JsonRecord};
 use crate::error::{Location, ProblemKind};
 use crate::read::ReadConfig;
 use crate::repair::decode::{decode, Decoded};
 
-/// Parses one line (without its line break) into a document. `bom` is set when the reader
-/// already transcoded the file from a UTF-16 byte order mark, so the line is UTF-8.
+/// Parses one line (without its line break) into a document. `transcoded` is set when the
+/// reader already transcoded the file from UTF-16, so the line is UTF-8.
 pub fn parse_record(
     line: &[u8],
-    bom: Option<&'static Encoding>,
+    transcoded: Option<Decoding>,
     location: Location,
     config: &ReadConfig,
     folder: &Arc<str>,
@@ -29,14 +28,10 @@ pub fn parse_record(
     let Decoded {
         text: raw,
         decoding,
-    } = match bom {
-        Some(encoding) => Decoded {
+    } = match transcoded {
+        Some(decoding) => Decoded {
             text: String::from_utf8_lossy(line).into_owned(),
-            decoding: Decoding {
-                encoding: encoding.name(),
-                method: DecodeMethod::Bom,
-                had_errors: false,
-            },
+            decoding,
         },
         None => decode(line),
     };

@@ -14,10 +14,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use encoding_rs::Encoding;
 use globset::GlobMatcher;
 
-use crate::document::Document;
+use crate::document::{Decoding, Document};
 use crate::error::{Location, Problem, ProblemKind};
 
 /// How the records of a file are laid out.
@@ -273,13 +272,14 @@ pub enum Unit {
     EndFile { file: usize },
     /// A whole text file.
     Text { file: usize, bytes: Range<usize> },
-    /// One non-blank line of a JSON Lines file. `bom` is the file's byte order mark encoding
-    /// when the reader transcoded a UTF-16 file to UTF-8.
+    /// One non-blank line of a JSON Lines file. `transcoded` says how the file was decoded
+    /// when the reader transcoded it from UTF-16 to UTF-8 (with a byte order mark, or without
+    /// one, told by its NUL bytes).
     Line {
         file: usize,
         line: u64,
         bytes: Range<usize>,
-        bom: Option<&'static Encoding>,
+        transcoded: Option<Decoding>,
     },
     /// Something could not be read.
     Problem(Problem),
@@ -293,21 +293,26 @@ pub fn parse_unit(
     config: &ReadConfig,
 ) -> Result<Option<Document>, Problem> {
     match unit {
-        Unit::Text { file, bytes } => Ok(Some(text::read_document(
-            &files[*file],
-            &data[bytes.clone()],
-        ))),
+        Unit::Text { file, bytes } => {
+            text::read_document(&files[*file], &data[bytes.clone()]).map(Some)
+        }
         Unit::Line {
             file,
             line,
             bytes,
-            bom,
+            transcoded,
         } => {
             let input = &files[*file];
             let location = Location::line(&input.name, *line);
-            jsonl::parse_record(&data[bytes.clone()], *bom, location, config, &input.folder)
-                .map(Some)
-                .map_err(|(location, kind)| Problem { location, kind })
+            jsonl::parse_record(
+                &data[bytes.clone()],
+                *transcoded,
+                location,
+                config,
+                &input.folder,
+            )
+            .map(Some)
+            .map_err(|(location, kind)| Problem { location, kind })
         }
         Unit::StartFile { .. } | Unit::EndFile { .. } => Ok(None),
         Unit::Problem(problem) => Err(problem.clone()),
@@ -412,7 +417,8 @@ pub(crate) mod tests {
             let location = Location::line(&Arc::from("x"), 1);
             let folder: Arc<str> = Arc::from(".");
             let _ = jsonl::parse_record(&bytes, None, location.clone(), &config(), &folder);
-            let _ = jsonl::parse_record(&bytes, Some(encoding_rs::UTF_16LE), location, &config(), &folder);
+            let utf16 = Decoding { encoding: "UTF-16LE", method: crate::document::DecodeMethod::Bom, had_errors: false };
+            let _ = jsonl::parse_record(&bytes, Some(utf16), location, &config(), &folder);
         }
 
         #[test]

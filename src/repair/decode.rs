@@ -2,15 +2,118 @@
 //!
 //! Owns the choice of encoding and nothing else: the mojibake left in text that was decoded
 //! wrongly before it reached us is the repair stage's business. Decoding never fails; bytes that
-//! do not decode become U+FFFD and the result says so ([`Decoding::had_errors`]).
+//! do not decode become U+FFFD and the result says so ([`Decoding::had_errors`]). Whether a whole
+//! file's bytes are text at all, and UTF-16 without a byte order mark, is told by [`sniff`],
+//! which the readers call before decoding a file.
 
 use chardetng::EncodingDetector;
-use encoding_rs::{Encoding, WINDOWS_1252};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use crate::document::{DecodeMethod, Decoding};
 
 /// How many bytes detection looks at; more costs time and rarely changes the guess.
 const DETECT_LIMIT: usize = 1 << 20;
+
+/// How many bytes at the start of a file [`sniff`] looks at.
+pub const SNIFF_LIMIT: usize = 64 << 10;
+
+/// A file is binary when more than this share of the bytes [`sniff`] looks at (1 in 100) are
+/// NUL or C0 control bytes other than tab, line feed, carriage return, form feed and escape.
+/// Text in any single-byte encoding has next to none of them (stray ones are the repair
+/// stage's `control` fix); random bytes have about one in ten.
+const BINARY_SHARE: (usize, usize) = (1, 100);
+
+/// ... and more than this many of them, so that a stray bell or NUL in a short document (one
+/// in 50 bytes is 2%) does not make it binary.
+const BINARY_MIN_CONTROLS: usize = 8;
+
+/// UTF-16 without a byte order mark is recognized when at least this share (1 in 2) of the
+/// sniffed code units have a NUL high byte and at most [`UTF16_OTHER_NULS`] have a NUL low
+/// byte: text that is mostly ASCII, Latin or other characters below U+0100.
+const UTF16_NUL_SHARE: (usize, usize) = (1, 2);
+
+/// At most this share (1 in 20) of UTF-16 code units may have a NUL low byte (U+0100, U+0200…
+/// and NUL itself are rare in text).
+const UTF16_OTHER_NULS: (usize, usize) = (1, 20);
+
+/// What the start of a file's bytes says they hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// Text for [`decode`]: a byte order mark, UTF-8 or a legacy encoding.
+    Text,
+    /// UTF-16 (`UTF_16LE` or `UTF_16BE`) without a byte order mark, told by its NUL bytes; decode
+    /// it with [`decode_utf16`].
+    Utf16(&'static Encoding),
+    /// Not text: `controls` of the first `sampled` bytes are NUL or C0 control bytes, more than
+    /// one in a hundred (and more than 8), and they are not UTF-16's.
+    Binary { controls: usize, sampled: usize },
+}
+
+/// Tells text from binary, and finds UTF-16 without a byte order mark, from the first
+/// [`SNIFF_LIMIT`] (64 KiB) bytes.
+///
+/// A byte order mark makes it text. Otherwise UTF-16 is recognized by its NUL bytes: when at
+/// least half of the 2-byte units have their high byte NUL (odd bytes for little-endian, even
+/// bytes for big-endian) and at most one in twenty the other byte, as in text that is mostly
+/// ASCII or Latin. Then the bytes are binary when more than 1% of them, and more than 8, are NUL
+/// or C0 controls other than `\t \n \r \f \x1b` (escape starts terminal colour codes, which
+/// repair removes).
+pub fn sniff(bytes: &[u8]) -> Sniffed {
+    if Encoding::for_bom(bytes).is_some() {
+        return Sniffed::Text;
+    }
+    let sample = &bytes[..bytes.len().min(SNIFF_LIMIT)];
+    if let Some(encoding) = utf16_by_nuls(sample) {
+        return Sniffed::Utf16(encoding);
+    }
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | b'\x0c' | b'\x1b'))
+        .count();
+    if controls > BINARY_MIN_CONTROLS && controls * BINARY_SHARE.1 > sample.len() * BINARY_SHARE.0 {
+        Sniffed::Binary {
+            controls,
+            sampled: sample.len(),
+        }
+    } else {
+        Sniffed::Text
+    }
+}
+
+/// The UTF-16 byte order whose high bytes are mostly NUL in `sample`, if the other bytes are not.
+fn utf16_by_nuls(sample: &[u8]) -> Option<&'static Encoding> {
+    let units = sample.len() / 2;
+    if units == 0 {
+        return None;
+    }
+    let (mut even, mut odd) = (0, 0);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    let most = |n: usize| n * UTF16_NUL_SHARE.1 >= units * UTF16_NUL_SHARE.0;
+    let few = |n: usize| n * UTF16_OTHER_NULS.1 <= units * UTF16_OTHER_NULS.0;
+    if most(odd) && few(even) {
+        Some(UTF_16LE)
+    } else if most(even) && few(odd) {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Decodes `bytes` as `encoding` (UTF-16 that [`sniff`] recognized without a byte order mark).
+pub fn decode_utf16(bytes: &[u8], encoding: &'static Encoding) -> Decoded {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    Decoded {
+        text: text.into_owned(),
+        decoding: Decoding {
+            encoding: encoding.name(),
+            method: DecodeMethod::Detected,
+            had_errors,
+        },
+    }
+}
 
 /// Text decoded from bytes, with how it was decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +252,8 @@ fn decode_mixed(bytes: &[u8], fallback: &'static Encoding) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use encoding_rs::{KOI8_R, SHIFT_JIS, UTF_16LE};
+    use encoding_rs::{KOI8_R, SHIFT_JIS};
+    use rand::{RngCore, SeedableRng};
 
     const FRENCH: &str = "Le café de la gare était fermé. Déjà l'été, la fenêtre donnait sur \
         la forêt, et le garçon répétait que la crème brûlée était bien meilleure à Noël.";
@@ -225,5 +329,90 @@ mod tests {
         let decoded = decode(&bytes);
         assert_eq!(decoded.text, "Déjà vu: \u{201C}naïve\u{201D}");
         assert_eq!(decoded.decoding.method, DecodeMethod::Mixed);
+    }
+
+    fn utf16(text: &str, encoding: &'static Encoding) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|unit| {
+                if encoding == UTF_16LE {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_told_by_its_nul_bytes() {
+        let text = "the \u{201C}naïve\u{201D} plan";
+        for encoding in [UTF_16LE, UTF_16BE] {
+            for text in [text, FRENCH, "plain ASCII"] {
+                let bytes = utf16(text, encoding);
+                assert_eq!(sniff(&bytes), Sniffed::Utf16(encoding), "{text}");
+                let decoded = decode_utf16(&bytes, encoding);
+                assert_eq!(decoded.text, text);
+                assert_eq!(decoded.decoding.encoding, encoding.name());
+                assert_eq!(decoded.decoding.method, DecodeMethod::Detected);
+            }
+        }
+        // A byte order mark decides, as before.
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(utf16(text, UTF_16LE));
+        assert_eq!(sniff(&bytes), Sniffed::Text);
+        assert_eq!(decode(&bytes).text, text);
+    }
+
+    #[test]
+    fn random_bytes_are_binary() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for len in [400, 4096, SNIFF_LIMIT * 2] {
+            let mut bytes = vec![0; len];
+            rng.fill_bytes(&mut bytes);
+            match sniff(&bytes) {
+                Sniffed::Binary { controls, sampled } => {
+                    assert_eq!(sampled, len.min(SNIFF_LIMIT));
+                    assert!(controls * 100 > sampled, "{controls} of {sampled}");
+                }
+                other => panic!("{len} random bytes: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn text_with_a_few_control_bytes_is_text_and_more_than_one_percent_is_binary() {
+        // Windows-1252 French with a bell, a NUL and a vertical tab in 2,000 bytes, and the
+        // controls text has plenty of: tabs, line breaks, form feeds and terminal escapes.
+        let mut bytes = Vec::new();
+        while bytes.len() < 2000 {
+            bytes.extend(encode(FRENCH, WINDOWS_1252));
+            bytes.extend_from_slice(b"\t\r\n\x0c\x1b[1m");
+        }
+        bytes.truncate(2000);
+        for (i, control) in [0x07, 0x00, 0x0B].into_iter().enumerate() {
+            bytes[10 + 50 * i] = control;
+        }
+        assert_eq!(sniff(&bytes), Sniffed::Text);
+        assert_eq!(decode(&bytes).decoding.encoding, "windows-1252");
+        // Exactly 1% is still text; one more control byte is binary.
+        for i in 3..20 {
+            bytes[10 + 50 * i] = 0x01;
+        }
+        assert_eq!(sniff(&bytes), Sniffed::Text);
+        bytes[1990] = 0x02;
+        assert_eq!(
+            sniff(&bytes),
+            Sniffed::Binary {
+                controls: 21,
+                sampled: 2000
+            }
+        );
+        // In a short document, more than 1% but no more than 8 control bytes are still text.
+        let short = b"a\x07b\x00c\x01d\x02e\x03f\x04g\x05h\x06 and some more words after them";
+        assert_eq!(sniff(short), Sniffed::Text);
+        assert!(matches!(
+            sniff(&[short, &b"\x0e"[..]].concat()),
+            Sniffed::Binary { .. }
+        ));
     }
 }

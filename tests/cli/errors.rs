@@ -86,6 +86,34 @@ fn empty_missing_and_dangling_files_are_problems_not_crashes() {
 }
 
 #[test]
+fn binary_files_are_skipped_with_a_problem_naming_them() {
+    use rand::{RngCore, SeedableRng};
+    let s = Scratch::new();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let mut noise = vec![0u8; 4096];
+    rng.fill_bytes(&mut noise);
+    let binary = s.write("in/noise.txt", &noise);
+    let binary_jsonl = s.write("in/noise.jsonl", &noise);
+    s.write("in/good.txt", "text\n");
+    let out = s.path("out");
+    let (code, stderr) = run(&[&s.path("in")], &out);
+    assert_eq!(code, 2, "{stderr}");
+    for path in [&binary, &binary_jsonl] {
+        let expected = format!("{}: binary, not text: ", path.display());
+        assert!(stderr.contains(&expected), "{expected:?} not in:\n{stderr}");
+    }
+    assert!(stderr.contains("(more than 1%); skipped"), "{stderr}");
+    assert_eq!(
+        corpus_files(&out),
+        vec![("good.txt".into(), b"text\n".to_vec())]
+    );
+    let report = report(&out);
+    assert_eq!(report["problems"]["count"], 2);
+    assert_eq!(report["problems"]["by_kind"]["binary"], 2);
+    assert_eq!(report["input"]["documents"], 1);
+}
+
+#[test]
 fn a_truncated_gzip_keeps_what_came_before_and_names_the_line() {
     let s = Scratch::new();
     let records: String = (1..=2000)

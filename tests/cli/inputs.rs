@@ -352,6 +352,66 @@ fn a_utf16_jsonl_file_is_transcoded_before_it_is_cut_into_lines() {
     assert_eq!(report(&out)["encodings"]["UTF-16LE"], 2);
 }
 
+fn utf16_without_bom(text: &str, big_endian: bool) -> Vec<u8> {
+    text.encode_utf16()
+        .flat_map(|unit| {
+            if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_told_by_its_nul_bytes() {
+    let s = Scratch::new();
+    let text = "the \u{201C}naïve\u{201D} plan\n";
+    s.write("in/le.txt", utf16_without_bom(text, false));
+    s.write("in/be.txt", utf16_without_bom(text, true));
+    let jsonl = format!(
+        "{}{}",
+        record(1, "the \u{201C}naïve\u{201D} plan"),
+        record(2, "Déjà vu.")
+    );
+    s.write("in/le.jsonl", utf16_without_bom(&jsonl, false));
+    s.write("in/be.jsonl", utf16_without_bom(&jsonl, true));
+    let out = s.path("out");
+    let (code, stderr) = run(&[&"--stages", &"none", &s.path("in")], &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        corpus_files(&out),
+        vec![
+            ("be.jsonl".into(), jsonl.clone().into_bytes()),
+            ("be.txt".into(), text.as_bytes().to_vec()),
+            ("le.jsonl".into(), jsonl.into_bytes()),
+            ("le.txt".into(), text.as_bytes().to_vec()),
+        ]
+    );
+    let report = report(&out);
+    assert_eq!(report["encodings"]["UTF-16LE"], 3);
+    assert_eq!(report["encodings"]["UTF-16BE"], 3);
+}
+
+#[test]
+fn latin1_text_with_a_few_control_characters_is_still_read() {
+    let s = Scratch::new();
+    // A bell and a vertical tab pasted into 180 bytes of Windows-1252: text, not binary.
+    let mut bytes = encode(FRENCH, WINDOWS_1252);
+    bytes.insert(20, 0x07);
+    bytes.insert(60, 0x0B);
+    let path = s.write("ctl.txt", bytes);
+    let out = s.path("out");
+    let (code, stderr) = run(&[&"--stages", &"none", &path], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let files = corpus_files(&out);
+    assert_eq!(files.len(), 1);
+    let written = String::from_utf8(files[0].1.clone()).unwrap();
+    assert_eq!(written.replace(['\u{7}', '\u{b}'], ""), FRENCH);
+    assert_eq!(report(&out)["encodings"]["windows-1252"], 1);
+}
+
 /// A fixed-width JSON line of exactly `width` bytes before its newline.
 fn fixed_line(id: &str, width: usize) -> String {
     let mut line = format!("{{\"id\":\"{id}\",\"text\":\"");

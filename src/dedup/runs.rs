@@ -225,7 +225,7 @@ impl<R: Record> Iterator for Merge<R> {
     }
 }
 
-/// Most runs one merge reads at once: each holds a file open and a block of [`BLOCK`] bytes, so
+/// Most runs one merge reads at once: each holds a file open and a block of 128 KiB, so
 /// many runs (a small `--mem`) are merged in levels, and neither memory nor open files grow
 /// with their number.
 pub const FAN_IN: usize = 64;

@@ -754,6 +754,13 @@ fn formulaic_passages(
             }
         }
     }
+    // One bit per value of a shingle's top 22 bits: most shingles of the corpus are in no linked
+    // passage, and one bit test turns them away before the table.
+    let mut linked = vec![0u64; 1 << 16];
+    for &(_, shingle) in counts.keys() {
+        let top = (shingle >> 10) as usize;
+        linked[top >> 6] |= 1 << (top & 63);
+    }
     let mut shingles: Vec<u32> = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         // Exact copies count once: the first stands for them (it alone is indexed when they
@@ -765,7 +772,16 @@ fn formulaic_passages(
             continue;
         };
         shingles.clear();
-        shingles.extend(reader.read(doc)?.iter().map(|&entry| (entry >> 16) as u32));
+        shingles.extend(
+            reader
+                .read(doc)?
+                .iter()
+                .map(|&entry| (entry >> 16) as u32)
+                .filter(|&shingle| {
+                    let top = (shingle >> 10) as usize;
+                    linked[top >> 6] & (1 << (top & 63)) != 0
+                }),
+        );
         shingles.sort_unstable();
         shingles.dedup();
         for &shingle in &shingles {

@@ -671,7 +671,7 @@ impl DedupSink {
     ) -> anyhow::Result<DedupSink> {
         let dir = work.shard_dir(shard);
         let context = || format!("cannot write to {}", dir.display());
-        std::fs::create_dir_all(&dir).with_context(context)?;
+        work.create_dir(&dir).with_context(context)?;
         Ok(DedupSink {
             spool: SpoolWriter::create(&dir.join(SPOOL_NAME)).with_context(context)?,
             shard: match config {

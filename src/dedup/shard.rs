@@ -47,6 +47,27 @@ impl WorkDir {
         &self.root
     }
 
+    /// Creates `dir`, a folder under the root, and the folders between; never the root itself.
+    /// An interrupted run deletes the work folder while threads may still be writing: a folder
+    /// made with `create_dir_all` would bring it back and leave it behind, one made here fails.
+    pub fn create_dir(&self, dir: &Path) -> io::Result<()> {
+        let rel = dir.strip_prefix(&self.root).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is not in the work folder", dir.display()),
+            )
+        })?;
+        let mut path = self.root.clone();
+        for part in rel.components() {
+            path.push(part);
+            match fs::create_dir(&path) {
+                Err(err) if err.kind() != io::ErrorKind::AlreadyExists => return Err(err),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Where one shard's files are: its shingle lists and its band runs.
     pub fn shard_dir(&self, shard: u32) -> PathBuf {
         self.root.join("shards").join(format!("{shard:05}"))
@@ -308,7 +329,7 @@ impl ShardWriter {
     /// A writer for shard `shard`, which numbers its documents from 0; band records spill to
     /// disk whenever they take `memory` bytes.
     pub fn new(work: &WorkDir, shard: u32, memory: usize) -> io::Result<ShardWriter> {
-        fs::create_dir_all(work.shard_dir(shard))?;
+        work.create_dir(&work.shard_dir(shard))?;
         Ok(ShardWriter {
             work: work.clone(),
             shard,
@@ -421,7 +442,7 @@ impl ShardWriter {
                 // one u64 compares faster than the whole record.
                 records.sort_unstable_by_key(|r| r.key);
                 let dir = work.band_dir(shard, band);
-                fs::create_dir_all(&dir)?;
+                work.create_dir(&dir)?;
                 write_run(&dir.join(format!("run-{spills:05}.bin")), records)?;
                 records.clear();
                 Ok(())
@@ -462,7 +483,7 @@ pub fn merge_band(
         paths.sort();
         runs.extend(paths.into_iter().map(|path| (path, span.first)));
     }
-    fs::create_dir_all(work.meetings_dir())?;
+    work.create_dir(&work.meetings_dir())?;
     let mut levels = 0;
     let (records, merged_runs) = merge_levels::<BandRecord>(runs, || {
         levels += 1;

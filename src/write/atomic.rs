@@ -40,12 +40,33 @@ pub fn remove_pending() -> MutexGuard<'static, HashSet<PathBuf>> {
     let mut pending = pending();
     for path in pending.drain() {
         if path.is_dir() {
-            let _ = fs::remove_dir_all(path);
+            remove_dir_while_written(&path);
         } else {
             let _ = fs::remove_file(path);
         }
     }
     pending
+}
+
+/// Deletes a folder that other threads may still be writing into: renamed first, so that no
+/// new file or folder can appear in it by its old path (the work folder's subfolders are never
+/// made with `create_dir_all`, which would bring the old path back), then deleted, again if a
+/// file that was being created made the first attempt fail. The new name keeps the prefix, so
+/// that a next run clears what is left if the process dies before.
+fn remove_dir_while_written(path: &Path) {
+    let mut doomed = path.as_os_str().to_owned();
+    doomed.push("-removing");
+    let doomed = PathBuf::from(doomed);
+    let target = if fs::rename(path, &doomed).is_ok() {
+        doomed
+    } else {
+        path.to_path_buf()
+    };
+    for _ in 0..3 {
+        if fs::remove_dir_all(&target).is_ok() || !target.exists() {
+            return;
+        }
+    }
 }
 
 /// A hidden scratch folder (`.textwash-work-*`) for intermediate files, deleted when dropped

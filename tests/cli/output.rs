@@ -427,3 +427,74 @@ fn every_step_after_the_main_pass_is_labelled_on_a_terminal_and_only_there() {
         assert!(!piped.contains(label), "{label}: {piped}");
     }
 }
+
+/// A run stopped while dedup writes thousands of sorted runs (a tiny `--mem`) exits at once and
+/// leaves no work folder: the folder is renamed before it is deleted, and its subfolders are
+/// never made with `create_dir_all`, so a thread still writing cannot bring it back.
+#[cfg(unix)]
+#[test]
+fn a_run_stopped_mid_dedup_exits_at_once_and_leaves_no_work_folder() {
+    let s = Scratch::new();
+    let words = [
+        "river", "market", "council", "harvest", "engine", "lantern", "meadow", "signal", "copper",
+        "theatre", "orchard", "ferry", "glacier", "ledger", "monsoon", "parcel", "quarry",
+        "saddle",
+    ];
+    let mut x: u64 = 11;
+    let mut input = String::new();
+    for id in 0..12_000 {
+        let mut text = String::new();
+        for _ in 0..4 {
+            for _ in 0..30 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(words[(x >> 33) as usize % words.len()]);
+                text.push(' ');
+            }
+            text.push('\n');
+        }
+        input.push_str(&record(id, &text));
+    }
+    let path = s.write("c.jsonl", &input);
+    for signal in ["-TERM", "-INT"] {
+        let out = s.path(&format!("out{signal}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_textwash"))
+            .arg("run")
+            .arg(&path)
+            .arg("-o")
+            .arg(&out)
+            .args(["-q", "--mem", "16K", "--stages", "dedup"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the work folder holds sorted runs.
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            let busy = walkdir::WalkDir::new(&out)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with("run-"));
+            if busy {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let stopped = std::time::Instant::now();
+        let status = child.wait().unwrap();
+        assert!(stopped.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(status.code(), Some(130), "{signal}");
+        let left: Vec<String> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.path().display().to_string())
+            .filter(|p| p.contains(".textwash-work-"))
+            .take(3)
+            .collect();
+        assert!(left.is_empty(), "{signal}: {left:?}");
+    }
+}

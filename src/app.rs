@@ -284,7 +284,7 @@ pub(crate) fn main_pass(
 }
 
 /// Items as JSON Lines.
-fn json_lines<T: serde::Serialize>(
+pub(crate) fn json_lines<T: serde::Serialize>(
     out: &mut dyn std::io::Write,
     items: &[T],
 ) -> std::io::Result<()> {

@@ -686,27 +686,13 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
             .root
             .join("cluster")
             .join(format!("decisions-{rank:05}.jsonl"));
-        write_streamed(&path, |out| {
-            for decision in &list {
-                serde_json::to_writer(&mut *out, decision)?;
-                out.write_all(b"\n")?;
-            }
-            Ok(())
-        })?;
+        write_streamed(&path, |out| Ok(app::json_lines(out, &list)?))?;
     }
     write_streamed(&out.join(app::CLUSTERS_NAME), |out| {
-        for cluster in &decisions.clusters {
-            serde_json::to_writer(&mut *out, cluster)?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
+        Ok(app::json_lines(out, &decisions.clusters)?)
     })?;
     write_streamed(&out.join(app::REUSE_NAME), |out| {
-        for group in &decisions.reuse {
-            serde_json::to_writer(&mut *out, group)?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
+        Ok(app::json_lines(out, &decisions.reuse)?)
     })?;
     write_streamed(&out.join(app::PASSAGES_NAME), |out| {
         decisions.for_each_link(|link| {

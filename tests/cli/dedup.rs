@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{corpus_files, record, report, run, Scratch};
+use crate::{corpus_files, record, report, run, word_soup, Scratch};
 
 fn seeds_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
@@ -273,27 +273,7 @@ fn annotate_on_text_files_and_repeated_ids_are_warned_about() {
 #[test]
 fn a_tiny_mem_runs_within_a_small_limit_of_open_files() {
     let s = Scratch::new();
-    let words = [
-        "river", "market", "council", "harvest", "engine", "lantern", "meadow", "signal", "copper",
-        "theatre", "orchard", "ferry", "glacier", "ledger", "monsoon", "parcel", "quarry",
-        "saddle", "timber", "violet", "walnut", "anchor", "basket", "canyon",
-    ];
-    let mut x: u64 = 7;
-    let mut input = String::new();
-    for id in 0..3000 {
-        let mut text = String::new();
-        for _ in 0..4 {
-            for _ in 0..30 {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                text.push_str(words[(x >> 33) as usize % words.len()]);
-                text.push(' ');
-            }
-            text.push('\n');
-        }
-        input.push_str(&record(id, &text));
-    }
+    let input = word_soup(3000, 7);
     let path = s.write("c.jsonl", &input);
     let out = s.path("out");
     let output = std::process::Command::new("sh")

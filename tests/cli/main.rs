@@ -119,3 +119,31 @@ pub fn record(id: usize, text: &str) -> String {
         serde_json::to_string(text).unwrap()
     )
 }
+
+/// `count` JSON Lines records (by [`record`]) of four 30-word paragraphs each, words drawn from a
+/// small vocabulary by a generator seeded with `seed`: a corpus whose passages meet often in
+/// dedup's buckets, for runs that spill many sorted runs.
+pub fn word_soup(count: usize, seed: u64) -> String {
+    let words = [
+        "river", "market", "council", "harvest", "engine", "lantern", "meadow", "signal", "copper",
+        "theatre", "orchard", "ferry", "glacier", "ledger", "monsoon", "parcel", "quarry",
+        "saddle", "timber", "violet", "walnut", "anchor", "basket", "canyon",
+    ];
+    let mut x = seed;
+    let mut input = String::new();
+    for id in 0..count {
+        let mut text = String::new();
+        for _ in 0..4 {
+            for _ in 0..30 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(words[(x >> 33) as usize % words.len()]);
+                text.push(' ');
+            }
+            text.push('\n');
+        }
+        input.push_str(&record(id, &text));
+    }
+    input
+}

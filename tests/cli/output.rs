@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::{corpus_files, record, report, run, textwash, Scratch};
+use crate::{corpus_files, record, report, run, textwash, word_soup, Scratch};
 
 #[test]
 fn a_non_empty_output_folder_is_refused_unless_forced() {
@@ -435,27 +435,7 @@ fn every_step_after_the_main_pass_is_labelled_on_a_terminal_and_only_there() {
 #[test]
 fn a_run_stopped_mid_dedup_exits_at_once_and_leaves_no_work_folder() {
     let s = Scratch::new();
-    let words = [
-        "river", "market", "council", "harvest", "engine", "lantern", "meadow", "signal", "copper",
-        "theatre", "orchard", "ferry", "glacier", "ledger", "monsoon", "parcel", "quarry",
-        "saddle",
-    ];
-    let mut x: u64 = 11;
-    let mut input = String::new();
-    for id in 0..12_000 {
-        let mut text = String::new();
-        for _ in 0..4 {
-            for _ in 0..30 {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                text.push_str(words[(x >> 33) as usize % words.len()]);
-                text.push(' ');
-            }
-            text.push('\n');
-        }
-        input.push_str(&record(id, &text));
-    }
+    let input = word_soup(12_000, 11);
     let path = s.write("c.jsonl", &input);
     for signal in ["-TERM", "-INT"] {
         let out = s.path(&format!("out{signal}"));

@@ -431,7 +431,6 @@ pub fn decide_merged(
             )
         })
         .collect::<io::Result<_>>()?;
-    drop(reader);
     let mut duplicates: Vec<Edge> = Vec::new();
     for (candidates, uncovered, found) in verified {
         summary.candidate_pairs += candidates;
@@ -450,6 +449,7 @@ pub fn decide_merged(
     let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
     links(
         work,
+        &reader,
         docs,
         ranges.len(),
         &cluster_of,
@@ -457,6 +457,7 @@ pub fn decide_merged(
         config.action,
         &mut decisions,
     )?;
+    drop(reader);
     if inputs == Inputs::Consume {
         for part in 0..ranges.len() {
             std::fs::remove_file(relations_path(work, part))?;
@@ -722,14 +723,13 @@ pub struct ReuseGroup {
 /// other; their shared words still recur. Only the shingles of linked passages are counted, over
 /// one read of every document's shingle list.
 fn formulaic_passages(
-    work: &WorkDir,
+    reader: &ShingleReader,
     docs: &[DocMeta],
     nodes: &[(u32, u16)],
     node_of: &HashMap<(u32, u16), u32>,
     rep: &[u32],
     threshold: &dyn Fn(&str) -> u64,
 ) -> io::Result<(Vec<bool>, Stock)> {
-    let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
     let mut passages_of: BTreeMap<u32, Vec<u16>> = BTreeMap::new();
     for &(doc, passage) in nodes {
         passages_of.entry(doc).or_default().push(passage);
@@ -942,8 +942,10 @@ impl Components {
 /// counted, never linked. Passages linked across [`REUSE_DOCUMENTS`] documents or more are one
 /// reuse group each. The rest are written to `links.bin` in the work folder; counted, by pair of
 /// sources too, and the first kept for the HTML report.
+#[allow(clippy::too_many_arguments)]
 fn links(
     work: &WorkDir,
+    reader: &ShingleReader,
     docs: &[DocMeta],
     parts: usize,
     cluster_of: &[u32],
@@ -1007,7 +1009,7 @@ fn links(
         let n = source_documents.get(source).copied().unwrap_or(0);
         COMMON_DOCUMENTS.max((n * COMMON_PER_MILLE).div_ceil(1000))
     };
-    let (formulaic, stock) = formulaic_passages(work, docs, &nodes, &node_of, rep, &threshold)?;
+    let (formulaic, stock) = formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold)?;
     let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for node in 0..nodes.len() as u32 {
         by_root.entry(joined.find(node)).or_default().push(node);
@@ -1112,7 +1114,6 @@ fn links(
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut shown_pairs = 0;
-    let reader = ShingleReader::open(work, shard::spans(docs).iter().map(|s| s.shard))?;
     let mut first: Option<(u32, Vec<u64>, passage::Tokens)> = None;
     let mut formula_links = 0;
     each_relation(&mut |a, b, pairs| {

@@ -79,9 +79,8 @@ def script_of(c):
     except ValueError:
         return "?"
     word = name.split()[0]
-    if word in ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "LATIN", "GREEK", "CYRILLIC", "HEBREW",
-                "ARABIC", "DEVANAGARI", "THAI", "BENGALI", "TAMIL"):
-        return word
+    if word in ("FEMININE", "MASCULINE", "MICRO", "MODIFIER"):
+        return "LATIN" if word != "MODIFIER" else "MODIFIER LETTER"
     return word
 
 
@@ -143,20 +142,53 @@ SIG_CODECS = [("windows-1252", "sloppy-windows-1252"), ("windows-1250", "cp1250"
 
 
 def signature(before):
-    """The encoding in which `before` (2-4 characters) is the misreading of one UTF-8 character,
-    or None: `Â£` is windows-1252's reading of `£`."""
+    """(encoding, layers, character) when `before` is the misreading of one UTF-8 character in
+    one of the encodings textwash repairs, one layer or more (`Â£` is windows-1252's reading of
+    `£`; `é…”` is its reading of `酔`), else None."""
     if not 2 <= len(before) <= 12:
         return None
     for name, codec in SIG_CODECS:
         c = before
-        for layer in range(3):  # one layer or more of the same encoding
+        for layer in range(3):
             try:
                 c = c.encode(codec).decode("utf-8")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 break
             if len(c) == 1:
-                return name if layer == 0 else f"{name}×{layer + 1}"
+                return name, layer + 1, c
     return None
+
+
+def char_kind(c):
+    cat = unicodedata.category(c)
+    if cat[0] == "L":
+        return script_of(c) + (" capital" if cat == "Lu" else "")
+    return {"P": "punctuation", "S": "symbol", "C": "control", "Z": "space", "N": "number",
+            "M": "mark"}[cat[0]]
+
+
+def signature_key(before):
+    """`windows-1252: 2 chars → LATIN`: which encoding's misreading of one character the
+    changed text is, how long it is and what it stands for; `other` when it is none."""
+    sig = signature(before)
+    if not sig:
+        return "other"
+    name, layers, c = sig
+    return f"{name}{f' ×{layers}' if layers > 1 else ''}: {len(before)} chars → {char_kind(c)}"
+
+
+def merge_chains(text, changes):
+    """textwash's explained changes with each chain (mojibake to a C1 control, then the C1
+    control to its character, all at one place) made one: [(pos, before, after, fixes)]."""
+    merged = []
+    for row, col, before, after, fix in changes:
+        pos = offset_of(text, row, col)
+        if merged and merged[-1][0] == pos and before and before in merged[-1][2]:
+            p, b, a, f = merged[-1]
+            merged[-1] = (p, b, a.replace(before, after, 1), f + "+" + fix)
+        else:
+            merged.append((pos, before, after, fix))
+    return merged
 
 
 def context(text, pos, before_len, width=24):
@@ -541,20 +573,12 @@ def cmd_negative(args):
     wall = textwash_fix(args, inp, explain_path, explain=True)
     log(f"negative: textwash fix --explain took {wall:.1f} s")
     changes = parse_explain(explain_path)
-    out_path = os.path.join(work, "negative-textwash.jsonl")
-    textwash_fix(args, inp, out_path)
-    outputs = {}
-    with open(out_path, encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            if r["id"] in changes:
-                outputs[r["id"]] = r["text"]
 
     # ftfy on an evenly spread sample.
     step = max(1, -(-n // args.ftfy_sample)) if args.ftfy_sample else 0
     by_fix, by_key, by_pattern, by_part, by_lang, lp = (Tally(), Tally(), Tally(), Tally(1), Tally(1), Tally())
     ft_fix, ft_key, ft_pattern, ft_part = Tally(), Tally(), Tally(), Tally(1)
-    by_sig, by_other, other_parts, ft_sig = Tally(), Tally(), Tally(1), Tally()
+    by_sig, by_other, other_parts, ft_sig, by_sig_random = Tally(), Tally(), Tally(1), Tally(), Tally()
     sample_n = sample_bytes = tw_sample_changed = ft_changed = 0
     ft_time = 0.0
     sentences_per_part = collections.Counter(parts)
@@ -571,14 +595,17 @@ def cmd_negative(args):
                 for row, col, before, after, fix in ch:
                     pos = offset_of(text, row, col)
                     by_fix.add(fix, f"{change_key(before, after)}  in  {context(text, pos, len(before))}")
-                # Classes from the net change (a fix's output may be the next fix's input).
-                for pos, before, after in diff_changes(text, outputs.get(r["id"], text)):
+                # Classes from the changes as textwash explains them, a chain of fixes at one
+                # place (mojibake to a C1 control, then the control to its character) as one.
+                for pos, before, after, _ in merge_chains(text, ch):
                     ex = f"{change_key(before, after)}  in  {context(text, pos, len(before))}"
                     by_key.add(change_key(before, after), context(text, pos, len(before)))
                     by_pattern.add(pattern_key(before, after), ex)
-                    sig = signature(before)
-                    by_sig.add(f"{sig}-signature" if sig else "other", ex)
-                    if not sig:
+                    sig = signature_key(before)
+                    by_sig.add(sig, ex)
+                    if parts[i] == "random":
+                        by_sig_random.add(sig, ex)
+                    if sig == "other":
                         by_other.add(change_key(before, after), context(text, pos, len(before)))
                         other_parts.add(parts[i], text)
                     if letter_then_punct(before):
@@ -599,8 +626,7 @@ def cmd_negative(args):
                         ft_key.add(change_key(before, after), context(text, pos, len(before)))
                         ft_pattern.add(pattern_key(before, after), ex)
                         ft_fix.add("+".join(steps) or "?", ex)
-                        sig = signature(before)
-                        ft_sig.add(f"{sig}-signature" if sig else "other", ex)
+                        ft_sig.add(signature_key(before), ex)
 
     changed = sum(by_part.count.values())
     rep = []
@@ -615,8 +641,11 @@ def cmd_negative(args):
     rep.append("")
     rep.append(by_fix.table("textwash changes by fix"))
     rep.append("")
-    rep.append(by_sig.table("textwash changes: is the changed text the misreading of one UTF-8 character "
-                            "(2-4 characters) in an encoding textwash repairs?"))
+    rep.append(by_sig.table("textwash changes by signature: the encoding (of those textwash repairs) in which "
+                            "the changed text is the misreading of one UTF-8 character, its length, what it "
+                            "stands for; `other` = no such reading"))
+    rep.append("")
+    rep.append(by_sig_random.table("the same, random sentences only"))
     rep.append("")
     rep.append(other_parts.table("sentences with a change that is not such a signature, per part"))
     rep.append("")
@@ -654,7 +683,8 @@ def cmd_negative(args):
             "changed_per_part": dict(by_part.count),
             "by_fix": by_fix.json(), "by_pattern": by_pattern.json(200), "by_class": by_key.json(500),
             "letter_then_punctuation": lp.json(200), "changed_per_language": dict(by_lang.count),
-            "by_signature": by_sig.json(), "not_signature_by_class": by_other.json(500),
+            "by_signature": by_sig.json(), "by_signature_random": by_sig_random.json(),
+            "not_signature_by_class": by_other.json(500),
             "sentences_with_not_signature_change_per_part": dict(other_parts.count),
         },
         "ftfy": {
@@ -732,7 +762,7 @@ def sig_damage(rng, s_clean_parts):
     at = rng.randrange(len(words_) + 1)
     clean = " ".join(words_[:at] + [e] + words_[at:])
     damaged = " ".join(words_[:at] + [e[:j] + bad + e[j + 1:]] + words_[at:])
-    return clean, damaged
+    return clean, damaged, bad
 
 
 # Capitals whose UTF-8 misread as Windows-1252 is Ã or Å followed by a C1 control, punctuation
@@ -757,14 +787,15 @@ def k_words():
 def damage_member(rng, cls):
     """(clean, damaged, language) for one member of a class, or None to draw again."""
     if cls == "a-sig-ascii":
-        return (*sig_damage(rng, plain_sentence(rng, "en")[:-1].split()), "en")
+        clean, damaged, tag = sig_damage(rng, plain_sentence(rng, "en")[:-1].split())
+        return clean, damaged, "en", tag
     if cls == "a-sig-mixed":
         lang = rng.choice(LATIN_LANGS)
         s = sentence(rng, lang)
         if not has_non_ascii(s):
             return None
-        clean, damaged = sig_damage(rng, s.split(" "))
-        return clean, damaged, lang
+        clean, damaged, tag = sig_damage(rng, s.split(" "))
+        return clean, damaged, lang, tag
     if cls in ("b-1252-1", "c-1252-2", "d-1252-3", "e-latin1", "f-macroman"):
         lang = lang_mix(rng)
         s = sentence(rng, lang)
@@ -850,7 +881,7 @@ def damage_member(rng, cls):
         ws = s.split(" ")
         ws.insert(rng.randrange(len(ws) + 1), w)
         s = " ".join(ws)
-        return s, moj(s), lang
+        return s, moj(s), lang, moj(next(c for c in w if c in K_CAPS))
     if cls == "l-nonlatin-lost":
         lang = rng.choice(["el", "ru", "uk", "bg", "mk", "he", "ar"])
         s = sentence(rng, lang) if rng.random() < 0.5 else plain_sentence(rng, lang)
@@ -894,6 +925,7 @@ def cmd_recall(args):
     rng = random.Random(args.seed)
     members = args.limit or args.members
     data = []  # (id, cls, lang, clean, damaged)
+    tags = {}  # id -> the damaged sequence, for classes that vary it (a, k)
     for cls, _ in RECALL_CLASSES:
         got = 0
         tries = 0
@@ -904,7 +936,8 @@ def cmd_recall(args):
             m = damage_member(rng, cls)
             if m is None:
                 continue
-            clean, damaged, lang = m
+            clean, damaged, lang = m[:3]
+            tags[f"{cls}:{got}"] = m[3] if len(m) > 3 else None
             clean = unicodedata.normalize("NFC", clean)
             if damaged == clean:
                 continue
@@ -944,6 +977,17 @@ def cmd_recall(args):
                     a == b or a == "\ufffd" for a, b in zip(out, clean))
             row["textwash_exact_or_marked"] = sum(marked(tw.get(d[0]), d[3]) for d in ds)
             row["ftfy_exact_or_marked"] = sum(marked(ft[d[0]], d[3]) for d in ds)
+        if any(tags.get(d[0]) for d in ds):
+            by_tag = collections.defaultdict(lambda: [0, 0, 0])
+            for d in ds:
+                t_ = by_tag[tags[d[0]]]
+                t_[0] += 1
+                t_[1] += tw.get(d[0]) == d[3]
+                t_[2] += ft[d[0]] == d[3]
+            row["by_damage"] = {k: {"members": v[0], "textwash_exact": v[1], "ftfy_exact": v[2]}
+                                for k, v in sorted(by_tag.items(), key=lambda kv: -kv[1][0])}
+            details.append(f"== {cls}: exact by damaged sequence (textwash/ftfy/members): " + ", ".join(
+                f"{visible(k)} {v[1]}/{v[2]}/{v[0]}" for k, v in sorted(by_tag.items(), key=lambda kv: -kv[1][0])))
         fail_langs = collections.Counter(d[2] for d in tw_fail)
         row["textwash_failures_by_language"] = dict(fail_langs.most_common(8))
         row["textwash_failing_examples"] = [

@@ -1341,8 +1341,14 @@ def cmd_detect(args):
             if got == text:
                 r["exact"] += 1
             else:
-                ch = diff_changes(text, got) if got is not None else []
-                ex = f"{rel}: {change_key(ch[0][1][:12], ch[0][2][:12])}" if ch else f"{rel}: missing"
+                if got is None:
+                    ex = f"{rel}: missing"
+                else:
+                    # The first difference, not a full diff: a wrong decoding differs everywhere,
+                    # and difflib is quadratic on that.
+                    k = next((k for k, (x, y) in enumerate(zip(text, got)) if x != y), min(len(text), len(got)))
+                    ch = diff_changes(text[k:k + 12], got[k:k + 12])
+                    ex = f"{rel}: {change_key(ch[0][1], ch[0][2])}" if ch else f"{rel}: length"
                 if det == enc or det in EQUIVALENT.get(enc, ()):
                     det = "(right encoding, other text)"
                 r["wrong"].add(det, ex)

@@ -149,8 +149,10 @@ pub fn ligatures(text: &str) -> Vec<Edit> {
 }
 
 /// Fullwidth ASCII forms (U+FF01–U+FF5E, and the ideographic space U+3000 between them) become
-/// ASCII, except next to Chinese, Japanese or Korean text, where they are the normal forms
-/// (`２０１６年`, `你好，世界`).
+/// ASCII, except in Chinese, Japanese or Korean text, where they are the normal forms
+/// (`２０１６年`, `你好，世界`): when the nearest letter before or after fullwidth digits and
+/// punctuation in the line is CJK, whatever spaces, digits and punctuation lie between
+/// (`大会”，“第二次`); when a character next to fullwidth letters is.
 pub fn fullwidth(text: &str) -> Vec<Edit> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut edits = Vec::new();
@@ -164,8 +166,28 @@ pub fn fullwidth(text: &str) -> Vec<Edit> {
         while i < chars.len() && (is_fullwidth(chars[i].1) || chars[i].1 == '\u{3000}') {
             i += 1;
         }
-        let before = start.checked_sub(1).map(|j| chars[j].1);
-        let after = chars.get(i).map(|&(_, c)| c);
+        // The nearest letter on each side, across spaces, digits and punctuation (`大会”，“第`,
+        // `事務所 ／ 2016`), within the line.
+        let nearest_letter = |range: &mut dyn Iterator<Item = &(usize, char)>| {
+            range
+                .map(|&(_, c)| c)
+                .take(NEAREST_LETTER_SPAN)
+                .take_while(|&c| c != '\n')
+                .find(|&c| c.is_alphabetic())
+        };
+        // A run with letters of its own (`Ｃｏｍｐａｎｙ`) is judged by its neighbours only.
+        let has_letters = chars[start..i].iter().any(|&(_, c)| c.is_alphabetic());
+        let (before, after) = if has_letters {
+            (
+                start.checked_sub(1).map(|j| chars[j].1),
+                chars.get(i).map(|&(_, c)| c),
+            )
+        } else {
+            (
+                nearest_letter(&mut chars[..start].iter().rev()),
+                nearest_letter(&mut chars[i..].iter()),
+            )
+        };
         if before.is_some_and(is_cjk) || after.is_some_and(is_cjk) {
             continue;
         }
@@ -184,6 +206,10 @@ pub fn fullwidth(text: &str) -> Vec<Edit> {
     }
     edits
 }
+
+/// How far (in characters) to look for the letter that says whether fullwidth forms are in
+/// CJK text.
+const NEAREST_LETTER_SPAN: usize = 32;
 
 fn is_fullwidth(c: char) -> bool {
     ('\u{FF01}'..='\u{FF5E}').contains(&c)
@@ -252,6 +278,11 @@ mod tests {
             apply_edits(text, &fullwidth(text)),
             "ABC Company! ２０１６年 你好，世界"
         );
+        for cjk in ["大会”，“第二次”。段落4：这是", "事務所 ／ 2016.12.01"] {
+            assert!(fullwidth(cjk).is_empty(), "{cjk}");
+        }
+        let text = "Ｃｏｍｐａｎｙ！\n你好";
+        assert_eq!(apply_edits(text, &fullwidth(text)), "Company!\n你好");
     }
 
     #[test]

@@ -142,7 +142,8 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             decoding: Decoding::UTF8,
         },
         Err(_) => match join_surrogates(bytes) {
-            Some(joined) => decode(&joined),
+            Some(joined) if std::str::from_utf8(&joined).is_ok() => decode(&joined),
+            Some(joined) => decode_non_utf8(&joined),
             None => decode_non_utf8(bytes),
         },
     }
@@ -150,7 +151,9 @@ pub fn decode(bytes: &[u8]) -> Decoded {
 
 /// UTF-16 surrogates encoded as if they were characters (CESU-8, Java's modified UTF-8:
 /// `ED A0 BD ED B8 80` for 😀) are not UTF-8. A high and a low surrogate become the character
-/// they encode; a lone surrogate is removed. `None` when there are none.
+/// they encode; a surrogate alone is left as its bytes, since it may be no surrogate at all but
+/// letters of a legacy encoding (`ED B3 B3` is `нії` in Windows-1251's `лінії`, `ED A0 96` is
+/// `í`, a no-break space and `–` in Windows-1250). `None` when no pair was joined.
 fn join_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
     let surrogate_at = |i: usize| -> Option<u32> {
         match bytes.get(i..i + 3)? {
@@ -164,6 +167,7 @@ fn join_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&bytes[..first]);
     let mut i = first;
+    let mut joined = false;
     while i < bytes.len() {
         match surrogate_at(i) {
             Some(high @ 0xD800..=0xDBFF) => match surrogate_at(i + 3) {
@@ -171,22 +175,29 @@ fn join_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
                     let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                     let c = char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
                     out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    joined = true;
                     i += 6;
                 }
-                _ => i += 3,
+                _ => {
+                    out.extend_from_slice(&bytes[i..i + 3]);
+                    i += 3;
+                }
             },
-            Some(_) => i += 3,
+            Some(_) => {
+                out.extend_from_slice(&bytes[i..i + 3]);
+                i += 3;
+            }
             None => {
                 out.push(bytes[i]);
                 i += 1;
             }
         }
     }
-    Some(out)
+    joined.then_some(out)
 }
 
 fn decode_non_utf8(bytes: &[u8]) -> Decoded {
-    let guess = detect(bytes);
+    let guess = prefer_windows_1252(bytes, detect(bytes));
     let (valid_multibyte, invalid_runs) = utf8_census(bytes);
     if valid_multibyte > 0 && valid_multibyte >= invalid_runs {
         // Real UTF-8 with a few stray bytes, such as a Windows-1252 quote pasted into a UTF-8
@@ -215,6 +226,68 @@ fn decode_non_utf8(bytes: &[u8]) -> Decoded {
             had_errors,
         },
     }
+}
+
+/// Single-byte encodings of Latin alphabets that a detector may pick for Western text.
+const LATIN_LEGACY: [&str; 11] = [
+    "windows-1250",
+    "ISO-8859-2",
+    "windows-1254",
+    "windows-1257",
+    "ISO-8859-3",
+    "ISO-8859-4",
+    "ISO-8859-10",
+    "ISO-8859-13",
+    "ISO-8859-14",
+    "ISO-8859-15",
+    "ISO-8859-16",
+];
+
+/// Windows-1252 instead of a Latin legacy encoding the detector chose, when it reads the high
+/// bytes more plausibly. A detector that saw only a handful of high bytes may name
+/// Windows-1250 for English prose with a pound sign (`£600m` read as `Ł600m`); Polish read as
+/// Windows-1252 shows symbols inside words instead (`by³o` for `było`). A high byte read as a
+/// letter glued to a digit, or as a symbol between two letters, counts against an encoding;
+/// the one with fewer such readings wins, and the detector's choice wins ties.
+fn prefer_windows_1252(bytes: &[u8], guess: &'static Encoding) -> &'static Encoding {
+    if guess == WINDOWS_1252 || !LATIN_LEGACY.contains(&guess.name()) {
+        return guess;
+    }
+    let sample = &bytes[..bytes.len().min(DETECT_LIMIT)];
+    if implausible_readings(sample, WINDOWS_1252) < implausible_readings(sample, guess) {
+        WINDOWS_1252
+    } else {
+        guess
+    }
+}
+
+fn implausible_readings(bytes: &[u8], encoding: &'static Encoding) -> usize {
+    let mut count = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b < 0x80 {
+            continue;
+        }
+        let (decoded, _) = encoding.decode_without_bom_handling(&bytes[i..=i]);
+        let Some(c) = decoded.chars().next() else {
+            continue;
+        };
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + 1).copied();
+        let digit = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_digit());
+        let letter = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphabetic());
+        let symbol = !c.is_alphanumeric()
+            && !matches!(
+                c,
+                '‘' | '’' | '“' | '”' | '–' | '—' | '\u{a0}' | '\u{ad}' | '·'
+            );
+        if (c.is_alphabetic() && (digit(before) || digit(after)))
+            || (symbol && letter(before) && letter(after))
+            || c == char::REPLACEMENT_CHARACTER
+        {
+            count += 1;
+        }
+    }
+    count
 }
 
 fn detect(bytes: &[u8]) -> &'static Encoding {
@@ -309,15 +382,37 @@ mod tests {
     }
 
     #[test]
-    fn surrogates_encoded_as_characters_are_joined_or_removed() {
+    fn surrogates_encoded_as_characters_are_joined_and_never_removed() {
         let mut bytes = b"smile ".to_vec();
         bytes.extend_from_slice(&[0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
-        bytes.extend_from_slice(b" lone ");
-        bytes.extend_from_slice(&[0xED, 0xA0, 0xBD]);
-        bytes.extend_from_slice(" caf\u{e9}".as_bytes());
+        bytes.extend_from_slice(" café crème brûlée".as_bytes());
         let decoded = decode(&bytes);
-        assert_eq!(decoded.text, "smile 😀 lone  café");
+        assert_eq!(decoded.text, "smile 😀 café crème brûlée");
         assert_eq!(decoded.decoding, Decoding::UTF8);
+        // A lone surrogate is not CESU-8: its bytes are kept, read as stray bytes.
+        bytes.extend_from_slice(&[b' ', 0xED, 0xA0, 0xBD]);
+        assert_eq!(decode(&bytes).text, "smile 😀 café crème brûlée í\u{a0}½");
+    }
+
+    #[test]
+    fn english_with_a_pound_sign_is_windows_1252_and_polish_stays_windows_1250() {
+        let english = "The club paid £600m for the stadium, and the mayor said the deal was \
+            “good value” for a city that had waited twenty years for a new ground.";
+        let (bytes, _, _) = WINDOWS_1252.encode(english);
+        assert_eq!(decode(&bytes).text, english);
+        let polish = "Zażółć gęślą jaźń. Rozmowy w Nowym Jorku zakończyły się bez \
+            porozumienia, a ministrowie spotkają się ponownie w przyszłym tygodniu.";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1250.encode(polish);
+        assert_eq!(decode(&bytes).text, polish);
+    }
+
+    #[test]
+    fn legacy_text_that_looks_like_surrogates_keeps_its_letters() {
+        // Ukrainian `лінії` in Windows-1251 has `ED B3 B3`, which reads like a surrogate.
+        let text = "Нові лінії метро відкриють у жовтні, а старі лінії закриють на ремонт.";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        assert!(bytes.windows(2).any(|w| w[0] == 0xED && w[1] >= 0xA0));
+        assert_eq!(decode(&bytes).text, text);
     }
 
     #[test]

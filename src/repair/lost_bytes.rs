@@ -13,7 +13,7 @@
 //!   stands alone (no word is `Ã`); after a lowercase letter only in a document that shows
 //!   mojibake; never after a capital, since Portuguese capitals end in `Ã` (`IRMÃ`).
 
-use crate::repair::Edit;
+use crate::repair::{mojibake, Edit};
 
 pub const QUOTE_FIX: &str = "lost-byte-quote";
 pub const DAGGER_FIX: &str = "lost-byte-dagger-quote";
@@ -72,7 +72,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     }
                     Some(a) => (after_at, a.is_whitespace() || a.is_ascii_punctuation()),
                 };
-                if ok {
+                if ok && !mojibake::about_encodings(text, at, after_at) {
                     let quote = balance.closing();
                     balance.see(quote);
                     if matches!(after, Some('?') | Some('\u{FFFD}')) {
@@ -95,10 +95,26 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 continue;
             }
             'Ã' if next.is_some_and(char::is_whitespace) && next != Some('\n') => {
-                let standalone = !prev.is_some_and(char::is_alphanumeric);
+                // Alone between spaces (no word is `Ã`) before a word, not after a quote or a
+                // dash, nor after a word in capitals (`RECENTE Ã`: Portuguese capitals end in
+                // `Ã`).
+                let word_follows = text[at + c.len_utf8()..]
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
+                let standalone = prev.is_none_or(char::is_whitespace)
+                    && word_follows
+                    && !text[..at]
+                        .trim_end()
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_uppercase);
                 // `voilÃ ` ends a lowercase word; `IRMÃ ` is a Portuguese capital.
                 let after_lowercase = prev.is_some_and(char::is_lowercase);
-                if standalone || (evidence && after_lowercase) {
+                if (standalone || (evidence && after_lowercase))
+                    && !mojibake::about_encodings(text, at, at + c.len_utf8())
+                {
                     // Two spaces after it: the first was the no-break space of `à`.
                     let space_at = at + c.len_utf8();
                     let mut rest = text[space_at..].chars();

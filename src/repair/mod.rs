@@ -13,6 +13,7 @@ pub mod decode;
 pub mod entities;
 pub mod lost_bytes;
 pub mod mojibake;
+pub mod plausibility;
 
 use std::fmt::Write as _;
 

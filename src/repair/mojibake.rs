@@ -18,6 +18,7 @@
 //!   another encoding that is strong for that run or for its line.
 
 use crate::repair::charmap::{Charmap, CHARMAPS};
+use crate::repair::plausibility;
 use compact_str::CompactString;
 
 use crate::repair::Edit;
@@ -42,6 +43,58 @@ struct Sequence {
     end: usize,
     decoded: char,
     chars: usize,
+}
+
+/// The badness of a run (with its context) as it stands and as one reading decodes it.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    before: u32,
+    after: u32,
+    /// Han, Hangul and other far scripts glued to Latin letters, before and after (counted in
+    /// the badness too).
+    glue_before: u32,
+    glue_after: u32,
+    /// The run is one sequence that decodes to a letter of another script than the ASCII
+    /// letters near it: never taken.
+    stranger: bool,
+    shaped: Shape,
+}
+
+/// Which shape of misread UTF-8 a run has, if any (see [`shaped_like_mojibake`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    None,
+    /// Two or more sequences in one run (how many).
+    Several(usize),
+    /// A three-character sequence that stands for punctuation (`â€œ`, `вЂњ`).
+    Punctuation(usize),
+}
+
+impl Reading {
+    /// Evidence on its own: decoding makes the run more plausible (fewer of the
+    /// juxtapositions [`plausibility::badness`] counts), or the run has a shape of misread
+    /// UTF-8 and decoding makes it no less plausible. A shape alone is not enough where the
+    /// run shows nothing implausible and decodes to a letter: `é…”` forms the bytes of `酔`.
+    fn strong(self) -> bool {
+        !self.stranger && self.after < self.before
+            || match self.shaped {
+                Shape::None => false,
+                // The decoded run may be the next layer's mojibake (`Г‚ВЈ` → `Â£`): only a
+                // new glue between scripts counts against it.
+                // Three sequences in a row are a misread word whatever they look like; two,
+                // or one standing for punctuation, need something implausible besides
+                // (`—•—£` is a row of MacRoman leads and continuations, and real text).
+                Shape::Several(n) | Shape::Punctuation(n) => {
+                    (self.before > 0 || n >= 3) && self.glue_after <= self.glue_before
+                }
+            }
+    }
+
+    /// Decoding makes the run no less plausible: taken when the document shows strong
+    /// evidence for the same encoding elsewhere.
+    fn acceptable(self) -> bool {
+        self.strong() || (!self.stranger && self.after <= self.before)
+    }
 }
 
 /// Buffers reused from run to run, so reading a run allocates nothing.
@@ -82,7 +135,8 @@ pub fn find(text: &str) -> Vec<Edit> {
         }
         previous_end = run.end;
         for (m, (score, map)) in scores.iter_mut().zip(CHARMAPS.iter()).enumerate() {
-            if let Some(strong) = read_run(text, run.clone(), map, &mut scratch) {
+            if let Some(reading) = read_run(text, run.clone(), map, &mut scratch) {
+                let strong = reading.strong();
                 score.0 += usize::from(strong);
                 score.1 += scratch
                     .sequences
@@ -107,41 +161,164 @@ pub fn find(text: &str) -> Vec<Edit> {
     // Second pass: each run read with the document's encoding, unless another encoding that
     // is strong for this run or its line explains more of it (a MacRoman `‚Ä¶` in a Windows-1252
     // document, where Windows-1252 reads only `Ä¶`).
-    let mut edits = Vec::new();
+    let mut taken: Vec<Taken> = Vec::new();
     let mut chosen: Vec<Sequence> = Vec::new();
     for (r, run) in runs.iter().enumerate() {
         let covered = |seqs: &[Sequence]| seqs.iter().map(|seq| seq.chars).sum::<usize>();
-        let mut choice: Option<(usize, usize)> = None;
-        chosen.clear();
-        if read_run(text, run.clone(), &CHARMAPS[best], &mut scratch).is_some() {
-            choice = Some((best, covered(&scratch.sequences)));
+        let mut choice: Option<(usize, usize, Reading)> = None;
+        let start = chosen.len();
+        if let Some(reading) = read_run(text, run.clone(), &CHARMAPS[best], &mut scratch)
+            .filter(|reading| reading.acceptable())
+        {
+            choice = Some((best, covered(&scratch.sequences), reading));
             chosen.extend_from_slice(&scratch.sequences);
         }
         let whole = scratch.chars.len();
-        if choice.is_none_or(|(_, n)| n < whole) {
+        if choice.is_none_or(|(_, n, _)| n < whole) {
             for map in (0..CHARMAPS.len()).filter(|&m| m != best) {
-                let Some(strong) = read_run(text, run.clone(), &CHARMAPS[map], &mut scratch) else {
+                let Some(reading) = read_run(text, run.clone(), &CHARMAPS[map], &mut scratch)
+                else {
                     continue;
                 };
                 let n = covered(&scratch.sequences);
-                let trusted = strong || line_evidence[r] & (1 << map) != 0;
-                if trusted && choice.is_none_or(|(_, best_n)| n > best_n) {
-                    choice = Some((map, n));
-                    chosen.clear();
+                let trusted = reading.strong()
+                    || (reading.acceptable() && line_evidence[r] & (1 << map) != 0);
+                if trusted && choice.is_none_or(|(_, best_n, _)| n > best_n) {
+                    choice = Some((map, n, reading));
+                    chosen.truncate(start);
                     chosen.extend_from_slice(&scratch.sequences);
                 }
             }
         }
-        if let Some((map, _)) = choice {
-            edits.extend(chosen.iter().map(|seq| Edit {
-                start: seq.start,
-                end: seq.end,
-                replacement: CompactString::from(&*seq.decoded.encode_utf8(&mut [0; 4])),
-                fix: FIX_NAMES[map],
-            }));
+        if let Some((map, _, reading)) = choice {
+            taken.push(Taken {
+                run: r,
+                map,
+                reading,
+                sequences: start..chosen.len(),
+            });
         }
     }
+    // Text about mojibake quotes it: a run next to the very character it decodes to (`the
+    // pound sign £ shows up as Â£`), or a lone two-character sequence in a sentence that names
+    // an encoding, is left alone, unless the document shows mojibake elsewhere.
+    let discussed: Vec<bool> = taken
+        .iter()
+        .map(|t| {
+            discusses(
+                text,
+                &runs,
+                &runs[t.run],
+                &chosen[t.sequences.clone()],
+                t.reading,
+            )
+        })
+        .collect();
+    let elsewhere = taken
+        .iter()
+        .zip(&discussed)
+        .any(|(t, &d)| !d && t.reading.strong());
+    let mut edits = Vec::new();
+    for (t, &d) in taken.iter().zip(&discussed) {
+        if d && !elsewhere {
+            continue;
+        }
+        edits.extend(chosen[t.sequences.clone()].iter().map(|seq| Edit {
+            start: seq.start,
+            end: seq.end,
+            replacement: CompactString::from(&*seq.decoded.encode_utf8(&mut [0; 4])),
+            fix: FIX_NAMES[t.map],
+        }));
+    }
     edits
+}
+
+/// A run read as mojibake: which charmap, the evidence, and its sequences (a range of the
+/// shared list).
+struct Taken {
+    run: usize,
+    map: usize,
+    reading: Reading,
+    sequences: std::ops::Range<usize>,
+}
+
+/// Words that name what mojibake is about, in a sentence quoting it.
+const ENCODING_TERMS: [&str; 12] = [
+    "mojibake",
+    "utf-8",
+    "utf8",
+    "latin-1",
+    "latin1",
+    "windows-125",
+    "cp125",
+    "iso-8859",
+    "encoding",
+    "encoded",
+    "charset",
+    "unicode",
+];
+
+/// How far around a run (in bytes, within its line) to look for signs that the text is about
+/// mojibake.
+const DISCUSSION_WINDOW: usize = 200;
+
+/// Whether the run reads as a quotation of mojibake rather than damage: the characters it
+/// decodes to appear near it outside any run, or it is one two-character sequence in a
+/// sentence that names encodings.
+fn discusses(
+    text: &str,
+    runs: &[std::ops::Range<usize>],
+    run: &std::ops::Range<usize>,
+    sequences: &[Sequence],
+    reading: Reading,
+) -> bool {
+    let (from, window) = window_around(text, run.start, run.end);
+    let inside_run = |at: usize| {
+        let i = runs.partition_point(|r| r.end <= at);
+        runs.get(i).is_some_and(|r| r.start <= at)
+    };
+    let mut decoded = String::new();
+    for seq in sequences {
+        decoded.push(seq.decoded);
+    }
+    // Shown as it should be, or as one layer less of the same damage (`Â¡ → Ã‚Â¡`).
+    let shown = window.match_indices(decoded.as_str()).any(|(at, found)| {
+        let at = from + at;
+        !inside_run(at) || at + found.len() <= run.start || at >= run.end
+    });
+    if shown {
+        return true;
+    }
+    let lone_pair = sequences.len() == 1 && sequences[0].chars == 2 && reading.before <= 1;
+    lone_pair && names_encoding(window)
+}
+
+/// The text within [`DISCUSSION_WINDOW`] bytes of `start..end` on its line, and where it
+/// starts.
+fn window_around(text: &str, start: usize, end: usize) -> (usize, &str) {
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[end..]).map_or(text.len(), |i| end + i);
+    let mut from = start.saturating_sub(DISCUSSION_WINDOW).max(line_start);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (end + DISCUSSION_WINDOW).min(line_end);
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    (from, &text[from..to])
+}
+
+fn names_encoding(window: &str) -> bool {
+    let lower = window.to_ascii_lowercase();
+    ENCODING_TERMS.iter().any(|term| lower.contains(term))
+}
+
+/// Whether the sentence around `start..end` names encodings: the text is about mojibake, and
+/// what looks like damage there is quoted.
+pub fn about_encodings(text: &str, start: usize, end: usize) -> bool {
+    names_encoding(window_around(text, start, end).1)
 }
 
 /// Byte ranges of the maximal runs of two or more consecutive non-ASCII characters: a misread
@@ -171,13 +348,13 @@ fn non_ascii_runs(text: &str) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Whether `map` explains the run at `range`, leaving its sequences in `scratch.sequences`:
-/// `None` when it does not, `Some(strong)` when it does.
+/// `None` when it does not, how plausible the run is as it stands and as decoded when it does.
 fn read_run(
     text: &str,
     range: std::ops::Range<usize>,
     map: &Charmap,
     scratch: &mut Scratch,
-) -> Option<bool> {
+) -> Option<Reading> {
     let run = &text[range.clone()];
     scratch.sequences.clear();
     if scratch.chars_of != range.start {
@@ -231,32 +408,79 @@ fn read_run(
             return None;
         }
     }
-    if sequences.len() >= 2 {
-        return Some(true);
+    let mut reading = weigh(text, range, sequences);
+    reading.shaped = shaped_like_mojibake(sequences);
+    Some(reading)
+}
+
+/// The shapes misread UTF-8 takes and words do not: two or more sequences in one run
+/// (`Ã©Ã¨`), or a three-character sequence standing for punctuation (`â€œ`, `вЂњ`).
+fn shaped_like_mojibake(sequences: &[Sequence]) -> Shape {
+    match sequences {
+        [] => Shape::None,
+        [seq] if seq.chars >= 3 && is_common_punctuation(seq.decoded) => Shape::Punctuation(1),
+        [_] => Shape::None,
+        _ => Shape::Several(sequences.len()),
     }
-    let seq = sequences[0];
-    let mut source = text[seq.start..seq.end].chars();
-    let strong = if seq.chars >= 3 {
-        // A symbol among the misread characters (`â€œ`), or letters that stand for
-        // punctuation (`вЂњ`, Windows-1251): no real word does either.
-        source.any(|c| !is_letter(c)) || !seq.decoded.is_alphanumeric()
-    } else {
-        let (first, second) = (source.next().unwrap_or(' '), source.next().unwrap_or(' '));
-        // Letters, not digits: `Â£5` is a price sign before a number.
-        let next_to_word = before.is_some_and(is_letter) || after.is_some_and(is_letter);
-        // One letter and one symbol inside a word (`cafÃ©`), or box drawing there (`caf├⌐`,
-        // cp437).
-        let inside_word = next_to_word
-            && (is_letter(first) != is_letter(second)
-                || [first, second]
-                    .iter()
-                    .any(|c| ('\u{2500}'..='\u{259F}').contains(c)));
-        // A fraction or degree sign glued to a number (`5Â½`, `5ВЅ`, `25Â°`).
-        let after_number = before.is_some_and(|c| c.is_ascii_digit())
-            && matches!(seq.decoded, '½' | '¼' | '¾' | '°' | '²' | '³' | '¹');
-        inside_word || after_number
-    };
-    Some(strong)
+}
+
+/// Quotes, dashes, the ellipsis, bullets, primes, `€`, `™`: what three-character mojibake
+/// stands for in news text.
+fn is_common_punctuation(c: char) -> bool {
+    matches!(c, '\u{2010}'..='\u{205E}' | '€' | '™')
+}
+
+/// How far (in characters) to look for the letters whose script a decoded letter should share.
+const CONTEXT_SPAN: usize = 24;
+
+/// How a reading of a run changes the evidence: the badness of the run with two characters of
+/// context on each side, as it stands and as decoded.
+fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> Reading {
+    let mut before: Vec<char> = text[..range.start].chars().rev().take(2).collect();
+    before.reverse();
+    let after: Vec<char> = text[range.end..].chars().take(2).collect();
+    let context = before.len();
+    let mut stands = before.clone();
+    stands.extend(text[range.clone()].chars());
+    let stands_end = stands.len();
+    stands.extend(&after);
+    let mut decoded = before;
+    let mut pos = range.start;
+    for seq in sequences {
+        decoded.extend(text[pos..seq.start].chars());
+        decoded.push(seq.decoded);
+        pos = seq.end;
+    }
+    decoded.extend(text[pos..range.end].chars());
+    let decoded_end = decoded.len();
+    decoded.extend(&after);
+    // One letter of another script than the ASCII letters around it (`“¨” instead of` →
+    // `Ҭ” instead of`, MacRoman): a coincidence of bytes, not a misread word. (Letters in
+    // other runs may be mojibake themselves, so only ASCII ones say what the text is.)
+    let mut stranger = false;
+    if let [seq] = sequences {
+        if let Some(script) = plausibility::script_of(seq.decoded) {
+            let nearest = |chars: &mut dyn Iterator<Item = char>| {
+                chars
+                    .take(CONTEXT_SPAN)
+                    .take_while(|&c| c != '\n')
+                    .find(|c| c.is_ascii_alphabetic())
+            };
+            let ascii_nearby = nearest(&mut text[..range.start].chars().rev()).is_some()
+                || nearest(&mut text[range.end..].chars()).is_some();
+            stranger = ascii_nearby && script != plausibility::Script::Latin;
+        }
+    }
+    Reading {
+        before: plausibility::badness(&stands)
+            + plausibility::mixed_scripts(&stands, context, stands_end),
+        after: plausibility::badness(&decoded)
+            + plausibility::mixed_scripts(&decoded, context, decoded_end),
+        stranger,
+        glue_before: plausibility::far_glue(&stands),
+        glue_after: plausibility::far_glue(&decoded),
+        shaped: Shape::None,
+    }
 }
 
 /// `char::is_alphabetic`, with a fast path for the Latin-1 range that mojibake is made of.
@@ -317,7 +541,7 @@ fn plausible(c: char) -> bool {
         | 0x10A0..=0x10FF        // Georgian
         | 0x1100..=0x11FF        // Hangul Jamo
         | 0x1E00..=0x1FFF        // Latin Extended Additional, Greek Extended
-        | 0x2000..=0x2BFF        // punctuation, currency, letterlike, arrows, math, shapes
+        | 0x2000..=0x27FF        // punctuation, currency, letterlike, arrows, math, shapes
         | 0x2E80..=0x2FDF        // CJK radicals
         | 0x3000..=0x33FF        // CJK punctuation, kana, compatibility
         | 0x4E00..=0x9FFF        // CJK ideographs
@@ -409,12 +633,39 @@ mod tests {
     }
 
     #[test]
-    fn document_evidence_lets_weak_runs_through() {
-        // Alone, a standalone `Â£` is ambiguous; next to certain mojibake, it is not.
-        assert!(find("It costs Â£5.").is_empty());
+    fn a_two_character_signature_is_fixed_alone_unless_the_text_quotes_it() {
+        assert_eq!(fix_once("It costs Â£790million."), "It costs £790million.");
+        assert_eq!(fix_once("Le cafÃ© ferme."), "Le café ferme.");
+        for text in [
+            "In mojibake, the pound sign £ shows up as Â£.",
+            "The sequence Ã© is what é looks like misread.",
+            "Typical UTF-8 damage: Â£ and Ã©.",
+        ] {
+            assert!(find(text).is_empty(), "{text}");
+        }
+        // Quoting mojibake does not protect real damage elsewhere in the document.
         assert_eq!(
-            fix_once("It costs Â£5, theyâ€™re sure."),
-            "It costs £5, they’re sure."
+            fix_once("The sign £ shows up as Â£.\nTheyâ€™re sure."),
+            "The sign £ shows up as £.\nThey’re sure."
         );
+    }
+
+    #[test]
+    fn document_evidence_lets_weak_runs_through() {
+        // `ĹĽ` (Windows-1250 for `ż`) is two letters: nothing implausible on its own.
+        assert!(find("ĹĽaba").is_empty());
+        assert_eq!(fix_once("ĹĽaba i ZaĹĽĂłĹ‚Ä‡"), "żaba i Zażółć");
+    }
+
+    #[test]
+    fn correct_text_that_forms_utf8_under_a_code_page_is_left() {
+        for text in [
+            // é…” are the Windows-1252 bytes E9 85 94: 酔.
+            "“I love you, Beyoncé…” the fan shouted.",
+            "ROMÂNIA, ȚARĂ\u{a0}MEA; Ă™ and Ł© and ß®",
+            "¯\\_(ツ)_/¯ and (╯°□°)╯︵ ┻━┻ and ╔═╗ ║ ╚═╝",
+        ] {
+            assert!(find(text).is_empty(), "{text}");
+        }
     }
 }

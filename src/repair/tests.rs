@@ -49,6 +49,14 @@ fn misread_as(encoding: &str, bytes: &[u8]) -> String {
     }
 }
 
+/// Whether a sentence misread can be expected back: not ASCII (nothing to misread), and not
+/// a sentence quoting mojibake. Misread, that one shows two layers of the same damage side by
+/// side (`the pound sign Â£ shows up as Ã‚Â£`), and which of them is the quotation cannot be
+/// told: repair leaves it (see the mojibake tests).
+fn misreadable(sentence: &str) -> bool {
+    !sentence.is_ascii() && !sentence.contains("mojibake")
+}
+
 fn repair(text: &str) -> String {
     Repairer::default()
         .repair(text, false)
@@ -68,7 +76,7 @@ fn correct_sentences_pass_through_unchanged() {
 fn sentences_misread_once_come_back() {
     for encoding in misreadings() {
         for sentence in SENTENCES {
-            if sentence.is_ascii() {
+            if !misreadable(sentence) {
                 continue;
             }
             let garbled = misread_as(encoding, sentence.as_bytes());
@@ -81,7 +89,7 @@ fn sentences_misread_once_come_back() {
 fn sentences_misread_twice_come_back() {
     for encoding in misreadings() {
         for sentence in SENTENCES {
-            if sentence.is_ascii() {
+            if !misreadable(sentence) {
                 continue;
             }
             let once = misread_as(encoding, sentence.as_bytes());
@@ -101,9 +109,9 @@ fn a_document_mixing_mojibake_and_correct_text_is_fixed_line_by_line() {
 }
 
 #[test]
-fn a_short_ambiguous_line_gets_the_documents_treatment() {
-    // Alone, `Â£5` might be a sentence about mojibake; in a document that is mojibake, it is not.
-    assert_eq!(repair("Price: Â£5"), "Price: Â£5");
+fn a_short_line_with_a_signature_is_fixed_in_any_document() {
+    // `Â£` is far more often damage than text: fixed alone too, unless the text quotes it.
+    assert_eq!(repair("Price: Â£5"), "Price: £5");
     let document = "Theyâ€™re sure the cafÃ© will open.\nPrice: Â£5\nâ€œSoonâ€\u{9d}, they said.";
     assert_eq!(
         repair(document),
@@ -133,7 +141,7 @@ proptest! {
     ) {
         let document: Vec<&str> = picks.iter().map(|&i| SENTENCES[i]).collect();
         let document = document.join("\n");
-        prop_assume!(!document.is_ascii());
+        prop_assume!(misreadable(&document));
         let encoding = misreadings()[encoding];
         let mut garbled = document.clone();
         for _ in 0..layers {

@@ -7,6 +7,7 @@ use crate::repair::Edit;
 pub const LINE_BREAK_FIX: &str = "line-break";
 pub const TERMINAL_ESCAPE_FIX: &str = "terminal-escape";
 pub const CONTROL_FIX: &str = "control-char";
+pub const SUBSTITUTE_FIX: &str = "substitute-char";
 pub const BOM_FIX: &str = "stray-bom";
 pub const C1_FIX: &str = "c1-control";
 pub const LIGATURE_FIX: &str = "ligature";
@@ -37,7 +38,9 @@ pub fn line_breaks(text: &str, nel_is_text: bool) -> Vec<Edit> {
                 }
             }
             '\u{2028}' | '\u{2029}' => edits.push(edit(at, at + 3, "\n", LINE_BREAK_FIX)),
-            '\u{85}' if !nel_is_text => edits.push(edit(at, at + 2, "\n", LINE_BREAK_FIX)),
+            '\u{85}' if !nel_is_text && !ellipsis_at(text, at) => {
+                edits.push(edit(at, at + 2, "\n", LINE_BREAK_FIX))
+            }
             _ => {}
         }
     }
@@ -88,12 +91,17 @@ pub fn terminal_escapes(text: &str) -> Vec<Edit> {
 }
 
 /// C0 controls other than tab and line feed, DEL, stray byte order marks, and the deprecated
-/// format characters (U+206A–U+206F, U+FFF9–U+FFFB) are removed.
+/// format characters (U+206A–U+206F, U+FFF9–U+FFFB) are removed; SUBSTITUTE (U+001A), which
+/// stands for a character lost in conversion, becomes U+FFFD.
 pub fn controls(text: &str) -> Vec<Edit> {
     text.char_indices()
         .filter_map(|(at, c)| {
             let fix = match c {
                 '\t' | '\n' => return None,
+                // SUBSTITUTE: what converters write for a character they could not convert.
+                '\u{1a}' => {
+                    return Some(edit(at, at + 1, "\u{FFFD}", SUBSTITUTE_FIX));
+                }
                 '\u{0}'..='\u{1f}' | '\u{7f}' => CONTROL_FIX,
                 '\u{FEFF}' => BOM_FIX,
                 '\u{206A}'..='\u{206F}' | '\u{FFF9}'..='\u{FFFB}' => CONTROL_FIX,
@@ -106,21 +114,43 @@ pub fn controls(text: &str) -> Vec<Edit> {
 
 /// C1 controls (U+0080–U+009F) left after mojibake repair: text that was read as Latin-1
 /// where it was Windows-1252. They become the Windows-1252 characters (U+0093 → `“`); the five
-/// bytes Windows-1252 leaves undefined are removed. NEL (U+0085) is left to the line-break fix
-/// unless `nel_is_text`.
+/// bytes Windows-1252 leaves undefined become U+FFFD, marking a character lost rather than
+/// hiding it. NEL (U+0085) is `…` when `nel_is_text` or where it reads as one
+/// ([`ellipsis_at`]), else left to the line-break fix.
 pub fn c1_controls(text: &str, nel_is_text: bool) -> Vec<Edit> {
     text.char_indices()
         .filter_map(|(at, c)| {
             let cp = u32::from(c);
-            if !(0x80..0xA0).contains(&cp) || (cp == 0x85 && !nel_is_text) {
+            if !(0x80..0xA0).contains(&cp) || (cp == 0x85 && !nel_is_text && !ellipsis_at(text, at))
+            {
                 return None;
             }
             let bytes = [cp as u8];
             let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
-            let replacement: String = decoded.chars().filter(|d| !d.is_control()).collect();
+            let mut replacement: String = decoded.chars().filter(|d| !d.is_control()).collect();
+            if replacement.is_empty() {
+                // A byte Windows-1252 leaves undefined: a character was lost here.
+                replacement.push(char::REPLACEMENT_CHARACTER);
+            }
             Some(edit(at, at + 2, &replacement, C1_FIX))
         })
         .collect()
+}
+
+/// Whether the U+0085 at `at` reads as Windows-1252's `…` rather than a line break: followed
+/// by a space, punctuation or the end of the text (`late\u{85} really`), where no line starts.
+pub fn ellipsis_at(text: &str, at: usize) -> bool {
+    match text[at + '\u{85}'.len_utf8()..].chars().next() {
+        None => true,
+        Some(c) => {
+            c == ' '
+                || c == '\u{a0}'
+                || matches!(
+                    c,
+                    '"' | '\'' | ')' | ']' | ',' | '.' | ';' | ':' | '!' | '?' | '”' | '’' | '»'
+                )
+        }
+    }
 }
 
 /// Whether U+0085 in this text is Windows-1252 `…` read as Latin-1 rather than a line break:
@@ -256,10 +286,10 @@ mod tests {
 
     #[test]
     fn escapes_and_controls_go() {
-        let text = "\u{1b}[1;31mred\u{1b}[0m \u{1b}]0;title\u{7}ok\u{0}\u{7f}\u{feff}!";
+        let text = "\u{1b}[1;31mred\u{1b}[0m \u{1b}]0;title\u{7}ok\u{0}\u{7f}\u{feff}!\u{1a}";
         let text = apply_edits(text, &terminal_escapes(text));
-        assert_eq!(text, "red ok\u{0}\u{7f}\u{feff}!");
-        assert_eq!(apply_edits(&text, &controls(&text)), "red ok!");
+        assert_eq!(text, "red ok\u{0}\u{7f}\u{feff}!\u{1a}");
+        assert_eq!(apply_edits(&text, &controls(&text)), "red ok!\u{FFFD}");
         assert_eq!(apply_edits("a\tb\nc", &controls("a\tb\nc")), "a\tb\nc");
     }
 
@@ -267,8 +297,32 @@ mod tests {
     fn c1_controls_are_read_as_windows_1252() {
         let text = "\u{93}quoted\u{94} \u{85} x\u{81}y";
         assert!(nel_is_text(text));
-        assert_eq!(apply_edits(text, &c1_controls(text, true)), "“quoted” … xy");
+        assert_eq!(
+            apply_edits(text, &c1_controls(text, true)),
+            "“quoted” … x\u{FFFD}y"
+        );
         assert!(!nel_is_text("line\u{85}next"));
+    }
+
+    #[test]
+    fn a_lone_nel_is_an_ellipsis_where_no_line_starts() {
+        for (text, expected) in [
+            (
+                "It was late\u{85} really late.",
+                "It was late… really late.",
+            ),
+            ("Wait\u{85}", "Wait…"),
+            ("“Well\u{85}” she said", "“Well…” she said"),
+        ] {
+            let step = apply_edits(text, &c1_controls(text, false));
+            assert_eq!(apply_edits(&step, &line_breaks(&step, false)), expected);
+        }
+        let text = "line one\u{85}line two";
+        let step = apply_edits(text, &c1_controls(text, false));
+        assert_eq!(
+            apply_edits(&step, &line_breaks(&step, false)),
+            "line one\nline two"
+        );
     }
 
     #[test]

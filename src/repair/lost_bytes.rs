@@ -111,7 +111,11 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                         .next_back()
                         .is_some_and(char::is_uppercase);
                 // `voilÃ ` ends a lowercase word; `IRMÃ ` is a Portuguese capital.
-                let after_lowercase = prev.is_some_and(char::is_lowercase);
+                // After a lowercase letter, or after what is left of a misread character.
+                let after_lowercase = prev.is_some_and(|p| {
+                    p.is_lowercase()
+                        || (!p.is_ascii() && !p.is_alphanumeric() && !p.is_whitespace())
+                });
                 if (standalone || (evidence && after_lowercase))
                     && !mojibake::about_encodings(text, at, at + c.len_utf8())
                 {

@@ -97,7 +97,7 @@ pub const FIXES: [(&str, &str); 11] = [
     ),
     (
         "c1-controls",
-        "C1 controls read as Windows-1252 (U+0093 → “); undefined ones removed",
+        "C1 controls read as Windows-1252 (U+0093 → “, U+0085 before a space → …); undefined ones → U+FFFD",
     ),
     (
         "html-entities",
@@ -107,7 +107,7 @@ pub const FIXES: [(&str, &str); 11] = [
     ("terminal-escapes", "ANSI terminal escape sequences removed"),
     (
         "control-chars",
-        "control characters and stray byte order marks removed",
+        "control characters and stray byte order marks removed; U+001A (substitute) → U+FFFD",
     ),
     ("ligatures", "Latin ligatures spelled out (ﬁ → fi)"),
     (
@@ -209,6 +209,15 @@ impl Repairer {
         if c.lost_bytes && seen.lost_byte_pattern {
             let evidence = evidence || work.text().contains("â€");
             if work.step(|t| lost_bytes::find(t, evidence)) {
+                // A restored byte can complete a run the mojibake fix had to leave (`Ä‘Ã o`:
+                // `đ` before the `à` that lost its no-break space).
+                if c.mojibake && evidence {
+                    for _layer in 0..4 {
+                        if !work.step(mojibake::find) {
+                            break;
+                        }
+                    }
+                }
                 seen = Triage::of(work.text());
             }
         }

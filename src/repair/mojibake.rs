@@ -430,6 +430,19 @@ fn is_common_punctuation(c: char) -> bool {
     matches!(c, '\u{2010}'..='\u{205E}' | '€' | '™')
 }
 
+fn c1_as_windows_1252(c: char) -> char {
+    if !('\u{80}'..='\u{9F}').contains(&c) {
+        return c;
+    }
+    let byte = [u32::from(c) as u8];
+    let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+    decoded
+        .chars()
+        .next()
+        .filter(|d| !d.is_control())
+        .unwrap_or(c)
+}
+
 /// How far (in characters) to look for the letters whose script a decoded letter should share.
 const CONTEXT_SPAN: usize = 24;
 
@@ -448,7 +461,9 @@ fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> R
     let mut pos = range.start;
     for seq in sequences {
         decoded.extend(text[pos..seq.start].chars());
-        decoded.push(seq.decoded);
+        // A C1 control Windows-1252 defines is scored as the character the C1 fix makes of
+        // it (`Â€` → U+0080 → `€`).
+        decoded.push(c1_as_windows_1252(seq.decoded));
         pos = seq.end;
     }
     decoded.extend(text[pos..range.end].chars());
@@ -520,8 +535,36 @@ fn sequence_at(chars: &[(usize, char)], i: usize, map: &Charmap) -> Option<(char
         }
         bytes[k] = byte;
     }
+    if lead == 0xED && bytes[1] >= 0xA0 {
+        return surrogate_pair_at(chars, i, map, &bytes);
+    }
     let decoded = std::str::from_utf8(&bytes[..len]).ok()?.chars().next()?;
     Some((decoded, len))
+}
+
+/// A character beyond U+FFFF written as two UTF-16 surrogates, each encoded like a character
+/// (CESU-8, Java's modified UTF-8) and then misread: `í ½í¸€` for `😀`. `high` holds the
+/// first three bytes.
+fn surrogate_pair_at(
+    chars: &[(usize, char)],
+    i: usize,
+    map: &Charmap,
+    high: &[u8; 4],
+) -> Option<(char, usize)> {
+    if !(0xA0..=0xAF).contains(&high[1]) || i + 6 > chars.len() {
+        return None;
+    }
+    let mut low = [0u8; 3];
+    for (k, byte) in low.iter_mut().enumerate() {
+        *byte = map.byte(chars[i + 3 + k].1)?;
+    }
+    if low[0] != 0xED || !(0xB0..=0xBF).contains(&low[1]) || !(0x80..=0xBF).contains(&low[2]) {
+        return None;
+    }
+    let unit = |b: &[u8]| (u32::from(b[1] & 0x3F) << 6) | u32::from(b[2] & 0x3F);
+    let (high, low) = (0xD000 | unit(high), 0xD000 | unit(&low));
+    let c = char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))?;
+    Some((c, 6))
 }
 
 /// Characters that real text uses: what a misread sequence may stand for.
@@ -548,6 +591,7 @@ fn plausible(c: char) -> bool {
         | 0xAC00..=0xD7A3        // Hangul syllables
         | 0xF8FF                 // Apple logo: MacRoman's 0xF0, a byte of the next layer down
         | 0xFB00..=0xFB06        // Latin ligatures
+        | 0xFE00..=0xFE0F        // variation selectors (❤️ is U+2764 U+FE0F)
         | 0xFE30..=0xFE4F
         | 0xFEFF                 // byte order mark, removed later
         | 0xFF00..=0xFFEF        // fullwidth forms
@@ -648,6 +692,23 @@ mod tests {
             fix_once("The sign £ shows up as Â£.\nTheyâ€™re sure."),
             "The sign £ shows up as £.\nThey’re sure."
         );
+    }
+
+    #[test]
+    fn emoji_written_as_surrogates_and_misread_come_back() {
+        // CESU-8 for 😀 is ED A0 BD ED B8 80.
+        let cesu = [0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80];
+        let mut bytes = b"Party ".to_vec();
+        bytes.extend_from_slice(&cesu);
+        bytes.extend_from_slice(b" time");
+        assert_eq!(
+            fix_once(&garble_bytes(&bytes, "windows-1252")),
+            "Party 😀 time"
+        );
+    }
+
+    fn garble_bytes(bytes: &[u8], encoding: &str) -> String {
+        misread(encoding, bytes)
     }
 
     #[test]

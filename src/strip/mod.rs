@@ -8,10 +8,11 @@
 //! would lose more than half of its characters is left whole and flagged (the guard): losing
 //! article text is worse than leaving a stray "Share".
 
+pub mod figures;
 pub mod rules;
 pub mod stats;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,11 +117,17 @@ impl Stripper {
         let mut seen: HashSet<u64, BuildHasherDefault<HashedKey>> = HashSet::default();
         let mut removals = Vec::new();
         let mut offset = 0;
-        for (number, line) in text.split('\n').enumerate() {
+        // A CR before the LF belongs to the line break.
+        let lines: Vec<&str> = text
+            .split('\n')
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .collect();
+        let mut figures = FigureLines::default();
+        for (number, &line) in lines.iter().enumerate() {
             let start = offset;
-            offset += line.len() + 1;
-            // A CR before the LF belongs to the line break.
-            let line = line.strip_suffix('\r').unwrap_or(line);
+            // The line's length in the text: with its CR, if it had one.
+            let cr = usize::from(text.as_bytes().get(start + line.len()) == Some(&b'\r'));
+            offset += line.len() + cr + 1;
             let removal = |rule, cut_start: usize, cut_end: usize, cut| Removal {
                 line: number,
                 start: start + cut_start,
@@ -160,6 +167,7 @@ impl Stripper {
                     && !self
                         .rules
                         .is_protected(line, rules::normalize_line(line, &mut String::new()))
+                    && !figures.in_table(&lines, number, words)
                 {
                     removals.push(removal(REPEATED_IN_SOURCE, 0, line.len(), false));
                     continue;
@@ -168,6 +176,7 @@ impl Stripper {
             if self.dedupe
                 && words >= MIN_WORDS_TO_DEDUPE
                 && !seen.insert(xxh3_64(line.trim().as_bytes()))
+                && !figures.in_table(&lines, number, words)
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
             }
@@ -198,6 +207,46 @@ impl Stripper {
             removals,
             guarded: false,
         })
+    }
+}
+
+/// Table headers are this short: "Year", "Nine mths", "Qtr to March 31".
+const MAX_HEADER_WORDS: usize = 6;
+/// A header is above one of the next lines this many lines of its table.
+const HEADER_REACH: usize = 2;
+
+/// Which lines of a document are figures, worked out only for the lines a statistic would
+/// remove (and the lines after them).
+#[derive(Default)]
+struct FigureLines {
+    known: HashMap<usize, bool>,
+    buf: String,
+}
+
+impl FigureLines {
+    fn is_figure_line(&mut self, lines: &[&str], number: usize) -> bool {
+        let buf = &mut self.buf;
+        *self
+            .known
+            .entry(number)
+            .or_insert_with(|| figures::is_figure_line(lines[number], buf))
+    }
+
+    /// Whether line `number` (of `words` words) is part of a table of figures, which the
+    /// statistics never remove: a figure line, or a short header just above one ("Year" over
+    /// "Shr 37 cts vs 32 cts", or over "Shr not given" and then the figures). A blank line ends
+    /// the table.
+    fn in_table(&mut self, lines: &[&str], number: usize, words: usize) -> bool {
+        if self.is_figure_line(lines, number) {
+            return true;
+        }
+        if words > MAX_HEADER_WORDS {
+            return false;
+        }
+        (number + 1..lines.len())
+            .take(HEADER_REACH)
+            .take_while(|&next| !lines[next].trim().is_empty())
+            .any(|next| self.is_figure_line(lines, next))
     }
 }
 
@@ -372,6 +421,34 @@ mod tests {
         let stripped = stripper().strip(text, "s").unwrap();
         assert!(stripped.guarded);
         assert_eq!(stripped.text, text);
+    }
+
+    #[test]
+    fn the_statistics_leave_tables_of_figures_alone() {
+        let reports: Vec<String> = (0..6)
+            .map(|i| {
+                format!(
+                    "Shr {i} cts vs 9 cts\nYear\nShr not given\nQtly div 10 cts vs 10 cts prior\n\n\
+                     Full results\n\nReuter"
+                )
+            })
+            .collect();
+        let mut counter = stats::LineCounter::default();
+        for text in &reports {
+            counter.add(stats::document_lines("wire", text, 20));
+        }
+        let index = Arc::new(counter.finish(&StatsConfig::default()));
+        let config = StripConfig::default();
+        let stripper = Stripper::new(&config, Some(index)).unwrap();
+        let stripped = stripper.strip(&reports[0], "wire").unwrap();
+        let removed: Vec<&str> = stripped
+            .removals
+            .iter()
+            .map(|r| &reports[0][r.start..r.end])
+            .collect();
+        // "Year" and "Shr not given" head a table, "Qtly div..." is a row of one, however often
+        // they recur; "Full results", with a blank line under it, heads nothing.
+        assert_eq!(removed, ["Full results", "Reuter"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod figures;
 pub mod rules;
+pub mod shape;
 pub mod stats;
 
 use std::collections::{HashMap, HashSet};

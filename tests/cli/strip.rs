@@ -326,3 +326,20 @@ fn figures_and_table_headers_are_never_boilerplate_to_the_statistics() {
         "{explained}"
     );
 }
+
+#[test]
+fn sentences_that_use_a_prompts_words_stay() {
+    let article = "Parents must sign up for the vaccine clinic by May 1.\n\
+                   He paused, too emotional to continue reading the statement.\n\
+                   Published reports put the value of the order at 2.5 billion dlrs.\n\
+                   Readers who want to sign up for the paid\n\
+                   share.\n";
+    let input = format!("{article}Sign up for our daily newsletter\nShare\n");
+    let output = textwash()
+        .args(["strip", "--no-stats"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), article);
+}

@@ -195,6 +195,24 @@ pub fn is_figure_line(line: &str, buf: &mut String) -> bool {
             || ends_in_figure && words <= MAX_ROW_WORDS)
 }
 
+/// Whether a line is dense with figures: two numbers or more that are not counters, and a
+/// number for every 8 words at most: an item of a list or a row of a table ("Tomato Cucumber
+/// Salad (1 cup lettuce, ½ cup cherry tomatoes, 4 oz. cooked chicken…)"), not a paragraph that
+/// mentions a figure or two. `buf` is scratch space.
+pub fn dense_with_figures(line: &str, buf: &mut String) -> bool {
+    buf.clear();
+    buf.extend(line.chars().flat_map(char::to_lowercase));
+    let words = words_and_counters(buf);
+    let numbers = words
+        .iter()
+        .filter(|&&(word, counter)| !counter && has_digit(word))
+        .count();
+    numbers >= 2 && numbers * FIGURE_DENSITY >= words.len()
+}
+
+/// A line dense with figures has a number for every this many words.
+const FIGURE_DENSITY: usize = 8;
+
 /// A short line with two numbers or more, or ending in a figure, is a row of a table ("Oper net
 /// profit 6,258,000 vs profit 4,785,000", "Oper shr loss 84 cts"), a score ("Arsenal 2 Chelsea
 /// 1") or a labelled figure ("Attendance: 9,796"), however many of its words are labels.

@@ -181,6 +181,8 @@ impl Stripper {
                 && words >= MIN_WORDS_TO_DEDUPE
                 && !seen.insert(xxh3_64(line.trim().as_bytes()))
                 && !figures.in_table(&lines, number, words)
+                && !repeated_in_its_place(line, &mut buf)
+                && !figures.next_to_figures(&lines, number)
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
             }
@@ -214,8 +216,23 @@ impl Stripper {
     }
 }
 
+/// Whether a line repeated inside a document is likely an item of a recurring structure rather
+/// than a paragraph printed twice: a question put to each of several people ("What inspired
+/// you?"), an item of a list ("- Quick access to Siri" under each of two products), or an item
+/// stating figures (a meal plan's "1 cup lettuce, ½ cup cherry tomatoes, 4 oz. cooked chicken"
+/// on each day). Such a repeat stays.
+fn repeated_in_its_place(line: &str, buf: &mut String) -> bool {
+    let line = line.trim();
+    let bullet = line
+        .strip_prefix(['-', '•', '*', '–', '—', '·', '▪', '►'])
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace));
+    bullet || line.ends_with(['?', '？']) || figures::dense_with_figures(line, buf)
+}
+
 /// Table headers are this short: "Year", "Nine mths", "Qtr to March 31".
 const MAX_HEADER_WORDS: usize = 6;
+/// A row of a table has this many words at least ("60-90 days 4.13 pct (4.37)").
+const MIN_ROW_WORDS: usize = 3;
 /// A header is above one of the next lines this many lines of its table.
 const HEADER_REACH: usize = 2;
 
@@ -234,6 +251,18 @@ impl FigureLines {
             .known
             .entry(number)
             .or_insert_with(|| figures::is_figure_line(lines[number], buf))
+    }
+
+    /// Whether a line next to line `number` is a figure line: a line repeated there is a
+    /// table's header or note, repeated for each table ("Average CD rates of city, trust and
+    /// long-term banks" over each block of rates).
+    fn next_to_figures(&mut self, lines: &[&str], number: usize) -> bool {
+        // A bare rank or count ("1", "29") marks a list of headlines, not a table.
+        let row = |this: &mut Self, at: usize| {
+            rules::count_words(lines[at], MIN_ROW_WORDS) >= MIN_ROW_WORDS
+                && this.is_figure_line(lines, at)
+        };
+        (number > 0 && row(self, number - 1)) || (number + 1 < lines.len() && row(self, number + 1))
     }
 
     /// Whether line `number` (of `words` words) is part of a table of figures, which the
@@ -417,6 +446,19 @@ mod tests {
         let fixtures = "Group A\nMozambique v Zimbabwe\nWinners meet in final match\n\
                         Group B\nLesotho v Malawi\nWinners meet in final match";
         assert_eq!(strip(fixtures), fixtures);
+        let interview = "Ana\nWhat inspired you to start cooking for your followers every day?\n\
+                         My grandmother did.\nOlga\n\
+                         What inspired you to start cooking for your followers every day?\nTravel.";
+        assert_eq!(strip(interview), interview);
+        let plan = "Day 1\nTomato salad (1 cup lettuce, 4 oz. cooked chicken, 1 tsp. olive oil)\n\
+                    Day 2\nTomato salad (1 cup lettuce, 4 oz. cooked chicken, 1 tsp. olive oil)";
+        assert_eq!(strip(plan), plan);
+        let features = "AirPods\n- Quick access to Siri by saying Hey Siri whenever you like\n\
+                        AirPods Pro\n- Quick access to Siri by saying Hey Siri whenever you like";
+        assert_eq!(strip(features), features);
+        let rates = "Average CD rates of city, trust and long-term banks\nLess than 60 days 4.33 pct (4.32)\n\
+                     Average CD rates of city, trust and long-term banks\n90-120 days 4.35 pct (4.30)";
+        assert_eq!(strip(rates), rates);
     }
 
     #[test]

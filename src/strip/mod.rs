@@ -1,7 +1,9 @@
 //! The strip stage: boilerplate lines removed by rules and by statistics across documents,
 //! never article text.
 //!
-//! Input is extracted text, one paragraph per line. Each line is judged by the [`rules`]
+//! Input is extracted text, one paragraph per line; in text hard-wrapped at a fixed width, the
+//! lines of a wrapped paragraph are never judged alone (a wrapped sentence's last line, "said.",
+//! is no boilerplate). Each line is judged by the [`rules`]
 //! (drop it, cut a span out of it, or protect it); short lines that recur in many documents of
 //! the same source go by [`stats`]; a line repeated verbatim inside one document keeps only its
 //! first occurrence. Lines of 40 words or more are never dropped whole, and a document that
@@ -127,6 +129,7 @@ impl Stripper {
             .map(|line| line.strip_suffix('\r').unwrap_or(line))
             .collect();
         let mut figures = FigureLines::default();
+        let wrapped = Wrapping::of(&lines);
         for (number, &line) in lines.iter().enumerate() {
             let start = offset;
             // The line's length in the text: with its CR, if it had one.
@@ -139,6 +142,11 @@ impl Stripper {
                 rule,
                 cut,
             };
+            // A physical line of a hard-wrapped paragraph is a fragment of a sentence: neither
+            // rules nor statistics judge it alone.
+            if wrapped.is_some_and(|w| w.in_paragraph(&lines, number)) {
+                continue;
+            }
             let words = self.rules.words(line);
             match self.rules.judge(line, words, &mut buf) {
                 Judgement::Drop { rule } => {
@@ -227,6 +235,85 @@ fn repeated_in_its_place(line: &str, buf: &mut String) -> bool {
         .strip_prefix(['-', '•', '*', '–', '—', '·', '▪', '►'])
         .is_some_and(|rest| rest.starts_with(char::is_whitespace));
     bullet || line.ends_with(['?', '？']) || figures::dense_with_figures(line, buf)
+}
+
+/// A document hard-wrapped at a fixed width (plain-text archives, wire text): most lines that
+/// go on to another line end near one width.
+#[derive(Debug, Clone, Copy)]
+struct Wrapping {
+    width: usize,
+}
+
+/// Wrapped text is this narrow at most…
+const MAX_WRAP_WIDTH: usize = 100;
+/// …and at least this wide.
+const MIN_WRAP_WIDTH: usize = 40;
+
+impl Wrapping {
+    /// The document's wrapping, if it is hard-wrapped: the width that 9 lines in 10 stay
+    /// within is 40 to 100 characters, and of the lines followed by another (not blank), at
+    /// least 60% are within a quarter of that width of it.
+    fn of(lines: &[&str]) -> Option<Wrapping> {
+        let mut lengths: Vec<usize> = lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim_end().chars().count())
+            .collect();
+        if lengths.len() < 4 {
+            return None;
+        }
+        lengths.sort_unstable();
+        let width = lengths[(lengths.len() * 9).div_ceil(10) - 1];
+        if !(MIN_WRAP_WIDTH..=MAX_WRAP_WIDTH).contains(&width) {
+            return None;
+        }
+        let wrapping = Wrapping { width };
+        let (mut followed, mut near) = (0, 0);
+        for pair in lines.windows(2) {
+            if pair[0].trim().is_empty() || pair[1].trim().is_empty() {
+                continue;
+            }
+            followed += 1;
+            near += usize::from(wrapping.near_width(pair[0]));
+        }
+        (followed > 0 && near * 10 >= followed * 6).then_some(wrapping)
+    }
+
+    fn near_width(&self, line: &str) -> bool {
+        4 * line.trim_end().chars().count() >= 3 * self.width
+    }
+
+    /// Whether line `number` goes on from the line before: that line ends near the width
+    /// without ending a sentence, and this one ends a sentence, starts in lowercase or is
+    /// itself as wide ("said.", "1986.", "Reuters." after "…the company"; not "Share").
+    fn continues(&self, lines: &[&str], number: usize) -> bool {
+        let Some(before) = number.checked_sub(1).map(|n| lines[n]) else {
+            return false;
+        };
+        let line = lines[number].trim();
+        if line.is_empty() || before.trim().is_empty() || !self.near_width(before) {
+            return false;
+        }
+        let ends_sentence = |l: &str| {
+            l.trim_end()
+                .ends_with(['.', '!', '?', ':', '"', '”', '’', ')'])
+        };
+        if ends_sentence(before) {
+            return false;
+        }
+        let lowercase = line
+            .chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_lowercase);
+        ends_sentence(line) || lowercase || self.near_width(line)
+    }
+
+    /// Whether line `number` is a physical line of a wrapped paragraph: it goes on from the
+    /// line before, or the next goes on from it.
+    fn in_paragraph(&self, lines: &[&str], number: usize) -> bool {
+        self.continues(lines, number)
+            || (number + 1 < lines.len() && self.continues(lines, number + 1))
+    }
 }
 
 /// Table headers are this short: "Year", "Nine mths", "Qtr to March 31".
@@ -495,6 +582,30 @@ mod tests {
         // "Year" and "Shr not given" head a table, "Qtly div..." is a row of one, however often
         // they recur; "Full results", with a blank line under it, heads nothing.
         assert_eq!(removed, ["Full results", "Reuter"]);
+    }
+
+    #[test]
+    fn a_hard_wrapped_paragraph_is_not_judged_line_by_line() {
+        let wrapped = "The company said it expects results for the full year to be in line\n\
+                       with its earlier forecast and that demand from its customers was\n\
+                       strong in the quarter, the chief executive of the group, who asked\n\
+                       not to be named because the talks were private, also said to\n\
+                       Reuters.\n\
+                       Share\n\
+                       The statement came after a week of talks between the two sides on\n\
+                       the terms of the sale, which both companies want to close by the end\n\
+                       of the year.";
+        let stripped = stripper().strip(wrapped, "s").unwrap();
+        let removed: Vec<&str> = stripped
+            .removals
+            .iter()
+            .map(|r| &wrapped[r.start..r.end])
+            .collect();
+        // "Reuters." ends a sentence, "Share" is a label of its own.
+        assert_eq!(removed, ["Share"]);
+        assert_eq!(stripped.text, wrapped.replace("Share\n", ""));
+        // The same lines unwrapped: "Reuters." alone would be a credit.
+        assert!(Wrapping::of(&["Reuters.", "Share", "Text"]).is_none());
     }
 
     #[test]

@@ -1,17 +1,21 @@
 //! The strip stage: boilerplate lines removed by rules and by statistics across documents,
 //! never article text.
 //!
-//! Input is extracted text, one paragraph per line. Each line is judged by the [`rules`]
+//! Input is extracted text, one paragraph per line; in text hard-wrapped at a fixed width, the
+//! lines of a wrapped paragraph are never judged alone (a wrapped sentence's last line, "said.",
+//! is no boilerplate). Each line is judged by the [`rules`]
 //! (drop it, cut a span out of it, or protect it); short lines that recur in many documents of
 //! the same source go by [`stats`]; a line repeated verbatim inside one document keeps only its
 //! first occurrence. Lines of 40 words or more are never dropped whole, and a document that
 //! would lose more than half of its characters is left whole and flagged (the guard): losing
 //! article text is worse than leaving a stray "Share".
 
+pub mod figures;
 pub mod rules;
+pub mod shape;
 pub mod stats;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,8 +35,11 @@ pub const REPEATED_IN_DOCUMENT: &str = "repeated-in-document";
 pub const GUARD_FLAG: &str = "guard-kept-whole";
 
 /// Lines shorter than this are not deduplicated inside a document: a repeated "Yes" or "—" in
-/// an interview or a table is text.
-const MIN_WORDS_TO_DEDUPE: usize = 5;
+/// an interview or a table is text, and so is a list item, a question or a subhead repeated in
+/// its place ("Winners meet in final match" under each group of a fixture list, "What inspired
+/// you?" put to each of several people, "Eat 1–2 hours after your workout" on each day of a
+/// plan). A paragraph printed twice is longer.
+const MIN_WORDS_TO_DEDUPE: usize = 8;
 
 /// Settings of the strip stage.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,11 +123,18 @@ impl Stripper {
         let mut seen: HashSet<u64, BuildHasherDefault<HashedKey>> = HashSet::default();
         let mut removals = Vec::new();
         let mut offset = 0;
-        for (number, line) in text.split('\n').enumerate() {
+        // A CR before the LF belongs to the line break.
+        let lines: Vec<&str> = text
+            .split('\n')
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .collect();
+        let mut figures = FigureLines::default();
+        let wrapped = Wrapping::of(&lines);
+        for (number, &line) in lines.iter().enumerate() {
             let start = offset;
-            offset += line.len() + 1;
-            // A CR before the LF belongs to the line break.
-            let line = line.strip_suffix('\r').unwrap_or(line);
+            // The line's length in the text: with its CR, if it had one.
+            let cr = usize::from(text.as_bytes().get(start + line.len()) == Some(&b'\r'));
+            offset += line.len() + cr + 1;
             let removal = |rule, cut_start: usize, cut_end: usize, cut| Removal {
                 line: number,
                 start: start + cut_start,
@@ -128,6 +142,11 @@ impl Stripper {
                 rule,
                 cut,
             };
+            // A physical line of a hard-wrapped paragraph is a fragment of a sentence: neither
+            // rules nor statistics judge it alone.
+            if wrapped.is_some_and(|w| w.in_paragraph(&lines, number)) {
+                continue;
+            }
             let words = self.rules.words(line);
             match self.rules.judge(line, words, &mut buf) {
                 Judgement::Drop { rule } => {
@@ -160,6 +179,7 @@ impl Stripper {
                     && !self
                         .rules
                         .is_protected(line, rules::normalize_line(line, &mut String::new()))
+                    && !figures.in_table(&lines, number, words)
                 {
                     removals.push(removal(REPEATED_IN_SOURCE, 0, line.len(), false));
                     continue;
@@ -168,6 +188,9 @@ impl Stripper {
             if self.dedupe
                 && words >= MIN_WORDS_TO_DEDUPE
                 && !seen.insert(xxh3_64(line.trim().as_bytes()))
+                && !figures.in_table(&lines, number, words)
+                && !repeated_in_its_place(line, &mut buf)
+                && !figures.next_to_figures(&lines, number)
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
             }
@@ -198,6 +221,152 @@ impl Stripper {
             removals,
             guarded: false,
         })
+    }
+}
+
+/// Whether a line repeated inside a document is likely an item of a recurring structure rather
+/// than a paragraph printed twice: a question put to each of several people ("What inspired
+/// you?"), an item of a list ("- Quick access to Siri" under each of two products), or an item
+/// stating figures (a meal plan's "1 cup lettuce, ½ cup cherry tomatoes, 4 oz. cooked chicken"
+/// on each day). Such a repeat stays.
+fn repeated_in_its_place(line: &str, buf: &mut String) -> bool {
+    let line = line.trim();
+    let bullet = line
+        .strip_prefix(['-', '•', '*', '–', '—', '·', '▪', '►'])
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace));
+    bullet || line.ends_with(['?', '？']) || figures::dense_with_figures(line, buf)
+}
+
+/// A document hard-wrapped at a fixed width (plain-text archives, wire text): most lines that
+/// go on to another line end near one width.
+#[derive(Debug, Clone, Copy)]
+struct Wrapping {
+    width: usize,
+}
+
+/// Wrapped text is this narrow at most…
+const MAX_WRAP_WIDTH: usize = 100;
+/// …and at least this wide.
+const MIN_WRAP_WIDTH: usize = 40;
+
+impl Wrapping {
+    /// The document's wrapping, if it is hard-wrapped: the width that 9 lines in 10 stay
+    /// within is 40 to 100 characters, and of the lines followed by another (not blank), at
+    /// least 60% are within a quarter of that width of it.
+    fn of(lines: &[&str]) -> Option<Wrapping> {
+        let mut lengths: Vec<usize> = lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim_end().chars().count())
+            .collect();
+        if lengths.len() < 4 {
+            return None;
+        }
+        lengths.sort_unstable();
+        let width = lengths[(lengths.len() * 9).div_ceil(10) - 1];
+        if !(MIN_WRAP_WIDTH..=MAX_WRAP_WIDTH).contains(&width) {
+            return None;
+        }
+        let wrapping = Wrapping { width };
+        let (mut followed, mut near) = (0, 0);
+        for pair in lines.windows(2) {
+            if pair[0].trim().is_empty() || pair[1].trim().is_empty() {
+                continue;
+            }
+            followed += 1;
+            near += usize::from(wrapping.near_width(pair[0]));
+        }
+        (followed > 0 && near * 10 >= followed * 6).then_some(wrapping)
+    }
+
+    fn near_width(&self, line: &str) -> bool {
+        4 * line.trim_end().chars().count() >= 3 * self.width
+    }
+
+    /// Whether line `number` goes on from the line before: that line ends near the width
+    /// without ending a sentence, and this one ends a sentence, starts in lowercase or is
+    /// itself as wide ("said.", "1986.", "Reuters." after "…the company"; not "Share").
+    fn continues(&self, lines: &[&str], number: usize) -> bool {
+        let Some(before) = number.checked_sub(1).map(|n| lines[n]) else {
+            return false;
+        };
+        let line = lines[number].trim();
+        if line.is_empty() || before.trim().is_empty() || !self.near_width(before) {
+            return false;
+        }
+        let ends_sentence = |l: &str| {
+            l.trim_end()
+                .ends_with(['.', '!', '?', ':', '"', '”', '’', ')'])
+        };
+        if ends_sentence(before) {
+            return false;
+        }
+        let lowercase = line
+            .chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_lowercase);
+        ends_sentence(line) || lowercase || self.near_width(line)
+    }
+
+    /// Whether line `number` is a physical line of a wrapped paragraph: it goes on from the
+    /// line before, or the next goes on from it.
+    fn in_paragraph(&self, lines: &[&str], number: usize) -> bool {
+        self.continues(lines, number)
+            || (number + 1 < lines.len() && self.continues(lines, number + 1))
+    }
+}
+
+/// Table headers are this short: "Year", "Nine mths", "Qtr to March 31".
+const MAX_HEADER_WORDS: usize = 6;
+/// A row of a table has this many words at least ("60-90 days 4.13 pct (4.37)").
+const MIN_ROW_WORDS: usize = 3;
+/// A header is above one of the next lines this many lines of its table.
+const HEADER_REACH: usize = 2;
+
+/// Which lines of a document are figures, worked out only for the lines a statistic would
+/// remove (and the lines after them).
+#[derive(Default)]
+struct FigureLines {
+    known: HashMap<usize, bool>,
+    buf: String,
+}
+
+impl FigureLines {
+    fn is_figure_line(&mut self, lines: &[&str], number: usize) -> bool {
+        let buf = &mut self.buf;
+        *self
+            .known
+            .entry(number)
+            .or_insert_with(|| figures::is_figure_line(lines[number], buf))
+    }
+
+    /// Whether a line next to line `number` is a figure line: a line repeated there is a
+    /// table's header or note, repeated for each table ("Average CD rates of city, trust and
+    /// long-term banks" over each block of rates).
+    fn next_to_figures(&mut self, lines: &[&str], number: usize) -> bool {
+        // A bare rank or count ("1", "29") marks a list of headlines, not a table.
+        let row = |this: &mut Self, at: usize| {
+            rules::count_words(lines[at], MIN_ROW_WORDS) >= MIN_ROW_WORDS
+                && this.is_figure_line(lines, at)
+        };
+        (number > 0 && row(self, number - 1)) || (number + 1 < lines.len() && row(self, number + 1))
+    }
+
+    /// Whether line `number` (of `words` words) is part of a table of figures, which the
+    /// statistics never remove: a figure line, or a short header just above one ("Year" over
+    /// "Shr 37 cts vs 32 cts", or over "Shr not given" and then the figures). A blank line ends
+    /// the table.
+    fn in_table(&mut self, lines: &[&str], number: usize, words: usize) -> bool {
+        if self.is_figure_line(lines, number) {
+            return true;
+        }
+        if words > MAX_HEADER_WORDS {
+            return false;
+        }
+        (number + 1..lines.len())
+            .take(HEADER_REACH)
+            .take_while(|&next| !lines[next].trim().is_empty())
+            .any(|next| self.is_figure_line(lines, next))
     }
 }
 
@@ -359,11 +528,24 @@ mod tests {
 
     #[test]
     fn a_repeated_line_keeps_its_first_occurrence() {
-        let text = "Kerry is defending his efforts to negotiate.\nOther text here.\nKerry is defending his efforts to negotiate.\nYes\nYes";
-        assert_eq!(
-            strip(text),
-            "Kerry is defending his efforts to negotiate.\nOther text here.\nYes\nYes"
-        );
+        let text = format!("{FIRST}\nOther text here.\n{FIRST}\nYes\nYes");
+        assert_eq!(strip(&text), format!("{FIRST}\nOther text here.\nYes\nYes"));
+        let fixtures = "Group A\nMozambique v Zimbabwe\nWinners meet in final match\n\
+                        Group B\nLesotho v Malawi\nWinners meet in final match";
+        assert_eq!(strip(fixtures), fixtures);
+        let interview = "Ana\nWhat inspired you to start cooking for your followers every day?\n\
+                         My grandmother did.\nOlga\n\
+                         What inspired you to start cooking for your followers every day?\nTravel.";
+        assert_eq!(strip(interview), interview);
+        let plan = "Day 1\nTomato salad (1 cup lettuce, 4 oz. cooked chicken, 1 tsp. olive oil)\n\
+                    Day 2\nTomato salad (1 cup lettuce, 4 oz. cooked chicken, 1 tsp. olive oil)";
+        assert_eq!(strip(plan), plan);
+        let features = "AirPods\n- Quick access to Siri by saying Hey Siri whenever you like\n\
+                        AirPods Pro\n- Quick access to Siri by saying Hey Siri whenever you like";
+        assert_eq!(strip(features), features);
+        let rates = "Average CD rates of city, trust and long-term banks\nLess than 60 days 4.33 pct (4.32)\n\
+                     Average CD rates of city, trust and long-term banks\n90-120 days 4.35 pct (4.30)";
+        assert_eq!(strip(rates), rates);
     }
 
     #[test]
@@ -372,6 +554,58 @@ mod tests {
         let stripped = stripper().strip(text, "s").unwrap();
         assert!(stripped.guarded);
         assert_eq!(stripped.text, text);
+    }
+
+    #[test]
+    fn the_statistics_leave_tables_of_figures_alone() {
+        let reports: Vec<String> = (0..6)
+            .map(|i| {
+                format!(
+                    "Shr {i} cts vs 9 cts\nYear\nShr not given\nQtly div 10 cts vs 10 cts prior\n\n\
+                     Full results\n\nReuter"
+                )
+            })
+            .collect();
+        let mut counter = stats::LineCounter::default();
+        for text in &reports {
+            counter.add(stats::document_lines("wire", text, 20));
+        }
+        let index = Arc::new(counter.finish(&StatsConfig::default()));
+        let config = StripConfig::default();
+        let stripper = Stripper::new(&config, Some(index)).unwrap();
+        let stripped = stripper.strip(&reports[0], "wire").unwrap();
+        let removed: Vec<&str> = stripped
+            .removals
+            .iter()
+            .map(|r| &reports[0][r.start..r.end])
+            .collect();
+        // "Year" and "Shr not given" head a table, "Qtly div..." is a row of one, however often
+        // they recur; "Full results", with a blank line under it, heads nothing.
+        assert_eq!(removed, ["Full results", "Reuter"]);
+    }
+
+    #[test]
+    fn a_hard_wrapped_paragraph_is_not_judged_line_by_line() {
+        let wrapped = "The company said it expects results for the full year to be in line\n\
+                       with its earlier forecast and that demand from its customers was\n\
+                       strong in the quarter, the chief executive of the group, who asked\n\
+                       not to be named because the talks were private, also said to\n\
+                       Reuters.\n\
+                       Share\n\
+                       The statement came after a week of talks between the two sides on\n\
+                       the terms of the sale, which both companies want to close by the end\n\
+                       of the year.";
+        let stripped = stripper().strip(wrapped, "s").unwrap();
+        let removed: Vec<&str> = stripped
+            .removals
+            .iter()
+            .map(|r| &wrapped[r.start..r.end])
+            .collect();
+        // "Reuters." ends a sentence, "Share" is a label of its own.
+        assert_eq!(removed, ["Share"]);
+        assert_eq!(stripped.text, wrapped.replace("Share\n", ""));
+        // The same lines unwrapped: "Reuters." alone would be a credit.
+        assert!(Wrapping::of(&["Reuters.", "Share", "Text"]).is_none());
     }
 
     #[test]

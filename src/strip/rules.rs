@@ -12,6 +12,8 @@ use anyhow::{bail, Context};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
+use crate::strip::shape;
+
 /// The built-in rules.
 pub const BUILTIN_RULES: &str = include_str!("rules.toml");
 
@@ -46,7 +48,29 @@ pub struct RuleSpec {
     /// a cheap test that spares most lines the regexes.
     #[serde(default)]
     pub prefilter: Vec<String>,
+    /// What a line must look like for the rule to remove it ([`crate::strip::shape`]).
+    pub shape: Option<Shape>,
     pub example: Option<String>,
+    /// More lines the rule removes (or protects), checked like `example`.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Lines that use the rule's words but are article text: no rule may remove them.
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+    /// Which of the examples and counter-examples were made up rather than taken from real
+    /// text.
+    #[serde(default)]
+    pub constructed: Vec<String>,
+}
+
+/// The shape a line must have for a rule to remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// Not a wrapped sentence's fragment, no quotation ([`crate::strip::shape::is_label`]).
+    Label,
+    /// A label that opens like a prompt and tells nothing ([`crate::strip::shape::is_prompt`]).
+    Prompt,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +89,17 @@ pub fn parse_rules(text: &str) -> anyhow::Result<Vec<RuleSpec>> {
         }
         if rule.kind == RuleKind::Cut && !rule.literals.is_empty() {
             bail!("rule {:?}: a cut rule takes regexes only", rule.id);
+        }
+        for made_up in &rule.constructed {
+            let listed = rule.example.as_ref() == Some(made_up)
+                || rule.examples.contains(made_up)
+                || rule.counter_examples.contains(made_up);
+            if !listed {
+                bail!(
+                    "rule {:?}: constructed {made_up:?} is none of its examples",
+                    rule.id
+                );
+            }
         }
     }
     Ok(file.rule)
@@ -192,6 +227,7 @@ impl LiteralGroup {
 pub struct RuleSet {
     ids: Vec<&'static str>,
     max_words: Vec<usize>,
+    shapes: Vec<Option<Shape>>,
     exact: HashMap<String, usize>,
     /// The most words of any exact literal: longer lines skip the lookup.
     max_exact_words: usize,
@@ -224,6 +260,7 @@ impl RuleSet {
     pub fn compile(specs: &[RuleSpec], protect_words: usize) -> anyhow::Result<RuleSet> {
         let mut ids = Vec::new();
         let mut max_words = Vec::new();
+        let shapes = specs.iter().map(|s| s.shape).collect();
         let mut exact = HashMap::new();
         let (mut drop_n, mut drop_r, mut short_l, mut short_n, mut short_r) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -301,6 +338,7 @@ impl RuleSet {
         Ok(RuleSet {
             ids,
             max_words,
+            shapes,
             max_exact_words: exact
                 .keys()
                 .map(|k| count_words(k, usize::MAX))
@@ -360,24 +398,25 @@ impl RuleSet {
         }
         let normalized = normalize_line(line, buf);
         let whole_line_rules = words <= MAX_DROP_WORDS;
+        let fits = |rule: &usize| self.fits_shape(*rule, line, normalized);
         let dropped = (words <= self.max_exact_words)
-            .then(|| self.exact.get(normalized).copied())
+            .then(|| self.exact.get(normalized).copied().filter(fits))
             .flatten()
             .or_else(|| {
                 whole_line_rules
-                    .then(|| first(&self.drop_normalized, normalized))
+                    .then(|| first_fitting(&self.drop_normalized, normalized, fits))
                     .flatten()
             })
             .or_else(|| {
                 whole_line_rules
-                    .then(|| first(&self.drop_raw, line.trim()))
+                    .then(|| first_fitting(&self.drop_raw, line.trim(), fits))
                     .flatten()
             })
             .or_else(|| {
                 if words > self.max_short_words {
                     return None;
                 }
-                let short_enough = |rule: &usize| words <= self.max_words[*rule];
+                let short_enough = |rule: &usize| words <= self.max_words[*rule] && fits(rule);
                 self.short_literals
                     .as_ref()
                     .and_then(|g| g.matching(normalized).find(short_enough))
@@ -418,8 +457,20 @@ impl RuleSet {
         self.prefiltered
             .iter()
             .filter(|(rule, _, _)| hit.binary_search(rule).is_ok())
-            .find(|(_, raw, regex)| regex.is_match(if *raw { line } else { normalized }))
+            .find(|(rule, raw, regex)| {
+                regex.is_match(if *raw { line } else { normalized })
+                    && self.fits_shape(*rule, line, normalized)
+            })
             .map(|&(rule, _, _)| rule)
+    }
+
+    /// Whether the line has the shape rule `rule` asks for.
+    fn fits_shape(&self, rule: usize, line: &str, normalized: &str) -> bool {
+        match self.shapes[rule] {
+            None => true,
+            Some(Shape::Label) => shape::is_label(line),
+            Some(Shape::Prompt) => shape::is_prompt(line, normalized),
+        }
     }
 
     /// Whether a protect rule covers the line.
@@ -439,6 +490,14 @@ impl RuleSet {
 
 fn first(group: &Option<RegexGroup>, text: &str) -> Option<usize> {
     group.as_ref().and_then(|g| g.matching(text).next())
+}
+
+fn first_fitting(
+    group: &Option<RegexGroup>,
+    text: &str,
+    fits: impl Fn(&usize) -> bool,
+) -> Option<usize> {
+    group.as_ref().and_then(|g| g.matching(text).find(fits))
 }
 
 /// Counts words separated by ASCII whitespace or no-break spaces, stopping at `limit`. Every
@@ -596,24 +655,90 @@ mod tests {
                 .as_deref()
                 .unwrap_or_else(|| panic!("{} has no example", spec.id));
             let alone = RuleSet::compile(std::slice::from_ref(spec), 40).unwrap();
-            let words = alone.words(example);
-            match spec.kind {
-                RuleKind::Protect => {
-                    let normalized = normalize_line(example, &mut buf).to_string();
-                    assert!(alone.is_protected(example, &normalized), "{}", spec.id);
+            for example in std::iter::once(example).chain(spec.examples.iter().map(String::as_str))
+            {
+                let words = alone.words(example);
+                match spec.kind {
+                    RuleKind::Protect => {
+                        let normalized = normalize_line(example, &mut buf).to_string();
+                        assert!(alone.is_protected(example, &normalized), "{}", spec.id);
+                    }
+                    RuleKind::Cut => assert!(
+                        matches!(alone.judge(example, words, &mut buf), Judgement::Cut { rule, .. } if rule == spec.id),
+                        "{}: {example:?}",
+                        spec.id
+                    ),
+                    _ => assert!(
+                        matches!(alone.judge(example, words, &mut buf), Judgement::Drop { rule } if rule == spec.id),
+                        "{}: {example:?}",
+                        spec.id
+                    ),
                 }
-                RuleKind::Cut => assert!(
-                    matches!(alone.judge(example, words, &mut buf), Judgement::Cut { rule, .. } if rule == spec.id),
-                    "{}",
-                    spec.id
-                ),
-                _ => assert!(
-                    matches!(alone.judge(example, words, &mut buf), Judgement::Drop { rule } if rule == spec.id),
-                    "{}: {example:?}",
-                    spec.id
-                ),
             }
         }
+    }
+
+    /// Each rule's counter-examples (article lines that use its words) stay: no built-in rule
+    /// removes them, nor cuts anything out of them.
+    #[test]
+    fn every_builtin_rule_has_counter_examples_that_every_rule_keeps() {
+        let (specs, set) = builtin();
+        let mut buf = String::new();
+        for spec in &specs {
+            assert!(
+                !spec.counter_examples.is_empty(),
+                "{} has no counter-example",
+                spec.id
+            );
+            for line in &spec.counter_examples {
+                let words = set.words(line);
+                match spec.kind {
+                    RuleKind::Protect => {
+                        let normalized = normalize_line(line, &mut buf).to_string();
+                        assert!(
+                            !set.is_protected(line, &normalized),
+                            "{}: {line:?}",
+                            spec.id
+                        );
+                    }
+                    _ => assert!(
+                        matches!(
+                            set.judge(line, words, &mut buf),
+                            Judgement::Keep | Judgement::Protected
+                        ),
+                        "{}: {line:?} is removed: {:?}",
+                        spec.id,
+                        set.judge(line, words, &mut buf)
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Prompt and label rules (newsletter, share, read more, comments, follow…) remove a line
+    /// only when it reads as a prompt or a label.
+    #[test]
+    fn prompt_rules_ask_for_a_prompts_shape() {
+        let (specs, _) = builtin();
+        for id in [
+            "advertisement",
+            "story-continues",
+            "share-buttons",
+            "related-links",
+            "more-links",
+            "newsletter",
+            "comments",
+            "click-here",
+            "follow-us",
+            "page-furniture",
+        ] {
+            let spec = specs.iter().find(|s| s.id == id).unwrap();
+            assert!(spec.shape.is_some(), "{id} has no shape");
+        }
+        assert!(parse_rules(
+            "[[rule]]\nid = \"x\"\nkind = \"drop\"\nliterals = [\"a\"]\nexample = \"a\"\nconstructed = [\"b\"]\n"
+        )
+        .is_err());
     }
 
     #[test]
@@ -718,17 +843,27 @@ mod tests {
             let got = set.judge(line, set.words(line), &mut buf);
             assert_eq!(got, Judgement::Drop { rule }, "{line}");
         }
-        // A dateline keeps a line that a rule would drop.
-        for line in [
-            "BEIRUT/NEW YORK (Reuters) - Sign up for our newsletter, the agency said.",
-            "WASHINGTON (AP) — Click here to read the statement, officials said.",
-            "(CNN) Sign up for our newsletter, the network said.",
-        ] {
-            assert_eq!(
-                set.judge(line, set.words(line), &mut buf),
+        // A dateline keeps a line that a rule would drop; a prompt rule does not take it for a
+        // prompt in the first place.
+        for (line, judged) in [
+            (
+                "BEIRUT/NEW YORK (Reuters) - Sign up for our newsletter, the agency said.",
+                Judgement::Keep,
+            ),
+            (
+                "WASHINGTON (AP) — Click here to read the statement, officials said.",
+                Judgement::Keep,
+            ),
+            (
+                "(CNN) Sign up for our newsletter, the network said.",
+                Judgement::Keep,
+            ),
+            (
+                "BEIRUT (Reuters) - Syrian forces advanced on Sunday. Credit: Reuters",
                 Judgement::Protected,
-                "{line}"
-            );
+            ),
+        ] {
+            assert_eq!(set.judge(line, set.words(line), &mut buf), judged, "{line}");
         }
     }
 

@@ -241,3 +241,105 @@ fn copies_of_one_article_as_text_files_do_not_make_its_headline_boilerplate() {
         report["stages"]["strip"]
     );
 }
+
+/// Twelve earnings reports of one template: figure lines, headers, a dividend line whose
+/// figures recur exactly, a photo counter, and the wire's sign-off.
+fn earnings_reports() -> (String, Vec<String>) {
+    let names = [
+        "Acme", "Borden", "Cabot", "Dover", "Emhart", "Fluor", "Gerber", "Harsco", "Ionics",
+        "Joslyn", "Kaman", "Loral",
+    ];
+    let mut jsonl = String::new();
+    let mut texts = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let n = i as u32 + 1;
+        let text = format!(
+            "{} CORP <{}> 1ST QTR NET\n\
+             Shr {} cts vs {} cts\n\
+             Net {},{:03} vs {},{:03}\n\
+             Revs {}.{} mln vs {}.{} mln\n\
+             Year\n\
+             Shr not given\n\
+             Oper net profit {},{:03},000 vs loss {},{:03},000\n\
+             Qtly div 10 cts vs 10 cts prior\n\
+             Photo {} of 9 | Wire Photos\n\
+             Reuter",
+            name.to_uppercase(),
+            &name[..3].to_uppercase(),
+            10 + n,
+            20 + 2 * n,
+            51 + n,
+            (n * 37) % 1000,
+            201 + n,
+            (n * 91) % 1000,
+            300 + 7 * n,
+            n % 10,
+            290 + 5 * n,
+            (n * 3) % 10,
+            6 + n,
+            (n * 13) % 1000,
+            4 + n,
+            (n * 29) % 1000,
+            n % 9 + 1,
+        );
+        jsonl.push_str(&record(i, &text));
+        texts.push(text);
+    }
+    (jsonl, texts)
+}
+
+#[test]
+fn figures_and_table_headers_are_never_boilerplate_to_the_statistics() {
+    let (jsonl, texts) = earnings_reports();
+    let output = textwash()
+        .args(["strip", "--jsonl"])
+        .write_stdin(jsonl.clone())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stripped = String::from_utf8(output.stdout).unwrap();
+    let expected: String = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            // Only the sign-off and the photo counter recur as furniture; every figure stays.
+            let kept: Vec<&str> = text
+                .lines()
+                .filter(|l| *l != "Reuter" && !l.starts_with("Photo "))
+                .collect();
+            record(i, &kept.join("\n"))
+        })
+        .collect();
+    assert_eq!(stripped, expected);
+    let explained = textwash()
+        .args(["strip", "--jsonl", "--explain"])
+        .write_stdin(jsonl)
+        .output()
+        .unwrap();
+    let explained = String::from_utf8(explained.stdout).unwrap();
+    assert_eq!(explained.lines().count(), 24, "{explained}");
+    assert!(
+        explained
+            .lines()
+            .all(|l| l.contains("[repeated-in-source] removed: Reuter")
+                || l.contains("[repeated-in-source] removed: Photo ")),
+        "{explained}"
+    );
+}
+
+#[test]
+fn sentences_that_use_a_prompts_words_stay() {
+    let article = "Parents must sign up for the vaccine clinic by May 1.\n\
+                   He paused, too emotional to continue reading the statement.\n\
+                   Published reports put the value of the order at 2.5 billion dlrs.\n\
+                   Readers who want to sign up for the paid\n\
+                   share.\n";
+    let input = format!("{article}Sign up for our daily newsletter\nShare\n");
+    let output = textwash()
+        .args(["strip", "--no-stats"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), article);
+}

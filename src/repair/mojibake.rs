@@ -57,6 +57,11 @@ struct Reading {
     /// The run is one sequence that decodes to a letter of another script than the ASCII
     /// letters near it: never taken.
     stranger: bool,
+    /// Not one sequence, or one that decodes to what a lone misread character usually is: a
+    /// Latin letter or Latin-1 symbol, common punctuation, or a letter from a lead that is a
+    /// letter too. A quote and a yen sign are MacRoman's bytes for `Ӵ`, and `ā™€` Windows-1257's
+    /// for `♀`: coincidences, taken only where the document shows that encoding elsewhere.
+    lone_ok: bool,
     shaped: Shape,
 }
 
@@ -76,7 +81,7 @@ impl Reading {
     /// UTF-8 and decoding makes it no less plausible. A shape alone is not enough where the
     /// run shows nothing implausible and decodes to a letter: `é…”` forms the bytes of `酔`.
     fn strong(self) -> bool {
-        !self.stranger && self.after < self.before
+        !self.stranger && self.lone_ok && self.after < self.before
             || match self.shaped {
                 Shape::None => false,
                 // The decoded run may be the next layer's mojibake (`Г‚ВЈ` → `Â£`): only a
@@ -424,10 +429,21 @@ fn shaped_like_mojibake(sequences: &[Sequence]) -> Shape {
     }
 }
 
-/// Quotes, dashes, the ellipsis, bullets, primes, `€`, `™`: what three-character mojibake
-/// stands for in news text.
+/// Quotes, dashes, the ellipsis, bullets, daggers, primes, thin and zero-width spaces, `€`,
+/// `™`: what three-character mojibake stands for in news text.
 fn is_common_punctuation(c: char) -> bool {
-    matches!(c, '\u{2010}'..='\u{205E}' | '€' | '™')
+    matches!(
+        c,
+        '\u{2009}'..='\u{200D}'
+            | '\u{2010}'..='\u{2022}'
+            | '\u{2026}'
+            | '\u{202F}'
+            | '\u{2030}'..='\u{2033}'
+            | '\u{2039}'
+            | '\u{203A}'
+            | '€'
+            | '™'
+    )
 }
 
 fn c1_as_windows_1252(c: char) -> char {
@@ -486,7 +502,19 @@ fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> R
             stranger = ascii_nearby && script != plausibility::Script::Latin;
         }
     }
+    let lone_ok = match sequences {
+        [seq] => {
+            let lead_is_letter = text[seq.start..].chars().next().is_some_and(is_letter);
+            let c = seq.decoded;
+            matches!(u32::from(c), 0x80..=0x24F | 0x1E00..=0x1EFF)
+                || is_common_punctuation(c)
+                || (c.is_alphabetic() && lead_is_letter)
+                || u32::from(c) > 0xFFFF
+        }
+        _ => true,
+    };
     Reading {
+        lone_ok,
         before: plausibility::badness(&stands)
             + plausibility::mixed_scripts(&stands, context, stands_end),
         after: plausibility::badness(&decoded)

@@ -160,3 +160,38 @@ proptest! {
         }
     }
 }
+
+/// Accented letters of the Latin-1 Supplement and Latin Extended-A, and the typography news
+/// sets next to them.
+const LETTERS: &str = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿĀāĂăĄąĆćČčĎďĐđĒēĘęĚěĞğĪīİıĹĺĽľŁłŃńŇňŐőŒœŔŕŘřŚśŞşŠšŢţŤťŮůŰűŸŹźŻżŽž";
+const PUNCTUATION: &str = "…“”‘’„‚«»‹›–—•·";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// `Beyoncé…”`: a letter, then punctuation, is text, never the bytes of something else.
+    #[test]
+    fn a_letter_before_punctuation_is_never_changed(
+        word in "[A-Za-z]{2,8}",
+        letter in prop::sample::select(LETTERS.chars().collect::<Vec<_>>()),
+        marks in prop::collection::vec(prop::sample::select(PUNCTUATION.chars().collect::<Vec<_>>()), 1..3),
+        rest in "( [a-z]{1,8}){0,3}",
+    ) {
+        let marks: String = marks.into_iter().collect();
+        let text = format!("“{word}{letter}{marks}{rest}.");
+        prop_assert_eq!(repair(&text), text);
+    }
+}
+
+#[test]
+fn a_latin1_symbol_misread_alone_in_english_comes_back() {
+    // Every Latin-1 symbol: `£` shows up as `Â£` (C2 A3 read as Windows-1252), in a sentence
+    // that is otherwise clean. (Punctuation such as `«` after `Â` is taken only glued to a
+    // word or number, as here.)
+    for symbol in ('\u{A1}'..='\u{BF}').filter(|&c| c != '\u{AD}') {
+        let clean = format!("The fund paid {symbol}790million to the council last year.");
+        let garbled = misread("windows-1252", clean.as_bytes());
+        assert_ne!(garbled, clean);
+        assert_eq!(repair(&garbled), clean, "{garbled}");
+    }
+}

@@ -118,6 +118,36 @@ fn fix_reads_stdin_and_explains_each_change() {
 }
 
 #[test]
+fn fix_leaves_correct_text_that_forms_bytes_of_other_characters_and_fixes_lone_signatures() {
+    // Correct UTF-8 in; each line is a class: a letter before punctuation (é…” are the
+    // Windows-1252 bytes of 酔), fullwidth punctuation in Chinese text next to curly quotes,
+    // a sentence quoting mojibake.
+    let correct = "“I love you, Beyoncé…” the fan shouted.\n\
+                   大会”，“第二次”。段落4：这是\n\
+                   In mojibake, the pound sign £ shows up as Â£.\n";
+    let assert = textwash()
+        .arg("fix")
+        .write_stdin(correct)
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
+        correct
+    );
+    // Damage alone in a document: a pound sign misread, a lone U+0085 for `…`.
+    let damaged = "It cost Â£790million.\nIt was late\u{85} really late.\n";
+    let assert = textwash()
+        .arg("fix")
+        .write_stdin(damaged)
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
+        "It cost £790million.\nIt was late… really late.\n"
+    );
+}
+
+#[test]
 fn fix_jsonl_repairs_the_text_field_and_keeps_every_line() {
     let good = record(1, "Le cafÃ© est fermÃ©.");
     let clean = record(2, "Nothing to do.");

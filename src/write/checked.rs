@@ -30,8 +30,9 @@ const TRAILER: u64 = 16;
 /// Data gathered before it is written to the inner writer.
 const WRITE_BUFFER: usize = 64 * BLOCK;
 
-/// Blocks read at a time by [`Reader`].
-const READ_BLOCKS: u64 = 64;
+/// Blocks read at a time by [`Reader`]: 128 KiB, what a run reader took before; a merge holds
+/// one such buffer per run it reads.
+const READ_BLOCKS: u64 = 8;
 
 /// Writes a checked file: the data as given, then its footer at [`Writer::finish`]. A writer
 /// dropped without `finish` leaves a file that every reader refuses.

@@ -28,7 +28,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = textwash::read::text::read_document(&file, data);
     // The shared stream: sniffed, transcoded, cut into lines under a small limit.
     let limit = 1 + data.first().map_or(0, |&b| usize::from(b));
-    if let Ok(Opened::Text { mut reader, .. }) = sniff_stream(Box::new(std::io::Cursor::new(data.to_vec()))) {
+    if let Ok(Opened::Text { mut reader, .. }) =
+        sniff_stream(Box::new(std::io::Cursor::new(data.to_vec())))
+    {
         let mut line = Vec::new();
         loop {
             line.clear();
@@ -37,7 +39,9 @@ fuzz_target!(|data: &[u8]| {
                 Ok(Line::Read(n)) => assert!(n <= limit && n == line.len()),
                 Ok(Line::TooLong) => {
                     assert_eq!(line.len(), limit);
-                    if textwash::read::stream::copy_rest_of_line(&mut reader, &mut std::io::sink()).is_err() {
+                    if textwash::read::stream::copy_rest_of_line(&mut reader, &mut std::io::sink())
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -33,11 +33,9 @@ fn read_all(files: &[InputFile], cutting: Cutting) -> Vec<Seen> {
                 Unit::Text { file, bytes } => {
                     Seen::Record(*file, 0, batch.data[bytes.clone()].to_vec())
                 }
-                Unit::Problem(p) => Seen::Problem(
-                    p.location.file.to_string(),
-                    p.location.line,
-                    p.kind.code(),
-                ),
+                Unit::Problem(p) => {
+                    Seen::Problem(p.location.file.to_string(), p.location.line, p.kind.code())
+                }
             });
         }
         true
@@ -106,7 +104,10 @@ fuzz_target!(|data: &[u8]| {
             max_record,
         },
     );
-    assert_eq!(cut, whole, "batches of {batch_bytes} bytes changed what was read");
+    assert_eq!(
+        cut, whole,
+        "batches of {batch_bytes} bytes changed what was read"
+    );
     // Every record parses or is a problem, without panicking.
     let config = textwash::read::ReadConfig {
         glob: globset_any(),

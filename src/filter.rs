@@ -86,7 +86,8 @@ impl Problems {
     fn stopped(&mut self, name: &str, result: anyhow::Result<()>) -> anyhow::Result<()> {
         match result {
             Ok(()) => Ok(()),
-            Err(err) if is_broken_pipe(&err) || self.fail => Err(err),
+            Err(err) if is_broken_pipe(&err) => Err(err),
+            Err(err) if self.fail => Err(err.context(name.to_string())),
             Err(err) => self.report(format!("{name}: {err:#}")),
         }
     }

@@ -203,5 +203,9 @@ fn compressed_inputs_are_decompressed_and_a_truncated_one_is_named() {
         let stdout = String::from_utf8(stdout).unwrap();
         assert!(long.starts_with(&stdout), "{command}: a line was changed");
         assert!(stdout.lines().count() > 100, "{command}");
+        // Stopping there, the error still names the file.
+        let (code, _, stderr) = filter(command, &["--jsonl", "--on-error", "fail"], &cut);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(stderr.contains("cut.jsonl.gz: line"), "{command}: {stderr}");
     }
 }

@@ -159,7 +159,26 @@ pub struct StripCommandArgs {
     pub disable: Vec<String>,
 
     #[command(flatten)]
+    pub input: FilterInputArgs,
+
+    #[command(flatten)]
     pub strip: StripArgs,
+}
+
+/// How the filters `fix` and `strip` treat bad input.
+#[derive(Debug, Args)]
+pub struct FilterInputArgs {
+    /// What to do with a bad input: report it and go on, exiting 2 at the end (a line that is
+    /// not a record, or one over --max-record-mb, is written unchanged; a binary or unreadable
+    /// file is left out), or stop at the first one (exit 2; what was written before it stays).
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
+    pub on_error: OnErrorArg,
+
+    /// A record larger than this many megabytes (a JSON line; for `strip`, also a text file
+    /// after decompression) is written unchanged with a problem naming its file and line, and
+    /// never read whole.
+    #[arg(long, default_value_t = crate::read::batch::DEFAULT_MAX_RECORD_MB, value_name = "MB")]
+    pub max_record_mb: usize,
 }
 
 /// Options of the repair stage, shared by `run` and `fix`.
@@ -211,6 +230,9 @@ pub struct FixArgs {
     /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+
+    #[command(flatten)]
+    pub input: FilterInputArgs,
 
     #[command(flatten)]
     pub repair: RepairArgs,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use crate::cli::{
-    DedupActionArg, FixArgs, FormatArg, KeepArg, OnErrorArg, PipelineArgs, RepairArgs, RunArgs,
-    StripArgs, StripCommandArgs,
+    DedupActionArg, FilterInputArgs, FixArgs, FormatArg, KeepArg, OnErrorArg, PipelineArgs,
+    RepairArgs, RunArgs, StripArgs, StripCommandArgs,
 };
 use crate::dedup::{DedupAction, DedupConfig, KeepPolicy};
 use crate::read::{Format, ReadConfig};
@@ -140,10 +140,7 @@ impl RunConfig {
             batch_bytes: args.batch_mb.saturating_mul(1 << 20),
             max_record: args.max_record_mb.saturating_mul(1 << 20),
             fsync: false,
-            on_error: match args.on_error {
-                OnErrorArg::Skip => OnError::Skip,
-                OnErrorArg::Fail => OnError::Fail,
-            },
+            on_error: on_error(args.on_error),
             progress: !args.quiet && std::io::stderr().is_terminal(),
             summary: !args.quiet,
         })
@@ -160,6 +157,7 @@ pub struct FixConfig {
     pub explain: bool,
     pub repair: RepairConfig,
     pub threads: usize,
+    pub input: FilterInput,
 }
 
 impl FixConfig {
@@ -175,7 +173,35 @@ impl FixConfig {
                 clean_configs(&file, &args.repair, None)?.0
             },
             threads: threads(args.threads)?,
+            input: FilterInput::from_args(&args.input)?,
         })
+    }
+}
+
+/// How the filter commands treat bad input (`--on-error`, `--max-record-mb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterInput {
+    pub on_error: OnError,
+    /// Records larger than this are written unchanged, never read whole.
+    pub max_record: usize,
+}
+
+impl FilterInput {
+    fn from_args(args: &FilterInputArgs) -> anyhow::Result<FilterInput> {
+        if args.max_record_mb == 0 {
+            bail!("--max-record-mb must be at least 1");
+        }
+        Ok(FilterInput {
+            on_error: on_error(args.on_error),
+            max_record: args.max_record_mb.saturating_mul(1 << 20),
+        })
+    }
+}
+
+fn on_error(arg: OnErrorArg) -> OnError {
+    match arg {
+        OnErrorArg::Skip => OnError::Skip,
+        OnErrorArg::Fail => OnError::Fail,
     }
 }
 
@@ -238,6 +264,7 @@ pub struct StripFilterConfig {
     pub explain: bool,
     pub strip: StripConfig,
     pub threads: usize,
+    pub input: FilterInput,
 }
 
 impl StripFilterConfig {
@@ -253,6 +280,7 @@ impl StripFilterConfig {
             explain: args.explain,
             strip,
             threads: threads(args.threads)?,
+            input: FilterInput::from_args(&args.input)?,
         })
     }
 }

@@ -1,27 +1,32 @@
 //! The `fix` and `strip` commands: the repair and strip engines as filters, from files or
 //! stdin to stdout.
 //!
-//! Text is read in chunks of about 4 MB cut at line ends (a chunk is the "document" whose
-//! evidence decides ambiguous mojibake), repaired in parallel batches, and written in order.
-//! JSON Lines are read line by line; each record's text field is repaired and the record written
-//! back with every other field as it was. A line that is not a valid record is written unchanged
-//! and reported, so output lines always match input lines.
+//! Inputs are opened as `run` opens them ([`crate::read::stream`]): decompressed as their names
+//! say (`.gz`, `.zst`), a binary file left out with a problem, UTF-16 with or without a byte
+//! order mark transcoded to UTF-8. Text is read in chunks of about 4 MB cut at line ends (a
+//! chunk is the "document" whose evidence decides ambiguous mojibake), repaired in parallel
+//! batches, and written in order. JSON Lines are read line by line; each record's text field is
+//! repaired and the record written back with every other field as it was. A line that is not a
+//! valid record, or is longer than `--max-record-mb` (of which no more than that is ever held),
+//! is written unchanged and reported, so output lines always match input lines. With
+//! `--on-error fail` the first problem stops the command.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::fmt;
+use std::io::{self, BufRead, Read, Write};
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use rayon::prelude::*;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{FixConfig, StripFilterConfig};
+use crate::config::{FilterInput, FixConfig, OnError, StripFilterConfig};
 use crate::document::Document;
-use crate::error::{Location, Problem};
+use crate::error::{Location, Problem, ProblemKind};
 use crate::read::jsonl::parse_record;
-use crate::read::STDIN_NAME;
-use crate::repair::decode::decode;
+use crate::read::stream::{self, copy_rest_of_line, read_line, sniff_stream, Line, Opened};
+use crate::read::{Compression, Format, InputFile, STDIN_NAME};
+use crate::repair::decode::{decode, sniff, Sniffed};
 use crate::repair::{describe, line_column, Repairer};
 use crate::strip::stats::{document_lines, LineCounter};
 use crate::strip::Stripper;
@@ -34,23 +39,140 @@ const BATCH_BYTES: usize = 8 << 20;
 /// What a `fix` run found, for the exit code.
 #[derive(Debug, Default)]
 pub struct FixOutcome {
-    /// Lines that were not valid records, and inputs that could not be read.
+    /// Lines that were not valid records or were too long, and inputs that could not be read
+    /// or were binary.
     pub problems: u64,
 }
 
-impl FixOutcome {
-    /// Counts one input's problems, or reports the error that stopped it and counts that; a
-    /// closed output stops everything.
-    fn count(&mut self, name: &str, result: anyhow::Result<u64>) -> anyhow::Result<()> {
-        match result {
-            Ok(problems) => self.problems += problems,
-            Err(err) if is_broken_pipe(&err) => return Err(err),
-            Err(err) => {
-                eprintln!("textwash: {name}: {err:#}");
-                self.problems += 1;
-            }
+/// Reports problems as they are met and counts them; under `--on-error fail` the first one
+/// stops the command.
+struct Problems {
+    count: u64,
+    fail: bool,
+    /// Counts without printing: strip's first pass, whose problems the second reports.
+    quiet: bool,
+}
+
+impl Problems {
+    fn new(input: &FilterInput) -> Problems {
+        Problems {
+            count: 0,
+            fail: input.on_error == OnError::Fail,
+            quiet: false,
+        }
+    }
+
+    fn quiet() -> Problems {
+        Problems {
+            count: 0,
+            fail: false,
+            quiet: true,
+        }
+    }
+
+    fn report(&mut self, message: impl fmt::Display) -> anyhow::Result<()> {
+        self.count += 1;
+        if !self.quiet {
+            eprintln!("textwash: {message}");
+        }
+        if self.fail {
+            bail!("stopped at the first problem (--on-error fail)");
         }
         Ok(())
+    }
+
+    /// Reports the error that stopped reading an input; a closed output, or a stop asked for by
+    /// `--on-error fail`, stops everything.
+    fn stopped(&mut self, name: &str, result: anyhow::Result<()>) -> anyhow::Result<()> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(err) if is_broken_pipe(&err) => Err(err),
+            Err(err) if self.fail => Err(err.context(name.to_string())),
+            Err(err) => self.report(format!("{name}: {err:#}")),
+        }
+    }
+}
+
+/// An input of a filter, described as `run` describes the files it reads: its compression
+/// comes from its name (`<stdin>` is never compressed); text files are their own id.
+fn input_file(name: &Arc<str>, path: Option<&Path>, format: Format) -> InputFile {
+    let folder = path
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty() && &**name != STDIN_NAME)
+        .map_or_else(|| ".".to_string(), |p| p.display().to_string());
+    InputFile {
+        path: path.map(Path::to_path_buf),
+        name: name.clone(),
+        rel: name.to_string(),
+        format,
+        compression: Compression::from_name(name),
+        size: None,
+        folder: Arc::from(folder),
+    }
+}
+
+/// Opens an input, decompressed and sniffed. `Ok(None)` when it is binary or cannot be opened:
+/// the problem is reported.
+fn open_text(
+    file: &InputFile,
+    problems: &mut Problems,
+) -> anyhow::Result<Option<Box<dyn BufRead + Send>>> {
+    let opened = stream::open(file, &indicatif::ProgressBar::hidden()).and_then(sniff_stream);
+    let kind = match opened {
+        Ok(Opened::Text { reader, .. }) => return Ok(Some(reader)),
+        Ok(Opened::Binary { controls, sampled }) => ProblemKind::Binary { controls, sampled },
+        Err(err) if file.compression == Compression::None => {
+            ProblemKind::Unreadable(err.to_string())
+        }
+        Err(err) => ProblemKind::CorruptStream(err.to_string()),
+    };
+    problems.report(Problem {
+        location: Location::file(&file.name),
+        kind,
+    })?;
+    Ok(None)
+}
+
+/// A JSON line longer than `--max-record-mb`: reported, then its first bytes (`head`) and the
+/// rest, still in `reader`, copied to `out` as they are, never held whole.
+fn pass_long_line(
+    reader: &mut dyn BufRead,
+    location: &Location,
+    head: &[u8],
+    input: &FilterInput,
+    problems: &mut Problems,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    problems.report(format!(
+        "{location}: record longer than --max-record-mb ({} bytes); written unchanged",
+        input.max_record
+    ))?;
+    out.write_all(head)?;
+    let mut out = WriteSide { out, failed: false };
+    match copy_rest_of_line(reader, &mut out) {
+        Ok(_) => Ok(()),
+        Err(err) if out.failed => Err(anyhow::Error::new(err).context("cannot write the output")),
+        Err(err) => Err(anyhow::Error::new(err).context(format!("{location}: cannot read"))),
+    }
+}
+
+/// Tells a copy's errors on the output from those on the input.
+struct WriteSide<'a> {
+    out: &'a mut dyn Write,
+    failed: bool,
+}
+
+impl Write for WriteSide<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.out.write(buf);
+        self.failed |= written.is_err();
+        written
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let flushed = self.out.flush();
+        self.failed |= flushed.is_err();
+        flushed
     }
 }
 
@@ -61,24 +183,21 @@ pub fn fix(config: &FixConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome
         .build()
         .context("cannot start the thread pool")?;
     let repairer = Repairer::new(config.repair.clone());
-    let mut outcome = FixOutcome::default();
+    let mut problems = Problems::new(&config.input);
     for input in &config.inputs {
         let name: Arc<str> = match input {
             Some(path) => Arc::from(path.display().to_string()),
             None => Arc::from(STDIN_NAME),
         };
-        let reader: Box<dyn Read> = match input {
-            Some(path) => match File::open(path) {
-                Ok(file) => Box::new(file),
-                Err(err) => {
-                    eprintln!("textwash: {name}: cannot read: {err}");
-                    outcome.problems += 1;
-                    continue;
-                }
-            },
-            None => Box::new(io::stdin().lock()),
+        let format = if config.jsonl {
+            Format::Jsonl
+        } else {
+            Format::Text
         };
-        let mut reader = BufReader::with_capacity(1 << 18, reader);
+        let file = input_file(&name, input.as_deref(), format);
+        let Some(mut reader) = open_text(&file, &mut problems)? else {
+            continue;
+        };
         let job = Job {
             config,
             repairer: &repairer,
@@ -86,14 +205,16 @@ pub fn fix(config: &FixConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome
             pool: &pool,
         };
         let result = if config.jsonl {
-            job.jsonl(&mut reader, out)
+            job.jsonl(&mut reader, out, &mut problems)
         } else {
             job.text(&mut reader, out)
         };
-        outcome.count(&name, result)?;
+        problems.stopped(&name, result)?;
     }
     out.flush().context("cannot write the output")?;
-    Ok(outcome)
+    Ok(FixOutcome {
+        problems: problems.count,
+    })
 }
 
 /// True when the reader of our output went away (`textwash fix | head`).
@@ -113,7 +234,7 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn text(&self, reader: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<u64> {
+    fn text(&self, reader: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<()> {
         let threads = self.config.threads.max(1);
         let mut cutter = ChunkCutter::default();
         let mut line_offset = 0usize;
@@ -126,7 +247,7 @@ impl Job<'_> {
                 }
             }
             if chunks.is_empty() {
-                return Ok(0);
+                return Ok(());
             }
             let explain = self.config.explain;
             let results: Vec<(String, Vec<String>, usize)> = self.pool.install(|| {
@@ -164,13 +285,18 @@ impl Job<'_> {
         }
     }
 
-    fn jsonl(&self, reader: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<u64> {
-        let mut problems = 0;
+    fn jsonl(
+        &self,
+        reader: &mut dyn BufRead,
+        out: &mut dyn Write,
+        problems: &mut Problems,
+    ) -> anyhow::Result<()> {
         let mut line_number = 0u64;
+        let limit = self.config.input.max_record;
         loop {
-            let lines = read_line_batch(reader, &mut line_number)?;
-            if lines.is_empty() {
-                return Ok(problems);
+            let (lines, end) = read_line_batch(reader, &mut line_number, limit);
+            if lines.is_empty() && matches!(end, BatchEnd::Full) {
+                return Ok(());
             }
             let results: Vec<(Vec<u8>, Vec<String>, Option<Problem>)> = self.pool.install(|| {
                 lines
@@ -180,8 +306,7 @@ impl Job<'_> {
             });
             for (bytes, explained, problem) in results {
                 if let Some(problem) = problem {
-                    eprintln!("textwash: {problem}; written unchanged");
-                    problems += 1;
+                    problems.report(format!("{problem}; written unchanged"))?;
                 }
                 if self.config.explain {
                     for line in explained {
@@ -191,6 +316,9 @@ impl Job<'_> {
                     out.write_all(&bytes)?;
                 }
             }
+            let mut sink = io::sink();
+            let to: &mut dyn Write = if self.config.explain { &mut sink } else { out };
+            end.finish(reader, self.name, &self.config.input, problems, to)?;
         }
     }
 
@@ -246,7 +374,6 @@ impl Job<'_> {
 struct ChunkCutter {
     /// Bytes read past the end of the last chunk.
     carry: Vec<u8>,
-    started: bool,
     done: bool,
 }
 
@@ -263,15 +390,6 @@ impl ChunkCutter {
                 .read_to_end(&mut chunk)
                 .context("cannot read")?;
             self.done = read < want;
-        }
-        if !self.started {
-            self.started = true;
-            if is_utf16(&chunk) {
-                // UTF-16 cannot be cut at 0x0A bytes: take it whole.
-                reader.read_to_end(&mut chunk).context("cannot read")?;
-                self.done = true;
-                return Ok(Some(chunk));
-            }
         }
         if chunk.is_empty() {
             return Ok(None);
@@ -293,19 +411,15 @@ impl ChunkCutter {
     }
 }
 
-fn is_utf16(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
-}
-
 /// Runs `textwash strip`, writing to `out`: a first pass over all inputs counts lines across
 /// documents (standard input is spooled to a temporary file so that it can be read twice), a
-/// second strips each document.
+/// second strips each document. Problems are reported by the second pass.
 pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .context("cannot start the thread pool")?;
-    let mut outcome = FixOutcome::default();
+    let mut problems = Problems::new(&config.input);
     let mut spooled = None;
     let mut inputs: Vec<(Arc<str>, PathBuf)> = Vec::new();
     for input in &config.inputs {
@@ -330,15 +444,25 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
                         .collect::<Vec<_>>()
                 })
             };
-            let result = read_documents(config, name, path, &mut |docs, _| {
-                for lines in each(docs) {
-                    counter.add(lines);
-                }
-                Ok(())
-            });
+            // Problems are the second pass's to report; this one skips what it cannot read.
+            let mut unreported = Problems::quiet();
+            let result = read_documents(
+                config,
+                name,
+                path,
+                &mut unreported,
+                &mut io::sink(),
+                &mut |docs, _, _, _| {
+                    for lines in each(docs) {
+                        counter.add(lines);
+                    }
+                    Ok(())
+                },
+            );
             if let Err(err) = result {
-                eprintln!("textwash: {name}: {err:#}");
-                outcome.problems += 1;
+                if is_broken_pipe(&err) {
+                    return Err(err);
+                }
             }
         }
         Some(Arc::new(counter.finish(&stats)))
@@ -347,119 +471,241 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
     };
     let stripper = Stripper::new(&config.strip, index)?;
     for (name, path) in &inputs {
-        let result = read_documents(config, name, path, &mut |docs, raw_lines| {
-            let results: Vec<(Vec<u8>, Vec<String>)> = pool.install(|| {
-                docs.into_par_iter()
-                    .zip(raw_lines.into_par_iter())
-                    .map(|(doc, raw)| strip_one(config, &stripper, doc, raw))
-                    .collect()
-            });
-            for (bytes, explained) in results {
-                if config.explain {
-                    for line in explained {
-                        writeln!(out, "{line}")?;
+        let result = read_documents(
+            config,
+            name,
+            path,
+            &mut problems,
+            out,
+            &mut |docs, raws, out, problems| {
+                let results: Vec<(Vec<u8>, Vec<String>)> = pool.install(|| {
+                    docs.into_par_iter()
+                        .zip(raws.par_iter())
+                        .map(|(doc, raw)| match raw {
+                            Some(_) => (Vec::new(), Vec::new()),
+                            None => strip_one(config, &stripper, doc),
+                        })
+                        .collect()
+                });
+                for ((bytes, explained), raw) in results.into_iter().zip(raws) {
+                    match raw {
+                        Some(Unparsed { line, problem }) => {
+                            if let Some(problem) = problem {
+                                problems.report(format!("{problem}; written unchanged"))?;
+                            }
+                            if !config.explain {
+                                out.write_all(&line)?;
+                            }
+                        }
+                        None if config.explain => {
+                            for line in explained {
+                                writeln!(out, "{line}")?;
+                            }
+                        }
+                        None => out.write_all(&bytes)?,
                     }
-                } else {
-                    out.write_all(&bytes)?;
                 }
-            }
-            Ok(())
-        });
-        outcome.count(name, result)?;
+                Ok(())
+            },
+        );
+        problems.stopped(name, result)?;
     }
     drop(spooled);
     out.flush().context("cannot write the output")?;
-    Ok(outcome)
+    Ok(FixOutcome {
+        problems: problems.count,
+    })
+}
+
+/// How a batch of lines ended.
+enum BatchEnd {
+    /// It is full, or the input ended.
+    Full,
+    /// At a line longer than the limit: its number and first bytes; its rest is in the reader.
+    Long(u64, Vec<u8>),
+    /// At an error reading line `.0`; the lines before it are in the batch.
+    Failed(u64, io::Error),
+}
+
+impl BatchEnd {
+    /// After the batch is written: a long line copied to `out`, or the error.
+    fn finish(
+        self,
+        reader: &mut dyn BufRead,
+        name: &Arc<str>,
+        input: &FilterInput,
+        problems: &mut Problems,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<()> {
+        match self {
+            BatchEnd::Full => Ok(()),
+            BatchEnd::Long(number, head) => {
+                let location = Location::line(name, number);
+                pass_long_line(reader, &location, &head, input, problems, out)
+            }
+            BatchEnd::Failed(number, err) => {
+                Err(anyhow::Error::new(err).context(format!("line {number}: cannot read")))
+            }
+        }
+    }
 }
 
 /// Reads lines (with their line ends) up to [`BATCH_BYTES`], numbering them on from
-/// `line_number`; an empty batch at the end of the input.
+/// `line_number`; none at the end of the input. A line longer than `limit`, or an error, ends
+/// the batch ([`BatchEnd`]).
 fn read_line_batch(
     reader: &mut dyn BufRead,
     line_number: &mut u64,
-) -> anyhow::Result<Vec<(u64, Vec<u8>)>> {
+    limit: usize,
+) -> (Vec<(u64, Vec<u8>)>, BatchEnd) {
     let mut lines = Vec::new();
     let mut bytes = 0;
     while bytes < BATCH_BYTES {
         let mut line = Vec::new();
-        if reader.read_until(b'\n', &mut line).context("cannot read")? == 0 {
-            break;
-        }
         *line_number += 1;
-        bytes += line.len();
-        lines.push((*line_number, line));
+        match read_line(reader, &mut line, limit) {
+            Ok(Line::End) => {
+                *line_number -= 1;
+                break;
+            }
+            Ok(Line::Read(len)) => {
+                bytes += len;
+                lines.push((*line_number, line));
+            }
+            Ok(Line::TooLong) => return (lines, BatchEnd::Long(*line_number, line)),
+            Err(err) => return (lines, BatchEnd::Failed(*line_number, err)),
+        }
     }
-    Ok(lines)
+    (lines, BatchEnd::Full)
 }
 
-/// A line of input that is not a record: written back as it was.
-type Passthrough = Option<Vec<u8>>;
+/// A line of input that is not a record (a blank line, or one with a problem): written back as
+/// it was, and its problem reported when it is written.
+struct Unparsed {
+    line: Vec<u8>,
+    problem: Option<Problem>,
+}
 
-/// Reads one input as documents, in batches, handing each batch with, per document, the raw
-/// line to write instead when it is not a record. Returns the number of such lines.
+/// Per document of a batch, the line to write instead when it is not a record.
+type Passthrough = Option<Unparsed>;
+
+/// What [`read_documents`] hands on, batch by batch: the documents, the lines written instead of
+/// those that are not records, where to write, and the problems.
+type EachBatch<'a> = dyn FnMut(Vec<Document>, Vec<Passthrough>, &mut dyn Write, &mut Problems) -> anyhow::Result<()>
+    + 'a;
+
+/// Reads one input as documents, in batches, handing each batch to `each`, as `run` reads it
+/// (decompressed, binary files left out, UTF-16 transcoded). A text file is one document, a
+/// JSON line one record; one larger than `--max-record-mb` is copied to `out` unchanged (a line
+/// between the batches before and after it) and reported, never held whole.
 fn read_documents(
     config: &StripFilterConfig,
     name: &Arc<str>,
     path: &Path,
-    each: &mut dyn FnMut(Vec<Document>, Vec<Passthrough>) -> anyhow::Result<()>,
-) -> anyhow::Result<u64> {
-    let folder: Arc<str> = Arc::from(
-        path.parent()
-            .filter(|p| !p.as_os_str().is_empty() && &**name != STDIN_NAME)
-            .map_or_else(|| ".".to_string(), |p| p.display().to_string()),
-    );
-    let mut reader = BufReader::with_capacity(1 << 18, File::open(path).context("cannot read")?);
+    problems: &mut Problems,
+    out: &mut dyn Write,
+    each: &mut EachBatch<'_>,
+) -> anyhow::Result<()> {
+    let format = if config.jsonl {
+        Format::Jsonl
+    } else {
+        Format::Text
+    };
+    let file = input_file(name, Some(path), format);
+    let limit = config.input.max_record;
     if !config.jsonl {
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).context("cannot read")?;
-        let decoded = decode(&bytes);
-        let doc = Document {
-            id: name.to_string(),
-            origin: Location::file(name),
-            source: folder,
-            text: decoded.text,
-            decoding: decoded.decoding,
-            record: None,
-            date: None,
-            annotation: None,
-        };
-        each(vec![doc], vec![None])?;
-        return Ok(0);
+        return read_text_document(&file, limit, config.explain, problems, out, each);
     }
-    let mut problems = 0;
+    let Some(mut reader) = open_text(&file, problems)? else {
+        return Ok(());
+    };
     let mut line_number = 0u64;
     loop {
+        let (lines, end) = read_line_batch(&mut reader, &mut line_number, limit);
+        if lines.is_empty() && matches!(end, BatchEnd::Full) {
+            return Ok(());
+        }
         let mut docs = Vec::new();
         let mut raws = Vec::new();
-        for (number, line) in read_line_batch(&mut reader, &mut line_number)? {
+        for (number, line) in lines {
             let content = line.strip_suffix(b"\n").unwrap_or(&line);
             let content = content.strip_suffix(b"\r").unwrap_or(content);
             if content.iter().all(u8::is_ascii_whitespace) {
-                docs.push(placeholder(name, number, &folder));
-                raws.push(Some(line));
+                docs.push(placeholder(name, number, &file.folder));
+                raws.push(Some(Unparsed {
+                    line,
+                    problem: None,
+                }));
                 continue;
             }
             let location = Location::line(name, number);
-            match parse_record(content, None, location, &config.read, &folder) {
+            match parse_record(content, None, location, &config.read, &file.folder) {
                 Ok(doc) => {
                     docs.push(doc);
                     raws.push(None);
                 }
                 Err((location, kind)) => {
-                    eprintln!(
-                        "textwash: {}; written unchanged",
-                        Problem { location, kind }
-                    );
-                    problems += 1;
-                    docs.push(placeholder(name, number, &folder));
-                    raws.push(Some(line));
+                    docs.push(placeholder(name, number, &file.folder));
+                    raws.push(Some(Unparsed {
+                        line,
+                        problem: Some(Problem { location, kind }),
+                    }));
                 }
             }
         }
-        if docs.is_empty() {
-            return Ok(problems);
+        if !docs.is_empty() {
+            each(docs, raws, out, problems)?;
         }
-        each(docs, raws)?;
+        let mut sink = io::sink();
+        let to: &mut dyn Write = if config.explain { &mut sink } else { out };
+        end.finish(&mut reader, name, &config.input, problems, to)?;
+    }
+}
+
+/// Reads a text file as one document for [`read_documents`]: one larger than `limit` is
+/// copied to `out` unchanged (unless `explain`), unless its start is binary.
+fn read_text_document(
+    file: &InputFile,
+    limit: usize,
+    explain: bool,
+    problems: &mut Problems,
+    out: &mut dyn Write,
+    each: &mut EachBatch<'_>,
+) -> anyhow::Result<()> {
+    let mut reader =
+        stream::open(file, &indicatif::ProgressBar::hidden()).context("cannot read")?;
+    let mut bytes = Vec::new();
+    (&mut reader)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .context("cannot read")?;
+    if bytes.len() > limit {
+        if let Sniffed::Binary { controls, sampled } = sniff(&bytes) {
+            return problems.report(Problem {
+                location: Location::file(&file.name),
+                kind: ProblemKind::Binary { controls, sampled },
+            });
+        }
+        problems.report(format!(
+            "{}: document longer than --max-record-mb ({limit} bytes); written unchanged",
+            file.name
+        ))?;
+        let mut sink = io::sink();
+        let out: &mut dyn Write = if explain { &mut sink } else { out };
+        out.write_all(&bytes)?;
+        drop(bytes);
+        let mut out = WriteSide { out, failed: false };
+        return match io::copy(&mut reader, &mut out) {
+            Ok(_) => Ok(()),
+            Err(err) if out.failed => {
+                Err(anyhow::Error::new(err).context("cannot write the output"))
+            }
+            Err(err) => Err(anyhow::Error::new(err).context("cannot read")),
+        };
+    }
+    match crate::read::text::read_document(file, &bytes) {
+        Ok(doc) => each(vec![doc], vec![None], out, problems),
+        Err(problem) => problems.report(problem),
     }
 }
 
@@ -482,11 +728,7 @@ fn strip_one(
     config: &StripFilterConfig,
     stripper: &Stripper,
     mut doc: Document,
-    raw: Passthrough,
 ) -> (Vec<u8>, Vec<String>) {
-    if let Some(raw) = raw {
-        return (raw, Vec::new());
-    }
     let mut explained = Vec::new();
     let prefix = match doc.origin.line {
         Some(line) => format!("{}:{line}: [{}] line ", doc.origin.file, doc.id),

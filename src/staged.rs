@@ -5,6 +5,9 @@
 //! verified, clusters, links), `filter` (per rank: the shard's output) and `report` (one task:
 //! the shards' reports merged) each read and write only files. A scheduler (Ray, Spark, a shell loop) launches them; textwash has none.
 //!
+//! The binary files tasks hand on (line counts, spools, shard files, runs, meetings) are
+//! [`checked`] files: one damaged between tasks fails the task that reads it, naming the file.
+//!
 //! Every task writes under temporary names and renames when done, then leaves a marker in
 //! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
@@ -49,6 +52,7 @@ use crate::stage::{build_stages, StageName};
 use crate::strip::stats::LineCounter;
 use crate::strip::Stripper;
 use crate::write::atomic::ScratchDir;
+use crate::write::checked;
 use crate::write::spool::Event;
 use crate::write::Output;
 
@@ -463,10 +467,11 @@ pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
     } else {
         LineCounter::default()
     };
-    write_atomic(
-        &work.root.join("survey").join(format!("{rank:05}.bin")),
-        &counter.to_bytes(),
-    )?;
+    let path = work.root.join("survey").join(format!("{rank:05}.bin"));
+    write_streamed(&path, |out| {
+        checked::write_to(out, &counter.to_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))
+    })?;
     work.finish(
         &name,
         &Timed {
@@ -495,7 +500,7 @@ pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
             work.needs::<serde_json::Value>(&task("survey", r), "prep")?;
             let path = work.root.join("survey").join(format!("{r:05}.bin"));
             let bytes =
-                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                checked::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             counter.merge(
                 LineCounter::from_bytes(&bytes)
                     .with_context(|| format!("cannot read {}", path.display()))?,

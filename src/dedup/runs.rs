@@ -1,13 +1,16 @@
 //! Sorted runs of fixed-size records on disk, and their k-way merge: how dedup's band records
 //! and band meetings outgrow memory. A run is a file of records in ascending order, written
 //! when a buffer reaches its budget; a merge reads every run of a set in one ascending stream.
+//! Run files are [`checked`] files, so a damaged one fails the merge that reads it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::marker::PhantomData;
 use std::path::Path;
+
+use crate::write::checked;
 
 /// A record of a run: a fixed number of bytes, ordered as its runs are sorted.
 pub trait Record: Copy + Ord + Send + Sync {
@@ -32,7 +35,7 @@ pub fn write_run<R: Record>(path: &Path, records: &[R]) -> io::Result<()> {
 
 /// Writes a run file record by record (in ascending order).
 pub struct RunWriter<R> {
-    out: BufWriter<File>,
+    out: checked::Writer<File>,
     bytes: Vec<u8>,
     record: PhantomData<R>,
 }
@@ -40,7 +43,7 @@ pub struct RunWriter<R> {
 impl<R: Record> RunWriter<R> {
     pub fn create(path: &Path) -> io::Result<RunWriter<R>> {
         Ok(RunWriter {
-            out: BufWriter::with_capacity(1 << 20, File::create(path)?),
+            out: checked::Writer::create(path)?,
             bytes: vec![0u8; R::SIZE],
             record: PhantomData,
         })
@@ -51,14 +54,15 @@ impl<R: Record> RunWriter<R> {
         self.out.write_all(&self.bytes)
     }
 
-    pub fn finish(mut self) -> io::Result<()> {
-        self.out.flush()
+    pub fn finish(self) -> io::Result<()> {
+        self.out.finish()?;
+        Ok(())
     }
 }
 
 /// Reads a run file's records in order, a block at a time.
 pub struct RunReader<R> {
-    input: File,
+    input: checked::Reader,
     block: Vec<u8>,
     /// Unread bytes are `block[at..end]`.
     at: usize,
@@ -73,24 +77,19 @@ const BLOCK: usize = 128 << 10;
 
 impl<R: Record> RunReader<R> {
     pub fn open(path: &Path) -> io::Result<RunReader<R>> {
+        RunReader::open_from(path, 0)
+    }
+
+    /// The run's records from the `first`-th on.
+    pub fn open_from(path: &Path, first: u64) -> io::Result<RunReader<R>> {
         Ok(RunReader {
-            input: File::open(path)?,
+            input: checked::Reader::open_at(path, first.saturating_mul(R::SIZE as u64))?,
             block: vec![0u8; BLOCK.max(R::SIZE)],
             at: 0,
             end: 0,
             shift: 0,
             record: PhantomData,
         })
-    }
-
-    /// The run's records from the `first`-th on.
-    pub fn open_from(path: &Path, first: u64) -> io::Result<RunReader<R>> {
-        let mut reader = RunReader::open(path)?;
-        io::Seek::seek(
-            &mut reader.input,
-            io::SeekFrom::Start(first * R::SIZE as u64),
-        )?;
-        Ok(reader)
     }
 
     /// The run's records with their document numbers moved up by `by`.
@@ -315,7 +314,7 @@ mod tests {
         // A truncated run is an error, not a silent end.
         let bytes = std::fs::read(&paths[0]).unwrap();
         std::fs::write(&paths[0], &bytes[..bytes.len() - 2]).unwrap();
-        let result: io::Result<Vec<(u32, u16)>> = Merge::open(&paths).unwrap().collect();
+        let result: io::Result<Vec<(u32, u16)>> = Merge::open(&paths).and_then(Iterator::collect);
         assert!(result.is_err());
     }
 

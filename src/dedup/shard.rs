@@ -12,10 +12,13 @@
 //! 3. **candidates** ([`for_each_candidates`]): the meeting files of all bands merged, counts
 //!    summed, pairs meeting often enough handed on in chunks for verification, which reads the
 //!    two documents' shingle lists back from disk ([`ShingleReader`]).
+//!
+//! Every file here is a [`checked`] file: a byte damaged between the task that writes it and the
+//! one that reads it fails the reader with an error naming the file.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -25,6 +28,7 @@ use super::runs::{merge_levels, write_run, Merge, Record, RunReader, RunWriter};
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::DedupConfig;
 use crate::document::Document;
+use crate::write::checked;
 
 /// The largest run of band records a shard writer sorts in memory: larger runs would only make
 /// the merge's heap a little smaller, at the cost of memory that grows with the corpus.
@@ -314,7 +318,7 @@ fn sketch_text_with(
 pub struct ShardWriter {
     work: WorkDir,
     shard: u32,
-    shingles: BufWriter<File>,
+    shingles: checked::Writer<File>,
     offset: u64,
     /// Band records in memory, by band.
     buffers: Vec<Vec<BandRecord>>,
@@ -333,7 +337,7 @@ impl ShardWriter {
         Ok(ShardWriter {
             work: work.clone(),
             shard,
-            shingles: BufWriter::with_capacity(1 << 20, File::create(work.shingles(shard))?),
+            shingles: checked::Writer::create(&work.shingles(shard))?,
             offset: 0,
             buffers: vec![Vec::new(); ALL_BANDS],
             buffered: 0,
@@ -456,7 +460,7 @@ impl ShardWriter {
     /// Spills what is left and returns the shard's documents.
     pub fn finish(mut self) -> io::Result<Vec<DocMeta>> {
         self.spill()?;
-        self.shingles.flush()?;
+        self.shingles.finish()?;
         Ok(self.docs)
     }
 }
@@ -686,12 +690,12 @@ pub fn for_each_candidates(
 
 /// The number of the first record of a meeting file whose first document is `a` or more.
 fn first_meeting_of(path: &Path, a: u32) -> io::Result<u64> {
-    let file = File::open(path)?;
-    let (mut low, mut high) = (0u64, file.metadata()?.len() / Meeting::SIZE as u64);
+    let file = checked::File::open(path)?;
+    let (mut low, mut high) = (0u64, file.len() / Meeting::SIZE as u64);
     let mut word = [0u8; 4];
     while low < high {
         let middle = low + (high - low) / 2;
-        read_exact_at(&file, &mut word, middle * Meeting::SIZE as u64)?;
+        file.read_exact_at(&mut word, middle * Meeting::SIZE as u64)?;
         if u32::from_le_bytes(word) < a {
             low = middle + 1;
         } else {
@@ -718,7 +722,7 @@ pub fn spans(docs: &[DocMeta]) -> Vec<ShardSpan> {
 /// Writes a shard's documents (what [`ShardWriter::finish`] returns) to a file, for the task
 /// that clusters the whole corpus.
 pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut out = checked::Writer::create(path)?;
     let mut buf = Vec::new();
     out.write_all(&(docs.len() as u64).to_le_bytes())?;
     for doc in docs {
@@ -744,12 +748,13 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
         }
         out.write_all(&buf)?;
     }
-    out.flush()
+    out.finish()?;
+    Ok(())
 }
 
 /// Reads back the documents [`write_docs`] wrote for shard `shard`.
 pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
-    let bytes = fs::read(path)?;
+    let bytes = checked::read(path)?;
     let mut input = crate::codec::Reader::new(&bytes, "a document file");
     let count = input.u64()?;
     let mut docs = Vec::with_capacity(count.min(1 << 24) as usize);
@@ -803,7 +808,7 @@ fn damaged(doc: &DocMeta) -> io::Error {
 
 /// Reads documents' shingle lists back from the shards' files.
 pub struct ShingleReader {
-    files: HashMap<u32, File>,
+    files: HashMap<u32, checked::File>,
 }
 
 impl ShingleReader {
@@ -813,7 +818,7 @@ impl ShingleReader {
     ) -> io::Result<ShingleReader> {
         let mut files = HashMap::new();
         for shard in shards {
-            files.insert(shard, File::open(work.shingles(shard))?);
+            files.insert(shard, checked::File::open(&work.shingles(shard))?);
         }
         Ok(ShingleReader { files })
     }
@@ -822,7 +827,7 @@ impl ShingleReader {
     pub fn read(&self, doc: &DocMeta) -> io::Result<Vec<u64>> {
         let file = self.file(doc)?;
         let mut bytes = vec![0u8; doc.shingle_entries().min(doc.entries as usize) * 8];
-        read_exact_at(file, &mut bytes, doc.offset * 8)?;
+        file.read_exact_at(&mut bytes, doc.offset * 8)?;
         Ok(bytes
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
@@ -838,7 +843,7 @@ impl ShingleReader {
             return Ok(Default::default());
         }
         let mut bytes = vec![0u8; rest as usize * 8];
-        read_exact_at(file, &mut bytes, (doc.offset + at) * 8)?;
+        file.read_exact_at(&mut bytes, (doc.offset + at) * 8)?;
         let word =
             |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         if bytes.len() < 16 {
@@ -881,7 +886,7 @@ impl ShingleReader {
         })
     }
 
-    fn file(&self, doc: &DocMeta) -> io::Result<&File> {
+    fn file(&self, doc: &DocMeta) -> io::Result<&checked::File> {
         self.files.get(&doc.shard).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
@@ -889,26 +894,4 @@ impl ShingleReader {
             )
         })
     }
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match file.seek_read(buf, offset) {
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(())
 }

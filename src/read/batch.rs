@@ -4,21 +4,16 @@
 //! Nothing here parses or decodes text; that happens on the worker threads
 //! ([`crate::read::parse_unit`]), so this loop stays as fast as the disk and the decompressor.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 
-use encoding_rs::{Encoding, UTF_8};
-use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 
-use crate::document::{DecodeMethod, Decoding};
 use crate::error::{Location, Problem, ProblemKind};
+use crate::read::stream::{copy_rest_of_line, open, read_line, sniff_stream, Line, Opened};
 use crate::read::{Compression, Format, InputFile, Unit};
-use crate::repair::decode::{sniff, Sniffed};
 
 /// Most units in one batch, so that a batch of tiny records still fits the pool's grain.
 const MAX_UNITS: usize = 1 << 16;
-const READ_BUFFER: usize = 1 << 18;
 
 /// How input is cut into batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,22 +135,6 @@ impl<E: FnMut(Batch) -> bool> Cutter<'_, E> {
     }
 }
 
-fn open(file: &InputFile, progress: &ProgressBar) -> io::Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = match &file.path {
-        Some(path) => Box::new(File::open(path)?),
-        None => Box::new(io::stdin()),
-    };
-    let counted = Counted {
-        inner: raw,
-        progress: progress.clone(),
-    };
-    Ok(match file.compression {
-        Compression::None => Box::new(counted),
-        Compression::Gzip => Box::new(MultiGzDecoder::new(counted)),
-        Compression::Zstd => Box::new(zstd::Decoder::new(counted)?),
-    })
-}
-
 /// The problem for an error while reading `file` (after it was opened).
 fn read_problem(file: &InputFile, line: Option<u64>, err: &io::Error) -> Problem {
     let kind = match file.compression {
@@ -225,11 +204,9 @@ fn read_lines<E: FnMut(Batch) -> bool>(
     reader: Box<dyn Read + Send>,
     cutter: &mut Cutter<'_, E>,
 ) {
-    let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
-    let utf16 = match sniff_head(&mut reader) {
-        Ok(Head::Text) => None,
-        Ok(Head::Utf16(encoding, method)) => Some((encoding, method)),
-        Ok(Head::Binary { controls, sampled }) => {
+    let (mut reader, transcoded) = match sniff_stream(reader) {
+        Ok(Opened::Text { reader, transcoded }) => (reader, transcoded),
+        Ok(Opened::Binary { controls, sampled }) => {
             cutter.push(Unit::Problem(Problem {
                 location: Location::file(&file.name),
                 kind: ProblemKind::Binary { controls, sampled },
@@ -241,22 +218,6 @@ fn read_lines<E: FnMut(Batch) -> bool>(
             return;
         }
     };
-    let transcoded = utf16.map(|(encoding, method)| Decoding {
-        encoding: encoding.name(),
-        method,
-        had_errors: false,
-    });
-    let mut reader: Box<dyn BufRead> = match utf16 {
-        // UTF-16 cannot be cut at 0x0A bytes: transcode the stream to UTF-8 first.
-        Some((encoding, _)) => Box::new(BufReader::with_capacity(
-            READ_BUFFER,
-            encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
-                .strip_bom(true)
-                .build(reader),
-        )),
-        None => Box::new(reader),
-    };
     let mut line = 0u64;
     let mut started = false;
     let mut failed = false;
@@ -265,17 +226,28 @@ fn read_lines<E: FnMut(Batch) -> bool>(
         let start = cutter.batch.data.len();
         match read_line(&mut reader, &mut cutter.batch.data, limit) {
             Ok(Line::End) => break,
-            Ok(Line::TooLong(len)) => {
+            Ok(Line::TooLong) => {
                 line += 1;
-                cutter.batch.bytes_read += len;
                 cutter.batch.data.truncate(start);
-                cutter.push(Unit::Problem(Problem {
-                    location: Location::line(&file.name, line),
-                    kind: ProblemKind::TooLarge {
-                        bytes: len,
-                        limit: limit as u64,
-                    },
-                }));
+                // The rest is read (so that a corrupt stream is still told apart) but not kept.
+                match copy_rest_of_line(&mut reader, &mut io::sink()) {
+                    Ok(rest) => {
+                        let len = (limit as u64).saturating_add(rest);
+                        cutter.batch.bytes_read += len;
+                        cutter.push(Unit::Problem(Problem {
+                            location: Location::line(&file.name, line),
+                            kind: ProblemKind::TooLarge {
+                                bytes: len,
+                                limit: limit as u64,
+                            },
+                        }));
+                    }
+                    Err(err) => {
+                        cutter.push(Unit::Problem(read_problem(file, Some(line), &err)));
+                        failed = true;
+                        break;
+                    }
+                }
             }
             Ok(Line::Read(len)) => {
                 line += 1;
@@ -323,98 +295,6 @@ fn read_lines<E: FnMut(Batch) -> bool>(
             location: Location::file(&file.name),
             kind: ProblemKind::EmptyFile,
         }));
-    }
-}
-
-/// What [`read_line`] found.
-enum Line {
-    /// No more bytes.
-    End,
-    /// A line of this many bytes (its newline included) was appended.
-    Read(usize),
-    /// A line longer than the limit, of this many bytes, was read and not kept.
-    TooLong(u64),
-}
-
-/// Appends the next line (up to and including its newline) to `out`, as `read_until` does,
-/// unless it is longer than `limit` bytes: then it is read to its end without being kept, so
-/// that one huge record never takes more memory than the limit.
-fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
-    let start = out.len();
-    let mut skipped: u64 = 0;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        if available.is_empty() {
-            break;
-        }
-        let (taken, done) = match memchr::memchr(b'\n', available) {
-            Some(at) => (at + 1, true),
-            None => (available.len(), false),
-        };
-        if skipped > 0 || out.len() - start + taken > limit {
-            skipped += (out.len() - start + taken) as u64;
-            out.truncate(start);
-        } else {
-            out.extend_from_slice(&available[..taken]);
-        }
-        reader.consume(taken);
-        if done {
-            break;
-        }
-    }
-    Ok(if skipped > 0 {
-        Line::TooLong(skipped)
-    } else if out.len() == start {
-        Line::End
-    } else {
-        Line::Read(out.len() - start)
-    })
-}
-
-/// What the first bytes of a JSON Lines file say.
-enum Head {
-    /// UTF-8 (its byte order mark consumed) or another encoding decoded line by line.
-    Text,
-    /// UTF-16, with a byte order mark (left in place for the transcoder) or told by its NUL
-    /// bytes (`Detected`): the stream is transcoded to UTF-8 before it is cut into lines.
-    Utf16(&'static Encoding, DecodeMethod),
-    /// Not text ([`sniff`]): the file is skipped.
-    Binary { controls: usize, sampled: usize },
-}
-
-/// Looks at the first bytes of a JSON Lines file (what one read gives, at most
-/// [`SNIFF_LIMIT`](crate::repair::decode::SNIFF_LIMIT)) for a byte order mark, UTF-16 without one, or binary bytes.
-fn sniff_head(reader: &mut BufReader<Box<dyn Read + Send>>) -> io::Result<Head> {
-    let head = reader.fill_buf()?;
-    Ok(match Encoding::for_bom(head) {
-        Some((encoding, len)) if encoding == UTF_8 => {
-            reader.consume(len);
-            Head::Text
-        }
-        Some((encoding, _)) => Head::Utf16(encoding, DecodeMethod::Bom),
-        None => match sniff(head) {
-            Sniffed::Text => Head::Text,
-            Sniffed::Utf16(encoding) => Head::Utf16(encoding, DecodeMethod::Detected),
-            Sniffed::Binary { controls, sampled } => Head::Binary { controls, sampled },
-        },
-    })
-}
-
-/// Counts the bytes read from disk into the progress bar.
-struct Counted<R> {
-    inner: R,
-    progress: ProgressBar,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.progress.inc(n as u64);
-        Ok(n)
     }
 }
 

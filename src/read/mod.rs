@@ -4,10 +4,13 @@
 //! Owns formats (plain text, JSON Lines) and compression (gzip, zstd); decoding of bytes into
 //! text is [`crate::repair::decode`]'s, and no text is changed here. Reading is split in two so
 //! that the costly half runs in parallel: [`batch`] does the I/O on one thread and cuts the input
-//! into [`Unit`]s; [`parse_unit`] turns a unit into a document on any thread.
+//! into [`Unit`]s; [`parse_unit`] turns a unit into a document on any thread. [`stream`] opens,
+//! decompresses and sniffs an input and reads its lines under the record limit, for [`batch`]
+//! and for the `fix` and `strip` filters alike.
 
 pub mod batch;
 pub mod jsonl;
+pub mod stream;
 pub mod text;
 
 use std::ops::Range;

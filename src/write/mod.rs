@@ -5,6 +5,7 @@
 //! the worker threads ([`render`]); this module only puts those bytes in files, in order.
 
 pub mod atomic;
+pub mod checked;
 pub mod out_dir;
 pub mod spool;
 

@@ -5,11 +5,14 @@
 //! file in the work folder instead. Once dedup has decided, [`replay`] reads the spool back in
 //! order and hands every event to the real output, which leaves duplicates out or annotates
 //! them. So repair and strip run once per document, and the output is still written in input
-//! order, atomically.
+//! order, atomically. The spool is a [`checked`] file: a byte damaged on disk, or between the
+//! staged tasks that write and read it, fails the replay with an error naming the file.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
+
+use super::checked;
 
 const START: u8 = 0;
 const RECORD: u8 = 1;
@@ -34,13 +37,13 @@ pub enum Event {
 
 /// Appends events to a spool file.
 pub struct SpoolWriter {
-    out: BufWriter<File>,
+    out: checked::Writer<File>,
 }
 
 impl SpoolWriter {
     pub fn create(path: &Path) -> io::Result<SpoolWriter> {
         Ok(SpoolWriter {
-            out: BufWriter::with_capacity(1 << 20, File::create(path)?),
+            out: checked::Writer::create(path)?,
         })
     }
 
@@ -73,7 +76,8 @@ impl SpoolWriter {
 
     pub fn finish(mut self) -> io::Result<()> {
         self.out.write_all(&[FINISHED])?;
-        self.out.flush()
+        self.out.finish()?;
+        Ok(())
     }
 }
 
@@ -82,8 +86,13 @@ pub fn replay(
     path: &Path,
     mut each: impl FnMut(Event) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut input = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "the spool file is corrupt");
+    let mut input = checked::Reader::open(path)?;
+    let corrupt = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the spool file {} is corrupt", path.display()),
+        )
+    };
     loop {
         let mut tag = [0u8; 1];
         match input.read(&mut tag) {

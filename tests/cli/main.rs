@@ -4,6 +4,7 @@
 mod check;
 mod dedup;
 mod errors;
+mod filters;
 mod inputs;
 mod output;
 mod repair;

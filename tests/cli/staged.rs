@@ -273,3 +273,68 @@ fn finished_tasks_are_skipped_and_other_parameters_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("changed or went away"), "{err}");
 }
+
+/// Flips one bit of the byte at `at` (from the end when negative) of `path`.
+fn flip(path: &Path, at: i64) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = if at < 0 {
+        bytes.len() - at.unsigned_abs() as usize
+    } else {
+        at as usize
+    };
+    bytes[at] ^= 0x04;
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A byte flipped in a work file between tasks fails the task that reads it, with a message
+/// naming the file; flipped back, the task runs.
+#[test]
+fn a_flipped_byte_in_a_work_file_fails_the_next_task_naming_the_file() {
+    let s = Scratch::new();
+    corpus(&s);
+    let work = s.path("work");
+    assert_eq!(plan(&s, &work, 1, &[]).0, 0);
+    let must = |args: &[&str]| {
+        let (code, err) = task(args, &work);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    };
+    // Runs `args` with the byte at `at` of `file` flipped: it must fail naming the file; then
+    // with the byte restored, and again when `rerun`.
+    let refused = |file: &str, at: i64, args: &[&str], rerun: bool| {
+        let path = work.join(file);
+        flip(&path, at);
+        let (code, err) = task(args, &work);
+        assert_ne!(code, 0, "{args:?} read a damaged {file}: {err}");
+        assert!(
+            err.contains(&path.display().to_string()),
+            "{args:?}: the error does not name {file}: {err}"
+        );
+        flip(&path, at);
+        if rerun {
+            must(args);
+        }
+    };
+    must(&["survey", "--rank", "0"]);
+    refused("survey/00000.bin", 3, &["prep", "--rank", "0"], true);
+    let runs = work.join("shards/00000/bands/00");
+    let run = std::fs::read_dir(&runs).unwrap().next().unwrap().unwrap();
+    let run = format!(
+        "shards/00000/bands/00/{}",
+        run.file_name().to_string_lossy()
+    );
+    refused(&run, 5, &["bucket", "--band", "0"], true);
+    for band in 1..BANDS {
+        must(&["bucket", "--band", &band.to_string()]);
+    }
+    refused("shards/00000/docs.bin", 20, &["cluster"], false);
+    // The first document's shingles, read when its copies are verified.
+    refused("shards/00000/shingles.bin", 9, &["cluster"], false);
+    refused("meetings/00.bin", -20, &["cluster"], true);
+    refused(
+        "shards/00000/corpus.spool",
+        30,
+        &["filter", "--rank", "0"],
+        true,
+    );
+    must(&["report"]);
+}

@@ -198,12 +198,18 @@ pub fn fullwidth(text: &str) -> Vec<Edit> {
         }
         // The nearest letter on each side, across spaces, digits and punctuation (`大会”，“第`,
         // `事務所 ／ 2016`), within the line.
+        // (Or any CJK character that close: `假如on！`, a Latin word inside Chinese text.)
         let nearest_letter = |range: &mut dyn Iterator<Item = &(usize, char)>| {
-            range
+            let mut letters = range
                 .map(|&(_, c)| c)
                 .take(NEAREST_LETTER_SPAN)
                 .take_while(|&c| c != '\n')
-                .find(|&c| c.is_alphabetic())
+                .filter(|&c| c.is_alphabetic());
+            let first = letters.next();
+            if first.is_some_and(is_cjk) {
+                return first;
+            }
+            letters.find(|&c| is_cjk(c)).or(first)
         };
         // A run with letters of its own (`Ｃｏｍｐａｎｙ`) is judged by its neighbours only.
         let has_letters = chars[start..i].iter().any(|&(_, c)| c.is_alphabetic());
@@ -332,7 +338,11 @@ mod tests {
             apply_edits(text, &fullwidth(text)),
             "ABC Company! ２０１６年 你好，世界"
         );
-        for cjk in ["大会”，“第二次”。段落4：这是", "事務所 ／ 2016.12.01"] {
+        for cjk in [
+            "大会”，“第二次”。段落4：这是",
+            "事務所 ／ 2016.12.01",
+            "圣经取消拍摄 假如on！",
+        ] {
             assert!(fullwidth(cjk).is_empty(), "{cjk}");
         }
         let text = "Ｃｏｍｐａｎｙ！\n你好";

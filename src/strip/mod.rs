@@ -31,6 +31,8 @@ use stats::{HashedKey, LineIndex, StatsConfig};
 pub const REPEATED_IN_SOURCE: &str = "repeated-in-source";
 /// The id of removals of a line repeated inside its document.
 pub const REPEATED_IN_DOCUMENT: &str = "repeated-in-document";
+/// The id of removals of a navigation run: a menu printed one label per line.
+pub const NAVIGATION_RUN: &str = "navigation-run";
 /// The flag of a document the guard left whole.
 pub const GUARD_FLAG: &str = "guard-kept-whole";
 
@@ -104,6 +106,7 @@ pub struct Stripper {
     stats: Option<Arc<LineIndex>>,
     guard: f64,
     dedupe: bool,
+    navigation: bool,
 }
 
 impl Stripper {
@@ -114,6 +117,7 @@ impl Stripper {
             stats: stats.filter(|_| config.wants_stats()),
             guard: config.guard,
             dedupe: !config.disabled.iter().any(|d| d == REPEATED_IN_DOCUMENT),
+            navigation: !config.disabled.iter().any(|d| d == NAVIGATION_RUN),
         })
     }
 
@@ -130,6 +134,11 @@ impl Stripper {
             .collect();
         let mut figures = FigureLines::default();
         let wrapped = Wrapping::of(&lines);
+        let navigation = if self.navigation && wrapped.is_none() {
+            navigation_runs(&lines, &mut buf)
+        } else {
+            Vec::new()
+        };
         for (number, &line) in lines.iter().enumerate() {
             let start = offset;
             // The line's length in the text: with its CR, if it had one.
@@ -171,6 +180,14 @@ impl Stripper {
                 Judgement::Keep => {}
             }
             if line.trim().is_empty() {
+                continue;
+            }
+            if navigation.get(number) == Some(&true)
+                && !self
+                    .rules
+                    .is_protected(line, rules::normalize_line(line, &mut String::new()))
+            {
+                removals.push(removal(NAVIGATION_RUN, 0, line.len(), false));
                 continue;
             }
             if let Some(index) = &self.stats {
@@ -222,6 +239,97 @@ impl Stripper {
             guarded: false,
         })
     }
+}
+
+/// The fewest label lines in a row that make a navigation run.
+const MIN_NAVIGATION_RUN: usize = 6;
+/// The most words of a navigation label ("Follow VentureBeat on LinkedIn" has five).
+const MAX_LABEL_WORDS: usize = 5;
+
+/// Which lines of a document belong to a navigation run: a menu printed one label per line
+/// (a site's sections, "Home", "World", "Business", "Contact", "About Us"), at least
+/// [`MIN_NAVIGATION_RUN`] label lines in a row, entirely before the article's first paragraph
+/// of prose or after its last. A label is a line of at most [`MAX_LABEL_WORDS`] words with no
+/// digit, that does not end a sentence or a clause and is no list item; a list inside the
+/// article (the nominees of a prize, the cast of a film) lies between paragraphs of prose and
+/// stays, and so does a table's column.
+fn navigation_runs(lines: &[&str], buf: &mut String) -> Vec<bool> {
+    let prose = |line: &str| {
+        let line = line.trim_end();
+        rules::count_words(line, 12) >= 12
+            && line.ends_with(['.', '!', '?', '"', '”', '’', '\'', '。'])
+    };
+    let first_prose = lines.iter().position(|l| prose(l));
+    let last_prose = lines.iter().rposition(|l| prose(l));
+    let is_label = |line: &str, buf: &mut String| {
+        let line = line.trim();
+        let words = rules::count_words(line, MAX_LABEL_WORDS + 1);
+        (1..=MAX_LABEL_WORDS).contains(&words)
+            && line.chars().count() <= 48
+            && !line.contains(|c: char| c.is_ascii_digit())
+            && !line.ends_with(['.', ',', ';', ':', '!', '?', '"', '”', '…'])
+            && !line.starts_with(['-', '•', '*', '–', '—', '·', '▪', '►', '(', '"', '“'])
+            && !figures::is_figure_line(line, buf)
+    };
+    let mut marked = vec![false; lines.len()];
+    let mut number = 0;
+    while number < lines.len() {
+        if !is_label(lines[number], buf) {
+            number += 1;
+            continue;
+        }
+        // A run of labels; blank lines between them belong to it.
+        let start = number;
+        let mut end = number + 1;
+        let mut labels = 1;
+        let mut at = number + 1;
+        while at < lines.len() {
+            if lines[at].trim().is_empty() {
+                at += 1;
+            } else if is_label(lines[at], buf) {
+                labels += 1;
+                at += 1;
+                end = at;
+            } else {
+                break;
+            }
+        }
+        let outside = first_prose.is_none_or(|first| end <= first)
+            || last_prose.is_none_or(|last| start > last);
+        if labels >= MIN_NAVIGATION_RUN
+            && outside
+            && first_prose.is_some()
+            && !joins_pairs(&lines[start..end])
+        {
+            marked[start..end].iter_mut().for_each(|m| *m = true);
+        }
+        number = end.max(number + 1);
+    }
+    marked
+}
+
+/// Whether most lines of a run join two names with the same short word or dash: a list of
+/// fixtures or pairings ("Arsenal v Stoke", "Chicago at Boston", "Flamengo x Vasco"), which is
+/// article text, not a menu.
+fn joins_pairs(run: &[&str]) -> bool {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut lines = 0;
+    for line in run.iter().filter(|l| !l.trim().is_empty()) {
+        lines += 1;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut seen: Vec<&str> = Vec::new();
+        for &word in words.iter().skip(1).take(words.len().saturating_sub(2)) {
+            let joiner = word.chars().count() <= 3
+                && word
+                    .chars()
+                    .all(|c| c.is_lowercase() || matches!(c, '-' | '–' | '—' | '&' | '.'));
+            if joiner && !seen.contains(&word) {
+                seen.push(word);
+                *counts.entry(word).or_default() += 1;
+            }
+        }
+    }
+    counts.values().any(|&n| 2 * n >= lines)
 }
 
 /// Whether a line repeated inside a document is likely an item of a recurring structure rather
@@ -612,5 +720,23 @@ mod tests {
     fn long_lines_are_never_dropped_whole() {
         let long = format!("Share {}", "word ".repeat(45));
         assert_eq!(strip(&long), long);
+    }
+
+    #[test]
+    fn a_menu_before_or_after_the_article_goes_and_a_list_inside_it_stays() {
+        let menu = "Channels\nGamesBeat\nBig Data\nBusiness\nCloud\nSecurity\nCareers";
+        let list = "Parasite\nJoker\nThe Irishman\nMarriage Story\nLittle Women\nJojo Rabbit";
+        let text = format!("{menu}\n{FIRST}\nThe nominees are:\n{list}\n{SECOND}\n{menu}");
+        assert_eq!(
+            strip(&text),
+            format!("{FIRST}\nThe nominees are:\n{list}\n{SECOND}")
+        );
+        // A list of fixtures after the last paragraph is the article's.
+        let fixtures = "Arsenal v Stoke\nMan Utd v Exeter\nPlymouth v Everton\nDerby v Wigan\n\
+                        Winners meet in final match\nHull v Colchester\nWolves v Millwall";
+        let text = format!("{FIRST}\n{SECOND}\n{fixtures}");
+        assert_eq!(strip(&text), text);
+        // Without prose, a document of short lines is no page with a menu: it stays.
+        assert_eq!(strip(menu), menu);
     }
 }

@@ -131,7 +131,12 @@ pub fn load_specs(extra: Option<&Path>, disabled: &[String]) -> anyhow::Result<V
 }
 
 /// Ids of the removals that come from statistics rather than rules; `--disable` takes them too.
-pub const STATISTIC_IDS: [&str; 2] = ["repeated-in-source", "repeated-in-document"];
+/// `navigation-run` is a document's run of menu labels ([`crate::strip`]).
+pub const STATISTIC_IDS: [&str; 3] = [
+    "repeated-in-source",
+    "repeated-in-document",
+    "navigation-run",
+];
 
 /// How a line was judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

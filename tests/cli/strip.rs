@@ -343,3 +343,41 @@ fn sentences_that_use_a_prompts_words_stay() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8(output.stdout).unwrap(), article);
 }
+
+#[test]
+fn a_source_of_five_documents_teaches_its_furniture_at_min_docs_3() {
+    let stories = [
+        "The council approved the new budget on Monday after a long debate over school funding and road repairs.",
+        "Police arrested two men after a robbery at a downtown bank, a spokeswoman for the department said.",
+        "The river rose two meters overnight, flooding several streets near the old harbour, officials said.",
+        "A new school opened in the northern district this week, the first to be built there in twenty years.",
+        "The mayor announced plans to expand the bus network next year, with four new lines to the suburbs.",
+    ];
+    let mut jsonl = String::new();
+    for (i, story) in stories.iter().enumerate() {
+        // Three of the five carry the toolbar, all five the footer.
+        let toolbar = if i < 3 {
+            "Local News Sports Weather\n"
+        } else {
+            ""
+        };
+        jsonl.push_str(&record(
+            i,
+            &format!("{toolbar}{story}\nCopyright Bugle Media Group"),
+        ));
+    }
+    let output = textwash()
+        .args(["strip", "--jsonl", "--min-docs", "3"])
+        .write_stdin(jsonl)
+        .output()
+        .unwrap();
+    let stripped = String::from_utf8(output.stdout).unwrap();
+    assert!(!stripped.contains("Copyright Bugle"), "{stripped}");
+    assert!(
+        !stripped.contains("Local News Sports Weather"),
+        "{stripped}"
+    );
+    for story in stories {
+        assert!(stripped.contains(story), "{stripped}");
+    }
+}

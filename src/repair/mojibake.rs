@@ -613,6 +613,7 @@ fn plausible(c: char) -> bool {
         | 0x1100..=0x11FF        // Hangul Jamo
         | 0x1E00..=0x1FFF        // Latin Extended Additional, Greek Extended
         | 0x2000..=0x27FF        // punctuation, currency, letterlike, arrows, math, shapes
+        | 0x2B00..=0x2BFF        // arrows and shapes emoji use (⭐ ⬆ ⬛); not Braille
         | 0x2E80..=0x2FDF        // CJK radicals
         | 0x3000..=0x33FF        // CJK punctuation, kana, compatibility
         | 0x4E00..=0x9FFF        // CJK ideographs
@@ -733,6 +734,10 @@ mod tests {
             fix_once(&garble_bytes(&bytes, "windows-1252")),
             "Party 😀 time"
         );
+        // ⭐ (E2 AD 90) sits in the block of arrows and shapes after Braille; a lone symbol
+        // is taken where the document shows the same misreading elsewhere.
+        let star = garble_bytes("They’re a star ⭐ here".as_bytes(), "windows-1252");
+        assert_eq!(fix_once(&star), "They’re a star ⭐ here");
     }
 
     fn garble_bytes(bytes: &[u8], encoding: &str) -> String {

@@ -125,16 +125,28 @@ pub fn c1_controls(text: &str, nel_is_text: bool) -> Vec<Edit> {
             {
                 return None;
             }
-            let bytes = [cp as u8];
-            let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
-            let mut replacement: String = decoded.chars().filter(|d| !d.is_control()).collect();
-            if replacement.is_empty() {
-                // A byte Windows-1252 leaves undefined: a character was lost here.
-                replacement.push(char::REPLACEMENT_CHARACTER);
-            }
-            Some(edit(at, at + 2, &replacement, C1_FIX))
+            // A byte Windows-1252 leaves undefined: a character was lost here.
+            let replacement = windows_1252_for_c1(c).unwrap_or(char::REPLACEMENT_CHARACTER);
+            Some(edit(
+                at,
+                at + 2,
+                replacement.encode_utf8(&mut [0; 4]),
+                C1_FIX,
+            ))
         })
         .collect()
+}
+
+/// The character Windows-1252 has for the byte a C1 control (U+0080–U+009F) stands for, read
+/// as Latin-1 (U+0093 → `“`); `None` for the five bytes it leaves undefined and for anything
+/// that is not a C1 control.
+pub fn windows_1252_for_c1(c: char) -> Option<char> {
+    if !('\u{80}'..='\u{9F}').contains(&c) {
+        return None;
+    }
+    let byte = [u32::from(c) as u8];
+    let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+    decoded.chars().next().filter(|d| !d.is_control())
 }
 
 /// Whether the U+0085 at `at` reads as Windows-1252's `…` rather than a line break: followed

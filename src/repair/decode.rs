@@ -261,14 +261,18 @@ fn prefer_windows_1252(bytes: &[u8], guess: &'static Encoding) -> &'static Encod
     }
 }
 
+/// `encoding` is a single-byte one: each high byte reads as one character (U+FFFD where it is
+/// undefined), so the upper half is decoded once, as a table.
 fn implausible_readings(bytes: &[u8], encoding: &'static Encoding) -> usize {
+    let upper_half: Vec<u8> = (0x80..=0xFF).collect();
+    let (decoded, _) = encoding.decode_without_bom_handling(&upper_half);
+    let table: Vec<char> = decoded.chars().collect();
     let mut count = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if b < 0x80 {
             continue;
         }
-        let (decoded, _) = encoding.decode_without_bom_handling(&bytes[i..=i]);
-        let Some(c) = decoded.chars().next() else {
+        let Some(&c) = table.get(usize::from(b - 0x80)) else {
             continue;
         };
         let before = i.checked_sub(1).map(|j| bytes[j]);

@@ -18,7 +18,7 @@
 //!   another encoding that is strong for that run or for its line.
 
 use crate::repair::charmap::{Charmap, CHARMAPS};
-use crate::repair::plausibility;
+use crate::repair::{chars, plausibility};
 use compact_str::CompactString;
 
 use crate::repair::Edit;
@@ -72,7 +72,7 @@ enum Shape {
     /// Two or more sequences in one run (how many).
     Several(usize),
     /// A three-character sequence that stands for punctuation (`â€œ`, `вЂњ`).
-    Punctuation(usize),
+    Punctuation,
 }
 
 impl Reading {
@@ -89,9 +89,10 @@ impl Reading {
                 // Three sequences in a row are a misread word whatever they look like; two,
                 // or one standing for punctuation, need something implausible besides
                 // (`—•—£` is a row of MacRoman leads and continuations, and real text).
-                Shape::Several(n) | Shape::Punctuation(n) => {
+                Shape::Several(n) => {
                     (self.before > 0 || n >= 3) && self.glue_after <= self.glue_before
                 }
+                Shape::Punctuation => self.before > 0 && self.glue_after <= self.glue_before,
             }
     }
 
@@ -423,7 +424,7 @@ fn read_run(
 fn shaped_like_mojibake(sequences: &[Sequence]) -> Shape {
     match sequences {
         [] => Shape::None,
-        [seq] if seq.chars >= 3 && is_common_punctuation(seq.decoded) => Shape::Punctuation(1),
+        [seq] if seq.chars >= 3 && is_common_punctuation(seq.decoded) => Shape::Punctuation,
         [_] => Shape::None,
         _ => Shape::Several(sequences.len()),
     }
@@ -446,19 +447,6 @@ fn is_common_punctuation(c: char) -> bool {
     )
 }
 
-fn c1_as_windows_1252(c: char) -> char {
-    if !('\u{80}'..='\u{9F}').contains(&c) {
-        return c;
-    }
-    let byte = [u32::from(c) as u8];
-    let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
-    decoded
-        .chars()
-        .next()
-        .filter(|d| !d.is_control())
-        .unwrap_or(c)
-}
-
 /// How far (in characters) to look for the letters whose script a decoded letter should share.
 const CONTEXT_SPAN: usize = 24;
 
@@ -479,7 +467,7 @@ fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> R
         decoded.extend(text[pos..seq.start].chars());
         // A C1 control Windows-1252 defines is scored as the character the C1 fix makes of
         // it (`Â€` → U+0080 → `€`).
-        decoded.push(c1_as_windows_1252(seq.decoded));
+        decoded.push(chars::windows_1252_for_c1(seq.decoded).unwrap_or(seq.decoded));
         pos = seq.end;
     }
     decoded.extend(text[pos..range.end].chars());
@@ -513,15 +501,19 @@ fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> R
         }
         _ => true,
     };
+    let glue_before = plausibility::far_glue(&stands);
+    let glue_after = plausibility::far_glue(&decoded);
     Reading {
         lone_ok,
-        before: plausibility::badness(&stands)
+        before: plausibility::juxtapositions(&stands)
+            + glue_before
             + plausibility::mixed_scripts(&stands, context, stands_end),
-        after: plausibility::badness(&decoded)
+        after: plausibility::juxtapositions(&decoded)
+            + glue_after
             + plausibility::mixed_scripts(&decoded, context, decoded_end),
         stranger,
-        glue_before: plausibility::far_glue(&stands),
-        glue_after: plausibility::far_glue(&decoded),
+        glue_before,
+        glue_after,
         shaped: Shape::None,
     }
 }
@@ -730,18 +722,11 @@ mod tests {
         let mut bytes = b"Party ".to_vec();
         bytes.extend_from_slice(&cesu);
         bytes.extend_from_slice(b" time");
-        assert_eq!(
-            fix_once(&garble_bytes(&bytes, "windows-1252")),
-            "Party 😀 time"
-        );
+        assert_eq!(fix_once(&misread("windows-1252", &bytes)), "Party 😀 time");
         // ⭐ (E2 AD 90) sits in the block of arrows and shapes after Braille; a lone symbol
         // is taken where the document shows the same misreading elsewhere.
-        let star = garble_bytes("They’re a star ⭐ here".as_bytes(), "windows-1252");
+        let star = garble("They’re a star ⭐ here", "windows-1252");
         assert_eq!(fix_once(&star), "They’re a star ⭐ here");
-    }
-
-    fn garble_bytes(bytes: &[u8], encoding: &str) -> String {
-        misread(encoding, bytes)
     }
 
     #[test]

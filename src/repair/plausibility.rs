@@ -285,8 +285,13 @@ fn is_word(class: Class, c: char) -> bool {
 }
 
 /// The number of juxtapositions in `chars` that real text almost never makes and misread
-/// UTF-8 makes all the time.
+/// UTF-8 makes all the time, far scripts glued to Latin letters ([`far_glue`]) included.
 pub fn badness(chars: &[char]) -> u32 {
+    juxtapositions(chars) + far_glue(chars)
+}
+
+/// [`badness`] without the glue between scripts, for a caller that counts that on its own.
+pub fn juxtapositions(chars: &[char]) -> u32 {
     let classes: Vec<Class> = chars.iter().map(|&c| class_of(c)).collect();
     let mut bad = 0;
     for i in 0..chars.len() {
@@ -340,7 +345,7 @@ pub fn badness(chars: &[char]) -> u32 {
             bad += 1;
         }
     }
-    bad + far_glue(chars)
+    bad
 }
 
 /// Letters of two different scripts glued together (`AГ±o`), counting only the pairs with a

@@ -334,6 +334,9 @@ fn main() -> anyhow::Result<()> {
             // Four kinds of edit, in turn at random.
             let edit = ["light", "heavy", "truncated", "reordered"][rng.random_range(0..4)];
             let mut changed = 0;
+            // Replacements that put a figure where there was none, and that took one away.
+            let (mut figures_in, mut figures_out) = (0, 0);
+            let figure = |word: &str| word.chars().any(|c| c.is_ascii_digit());
             let mut change_words = |paragraphs: &mut Vec<String>,
                                     share: f64,
                                     rng: &mut ChaCha8Rng| {
@@ -341,7 +344,14 @@ fn main() -> anyhow::Result<()> {
                     let mut words: Vec<String> = paragraph.split(' ').map(str::to_string).collect();
                     for word in words.iter_mut() {
                         if rng.random_bool(share) {
-                            *word = chain.words[rng.random_range(0..chain.words.len())].clone();
+                            let new = chain.words[rng.random_range(0..chain.words.len())].clone();
+                            if figure(&new) && new != *word {
+                                figures_in += 1;
+                            }
+                            if figure(word) && new != *word {
+                                figures_out += 1;
+                            }
+                            *word = new;
                             changed += 1;
                         }
                     }
@@ -383,10 +393,13 @@ fn main() -> anyhow::Result<()> {
             }
             // A copy whose edits changed a number (it states one the original does not, and
             // lacks one the original states) is not a duplicate: neither can stand for the other.
+            // A figure is stated in its place: a replacement that put one where the original
+            // has a word states a figure the original does not, even if the original has the
+            // same number elsewhere.
             let (copied, originals) = (numbers(&paragraphs), numbers(&original.paragraphs));
-            let kind = if copied.difference(&originals).next().is_some()
-                && originals.difference(&copied).next().is_some()
-            {
+            let states_other = figures_in > 0 || copied.difference(&originals).next().is_some();
+            let lacks_one = figures_out > 0 || originals.difference(&copied).next().is_some();
+            let kind = if states_other && lacks_one {
                 "figures-edited"
             } else {
                 "near-duplicate"

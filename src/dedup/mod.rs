@@ -731,6 +731,9 @@ pub fn common_threshold(documents: u64) -> u64 {
 /// Passages linked across this many documents or more are reported once, as a reuse group,
 /// instead of a link for every pair.
 pub const REUSE_DOCUMENTS: usize = 10;
+/// A passage that closes (or opens) this many documents of a source or more is its standing
+/// form: a sign-off, an author's biography, a template's lead.
+const SIGN_OFF_DOCUMENTS: usize = 3;
 /// Shingles two passages must share to be linked: fewer is a stock phrase, not reused text.
 const MIN_LINK_SHINGLES: u32 = 8;
 /// Common passages named in the report.
@@ -1099,6 +1102,24 @@ fn links(
     for node in 0..nodes.len() as u32 {
         by_root.entry(joined.find(node)).or_default().push(node);
     }
+    // A standing form: the same passage closing (or opening) several documents of a source,
+    // each with more to it, is the source's furniture or formula (an author's biography, a
+    // standing note, the lead of a weekly template), not reuse of a story's text.
+    let signature = |members: &[u32], documents: &[u32]| {
+        let at = |last: bool| {
+            members.iter().all(|&n| {
+                let (doc, passage) = nodes[n as usize];
+                let count = docs[doc as usize].passages.len();
+                count > 1
+                    && if last {
+                        passage as usize + 1 == count
+                    } else {
+                        passage == 0
+                    }
+            })
+        };
+        documents.len() >= SIGN_OFF_DOCUMENTS && (at(true) || at(false))
+    };
     let mut common = vec![false; nodes.len()];
     let mut found: Vec<CommonPassage> = Vec::new();
     for members in by_root.values() {
@@ -1113,7 +1134,7 @@ fn links(
             let mut documents: Vec<u32> = members.iter().map(|&n| nodes[n as usize].0).collect();
             documents.sort_unstable();
             documents.dedup();
-            if (documents.len() as u64) < threshold(source) {
+            if (documents.len() as u64) < threshold(source) && !signature(&members, &documents) {
                 // Not linked in enough documents here, but maybe made of the source's stock
                 // phrases.
                 members.retain(|&n| formulaic[n as usize]);
@@ -1724,6 +1745,46 @@ mod tests {
             "{common:?}"
         );
         assert_eq!(common.top[0].source, "wire");
+    }
+
+    /// An author's biography closing three columns of one source is the source's furniture, not
+    /// reuse: no links, counted; closing two columns, or columns of three sources, it is linked.
+    #[test]
+    fn a_sign_off_closing_several_documents_of_a_source_is_not_reuse() {
+        let bio =
+            "Jane Doe is a regular commentator on the World Service programme Digital Planet.";
+        let column = |i: u64, source: &str| {
+            (
+                format!("d{i}"),
+                source.to_string(),
+                format!(
+                    "{}\n{}\n{bio}",
+                    unique_sentence(i, 30),
+                    unique_sentence(100 + i, 30)
+                ),
+            )
+        };
+        let outcome = decide_sourced(
+            &(0..3).map(|i| column(i, "tech")).collect::<Vec<_>>(),
+            &DedupConfig::default(),
+        );
+        assert!(outcome.links.is_empty(), "{:?}", outcome.links);
+        let common = &outcome.summary.common_passages;
+        assert_eq!(
+            (common.groups, common.top[0].documents),
+            (1, 3),
+            "{common:?}"
+        );
+        let outcome = decide_sourced(
+            &(0..2).map(|i| column(i, "tech")).collect::<Vec<_>>(),
+            &DedupConfig::default(),
+        );
+        assert_eq!(outcome.links.len(), 1);
+        let outcome = decide_sourced(
+            &[column(0, "a"), column(1, "b"), column(2, "c")],
+            &DedupConfig::default(),
+        );
+        assert_eq!(outcome.links.len(), 3);
     }
 
     /// A paragraph a source repeats word for word in max(20, 1‰) of its documents makes no

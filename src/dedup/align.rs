@@ -53,10 +53,20 @@ pub fn coverage(a: &Tokens, b: &Tokens) -> Option<Coverage> {
     Some(Coverage { share, numbers })
 }
 
-/// Whether every number of `a` is in `b`.
+/// Whether every number of `a` is in `b`, as many times: "7.1 cts vs 7.1 cts prior" is not in
+/// "eight cts vs 7.1 cts prior".
 fn numbers_in(a: &[u32], b: &[u32]) -> bool {
-    let stated: std::collections::HashSet<u32> = b.iter().copied().collect();
-    a.iter().all(|n| stated.contains(n))
+    let mut stated: HashMap<u32, u32> = HashMap::new();
+    for &n in b {
+        *stated.entry(n).or_default() += 1;
+    }
+    a.iter().all(|n| match stated.get_mut(n) {
+        Some(count) if *count > 0 => {
+            *count -= 1;
+            true
+        }
+        _ => false,
+    })
 }
 
 /// The share of `a`'s words aligned to `b` in runs of two or more, and whether every word of
@@ -75,7 +85,7 @@ fn covered_share(a: &[u32], b: &[u32]) -> Option<(f64, bool)> {
 
 /// The words of `a` in aligned runs of two or more, plus those in runs of at least [`MOVED`]
 /// words found elsewhere in `b` (a paragraph moved: the same text in another order); and
-/// whether every figure word of `a` is in one of those runs, or between the same two words in `b`.
+/// whether every figure word of `a` is in one of those runs, or next to the same word in `b`.
 fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(usize, bool)> {
     let mut finder = Finder {
         a,
@@ -108,12 +118,12 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(
     }
     let words = in_order + moved.iter().map(|&(_, _, k)| k).sum::<usize>();
     // Figure words outside every run (blocks and moved runs, sorted by their start in `a`) must
-    // still stand between the same two words in `b`: in a paragraph that moved, but with a word
-    // changed nearby, a figure is still stated in its place; another pay date is not, nor a
-    // dividend whose figure `b` states only as the prior one.
+    // still stand next to one of their neighbours in `b`: in a paragraph that moved, the figure
+    // that ends its line has a new next word; another pay date has neither neighbour. (A
+    // dividend whose figure `b` states only as the prior one is caught by counting numbers.)
     blocks.extend(moved);
     blocks.sort_unstable();
-    let mut contexts: Option<std::collections::HashSet<(u32, u32, u32)>> = None;
+    let mut pairs: Option<std::collections::HashSet<(u32, u32)>> = None;
     let mut next = 0;
     for (i, &word) in a.iter().enumerate() {
         while next < blocks.len() && blocks[next].0 + blocks[next].2 <= i {
@@ -122,21 +132,15 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(
         if word & FIGURE == 0 || blocks.get(next).is_some_and(|&(start, _, _)| start <= i) {
             continue;
         }
-        // Each word with its neighbours, 0 past either end.
-        let around = |words: &[u32], i: usize| {
-            (
-                if i == 0 { 0 } else { words[i - 1] },
-                words[i],
-                words.get(i + 1).copied().unwrap_or(0),
-            )
-        };
-        let contexts = contexts.get_or_insert_with(|| {
-            (0..b.len())
-                .filter(|&j| b[j] & FIGURE != 0)
-                .map(|j| around(b, j))
+        let pairs = pairs.get_or_insert_with(|| {
+            b.windows(2)
+                .filter(|w| (w[0] | w[1]) & FIGURE != 0)
+                .map(|w| (w[0], w[1]))
                 .collect()
         });
-        if !contexts.contains(&around(a, i)) {
+        let before = i > 0 && pairs.contains(&(a[i - 1], word));
+        let after = a.get(i + 1).is_some_and(|&next| pairs.contains(&(word, next)));
+        if !before && !after {
             return Some((words, false));
         }
     }

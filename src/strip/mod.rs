@@ -6,9 +6,11 @@
 //! is no boilerplate). Each line is judged by the [`rules`]
 //! (drop it, cut a span out of it, or protect it); short lines that recur in many documents of
 //! the same source go by [`stats`]; a line repeated verbatim inside one document keeps only its
-//! first occurrence. Lines of 40 words or more are never dropped whole, and a document that
-//! would lose more than half of its characters is left whole and flagged (the guard): losing
-//! article text is worse than leaving a stray "Share".
+//! first occurrence when the repeat is furniture. Lines before the article's first paragraph of
+//! prose or after its last that look like headlines, labels or ranks go when rules found that
+//! part to be page furniture. Lines of 40 words or more are never dropped whole, and a document
+//! that would lose more than half of its prose (or, without prose, of its characters) is left
+//! whole and flagged (the guard): losing article text is worse than leaving a stray "Share".
 
 pub mod figures;
 pub mod rules;

@@ -119,7 +119,8 @@ pub struct StripArgs {
     pub min_share: Option<f64>,
 
     /// Leave a document whole (and flag it) when it would lose more than this share of its
-    /// characters (`50%` or `0.5`). [default: 50%]
+    /// prose (lines of 12 words or more ending a sentence), or, without prose, of its characters
+    /// (`50%` or `0.5`). [default: 50%]
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     pub guard: Option<f64>,
 }

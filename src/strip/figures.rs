@@ -210,6 +210,21 @@ pub fn dense_with_figures(line: &str, buf: &mut String) -> bool {
     numbers >= 2 && numbers * FIGURE_DENSITY >= words.len()
 }
 
+/// Whether a line states a figure: a number (with a digit) that is not a counter ("1.20 to 3.00
+/// dlrs a pound", "a 3.4 pct fall", "in 2019"; not "3 comments"). A sentence with a figure
+/// repeated inside a document is the article's, whatever the repetition. `buf` is scratch
+/// space.
+pub fn has_figure(line: &str, buf: &mut String) -> bool {
+    if !has_digit(line) {
+        return false;
+    }
+    buf.clear();
+    buf.extend(line.chars().flat_map(char::to_lowercase));
+    words_and_counters(buf)
+        .iter()
+        .any(|&(word, counter)| !counter && has_digit(word))
+}
+
 /// A line dense with figures has a number for every this many words.
 const FIGURE_DENSITY: usize = 8;
 

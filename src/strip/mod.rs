@@ -6,9 +6,11 @@
 //! is no boilerplate). Each line is judged by the [`rules`]
 //! (drop it, cut a span out of it, or protect it); short lines that recur in many documents of
 //! the same source go by [`stats`]; a line repeated verbatim inside one document keeps only its
-//! first occurrence. Lines of 40 words or more are never dropped whole, and a document that
-//! would lose more than half of its characters is left whole and flagged (the guard): losing
-//! article text is worse than leaving a stray "Share".
+//! first occurrence when the repeat is furniture. Lines before the article's first paragraph of
+//! prose or after its last that look like headlines, labels or ranks go when rules found that
+//! part to be page furniture. Lines of 40 words or more are never dropped whole, and a document
+//! that would lose more than half of its prose (or, without prose, of its characters) is left
+//! whole and flagged (the guard): losing article text is worse than leaving a stray "Share".
 
 pub mod figures;
 pub mod rules;
@@ -33,6 +35,9 @@ pub const REPEATED_IN_SOURCE: &str = "repeated-in-source";
 pub const REPEATED_IN_DOCUMENT: &str = "repeated-in-document";
 /// The id of removals of a navigation run: a menu printed one label per line.
 pub const NAVIGATION_RUN: &str = "navigation-run";
+/// The id of removals of headlines, labels and ranks in a block of page furniture before the
+/// article's first paragraph or after its last.
+pub const FURNITURE_BLOCK: &str = "furniture-block";
 /// The flag of a document the guard left whole.
 pub const GUARD_FLAG: &str = "guard-kept-whole";
 
@@ -107,6 +112,7 @@ pub struct Stripper {
     guard: f64,
     dedupe: bool,
     navigation: bool,
+    furniture: bool,
 }
 
 impl Stripper {
@@ -118,6 +124,7 @@ impl Stripper {
             guard: config.guard,
             dedupe: !config.disabled.iter().any(|d| d == REPEATED_IN_DOCUMENT),
             navigation: !config.disabled.iter().any(|d| d == NAVIGATION_RUN),
+            furniture: !config.disabled.iter().any(|d| d == FURNITURE_BLOCK),
         })
     }
 
@@ -134,6 +141,7 @@ impl Stripper {
             .collect();
         let mut figures = FigureLines::default();
         let wrapped = Wrapping::of(&lines);
+        let body = Body::of(&lines);
         let navigation = if self.navigation && wrapped.is_none() {
             navigation_runs(&lines, &mut buf)
         } else {
@@ -208,6 +216,7 @@ impl Stripper {
                 && !figures.in_table(&lines, number, words)
                 && !repeated_in_its_place(line, &mut buf)
                 && !figures.next_to_figures(&lines, number)
+                && body.repeat_is_furniture(&lines, number)
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
             }
@@ -215,17 +224,10 @@ impl Stripper {
         if removals.is_empty() {
             return None;
         }
-        // Weighed in bytes other than whitespace; what is removed can weigh no more than its
-        // length, so most documents need no count of the removed part.
-        let total = visible_bytes(text);
-        let removed_length: usize = removals.iter().map(|r| r.end - r.start).sum();
-        let guarded = removed_length as f64 > self.guard * total as f64 && {
-            let removed: usize = removals
-                .iter()
-                .map(|r| visible_bytes(&text[r.start..r.end]))
-                .sum();
-            removed as f64 > self.guard * total.max(1) as f64
-        };
+        if self.furniture && wrapped.is_none() {
+            self.furniture_blocks(&lines, &body, text, &mut removals, &mut buf);
+        }
+        let guarded = self.guards(text, &lines, &removals);
         if guarded {
             return Some(Stripped {
                 text: text.to_string(),
@@ -241,6 +243,196 @@ impl Stripper {
     }
 }
 
+impl Stripper {
+    /// Whether the guard keeps the document whole. A document with prose (lines of 12 words
+    /// or more ending a sentence) is left whole when it would lose more than the guard's share
+    /// of its prose: a page's menus, headline lists and footers may outweigh its article, and
+    /// go, but a rule or statistic that takes the article's own paragraphs is stopped. A
+    /// document without prose is left whole when it would lose more than that share of all its
+    /// characters. Weighed in bytes other than whitespace.
+    fn guards(&self, text: &str, lines: &[&str], removals: &[Removal]) -> bool {
+        let prose_total: usize = lines
+            .iter()
+            .filter(|l| is_prose(l))
+            .map(|l| visible_bytes(l))
+            .sum();
+        if prose_total > 0 {
+            let removed: usize = removals
+                .iter()
+                .filter(|r| is_prose(lines[r.line]))
+                .map(|r| visible_bytes(&text[r.start..r.end]))
+                .sum();
+            return removed as f64 > self.guard * prose_total as f64;
+        }
+        // What is removed can weigh no more than its length, so most documents need no count
+        // of the removed part.
+        let total = visible_bytes(text);
+        let removed_length: usize = removals.iter().map(|r| r.end - r.start).sum();
+        removed_length as f64 > self.guard * total as f64 && {
+            let removed: usize = removals
+                .iter()
+                .map(|r| visible_bytes(&text[r.start..r.end]))
+                .sum();
+            removed as f64 > self.guard * total.max(1) as f64
+        }
+    }
+
+    /// Adds to `removals` the headlines, labels and ranks of each block of page furniture: the
+    /// part of a document before its first paragraph of prose, or after its last (prose that
+    /// rules removed aside), when rules
+    /// and statistics already removed at least [`MIN_FURNITURE_EVIDENCE`] of its lines and one
+    /// in [`FURNITURE_EVIDENCE_SHARE`]. There, what is left between the menus, "Most read" and
+    /// footers is more of the same: related headlines ("Longtime CT gunmaker leaving state for
+    /// Wyoming"), section labels, a list's ranks ("1", "2"), the page's title. Lines stay that
+    /// end a sentence or a clause, start with a bullet, a date or a number, or state two
+    /// figures, and so does a list introduced by a line ending in a colon ("The tour dates:").
+    fn furniture_blocks(
+        &self,
+        lines: &[&str],
+        body: &Body,
+        text: &str,
+        removals: &mut Vec<Removal>,
+        buf: &mut String,
+    ) {
+        if body.span.is_none() {
+            return;
+        }
+        let mut removed = vec![false; lines.len()];
+        for r in removals.iter() {
+            removed[r.line] |= !r.cut;
+        }
+        // The article's prose, less what rules took for furniture (a cookie notice, a caption
+        // ending in its credit).
+        let prose = |n: &usize| !removed[*n] && is_prose(lines[*n]);
+        let (Some(first), Some(last)) = (
+            (0..lines.len()).find(prose),
+            (0..lines.len()).rev().find(prose),
+        ) else {
+            return;
+        };
+        let mut starts = Vec::with_capacity(lines.len());
+        let mut offset = 0;
+        for line in lines {
+            starts.push(offset);
+            let cr = usize::from(text.as_bytes().get(offset + line.len()) == Some(&b'\r'));
+            offset += line.len() + cr + 1;
+        }
+        let mut added = Vec::new();
+        for zone in [0..first, last + 1..lines.len()] {
+            let filled = zone.clone().filter(|&n| !lines[n].trim().is_empty());
+            let (lines_in, evidence) = filled.fold((0, 0), |(all, gone), n| {
+                (all + 1, gone + usize::from(removed[n]))
+            });
+            if evidence < MIN_FURNITURE_EVIDENCE || evidence * FURNITURE_EVIDENCE_SHARE < lines_in {
+                continue;
+            }
+            let mut listed = false;
+            for number in zone {
+                let line = lines[number];
+                if line.trim().is_empty() || removed[number] {
+                    listed = false;
+                    continue;
+                }
+                if introduces_list(line) {
+                    listed = true;
+                    continue;
+                }
+                if listed
+                    || !is_furniture_line(line, buf)
+                    || self
+                        .rules
+                        .is_protected(line, rules::normalize_line(line, &mut String::new()))
+                {
+                    continue;
+                }
+                added.push(Removal {
+                    line: number,
+                    start: starts[number],
+                    end: starts[number] + line.len(),
+                    rule: FURNITURE_BLOCK,
+                    cut: false,
+                });
+            }
+        }
+        if !added.is_empty() {
+            removals.extend(added);
+            removals.sort_by_key(|r| (r.line, r.start));
+        }
+    }
+}
+
+/// A block of furniture has at least this many lines that rules or statistics removed…
+const MIN_FURNITURE_EVIDENCE: usize = 3;
+/// …and at least one in this many of its lines.
+const FURNITURE_EVIDENCE_SHARE: usize = 5;
+/// The most words of a headline.
+const MAX_HEADLINE_WORDS: usize = 20;
+
+/// Whether a line introduces a list: a clause of three words or more ending in a colon ("The
+/// Doobie Brothers 50th Anniversary Tour 2020 dates:").
+fn introduces_list(line: &str) -> bool {
+    let line = line.trim_end();
+    line.ends_with([':', '：']) && rules::count_words(line, 3) >= 3
+}
+
+/// Words that open a date: a list led by dates is a schedule, not furniture.
+#[rustfmt::skip]
+const DATE_OPENERS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday",
+];
+
+/// Whether a line has the shape of a page's headline, label or rank: a headline or label (at
+/// most [`MAX_HEADLINE_WORDS`] words, starting with a capital, not ending a sentence or a
+/// clause with a period, comma, semicolon or colon, no bullet, at most one word with a digit,
+/// not led by a date or a number), or a bare rank ("1", "12.").
+fn is_furniture_line(line: &str, buf: &mut String) -> bool {
+    let line = line.trim();
+    let rank = line.len() <= 3
+        && line.trim_end_matches('.').len() <= 2
+        && !line.trim_end_matches('.').is_empty()
+        && line
+            .trim_end_matches('.')
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+    if rank {
+        return true;
+    }
+    let words = rules::count_words(line, MAX_HEADLINE_WORDS + 1);
+    if words == 0 || words > MAX_HEADLINE_WORDS || line.chars().count() > 160 {
+        return false;
+    }
+    if line.ends_with(['.', ',', ';', ':', '：']) && !line.ends_with("...") {
+        return false;
+    }
+    if line.starts_with(['-', '•', '*', '–', '—', '·', '▪', '►', '(', '<', '[']) {
+        return false;
+    }
+    let capital = line
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_uppercase());
+    if !capital {
+        return false;
+    }
+    let first = line
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    if DATE_OPENERS.contains(&first.as_str()) {
+        return false;
+    }
+    let with_digits = line
+        .split_whitespace()
+        .filter(|w| w.bytes().any(|b| b.is_ascii_digit()))
+        .count();
+    with_digits < 2 && !figures::is_figure_line(line, buf)
+}
+
 /// The fewest label lines in a row that make a navigation run.
 const MIN_NAVIGATION_RUN: usize = 6;
 /// The most words of a navigation label ("Follow VentureBeat on LinkedIn" has five).
@@ -254,13 +446,8 @@ const MAX_LABEL_WORDS: usize = 5;
 /// article (the nominees of a prize, the cast of a film) lies between paragraphs of prose and
 /// stays, and so does a table's column.
 fn navigation_runs(lines: &[&str], buf: &mut String) -> Vec<bool> {
-    let prose = |line: &str| {
-        let line = line.trim_end();
-        rules::count_words(line, 12) >= 12
-            && line.ends_with(['.', '!', '?', '"', '”', '’', '\'', '。'])
-    };
-    let first_prose = lines.iter().position(|l| prose(l));
-    let last_prose = lines.iter().rposition(|l| prose(l));
+    let first_prose = lines.iter().position(|l| is_prose(l));
+    let last_prose = lines.iter().rposition(|l| is_prose(l));
     let is_label = |line: &str, buf: &mut String| {
         let line = line.trim();
         let words = rules::count_words(line, MAX_LABEL_WORDS + 1);
@@ -342,7 +529,66 @@ fn repeated_in_its_place(line: &str, buf: &mut String) -> bool {
     let bullet = line
         .strip_prefix(['-', '•', '*', '–', '—', '·', '▪', '►'])
         .is_some_and(|rest| rest.starts_with(char::is_whitespace));
-    bullet || line.ends_with(['?', '？']) || figures::dense_with_figures(line, buf)
+    bullet
+        || line.ends_with(['?', '？'])
+        || figures::dense_with_figures(line, buf)
+        || figures::has_figure(line, buf)
+}
+
+/// Where a document's article body lies: from its first paragraph of prose (12 words or more,
+/// ending a sentence) to its last. What lies before or after is where a page keeps its
+/// furniture: menus, related headlines, sign-up boxes.
+#[derive(Debug, Clone, Copy)]
+struct Body {
+    /// The first and last prose lines, if any.
+    span: Option<(usize, usize)>,
+    /// The first line that is not blank.
+    first_line: Option<usize>,
+}
+
+impl Body {
+    fn of(lines: &[&str]) -> Body {
+        let first = lines.iter().position(|l| is_prose(l));
+        let last = lines.iter().rposition(|l| is_prose(l));
+        Body {
+            span: first.zip(last),
+            first_line: lines.iter().position(|l| !l.trim().is_empty()),
+        }
+    }
+
+    /// Whether line `number` lies outside the body (before its first prose line or after its
+    /// last; a document without prose has no body, and all of it is outside).
+    fn outside(&self, number: usize) -> bool {
+        self.span
+            .is_none_or(|(first, last)| number < first || number > last)
+    }
+
+    /// Whether a verbatim repeat at line `number` is a page's furniture, which
+    /// `repeated-in-document` may remove: a headline or label printed again (no sentence end)
+    /// outside the article body, or the document's title printed again anywhere; or the
+    /// document's first paragraph of prose printed again (a standfirst shown twice). A
+    /// sentence of the article repeated inside it, or a line of a list repeated in the body
+    /// (a feature listed under each of several products), stays: the repetition may be the
+    /// text's own, and nothing tells it from furniture.
+    fn repeat_is_furniture(&self, lines: &[&str], number: usize) -> bool {
+        let line = lines[number].trim();
+        let first_copy = lines.iter().position(|l| l.trim() == line);
+        if ends_sentence(line) {
+            return first_copy.is_some() && first_copy == self.span.map(|(first, _)| first);
+        }
+        self.outside(number) || (first_copy.is_some() && first_copy == self.first_line)
+    }
+}
+
+/// Whether a line ends a sentence (or a quotation).
+fn ends_sentence(line: &str) -> bool {
+    line.trim_end()
+        .ends_with(['.', '!', '?', '"', '”', '’', '\'', '。', '…', '！', '？'])
+}
+
+/// A paragraph of prose: 12 words or more, ending a sentence.
+fn is_prose(line: &str) -> bool {
+    rules::count_words(line, 12) >= 12 && ends_sentence(line)
 }
 
 /// A document hard-wrapped at a fixed width (plain-text archives, wire text): most lines that
@@ -657,6 +903,41 @@ mod tests {
     }
 
     #[test]
+    fn a_repeat_goes_only_when_it_is_furniture() {
+        let removed = |text: &str| -> Vec<String> {
+            stripper().strip(text, "s").map_or_else(Vec::new, |s| {
+                s.removals
+                    .iter()
+                    .filter(|r| r.rule == REPEATED_IN_DOCUMENT)
+                    .map(|r| text[r.start..r.end].to_string())
+                    .collect()
+            })
+        };
+        // A sentence of the story printed twice, with or without figures, stays; so does a
+        // list's item repeated under each product in the body.
+        let wire = "Canadian Pacific said a further extraordinary net gain of 172.5 mln dlrs will be included.";
+        let said = "The minister told reporters that the talks would resume in Geneva next week.";
+        let text = format!("{FIRST}\n{wire}\n{said}\n{SECOND}\n{wire}\n{said}\n{SECOND}");
+        assert_eq!(removed(&text), Vec::<String>::new());
+        let item = "Quick access to Siri by saying Hey Siri";
+        let text = format!(
+            "{FIRST}\nApple AirPods\nEasy setup for all your Apple devices\n{item}\n\
+             AirPods Pro\nEasy setup for all your Apple devices\n{item}\n{SECOND}"
+        );
+        assert_eq!(removed(&text), Vec::<String>::new());
+        // A related headline printed again after the article, the title printed again, and a
+        // standfirst shown twice go.
+        let headline = "Hunter catches plague after eating a wild rabbit in Inner Mongolia";
+        let title = "Syrian army announces a new offensive on the rebel-held east of Aleppo";
+        // (Paragraphs apart, so that lines of one length are not taken for wrapped text.)
+        let text = format!(
+            "{title}\n\n{FIRST}\n\n{title}\n\n{SECOND}\n\n{FIRST}\n\n{SECOND}\n\nMost read\n\n\
+             {headline}\n\nTrending\n\n{headline}"
+        );
+        assert_eq!(removed(&text), [title, FIRST, headline]);
+    }
+
+    #[test]
     fn the_guard_keeps_a_document_that_would_lose_most_of_its_text() {
         let text = "Share\nAdvertisement\nRead more: something else entirely here\nOK.";
         let stripped = stripper().strip(text, "s").unwrap();
@@ -714,6 +995,55 @@ mod tests {
         assert_eq!(stripped.text, wrapped.replace("Share\n", ""));
         // The same lines unwrapped: "Reuters." alone would be a credit.
         assert!(Wrapping::of(&["Reuters.", "Share", "Text"]).is_none());
+    }
+
+    #[test]
+    fn headlines_in_a_block_of_furniture_go_and_an_articles_list_stays() {
+        let related = "Most Read\nLongtime gunmaker leaving state for Wyoming\n1\n\
+                       Shelton teacher realizes dream on Wheel of Fortune\n2\n\
+                       Police call disappearance of bar owner suspicious\nPrivacy Policy\n\
+                       Terms of Use\n© 2019 Hearst Communications, Inc.";
+        let text = format!("{FIRST}\n{SECOND}\n{related}");
+        assert_eq!(strip(&text), format!("{FIRST}\n{SECOND}"));
+        // Without furniture around them (no rule removed three lines there), headlines after
+        // the article stay: they may be its own list.
+        let list = "Longtime gunmaker leaving state for Wyoming\n\
+                    Shelton teacher realizes dream on Wheel of Fortune\n\
+                    Police call disappearance of bar owner suspicious";
+        let text = format!("{FIRST}\n{SECOND}\n{list}\nShare");
+        assert_eq!(strip(&text), format!("{FIRST}\n{SECOND}\n{list}"));
+        // A list introduced by a colon, dates and figures stay among furniture.
+        let dates = "The band's tour dates:\nCoral Sky Amphitheatre, West Palm Beach\n\
+                     June 10 -- Credit Union Amphitheatre, Tampa\nArsenal 2 Chelsea 1";
+        let text = format!("{FIRST}\n{SECOND}\nShare\nTweet\nEmail\n\n{dates}");
+        assert_eq!(strip(&text), format!("{FIRST}\n{SECOND}\n\n{dates}"));
+    }
+
+    #[test]
+    fn the_guard_weighs_prose_when_there_is_some() {
+        // The menu outweighs the article, and goes: the article's prose is whole.
+        let menu = "Home\nNews\nSport\nBusiness\nCulture\nTravel\nWeather\nContact us\n\
+                    Advertise\nCareers\nPrivacy Policy\nTerms of Use\nShare\nAdvertisement";
+        let text = format!("{menu}\n{FIRST}\n{SECOND}\n{menu}");
+        let stripped = stripper().strip(&text, "s").unwrap();
+        assert!(!stripped.guarded);
+        assert_eq!(stripped.text, format!("{FIRST}\n{SECOND}"));
+        // A user's rule that takes most of the prose is stopped.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        std::fs::write(
+            &path,
+            "[[rule]]\nid = \"syria\"\nkind = \"drop-short\"\nmax-words = 30\nliterals = [\"syrian army\"]\n",
+        )
+        .unwrap();
+        let config = StripConfig {
+            stats: None,
+            rules: Some(path),
+            ..StripConfig::default()
+        };
+        let stripper = Stripper::new(&config, None).unwrap();
+        let text = format!("{menu}\n{FIRST}\n{FIRST} Again.\n{SECOND}");
+        assert!(stripper.strip(&text, "s").unwrap().guarded);
     }
 
     #[test]

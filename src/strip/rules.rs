@@ -131,11 +131,13 @@ pub fn load_specs(extra: Option<&Path>, disabled: &[String]) -> anyhow::Result<V
 }
 
 /// Ids of the removals that come from statistics rather than rules; `--disable` takes them too.
-/// `navigation-run` is a document's run of menu labels ([`crate::strip`]).
-pub const STATISTIC_IDS: [&str; 3] = [
+/// `navigation-run` is a document's run of menu labels, `furniture-block` the headlines,
+/// labels and ranks left in a block of page furniture ([`crate::strip`]).
+pub const STATISTIC_IDS: [&str; 4] = [
     "repeated-in-source",
     "repeated-in-document",
     "navigation-run",
+    "furniture-block",
 ];
 
 /// How a line was judged.

@@ -96,7 +96,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 let quote = balance.closing();
                 balance.see(quote);
                 let mut replacement = quote.to_string();
-                if next.is_some_and(char::is_alphanumeric) {
+                if next.is_some_and(|n| n.is_alphanumeric() || matches!(n, '—' | '–')) {
                     replacement.push(' ');
                 }
                 edits.push(edit(at, at + c.len_utf8(), replacement, DAGGER_FIX));
@@ -106,8 +106,12 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             // Inside or at the end of a lowercase word (`chÃy`, `delÃ`): no text writes a
             // capital `Ã` there, so it is `à` whose no-break space was dropped. (Only before an
             // ASCII letter: `Ãµ`, `Ãš` are other misread letters.)
-            'Ã' if prev.is_some_and(char::is_lowercase)
-                && next.is_none_or(|n| n.is_ascii_lowercase() || n == '\n' || n == '\r')
+            // At the start of a word before a lowercase letter (`Ãs` for `às`): no word
+            // starts with a capital `Ã`.
+            'Ã' if ((prev.is_some_and(char::is_lowercase)
+                && next.is_none_or(|n| n.is_ascii_lowercase() || n == '\n' || n == '\r'))
+                || (prev.is_none_or(char::is_whitespace)
+                    && next.is_some_and(|n| n.is_ascii_lowercase())))
                 && !mojibake::about_encodings(text, at, at + c.len_utf8()) =>
             {
                 edits.push(edit(at, at + c.len_utf8(), "à".to_string(), A_GRAVE_FIX));
@@ -118,12 +122,30 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 // Alone between spaces (no word is `Ã`) before a word, not after a quote or a
                 // dash, nor after a word in capitals (`RECENTE Ã`: Portuguese capitals end in
                 // `Ã`).
+                // A word, a quote or closing punctuation follows, or the line ends (`à !` in
+                // French typography, `… à` at a line's end).
                 let word_follows = text[at + c.len_utf8()..]
-                    .trim_start()
+                    .trim_start_matches([' ', '\t', '\u{a0}'])
                     .chars()
                     .next()
-                    .is_some_and(|n| {
-                        n.is_alphanumeric() || matches!(n, '“' | '„' | '«' | '‘' | '‚' | '(' | '"')
+                    .is_none_or(|n| {
+                        n.is_alphanumeric()
+                            || matches!(
+                                n,
+                                '“' | '„'
+                                    | '«'
+                                    | '‘'
+                                    | '‚'
+                                    | '('
+                                    | '"'
+                                    | '!'
+                                    | '?'
+                                    | ';'
+                                    | ':'
+                                    | '»'
+                                    | '\n'
+                                    | '\r'
+                            )
                     });
                 let standalone = prev.is_none_or(char::is_whitespace)
                     && word_follows
@@ -208,11 +230,11 @@ fn joins(text: &str, at: usize, rest: usize) -> bool {
     })
 }
 
-/// A `†` between a letter or closing punctuation and a letter or digit: where `” ` was, the
-/// space lost into the dagger's bytes.
+/// A `†` between a letter or closing punctuation and a letter, digit or dash: where `” ` was,
+/// the space lost into the dagger's bytes.
 fn ate_a_space(prev: Option<char>, next: Option<char>) -> bool {
     prev.is_some_and(|p| p.is_alphanumeric() || matches!(p, '.' | ',' | '!' | '?' | '…'))
-        && next.is_some_and(char::is_alphanumeric)
+        && next.is_some_and(|n| n.is_alphanumeric() || matches!(n, '—' | '–'))
 }
 
 fn edit(start: usize, end: usize, replacement: String, fix: &'static str) -> Edit {
@@ -306,6 +328,8 @@ mod tests {
             }
         }
         // Capitals end in `Ã`; other misread letters (`Ãµ`) are not this.
+        assert_eq!(fix("steve Ãs casas", false), "steve às casas");
+        assert_eq!(fix("Serai Ã ! là", false), "Serai à ! là");
         for text in ["IRMÃ", "SÃO PAULO", "AMANHÃ e", "the õ shows as Ãµ here"] {
             assert_eq!(fix(text, false), text);
         }
@@ -341,6 +365,7 @@ mod tests {
                 ("said", ",", "and"),
                 ("done", ".", "The"),
                 ("2026", "!", "we"),
+                ("more", "…", "—"),
             ] {
                 let text = format!("It was {open}a bit of {word}{punct}†{next} it");
                 assert_eq!(

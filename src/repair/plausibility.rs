@@ -361,6 +361,7 @@ pub fn juxtapositions(chars: &[char]) -> u32 {
             || (any(prev, LEAD_AC) && any(cur, CONT_PUNCT) && next_is_word)
             // ... or such punctuation after an `Â`/`Ã` that no letter precedes (`kevin Â·
             // kevin`, `Â«`): no word starts with a capital `Â` or `Ã` and then punctuation.
+            // (After a letter it is a letter before punctuation, `HÂLÂ»`: never evidence.)
             || (any(prev, LEAD_AC) && any(cur, CONT_PUNCT) && (i < 2 || !chars[i - 2].is_alphabetic()))
             // `Œ`/`œ` not followed by a Latin letter; `°` after the Windows-1252 readings of
             // the lead bytes C2–C5 (`Ä°` for `İ`).

@@ -106,11 +106,11 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             // Inside or at the end of a lowercase word (`chÃy`, `delÃ`): no text writes a
             // capital `Ã` there, so it is `à` whose no-break space was dropped. (Only before an
             // ASCII letter: `Ãµ`, `Ãš` are other misread letters.)
-            // At the start of a word before a lowercase letter (`Ãs` for `às`): no word
-            // starts with a capital `Ã`.
+            // At the start of a word (after a plain space) before a lowercase letter (`Ãs`
+            // for `às`): no word starts with a capital `Ã`.
             'Ã' if ((prev.is_some_and(char::is_lowercase)
                 && next.is_none_or(|n| n.is_ascii_lowercase() || n == '\n' || n == '\r'))
-                || (prev.is_none_or(char::is_whitespace)
+                || (prev.is_none_or(|p| matches!(p, ' ' | '\n' | '\t'))
                     && next.is_some_and(|n| n.is_ascii_lowercase())))
                 && !mojibake::about_encodings(text, at, at + c.len_utf8()) =>
             {
@@ -329,6 +329,7 @@ mod tests {
         }
         // Capitals end in `Ã`; other misread letters (`Ãµ`) are not this.
         assert_eq!(fix("steve Ãs casas", false), "steve às casas");
+        assert_eq!(fix("recente \u{a0}Ãesta", false), "recente \u{a0}Ãesta");
         assert_eq!(fix("Serai Ã ! là", false), "Serai à ! là");
         for text in ["IRMÃ", "SÃO PAULO", "AMANHÃ e", "the õ shows as Ãµ here"] {
             assert_eq!(fix(text, false), text);

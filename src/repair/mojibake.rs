@@ -676,7 +676,14 @@ fn weigh(
     let lone_ok = match sequences {
         [seq] => {
             let c = seq.decoded;
-            western
+            // MacRoman's leads for Latin-1 and emoji (`¬`, `√`, the Apple logo) are symbols
+            // no text puts before a letter or symbol, as `Â` and `Ã` are to Windows-1252: a
+            // lone `¬º` is `¼` misread there. (Not its `»`, the lead of `ș`: `»ô` is French.)
+            let symbol_lead = matches!(
+                text[seq.start..].chars().next(),
+                Some('¬' | '√' | '\u{F8FF}')
+            );
+            (western || symbol_lead)
                 && match seq.chars {
                     2 => match u32::from(c) {
                         0x80..=0xFF => !nbsp_after_capital(text, seq),
@@ -1087,6 +1094,11 @@ mod tests {
             }
         }
         assert!(tried > 300, "{tried}");
+        // So do MacRoman's `¬`/`√` + a symbol or letter, alone.
+        for c in ['¼', '¥', '©', 'é', 'ñ'] {
+            let text = format!("Venuti{} Ovviamente", garble(&c.to_string(), "macintosh"));
+            assert_eq!(fix_once(&text), format!("Venuti{c} Ovviamente"), "{text}");
+        }
         // Latin-1 and Latin Extended letters alone still come back.
         for c in ['é', 'à', 'ñ', 'ő', 'ș', 'ț'] {
             let text = format!("Le ca{}fe est", garble(&c.to_string(), "windows-1252"));

@@ -543,6 +543,43 @@ def negative_corpus(rng, n_random):
 # negative: correct text that must come back unchanged
 # ---------------------------------------------------------------------------------------------
 
+# The named classes of change the negative suite allows (issue 15, must-have 1): short
+# sequences far more often mojibake than text. A change belongs to one by a rule on the changed
+# text alone; `scripts/eval-repair negative` counts every change outside them, and `evidence`
+# counts each class in real text and in the same text misread.
+W1252_CONT = set(bytes(range(0x80, 0xC0)).decode("sloppy-windows-1252"))
+W1252_CONT_PUNCT = set("‚„…‘’“”•–—‹›«»·")
+NUMERIC_SIGNS = set("°±²³µ¹¼½¾")
+FULLWIDTH_PUNCT = {chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c).isalnum()}
+NAMED_CLASSES = [
+    ("A1", "`Â`/`Ã` + a symbol or space Windows-1252 reads from 0x80-0xBF (`Â£`, `Ã©`, `Ã`+NBSP)"),
+    ("A2", "`Â`/`Ã` + punctuation Windows-1252 reads from 0x80-0xBF (`Ã‰TAT`, `Ã—`)"),
+    ("B", "`Ä`/`Å` + a numeric sign or `°` (`Ä°`, `Å½`)"),
+    ("C", "`â€` (Windows-1252/1250) or `ā€` (Windows-1257), the bytes E2 80, + at most one character"),
+    ("D", "fullwidth punctuation outside CJK text folded to ASCII"),
+]
+NAMED_CLASS_RE = {
+    "A1": "[ÂÃ][" + re.escape("".join(sorted(W1252_CONT - W1252_CONT_PUNCT))) + "]",
+    "A2": "[ÂÃ][" + re.escape("".join(sorted(W1252_CONT_PUNCT))) + "]",
+    "B": "[ÄÅ][" + re.escape("".join(sorted(NUMERIC_SIGNS))) + "]",
+    "C": "[âā]€",
+    "D": "[" + re.escape("".join(sorted(FULLWIDTH_PUNCT))) + "]",
+}
+
+
+def named_class(before, after):
+    """The named class a change (`before` → `after`) belongs to, or None."""
+    if len(before) == 2 and before[0] in "ÂÃ" and before[1] in W1252_CONT:
+        return "A2" if before[1] in W1252_CONT_PUNCT else "A1"
+    if len(before) == 2 and before[0] in "ÄÅ" and before[1] in NUMERIC_SIGNS:
+        return "B"
+    if 2 <= len(before) <= 3 and before[0] in "âā" and before[1] == "€":
+        return "C"
+    if len(before) == 1 and before in FULLWIDTH_PUNCT and after.isascii():
+        return "D"
+    return None
+
+
 def letter_then_punct(before):
     """A letter followed by punctuation in the changed text: the `é…”` shape."""
     return any(unicodedata.category(a).startswith("L") and unicodedata.category(b).startswith("P")
@@ -579,6 +616,8 @@ def cmd_negative(args):
     by_fix, by_key, by_pattern, by_part, by_lang, lp = (Tally(), Tally(), Tally(), Tally(1), Tally(1), Tally())
     ft_fix, ft_key, ft_pattern, ft_part = Tally(), Tally(), Tally(), Tally(1)
     by_sig, by_other, other_parts, ft_sig, by_sig_random = Tally(), Tally(), Tally(1), Tally(), Tally()
+    by_named, outside, outside_parts, ft_named = Tally(), Tally(10), Tally(1), Tally()
+    outside_sentences = []
     sample_n = sample_bytes = tw_sample_changed = ft_changed = 0
     ft_time = 0.0
     sentences_per_part = collections.Counter(parts)
@@ -597,7 +636,13 @@ def cmd_negative(args):
                     by_fix.add(fix, f"{change_key(before, after)}  in  {context(text, pos, len(before))}")
                 # Classes from the changes as textwash explains them, a chain of fixes at one
                 # place (mojibake to a C1 control, then the control to its character) as one.
+                is_outside = False
                 for pos, before, after, _ in merge_chains(text, ch):
+                    named = named_class(before, after)
+                    by_named.add(named or "outside", f"{change_key(before, after)}  in  {context(text, pos, len(before))}")
+                    if named is None:
+                        is_outside = True
+                        outside.add(change_key(before, after), context(text, pos, len(before)))
                     ex = f"{change_key(before, after)}  in  {context(text, pos, len(before))}"
                     by_key.add(change_key(before, after), context(text, pos, len(before)))
                     by_pattern.add(pattern_key(before, after), ex)
@@ -610,6 +655,9 @@ def cmd_negative(args):
                         other_parts.add(parts[i], text)
                     if letter_then_punct(before):
                         lp.add(change_key(before, after), context(text, pos, len(before)))
+                if is_outside:
+                    outside_parts.add(parts[i], text)
+                    outside_sentences.append(text)
             if step and i % step == 0:
                 sample_n += 1
                 sample_bytes += len(text.encode("utf-8"))
@@ -627,6 +675,7 @@ def cmd_negative(args):
                         ft_pattern.add(pattern_key(before, after), ex)
                         ft_fix.add("+".join(steps) or "?", ex)
                         ft_sig.add(signature_key(before), ex)
+                        ft_named.add(named_class(before, after) or "outside", ex)
 
     changed = sum(by_part.count.values())
     rep = []
@@ -634,6 +683,18 @@ def cmd_negative(args):
     rep.append(f"seed {args.seed}; {n} sentences, {total_bytes / 1e6:.1f} MB; one sentence per JSON record;"
                f" `textwash fix --jsonl --explain -j {args.threads}` took {wall:.1f} s")
     rep.append(f"sentences changed by textwash: {changed} ({100 * changed / n:.3f}%)")
+    n_outside = sum(outside_parts.count.values())
+    rep.append(f"sentences with a change outside the named classes: {n_outside}")
+    rep.append("")
+    rep.append("named classes (a rule on the changed text, `named_class`):")
+    for key, what in NAMED_CLASSES:
+        rep.append(f"  {key}: {what}")
+    rep.append("")
+    rep.append(by_named.table("textwash changes by named class", top=None))
+    rep.append("")
+    rep.append(outside_parts.table("sentences with a change outside the named classes, per part"))
+    rep.append("")
+    rep.append(outside.table("textwash changes outside the named classes", top=None))
     rep.append("")
     rep.append("sentences and changed sentences per part:")
     for part, m in sorted(sentences_per_part.items()):
@@ -669,6 +730,8 @@ def cmd_negative(args):
     rep.append("")
     rep.append(ft_sig.table("ftfy changes: signature or not"))
     rep.append("")
+    rep.append(ft_named.table("ftfy changes by named class", top=None))
+    rep.append("")
     rep.append(ft_pattern.table("ftfy changes by pattern", top=30))
     rep.append("")
     rep.append(ft_key.table("ftfy changes by class (before→after)", top=40))
@@ -680,6 +743,8 @@ def cmd_negative(args):
         "sentences_per_part": dict(sentences_per_part),
         "textwash": {
             "changed_sentences": changed, "seconds": wall,
+            "sentences_outside_named_classes": n_outside, "by_named_class": by_named.json(),
+            "outside_named_classes": outside.json(), "outside_sentences": outside_sentences[:1000],
             "changed_per_part": dict(by_part.count),
             "by_fix": by_fix.json(), "by_pattern": by_pattern.json(200), "by_class": by_key.json(500),
             "letter_then_punctuation": lp.json(200), "changed_per_language": dict(by_lang.count),
@@ -693,7 +758,7 @@ def cmd_negative(args):
             "seconds": ft_time, "changed_sentences": ft_changed,
             "textwash_changed_in_sample": tw_sample_changed,
             "changed_per_part": dict(ft_part.count),
-            "by_step": ft_fix.json(), "by_signature": ft_sig.json(), "by_pattern": ft_pattern.json(200), "by_class": ft_key.json(500),
+            "by_step": ft_fix.json(), "by_named_class": ft_named.json(), "by_signature": ft_sig.json(), "by_pattern": ft_pattern.json(200), "by_class": ft_key.json(500),
         },
     }
     with open(os.path.join(work, "negative-summary.json"), "w", encoding="utf-8") as f:
@@ -893,7 +958,10 @@ def damage_member(rng, cls):
         if not cands:
             return None
         i = rng.choice(cands)
-        return s, (b[:i] + b[i + 1:]).decode("sloppy-windows-1252"), lang
+        # Which letter lost its byte no context decides (`Ð` + the lost 0x9D is `Н`, + 0x90
+        # `А`): the truth is the sentence with that letter marked U+FFFD, as ftfy marks it.
+        marked = (b[:i - 1] + "\ufffd".encode("utf-8") + b[i + 1:]).decode("utf-8")
+        return marked, (b[:i] + b[i + 1:]).decode("sloppy-windows-1252"), lang
     raise ValueError(cls)
 
 
@@ -915,7 +983,8 @@ RECALL_CLASSES = [
     ("j-nel-alone", "Windows-1252 text with … read as Latin-1: U+0085 the only C1"),
     ("j-nel-with-c1", "the same, with other C1 controls (curly quotes, dashes) too"),
     ("k-caps", "whole sentence read as Windows-1252 with a capital misread as Ã/Å + C1 or punctuation"),
-    ("l-nonlatin-lost", "Greek/Cyrillic/Hebrew/Arabic read as Windows-1252 with one undefined byte lost"),
+    ("l-nonlatin-lost", "Greek/Cyrillic/Hebrew/Arabic read as Windows-1252 with one undefined byte lost"
+                        " (truth: the letter that lost it marked U+FFFD)"),
 ]
 
 
@@ -1375,6 +1444,68 @@ def cmd_detect(args):
 
 # ---------------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------------------------
+# evidence: how often each named class occurs in real text and in the same text misread
+# ---------------------------------------------------------------------------------------------
+
+CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]")
+
+
+def cmd_evidence(args):
+    """Occurrences of each named class's pattern in the real text of the evaluation data (all
+    correct UTF-8) and in the same text misread once as Windows-1252: how much more often the
+    pattern is damage than text."""
+    docs = real_documents(args.data, args.limit)
+    pats = {k: re.compile(v) for k, v in NAMED_CLASS_RE.items()}
+    real = collections.Counter()
+    damaged = collections.Counter()
+    examples = collections.defaultdict(list)
+    chars = 0
+    for _, _, text in docs:
+        chars += len(text)
+        for line in text.split("\n"):
+            cjk = bool(CJK_RE.search(line))
+            bad = moj(line)
+            for k, pat in pats.items():
+                if k == "D" and cjk:
+                    continue
+                for m in pat.finditer(line):
+                    real[k] += 1
+                    if len(examples[k]) < 5:
+                        examples[k].append(line[max(0, m.start() - 30):m.end() + 30])
+                if k != "D":
+                    damaged[k] += len(pat.findall(bad))
+    # The words of every language the negative suite uses, each as it is and misread.
+    wreal, wdamaged = collections.Counter(), collections.Counter()
+    nwords = 0
+    for lang in LANGS:
+        for w in words(lang):
+            nwords += 1
+            for k, pat in pats.items():
+                if k != "D":
+                    wreal[k] += len(pat.findall(w))
+                    wdamaged[k] += len(pat.findall(moj(w)))
+    rep = [f"Named classes in real text: {len(docs)} documents, {chars / 1e6:.1f} M characters "
+           f"({args.data}), and {nwords} words of {len(LANGS)} languages (wordfreq); `damaged` = the "
+           f"same text misread once as Windows-1252", ""]
+    rep.append(f"  {'class':<6} {'news text':>10} {'damaged':>10} {'words':>8} {'damaged':>8}  what")
+    for k, what in NAMED_CLASSES:
+        d = "—" if k == "D" else f"{damaged[k]}"
+        wr = "—" if k == "D" else f"{wreal[k]}"
+        wd = "—" if k == "D" else f"{wdamaged[k]}"
+        rep.append(f"  {k:<6} {real[k]:>10} {d:>10} {wr:>8} {wd:>8}  {what}")
+        for ex in examples[k]:
+            rep.append(f"           e.g. {visible(ex)}")
+    text = "\n".join(rep) + "\n"
+    with open(os.path.join(args.work, "evidence-report.txt"), "w", encoding="utf-8") as f:
+        f.write(text)
+    with open(os.path.join(args.work, "evidence-summary.json"), "w", encoding="utf-8") as f:
+        json.dump({"documents": len(docs), "chars": chars, "real": dict(real), "damaged": dict(damaged),
+                   "words": nwords, "words_real": dict(wreal), "words_damaged": dict(wdamaged),
+                   "examples": examples}, f, ensure_ascii=False, indent=1)
+    print(text)
+
+
 def main():
     ap = argparse.ArgumentParser(prog="scripts/eval-repair", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1385,6 +1516,7 @@ def main():
         "recall": "generated damage per class (a-l): members restored exactly by textwash and by ftfy",
         "real": "news-dev and boilerplate-dev: textwash and ftfy side by side, line by line, and timed",
         "detect": "news-dev, boilerplate-dev pages and generated text re-encoded; detection rate per encoding",
+        "evidence": "each named class of change in real text and in the same text misread (no binary run)",
     }
     for name, h in helps.items():
         p = sub.add_parser(name, help=h, description=h)
@@ -1398,7 +1530,7 @@ def main():
                            help="sentences ftfy runs on, evenly spread (default 100000; 0 = none)")
         if name == "recall":
             p.add_argument("--members", type=int, default=1000, help="members per class (default 1000)")
-        if name in ("real", "detect"):
+        if name in ("real", "detect", "evidence"):
             p.add_argument("--data", help="the evaluation data folder (default ROOT/../shared/data)")
         if name == "detect":
             p.add_argument("--generated", type=int, default=200,
@@ -1415,7 +1547,8 @@ def main():
         if not os.path.isdir(args.data):
             args.data = "/work/shared/data"
     os.makedirs(args.work, exist_ok=True)
-    {"negative": cmd_negative, "recall": cmd_recall, "real": cmd_real, "detect": cmd_detect}[args.cmd](args)
+    {"negative": cmd_negative, "recall": cmd_recall, "real": cmd_real, "detect": cmd_detect,
+     "evidence": cmd_evidence}[args.cmd](args)
 
 
 if __name__ == "__main__":

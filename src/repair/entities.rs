@@ -37,7 +37,14 @@ pub fn find(text: &str) -> Vec<Edit> {
         // Escaped twice: `&amp;` followed by the rest of a reference.
         let mut end = end;
         if decoded == "&" {
-            if let Some((inner_end, inner)) = decode_reference(&format!("&{}", &text[end..]), 0) {
+            // A reference is a few dozen bytes at most: copy only those, not the rest of the
+            // text once per `&amp;`.
+            let mut tail = (end + MAX_REFERENCE + 1).min(text.len());
+            while !text.is_char_boundary(tail) {
+                tail -= 1;
+            }
+            if let Some((inner_end, inner)) = decode_reference(&format!("&{}", &text[end..tail]), 0)
+            {
                 end += inner_end - 1;
                 decoded = inner;
             }

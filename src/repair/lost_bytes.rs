@@ -7,11 +7,18 @@
 //! - `â€` before `?` or `�`: the third byte was replaced; the quote is chosen the same way.
 //! - `†` where a closing quote belongs (seeds/001: `progress†on`): `”` (E2 80 9D) and the
 //!   following space (20) came out as the bytes of `†` (E2 80 A0) once the lost byte was
-//!   replaced by a no-break space and the text decoded again. Only in a document that shows
-//!   mojibake, and only where a `“` or `‘` is open in the same line, since `†` is also a dagger.
+//!   replaced by a no-break space and the text decoded again. Only where a `“` or `‘` is open
+//!   in the same line, since `†` is also a dagger, and in a document that shows mojibake
+//!   unless the `†` is glued between a word and the next (`progress†on`: the space it ate),
+//!   where a footnote dagger never stands.
 //! - `Ã` before whitespace: `à` (C3 A0) whose no-break space became a space. Always when `Ã`
-//!   stands alone (no word is `Ã`); after a lowercase letter only in a document that shows
-//!   mojibake; never after a capital, since Portuguese capitals end in `Ã` (`IRMÃ`).
+//!   stands alone (no word is `Ã`) or ends a lowercase word before a plain space (`delÃ et`);
+//!   after a lowercase letter before other whitespace only in a document that shows mojibake;
+//!   never after a capital, since Portuguese capitals end in `Ã` (`IRMÃ`). The space is taken
+//!   back into the word when what follows is a lone consonant (`Ã s` → `às`) or the joined word
+//!   is written elsewhere in the text.
+//! - `Ã` inside or at the end of a lowercase word (`chÃy`, `delÃ`): `à` whose no-break space
+//!   was dropped.
 
 use crate::repair::{mojibake, Edit};
 
@@ -83,26 +90,63 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     continue;
                 }
             }
-            '†' if evidence && (balance.double > 0 || balance.single > 0) => {
+            '†' if (balance.double > 0 || balance.single > 0)
+                && (evidence || ate_a_space(prev, next)) =>
+            {
                 let quote = balance.closing();
                 balance.see(quote);
                 let mut replacement = quote.to_string();
-                if next.is_some_and(char::is_alphanumeric) {
+                if next.is_some_and(|n| n.is_alphanumeric() || matches!(n, '—' | '–')) {
                     replacement.push(' ');
                 }
                 edits.push(edit(at, at + c.len_utf8(), replacement, DAGGER_FIX));
                 prev = Some(quote);
                 continue;
             }
+            // Inside or at the end of a lowercase word (`chÃy`, `delÃ`): no text writes a
+            // capital `Ã` there, so it is `à` whose no-break space was dropped. (Only before an
+            // ASCII letter: `Ãµ`, `Ãš` are other misread letters.)
+            // At the start of a word (after a plain space) before a lowercase letter (`Ãs`
+            // for `às`): no word starts with a capital `Ã`.
+            'Ã' if ((prev.is_some_and(char::is_lowercase)
+                && next.is_none_or(|n| n.is_ascii_lowercase() || n == '\n' || n == '\r'))
+                || (prev.is_none_or(|p| matches!(p, ' ' | '\n' | '\t'))
+                    && next.is_some_and(|n| n.is_ascii_lowercase())))
+                && !mojibake::about_encodings(text, at, at + c.len_utf8()) =>
+            {
+                edits.push(edit(at, at + c.len_utf8(), "à".to_string(), A_GRAVE_FIX));
+                prev = Some('à');
+                continue;
+            }
             'Ã' if next.is_some_and(char::is_whitespace) && next != Some('\n') => {
                 // Alone between spaces (no word is `Ã`) before a word, not after a quote or a
                 // dash, nor after a word in capitals (`RECENTE Ã`: Portuguese capitals end in
                 // `Ã`).
+                // A word, a quote or closing punctuation follows, or the line ends (`à !` in
+                // French typography, `… à` at a line's end).
                 let word_follows = text[at + c.len_utf8()..]
-                    .trim_start()
+                    .trim_start_matches([' ', '\t', '\u{a0}'])
                     .chars()
                     .next()
-                    .is_some_and(char::is_alphanumeric);
+                    .is_none_or(|n| {
+                        n.is_alphanumeric()
+                            || matches!(
+                                n,
+                                '“' | '„'
+                                    | '«'
+                                    | '‘'
+                                    | '‚'
+                                    | '('
+                                    | '"'
+                                    | '!'
+                                    | '?'
+                                    | ';'
+                                    | ':'
+                                    | '»'
+                                    | '\n'
+                                    | '\r'
+                            )
+                    });
                 let standalone = prev.is_none_or(char::is_whitespace)
                     && word_follows
                     && !text[..at]
@@ -116,7 +160,10 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     p.is_lowercase()
                         || (!p.is_ascii() && !p.is_alphanumeric() && !p.is_whitespace())
                 });
-                if (standalone || (evidence && after_lowercase))
+                // A lowercase word ending in a capital `Ã` before a plain space is no text's
+                // (`delÃ et`): taken without other evidence.
+                let ends_lowercase_word = prev.is_some_and(char::is_lowercase) && next == Some(' ');
+                if (standalone || ends_lowercase_word || (evidence && after_lowercase))
                     && !mojibake::about_encodings(text, at, at + c.len_utf8())
                 {
                     // Two spaces after it: the first was the no-break space of `à`.
@@ -126,6 +173,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     let second = rest.next();
                     let end = if first == Some('\u{a0}')
                         || second.is_some_and(|s| s.is_whitespace() && s != '\n')
+                        || (first == Some(' ') && joins(text, at, space_at + 1))
                     {
                         chars.next();
                         space_at + first.map_or(0, char::len_utf8)
@@ -143,6 +191,50 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
         prev = Some(c);
     }
     edits
+}
+
+/// Whether `Ã` at `at`, its no-break space turned into the space before `rest`, was inside a
+/// word: the rest is a lone consonant (`Ã s` → `às`; a lone vowel is a word in the languages
+/// that write `à`), or the joined word appears elsewhere in the text (`Ä‘Ã o` → `đào` where
+/// `đào` is written correctly once).
+fn joins(text: &str, at: usize, rest: usize) -> bool {
+    let is_word_char = |c: char| c.is_alphabetic();
+    let fragment_len = text[rest..]
+        .char_indices()
+        .find(|&(_, c)| !is_word_char(c))
+        .map_or(text.len() - rest, |(i, _)| i);
+    let fragment = &text[rest..rest + fragment_len];
+    if fragment.is_empty() || !fragment.chars().all(char::is_lowercase) {
+        return false;
+    }
+    let mut letters = fragment.chars();
+    if let (Some(only), None) = (letters.next(), letters.next()) {
+        if only.is_ascii_lowercase() && !matches!(only, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
+            return true;
+        }
+    }
+    let prefix_start = text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_word_char(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let prefix = &text[prefix_start..at];
+    if prefix.is_empty() {
+        return false;
+    }
+    let joined = format!("{prefix}à{fragment}");
+    text.match_indices(joined.as_str()).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + joined.len()..].chars().next();
+        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+    })
+}
+
+/// A `†` between a letter or closing punctuation and a letter, digit or dash: where `” ` was,
+/// the space lost into the dagger's bytes.
+fn ate_a_space(prev: Option<char>, next: Option<char>) -> bool {
+    prev.is_some_and(|p| p.is_alphanumeric() || matches!(p, '.' | ',' | '!' | '?' | '…'))
+        && next.is_some_and(|n| n.is_alphanumeric() || matches!(n, '—' | '–'))
 }
 
 fn edit(start: usize, end: usize, replacement: String, fix: &'static str) -> Edit {
@@ -184,9 +276,17 @@ mod tests {
             fix("“long, painful and disappointing† and", true),
             "“long, painful and disappointing” and"
         );
-        // Without evidence, or without an open quote, a dagger is a dagger.
-        assert_eq!(fix(line, false), line);
+        // Glued between two words, it ate the space: restored without other evidence.
+        assert_eq!(
+            fix(line, false),
+            "made what Kerry said was “a little bit of progress” on resolving"
+        );
+        // Without evidence and glued to one word only, or without an open quote, a dagger is
+        // a dagger.
+        let footnote = "“long, painful and disappointing† and";
+        assert_eq!(fix(footnote, false), footnote);
         assert_eq!(fix("Smith† died in 1990.", true), "Smith† died in 1990.");
+        assert_eq!(fix("Smith†and “Jones", false), "Smith†and “Jones");
     }
 
     #[test]
@@ -196,5 +296,85 @@ mod tests {
         assert_eq!(fix("voilÃ  tout", true), "voilà tout");
         assert_eq!(fix("A IRMÃ E O PAI", false), "A IRMÃ E O PAI");
         assert_eq!(fix("A IRMÃ E O PAI", true), "A IRMÃ E O PAI");
+    }
+
+    /// Words with `à` (French, Italian, Catalan, Portuguese, Vietnamese syllables) and the
+    /// positions it takes in them.
+    const A_GRAVE_WORDS: [(&str, &str); 10] = [
+        ("vo", "y"),
+        ("ch", "y"),
+        ("c", "n"),
+        ("l", "m"),
+        ("t", "i"),
+        ("del", ""),
+        ("curiosit", ""),
+        ("gi", ""),
+        ("citt", ""),
+        ("n", "y"),
+    ];
+
+    #[test]
+    fn a_grave_that_lost_its_no_break_space_inside_or_at_the_end_of_a_word() {
+        // The no-break space dropped: `Ã` glued inside or at the end of a lowercase word, in
+        // a sentence with no other damage, and at the end of a line.
+        for (before, after) in A_GRAVE_WORDS {
+            for (lead, tail) in [("Il dit ", " et plus"), ("", ""), ("Xin ", "\nnext")] {
+                let text = format!("{lead}{before}Ã{after}{tail}");
+                assert_eq!(
+                    fix(&text, false),
+                    format!("{lead}{before}à{after}{tail}"),
+                    "{text}"
+                );
+            }
+        }
+        // Capitals end in `Ã`; other misread letters (`Ãµ`) are not this.
+        assert_eq!(fix("steve Ãs casas", false), "steve às casas");
+        assert_eq!(fix("recente \u{a0}Ãesta", false), "recente \u{a0}Ãesta");
+        assert_eq!(fix("Serai Ã ! là", false), "Serai à ! là");
+        for text in ["IRMÃ", "SÃO PAULO", "AMANHÃ e", "the õ shows as Ãµ here"] {
+            assert_eq!(fix(text, false), text);
+        }
+    }
+
+    #[test]
+    fn a_grave_split_by_a_space_is_joined_where_the_text_says_so() {
+        // The no-break space turned into a space: a lone consonant after it is the rest of
+        // the word (`Ã s` → `às`), so is a fragment whose joined word the text writes
+        // elsewhere; a fragment that is a word is left a word.
+        for c in ['s', 'm', 'n', 't', 'c'] {
+            assert_eq!(
+                fix(&format!("fui Ã {c} casas"), false),
+                format!("fui à{c} casas")
+            );
+        }
+        for (before, after) in [("đ", "o"), ("l", "m"), ("t", "i"), ("est", "vem")] {
+            let word = format!("{before}à{after}");
+            let text = format!("{word} và {before}Ã {after} nữa");
+            assert_eq!(fix(&text, true), format!("{word} và {word} nữa"), "{text}");
+        }
+        for text in ["voilÃ o livro", "estÃ vem aqui"] {
+            assert_eq!(fix(text, true), text.replace('Ã', "à"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_dagger_glued_between_words_after_an_open_quote_is_the_quote_and_space() {
+        for open in ['“', '‘'] {
+            let close = if open == '“' { '”' } else { '’' };
+            for (word, punct, next) in [
+                ("progress", "", "on"),
+                ("said", ",", "and"),
+                ("done", ".", "The"),
+                ("2026", "!", "we"),
+                ("more", "…", "—"),
+            ] {
+                let text = format!("It was {open}a bit of {word}{punct}†{next} it");
+                assert_eq!(
+                    fix(&text, false),
+                    format!("It was {open}a bit of {word}{punct}{close} {next} it"),
+                    "{text}"
+                );
+            }
+        }
     }
 }

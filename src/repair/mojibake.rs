@@ -54,6 +54,10 @@ struct Reading {
     /// the badness too).
     glue_before: u32,
     glue_after: u32,
+    /// Letters of two scripts glued together (`sЩ`), before and after (counted in the
+    /// badness too).
+    mixed_before: u32,
+    mixed_after: u32,
     /// The run is one sequence that decodes to a letter of another script than the ASCII
     /// letters near it: never taken.
     stranger: bool,
@@ -62,6 +66,15 @@ struct Reading {
     /// letter too. A quote and a yen sign are MacRoman's bytes for `Ӵ`, and `ā™€` Windows-1257's
     /// for `♀`: coincidences, taken only where the document shows that encoding elsewhere.
     lone_ok: bool,
+    /// One sequence of another encoding than Windows-1252 that would be evidence under
+    /// Windows-1252 (two characters: only for a Latin-1 or common Latin Extended letter or
+    /// symbol, not a capitalised word's end before a symbol): strong only where the document
+    /// has another run that encoding reads acceptably (`Ă©tĂ©`, Windows-1250 French, has one
+    /// per accented letter; a Latvian word glued to `€—`, one).
+    candidate: bool,
+    /// Every decoded character is one the same encoding has: the run may be a layer of
+    /// mojibake over another (`Р“В©` → `Г©` → `é`), which glues scripts on the way.
+    next_layer: bool,
     shaped: Shape,
 }
 
@@ -89,8 +102,12 @@ impl Reading {
                 // Three sequences in a row are a misread word whatever they look like; two,
                 // or one standing for punctuation, need something implausible besides
                 // (`—•—£` is a row of MacRoman leads and continuations, and real text).
+                // Decoding that glues letters of two scripts together (`Kettős–©”é` →
+                // `KettősЩӎ`, MacRoman) is a coincidence of bytes, not a misread word.
                 Shape::Several(n) => {
-                    (self.before > 0 || n >= 3) && self.glue_after <= self.glue_before
+                    (self.before > 0 || n >= 3)
+                        && self.glue_after <= self.glue_before
+                        && (self.mixed_after <= self.mixed_before || self.next_layer)
                 }
                 Shape::Punctuation => self.before > 0 && self.glue_after <= self.glue_before,
             }
@@ -109,6 +126,9 @@ struct Scratch {
     chars: Vec<(usize, char)>,
     chars_of: usize,
     sequences: Vec<Sequence>,
+    /// The run with its context as it stands and as decoded, for [`weigh`].
+    stands: Vec<char>,
+    decoded: Vec<char>,
 }
 
 /// Finds one layer of mojibake in `text`; returns the edits, or nothing when the document
@@ -122,12 +142,21 @@ pub fn find(text: &str) -> Vec<Edit> {
         chars: Vec::new(),
         chars_of: usize::MAX,
         sequences: Vec::new(),
+        stands: Vec::new(),
+        decoded: Vec::new(),
     };
     // First pass: which encoding explains the document, and which explain each line. The
     // document's encoding is the one with the most strong runs; between encodings that explain
     // it equally often (Windows-1250 and ISO-8859-2 share most of their letters), the one whose
     // decoded characters are more common (`ñ`, `¡` over `ù`, `¥`).
     let mut scores = vec![(0usize, 0u32); CHARMAPS.len()];
+    // Runs that are strong only where their encoding has two of them or more: how many per
+    // charmap, which charmaps for each run, and each run's line.
+    let mut candidates = vec![0usize; CHARMAPS.len()];
+    let mut acceptable = vec![0usize; CHARMAPS.len()];
+    let mut candidate_maps: Vec<u16> = vec![0; runs.len()];
+    let mut line_of: Vec<u32> = vec![0; runs.len()];
+    let mut line = 0u32;
     // For each run, the encodings with a strong run on its line (bit per charmap).
     let mut line_evidence: Vec<u16> = vec![0; runs.len()];
     let mut line_start_run = 0;
@@ -138,11 +167,18 @@ pub fn find(text: &str) -> Vec<Edit> {
             line_evidence[line_start_run..r].fill(line_mask);
             line_start_run = r;
             line_mask = 0;
+            line += 1;
         }
+        line_of[r] = line;
         previous_end = run.end;
         for (m, (score, map)) in scores.iter_mut().zip(CHARMAPS.iter()).enumerate() {
             if let Some(reading) = read_run(text, run.clone(), map, &mut scratch) {
                 let strong = reading.strong();
+                if reading.candidate && !strong {
+                    candidates[m] += 1;
+                    candidate_maps[r] |= 1 << m;
+                }
+                acceptable[m] += usize::from(reading.acceptable());
                 score.0 += usize::from(strong);
                 score.1 += scratch
                     .sequences
@@ -156,6 +192,25 @@ pub fn find(text: &str) -> Vec<Edit> {
         }
     }
     line_evidence[line_start_run..].fill(line_mask);
+    let mut qualified = 0u16;
+    for (m, &n) in candidates.iter().enumerate() {
+        if n >= 1 && acceptable[m] >= 2 {
+            qualified |= 1 << m;
+            scores[m].0 += n;
+        }
+    }
+    if qualified != 0 {
+        let mut extra = vec![0u16; line as usize + 1];
+        for (r, &maps) in candidate_maps.iter().enumerate() {
+            extra[line_of[r] as usize] |= maps & qualified;
+        }
+        for (r, evidence) in line_evidence.iter_mut().enumerate() {
+            *evidence |= extra[line_of[r] as usize];
+        }
+    }
+    let strong = |reading: &Reading, m: usize| {
+        reading.strong() || (reading.candidate && qualified & (1 << m) != 0)
+    };
     let (best, &(best_count, _)) = scores
         .iter()
         .enumerate()
@@ -170,7 +225,13 @@ pub fn find(text: &str) -> Vec<Edit> {
     let mut taken: Vec<Taken> = Vec::new();
     let mut chosen: Vec<Sequence> = Vec::new();
     for (r, run) in runs.iter().enumerate() {
-        let covered = |seqs: &[Sequence]| seqs.iter().map(|seq| seq.chars).sum::<usize>();
+        // A lost-byte mark covers nothing: an encoding that reads the whole run wins.
+        let covered = |seqs: &[Sequence]| {
+            seqs.iter()
+                .filter(|seq| seq.chars > 1)
+                .map(|seq| seq.chars)
+                .sum::<usize>()
+        };
         let mut choice: Option<(usize, usize, Reading)> = None;
         let start = chosen.len();
         if let Some(reading) = read_run(text, run.clone(), &CHARMAPS[best], &mut scratch)
@@ -187,7 +248,7 @@ pub fn find(text: &str) -> Vec<Edit> {
                     continue;
                 };
                 let n = covered(&scratch.sequences);
-                let trusted = reading.strong()
+                let trusted = strong(&reading, map)
                     || (reading.acceptable() && line_evidence[r] & (1 << map) != 0);
                 if trusted && choice.is_none_or(|(_, best_n, _)| n > best_n) {
                     choice = Some((map, n, reading));
@@ -200,33 +261,20 @@ pub fn find(text: &str) -> Vec<Edit> {
             taken.push(Taken {
                 run: r,
                 map,
-                reading,
+                strong: strong(&reading, map),
                 sequences: start..chosen.len(),
             });
         }
     }
     // Text about mojibake quotes it: a run next to the very character it decodes to (`the
-    // pound sign £ shows up as Â£`), or a lone two-character sequence in a sentence that names
-    // an encoding, is left alone, unless the document shows mojibake elsewhere.
-    let discussed: Vec<bool> = taken
-        .iter()
-        .map(|t| {
-            discusses(
-                text,
-                &runs,
-                &runs[t.run],
-                &chosen[t.sequences.clone()],
-                t.reading,
-            )
-        })
-        .collect();
-    let elsewhere = taken
-        .iter()
-        .zip(&discussed)
-        .any(|(t, &d)| !d && t.reading.strong());
-    let mut edits = Vec::new();
-    for (t, &d) in taken.iter().zip(&discussed) {
-        if d && !elsewhere {
+    // pound sign £ shows up as Â£`), or a lone sequence in a sentence that names an encoding,
+    // is left alone, unless the document shows mojibake elsewhere. (Asked lazily: in a
+    // damaged document the first strong run settles it.)
+    let discussed = |t: &Taken| discusses(text, &runs, &runs[t.run], &chosen[t.sequences.clone()]);
+    let elsewhere = taken.iter().any(|t| t.strong && !discussed(t));
+    let mut edits = Vec::with_capacity(chosen.len());
+    for t in &taken {
+        if !elsewhere && discussed(t) {
             continue;
         }
         edits.extend(chosen[t.sequences.clone()].iter().map(|seq| Edit {
@@ -239,12 +287,12 @@ pub fn find(text: &str) -> Vec<Edit> {
     edits
 }
 
-/// A run read as mojibake: which charmap, the evidence, and its sequences (a range of the
-/// shared list).
+/// A run read as mojibake: which charmap, whether it is strong evidence on its own, and its
+/// sequences (a range of the shared list).
 struct Taken {
     run: usize,
     map: usize,
-    reading: Reading,
+    strong: bool,
     sequences: std::ops::Range<usize>,
 }
 
@@ -269,47 +317,63 @@ const ENCODING_TERMS: [&str; 12] = [
 const DISCUSSION_WINDOW: usize = 200;
 
 /// Whether the run reads as a quotation of mojibake rather than damage: the characters it
-/// decodes to appear near it outside any run, or it is one two-character sequence in a
+/// decodes to appear near it outside any run, or it is one sequence (`Ã©`, `â‚¬`) in a
 /// sentence that names encodings.
 fn discusses(
     text: &str,
     runs: &[std::ops::Range<usize>],
     run: &std::ops::Range<usize>,
     sequences: &[Sequence],
-    reading: Reading,
 ) -> bool {
     let (from, window) = window_around(text, run.start, run.end);
-    let inside_run = |at: usize| {
+    // The run around a position, if any.
+    let run_at = |at: usize| {
         let i = runs.partition_point(|r| r.end <= at);
-        runs.get(i).is_some_and(|r| r.start <= at)
+        runs.get(i).filter(|r| r.start <= at)
     };
     let mut decoded = String::new();
     for seq in sequences {
         decoded.push(seq.decoded);
     }
-    // Shown as it should be, or as one layer less of the same damage (`Â¡ → Ã‚Â¡`).
-    let shown = window.match_indices(decoded.as_str()).any(|(at, found)| {
-        let at = from + at;
-        !inside_run(at) || at + found.len() <= run.start || at >= run.end
-    });
+    // Shown as it should be, or as one layer less of the same damage (`Â¡ → Ã‚Â¡`). A space
+    // (`Â` + no-break space) is not shown: no one writes about it next to its damage.
+    let shown = !decoded.chars().all(char::is_whitespace)
+        && window.match_indices(decoded.as_str()).any(|(at, found)| {
+            let at = from + at;
+            // Outside any run, or in another run as the whole of it or as more than one
+            // character (`Â¡` in `Ã‚Â¡`): not one continuation of a different sequence (`¡`
+            // in `Ć¡`).
+            match run_at(at) {
+                None => true,
+                Some(r) => {
+                    r != run
+                        && (r.start == at && r.end == at + found.len()
+                            || found.chars().nth(1).is_some())
+                }
+            }
+        });
     if shown {
         return true;
     }
-    let lone_pair = sequences.len() == 1 && sequences[0].chars == 2 && reading.before <= 1;
-    lone_pair && names_encoding(window)
+    // One sequence (`Ã©`, `â‚¬`) quoted in a sentence that names encodings.
+    sequences.len() == 1 && names_encoding(window)
 }
 
 /// The text within [`DISCUSSION_WINDOW`] bytes of `start..end` on its line, and where it
 /// starts.
 fn window_around(text: &str, start: usize, end: usize) -> (usize, &str) {
+    // Only the window is searched for the line's ends: a line of megabytes is not scanned
+    // once per run.
     let bytes = text.as_bytes();
-    let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr(b'\n', &bytes[end..]).map_or(text.len(), |i| end + i);
-    let mut from = start.saturating_sub(DISCUSSION_WINDOW).max(line_start);
+    let lo = start.saturating_sub(DISCUSSION_WINDOW);
+    let hi = (end + DISCUSSION_WINDOW).min(text.len());
+    let line_start = memchr::memrchr(b'\n', &bytes[lo..start]).map_or(lo, |i| lo + i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[end..hi]).map_or(hi, |i| end + i);
+    let mut from = line_start;
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    let mut to = (end + DISCUSSION_WINDOW).min(line_end);
+    let mut to = line_end;
     while !text.is_char_boundary(to) {
         to -= 1;
     }
@@ -369,6 +433,8 @@ fn read_run(
         scratch.chars_of = range.start;
     }
     let chars = &scratch.chars;
+    let western = map.name == "windows-1252";
+    let mut orphans = 0;
     let mut i = 0;
     while i < chars.len() {
         match sequence_at(chars, i, map) {
@@ -384,6 +450,27 @@ fn read_run(
                 i += len;
             }
             None => {
+                // A lead byte whose continuation was lost (Windows-1252 leaves 0x81, 0x8D,
+                // 0x8F, 0x90 and 0x9D undefined, and a byte there is often dropped): no one
+                // can say which letter it was, so it is marked U+FFFD, as ftfy does, in a run
+                // that is misread UTF-8 otherwise (checked below).
+                if western
+                    && map
+                        .byte(chars[i].1)
+                        .is_some_and(|b| (0xC2..=0xDF).contains(&b))
+                {
+                    let start = range.start + chars[i].0;
+                    let end = range.start + chars.get(i + 1).map_or(run.len(), |&(at, _)| at);
+                    scratch.sequences.push(Sequence {
+                        start,
+                        end,
+                        decoded: '\u{FFFD}',
+                        chars: 1,
+                    });
+                    orphans += 1;
+                    i += 1;
+                    continue;
+                }
                 // A letter left over means the run is real text in some script.
                 if is_letter(chars[i].1) {
                     return None;
@@ -393,6 +480,11 @@ fn read_run(
         }
     }
     let sequences = &scratch.sequences;
+    // A lead left over is a lost byte only among at least two whole sequences, each of them
+    // next to it or to another: `ÐÐµÑ‚` (`Нет` without the 0x9D of `Н`), not `Ðað`.
+    if orphans > 0 && (sequences.len() < 2 + orphans || !orphans_inside(sequences)) {
+        return None;
+    }
     if sequences.is_empty() {
         return None;
     }
@@ -400,10 +492,23 @@ fn read_run(
     let after = text[range.end..].chars().next();
     let next_to_latin = before.is_some_and(|c| c.is_ascii_alphabetic())
         || after.is_some_and(|c| c.is_ascii_alphabetic());
+    let mut previous: Option<(usize, char)> = None;
     for seq in sequences {
         if !plausible(seq.decoded) {
             return None;
         }
+        // A combining mark needs a letter to sit on: `“â€™”` under MacRoman is two marks
+        // after quotes, not text.
+        if is_combining_mark(seq.decoded) {
+            let base = match previous {
+                Some((end, decoded)) if end == seq.start => Some(decoded),
+                _ => text[..seq.start].chars().next_back(),
+            };
+            if !base.is_some_and(char::is_alphabetic) {
+                return None;
+            }
+        }
+        previous = Some((seq.end, seq.decoded));
         // A lone Greek or Cyrillic letter glued to Latin ones is a coincidence (`l’été` under
         // MacRoman); several in a row are a layer of mojibake (`dРІР‚в„ўaide`).
         if next_to_latin
@@ -414,20 +519,85 @@ fn read_run(
             return None;
         }
     }
-    let mut reading = weigh(text, range, sequences);
-    reading.shaped = shaped_like_mojibake(sequences);
+    let western = map.name == "windows-1252";
+    let mut reading = weigh(
+        text,
+        range,
+        sequences,
+        western,
+        &mut scratch.stands,
+        &mut scratch.decoded,
+    );
+    reading.shaped = shaped_like_mojibake(text, sequences, western);
+    reading.next_layer = sequences.iter().all(|seq| map.byte(seq.decoded).is_some());
     Some(reading)
 }
 
+/// Whether every lost-byte mark in `sequences` touches a whole sequence (no gap between them),
+/// and no two marks are next to each other.
+fn orphans_inside(sequences: &[Sequence]) -> bool {
+    sequences.iter().enumerate().all(|(k, seq)| {
+        if seq.chars != 1 {
+            return true;
+        }
+        let whole = |other: Option<&Sequence>, touches: &dyn Fn(&Sequence) -> bool| {
+            other.is_some_and(|o| o.chars > 1 && touches(o))
+        };
+        whole(k.checked_sub(1).and_then(|p| sequences.get(p)), &|o| {
+            o.end == seq.start
+        }) || whole(sequences.get(k + 1), &|o| o.start == seq.end)
+    })
+}
+
 /// The shapes misread UTF-8 takes and words do not: two or more sequences in one run
-/// (`Ã©Ã¨`), or a three-character sequence standing for punctuation (`â€œ`, `вЂњ`).
-fn shaped_like_mojibake(sequences: &[Sequence]) -> Shape {
+/// (`Ã©Ã¨`), or a three-character sequence standing for punctuation (`â€œ`). Under another
+/// encoding than Windows-1252 (`western` false), a lone sequence is a shape only where it
+/// stands for a quote, dash, ellipsis, bullet, `€` or `™` and starts with the lead byte E2
+/// as Windows-1250 and ISO-8859-2 (`â`), Windows-1251 (`в`: `вЂњ`) or Windows-1253 (`β`) read
+/// it, or with a character that is not a letter (MacRoman's `‚Äú`): a Latvian `ā` before `€—`
+/// (Windows-1257's reading of E2 80 94) or a Finnish `‚Ää` is text as often as damage.
+fn shaped_like_mojibake(text: &str, sequences: &[Sequence], western: bool) -> Shape {
     match sequences {
         [] => Shape::None,
-        [seq] if seq.chars >= 3 && is_common_punctuation(seq.decoded) => Shape::Punctuation,
+        [seq]
+            if seq.chars >= 3
+                && is_common_punctuation(seq.decoded)
+                && (western
+                    || (matches!(seq.decoded, '€' | '™') || is_news_punctuation(seq.decoded))
+                        && text[seq.start..].chars().next().is_some_and(|lead| {
+                            matches!(lead, 'â' | 'в' | 'β') || !is_letter(lead)
+                        })) =>
+        {
+            Shape::Punctuation
+        }
         [_] => Shape::None,
         _ => Shape::Several(sequences.len()),
     }
+}
+
+/// Quotes, dashes, the ellipsis and the bullet: the punctuation news text is full of.
+fn is_news_punctuation(c: char) -> bool {
+    matches!(c, '–' | '—' | '‘' | '’' | '‚' | '“' | '”' | '„' | '…' | '•')
+}
+
+/// Combining marks of the blocks a misread sequence may decode to (Latin, Cyrillic, Hebrew,
+/// Arabic): a mark is only text after a letter.
+fn is_combining_mark(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0300..=0x036F
+        | 0x0483..=0x0489
+        | 0x0591..=0x05BD
+        | 0x05BF
+        | 0x05C1..=0x05C2
+        | 0x05C4..=0x05C5
+        | 0x05C7
+        | 0x0610..=0x061A
+        | 0x064B..=0x065F
+        | 0x0670
+        | 0x06D6..=0x06DC
+        | 0x06DF..=0x06E4
+        | 0x06E7..=0x06E8
+        | 0x06EA..=0x06ED)
 }
 
 /// Quotes, dashes, the ellipsis, bullets, daggers, primes, thin and zero-width spaces, `€`,
@@ -452,16 +622,23 @@ const CONTEXT_SPAN: usize = 24;
 
 /// How a reading of a run changes the evidence: the badness of the run with two characters of
 /// context on each side, as it stands and as decoded.
-fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> Reading {
-    let mut before: Vec<char> = text[..range.start].chars().rev().take(2).collect();
-    before.reverse();
-    let after: Vec<char> = text[range.end..].chars().take(2).collect();
-    let context = before.len();
-    let mut stands = before.clone();
+fn weigh(
+    text: &str,
+    range: std::ops::Range<usize>,
+    sequences: &[Sequence],
+    western: bool,
+    stands: &mut Vec<char>,
+    decoded: &mut Vec<char>,
+) -> Reading {
+    stands.clear();
+    stands.extend(text[..range.start].chars().rev().take(2));
+    stands.reverse();
+    let context = stands.len();
+    decoded.clear();
+    decoded.extend_from_slice(stands);
     stands.extend(text[range.clone()].chars());
     let stands_end = stands.len();
-    stands.extend(&after);
-    let mut decoded = before;
+    stands.extend(text[range.end..].chars().take(2));
     let mut pos = range.start;
     for seq in sequences {
         decoded.extend(text[pos..seq.start].chars());
@@ -472,7 +649,7 @@ fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> R
     }
     decoded.extend(text[pos..range.end].chars());
     let decoded_end = decoded.len();
-    decoded.extend(&after);
+    decoded.extend(text[range.end..].chars().take(2));
     // One letter of another script than the ASCII letters around it (`“¨” instead of` →
     // `Ҭ” instead of`, MacRoman): a coincidence of bytes, not a misread word. (Letters in
     // other runs may be mojibake themselves, so only ASCII ones say what the text is.)
@@ -490,32 +667,126 @@ fn weigh(text: &str, range: std::ops::Range<usize>, sequences: &[Sequence]) -> R
             stranger = ascii_nearby && script != plausibility::Script::Latin;
         }
     }
+    // A lone sequence is evidence only under Windows-1252, the misreading found in the wild
+    // far more often than any other, and only where it stands for what lone damage usually
+    // is: a Latin-1 or Latin Extended letter or symbol (two characters), common punctuation,
+    // `€`, `™` (three) or an emoji (four, or six as CESU-8). A Vietnamese or modifier letter
+    // (`á»¾`, `Ê»`) from one sequence, or any one sequence of Windows-1250, -1257 or MacRoman,
+    // is taken only where the document shows the same misreading elsewhere.
     let lone_ok = match sequences {
         [seq] => {
-            let lead_is_letter = text[seq.start..].chars().next().is_some_and(is_letter);
             let c = seq.decoded;
-            matches!(u32::from(c), 0x80..=0x24F | 0x1E00..=0x1EFF)
-                || is_common_punctuation(c)
-                || (c.is_alphabetic() && lead_is_letter)
-                || u32::from(c) > 0xFFFF
+            // MacRoman's leads for Latin-1 and emoji (`¬`, `√`, the Apple logo) are symbols
+            // no text puts before a letter or symbol, as `Â` and `Ã` are to Windows-1252: a
+            // lone `¬º` is `¼` misread there. (Not its `»`, the lead of `ș`: `»ô` is French.)
+            let symbol_lead = matches!(
+                text[seq.start..].chars().next(),
+                Some('¬' | '√' | '\u{F8FF}')
+            );
+            (western || symbol_lead)
+                && match seq.chars {
+                    2 => match u32::from(c) {
+                        0x80..=0xFF => !nbsp_after_capital(text, seq),
+                        0x100..=0x24F => {
+                            common_extended_letter(c) && !symbol_after_capital(text, seq)
+                        }
+                        _ => false,
+                    },
+                    _ => is_common_punctuation(c) || u32::from(c) > 0xFFFF,
+                }
         }
         _ => true,
     };
-    let glue_before = plausibility::far_glue(&stands);
-    let glue_after = plausibility::far_glue(&decoded);
+    let glue_before = plausibility::far_glue(stands);
+    let glue_after = plausibility::far_glue(decoded);
+    let mixed_before = plausibility::mixed_scripts(stands, context, stands_end);
+    let mixed_after = plausibility::mixed_scripts(decoded, context, decoded_end);
+    let before = plausibility::juxtapositions(stands) + glue_before + mixed_before;
+    let after = plausibility::juxtapositions(decoded) + glue_after + mixed_after;
+    let candidate = match sequences {
+        [seq] if !western && !stranger => {
+            let c = seq.decoded;
+            if seq.chars == 2 {
+                after < before
+                    && (matches!(u32::from(c), 0xA0..=0xFF) || common_extended_letter(c))
+                    && !lead_after_capital_before_symbol(text, seq)
+            } else {
+                let lead_is_letter = text[seq.start..].chars().next().is_some_and(is_letter);
+                let lone = is_common_punctuation(c)
+                    || u32::from(c) > 0xFFFF
+                    || (c.is_alphabetic() && lead_is_letter);
+                (lone && after < before)
+                    || (is_common_punctuation(c) && before > 0 && glue_after <= glue_before)
+            }
+        }
+        _ => false,
+    };
     Reading {
         lone_ok,
-        before: plausibility::juxtapositions(&stands)
-            + glue_before
-            + plausibility::mixed_scripts(&stands, context, stands_end),
-        after: plausibility::juxtapositions(&decoded)
-            + glue_after
-            + plausibility::mixed_scripts(&decoded, context, decoded_end),
+        candidate,
+        next_layer: false,
+        before,
+        after,
         stranger,
         glue_before,
         glue_after,
+        mixed_before,
+        mixed_after,
         shaped: Shape::None,
     }
+}
+
+/// Letters of Latin Extended-A and -B that the languages of Europe, Turkey and Vietnam write
+/// every day. A lone sequence standing for a rarer one (Maltese `ħ`, Sami `ŧ`, Esperanto `ĉ`)
+/// is as often a capital `Ä` or `Å` before a symbol (`NÄ§`, `SLÅ§`) as damage.
+fn common_extended_letter(c: char) -> bool {
+    const COMMON: &str = "āăąćčďđēėęěğģīįıķļľłńņňōőœŕřśşšţťūůűųźżžșțơưǎ";
+    c == 'İ' || c.to_lowercase().next().is_some_and(|l| COMMON.contains(l))
+}
+
+/// A two-character sequence right after a capital whose second character is a symbol,
+/// punctuation or space (not a C1 control, which no text has), before a non-letter: the end of
+/// a capitalised word before a symbol glued to it (`CRITICĂ‘½`, `SELVÄ½`) as often as damage.
+fn lead_after_capital_before_symbol(text: &str, seq: &Sequence) -> bool {
+    let mut chars = text[seq.start..seq.end].chars();
+    let (Some(_), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    !second.is_alphabetic()
+        && !('\u{80}'..='\u{9F}').contains(&second)
+        && text[..seq.start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_uppercase)
+        && !text[seq.end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphabetic)
+}
+
+/// `Ä` or `Å` and a symbol, punctuation or no-break space (not a C1 control, which no text
+/// has) between a capital and a non-letter: a capitalised Finnish, Swedish or German word
+/// ending in `Ä` or `Å` before a symbol (`SELVÄ½`, `BLÅ¥‘`), as often as damage. Not `Ä°`:
+/// Turkish capitals end in `İ` (`BELEDİYESİ`).
+fn symbol_after_capital(text: &str, seq: &Sequence) -> bool {
+    let mut chars = text[seq.start..seq.end].chars();
+    let (Some(lead), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    matches!(lead, 'Ä' | 'Å') && second != '°' && lead_after_capital_before_symbol(text, seq)
+}
+
+/// `Â` or `Ã` and a no-break space right after a capital: the end of a capitalised Turkish,
+/// Romanian or Portuguese word (`HÂLÂ`, `IRMÃ`) before a no-break space, as often as an `à`
+/// or a no-break space misread (which would put a lowercase `à` after a capital).
+fn nbsp_after_capital(text: &str, seq: &Sequence) -> bool {
+    let mut chars = text[seq.start..seq.end].chars();
+    matches!(chars.next(), Some('Â' | 'Ã'))
+        && chars.next() == Some('\u{A0}')
+        && text[..seq.start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_uppercase)
 }
 
 /// `char::is_alphabetic`, with a fast path for the Latin-1 range that mojibake is made of.
@@ -529,6 +800,7 @@ fn is_letter(c: char) -> bool {
         // Punctuation, currency, arrows, math and shapes: `“`, `€`; not the letterlike `™`
         // block, which has letters (`ℓ`, `ℕ`).
         0x2000..=0x20FF | 0x2150..=0x2BFF => false,
+        0x391..=0x3A1 | 0x3A3..=0x3CE | 0x400..=0x481 => true,
         _ => c.is_alphabetic(),
     }
 }
@@ -596,7 +868,9 @@ fn plausible(c: char) -> bool {
         | 0x0218..=0x021B        // Romanian comma-below letters
         | 0x02BB | 0x02BC | 0x02C6 | 0x02C7 | 0x02D8..=0x02DD
         | 0x0300..=0x036F        // combining marks (decomposed text)
-        | 0x0370..=0x052F        // Greek, Cyrillic
+        | 0x0370..=0x03FF        // Greek
+        | 0x0400..=0x045F        // Cyrillic of the Slavic alphabets
+        | 0x0490 | 0x0491        // Ukrainian Ґ ґ (not the rarer letters of other alphabets)
         | 0x0531..=0x058F        // Armenian
         | 0x0590..=0x06FF        // Hebrew, Arabic
         | 0x0900..=0x0DFF        // Indic scripts
@@ -745,6 +1019,229 @@ mod tests {
             "¯\\_(ツ)_/¯ and (╯°□°)╯︵ ┻━┻ and ╔═╗ ║ ╚═╝",
         ] {
             assert!(find(text).is_empty(), "{text}");
+        }
+    }
+
+    /// Fixes of one find that are not Windows-1252's.
+    fn other_encodings(text: &str) -> Vec<&'static str> {
+        find(text)
+            .into_iter()
+            .map(|edit| edit.fix)
+            .filter(|&fix| fix != "mojibake-windows-1252")
+            .collect()
+    }
+
+    #[test]
+    fn one_sequence_of_another_encoding_alone_is_not_evidence() {
+        // Every Latin Extended-A and Cyrillic letter, rare punctuation and spaces, misread
+        // alone under each encoding but Windows-1252, glued to a word or standing alone in
+        // English text: a coincidence of bytes in correct text as often as damage.
+        let mut chars: Vec<char> = ('\u{100}'..='\u{17F}').chain('А'..='я').collect();
+        chars.extend(['―', '‗', '†', '‡', '\u{200A}', '\u{2009}', '‰', '′']);
+        let mut tried = 0;
+        for encoding in [
+            "windows-1250",
+            "ISO-8859-2",
+            "windows-1251",
+            "windows-1253",
+            "windows-1257",
+            "macintosh",
+        ] {
+            for &c in &chars {
+                let g = garble(&c.to_string(), encoding);
+                if g == garble(&c.to_string(), "windows-1252") || g.chars().count() < 2 {
+                    continue;
+                }
+                for text in [
+                    format!("The word{g} and more text."),
+                    format!("A {g} stands here."),
+                    format!("“Tie{g}” he said."),
+                ] {
+                    tried += 1;
+                    assert!(other_encodings(&text).is_empty(), "{encoding}: {text}");
+                }
+            }
+        }
+        assert!(tried > 1000, "{tried}");
+        // The same sequences in a document that shows the encoding elsewhere come back.
+        let text = format!(
+            "{} {}",
+            garble("Zażółć gęślą", "windows-1250"),
+            garble("ą", "windows-1250")
+        );
+        assert_eq!(fix_once(&text), "Zażółć gęślą ą");
+    }
+
+    #[test]
+    fn a_lone_windows_1252_sequence_stands_for_latin_punctuation_or_emoji_only() {
+        // IPA and modifier letters, Latin Extended Additional outside Vietnamese: one such
+        // sequence alone (`Ê»` for `ʻ`, `á»¾` for `Ỿ`) is an accented letter before a
+        // guillemet, not damage.
+        let chars = ('\u{250}'..='\u{2FF}')
+            .chain('\u{1E00}'..='\u{1E9F}')
+            .chain('\u{1EFA}'..='\u{1EFF}')
+            .filter(|c| c.is_alphabetic());
+        let mut tried = 0;
+        for c in chars {
+            let g = garble(&c.to_string(), "windows-1252");
+            for text in [
+                format!("«X{g}½…”"),
+                format!("§v{g} situação"),
+                format!("Te {g}© Te"),
+            ] {
+                tried += 1;
+                assert!(find(&text).is_empty(), "{c}: {text}");
+            }
+        }
+        assert!(tried > 300, "{tried}");
+        // So do MacRoman's `¬`/`√` + a symbol or letter, alone.
+        for c in ['¼', '¥', '©', 'é', 'ñ'] {
+            let text = format!("Venuti{} Ovviamente", garble(&c.to_string(), "macintosh"));
+            assert_eq!(fix_once(&text), format!("Venuti{c} Ovviamente"), "{text}");
+        }
+        // Latin-1 and Latin Extended letters alone still come back.
+        for c in ['é', 'à', 'ñ', 'ő', 'ș', 'ț'] {
+            let text = format!("Le ca{}fe est", garble(&c.to_string(), "windows-1252"));
+            assert_eq!(fix_once(&text), format!("Le ca{c}fe est"));
+        }
+    }
+
+    #[test]
+    fn decoding_that_glues_two_scripts_or_strands_a_mark_is_not_taken() {
+        // Pairs of Cyrillic letters misread as MacRoman, glued to Latin letters on both sides
+        // (`Kettős–©”éjszakát`): Latin text with punctuation in it, not a misread word.
+        let letters: Vec<char> = ('А'..='я').step_by(3).collect();
+        let mut tried = 0;
+        for &a in &letters {
+            for &b in &letters {
+                let g = garble(&format!("{a}{b}"), "macintosh");
+                let text = format!("Kettős{g}jszakát kupa");
+                tried += 1;
+                assert!(other_encodings(&text).is_empty(), "{text}");
+            }
+        }
+        assert!(tried > 400, "{tried}");
+        // The same letters as a word of their own come back.
+        let word = garble("Привет мир", "macintosh");
+        assert_eq!(fix_once(&format!("{word} и друг")), "Привет мир и друг");
+        // Combining marks decoded after a quote have no letter to sit on.
+        let marks = ('\u{300}'..='\u{36F}').chain('\u{64B}'..='\u{65F}');
+        for m in marks {
+            for encoding in ["windows-1252", "macintosh"] {
+                let g = garble(&format!("{m}{m}"), encoding);
+                let text = format!("If you see “{g}” instead, the file was misread.");
+                let edits = find(&text);
+                assert!(
+                    edits
+                        .iter()
+                        .all(|e| !e.replacement.chars().any(is_combining_mark)),
+                    "{encoding}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_no_break_space_after_a_capitals_a_circumflex_or_tilde_is_text() {
+        // Capitalised Turkish, Romanian, Portuguese and Vietnamese words end in `Â` or `Ã`,
+        // and a no-break space may follow (`HÂLÂ – `); a lowercase word ending in `Ã` + NBSP
+        // is `à` misread.
+        for stem in ["HÂL", "IRM", "ROMÂN", "AMANH", "R", "SÃO PAUL"] {
+            for lead in ['Â', 'Ã'] {
+                let text = format!("DIZI {stem}{lead}\u{a0}– KORUYUCU.");
+                assert!(find(&text).is_empty(), "{text}");
+            }
+        }
+        // The same for `Ä`/`Å` + a symbol after a capital (`SELVÄ½`, `BLÅ¥‘`), but `Ä°` is
+        // a Turkish `İ` there too.
+        for stem in ["SELV", "BL", "HYV", "ETK", "FORST"] {
+            for lead in ['Ä', 'Å'] {
+                for sym in ['½', '¼', '¾', '§', '¥', '€', '–', '\u{a0}', '‘', '©', '¨']
+                {
+                    let text = format!("ISTUA {stem}{lead}{sym} HAASTAA.");
+                    assert!(find(&text).is_empty(), "{text}");
+                }
+            }
+        }
+        assert_eq!(fix_once("BELEDÄ°YESÄ° ile"), "BELEDİYESİ ile");
+        for stem in ["voil", "citt", "gi", "l"] {
+            let text = format!("C’est {stem}Ã\u{a0} Paris.");
+            assert_eq!(fix_once(&text), format!("C’est {stem}à Paris."));
+        }
+    }
+
+    #[test]
+    fn a_lead_that_lost_its_byte_is_marked_in_a_misread_word() {
+        // Every Greek, Cyrillic, Hebrew and Arabic letter whose second byte Windows-1252
+        // leaves undefined, at the start, middle and end of a misread word: the rest of the
+        // word comes back and the letter is U+FFFD.
+        let letters: Vec<char> = ('\u{370}'..='\u{6FF}')
+            .filter(|c| c.is_alphabetic())
+            .filter(|c| {
+                let mut b = [0; 4];
+                let bytes = c.encode_utf8(&mut b).as_bytes();
+                bytes.len() == 2 && [0x81, 0x8D, 0x8F, 0x90, 0x9D].contains(&bytes[1])
+            })
+            .collect();
+        assert!(letters.len() >= 10, "{letters:?}");
+        for &c in &letters {
+            for (before, after) in [("", "ет"), ("Пр", "вет"), ("мир", ""), ("αλ", "φα")]
+            {
+                let word = format!("{before}{c}{after}");
+                let mut bytes = Vec::new();
+                for ch in word.chars() {
+                    let mut b = [0; 4];
+                    let enc = ch.encode_utf8(&mut b).as_bytes();
+                    bytes.extend_from_slice(if ch == c { &enc[..1] } else { enc });
+                }
+                let damaged = misread("windows-1252", &bytes);
+                let text = format!("{damaged} {}", garble("и друг", "windows-1252"));
+                assert_eq!(
+                    crate::repair::apply_edits(&text, &find(&text)),
+                    format!("{before}\u{FFFD}{after} и друг"),
+                    "{c}: {text}"
+                );
+            }
+        }
+        // A capital alone before letters is a word (`Ðað`), and one beside a single sequence
+        // proves nothing.
+        for text in ["Ðað og Ðé", "ÐÑ€ ok", "Þá ÐÐ"] {
+            assert!(find(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_latin_1_punctuation_or_space_misread_alone_comes_back() {
+        // Every punctuation character Windows-1252 reads from 0x80-0xBF, misread as `Â` + it
+        // between spaces or after an opening guillemet, in English text with no other damage;
+        // and a no-break space misread next to one it kept.
+        for p in "‚„…‘’“”•–—‹›«»·".chars() {
+            let clean = format!("the kevin {p} kevin give");
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(b"the kevin ");
+            let mut b = [0; 4];
+            // The character's Windows-1252 byte, UTF-8 encoded as if it were Latin-1.
+            let byte = CHARMAPS[0].byte(p).expect("a Windows-1252 character");
+            bytes.extend_from_slice(char::from(byte).encode_utf8(&mut b).as_bytes());
+            bytes.extend_from_slice(b" kevin give");
+            let damaged = misread("windows-1252", &bytes);
+            assert_ne!(damaged, clean);
+            let fixed = crate::repair::Repairer::default()
+                .repair(&damaged, false)
+                .map_or(damaged.clone(), |r| r.text);
+            assert_eq!(fixed, clean, "{damaged}");
+        }
+        for (damaged, clean) in [
+            (
+                "works «Â\u{a0}nba\u{a0}» meets",
+                "works «\u{a0}nba\u{a0}» meets",
+            ),
+            (
+                "works «\u{a0}nbaÂ\u{a0}» meets",
+                "works «\u{a0}nba\u{a0}» meets",
+            ),
+        ] {
+            assert_eq!(fix_once(damaged), clean);
         }
     }
 }

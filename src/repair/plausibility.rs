@@ -252,6 +252,19 @@ fn script(c: char) -> Option<Script> {
     if c == 'ƒ' {
         return None;
     }
+    // What mojibake is made of, without the Unicode tables (`is_alphabetic` outside ASCII
+    // is a binary search): Latin-1 and Latin Extended letters, and the symbols between them;
+    // punctuation, currency, letterlike symbols, arrows and shapes.
+    match u32::from(c) {
+        0..=0x7F => return c.is_ascii_alphabetic().then_some(Script::Latin),
+        0xAA | 0xB5 | 0xBA | 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => {
+            return Some(Script::Latin)
+        }
+        0x80..=0xBF | 0xD7 | 0xF7 | 0x2000..=0x2BFF => return None,
+        0x391..=0x3A1 | 0x3A3..=0x3CE => return Some(Script::Greek),
+        0x400..=0x481 => return Some(Script::Cyrillic),
+        _ => {}
+    }
     if c.is_ascii_alphabetic() || (c.is_alphabetic() && (u32::from(c) < 0x370 || is_latin(c))) {
         return Some(Script::Latin);
     }
@@ -281,7 +294,18 @@ fn script(c: char) -> Option<Script> {
 
 /// Whether `c` is a letter or digit: what `\w` means in the pair rules.
 fn is_word(class: Class, c: char) -> bool {
-    class & (ASCII_LOWER | ASCII_UPPER | DIGIT) != 0 || c.is_alphanumeric()
+    if class & (ASCII_LOWER | ASCII_UPPER | DIGIT | ACCENTED | KAOMOJI) != 0 {
+        return true;
+    }
+    match u32::from(c) {
+        0..=0x7F => false,
+        0xAA | 0xB5 | 0xBA | 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F => true,
+        // The Latin-1 numbers `² ³ ¹ ¼ ½ ¾` are alphanumeric.
+        0xB2 | 0xB3 | 0xB9 | 0xBC..=0xBE => true,
+        0x80..=0xBF | 0xD7 | 0xF7 | 0x2000..=0x206F => false,
+        0x391..=0x3A1 | 0x3A3..=0x3CE | 0x400..=0x481 => true,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 /// The number of juxtapositions in `chars` that real text almost never makes and misread
@@ -292,7 +316,19 @@ pub fn badness(chars: &[char]) -> u32 {
 
 /// [`badness`] without the glue between scripts, for a caller that counts that on its own.
 pub fn juxtapositions(chars: &[char]) -> u32 {
-    let classes: Vec<Class> = chars.iter().map(|&c| class_of(c)).collect();
+    // A run with its context fits on the stack; a longer one (a line of mojibake) allocates.
+    let mut small = [0; 64];
+    let mut large = Vec::new();
+    let classes: &mut [Class] = if chars.len() <= small.len() {
+        &mut small[..chars.len()]
+    } else {
+        large.resize(chars.len(), 0);
+        &mut large
+    };
+    for (class, &c) in classes.iter_mut().zip(chars) {
+        *class = class_of(c);
+    }
+    let classes: &[Class] = classes;
     let mut bad = 0;
     for i in 0..chars.len() {
         let cur = classes[i];
@@ -323,6 +359,10 @@ pub fn juxtapositions(chars: &[char]) -> u32 {
             // NBSP), or before such punctuation inside a word (`Ã‰TAT`).
             || (any(prev, LEAD_AC) && any(cur, CONT_SYMBOL))
             || (any(prev, LEAD_AC) && any(cur, CONT_PUNCT) && next_is_word)
+            // ... or such punctuation after an `Â`/`Ã` that no letter precedes (`kevin Â·
+            // kevin`, `Â«`): no word starts with a capital `Â` or `Ã` and then punctuation.
+            // (After a letter it is a letter before punctuation, `HÂLÂ»`: never evidence.)
+            || (any(prev, LEAD_AC) && any(cur, CONT_PUNCT) && (i < 2 || !chars[i - 2].is_alphabetic()))
             // `Œ`/`œ` not followed by a Latin letter; `°` after the Windows-1252 readings of
             // the lead bytes C2–C5 (`Ä°` for `İ`).
             || (matches!(chars[i - 1], 'Œ' | 'œ') && !chars[i].is_ascii_alphabetic())

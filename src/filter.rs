@@ -324,16 +324,7 @@ impl Job<'_> {
 
     /// One JSON line (with its line end): the line to write, the explanations, the problem.
     fn record(&self, number: u64, line: &[u8]) -> (Vec<u8>, Vec<String>, Option<Problem>) {
-        let mut content = line;
-        let mut ending: &[u8] = b"";
-        if let Some(stripped) = content.strip_suffix(b"\n") {
-            ending = b"\n";
-            content = stripped;
-            if let Some(stripped) = content.strip_suffix(b"\r") {
-                ending = b"\r\n";
-                content = stripped;
-            }
-        }
+        let (content, ending) = split_line_end(line);
         if content.iter().all(u8::is_ascii_whitespace) {
             return (line.to_vec(), Vec::new(), None);
         }
@@ -482,14 +473,16 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
                     docs.into_par_iter()
                         .zip(raws.par_iter())
                         .map(|(doc, raw)| match raw {
-                            Some(_) => (Vec::new(), Vec::new()),
-                            None => strip_one(config, &stripper, doc),
+                            Passthrough::Unparsed(_) => (Vec::new(), Vec::new()),
+                            Passthrough::Record { ending } => {
+                                strip_one(config, &stripper, doc, ending)
+                            }
                         })
                         .collect()
                 });
                 for ((bytes, explained), raw) in results.into_iter().zip(raws) {
                     match raw {
-                        Some(Unparsed { line, problem }) => {
+                        Passthrough::Unparsed(Unparsed { line, problem }) => {
                             if let Some(problem) = problem {
                                 problems.report(format!("{problem}; written unchanged"))?;
                             }
@@ -497,12 +490,12 @@ pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<
                                 out.write_all(&line)?;
                             }
                         }
-                        None if config.explain => {
+                        Passthrough::Record { .. } if config.explain => {
                             for line in explained {
                                 writeln!(out, "{line}")?;
                             }
                         }
-                        None => out.write_all(&bytes)?,
+                        Passthrough::Record { .. } => out.write_all(&bytes)?,
                     }
                 }
                 Ok(())
@@ -586,8 +579,24 @@ struct Unparsed {
     problem: Option<Problem>,
 }
 
-/// Per document of a batch, the line to write instead when it is not a record.
-type Passthrough = Option<Unparsed>;
+/// Per document of a batch: the line end a record keeps (filters copy layout, so a last line
+/// without one gets none, and `\r\n` stays), or the line to write instead when it is not a
+/// record.
+enum Passthrough {
+    Record { ending: &'static [u8] },
+    Unparsed(Unparsed),
+}
+
+/// The line end of `line` (`\n`, `\r\n`, or none on a last line) and the line without it.
+fn split_line_end(line: &[u8]) -> (&[u8], &'static [u8]) {
+    match line.strip_suffix(b"\n") {
+        Some(content) => match content.strip_suffix(b"\r") {
+            Some(content) => (content, b"\r\n"),
+            None => (content, b"\n"),
+        },
+        None => (line, b""),
+    }
+}
 
 /// What [`read_documents`] hands on, batch by batch: the documents, the lines written instead of
 /// those that are not records, where to write, and the problems.
@@ -628,11 +637,10 @@ fn read_documents(
         let mut docs = Vec::new();
         let mut raws = Vec::new();
         for (number, line) in lines {
-            let content = line.strip_suffix(b"\n").unwrap_or(&line);
-            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            let (content, ending) = split_line_end(&line);
             if content.iter().all(u8::is_ascii_whitespace) {
                 docs.push(placeholder(name, number, &file.folder));
-                raws.push(Some(Unparsed {
+                raws.push(Passthrough::Unparsed(Unparsed {
                     line,
                     problem: None,
                 }));
@@ -642,11 +650,11 @@ fn read_documents(
             match parse_record(content, None, location, &config.read, &file.folder) {
                 Ok(doc) => {
                     docs.push(doc);
-                    raws.push(None);
+                    raws.push(Passthrough::Record { ending });
                 }
                 Err((location, kind)) => {
                     docs.push(placeholder(name, number, &file.folder));
-                    raws.push(Some(Unparsed {
+                    raws.push(Passthrough::Unparsed(Unparsed {
                         line,
                         problem: Some(Problem { location, kind }),
                     }));
@@ -704,7 +712,12 @@ fn read_text_document(
         };
     }
     match crate::read::text::read_document(file, &bytes) {
-        Ok(doc) => each(vec![doc], vec![None], out, problems),
+        Ok(doc) => each(
+            vec![doc],
+            vec![Passthrough::Record { ending: b"" }],
+            out,
+            problems,
+        ),
         Err(problem) => problems.report(problem),
     }
 }
@@ -728,6 +741,7 @@ fn strip_one(
     config: &StripFilterConfig,
     stripper: &Stripper,
     mut doc: Document,
+    ending: &[u8],
 ) -> (Vec<u8>, Vec<String>) {
     let mut explained = Vec::new();
     let prefix = match doc.origin.line {
@@ -756,7 +770,13 @@ fn strip_one(
         doc.text = stripped.text;
     }
     let bytes = match doc.record.take() {
-        Some(record) => record.render(&doc.text),
+        Some(record) => {
+            let mut bytes = record.render(&doc.text);
+            // `render` ends with `\n`; keep the input's own line end.
+            bytes.pop();
+            bytes.extend_from_slice(ending);
+            bytes
+        }
         None => doc.text.into_bytes(),
     };
     (bytes, explained)

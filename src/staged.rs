@@ -23,7 +23,7 @@
 //! survey/RRRRR.bin         line counts of a shard (survey)
 //! shards/RRRRR/            corpus.spool, docs.bin, shingles.bin, bands/, report.json (prep)
 //! meetings/BB.bin          pair meeting counts of a band (bucket)
-//! cluster/decisions-RRRRR.jsonl   fate of the shard's duplicates (cluster)
+//! cluster/decisions-RRRRR.bin     fate of the shard's duplicates, JSON lines (cluster)
 //! out/part-RRRRR.jsonl     the cleaned, deduplicated records of a shard (filter)
 //! out/clusters.jsonl, out/reuse.jsonl, out/passages.jsonl, out/dedup.json   as `run` writes them (cluster)
 //! out/report.json          run's report, from the shards' and dedup's figures (report)
@@ -700,8 +700,14 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
         let path = work
             .root
             .join("cluster")
-            .join(format!("decisions-{rank:05}.jsonl"));
-        write_streamed(&path, |out| Ok(app::json_lines(out, &list)?))?;
+            .join(format!("decisions-{rank:05}.bin"));
+        // Checked (`write::checked`): a changed digit would drop another document.
+        write_streamed(&path, |out| {
+            let mut checked = checked::Writer::new(out);
+            app::json_lines(&mut checked, &list)?;
+            checked.finish()?;
+            Ok(())
+        })?;
     }
     write_streamed(&out.join(app::CLUSTERS_NAME), |out| {
         Ok(app::json_lines(out, &decisions.clusters)?)
@@ -743,9 +749,13 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
         let path = work
             .root
             .join("cluster")
-            .join(format!("decisions-{rank:05}.jsonl"));
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            .join(format!("decisions-{rank:05}.bin"));
+        let text = checked::read(&path)
+            .and_then(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
+            })
+            .with_context(|| format!("cannot read {}", path.display()))?;
         for (n, line) in text.lines().enumerate() {
             let decision: ShardDecision = serde_json::from_str(line)
                 .with_context(|| format!("{}:{}: not a decision", path.display(), n + 1))?;

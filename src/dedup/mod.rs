@@ -651,15 +651,16 @@ fn verify_range(
 }
 
 /// Writes verified relations: `a`, `b`, the number of matching passage pairs, and each pair
-/// (passage of a, passage of b, similarity).
+/// (passage of a, passage of b, similarity); a checked file (`write::checked`), so a damaged
+/// one fails the step that reads it.
 struct RelationWriter {
-    out: std::io::BufWriter<std::fs::File>,
+    out: crate::write::checked::Writer<std::fs::File>,
 }
 
 impl RelationWriter {
     fn create(path: &std::path::Path) -> io::Result<RelationWriter> {
         Ok(RelationWriter {
-            out: std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?),
+            out: crate::write::checked::Writer::create(path)?,
         })
     }
 
@@ -677,9 +678,8 @@ impl RelationWriter {
         Ok(())
     }
 
-    fn finish(mut self) -> io::Result<()> {
-        use std::io::Write;
-        self.out.flush()
+    fn finish(self) -> io::Result<()> {
+        self.out.finish().map(drop)
     }
 }
 
@@ -690,7 +690,7 @@ fn for_each_relation(
     mut each: impl FnMut(u32, u32, &[(u16, u16, f64)]) -> io::Result<()>,
 ) -> io::Result<()> {
     use std::io::Read;
-    let mut input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+    let mut input = crate::write::checked::Reader::open(path)?;
     let mut head = [0u8; 12];
     let mut pairs = Vec::new();
     loop {
@@ -2211,5 +2211,57 @@ mod tests {
         assert_eq!(first_ranges(10, 4), vec![0..2, 2..5, 5..7, 7..10]);
         assert_eq!(first_ranges(2, 8), vec![0..1, 1..2]);
         assert_eq!(first_ranges(0, 8), vec![0..0]);
+    }
+
+    /// The relations file comes back as written, and any byte of it flipped is an error naming
+    /// the file, never other relations.
+    #[test]
+    fn relations_come_back_and_a_flipped_byte_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relations-0000.bin");
+        let mut out = RelationWriter::create(&path).unwrap();
+        type Relation = (u32, u32, Vec<(u16, u16, f64)>);
+        let written: Vec<Relation> = (0..3000u32)
+            .map(|i| {
+                (
+                    i,
+                    i + 7,
+                    vec![(1, 2, 0.5), (i as u16, 3, 0.25 * f64::from(i % 4))],
+                )
+            })
+            .collect();
+        for (a, b, passages) in &written {
+            out.push(&Verified {
+                a: *a,
+                b: *b,
+                duplicate: false,
+                similarity: 0.5,
+                cover: None,
+                refused: false,
+                passages: passages.clone(),
+            })
+            .unwrap();
+        }
+        out.finish().unwrap();
+        let read = |path: &std::path::Path| {
+            let mut read = Vec::new();
+            for_each_relation(path, |a, b, pairs| {
+                read.push((a, b, pairs.to_vec()));
+                Ok(())
+            })
+            .map(|()| read)
+        };
+        assert_eq!(read(&path).unwrap(), written);
+        let bytes = std::fs::read(&path).unwrap();
+        for at in [0, 5, 12, 40_000, bytes.len() / 2, bytes.len() - 1] {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x10;
+            std::fs::write(&path, &flipped).unwrap();
+            let err = read(&path).expect_err("a flipped byte read back unnoticed");
+            assert!(
+                err.to_string().contains(&path.display().to_string()),
+                "{at}: {err}"
+            );
+        }
     }
 }

@@ -450,7 +450,81 @@ fn shingles(words: &Words, ngrams: &[u32], from: usize, to: usize, n: usize) -> 
 
 /// Reads a document for dedup: normalizes it once, cuts it into passages and shingles them.
 pub fn analyze(text: &str, config: &ShingleConfig) -> Analysis {
-    let words = Words::of(text, config.fold_digits);
+    let mut words = Words::of(text, config.fold_digits);
+    // The normalized text is needed for this hash only: freed before the shingles are made.
+    let hash = xxh3_64(&words.text);
+    words.text = Vec::new();
+    Analysis {
+        hash,
+        passages: passages_of_words(text, &words, config),
+    }
+}
+
+/// Cuts a text into pieces of at most `size` bytes (at least 8), each with its byte offset,
+/// for sketching a huge document in bounded memory: a piece ends after the last line end in
+/// its second half, or else after the last ASCII whitespace there, or else at a character
+/// boundary. So no word is cut unless it runs for half a piece.
+pub fn pieces(text: &str, size: usize) -> impl Iterator<Item = (usize, &str)> + '_ {
+    let size = size.max(8);
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let rest = text.get(at..).filter(|rest| !rest.is_empty())?;
+        let end = if rest.len() <= size {
+            rest.len()
+        } else {
+            let half = size / 2;
+            let window = &rest.as_bytes()[half..size];
+            match memchr::memrchr(b'\n', window)
+                .or_else(|| window.iter().rposition(u8::is_ascii_whitespace))
+            {
+                Some(i) => half + i + 1,
+                None => (half..=size)
+                    .rev()
+                    .find(|&end| rest.is_char_boundary(end))
+                    .unwrap_or(rest.len()),
+            }
+        };
+        let piece = (at, &rest[..end]);
+        at += end;
+        Some(piece)
+    })
+}
+
+/// [`analyze`] piece by piece ([`pieces`] of `size` bytes), for a huge text: `each` gets each
+/// piece's passages in order, with offsets in the whole text; returns the hash [`analyze`]
+/// gives the whole text. A paragraph cut between two pieces has its passages cut there too.
+pub fn analyze_in_pieces(
+    text: &str,
+    config: &ShingleConfig,
+    size: usize,
+    mut each: impl FnMut(Vec<Passage>),
+) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut any = false;
+    for (offset, piece) in pieces(text, size) {
+        let mut words = Words::of(piece, config.fold_digits);
+        // Pieces end at whitespace, so the whole text's normalized words are the pieces',
+        // joined by a space.
+        if !words.text.is_empty() {
+            if any {
+                hasher.update(b" ");
+            }
+            hasher.update(&words.text);
+            any = true;
+        }
+        words.text = Vec::new();
+        let mut passages = passages_of_words(piece, &words, config);
+        for passage in &mut passages {
+            passage.start += offset as u32;
+            passage.end += offset as u32;
+        }
+        each(passages);
+    }
+    hasher.digest()
+}
+
+/// The passages of a text whose words are `words`.
+fn passages_of_words(text: &str, words: &Words, config: &ShingleConfig) -> Vec<Passage> {
     let n = config.words.max(1);
     let ngrams = words.ngram_hashes(n);
     let mut passages = Vec::new();
@@ -491,15 +565,12 @@ pub fn analyze(text: &str, config: &ShingleConfig) -> Analysis {
                 start: words.original[from].0,
                 end: words.original[to - 1].1,
                 words: (to - from) as u32,
-                shingles: shingles(&words, &ngrams, from, to, n),
+                shingles: shingles(words, &ngrams, from, to, n),
                 probes,
             });
         }
     }
-    Analysis {
-        hash: xxh3_64(&words.text),
-        passages,
-    }
+    passages
 }
 
 /// The passages of a text, in order.

@@ -82,9 +82,12 @@ impl<R: Record> RunReader<R> {
 
     /// The run's records from the `first`-th on.
     pub fn open_from(path: &Path, first: u64) -> io::Result<RunReader<R>> {
+        let input = checked::Reader::open_at(path, first.saturating_mul(R::SIZE as u64))?;
+        // No larger than the run: a small `--mem` merges thousands of small runs.
+        let block = (input.remaining().min(BLOCK as u64) as usize).max(R::SIZE);
         Ok(RunReader {
-            input: checked::Reader::open_at(path, first.saturating_mul(R::SIZE as u64))?,
-            block: vec![0u8; BLOCK.max(R::SIZE)],
+            input,
+            block: vec![0u8; block],
             at: 0,
             end: 0,
             shift: 0,
@@ -281,6 +284,27 @@ mod tests {
                 u16::from_le_bytes([bytes[4], bytes[5]]),
             )
         }
+    }
+
+    /// A run reader's block is no larger than its run: merging thousands of small runs (a small
+    /// `--mem`) does not take 128 KiB for each.
+    #[test]
+    fn a_small_run_takes_a_small_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let records: Vec<(u32, u16)> = (0..50).map(|i| (i, 1)).collect();
+        write_run(&path, &records).unwrap();
+        let reader = RunReader::<(u32, u16)>::open(&path).unwrap();
+        assert_eq!(reader.block.len(), 300);
+        assert_eq!(reader.collect::<io::Result<Vec<_>>>().unwrap(), records);
+        let reader = RunReader::<(u32, u16)>::open_from(&path, 48).unwrap();
+        assert_eq!(reader.block.len(), 12);
+        assert_eq!(
+            reader.collect::<io::Result<Vec<_>>>().unwrap(),
+            records[48..]
+        );
+        let reader = RunReader::<(u32, u16)>::open_from(&path, 50).unwrap();
+        assert_eq!(reader.collect::<io::Result<Vec<_>>>().unwrap(), vec![]);
     }
 
     #[test]

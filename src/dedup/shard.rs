@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::passage::{analyze, Tokens};
+use super::passage::{analyze, analyze_in_pieces, pieces, Passage, Tokens};
 use super::runs::{merge_levels, write_run, Merge, Record, RunReader, RunWriter};
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::DedupConfig;
@@ -204,6 +204,56 @@ impl DocMeta {
     }
 }
 
+/// A text longer than this is sketched in pieces of [`PIECE_BYTES`], and its shingle list, words,
+/// numbers and word spans go to anonymous temporary files (in the system's temporary folder, gone when
+/// closed) until [`ShardWriter::add`] copies them: held in memory they would take about 20
+/// bytes a word, four times the text.
+pub const HUGE_TEXT_BYTES: usize = 16 << 20;
+
+/// See [`HUGE_TEXT_BYTES`].
+pub const PIECE_BYTES: usize = 4 << 20;
+
+/// A huge document's shingle list, words, numbers and word spans (see [`HUGE_TEXT_BYTES`]),
+/// each in a temporary file of little-endian values, with the number of values.
+#[derive(Debug)]
+struct Spilled {
+    packed: (File, u64),
+    words: (File, u64),
+    numbers: (File, u64),
+    spans: (File, u64),
+}
+
+/// Writes values to an anonymous temporary file through a buffer.
+struct SpillWriter {
+    out: io::BufWriter<File>,
+    count: u64,
+}
+
+impl SpillWriter {
+    fn new() -> io::Result<SpillWriter> {
+        Ok(SpillWriter {
+            out: io::BufWriter::with_capacity(64 << 10, tempfile::tempfile()?),
+            count: 0,
+        })
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.count += 1;
+        self.out.write_all(bytes)
+    }
+
+    /// The file, rewound, and the number of values.
+    fn finish(self) -> io::Result<(File, u64)> {
+        use std::io::Seek;
+        let mut file = self
+            .out
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        file.rewind()?;
+        Ok((file, self.count))
+    }
+}
+
 /// A document sketched (in parallel), ready for [`ShardWriter::add`] (in input order).
 #[derive(Debug)]
 pub struct Sketched {
@@ -218,8 +268,12 @@ pub struct Sketched {
     packed: Vec<u64>,
     /// Key, passage and band of every band record.
     keys: Vec<(u64, u16, u8)>,
-    /// The document's tokens, for verification's alignment.
+    /// The document's tokens, for verification's alignment (for a huge document, its unstripped
+    /// tokens only: its words, numbers and spans are in `spilled`).
     tokens: Tokens,
+    /// A huge document's shingle list (instead of `packed`), words, numbers and spans, or the error
+    /// spilling them, for [`ShardWriter::add`] to report.
+    spilled: Option<io::Result<Spilled>>,
 }
 
 /// Sketches a document (as the main pass will write it). `unstripped` are the tokens of its
@@ -255,8 +309,39 @@ fn sketch_text_with(
     config: &DedupConfig,
     unstripped: Option<Tokens>,
 ) -> Sketched {
-    let analysis = analyze(text, &config.shingle);
-    let mut tokens = super::passage::tokens(text, config.shingle.fold_digits);
+    let sizes = (HUGE_TEXT_BYTES, PIECE_BYTES);
+    sketch_text_sized(id, text, date, config, unstripped, sizes)
+}
+
+/// [`sketch_text_with`], with a text longer than `huge` bytes sketched in pieces of `piece`.
+fn sketch_text_sized(
+    id: &str,
+    text: &str,
+    date: Option<String>,
+    config: &DedupConfig,
+    unstripped: Option<Tokens>,
+    (huge, piece): (usize, usize),
+) -> Sketched {
+    let mut packed = Vec::new();
+    let mut keys = Vec::new();
+    let mut metas = Vec::new();
+    let (analysis_hash, mut tokens, spilled) = if text.len() > huge {
+        let (hash, spilled) = sketch_huge(text, config, piece, &mut keys, &mut metas);
+        (hash, Tokens::default(), Some(spilled))
+    } else {
+        let analysis = analyze(text, &config.shingle);
+        packed.reserve(analysis.passages.iter().map(|p| p.shingles.len()).sum());
+        keys.reserve(analysis.passages.len() * BANDS);
+        // Each passage's shingles and probes are freed once packed, and the tokens are made
+        // only after: the analysis and the tokens are never held at once.
+        add_passages(analysis.passages, &mut keys, &mut metas, |entry| {
+            packed.push(entry);
+            Ok(())
+        })
+        .unwrap_or_default();
+        let tokens = super::passage::tokens(text, config.shingle.fold_digits);
+        (analysis.hash, tokens, None)
+    };
     // Links name spans of the text as written only.
     tokens.unstripped = unstripped.map(|mut before| {
         before.spans = Vec::new();
@@ -266,51 +351,121 @@ fn sketch_text_with(
     // are verified like any other pair.
     let hash = match &tokens.unstripped {
         Some(before) => {
-            let mut bytes = Vec::with_capacity(8 + 4 * before.words.len());
-            bytes.extend_from_slice(&analysis.hash.to_le_bytes());
+            // Streamed (the same hash as of the bytes gathered whole, without the copy).
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            let mut bytes = Vec::with_capacity(64 << 10);
+            bytes.extend_from_slice(&analysis_hash.to_le_bytes());
             for token in before.words.iter().chain(&before.numbers) {
+                if bytes.len() + 4 > bytes.capacity() {
+                    hasher.update(&bytes);
+                    bytes.clear();
+                }
                 bytes.extend_from_slice(&token.to_le_bytes());
             }
-            xxhash_rust::xxh3::xxh3_64(&bytes)
+            hasher.update(&bytes);
+            hasher.digest()
         }
-        None => analysis.hash,
+        None => analysis_hash,
     };
-    let passages = &analysis.passages[..analysis.passages.len().min(u16::MAX as usize)];
-    let mut packed = Vec::with_capacity(passages.iter().map(|p| p.shingles.len()).sum());
-    let mut keys = Vec::with_capacity(passages.len() * BANDS);
-    for (p, passage) in passages.iter().enumerate() {
-        packed.extend(
-            passage
-                .shingles
-                .iter()
-                .map(|&s| u64::from(s) << 16 | p as u64),
-        );
-        let p = p as u16;
-        for (band, key) in band_keys(&passage.shingles, SEED).into_iter().enumerate() {
-            keys.push((key, p, band as u8));
-        }
-        for probe in &passage.probes {
-            keys.extend(probe_keys(probe, SEED).map(|(band, key)| (key, p, band as u8)));
-        }
-    }
     Sketched {
         id: id.to_string(),
         source: std::sync::Arc::from(""),
         length: text.len() as u32,
         date,
         hash,
-        passages: passages
-            .iter()
-            .map(|p| PassageMeta {
-                start: p.start,
-                end: p.end,
-                words: p.words,
-                shingles: p.shingles.len() as u32,
-            })
-            .collect(),
+        passages: metas,
         packed,
         keys,
         tokens,
+        spilled,
+    }
+}
+
+/// Adds passages, numbered on from those in `metas` (up to `u16::MAX` in all; the rest are left
+/// out), to the band keys and the passage metadata, handing each `shingle << 16 | passage` to
+/// `packed`; each passage's shingles are freed once handed on.
+fn add_passages(
+    passages: Vec<Passage>,
+    keys: &mut Vec<(u64, u16, u8)>,
+    metas: &mut Vec<PassageMeta>,
+    mut packed: impl FnMut(u64) -> io::Result<()>,
+) -> io::Result<()> {
+    for passage in passages {
+        let Ok(p) = u16::try_from(metas.len()) else {
+            break;
+        };
+        if p == u16::MAX {
+            break;
+        }
+        for &shingle in &passage.shingles {
+            packed(u64::from(shingle) << 16 | u64::from(p))?;
+        }
+        for (band, key) in band_keys(&passage.shingles, SEED).into_iter().enumerate() {
+            keys.push((key, p, band as u8));
+        }
+        for probe in &passage.probes {
+            keys.extend(probe_keys(probe, SEED).map(|(band, key)| (key, p, band as u8)));
+        }
+        metas.push(PassageMeta {
+            start: passage.start,
+            end: passage.end,
+            words: passage.words,
+            shingles: passage.shingles.len() as u32,
+        });
+    }
+    Ok(())
+}
+
+/// Sketches a text of more than [`HUGE_TEXT_BYTES`] in pieces of `piece_bytes`, its shingle list, words and spans
+/// spilled to temporary files: the hash of its normalized text and the spilled lists.
+fn sketch_huge(
+    text: &str,
+    config: &DedupConfig,
+    piece_bytes: usize,
+    keys: &mut Vec<(u64, u16, u8)>,
+    metas: &mut Vec<PassageMeta>,
+) -> (u64, io::Result<Spilled>) {
+    let mut spill = || -> io::Result<(u64, Spilled)> {
+        let mut packed = SpillWriter::new()?;
+        let mut failed = Ok(());
+        let hash = analyze_in_pieces(text, &config.shingle, piece_bytes, |passages| {
+            if failed.is_ok() {
+                failed = add_passages(passages, keys, metas, |entry| {
+                    packed.put(&entry.to_le_bytes())
+                });
+            }
+        });
+        failed?;
+        let (mut words, mut numbers) = (SpillWriter::new()?, SpillWriter::new()?);
+        let mut spans = SpillWriter::new()?;
+        for (offset, piece) in pieces(text, piece_bytes) {
+            let piece_tokens = super::passage::tokens(piece, config.shingle.fold_digits);
+            for word in &piece_tokens.words {
+                words.put(&word.to_le_bytes())?;
+            }
+            for &(start, end) in &piece_tokens.spans {
+                let mut span = [0u8; 8];
+                span[..4].copy_from_slice(&(start + offset as u32).to_le_bytes());
+                span[4..].copy_from_slice(&(end + offset as u32).to_le_bytes());
+                spans.put(&span)?;
+            }
+            for number in &piece_tokens.numbers {
+                numbers.put(&number.to_le_bytes())?;
+            }
+        }
+        Ok((
+            hash,
+            Spilled {
+                packed: packed.finish()?,
+                words: words.finish()?,
+                numbers: numbers.finish()?,
+                spans: spans.finish()?,
+            },
+        ))
+    };
+    match spill() {
+        Ok((hash, spilled)) => (hash, Ok(spilled)),
+        Err(err) => (0, Err(err)),
     }
 }
 
@@ -368,38 +523,81 @@ impl ShardWriter {
             // to an entry.
             let tokens = &sketch.tokens;
             let before = tokens.unstripped.as_deref();
-            let lists: [&[u32]; 4] = [
-                &tokens.words,
-                &tokens.numbers,
+            let spilled = sketch.spilled.as_ref().map(|spilled| match spilled {
+                Ok(spilled) => Ok(spilled),
+                Err(err) => Err(io::Error::new(
+                    err.kind(),
+                    format!("cannot spill a huge document's sketch: {err}"),
+                )),
+            });
+            let spilled = spilled.transpose()?;
+            let (packed_len, words_len, numbers_len, spans_len) = match spilled {
+                Some(spilled) => (
+                    spilled.packed.1 as usize,
+                    spilled.words.1 as usize,
+                    spilled.numbers.1 as usize,
+                    spilled.spans.1 as usize,
+                ),
+                None => (
+                    sketch.packed.len(),
+                    tokens.words.len(),
+                    tokens.numbers.len(),
+                    tokens.spans.len(),
+                ),
+            };
+            let lists: [&[u32]; 2] = [
                 before.map_or(&[], |b| &b.words),
                 before.map_or(&[], |b| &b.numbers),
             ];
             let counts = [
-                lists[0].len(),
-                lists[1].len(),
+                words_len,
+                numbers_len,
                 before.map_or(0, |b| b.words.len() + 1),
-                lists[3].len(),
+                lists[1].len(),
             ];
-            let listed: usize =
-                lists.iter().map(|l| l.len()).sum::<usize>() + 2 * tokens.spans.len();
-            let entries = sketch.packed.len() + 2 + listed.div_ceil(2);
-            let mut bytes = Vec::with_capacity(entries * 8);
-            for entry in &sketch.packed {
-                bytes.extend_from_slice(&entry.to_le_bytes());
+            let listed: usize = words_len
+                + numbers_len
+                + lists.iter().map(|l| l.len()).sum::<usize>()
+                + 2 * spans_len;
+            let entries = packed_len + 2 + listed.div_ceil(2);
+            // Written through a small buffer: a huge document's entry is never copied whole.
+            let mut out = EntryWriter::new(&mut self.shingles);
+            match spilled {
+                Some(spilled) => out.copy(&spilled.packed)?,
+                None => {
+                    for entry in &sketch.packed {
+                        out.put(&entry.to_le_bytes())?;
+                    }
+                }
             }
             for count in counts {
-                bytes.extend_from_slice(&(count as u32).to_le_bytes());
+                out.put(&(count as u32).to_le_bytes())?;
+            }
+            match spilled {
+                Some(spilled) => {
+                    out.copy(&spilled.words)?;
+                    out.copy(&spilled.numbers)?;
+                }
+                None => {
+                    for token in tokens.words.iter().chain(&tokens.numbers) {
+                        out.put(&token.to_le_bytes())?;
+                    }
+                }
             }
             for token in lists.into_iter().flatten() {
-                bytes.extend_from_slice(&token.to_le_bytes());
+                out.put(&token.to_le_bytes())?;
             }
             // Then each word's byte span, for links to name the shared text.
-            for &(start, end) in &tokens.spans {
-                bytes.extend_from_slice(&start.to_le_bytes());
-                bytes.extend_from_slice(&end.to_le_bytes());
+            match spilled {
+                Some(spilled) => out.copy(&spilled.spans)?,
+                None => {
+                    for &(start, end) in &tokens.spans {
+                        out.put(&start.to_le_bytes())?;
+                        out.put(&end.to_le_bytes())?;
+                    }
+                }
             }
-            bytes.resize(entries * 8, 0);
-            self.shingles.write_all(&bytes)?;
+            out.finish(entries * 8)?;
             let offset = self.offset;
             self.offset += entries as u64;
             for &(key, passage, band) in &sketch.keys {
@@ -591,6 +789,57 @@ impl BandMerge {
         formulas.dedup_by_key(|f| (f.doc, f.passage));
         formulas.sort_unstable_by_key(|f| (std::cmp::Reverse(f.documents), f.doc, f.passage));
         formulas.truncate(FORMULAS_KEPT);
+    }
+}
+
+/// Writes one document's entry of `shingles.bin` through a buffer of [`EntryWriter::BUFFER`]
+/// bytes, padded to its length in entries at the end.
+struct EntryWriter<'a> {
+    out: &'a mut checked::Writer<File>,
+    buffer: Vec<u8>,
+    written: usize,
+}
+
+impl<'a> EntryWriter<'a> {
+    const BUFFER: usize = 64 << 10;
+
+    fn new(out: &'a mut checked::Writer<File>) -> EntryWriter<'a> {
+        EntryWriter {
+            out,
+            buffer: Vec::with_capacity(Self::BUFFER),
+            written: 0,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= Self::BUFFER {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buffer)?;
+        self.written += self.buffer.len();
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Copies a spilled list (its file, read from where it stands, and its number of values)
+    /// whole: its values are the bytes of its file.
+    fn copy(&mut self, (file, _): &(File, u64)) -> io::Result<()> {
+        self.flush()?;
+        let mut input = io::BufReader::with_capacity(Self::BUFFER, file);
+        self.written += io::copy(&mut input, &mut *self.out)? as usize;
+        Ok(())
+    }
+
+    /// Pads the entry with zeros to `len` bytes and writes what is left.
+    fn finish(mut self, len: usize) -> io::Result<()> {
+        let padded = len.saturating_sub(self.written);
+        self.buffer.resize(padded.max(self.buffer.len()), 0);
+        self.flush()
     }
 }
 
@@ -1044,5 +1293,122 @@ impl ShingleReader {
                 format!("no shingle file for shard {}", doc.shard),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text of `lines` paragraphs of sentences, with figures and words of an unspaced script.
+    fn paragraphs(lines: usize) -> String {
+        let mut text = String::new();
+        for line in 0..lines {
+            for sentence in 0..6 {
+                text.push_str(&format!(
+                    "Word{} of line {line} said 3,{:03} and 1{}.5 in 東京 on Monday. ",
+                    (line * 7 + sentence) % 1000,
+                    sentence * 37 % 1000,
+                    line % 10
+                ));
+            }
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Sketches `text` (with tokens before strip's statistics) into a shard of its own, in pieces
+    /// of `huge / 2` when it is longer than `huge`: the shard's documents and its
+    /// `shingles.bin`.
+    fn written(text: &str, huge: usize) -> (Vec<DocMeta>, Vec<u8>) {
+        let sizes = (huge, huge / 2);
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let config = DedupConfig::default();
+        let mut writer = ShardWriter::new(&work, 0, config.memory).unwrap();
+        let before = super::super::passage::tokens("Before 12 statistics.", false);
+        let sketch = sketch_text_sized("doc", text, None, &config, Some(before), sizes);
+        assert_eq!(sketch.spilled.is_some(), text.len() > huge);
+        writer.add(sketch).unwrap();
+        writer
+            .add(sketch_text(
+                "small",
+                "A small text of nine words in one line.",
+                None,
+                &config,
+            ))
+            .unwrap();
+        let docs = writer.finish().unwrap();
+        (docs, checked::read(&work.shingles(0)).unwrap())
+    }
+
+    /// A huge document sketched in pieces (cut at line ends) and spilled to temporary files is
+    /// written exactly as when it is sketched whole: shingle list, tokens, spans and metadata.
+    #[test]
+    fn a_huge_document_is_sketched_in_pieces_as_it_is_whole() {
+        let text = paragraphs(400);
+        let whole = written(&text, usize::MAX);
+        // Pieces of 2 KiB, so many.
+        let pieced = written(&text, 4096);
+        assert!(text.len() > 16 * 2048);
+        assert_eq!(pieced.0, whole.0);
+        assert!(pieced.1 == whole.1, "the shingle files differ");
+    }
+
+    /// Pieces cover the text in order, end at a line end where there is one in their second
+    /// half, else after whitespace, else at a character boundary; a one-line text cut at spaces
+    /// keeps the hash of its normalized text and its tokens.
+    #[test]
+    fn pieces_end_at_lines_then_spaces_then_characters() {
+        let config = DedupConfig::default();
+        for (text, size) in [
+            (paragraphs(50), 2000),
+            (paragraphs(50).replace('\n', " "), 2000),
+            ("東京".repeat(3000), 1001),
+            (String::new(), 64),
+        ] {
+            let pieces: Vec<(usize, &str)> = pieces(&text, size).collect();
+            assert_eq!(pieces.iter().map(|p| p.1).collect::<String>(), text);
+            let mut at = 0;
+            for (i, &(offset, piece)) in pieces.iter().enumerate() {
+                assert_eq!(offset, at);
+                at += piece.len();
+                assert!(piece.len() <= size, "{}", piece.len());
+                if i + 1 < pieces.len() {
+                    assert!(piece.len() >= size / 2, "{}", piece.len());
+                    if text.contains('\n') {
+                        assert!(piece.ends_with('\n'));
+                    } else if text.contains(' ') {
+                        assert!(piece.ends_with(' '));
+                    }
+                }
+            }
+            let whole = analyze(&text, &config.shingle);
+            let hash = analyze_in_pieces(&text, &config.shingle, size, |_| {});
+            assert_eq!(hash, whole.hash);
+        }
+        // A one-line text: the pieced sketch has the whole text's hash and tokens.
+        let line = paragraphs(300).replace('\n', " ");
+        let whole = written(&line, usize::MAX);
+        let pieced = written(&line, 4096);
+        assert_eq!(pieced.0[0].hash, whole.0[0].hash);
+        let tokens = |(docs, _): &(Vec<DocMeta>, Vec<u8>), bytes: Vec<u8>| {
+            let dir = tempfile::tempdir().unwrap();
+            let work = WorkDir::new(dir.path());
+            work.create_dir(&work.shard_dir(0)).unwrap();
+            checked::write_to(&mut File::create(work.shingles(0)).unwrap(), &bytes).unwrap();
+            ShingleReader::open(&work, [0])
+                .unwrap()
+                .read_tokens(&docs[0])
+                .unwrap()
+        };
+        let (a, b) = (
+            tokens(&whole, whole.1.clone()),
+            tokens(&pieced, pieced.1.clone()),
+        );
+        assert_eq!(a.words, b.words);
+        assert_eq!(a.spans, b.spans);
+        assert_eq!(a.numbers, b.numbers);
+        assert!(!a.words.is_empty() && !a.numbers.is_empty());
     }
 }

@@ -158,6 +158,15 @@ fn read_text<E: FnMut(Batch) -> bool>(
 ) {
     let start = cutter.batch.data.len();
     let limit = cutter.max_record as u64;
+    if let (true, Some(size)) = (matches!(file.compression, Compression::None), file.size) {
+        // Room for the whole file at once: grown by doubling, the buffer of a 200 MB document
+        // would take 256 MB, and twice that while it is copied to its larger self.
+        let wanted = size.min(limit.saturating_add(1));
+        cutter
+            .batch
+            .data
+            .reserve_exact(usize::try_from(wanted).unwrap_or(0));
+    }
     let read = (&mut reader)
         .take(limit.saturating_add(1))
         .read_to_end(&mut cutter.batch.data);

@@ -56,7 +56,10 @@ impl<W: Write> Writer<W> {
     pub fn new(inner: W) -> Writer<W> {
         Writer {
             inner,
-            buffer: Vec::with_capacity(WRITE_BUFFER),
+            // Grown as data comes, up to WRITE_BUFFER: a small `--mem` spills thousands of
+            // runs of a few hundred bytes each, and a megabyte for each would stay with the
+            // allocator (which keeps freed memory, see main.rs) in pieces of every size.
+            buffer: Vec::new(),
             hashed: 0,
             sums: Vec::new(),
             len: 0,
@@ -70,6 +73,12 @@ impl<W: Write> Writer<W> {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Bytes of the buffer in memory (for tests).
+    #[cfg(test)]
+    fn buffer_capacity(&self) -> usize {
+        self.buffer.capacity()
     }
 
     fn sum_whole_blocks(&mut self) {
@@ -105,6 +114,12 @@ impl<W: Write> Write for Writer<W> {
     /// Takes at most what fills the buffer, so that one huge write is not copied whole.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = buf.len().min(WRITE_BUFFER - self.buffer.len());
+        let needed = self.buffer.len() + n;
+        if needed > self.buffer.capacity() {
+            // Doubling, but never past WRITE_BUFFER.
+            let grown = needed.max(2 * self.buffer.capacity()).min(WRITE_BUFFER);
+            self.buffer.reserve_exact(grown - self.buffer.len());
+        }
         self.buffer.extend_from_slice(&buf[..n]);
         self.len += n as u64;
         self.sum_whole_blocks();
@@ -281,6 +296,14 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// Bytes of data left to read.
+    pub fn remaining(&self) -> u64 {
+        let loaded = (self.data.len() - self.at) as u64;
+        loaded + self.file.len.saturating_sub(self.next * BLOCK as u64)
+    }
+}
+
 impl io::Read for Reader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.at == self.data.len() && !self.refill()? {
@@ -351,6 +374,38 @@ mod tests {
 
     fn data(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 31 % 251) as u8).collect()
+    }
+
+    /// A small file takes a small buffer, writing and reading (a small `--mem` writes and
+    /// merges thousands of runs of a few hundred bytes); a large one a buffer of at most
+    /// WRITE_BUFFER.
+    #[test]
+    fn buffers_grow_with_the_data_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let mut small = Writer::create(&path).unwrap();
+        small.write_all(&data(600)).unwrap();
+        assert!(
+            small.buffer_capacity() < 4096,
+            "{}",
+            small.buffer_capacity()
+        );
+        small.finish().unwrap();
+        let reader = Reader::open(&path).unwrap();
+        assert_eq!(reader.remaining(), 600);
+        assert!(reader.data.capacity() < 4096);
+        let mut large = Writer::create(&path).unwrap();
+        for _ in 0..40 {
+            large.write_all(&data(100_000)).unwrap();
+            assert!(large.buffer_capacity() <= WRITE_BUFFER);
+        }
+        large.finish().unwrap();
+        let mut reader = Reader::open_at(&path, 1_000_001).unwrap();
+        assert_eq!(reader.remaining(), 4_000_000 - 1_000_001);
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest.len(), 4_000_000 - 1_000_001);
+        assert_eq!(reader.remaining(), 0);
     }
 
     #[test]

@@ -209,3 +209,67 @@ fn compressed_inputs_are_decompressed_and_a_truncated_one_is_named() {
         assert!(stderr.contains("cut.jsonl.gz: line"), "{command}: {stderr}");
     }
 }
+
+/// Filters copy layout: one line in is one line out, and a line keeps its own end (`\n`, `\r\n`,
+/// or none on a last line), whether the line changed or not, for text and JSON Lines, through
+/// `fix` and `strip`.
+#[test]
+fn both_filters_keep_each_line_end_and_add_none_to_a_last_line() {
+    let s = Scratch::new();
+    // JSON Lines: a CRLF record that changes, an LF record that stays, a last record without a
+    // line end that changes under fix and strip (mojibake for one, an advertisement line for
+    // the other), and one more without an end that stays.
+    let changed_last = "{\"id\":\"c\",\"text\":\"Itâ€™s here.\\nAdvertisement\\nThe harbour \
+                        reopened on Monday after the storm.\"}";
+    let unchanged_last = "{\"id\":\"d\",\"text\":\"The harbour reopened on Monday.\"}";
+    let head = "{\"id\":\"a\",\"text\":\"cafÃ© owners met.\\nAdvertisement\\nThe harbour \
+                reopened on Monday after the storm.\"}\r\n{\"id\":\"b\",\"text\":\"Plain.\"}\n";
+    for (name, last) in [("changed", changed_last), ("unchanged", unchanged_last)] {
+        let path = s.write(&format!("{name}.jsonl"), format!("{head}{last}"));
+        for command in ["fix", "strip"] {
+            let (code, stdout, stderr) = filter(command, &["--jsonl"], &path);
+            assert_eq!(code, 0, "{command} {name}: {stderr}");
+            let stdout = String::from_utf8(stdout).unwrap();
+            let lines: Vec<&str> = stdout.split_inclusive('\n').collect();
+            assert_eq!(lines.len(), 3, "{command} {name}: {stdout:?}");
+            assert!(lines[0].ends_with("}\r\n"), "{command} {name}: {stdout:?}");
+            assert_ne!(
+                lines[0],
+                head.split_inclusive('\n').next().unwrap(),
+                "{command}"
+            );
+            assert_eq!(
+                lines[1], "{\"id\":\"b\",\"text\":\"Plain.\"}\n",
+                "{command}"
+            );
+            assert!(lines[2].ends_with('}'), "{command} {name}: {stdout:?}");
+            if name == "unchanged" {
+                assert_eq!(lines[2], unchanged_last, "{command}");
+            } else {
+                assert_ne!(lines[2], changed_last, "{command}");
+            }
+        }
+    }
+    // Text: the last line has no line end, changed or not.
+    for (name, text) in [
+        (
+            "changed.txt",
+            "The harbour reopened on Monday after the storm.\nAdvertisement\nItâ€™s here.",
+        ),
+        (
+            "unchanged.txt",
+            "The harbour reopened on Monday after the storm.\nIt is here.",
+        ),
+    ] {
+        let path = s.write(name, text);
+        for command in ["fix", "strip"] {
+            let (code, stdout, stderr) = filter(command, &[], &path);
+            assert_eq!(code, 0, "{command} {name}: {stderr}");
+            let stdout = String::from_utf8(stdout).unwrap();
+            assert!(!stdout.ends_with('\n'), "{command} {name}: {stdout:?}");
+            if name == "unchanged.txt" {
+                assert_eq!(stdout, text, "{command}");
+            }
+        }
+    }
+}

@@ -330,6 +330,19 @@ fn a_flipped_byte_in_a_work_file_fails_the_next_task_naming_the_file() {
     // The first document's shingles, read when its copies are verified.
     refused("shards/00000/shingles.bin", 9, &["cluster"], false);
     refused("meetings/00.bin", -20, &["cluster"], true);
+    // The fate of each duplicate, read by the filter task: a changed digit would drop another
+    // record.
+    let decisions = work.join("cluster/decisions-00000.bin");
+    assert!(
+        std::fs::read(&decisions).unwrap().starts_with(b"{\"doc\":"),
+        "the corpus has no duplicate to decide"
+    );
+    refused(
+        "cluster/decisions-00000.bin",
+        7,
+        &["filter", "--rank", "0"],
+        false,
+    );
     refused(
         "shards/00000/corpus.spool",
         30,

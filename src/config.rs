@@ -129,7 +129,7 @@ impl RunConfig {
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
                 date_field,
-                skip_in_folders: &crate::app::SIDE_FILES,
+                skip_in_folders: &crate::pipeline::SIDE_FILES,
             },
             inputs,
             output: PathBuf::new(),

@@ -3,9 +3,8 @@
 //! the result atomically, with a JSON report.
 //!
 //! The library holds every stage as plain functions over [`document::Document`]s; the binary
-//! only parses arguments and calls [`app::run`]. ARCHITECTURE.md draws the pipeline.
+//! only parses arguments and calls [`pipeline::run`]. ARCHITECTURE.md draws the pipeline.
 
-pub mod app;
 pub mod audit;
 pub mod check;
 pub mod cli;
@@ -16,6 +15,7 @@ pub mod document;
 pub mod error;
 pub mod filter;
 pub mod html;
+pub mod pipeline;
 pub mod progress;
 pub mod read;
 pub mod repair;

@@ -18,7 +18,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// A task of a staged run: 0 when done (or already done before).
 fn staged_task(task: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<u8> {
-    textwash::app::install_interrupt_handler()?;
+    textwash::pipeline::install_interrupt_handler()?;
     task().map(|()| 0)
 }
 
@@ -31,8 +31,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => RunConfig::from_args(args).and_then(|config| {
-            textwash::app::install_interrupt_handler()?;
-            let outcome = textwash::app::run(&config)?;
+            textwash::pipeline::install_interrupt_handler()?;
+            let outcome = textwash::pipeline::run(&config, &mut textwash::pipeline::StderrNotices)?;
             if config.summary {
                 eprint!("{}", outcome.report.summary());
             }
@@ -51,8 +51,9 @@ fn main() -> ExitCode {
             Ok(if outcome.problems == 0 { 0 } else { 2 })
         }),
         Command::Check(args) => CheckConfig::from_args(args).and_then(|config| {
-            textwash::app::install_interrupt_handler()?;
-            let outcome = textwash::app::run(&config.run)?;
+            textwash::pipeline::install_interrupt_handler()?;
+            let outcome =
+                textwash::pipeline::run(&config.run, &mut textwash::pipeline::StderrNotices)?;
             textwash::check::copy_html(&config)?;
             let verdict = textwash::check::judge(&outcome.report, &config.limits);
             let text = match config.format {

@@ -65,6 +65,11 @@ pub struct Notes {
     /// (strip: lines that recur in the source put back). Such a judgement can err (a figure
     /// line of a template looks like a recurring line), so dedup measures on this text too.
     pub before_statistics: Option<String>,
+    /// The stage undid mojibake or restored lost bytes in this document (`check` counts the
+    /// lines it changed; report.json counts the document for its source).
+    pub mojibake_repaired: bool,
+    /// Lines the stage removed as boilerplate (none when it left the document whole).
+    pub boilerplate_lines: u64,
 }
 
 /// A cleaning stage.
@@ -73,6 +78,12 @@ pub trait Stage: Send + Sync {
 
     /// Cleans one document in place, noting what it did.
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict;
+
+    /// Whether the stage repairs the text's encoding: `check` then looks for mojibake left over
+    /// in the text as this stage leaves it, and in the text as read when no stage does.
+    fn repairs_encoding(&self) -> bool {
+        false
+    }
 }
 
 /// Repair and strip, for the names selected, in pipeline order. Strip takes its engine

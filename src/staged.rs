@@ -12,8 +12,8 @@
 //! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
-//! `run` is the same functions in one process: `app::main_pass` with the shard sink,
-//! [`shard::merge_band`], [`dedup::decide_merged`], `app::replay_decided`; the staged path's
+//! `run` is the same functions in one process: `pipeline::pass::main_pass` with the shard
+//! sink, [`shard::merge_band`], [`dedup::decide_merged`], `pipeline::dedup::replay_decided`; the staged path's
 //! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:
@@ -40,11 +40,13 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::{self, DedupSink, Tally};
 use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
+use crate::pipeline::tally::Tally;
+use crate::pipeline::{self, pass, StderrNotices};
 use crate::progress::NoProgress;
 use crate::read::{self, Format, InputFile};
 use crate::report::{MAX_LISTED_FLAGGED, MAX_LISTED_PROBLEMS, MAX_LISTED_TRANSCODED};
@@ -54,7 +56,6 @@ use crate::strip::Stripper;
 use crate::write::atomic::ScratchDir;
 use crate::write::checked;
 use crate::write::spool::Event;
-use crate::write::Output;
 
 const MANIFEST: &str = "manifest.json";
 
@@ -463,7 +464,7 @@ pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let files = work.rank_files(rank)?;
     let counter = if work.stats() {
-        app::count_lines(&work.config, &files, &work.pool()?)
+        pass::count_lines(&work.config, &files, &work.pool()?, &mut StderrNotices)
     } else {
         LineCounter::default()
     };
@@ -522,17 +523,19 @@ pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
     let scratch = ScratchDir::new(&work.tmp()?)
         .with_context(|| format!("cannot make a folder in {}", work.root.display()))?;
     let scratch_work = WorkDir::new(scratch.path());
-    let mut tally = Tally::new(config, &stages);
-    tally.dedup = Some(DedupSink::new(
-        &scratch_work,
-        rank,
-        work.dedup().then_some(&config.dedup),
-    )?);
-    // Everything goes to the sink; the output is never written to.
-    let mut output = Output::new(crate::write::atomic::Staging::new(scratch.path()), false);
-    output.discard_corpus = true;
-    app::main_pass(config, &files, &pool, &stages, &mut tally, &mut output)?;
-    let sink = tally.dedup.take().context("the shard sink went away")?;
+    let mut tally = Tally::new(config.audit, false);
+    let dedup = work.dedup().then_some(&config.dedup);
+    let mut sink = DedupSink::new(&scratch_work, rank, dedup, &files)?;
+    pass::main_pass(
+        config,
+        &files,
+        &pool,
+        &stages,
+        dedup,
+        &mut tally,
+        &mut StderrNotices,
+        &mut sink,
+    )?;
     let (_, docs) = sink.close(&pool)?;
     let dir = scratch_work.shard_dir(rank);
     shard::write_docs(&dir.join("docs.bin"), &docs)
@@ -691,15 +694,15 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
             .root
             .join("cluster")
             .join(format!("decisions-{rank:05}.jsonl"));
-        write_streamed(&path, |out| Ok(app::json_lines(out, &list)?))?;
+        write_streamed(&path, |out| Ok(pipeline::json_lines(out, &list)?))?;
     }
-    write_streamed(&out.join(app::CLUSTERS_NAME), |out| {
-        Ok(app::json_lines(out, &decisions.clusters)?)
+    write_streamed(&out.join(pipeline::CLUSTERS_NAME), |out| {
+        Ok(pipeline::json_lines(out, &decisions.clusters)?)
     })?;
-    write_streamed(&out.join(app::REUSE_NAME), |out| {
-        Ok(app::json_lines(out, &decisions.reuse)?)
+    write_streamed(&out.join(pipeline::REUSE_NAME), |out| {
+        Ok(pipeline::json_lines(out, &decisions.reuse)?)
     })?;
-    write_streamed(&out.join(app::PASSAGES_NAME), |out| {
+    write_streamed(&out.join(pipeline::PASSAGES_NAME), |out| {
         decisions.for_each_link(|link| {
             serde_json::to_writer(&mut *out, &link)?;
             out.write_all(b"\n")
@@ -743,17 +746,15 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
         }
     }
     let files = work.rank_files(rank)?;
-    let spool = WorkDir::new(&work.root)
-        .shard_dir(rank)
-        .join(app::SPOOL_NAME);
+    let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
     let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;
     write_streamed(&target, |out| {
-        replayed = Some(app::replay_decided(
+        replayed = Some(replay_decided(
             &spool,
             &files,
-            &work.config,
+            work.config.dedup.action,
             &by_doc,
             |event, kept| {
                 if let (Event::Record { bytes: record, .. }, true) = (event, kept) {

@@ -562,11 +562,19 @@ impl Stage for RepairStage {
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
         if let Some(repaired) = self.repairer.repair(&doc.text, false) {
             doc.text = repaired.text;
+            notes.mojibake_repaired = repaired
+                .counts
+                .keys()
+                .any(|fix| fix.starts_with("mojibake") || fix.starts_with("lost-byte"));
             for (fix, count) in repaired.counts {
                 *notes.counters.entry(fix).or_default() += count;
             }
         }
         Verdict::Keep
+    }
+
+    fn repairs_encoding(&self) -> bool {
+        true
     }
 }
 

@@ -570,6 +570,7 @@ impl Stage for StripStage {
                     *notes.counters.entry(removal.rule).or_default() += 1;
                 }
                 notes.first_line = stripped.removals.iter().map(|r| r.line as u64 + 1).min();
+                notes.boilerplate_lines = stripped.removals.len() as u64;
                 if stripped
                     .removals
                     .iter()

@@ -12,7 +12,6 @@
 //!   extractor or the crawl kept navigation, credits or newsletter prompts.
 //! - **invalid records 0**: a record that does not parse is data lost, and CI should say so.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Context;
@@ -195,12 +194,12 @@ pub struct Finding {
 pub struct Figures {
     pub documents: u64,
     pub invalid_records: u64,
-    pub encodings: BTreeMap<&'static str, u64>,
+    pub encodings: crate::report::NameCounts,
     pub lines: u64,
     pub mojibake_lines_repaired: u64,
     pub mojibake_lines_remaining: u64,
     pub boilerplate_lines: u64,
-    pub boilerplate_by_rule: BTreeMap<&'static str, u64>,
+    pub boilerplate_by_rule: crate::report::NameCounts,
     pub exact_duplicates: u64,
     pub near_duplicates: u64,
     pub duplicate_clusters: u64,
@@ -233,7 +232,7 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
     let audit = report.audit.clone().unwrap_or_default();
     let dedup = report.dedup.clone().unwrap_or_default();
     let documents = report.input.documents;
-    let boilerplate_by_rule: BTreeMap<&'static str, u64> = report.stages.strip.counters.clone();
+    let boilerplate_by_rule = report.stages.strip.counters.clone();
     let figures = Figures {
         documents,
         invalid_records: report.problems.count,
@@ -314,9 +313,9 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
         for p in report.problems.list.iter().take(crate::audit::MAX_EXAMPLES) {
             findings.push(Finding {
                 check: "invalid",
-                file: Some(p.location.file.to_string()),
-                line: p.location.line,
-                message: p.kind.to_string(),
+                file: Some(p.file.to_string()),
+                line: p.line,
+                message: p.message.clone(),
             });
         }
     }

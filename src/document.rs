@@ -59,7 +59,7 @@ impl Decoding {
 }
 
 /// How an encoding was chosen for a document's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DecodeMethod {
     /// The bytes were valid UTF-8 without a byte order mark.

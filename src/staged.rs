@@ -29,6 +29,7 @@
 //! out/report.json          run's report, from the shards' and dedup's figures (report)
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
@@ -38,18 +39,19 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
+use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::pipeline::dedup::Replayed;
 use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
 use crate::pipeline::tally::Tally;
 use crate::pipeline::{self, pass, StderrNotices};
 use crate::progress::NoProgress;
 use crate::read::{self, Format, InputFile};
-use crate::report::{MAX_LISTED_FLAGGED, MAX_LISTED_PROBLEMS, MAX_LISTED_TRANSCODED};
+use crate::report::{Name, Report, StagedFigures};
 use crate::stage::{build_stages, StageName};
 use crate::strip::stats::LineCounter;
 use crate::strip::Stripper;
@@ -767,20 +769,12 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
         )?);
         Ok(())
     })?;
-    let replayed = replayed.unwrap_or_default();
-    let by_reason = |counts: BTreeMap<&'static str, u64>| {
-        counts
-            .into_iter()
-            .map(|(reason, n)| (reason.to_string(), n))
-            .collect()
-    };
     work.finish(
         &name,
         &Filtered {
             records: written,
             bytes,
-            dropped: by_reason(replayed.dropped),
-            flagged: by_reason(replayed.flagged),
+            replayed: replayed.unwrap_or_default(),
             seconds: started.elapsed().as_secs_f64(),
         },
     )
@@ -792,159 +786,93 @@ struct Filtered {
     records: u64,
     /// Bytes written to the part file.
     bytes: u64,
-    /// Duplicates left out, by reason.
-    dropped: BTreeMap<String, u64>,
-    /// Duplicates annotated, by reason.
-    flagged: BTreeMap<String, u64>,
+    /// Duplicates left out and annotated, by reason.
+    #[serde(flatten)]
+    replayed: Replayed,
     seconds: f64,
 }
 
-/// `textwash report`: the shards' reports merged into `out/report.json`, with the figures of
-/// dedup and of the filter tasks, as `run` would have written it (with the tasks' seconds
-/// summed for wall time).
+/// `textwash report`: the shards' reports merged into `out/report.json` ([`Report::merge`]),
+/// with dedup's summary and what the filter tasks left out or annotated counted as `run`
+/// counts them ([`Report::count_filtered`]), the tasks' seconds summed for wall time.
 pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
     let work = Work::open(args)?;
     let name = "report";
     if work.skip(name)? {
         return Ok(());
     }
-    let (mut merged, mut first) = (Value::Null, Value::Null);
-    let mut seconds: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut merged: Option<Report> = None;
+    let mut seconds: BTreeMap<Name, f64> = BTreeMap::new();
+    let mut add_seconds = |wave: &'static str, s: f64| {
+        *seconds.entry(Cow::Borrowed(wave)).or_default() += s;
+    };
     let mut filtered = Vec::new();
     for rank in work.ranks() {
         filtered.push(work.needs::<Filtered>(&task("filter", rank), "report")?);
         let survey: Timed = work.needs(&task("survey", rank), "report")?;
-        *seconds.entry("survey").or_default() += survey.seconds;
+        add_seconds("survey", survey.seconds);
         let path = WorkDir::new(&work.root).shard_dir(rank).join("report.json");
-        let shard: Value = fs::read(&path)
+        let shard: Report = fs::read(&path)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
-            .and_then(|shard: Value| {
-                serde_json::from_value::<ReportShape>(shard.clone())?;
-                Ok(shard)
-            })
             .with_context(|| format!("cannot read {}", path.display()))?;
-        *seconds.entry("prep").or_default() += shard["wall_seconds"].as_f64().unwrap_or(0.0);
-        if first.is_null() {
-            first = shard.clone();
+        add_seconds("prep", shard.wall_seconds);
+        match &mut merged {
+            Some(merged) => merged.merge(shard),
+            None => merged = Some(shard),
         }
-        merge_values(&mut merged, shard);
     }
+    let mut merged = merged.context("a work folder of no ranks")?;
     let filter_seconds: f64 = filtered.iter().map(|f| f.seconds).sum();
     let out = work.root.join("out");
     if work.dedup() {
         for band in 0..ALL_BANDS as u32 {
             let bucketed: Bucketed = work.needs(&task("bucket", band), "report")?;
-            *seconds.entry("bucket").or_default() += bucketed.seconds;
+            add_seconds("bucket", bucketed.seconds);
         }
         let clustered: Timed = work.needs("cluster", "report")?;
-        seconds.insert("cluster", clustered.seconds);
+        add_seconds("cluster", clustered.seconds);
         let path = out.join("dedup.json");
-        let mut summary: Value = serde_json::from_slice(
-            &fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| format!("cannot read {}", path.display()))?;
-        if !summary["seconds"].is_object() {
-            bail!("{} is not dedup's summary", path.display());
-        }
-        summary["seconds"]["filter"] = round4(filter_seconds).into();
-        merged["dedup"] = summary;
+        let mut summary: DedupSummary = fs::read(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        summary
+            .seconds
+            .insert(Cow::Borrowed("filter"), round4(filter_seconds));
+        merged.dedup = Some(summary);
     }
-    seconds.insert("filter", filter_seconds);
+    add_seconds("filter", filter_seconds);
 
-    // What is one per run, not per shard.
-    for key in ["textwash_version", "inputs", "threads"] {
-        merged[key] = first[key].clone();
-    }
-    merged["command"] = "staged".into();
-    merged["output_dir"] = out.display().to_string().into();
-    cap_list(
-        &mut merged["problems"],
-        "list",
-        "omitted",
-        MAX_LISTED_PROBLEMS,
-    );
-    cap_list(
-        &mut merged,
-        "transcoded",
-        "transcoded_omitted",
-        MAX_LISTED_TRANSCODED,
-    );
-    if let Some(stages) = merged["stages"].as_object_mut() {
-        for stage in stages.values_mut() {
-            if let Some(list) = stage.get_mut("flagged").and_then(Value::as_array_mut) {
-                list.truncate(MAX_LISTED_FLAGGED);
-            }
-        }
-    }
-    // Dedup's outcome, as `run` counts it after replaying the spool.
-    let records: u64 = filtered.iter().map(|f| f.records).sum();
-    let dedup = &mut merged["stages"]["dedup"];
+    merged.command = Cow::Borrowed("staged");
+    merged.output_dir = out.display().to_string();
     for f in &filtered {
-        for (reason, &n) in &f.dropped {
-            add(&mut dedup["documents_dropped"], n);
-            add(&mut dedup["counters"][reason.as_str()], n);
-        }
-        for (reason, &n) in &f.flagged {
-            add(&mut dedup["counters"][reason.as_str()], n);
-        }
+        merged.count_filtered(&f.replayed.dropped, &f.replayed.flagged);
     }
-    let dropped: u64 = filtered.iter().flat_map(|f| f.dropped.values()).sum();
-    if let Some(n) = dedup["documents_out"].as_u64() {
-        dedup["documents_out"] = n.saturating_sub(dropped).into();
-    }
-    merged["stages"]["write"]["documents_in"] = records.into();
-    merged["stages"]["write"]["documents_out"] = records.into();
     // As in `run`: the corpus files (here the parts), not clusters.jsonl and passages.jsonl.
-    merged["output"] = serde_json::json!({
-        "files": filtered.len(),
-        "documents": records,
-        "bytes": filtered.iter().map(|f| f.bytes).sum::<u64>(),
-    });
+    merged.output.files = filtered.len() as u64;
+    merged.output.bytes = filtered.iter().map(|f| f.bytes).sum();
     let wall: f64 = seconds.values().sum();
-    merged["wall_seconds"] = wall.into();
-    let input_bytes = merged["input"]["bytes"].as_u64().unwrap_or(0);
-    merged["throughput_mb_per_s"] = (input_bytes as f64 / 1e6 / wall.max(1e-9)).into();
-    merged["staged"] = serde_json::json!({
-        "world_size": work.manifest.world_size,
-        "task_seconds": seconds,
+    merged.wall_seconds = wall;
+    merged.throughput_mb_per_s = merged.input.bytes as f64 / 1e6 / wall.max(1e-9);
+    merged.staged = Some(StagedFigures {
+        world_size: work.manifest.world_size,
+        task_seconds: seconds,
     });
-    let mut json = serde_json::to_vec_pretty(&merged)?;
+    // Keys in alphabetical order, as the report of a staged run has always had them.
+    let mut json = serde_json::to_vec_pretty(&serde_json::to_value(&merged)?)?;
     json.push(b'\n');
     let path = out.join("report.json");
     write_atomic(&path, &json)?;
-    let figure = |key: &str| merged[key]["documents"].as_u64().unwrap_or(0);
     eprintln!(
         "textwash: {} documents in → {} out over {} ranks, {} skipped; report: {}",
-        figure("input"),
-        figure("output"),
+        merged.input.documents,
+        merged.output.documents,
         work.manifest.world_size,
-        merged["problems"]["count"].as_u64().unwrap_or(0),
+        merged.problems.count,
         path.display()
     );
     work.finish(name, &serde_json::json!({}))
-}
-
-/// The parts of a shard's report that `report` changes: they must be objects.
-#[derive(Deserialize)]
-#[allow(dead_code)] // read only to check the shape
-struct ReportShape {
-    input: serde_json::Map<String, Value>,
-    problems: serde_json::Map<String, Value>,
-    stages: StagesShape,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct StagesShape {
-    dedup: StageShape,
-    write: serde_json::Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct StageShape {
-    counters: serde_json::Map<String, Value>,
 }
 
 /// A marker that says how long its task took.
@@ -956,51 +884,6 @@ struct Timed {
 
 fn round4(seconds: f64) -> f64 {
     (seconds * 1e4).round() / 1e4
-}
-
-/// Adds `n` to a counter in a report, making it when missing.
-fn add(counter: &mut Value, n: u64) {
-    *counter = (counter.as_u64().unwrap_or(0) + n).into();
-}
-
-/// Shard reports summed: numbers add, lists join in rank order, maps merge key by key; text
-/// (version, names) is the first shard's.
-fn merge_values(into: &mut Value, from: Value) {
-    match (into, from) {
-        (Value::Object(into), Value::Object(from)) => {
-            for (key, value) in from {
-                match into.get_mut(&key) {
-                    Some(existing) => merge_values(existing, value),
-                    None => {
-                        into.insert(key, value);
-                    }
-                }
-            }
-        }
-        (Value::Array(into), Value::Array(from)) => into.extend(from),
-        (Value::Number(into), Value::Number(from)) => {
-            *into = match (into.as_u64(), from.as_u64()) {
-                (Some(a), Some(b)) => a.saturating_add(b).into(),
-                _ => serde_json::Number::from_f64(
-                    into.as_f64().unwrap_or(0.0) + from.as_f64().unwrap_or(0.0),
-                )
-                .unwrap_or_else(|| into.clone()),
-            }
-        }
-        (into @ Value::Null, from) => *into = from,
-        _ => {}
-    }
-}
-
-/// Keeps the first `max` entries of the list `object[list]`, counting the rest in
-/// `object[omitted]`.
-fn cap_list(object: &mut Value, list: &str, omitted: &str, max: usize) {
-    let Some(entries) = object.get_mut(list).and_then(Value::as_array_mut) else {
-        return;
-    };
-    let over = entries.len().saturating_sub(max) as u64;
-    entries.truncate(max);
-    add(&mut object[omitted], over);
 }
 
 /// `textwash plan`'s arguments as given, for the manifest.

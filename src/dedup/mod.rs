@@ -135,7 +135,7 @@ pub struct Link {
 }
 
 /// The counts that go to report.json.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DedupSummary {
     pub documents: u64,
     pub passages: u64,
@@ -160,7 +160,7 @@ pub struct DedupSummary {
     /// Wall seconds of each step after the main pass: merge (bands into pair counts), verify
     /// (candidate pairs), cluster (and links), filter (the spool written out). Sketching is
     /// `stages.dedup.cpu_seconds`.
-    pub seconds: std::collections::BTreeMap<&'static str, f64>,
+    pub seconds: std::collections::BTreeMap<std::borrow::Cow<'static, str>, f64>,
 }
 
 /// A passage link by document numbers: [`Decisions::link`] gives the [`Link`] written out.
@@ -255,7 +255,7 @@ impl Decisions {
 }
 
 /// How many passage links join documents of two sources.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 pub struct SourceReuse {
     pub a: String,
     pub b: String,
@@ -388,7 +388,7 @@ pub fn decide_merged(
         dropped_buckets,
         ..DedupSummary::default()
     };
-    summary.seconds.insert("merge", round(merge_seconds));
+    summary.seconds.insert("merge".into(), round(merge_seconds));
     let started = std::time::Instant::now();
 
     // Exact copies: the first of each normalized text stands for the others (shards index only
@@ -443,7 +443,7 @@ pub fn decide_merged(
     summary.duplicate_pairs = duplicates.len() as u64;
     summary
         .seconds
-        .insert("verify", round(started.elapsed().as_secs_f64()));
+        .insert("verify".into(), round(started.elapsed().as_secs_f64()));
     let started = std::time::Instant::now();
     progress.step("clustering and linking", None);
     let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
@@ -467,7 +467,7 @@ pub fn decide_merged(
     decisions
         .summary
         .seconds
-        .insert("cluster", round(started.elapsed().as_secs_f64()));
+        .insert("cluster".into(), round(started.elapsed().as_secs_f64()));
     Ok(decisions)
 }
 
@@ -686,7 +686,7 @@ const COMMON_SHOWN: usize = 20;
 
 /// A passage its source repeats in many documents (a template or a formula), as the report
 /// names it: the source, in how many of its documents, and one of them with the passage's span.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Deserialize)]
 pub struct CommonPassage {
     pub source: String,
     pub documents: u64,
@@ -698,7 +698,7 @@ pub struct CommonPassage {
 /// formula, in how many groups, how many passage pairs were not linked for sharing only a stock
 /// phrase, mostly the source's stock phrases or a template with other figures, and the groups in
 /// the most documents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CommonPassages {
     pub passages: u64,
     pub groups: u64,

@@ -2,17 +2,20 @@
 //! cleaned corpus spooled, the sketches written to a shard of the work folder), and the replay
 //! of the spool by dedup's decisions into another sink, duplicates left out or annotated.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
 use crate::dedup::shard::{DocMeta, ShardWriter, WorkDir};
 use crate::dedup::{decide, Decision, Decisions, DedupAction, DedupConfig};
 use crate::document::annotate_line;
 use crate::progress::Progress;
 use crate::read::{Format, InputFile};
+use crate::report::NameCounts;
 use crate::write::spool::{self, Event, SpoolWriter};
 
 use super::sink::{Kept, Sink};
@@ -122,7 +125,7 @@ impl DedupSink {
         )
         .with_context(context)?;
         decisions.summary.seconds.insert(
-            "filter",
+            "filter".into(),
             (started.elapsed().as_secs_f64() * 1e4).round() / 1e4,
         );
         Ok((decisions, replayed, texts))
@@ -158,12 +161,12 @@ impl Sink for DedupSink {
 }
 
 /// What [`replay_decided`] left out or annotated, by reason.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Replayed {
     /// Duplicates left out.
-    pub dropped: BTreeMap<&'static str, u64>,
+    pub dropped: NameCounts,
     /// Duplicates annotated.
-    pub flagged: BTreeMap<&'static str, u64>,
+    pub flagged: NameCounts,
 }
 
 /// Reads a spool back and applies the dedup decisions (by document number in the spool):
@@ -184,12 +187,12 @@ pub(crate) fn replay_decided(
             let reason = decision.and_then(|d| d.reason());
             let (bytes, kept) = match (action, decision, reason) {
                 (DedupAction::Drop, _, Some(reason)) => {
-                    *counts.dropped.entry(reason).or_default() += 1;
+                    *counts.dropped.entry(Cow::Borrowed(reason)).or_default() += 1;
                     (bytes, false)
                 }
                 (DedupAction::Annotate, Some(decision), _) => {
                     if let Some(reason) = reason {
-                        *counts.flagged.entry(reason).or_default() += 1;
+                        *counts.flagged.entry(Cow::Borrowed(reason)).or_default() += 1;
                     }
                     match format {
                         Format::Jsonl => (annotate_line(bytes, &decision.annotation()), true),

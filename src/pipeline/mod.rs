@@ -162,8 +162,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                     corpus,
                 )?;
                 progress.finish_and_clear();
-                tally.replayed(replayed);
-                decided = Some((decisions, texts));
+                decided = Some((decisions, replayed, texts));
             }
             None => {
                 pass::main_pass(
@@ -175,7 +174,8 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
     }
     let mut report = tally.into_report(config, files.len() as u64, started);
     let (mut clusters, mut links, mut texts) = (Vec::new(), Vec::new(), html::Texts::new());
-    if let Some((decisions, sampled)) = decided {
+    if let Some((decisions, replayed, sampled)) = decided {
+        report.count_filtered(&replayed.dropped, &replayed.flagged);
         output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
         output.write_extra_with(REUSE_NAME, |out| json_lines(out, &decisions.reuse))?;
         // Links are written one by one: there can be many more of them than documents.

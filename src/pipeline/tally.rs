@@ -2,6 +2,7 @@
 //! and becomes the [`Report`] at the end. It only counts: what to print, and whether to stop
 //! at a problem, is decided by the pass that feeds it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -11,12 +12,11 @@ use crate::audit::Audit;
 use crate::config::RunConfig;
 use crate::error::Problem;
 use crate::report::{
-    Flagged, Problems, Report, SourceFigures, StageReport, StageStatus, Stages, Totals, Transcoded,
-    MAX_LISTED_FLAGGED, MAX_LISTED_TRANSCODED,
+    Flagged, NameCounts, Problems, Report, SourceFigures, StageReport, StageStatus, Stages, Totals,
+    Transcoded, MAX_LISTED_FLAGGED, MAX_LISTED_TRANSCODED,
 };
 use crate::stage::StageName;
 
-use super::dedup::Replayed;
 use super::unit::{DocFacts, StageRun};
 
 /// Ids seen more than once, by a hash of each id (8 bytes a document).
@@ -47,7 +47,7 @@ pub(crate) struct Tally {
     /// Input documents, bytes (files are set at the end).
     pub input: Totals,
     output_documents: u64,
-    encodings: BTreeMap<&'static str, u64>,
+    encodings: NameCounts,
     transcoded: Vec<Transcoded>,
     transcoded_omitted: u64,
     parse_time: Duration,
@@ -102,7 +102,10 @@ impl Tally {
             audit.add(doc, &facts.id, origin);
         }
         self.parse_time += facts.parse_time;
-        *self.encodings.entry(facts.decoding.encoding).or_default() += 1;
+        *self
+            .encodings
+            .entry(Cow::Borrowed(facts.decoding.encoding))
+            .or_default() += 1;
         if let Some(transcoded) = facts.transcoded {
             if self.transcoded.len() < MAX_LISTED_TRANSCODED {
                 self.transcoded.push(transcoded);
@@ -117,37 +120,23 @@ impl Tally {
             match run.dropped {
                 Some(reason) => {
                     report.documents_dropped += 1;
-                    *report.counters.entry(reason).or_default() += 1;
+                    *report.counters.entry(Cow::Borrowed(reason)).or_default() += 1;
                 }
                 None => report.documents_out += 1,
             }
             report.cpu_seconds += run.time.as_secs_f64();
             for (name, count) in run.notes.counters {
-                *report.counters.entry(name).or_default() += count;
+                *report.counters.entry(Cow::Borrowed(name)).or_default() += count;
             }
             if let Some(reason) = run.notes.flag {
                 report.flagged_count += 1;
                 if report.flagged.len() < MAX_LISTED_FLAGGED {
                     report.flagged.push(Flagged {
                         id: facts.id.clone(),
-                        reason,
+                        reason: Cow::Borrowed(reason),
                     });
                 }
             }
-        }
-    }
-
-    /// What dedup's filter left out or annotated.
-    pub(crate) fn replayed(&mut self, replayed: Replayed) {
-        let report = self.stages.entry(StageName::Dedup).or_default();
-        for (reason, count) in replayed.dropped {
-            report.documents_dropped += count;
-            report.documents_out -= count;
-            self.output_documents -= count;
-            *report.counters.entry(reason).or_default() += count;
-        }
-        for (reason, count) in replayed.flagged {
-            *report.counters.entry(reason).or_default() += count;
         }
     }
 
@@ -187,8 +176,8 @@ impl Tally {
         let wall_seconds = started.elapsed().as_secs_f64();
         self.input.files = files;
         Report {
-            textwash_version: env!("CARGO_PKG_VERSION"),
-            command: "run",
+            textwash_version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+            command: Cow::Borrowed("run"),
             inputs: config
                 .inputs
                 .iter()
@@ -212,6 +201,7 @@ impl Tally {
             dedup: None,
             sources: self.sources,
             audit: self.audit,
+            staged: None,
         }
     }
 }

@@ -116,7 +116,7 @@ fn facts_of(
         transcoded: doc.decoding.was_transcoded().then(|| Transcoded {
             id: doc.id.clone(),
             origin: doc.origin.clone(),
-            encoding: doc.decoding.encoding,
+            encoding: std::borrow::Cow::Borrowed(doc.decoding.encoding),
             method: doc.decoding.method,
             had_errors: doc.decoding.had_errors,
         }),

@@ -62,7 +62,7 @@ fn read_config() -> ReadConfig {
         id_field: "id".into(),
         source_field: Some("source".into()),
         date_field: None,
-        skip_in_folders: &[],
+        skip_in_folders: Vec::new(),
     }
 }
 

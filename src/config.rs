@@ -18,7 +18,7 @@ use crate::strip::stats::StatsConfig;
 use crate::strip::StripConfig;
 
 /// What to do with a bad record or file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OnError {
     /// Report it, skip it, go on; exit 2 at the end.
     Skip,
@@ -27,7 +27,7 @@ pub enum OnError {
 }
 
 /// Everything `textwash run` needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunConfig {
     pub inputs: Vec<PathBuf>,
     pub output: PathBuf,
@@ -78,11 +78,8 @@ impl RunConfig {
         format: Option<FormatArg>,
         args: PipelineArgs,
     ) -> anyhow::Result<RunConfig> {
-        let glob = globset::GlobBuilder::new(&args.glob)
-            .literal_separator(false)
-            .build()
-            .with_context(|| format!("invalid --glob {:?}", args.glob))?
-            .compile_matcher();
+        let glob = crate::read::compile_glob(&args.glob)
+            .with_context(|| format!("invalid --glob {:?}", args.glob))?;
         if args.text_field.is_empty() {
             bail!("--text-field must not be empty");
         }
@@ -129,7 +126,7 @@ impl RunConfig {
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
                 date_field,
-                skip_in_folders: &crate::pipeline::SIDE_FILES,
+                skip_in_folders: crate::pipeline::SIDE_FILES.map(String::from).to_vec(),
             },
             inputs,
             output: PathBuf::new(),
@@ -218,7 +215,7 @@ fn filter_read_config(
         id_field: "id".to_string(),
         source_field: source_field.filter(|f| !f.is_empty()),
         date_field: None,
-        skip_in_folders: &[],
+        skip_in_folders: Vec::new(),
     })
 }
 
@@ -241,7 +238,8 @@ fn filter_inputs(files: Vec<PathBuf>) -> anyhow::Result<Vec<Option<PathBuf>>> {
 /// and a typo (`-j 100000`) would start threads until the machine stalls.
 pub const MAX_THREADS: usize = 1024;
 
-fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
+/// The worker threads for `-j` (`None`: all cores), checked.
+pub fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
     match requested {
         Some(0) => bail!("--threads must be at least 1"),
         Some(n) if n > MAX_THREADS => bail!(

@@ -64,9 +64,7 @@ fn main() -> ExitCode {
             print!("{text}");
             Ok(verdict.exit_code())
         }),
-        Command::Plan(args) => {
-            textwash::staged::plan(args, textwash::staged::raw_plan_args()).map(|()| 0)
-        }
+        Command::Plan(args) => textwash::staged::plan(args).map(|()| 0),
         Command::Survey(args) => staged_task(|| textwash::staged::survey(&args)),
         Command::Prep(args) => staged_task(|| textwash::staged::prep(&args)),
         Command::Bucket(args) => staged_task(|| textwash::staged::bucket(&args)),

@@ -14,7 +14,10 @@ use crate::repair::{RepairConfig, RepairStage};
 use crate::strip::{StripStage, Stripper};
 
 /// The cleaning stages, in pipeline order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum StageName {
     Repair,
     Strip,

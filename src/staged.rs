@@ -37,10 +37,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::Parser;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
+use crate::cli::{BandArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
 use crate::dedup::DedupSummary;
@@ -65,14 +64,20 @@ const MANIFEST: &str = "manifest.json";
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
     pub textwash_version: String,
-    /// A hash of everything that shapes the output: version, options, inputs, and the
-    /// contents of config and rule files.
+    /// A hash of everything that shapes the output ([`fingerprint`]): the version, the
+    /// resolved configuration, the folder relative paths start from, the number of ranks, and
+    /// the contents of every file the configuration names (a rules file, also one named inside
+    /// a config file).
     pub fingerprint: String,
-    /// The arguments `plan` was given (after `plan`): every task parses them again.
-    pub args: Vec<String>,
-    /// The folder `plan` ran in: tasks read relative paths from there (on a cluster, a shared
-    /// filesystem mounted at the same path everywhere).
-    pub cwd: PathBuf,
+    /// The configuration every task runs with, resolved once by `plan` from its options and
+    /// config file: tasks neither parse arguments nor read the config file again.
+    pub config: RunConfig,
+    /// The folder `plan` ran in: relative input paths start there (on a cluster, a shared
+    /// filesystem mounted at the same path everywhere). Tasks join them to it; they do not
+    /// change their working folder.
+    pub base: PathBuf,
+    /// `-j` as given to `plan`: a task without `-j` of its own uses it, or else all its cores.
+    pub threads: Option<usize>,
     pub world_size: u32,
     pub shards: Vec<ShardPlan>,
 }
@@ -102,20 +107,23 @@ struct Work {
     files: Vec<InputFile>,
 }
 
-/// `textwash plan`. `args` are the arguments after `plan`, stored for the tasks.
-pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
+/// `textwash plan`: the inputs cut into shards, and the resolved configuration stored for the
+/// tasks.
+pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
     if args.world_size == 0 {
         bail!("--world-size must be at least 1");
     }
     let work = std::path::absolute(&args.work)
         .with_context(|| format!("cannot find {}", args.work.display()))?;
     let world_size = args.world_size;
-    let fingerprint = fingerprint(&args)?;
+    let base = std::env::current_dir().context("cannot tell the current folder")?;
+    let threads = args.pipeline.threads;
+    let config = planned_config(args, &base)?;
+    let fingerprint = fingerprint(&config, &base, world_size)?;
     let path = work.join(MANIFEST);
     if let Ok(bytes) = fs::read(&path) {
-        let existing: Manifest = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a textwash manifest", path.display()))?;
-        if existing.fingerprint != fingerprint {
+        let existing: Option<Manifest> = serde_json::from_slice(&bytes).ok();
+        if existing.is_none_or(|existing| existing.fingerprint != fingerprint) {
             bail!(
                 "{} was planned with other parameters or inputs; plan into a new work folder",
                 work.display()
@@ -127,8 +135,7 @@ pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let config = config_of(args, None)?;
-    let (files, problems) = read::discover(&config.inputs, &config.read, Some(&work));
+    let (files, problems) = discover_from(&base, &config, &work);
     if let Some(problem) = problems.first() {
         bail!("{problem}");
     }
@@ -167,8 +174,9 @@ pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
     let manifest = Manifest {
         textwash_version: env!("CARGO_PKG_VERSION").to_string(),
         fingerprint,
-        args: raw,
-        cwd: std::env::current_dir().context("cannot tell the current folder")?,
+        config,
+        base,
+        threads,
         world_size,
         shards,
     };
@@ -186,6 +194,55 @@ pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The configuration of a plan, resolved: options and config file read, a rules file's path
+/// made absolute, the work folder as output; what differs between the machines tasks run on
+/// (threads) and what only a terminal needs (progress, summary) left neutral.
+fn planned_config(args: PlanArgs, base: &Path) -> anyhow::Result<RunConfig> {
+    let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
+    config.strip.rules = config.strip.rules.map(|rules| base.join(rules));
+    config.output = std::path::absolute(&args.work)
+        .with_context(|| format!("cannot find {}", args.work.display()))?;
+    config.threads = 1;
+    config.progress = false;
+    config.summary = false;
+    Ok(config)
+}
+
+/// The inputs of `config` as `run` in folder `base` discovers them, without entering `base`:
+/// relative inputs are read from there and named as given.
+fn discover_from(
+    base: &Path,
+    config: &RunConfig,
+    exclude: &Path,
+) -> (Vec<InputFile>, Vec<crate::error::Problem>) {
+    let prefix = format!("{}/", base.display()).replace("//", "/");
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for input in &config.inputs {
+        let (found, trouble) = read::discover(&[base.join(input)], &config.read, Some(exclude));
+        let relative = input.is_relative();
+        let named = |name: &std::sync::Arc<str>| -> std::sync::Arc<str> {
+            match name.strip_prefix(&prefix) {
+                Some(rest) if relative => std::sync::Arc::from(rest),
+                _ if relative && **name == *prefix.trim_end_matches('/') => {
+                    std::sync::Arc::from(".")
+                }
+                _ => name.clone(),
+            }
+        };
+        files.extend(found.into_iter().map(|mut file| {
+            file.name = named(&file.name);
+            file.folder = named(&file.folder);
+            file
+        }));
+        problems.extend(trouble.into_iter().map(|mut problem| {
+            problem.location.file = named(&problem.location.file);
+            problem
+        }));
+    }
+    (files, problems)
+}
+
 /// Contiguous runs of files, one per rank, of about equal bytes: a file goes to the rank its
 /// middle byte falls in. Contiguous, so that ranks in order are files in order.
 fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
@@ -201,66 +258,21 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
     out
 }
 
-/// A hash of what shapes a staged run's output.
-fn fingerprint(args: &PlanArgs) -> anyhow::Result<String> {
-    let mut text = format!(
-        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-        env!("CARGO_PKG_VERSION"),
-        args.inputs,
-        args.format,
-        args.world_size,
-        args.pipeline.glob,
-        args.pipeline.text_field,
-        args.pipeline.id_field,
-        args.pipeline.source_field,
-        args.pipeline.stages,
-        args.pipeline.on_error,
-        (
-            &args.pipeline.repair.disable,
-            &args.pipeline.repair.enable,
-            args.pipeline.repair.uncurl_quotes
-        ),
-        (
-            args.pipeline.strip.no_stats,
-            args.pipeline.strip.min_docs,
-            args.pipeline.strip.min_share,
-            args.pipeline.strip.guard,
-        ),
-    );
-    let dedup = &args.pipeline.dedup;
-    text.push_str(&format!(
-        "\n{:?}",
-        (
-            dedup.keep,
-            dedup.dedup,
-            &dedup.date_field,
-            dedup.fold_digits,
-            dedup.mem
-        )
-    ));
-    for file in [&args.pipeline.repair.config, &args.pipeline.strip.rules]
-        .into_iter()
-        .flatten()
-    {
+/// A hash of what shapes a staged run's output: the version, `config` as stored (so every
+/// setting, present and future, is in it), the folder relative inputs start from, the number of
+/// ranks, and the bytes of every file the configuration names (a rules file, whether given with
+/// `--rules` or in a config file). The inputs themselves are checked by size when read.
+pub fn fingerprint(config: &RunConfig, base: &Path, world_size: u32) -> anyhow::Result<String> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&serde_json::to_vec(config)?);
+    hasher.update(base.as_os_str().as_encoded_bytes());
+    hasher.update(&world_size.to_le_bytes());
+    for file in config.strip.rules.iter() {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        text.push_str(&format!("\n{}", xxhash_rust::xxh3::xxh3_64(&bytes)));
+        hasher.update(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
     }
-    Ok(format!(
-        "{:016x}",
-        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
-    ))
-}
-
-/// The run configuration of a plan, with the task's thread count when it gives one.
-fn config_of(mut args: PlanArgs, threads: Option<usize>) -> anyhow::Result<RunConfig> {
-    if threads.is_some() {
-        args.pipeline.threads = threads;
-    }
-    args.pipeline.quiet = true;
-    let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
-    config.output = args.work;
-    config.progress = false;
-    Ok(config)
+    Ok(format!("{:016x}", hasher.digest()))
 }
 
 impl Work {
@@ -272,38 +284,25 @@ impl Work {
         let bytes = fs::read(&path).with_context(|| {
             format!("cannot read {}; run `textwash plan` first", path.display())
         })?;
-        let manifest: Manifest = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a textwash manifest", path.display()))?;
-        std::env::set_current_dir(&manifest.cwd).with_context(|| {
+        let manifest: Manifest = serde_json::from_slice(&bytes).with_context(|| {
             format!(
-                "cannot enter {}, where the run was planned; tasks need the inputs at the \
-                 paths `plan` saw",
-                manifest.cwd.display()
+                "{} is not a manifest this textwash reads (another version planned it?); plan \
+                 into a new work folder",
+                path.display()
             )
         })?;
-        let argv = ["textwash", "plan"]
-            .into_iter()
-            .map(String::from)
-            .chain(manifest.args.iter().cloned());
-        let plan_args = match Cli::try_parse_from(argv) {
-            Ok(Cli {
-                command: Command::Plan(plan_args),
-            }) => plan_args,
-            _ => bail!(
-                "{} holds arguments this textwash does not take; plan again",
-                path.display()
-            ),
-        };
-        if fingerprint(&plan_args)? != manifest.fingerprint {
+        let planned = fingerprint(&manifest.config, &manifest.base, manifest.world_size)?;
+        if planned != manifest.fingerprint {
             bail!(
                 "{} was planned with other parameters (another textwash version, or a config \
                  or rule file changed since); plan into a new work folder",
                 root.display()
             );
         }
-        let mut config = config_of(plan_args, args.threads)?;
+        let mut config = manifest.config.clone();
         config.output = root.clone();
-        let (files, _) = read::discover(&config.inputs, &config.read, Some(&root));
+        config.threads = crate::config::threads(args.threads.or(manifest.threads))?;
+        let (files, _) = discover_from(&manifest.base, &config, &root);
         Ok(Work {
             root,
             manifest,
@@ -884,14 +883,6 @@ struct Timed {
 
 fn round4(seconds: f64) -> f64 {
     (seconds * 1e4).round() / 1e4
-}
-
-/// `textwash plan`'s arguments as given, for the manifest.
-pub fn raw_plan_args() -> Vec<String> {
-    std::env::args()
-        .skip_while(|a| a != "plan")
-        .skip(1)
-        .collect()
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use shard::{DocMeta, ShingleReader, WorkDir};
 use crate::progress::Progress;
 
 /// Which member of a cluster is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeepPolicy {
     /// The first in input order.
     First,
@@ -41,7 +41,7 @@ pub enum KeepPolicy {
 }
 
 /// What happens to duplicates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DedupAction {
     /// Leave them out of the corpus.
     Drop,
@@ -50,7 +50,7 @@ pub enum DedupAction {
 }
 
 /// Settings of the dedup stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DedupConfig {
     pub shingle: ShingleConfig,
     pub keep: KeepPolicy,

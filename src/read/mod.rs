@@ -23,7 +23,7 @@ use crate::document::{Decoding, Document};
 use crate::error::{Location, Problem, ProblemKind};
 
 /// How the records of a file are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     /// The whole file is one document.
     Text,
@@ -92,9 +92,10 @@ pub struct InputFile {
 }
 
 /// What the readers need to know.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReadConfig {
     /// Which files of a folder are read; files named on the command line always are.
+    #[serde(with = "glob_pattern")]
     pub glob: GlobMatcher,
     /// Overrides the format guessed from each file's name (and sets stdin's).
     pub format: Option<Format>,
@@ -107,7 +108,29 @@ pub struct ReadConfig {
     /// Files at the top of an input folder that are never read from it, whatever the glob:
     /// the report and lists a run writes beside its corpus, so that a run's output can be
     /// checked or run again. Named on the command line, they are read.
-    pub skip_in_folders: &'static [&'static str],
+    pub skip_in_folders: Vec<String>,
+}
+
+/// A glob as its pattern, compiled again when read back (as `--glob` is compiled).
+mod glob_pattern {
+    use globset::GlobMatcher;
+
+    pub fn serialize<S: serde::Serializer>(glob: &GlobMatcher, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(glob.glob().glob())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GlobMatcher, D::Error> {
+        let pattern: String = serde::Deserialize::deserialize(d)?;
+        super::compile_glob(&pattern).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Compiles a `--glob` pattern: `*` matches across `/` too.
+pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
+    Ok(globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .build()?
+        .compile_matcher())
 }
 
 /// The name standard input goes by in messages.
@@ -216,9 +239,8 @@ fn walk_folder(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        let wanted = !is_dir
-            && config.glob.is_match(&rel)
-            && !config.skip_in_folders.contains(&rel.as_str());
+        let wanted =
+            !is_dir && config.glob.is_match(&rel) && !config.skip_in_folders.contains(&rel);
         if entry.path_is_symlink() && entry.depth() > 0 && (is_dir || wanted) {
             let target = entry.path().canonicalize().ok();
             if let (Some(target), Some(inside)) = (target, &inside) {
@@ -337,7 +359,7 @@ pub(crate) mod tests {
             id_field: "id".into(),
             source_field: Some("source".into()),
             date_field: None,
-            skip_in_folders: &[],
+            skip_in_folders: Vec::new(),
         }
     }
 

@@ -50,7 +50,7 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
 
 /// Which fixes run. Every field can be set in the `[repair]` table of a TOML config file
 /// (`mojibake = false`) and on the command line (`--disable mojibake`, `--enable uncurl-quotes`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RepairConfig {
     pub mojibake: bool,

@@ -44,7 +44,7 @@ pub const GUARD_FLAG: &str = "guard-kept-whole";
 const MIN_WORDS_TO_DEDUPE: usize = 8;
 
 /// Settings of the strip stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StripConfig {
     /// A rule file adding to and overriding the built-in rules.
     pub rules: Option<PathBuf>,

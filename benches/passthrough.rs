@@ -97,8 +97,8 @@ fn bench_passthrough(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(corpus.len() as u64));
     group.bench_function("run_jsonl_1_thread", |b| {
         b.iter(|| {
-            let outcome = textwash::pipeline::run(&config, &mut textwash::pipeline::StderrNotices)
-                .expect("run");
+            let outcome =
+                textwash::pipeline::run(&config, &mut textwash::notices::Ignore).expect("run");
             assert_eq!(outcome.report.problems.count, 0);
         })
     });

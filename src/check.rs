@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckFormatArg};
 use crate::config::{load_check_table, CheckTable, RunConfig};
+use crate::exit::ExitCode;
 use crate::report::Report;
 
 /// A threshold: a share of the whole, or a count.
@@ -218,11 +219,12 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    pub fn exit_code(&self) -> u8 {
+    /// Success when every threshold held, else [`ExitCode::CheckFailed`].
+    pub fn exit_code(&self) -> ExitCode {
         if self.passed {
-            0
+            ExitCode::Success
         } else {
-            1
+            ExitCode::CheckFailed
         }
     }
 }

@@ -19,14 +19,19 @@ use crate::strip::{StripStage, Stripper};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum StageName {
+    /// Mojibake and character repair.
     Repair,
+    /// Boilerplate removal.
     Strip,
+    /// Near-duplicate removal.
     Dedup,
 }
 
 impl StageName {
+    /// Every stage, in pipeline order.
     pub const ALL: [StageName; 3] = [StageName::Repair, StageName::Strip, StageName::Dedup];
 
+    /// The name as `--stages` and report.json spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             StageName::Repair => "repair",
@@ -35,6 +40,7 @@ impl StageName {
         }
     }
 
+    /// The stage of that name.
     pub fn parse(name: &str) -> Option<StageName> {
         StageName::ALL
             .into_iter()
@@ -48,9 +54,11 @@ pub type Counters = BTreeMap<&'static str, u64>;
 /// What a stage decided about one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// Keep the document.
     Keep,
     /// Leave the document out of the output; the reason is counted in the report.
     Drop {
+        /// Why it is left out, counted in the report by this name.
         reason: &'static str,
     },
 }
@@ -77,6 +85,7 @@ pub struct Notes {
 
 /// A cleaning stage.
 pub trait Stage: Send + Sync {
+    /// Which stage this is.
     fn name(&self) -> StageName;
 
     /// Cleans one document in place, noting what it did.

@@ -44,10 +44,11 @@ use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
 use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::notices::Notices;
 use crate::pipeline::dedup::Replayed;
 use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
 use crate::pipeline::tally::Tally;
-use crate::pipeline::{self, pass, StderrNotices};
+use crate::pipeline::{self, pass};
 use crate::progress::NoProgress;
 use crate::read::{self, Format, InputFile};
 use crate::report::{Name, Report, StagedFigures};
@@ -62,7 +63,7 @@ const MANIFEST: &str = "manifest.json";
 
 /// What `plan` decided: the shards and the parameters every task runs with.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub textwash_version: String,
     /// A hash of everything that shapes the output ([`fingerprint`]): the version, the
     /// resolved configuration, the folder relative paths start from, the number of ranks, and
@@ -84,14 +85,14 @@ pub struct Manifest {
 
 /// The files of one rank, in input order.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct ShardPlan {
+pub(crate) struct ShardPlan {
     pub rank: u32,
     pub bytes: u64,
     pub files: Vec<PlannedFile>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct PlannedFile {
+pub(crate) struct PlannedFile {
     /// Position among all input files, as `run` discovers them.
     pub index: usize,
     pub name: String,
@@ -109,7 +110,7 @@ struct Work {
 
 /// `textwash plan`: the inputs cut into shards, and the resolved configuration stored for the
 /// tasks.
-pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
+pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     if args.world_size == 0 {
         bail!("--world-size must be at least 1");
     }
@@ -129,10 +130,10 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
                 work.display()
             );
         }
-        eprintln!(
-            "textwash: {} is already planned; nothing to do",
+        notices.note(&format!(
+            "{} is already planned; nothing to do",
             work.display()
-        );
+        ));
         return Ok(());
     }
     let (files, problems) = discover_from(&base, &config, &work);
@@ -185,12 +186,12 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&path, &json)?;
-    eprintln!(
-        "textwash: planned {} files into {} shards in {}",
+    notices.note(&format!(
+        "planned {} files into {} shards in {}",
         files.len(),
         world_size,
         work.display()
-    );
+    ));
     Ok(())
 }
 
@@ -262,7 +263,11 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// setting, present and future, is in it), the folder relative inputs start from, the number of
 /// ranks, and the bytes of every file the configuration names (a rules file, whether given with
 /// `--rules` or in a config file). The inputs themselves are checked by size when read.
-pub fn fingerprint(config: &RunConfig, base: &Path, world_size: u32) -> anyhow::Result<String> {
+pub(crate) fn fingerprint(
+    config: &RunConfig,
+    base: &Path,
+    world_size: u32,
+) -> anyhow::Result<String> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(&serde_json::to_vec(config)?);
@@ -313,11 +318,15 @@ impl Work {
 
     /// Opens the work folder for task `step` of `args.rank`, checking the rank; with the task's
     /// name, or `None` when it has finished before (and is skipped).
-    fn open_rank(args: &RankArgs, step: &str) -> anyhow::Result<Option<(Work, String)>> {
+    fn open_rank(
+        args: &RankArgs,
+        step: &str,
+        notices: &mut dyn Notices,
+    ) -> anyhow::Result<Option<(Work, String)>> {
         let work = Work::open(&args.work)?;
         work.shard(args.rank)?;
         let name = task(step, args.rank);
-        Ok((!work.skip(&name)?).then_some((work, name)))
+        Ok((!work.skip(&name, notices)?).then_some((work, name)))
     }
 
     /// The input files of rank `rank`, checked against the plan.
@@ -401,12 +410,12 @@ impl Work {
     }
 
     /// Skips a finished task (telling so); true when it is finished.
-    fn skip(&self, task: &str) -> anyhow::Result<bool> {
+    fn skip(&self, task: &str, notices: &mut dyn Notices) -> anyhow::Result<bool> {
         if self.marker(task).exists() {
-            eprintln!(
-                "textwash: {task} already finished ({}); skipped",
+            notices.note(&format!(
+                "{task} already finished ({}); skipped",
                 self.marker(task).display()
-            );
+            ));
             return Ok(true);
         }
         Ok(false)
@@ -457,15 +466,15 @@ fn write_streamed(
 }
 
 /// `textwash survey`: strip's line counts over one shard.
-pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
-    let Some((work, name)) = Work::open_rank(args, "survey")? else {
+pub fn survey(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
+    let Some((work, name)) = Work::open_rank(args, "survey", notices)? else {
         return Ok(());
     };
     let rank = args.rank;
     let started = Instant::now();
     let files = work.rank_files(rank)?;
     let counter = if work.stats() {
-        pass::count_lines(&work.config, &files, &work.pool()?, &mut StderrNotices)
+        pass::count_lines(&work.config, &files, &work.pool()?, notices)
     } else {
         LineCounter::default()
     };
@@ -489,9 +498,9 @@ struct Prepped {
 }
 
 /// `textwash prep`: one shard decoded, repaired, stripped and sketched.
-pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
+pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
-    let Some((work, name)) = Work::open_rank(args, "prep")? else {
+    let Some((work, name)) = Work::open_rank(args, "prep", notices)? else {
         return Ok(());
     };
     let rank = args.rank;
@@ -528,14 +537,7 @@ pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
     let dedup = work.dedup().then_some(&config.dedup);
     let mut sink = DedupSink::new(&scratch_work, rank, dedup, &files)?;
     pass::main_pass(
-        config,
-        &files,
-        &pool,
-        &stages,
-        dedup,
-        &mut tally,
-        &mut StderrNotices,
-        &mut sink,
+        config, &files, &pool, &stages, dedup, &mut tally, notices, &mut sink,
     )?;
     let (_, docs) = sink.close(&pool)?;
     let dir = scratch_work.shard_dir(rank);
@@ -556,11 +558,11 @@ pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
     fs::rename(&dir, &target).with_context(|| format!("cannot write {}", target.display()))?;
     let documents = report.output.documents as u32;
     if report.problems.count > 0 {
-        eprintln!(
-            "textwash: prep {rank}: {} problems; {} lists them",
+        notices.note(&format!(
+            "prep {rank}: {} problems; {} lists them",
             report.problems.count,
             target.join("report.json").display()
-        );
+        ));
     }
     work.finish(&name, &Prepped { documents })
 }
@@ -587,7 +589,7 @@ struct Bucketed {
 }
 
 /// `textwash bucket`: one band merged across all shards.
-pub fn bucket(args: &BandArgs) -> anyhow::Result<()> {
+pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
     let work = Work::open(&args.work)?;
     let band = args.band;
@@ -598,7 +600,7 @@ pub fn bucket(args: &BandArgs) -> anyhow::Result<()> {
         );
     }
     let name = task("bucket", band);
-    if work.skip(&name)? {
+    if work.skip(&name, notices)? {
         return Ok(());
     }
     let spans = spans(&work, "bucket")?;
@@ -636,11 +638,11 @@ struct ShardDecision {
 }
 
 /// `textwash cluster`: candidates verified, clusters and links, over the whole corpus.
-pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
+pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
     let work = Work::open(args)?;
     let name = "cluster";
-    if work.skip(name)? {
+    if work.skip(name, notices)? {
         return Ok(());
     }
     let spans = spans(&work, "cluster")?;
@@ -724,9 +726,9 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
 
 /// `textwash filter`: one shard's records, duplicates left out or annotated, to
 /// `out/part-RRRRR.jsonl`.
-pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
+pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
-    let Some((work, name)) = Work::open_rank(args, "filter")? else {
+    let Some((work, name)) = Work::open_rank(args, "filter", notices)? else {
         return Ok(());
     };
     let rank = args.rank;
@@ -794,10 +796,10 @@ struct Filtered {
 /// `textwash report`: the shards' reports merged into `out/report.json` ([`Report::merge`]),
 /// with dedup's summary and what the filter tasks left out or annotated counted as `run`
 /// counts them ([`Report::count_filtered`]), the tasks' seconds summed for wall time.
-pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
+pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let work = Work::open(args)?;
     let name = "report";
-    if work.skip(name)? {
+    if work.skip(name, notices)? {
         return Ok(());
     }
     let mut merged: Option<Report> = None;
@@ -863,14 +865,14 @@ pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
     json.push(b'\n');
     let path = out.join("report.json");
     write_atomic(&path, &json)?;
-    eprintln!(
-        "textwash: {} documents in → {} out over {} ranks, {} skipped; report: {}",
+    notices.note(&format!(
+        "{} documents in → {} out over {} ranks, {} skipped; report: {}",
         merged.input.documents,
         merged.output.documents,
         work.manifest.world_size,
         merged.problems.count,
         path.display()
-    );
+    ));
     work.finish(name, &serde_json::json!({}))
 }
 

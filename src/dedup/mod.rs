@@ -74,6 +74,9 @@ pub struct DedupConfig {
     pub min_collisions: u32,
     /// Memory for band records and meeting counts before they spill to disk, in bytes.
     pub memory: usize,
+    /// How many of the first clusters and passage links to keep samples of
+    /// ([`Decisions::samples`], [`Decisions::first_links`]), for a caller that shows them.
+    pub samples: usize,
 }
 
 /// The default of `--mem`.
@@ -93,6 +96,7 @@ impl Default for DedupConfig {
             bucket_cap: 256,
             min_collisions: 2,
             memory: DEFAULT_MEMORY,
+            samples: 0,
         }
     }
 }
@@ -297,6 +301,9 @@ pub struct Decisions {
     /// Passages shared by many documents, for reuse.jsonl.
     pub reuse: Vec<ReuseGroup>,
     pub summary: DedupSummary,
+    /// How many clusters and links [`Decisions::samples`] and [`Decisions::first_links`]
+    /// cover ([`DedupConfig::samples`]).
+    pub shown: usize,
 }
 
 /// A verified relation between two documents (indices into the documents, `a < b`), each the
@@ -365,8 +372,17 @@ pub enum Inputs {
     Keep,
 }
 
+/// How `--mem` ([`DedupConfig::memory`]) is divided, in this one place: half for the band
+/// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
+/// quarter shared by the band merges running at once for their meeting counts
+/// ([`band_memory`]); every run at most 32 MB. The rest is left for the documents' metadata
+/// and the duplicate edges, which grow with the corpus.
+pub fn sketch_memory(config: &DedupConfig) -> usize {
+    (config.memory / 2).min(shard::MAX_RUN_BYTES)
+}
+
 /// The memory of one band's merge when `parallel` merge at once: meeting counts spill as runs
-/// of at most 32 MB, like band records.
+/// of at most 32 MB, like band records (see [`sketch_memory`] for the whole division).
 pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
     (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
 }
@@ -1179,7 +1195,7 @@ fn links(
                 b_span,
                 similarity: round(similarity),
             };
-            if decisions.first_links.len() < crate::html::MAX_SHOWN {
+            if decisions.first_links.len() < decisions.shown {
                 decisions.first_links.push(link);
             }
             out.push(&link)?;
@@ -1195,7 +1211,7 @@ fn links(
             (db.source.to_string(), da.source.to_string())
         };
         *reuse_pairs.entry(key).or_default() += written;
-        if shown_pairs < crate::html::MAX_SHOWN {
+        if shown_pairs < decisions.shown {
             shown_pairs += 1;
             decisions.samples.insert(a, da.id.clone());
             decisions.samples.insert(b, db.id.clone());
@@ -1317,6 +1333,7 @@ fn cluster(
     keepers.sort_unstable();
     let mut decisions = Decisions {
         summary,
+        shown: config.samples,
         ..Decisions::default()
     };
     let mut cluster_of = vec![u32::MAX; docs.len()];
@@ -1325,7 +1342,7 @@ fn cluster(
         members.sort_by_key(|&(i, ..)| (i != *keeper, i));
         // Texts for the HTML report: the kept member and the first duplicate of the first
         // clusters.
-        if number < crate::html::MAX_SHOWN {
+        if number < config.samples {
             for &(i, ..) in members.iter().take(2) {
                 decisions.samples.insert(i, docs[i as usize].id.clone());
             }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::dedup::shard::{DocMeta, ShardWriter, WorkDir};
-use crate::dedup::{decide, Decision, Decisions, DedupAction, DedupConfig};
+use crate::dedup::{decide, sketch_memory, Decision, Decisions, DedupAction, DedupConfig};
 use crate::document::annotate_line;
 use crate::progress::Progress;
 use crate::read::{Format, InputFile};
@@ -51,9 +51,9 @@ impl DedupSink {
         Ok(DedupSink {
             spool: SpoolWriter::create(&dir.join(SPOOL_NAME)).with_context(context)?,
             shard: match config {
-                Some(config) => {
-                    Some(ShardWriter::new(work, shard, config.memory / 2).with_context(context)?)
-                }
+                Some(config) => Some(
+                    ShardWriter::new(work, shard, sketch_memory(config)).with_context(context)?,
+                ),
                 None => None,
             },
             work: work.clone(),

@@ -4,7 +4,7 @@
 //! main pass (`pass`: each unit processed by `unit` and handed in input order to a `sink::Sink`
 //! and the report's tally), then, with dedup, dedup's decisions and the replay of its spool
 //! into the output (`dedup`), and the files beside the corpus. What to print is not decided
-//! here: problems and notes go to a [`Notices`].
+//! here: problems and notes go to a [`Notices`] the caller gives.
 
 pub(crate) mod dedup;
 pub(crate) mod pass;
@@ -22,7 +22,9 @@ use crate::config::RunConfig;
 use crate::dedup::shard::WorkDir;
 use crate::dedup::DedupAction;
 use crate::error::Problem;
+use crate::exit::ExitCode;
 use crate::html;
+use crate::notices::Notices;
 use crate::read::{self, Format, InputFile};
 use crate::report::Report;
 use crate::stage::{build_stages, StageName};
@@ -49,41 +51,18 @@ pub(crate) const SIDE_FILES: [&str; 5] = [
     REUSE_NAME,
 ];
 
-/// What a run tells its caller as it goes: problems (records and files skipped) and notes.
-pub trait Notices: Send {
-    /// A record or file was skipped; `before` problems came before it.
-    fn problem(&mut self, problem: &Problem, before: u64);
-    /// Something the user should know that is no problem of the input.
-    fn note(&mut self, message: &str);
-}
-
 /// How a run ended, when it got to the end.
 #[derive(Debug)]
 pub struct RunOutcome {
+    /// What the run read, did and wrote (report.json).
     pub report: Report,
 }
 
 impl RunOutcome {
-    /// 0 when everything was read, 2 when something was skipped.
-    pub fn exit_code(&self) -> u8 {
-        if self.report.problems.count == 0 {
-            0
-        } else {
-            2
-        }
+    /// Success when everything was read, [`ExitCode::Problems`] when something was skipped.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from_problems(self.report.problems.count)
     }
-}
-
-/// Deletes unfinished output and exits on Ctrl-C or SIGTERM, so an interrupted run leaves no
-/// file that looks finished, and no lock on OUT.
-pub fn install_interrupt_handler() -> anyhow::Result<()> {
-    ctrlc::set_handler(|| {
-        let _held = atomic::remove_pending();
-        out_dir::release_held();
-        eprintln!("textwash: interrupted; unfinished output files were removed");
-        std::process::exit(130);
-    })
-    .context("cannot install the Ctrl-C handler")
 }
 
 /// `textwash run` (and `check`, with `write_corpus` off and `audit` on).
@@ -99,7 +78,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
     check_output_names(&files)?;
     // Held until the end of the run: no other run writes to OUT meanwhile. Dropped early (the
     // run failed), it removes OUT again if it made it.
-    let out_dir = OutDir::claim(&config.output, config.force)?;
+    let out_dir = OutDir::claim(&config.output, config.force, notices)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -306,26 +285,4 @@ fn check_output_names(files: &[InputFile]) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Problems printed on stderr one by one; the report lists more.
-const MAX_PRINTED_PROBLEMS: u64 = 50;
-
-/// Notices printed on stderr, as the command line shows them: the first 50 problems, then a
-/// line saying more follow; notes as they come.
-#[derive(Debug, Default)]
-pub struct StderrNotices;
-
-impl Notices for StderrNotices {
-    fn problem(&mut self, problem: &Problem, before: u64) {
-        if before < MAX_PRINTED_PROBLEMS {
-            eprintln!("textwash: {problem}; skipped");
-        } else if before == MAX_PRINTED_PROBLEMS {
-            eprintln!("textwash: more problems follow; report.json lists them");
-        }
-    }
-
-    fn note(&mut self, message: &str) {
-        eprintln!("textwash: {message}");
-    }
 }

@@ -22,7 +22,7 @@ use crate::strip::stats::{document_lines, LineCounter};
 use super::sink::Sink;
 use super::tally::Tally;
 use super::unit::{process_unit, Processed};
-use super::Notices;
+use crate::notices::Notices;
 
 /// Batches read ahead of the one being processed.
 const READ_AHEAD: usize = 2;

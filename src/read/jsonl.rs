@@ -102,7 +102,6 @@ pub fn parse_record(
             text_digest,
         }),
         date,
-        annotation: None,
     })
 }
 

@@ -53,6 +53,7 @@ impl Writer<fs::File> {
 }
 
 impl<W: Write> Writer<W> {
+    /// Checksums what goes to `inner`.
     pub fn new(inner: W) -> Writer<W> {
         Writer {
             inner,
@@ -68,6 +69,7 @@ impl<W: Write> Writer<W> {
         self.len
     }
 
+    /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -175,6 +177,7 @@ impl File {
         self.len
     }
 
+    /// Whether nothing is left to read.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -244,6 +247,7 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// Opens a checked file.
     pub fn open(path: &Path) -> io::Result<Reader> {
         Reader::open_at(path, 0)
     }

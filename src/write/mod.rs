@@ -7,7 +7,7 @@
 pub mod atomic;
 pub mod checked;
 pub mod out_dir;
-pub mod spool;
+pub(crate) mod spool;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -29,7 +29,7 @@ const ZSTD_LEVEL: i32 = 3;
 /// for a text file.
 pub fn render(doc: Document) -> Vec<u8> {
     match doc.record {
-        Some(record) => record.render_annotated(&doc.text, doc.annotation.as_deref()),
+        Some(record) => record.render(&doc.text),
         None => doc.text.into_bytes(),
     }
 }
@@ -87,10 +87,12 @@ pub struct Output {
     current: Option<(usize, Sink)>,
     /// Bytes written, before compression.
     pub bytes: u64,
+    /// Files written.
     pub files: u64,
 }
 
 impl Output {
+    /// An output staging its files in `staging`; with `fsync`, flushed to disk before renaming.
     pub fn new(staging: Staging, fsync: bool) -> Output {
         Output {
             staging,

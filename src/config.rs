@@ -29,21 +29,31 @@ pub enum OnError {
 /// Everything `textwash run` needs.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunConfig {
+    /// Files and folders to read, as given (`-` is standard input).
     pub inputs: Vec<PathBuf>,
+    /// The output folder (OUT).
     pub output: PathBuf,
+    /// Write into a non-empty OUT (`--force`).
     pub force: bool,
+    /// How inputs are found and read.
     pub read: ReadConfig,
     /// The stages asked for, in pipeline order.
     pub stages: Vec<StageName>,
+    /// Repair's fixes.
     pub repair: RepairConfig,
+    /// Strip's rules and statistics.
     pub strip: StripConfig,
+    /// Dedup's policy and budget.
     pub dedup: DedupConfig,
+    /// Worker threads (`-j`).
     pub threads: usize,
+    /// Input bytes per batch (`--batch-mb`).
     pub batch_bytes: usize,
     /// Records larger than this are skipped (`--max-record-mb`).
     pub max_record: usize,
     /// Flush every output file to disk before renaming it.
     pub fsync: bool,
+    /// Skip bad records, or stop at the first.
     pub on_error: OnError,
     /// Draw a progress bar (stderr is a terminal and not `--quiet`).
     pub progress: bool,
@@ -64,6 +74,7 @@ impl RunConfig {
         }
     }
 
+    /// The settings of `textwash run`.
     pub fn from_args(args: RunArgs) -> anyhow::Result<RunConfig> {
         let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
         config.output = args.output;
@@ -151,15 +162,22 @@ impl RunConfig {
 pub struct FixConfig {
     /// Inputs; `None` is stdin.
     pub inputs: Vec<Option<PathBuf>>,
+    /// Each input is JSON Lines (`--jsonl`), not text.
     pub jsonl: bool,
+    /// The text field, for JSON Lines.
     pub read: ReadConfig,
+    /// Print each change instead of the text (`--explain`).
     pub explain: bool,
+    /// Repair's fixes.
     pub repair: RepairConfig,
+    /// Worker threads (`-j`).
     pub threads: usize,
+    /// How bad input is treated.
     pub input: FilterInput,
 }
 
 impl FixConfig {
+    /// The settings of `textwash fix`.
     pub fn from_args(args: FixArgs) -> anyhow::Result<FixConfig> {
         let inputs = filter_inputs(args.files)?;
         Ok(FixConfig {
@@ -180,6 +198,7 @@ impl FixConfig {
 /// How the filter commands treat bad input (`--on-error`, `--max-record-mb`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilterInput {
+    /// Skip bad input, or stop at the first.
     pub on_error: OnError,
     /// Records larger than this are written unchanged, never read whole.
     pub max_record: usize,
@@ -259,15 +278,22 @@ pub fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
 pub struct StripFilterConfig {
     /// Inputs; `None` is stdin.
     pub inputs: Vec<Option<PathBuf>>,
+    /// Each input is JSON Lines (`--jsonl`), not text.
     pub jsonl: bool,
+    /// The text and source fields, for JSON Lines.
     pub read: ReadConfig,
+    /// Print each removal instead of the text (`--explain`).
     pub explain: bool,
+    /// Strip's rules and statistics.
     pub strip: StripConfig,
+    /// Worker threads (`-j`).
     pub threads: usize,
+    /// How bad input is treated.
     pub input: FilterInput,
 }
 
 impl StripFilterConfig {
+    /// The settings of `textwash strip`.
     pub fn from_args(args: StripCommandArgs) -> anyhow::Result<StripFilterConfig> {
         let inputs = filter_inputs(args.files)?;
         let file = FileConfig::load(args.config.as_deref())?;

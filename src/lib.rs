@@ -13,7 +13,6 @@ pub mod check;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod cli;
 pub mod codec;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod config;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod dedup;
@@ -29,7 +28,6 @@ pub mod progress;
 pub mod read;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod repair;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod report;
 pub mod stage;
 pub mod staged;

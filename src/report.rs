@@ -27,25 +27,37 @@ pub const MAX_LISTED_TRANSCODED: usize = 10_000;
 /// Flagged documents listed per stage; beyond this they are only counted.
 pub const MAX_LISTED_FLAGGED: usize = 1000;
 
+/// report.json: what a run read, did and wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// The textwash that wrote it.
     pub textwash_version: Name,
+    /// `run`, or `staged` for a staged run's merged report.
     pub command: Name,
+    /// The inputs, as given.
     pub inputs: Vec<String>,
+    /// The output folder.
     pub output_dir: String,
+    /// Worker threads.
     pub threads: usize,
+    /// What was read.
     pub input: Totals,
+    /// What was written (the corpus; not the report and lists beside it).
     pub output: Totals,
     /// Documents by the encoding their bytes were decoded from.
     pub encodings: NameCounts,
     /// Every document that was not plain UTF-8, with its encoding (the first
     /// [`MAX_LISTED_TRANSCODED`]; `transcoded_omitted` counts the rest).
     pub transcoded: Vec<Transcoded>,
+    /// Transcoded documents beyond the listed ones.
     pub transcoded_omitted: u64,
+    /// Each stage's figures.
     pub stages: Stages,
+    /// Seconds from start to end (a staged run: its tasks' seconds summed).
     pub wall_seconds: f64,
     /// Input megabytes (10^6 bytes, after decompression) per second of wall time.
     pub throughput_mb_per_s: f64,
+    /// Records and files skipped.
     pub problems: Problems,
     /// What dedup found over the corpus, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,60 +84,88 @@ pub struct StagedFigures {
 /// What happened to one source's documents.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SourceFigures {
+    /// Documents of the source.
     pub documents: u64,
+    /// Its documents in which repair undid mojibake.
     pub mojibake_documents: u64,
+    /// Boilerplate lines removed from its documents.
     pub boilerplate_lines: u64,
 }
 
+/// Files, documents and bytes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Totals {
+    /// Files.
     pub files: u64,
+    /// Documents.
     pub documents: u64,
     /// Bytes after decompression: records or whole files as read, or as written.
     pub bytes: u64,
 }
 
+/// A document decoded from bytes that were not plain UTF-8.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Transcoded {
+    /// The document's id.
     pub id: String,
+    /// Where it was read.
     #[serde(flatten)]
     pub origin: Location,
+    /// The encoding it was decoded from.
     pub encoding: Name,
+    /// How the encoding was chosen.
     pub method: DecodeMethod,
+    /// Whether some bytes could not be decoded.
     pub had_errors: bool,
 }
 
+/// The figures of each stage, in pipeline order.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stages {
+    /// Reading and decoding.
     pub read: StageReport,
+    /// Repair.
     pub repair: StageReport,
+    /// Strip.
     pub strip: StageReport,
+    /// Dedup.
     pub dedup: StageReport,
+    /// Writing.
     pub write: StageReport,
 }
 
+/// Whether a stage ran.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StageStatus {
+    /// Selected, and ran.
     #[default]
     Ran,
     /// Not asked for with `--stages`.
     NotSelected,
 }
 
+/// What one stage did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageReport {
+    /// Whether it ran.
     pub status: StageStatus,
+    /// Documents it was given.
     pub documents_in: u64,
+    /// Documents it passed on.
     pub documents_out: u64,
+    /// Documents whose text it changed.
     pub documents_changed: u64,
+    /// Documents it left out.
     pub documents_dropped: u64,
     /// Seconds of CPU time spent in the stage, summed over threads.
     pub cpu_seconds: f64,
+    /// What it did, by fix, rule or reason.
     pub counters: NameCounts,
     /// Documents the stage flagged for a look, by id (the first [`MAX_LISTED_FLAGGED`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flagged: Vec<Flagged>,
+    /// Documents flagged, listed or not.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub flagged_count: u64,
 }
@@ -137,27 +177,36 @@ fn is_zero(n: &u64) -> bool {
 /// A document a stage flagged, and why.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flagged {
+    /// The document's id.
     pub id: String,
+    /// Why it was flagged.
     pub reason: Name,
 }
 
+/// Records and files skipped, by kind, the first listed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Problems {
     /// Records and files skipped.
     pub count: u64,
+    /// Problems by kind.
     pub by_kind: NameCounts,
     /// The first [`MAX_LISTED_PROBLEMS`], in input order.
     pub list: Vec<ListedProblem>,
+    /// Problems beyond the listed ones.
     pub omitted: u64,
 }
 
 /// A problem as the report lists it: where, its kind's code and its message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListedProblem {
+    /// The file.
     pub file: Arc<str>,
+    /// The line, for JSON Lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// The kind's short code.
     pub kind: Name,
+    /// What was wrong.
     pub message: String,
 }
 
@@ -173,6 +222,7 @@ impl From<&Problem> for ListedProblem {
 }
 
 impl Problems {
+    /// Counts a problem, listing it while the list has room.
     pub fn add(&mut self, problem: Problem) {
         self.count += 1;
         *self

@@ -8,7 +8,6 @@
 #![warn(missing_docs)]
 
 mod audit;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod check;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod cli;
@@ -24,7 +23,6 @@ mod html;
 pub mod notices;
 pub mod pipeline;
 pub mod progress;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod read;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod repair;

@@ -39,8 +39,11 @@ pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,tx
 /// How a file's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Not compressed.
     None,
+    /// gzip (`.gz`).
     Gzip,
+    /// zstd (`.zst`, `.zstd`).
     Zstd,
 }
 
@@ -83,7 +86,9 @@ pub struct InputFile {
     /// The path relative to its input root, with `/` separators: the output file's name, and
     /// the document id of a text file.
     pub rel: String,
+    /// How its records are laid out.
     pub format: Format,
+    /// How it is compressed.
     pub compression: Compression,
     /// The size on disk, when known.
     pub size: Option<u64>,
@@ -99,7 +104,9 @@ pub struct ReadConfig {
     pub glob: GlobMatcher,
     /// Overrides the format guessed from each file's name (and sets stdin's).
     pub format: Option<Format>,
+    /// The JSON field holding the text (`--text-field`).
     pub text_field: String,
+    /// The JSON field holding the id (`--id-field`).
     pub id_field: String,
     /// The JSON Lines field that names a document's source (outlet); without it, the folder.
     pub source_field: Option<String>,
@@ -292,18 +299,35 @@ fn input_file(
 #[derive(Debug, Clone)]
 pub enum Unit {
     /// A JSON Lines file has records; its output can be opened.
-    StartFile { file: usize },
+    /// A JSON Lines file begins.
+    StartFile {
+        /// The input file.
+        file: usize,
+    },
     /// All of a JSON Lines file that could be read has been read.
-    EndFile { file: usize },
+    /// A JSON Lines file ends.
+    EndFile {
+        /// The input file.
+        file: usize,
+    },
     /// A whole text file.
-    Text { file: usize, bytes: Range<usize> },
+    Text {
+        /// The input file.
+        file: usize,
+        /// Its bytes in the batch.
+        bytes: Range<usize>,
+    },
     /// One non-blank line of a JSON Lines file. `transcoded` says how the file was decoded
     /// when the reader transcoded it from UTF-16 to UTF-8 (with a byte order mark, or without
     /// one, told by its NUL bytes).
     Line {
+        /// The input file.
         file: usize,
+        /// Its 1-based line number.
         line: u64,
+        /// The line's bytes in the batch.
         bytes: Range<usize>,
+        /// How the file was transcoded, when it was.
         transcoded: Option<Decoding>,
     },
     /// Something could not be read.

@@ -581,10 +581,26 @@ fn spans(work: &Work, by: &str) -> anyhow::Result<Vec<ShardSpan>> {
     Ok(spans)
 }
 
+/// Every shard's documents, in corpus order.
+fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<shard::DocMeta>> {
+    let mut docs = Vec::new();
+    for span in spans {
+        let path = WorkDir::new(&work.root)
+            .shard_dir(span.shard)
+            .join("docs.bin");
+        docs.extend(
+            shard::read_docs(&path, span.shard)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        );
+    }
+    Ok(docs)
+}
+
 /// What `bucket` tells `cluster`.
 #[derive(Debug, Serialize, Deserialize)]
 struct Bucketed {
-    dropped_buckets: u64,
+    #[serde(flatten)]
+    merged: shard::BandMerge,
     seconds: f64,
 }
 
@@ -604,8 +620,10 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         return Ok(());
     }
     let spans = spans(&work, "bucket")?;
-    let dropped_buckets = if work.dedup() {
+    let merged = if work.dedup() {
         let dedup = &work.config.dedup;
+        // Formulas are counted per source over the whole corpus: every shard's documents.
+        let formulas = shard::Formulas::of(&read_all_docs(&work, &spans)?);
         work.pool()?
             .install(|| {
                 shard::merge_band(
@@ -614,16 +632,17 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
                     band as usize,
                     dedup.bucket_cap,
                     dedup::band_memory(dedup, 1),
+                    &formulas,
                 )
             })
             .with_context(|| format!("cannot merge band {band} in {}", work.root.display()))?
     } else {
-        0
+        shard::BandMerge::default()
     };
     work.finish(
         &name,
         &Bucketed {
-            dropped_buckets,
+            merged,
             seconds: started.elapsed().as_secs_f64(),
         },
     )
@@ -650,22 +669,13 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
     if !work.dedup() {
         return work.finish(name, &serde_json::json!({}));
     }
-    let (mut dropped, mut seconds) = (0, 0.0);
+    let (mut merged, mut seconds) = (shard::BandMerge::default(), 0.0);
     for band in 0..ALL_BANDS as u32 {
         let bucketed: Bucketed = work.needs(&task("bucket", band), "cluster")?;
-        dropped += bucketed.dropped_buckets;
+        merged.add(bucketed.merged);
         seconds += bucketed.seconds;
     }
-    let mut docs = Vec::new();
-    for span in &spans {
-        let path = WorkDir::new(&work.root)
-            .shard_dir(span.shard)
-            .join("docs.bin");
-        docs.extend(
-            shard::read_docs(&path, span.shard)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        );
-    }
+    let docs = read_all_docs(&work, &spans)?;
     let root = WorkDir::new(&work.root);
     let decisions = work
         .pool()?
@@ -674,7 +684,7 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
                 &root,
                 &docs,
                 &work.config.dedup,
-                dropped,
+                merged,
                 seconds,
                 dedup::Inputs::Keep,
                 &NoProgress,

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::passage::Tokens;
+use super::passage::{Tokens, FIGURE};
 
 /// How a document `a` is covered by a document `b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +18,9 @@ pub struct Coverage {
     /// The share of `a`'s words in runs of two or more aligned to `b` (the smaller of the shares
     /// as written and before strip's statistics, when they removed lines).
     pub share: f64,
-    /// Whether every number of `a` is somewhere in `b` (as written, and before strip's statistics).
+    /// Whether every number of `a` is somewhere in `b`, and every word of `a` that states a figure
+    /// is aligned to `b` (as written, and before strip's statistics): "Pay April 30" is not
+    /// covered by "Pay April 16" that states a 30 elsewhere.
     pub numbers: bool,
 }
 
@@ -37,15 +39,16 @@ const BUDGET: u64 = 200_000_000;
 /// How much of `a` `b` covers; `None` when the alignment ran past its budget (the caller keeps
 /// both documents).
 pub fn coverage(a: &Tokens, b: &Tokens) -> Option<Coverage> {
-    let mut numbers = numbers_in(&a.numbers, &b.numbers);
-    let mut share = covered_share(&a.words, &b.words)?;
+    let (mut share, figures) = covered_share(&a.words, &b.words)?;
+    let mut numbers = figures && numbers_in(&a.numbers, &b.numbers);
     if a.unstripped.is_some() || b.unstripped.is_some() {
         let (a, b) = (
             a.unstripped.as_deref().unwrap_or(a),
             b.unstripped.as_deref().unwrap_or(b),
         );
-        numbers &= numbers_in(&a.numbers, &b.numbers);
-        share = share.min(covered_share(&a.words, &b.words)?);
+        let (before, figures) = covered_share(&a.words, &b.words)?;
+        numbers &= figures && numbers_in(&a.numbers, &b.numbers);
+        share = share.min(before);
     }
     Some(Coverage { share, numbers })
 }
@@ -56,21 +59,24 @@ fn numbers_in(a: &[u32], b: &[u32]) -> bool {
     a.iter().all(|n| stated.contains(n))
 }
 
-/// The share of `a`'s words aligned to `b` in runs of two or more.
-fn covered_share(a: &[u32], b: &[u32]) -> Option<f64> {
+/// The share of `a`'s words aligned to `b` in runs of two or more, and whether every word of
+/// `a` that states a figure ([`crate::dedup::passage::FIGURE`]) is among them.
+fn covered_share(a: &[u32], b: &[u32]) -> Option<(f64, bool)> {
     if a.is_empty() {
-        return Some(1.0);
+        return Some((1.0, true));
     }
     let mut positions: HashMap<u32, Vec<u32>> = HashMap::new();
     for (j, &token) in b.iter().enumerate() {
         positions.entry(token).or_default().push(j as u32);
     }
-    Some(aligned(a, b, &positions)? as f64 / a.len() as f64)
+    let (words, figures) = aligned(a, b, &positions)?;
+    Some((words as f64 / a.len() as f64, figures))
 }
 
 /// The words of `a` in aligned runs of two or more, plus those in runs of at least [`MOVED`]
-/// words found elsewhere in `b` (a paragraph moved: the same text in another order).
-fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<usize> {
+/// words found elsewhere in `b` (a paragraph moved: the same text in another order); and
+/// whether every figure word of `a` is in one of those runs.
+fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(usize, bool)> {
     let mut finder = Finder {
         a,
         positions,
@@ -100,7 +106,22 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<u
             finder.blocks((from, to, 0, b.len()), MOVED, true, &mut moved)?;
         }
     }
-    Some(in_order + moved.iter().map(|&(_, _, k)| k).sum::<usize>())
+    let words = in_order + moved.iter().map(|&(_, _, k)| k).sum::<usize>();
+    // Figure words outside every run: blocks and moved runs sorted by their start in `a`.
+    blocks.extend(moved);
+    blocks.sort_unstable();
+    let mut figures = true;
+    let mut next = 0;
+    for (i, &word) in a.iter().enumerate() {
+        while next < blocks.len() && blocks[next].0 + blocks[next].2 <= i {
+            next += 1;
+        }
+        if word & FIGURE != 0 && blocks.get(next).is_none_or(|&(start, _, _)| start > i) {
+            figures = false;
+            break;
+        }
+    }
+    Some((words, figures))
 }
 
 /// The text two token sequences share: from the first to the last word of their common runs
@@ -255,6 +276,22 @@ mod tests {
         let (ta, tb) = (passage::tokens(a, true), passage::tokens(b, true));
         assert_eq!(ta.numbers.len(), 6);
         assert!(coverage(&ta, &tb).unwrap().covers(0.8));
+    }
+
+    /// A number the covering document states elsewhere does not cover it: a notice with another
+    /// pay date is another notice, even when its dividend happens to equal that date.
+    #[test]
+    fn every_figure_must_be_aligned_not_only_stated_somewhere() {
+        let a = "Qtly div 30 cts vs 30 cts prior\nPay April 30\nRecord April 3";
+        let b = "Qtly div 30 cts vs 30 cts prior\nPay April 16\nRecord April Three";
+        let c = cover(a, b);
+        assert!(c.share >= 0.8 && !c.numbers, "{c:?}");
+        // The same notice with the figure written out, or with a thousands separator, is covered.
+        let c = cover(
+            "Pay April 16, record April 3, on 2,000 shares",
+            "Pay April 16, record April three, on 2000 shares",
+        );
+        assert!(c.covers(0.8), "{c:?}");
     }
 
     #[test]

@@ -335,28 +335,35 @@ pub fn decide(
     let started = std::time::Instant::now();
     // Merge: every band on its own, in parallel, each with its share of the memory.
     let shards = shard::spans(docs);
+    let formulas = shard::Formulas::of(docs);
     progress.step("merging bands", Some(sketch::ALL_BANDS as u64));
-    let dropped: Vec<u64> = (0..sketch::ALL_BANDS)
+    let bands: Vec<shard::BandMerge> = (0..sketch::ALL_BANDS)
         .into_par_iter()
         .map(|band| {
-            let dropped = shard::merge_band(
+            let merged = shard::merge_band(
                 work,
                 &shards,
                 band,
                 config.bucket_cap,
                 band_memory(config, rayon::current_num_threads()),
+                &formulas,
             )?;
             // In one process nothing reads a band's runs again: their disk is freed at once.
             shard::remove_band_runs(work, &shards, band)?;
             progress.advance(1);
-            Ok(dropped)
+            Ok(merged)
         })
         .collect::<io::Result<_>>()?;
+    drop(formulas);
+    let mut merged = shard::BandMerge::default();
+    for band in bands {
+        merged.add(band);
+    }
     decide_merged(
         work,
         docs,
         config,
-        dropped.iter().sum(),
+        merged,
         started.elapsed().as_secs_f64(),
         Inputs::Consume,
         progress,
@@ -387,13 +394,13 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
     (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
 }
 
-/// [`decide`] once every band is merged (`dropped_buckets` and `merge_seconds` are what the
-/// merges report).
+/// [`decide`] once every band is merged (`merged` and `merge_seconds` are what the merges
+/// report).
 pub fn decide_merged(
     work: &WorkDir,
     docs: &[DocMeta],
     config: &DedupConfig,
-    dropped_buckets: u64,
+    merged: shard::BandMerge,
     merge_seconds: f64,
     inputs: Inputs,
     progress: &dyn Progress,
@@ -401,7 +408,7 @@ pub fn decide_merged(
     let mut summary = DedupSummary {
         documents: docs.len() as u64,
         passages: docs.iter().map(|d| d.passages.len() as u64).sum(),
-        dropped_buckets,
+        dropped_buckets: merged.dropped_buckets,
         ..DedupSummary::default()
     };
     summary.seconds.insert("merge".into(), round(merge_seconds));
@@ -474,6 +481,7 @@ pub fn decide_merged(
         &mut decisions,
     )?;
     drop(reader);
+    formulas_found(&mut decisions.summary.common_passages, merged, docs);
     if inputs == Inputs::Consume {
         for part in 0..ranges.len() {
             std::fs::remove_file(relations_path(work, part))?;
@@ -485,6 +493,44 @@ pub fn decide_merged(
         .seconds
         .insert("cluster".into(), round(started.elapsed().as_secs_f64()));
     Ok(decisions)
+}
+
+/// Adds what the band merges found to the common passages: how many buckets a formula made no
+/// pairs in, and the largest formulas among those named.
+fn formulas_found(common: &mut CommonPassages, merged: shard::BandMerge, docs: &[DocMeta]) {
+    common.buckets = merged.formula_buckets;
+    for f in merged.formulas {
+        let Some(doc) = docs.get(f.doc as usize) else {
+            continue;
+        };
+        let Some(p) = doc.passages.get(f.passage as usize) else {
+            continue;
+        };
+        common.top.push(CommonPassage {
+            source: doc.source.to_string(),
+            documents: u64::from(f.documents),
+            example: doc.id.clone(),
+            span: [p.start, p.end],
+        });
+    }
+    // One entry per passage, in its most documents; the largest first.
+    let top = &mut common.top;
+    top.sort_by(|x, y| {
+        (&x.example, x.span, std::cmp::Reverse(x.documents)).cmp(&(
+            &y.example,
+            y.span,
+            std::cmp::Reverse(y.documents),
+        ))
+    });
+    top.dedup_by(|x, y| x.example == y.example && x.span == y.span);
+    top.sort_by(|x, y| {
+        (std::cmp::Reverse(x.documents), &x.example, x.span).cmp(&(
+            std::cmp::Reverse(y.documents),
+            &y.example,
+            y.span,
+        ))
+    });
+    top.truncate(COMMON_SHOWN);
 }
 
 /// A duplicate edge: two documents (`a < b`), their similarity, and how much each covers the
@@ -692,6 +738,12 @@ fn for_each_relation(
 pub const COMMON_DOCUMENTS: u64 = 20;
 /// See [`COMMON_DOCUMENTS`]: per thousand documents of the source.
 pub const COMMON_PER_MILLE: u64 = 1;
+/// The number of documents of a source of `documents` in which a passage is the source's
+/// formula: [`COMMON_DOCUMENTS`], or [`COMMON_PER_MILLE`] of them if more.
+pub fn common_threshold(documents: u64) -> u64 {
+    COMMON_DOCUMENTS.max((documents * COMMON_PER_MILLE).div_ceil(1000))
+}
+
 /// Passages linked across this many documents or more are reported once, as a reuse group,
 /// instead of a link for every pair.
 pub const REUSE_DOCUMENTS: usize = 10;
@@ -719,6 +771,9 @@ pub struct CommonPassages {
     pub passages: u64,
     pub groups: u64,
     pub links: u64,
+    /// Band buckets in which a source's formula made no candidate pairs (a passage counts once
+    /// in each band it fell in).
+    pub buckets: u64,
     pub top: Vec<CommonPassage>,
 }
 
@@ -861,38 +916,70 @@ impl Stock {
 /// Words two passages must share in a run for the run to be part of their link's text.
 const LINK_RUN_WORDS: usize = 4;
 
-/// The byte spans of the text passages `pa` (of the document whose tokens are `a`) and `pb`
-/// share: from the first to the last of their common runs of [`LINK_RUN_WORDS`] words or more,
-/// in order; the whole passages when no such run is found.
+/// Words around their shared text that [`differing_figures`] looks at too: a template's
+/// shared text often starts right after its differing figure ("87,500 tonnes" and "100,000
+/// tonnes" share "000 tonnes of wheat ...").
+const FIGURE_CONTEXT: usize = 2;
+
+/// What passages `pa` (of the document whose tokens are `a`) and `pb` share: the byte spans of
+/// their text from the first to the last of their common runs of [`LINK_RUN_WORDS`] words or
+/// more, in order (the whole passages when no such run is found), and whether the two state
+/// other figures there (see [`differing_figures`]).
 fn shared_text(
     a: &passage::Tokens,
     pa: &shard::PassageMeta,
     b: &passage::Tokens,
     pb: &shard::PassageMeta,
-) -> ([u32; 2], [u32; 2]) {
-    let whole = ([pa.start, pa.end], [pb.start, pb.end]);
+) -> ([u32; 2], [u32; 2], bool) {
+    let whole = ([pa.start, pa.end], [pb.start, pb.end], false);
     let words = |tokens: &passage::Tokens, p: &shard::PassageMeta| {
         let from = tokens.spans.partition_point(|&(start, _)| start < p.start);
         let to = tokens.spans.partition_point(|&(start, _)| start < p.end);
         from..to.max(from)
     };
     let (ra, rb) = (words(a, pa), words(b, pb));
-    if ra.len() > a.words.len()
-        || rb.len() > b.words.len()
+    if ra.end > a.words.len()
+        || rb.end > b.words.len()
         || a.spans.len() != a.words.len()
         || b.spans.len() != b.words.len()
     {
         return whole;
     }
-    match align::shared_span(&a.words[ra.clone()], &b.words[rb.clone()], LINK_RUN_WORDS) {
+    let (a_words, b_words) = (&a.words[ra.clone()], &b.words[rb.clone()]);
+    match align::shared_span(a_words, b_words, LINK_RUN_WORDS) {
         // A run that reaches a passage's first or last word takes the passage's own edge (with
         // the punctuation around its words).
         Some(((a_first, a_end), (b_first, b_end))) => (
             edges(a, &ra, pa, a_first, a_end),
             edges(b, &rb, pb, b_first, b_end),
+            differing_figures(
+                around(a_words, a_first, a_end),
+                around(b_words, b_first, b_end),
+            ),
         ),
         None => whole,
     }
+}
+
+/// Words `first..end` of `words` with [`FIGURE_CONTEXT`] more on each side.
+fn around(words: &[u32], first: usize, end: usize) -> &[u32] {
+    &words[first.saturating_sub(FIGURE_CONTEXT)..(end + FIGURE_CONTEXT).min(words.len())]
+}
+
+/// Whether two stretches of words each state a figure the other does not: the same sentence with
+/// another week's rate, another company's dividend or another tender's tonnage is a template
+/// filled in again, not reused text (a figure only one side states is an addition, and does not
+/// count).
+fn differing_figures(a: &[u32], b: &[u32]) -> bool {
+    let figures = |words: &[u32]| -> HashSet<u32> {
+        words
+            .iter()
+            .copied()
+            .filter(|w| w & passage::FIGURE != 0)
+            .collect()
+    };
+    let (fa, fb) = (figures(a), figures(b));
+    !fa.is_subset(&fb) && !fb.is_subset(&fa)
 }
 
 /// The byte span of words `first..end` of the words `range` of a passage `p`, at the passage's
@@ -1021,10 +1108,8 @@ fn links(
     for doc in docs {
         *source_documents.entry(&doc.source).or_default() += 1;
     }
-    let threshold = |source: &str| {
-        let n = source_documents.get(source).copied().unwrap_or(0);
-        COMMON_DOCUMENTS.max((n * COMMON_PER_MILLE).div_ceil(1000))
-    };
+    let threshold =
+        |source: &str| common_threshold(source_documents.get(source).copied().unwrap_or(0));
     let (formulaic, stock) = formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold)?;
     let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for node in 0..nodes.len() as u32 {
@@ -1187,7 +1272,11 @@ fn links(
                 Some(tokens) => tokens,
                 None => b_tokens.insert(reader.read_tokens(db)?),
             };
-            let (a_span, b_span) = shared_text(a_tokens, pa, b_tokens, pb);
+            let (a_span, b_span, other_figures) = shared_text(a_tokens, pa, b_tokens, pb);
+            if other_figures {
+                formula_links += 1;
+                continue;
+            }
             let link = LinkRef {
                 a,
                 b,
@@ -1654,6 +1743,41 @@ mod tests {
         assert_eq!(common.top[0].source, "wire");
     }
 
+    /// A paragraph a source repeats word for word in max(20, 1‰) of its documents makes no
+    /// candidate pairs at all (not only no links), and is named in the report; in fewer
+    /// documents it is verified like any shared paragraph.
+    #[test]
+    fn a_formula_in_many_documents_of_a_source_makes_no_candidate_pairs() {
+        let texts = |documents: u64| -> Vec<(String, String, String)> {
+            (0..documents)
+                .map(|i| {
+                    (
+                        format!("d{i}"),
+                        "wire".to_string(),
+                        format!(
+                            "{}\nThe company's shares are traded on the New York Stock Exchange \
+                             and its options on the Chicago Board Options Exchange, it said.",
+                            unique_sentence(i, 40)
+                        ),
+                    )
+                })
+                .collect()
+        };
+        let outcome = decide_sourced(&texts(50), &DedupConfig::default());
+        let summary = &outcome.summary;
+        assert_eq!(summary.candidate_pairs, 0, "{summary:?}");
+        assert!(outcome.links.is_empty());
+        let common = &summary.common_passages;
+        assert!(common.buckets > 0, "{common:?}");
+        assert_eq!(common.top[0].documents, 50, "{common:?}");
+        let outcome = decide_sourced(&texts(10), &DedupConfig::default());
+        assert!(
+            outcome.summary.candidate_pairs >= 45,
+            "{:?}",
+            outcome.summary
+        );
+    }
+
     /// A weekly report's template filled with another week's figures is not reuse, nor is a
     /// stock phrase; the same sentence with the same figures is.
     #[test]
@@ -1701,6 +1825,42 @@ mod tests {
             ("e".into(), "other".into(), text(5, &report(700, 800))),
         ];
         let outcome = decide_sourced(&same, &DedupConfig::default());
+        assert_eq!(outcome.links.len(), 1);
+    }
+
+    /// The same long sentence with one figure of its own on each side (another week's rebate)
+    /// is a template filled in again: most of its figure shingles are shared, yet it is not a
+    /// link; with only an added figure on one side it is.
+    #[test]
+    fn a_shared_sentence_with_one_other_figure_is_not_a_link() {
+        let tender = |tonnes: &str, rebate: &str| {
+            format!(
+                "A total {tonnes} tonnes of current series white sugar received export rebates of a \
+                 maximum {rebate} European Currency Units per 100 kilos at today's tender in \
+                 Brussels, the intervention board said on its website."
+            )
+        };
+        let text = |i: u64, sentence: &str| {
+            format!(
+                "{}\n{sentence}\n{}",
+                unique_sentence(i, 30),
+                unique_sentence(50 + i, 30)
+            )
+        };
+        let pair = |a: &str, b: &str| {
+            let texts = [
+                ("a".to_string(), "wire".to_string(), text(1, a)),
+                ("b".to_string(), "other".to_string(), text(2, b)),
+            ];
+            decide_sourced(&texts, &DedupConfig::default())
+        };
+        let outcome = pair(&tender("60,500", "43.147"), &tender("60,500", "44.819"));
+        assert!(outcome.links.is_empty(), "{:?}", outcome.links);
+        assert_eq!(outcome.summary.common_passages.links, 1);
+        let outcome = pair(
+            &tender("60,500", "43.147"),
+            &format!("{} It was the 12th tender.", tender("60,500", "43.147")),
+        );
         assert_eq!(outcome.links.len(), 1);
     }
 
@@ -1894,7 +2054,7 @@ mod tests {
             )
         };
         let a = table("The company", ["37", "32", "1,234,000", "987,000"]);
-        let b = table("The company", ["41", "29", "2,118,000", "1,503,000"]);
+        let b = table("The company", ["41", "29", "2,118,000", "903,000"]);
         let decisions = decide_texts(&[("a", &a), ("b", &b)], &DedupConfig::default());
         assert!(decisions.clusters.is_empty(), "{:?}", decisions.clusters);
         // With --fold-digits figures compare by shape: the two are one template.

@@ -77,8 +77,10 @@ pub fn unspaced(c: char) -> bool {
 /// The tokens of a text: runs of letters and digits, lowercased (what Python's `\w+` finds,
 /// so a hyphenated name is several tokens), each character of an unspaced script alone; and its
 /// numbers: runs of digits joined by `.` or `,` between digits, commas dropped (`1,136,785`
-/// and `10.5` are one number each), and English number words as their figures. Digits fold to 0 when `fold_digits` is set, so numbers
-/// then compare by shape.
+/// and `10.5` are one number each), and English number words as their figures. A number is
+/// one word as well (`2,000` and `2000` are the same word; "six" is the word "6"), and words
+/// that state a figure carry [`FIGURE`]. Digits fold to 0 when `fold_digits` is set, so
+/// numbers then compare by shape.
 pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     let mut out = Tokens {
         words: Vec::with_capacity(text.len() / 5),
@@ -115,6 +117,14 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             if c == '.' {
                 number.push(b'.');
             }
+            // The number goes on as one word too ("2,000" is the word "2000", as "2000" is).
+            if word.last().is_some_and(u8::is_ascii_digit) {
+                if c == '.' {
+                    word.push(b'.');
+                }
+                at += len;
+                continue;
+            }
         } else if !number.is_empty() {
             out.numbers.push(token_hash(&number));
             number.clear();
@@ -130,7 +140,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 word.clear();
             }
             out.words
-                .push(token_hash(c.encode_utf8(&mut buf).as_bytes()));
+                .push(word_hash(c.encode_utf8(&mut buf).as_bytes()));
             out.spans.push((at as u32, (at + len) as u32));
         } else if b >= 0x80 && c.is_alphanumeric() {
             if word.is_empty() {
@@ -193,22 +203,35 @@ const NUMBER_WORDS: [(&str, &str); 27] = [
     ("ninety", "90"),
 ];
 
+/// Set in the hash of a word of [`Tokens::words`] that states a figure: a word holding a digit,
+/// or a number word (which hashes as its figure, so "six" and "6" are one word).
+pub const FIGURE: u32 = 1;
+
+/// The hash of a word of [`Tokens::words`]: [`FIGURE`] set for a word holding a digit.
+fn word_hash(word: &[u8]) -> u32 {
+    token_hash(word) & !FIGURE | u32::from(word.iter().any(u8::is_ascii_digit))
+}
+
 /// Adds a word (lowercased) at `span` of the text to the tokens, and its figure to the numbers when it is a number
 /// word.
 fn push_word(out: &mut Tokens, word: &[u8], span: (usize, usize), fold_digits: bool) {
-    out.words.push(token_hash(word));
     out.spans.push((span.0 as u32, span.1 as u32));
-    if !(3..=9).contains(&word.len()) || !matches!(word[0], b'e'..=b'z') {
+    let figure = if (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
+        NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word)
+    } else {
+        None
+    };
+    let Some(&(_, figure)) = figure else {
+        out.words.push(word_hash(word));
         return;
-    }
-    if let Some(&(_, figure)) = NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word) {
-        let figure: Vec<u8> = if fold_digits {
-            vec![b'0'; figure.len()]
-        } else {
-            figure.as_bytes().to_vec()
-        };
-        out.numbers.push(token_hash(&figure));
-    }
+    };
+    let figure: Vec<u8> = if fold_digits {
+        vec![b'0'; figure.len()]
+    } else {
+        figure.as_bytes().to_vec()
+    };
+    out.words.push(word_hash(&figure));
+    out.numbers.push(token_hash(&figure));
 }
 
 /// How text is turned into shingles.
@@ -688,8 +711,14 @@ mod tests {
     #[test]
     fn tokens_split_names_and_keep_whole_numbers() {
         let t = tokens("Merry-Go-Round said 1,136,785 vs 10.5, up 3. 日本の", false);
-        // merry go round said 1 136 785 vs 10 5 up 3 日 本 の
-        assert_eq!(t.words.len(), 15);
+        // merry go round said 1136785 vs 10.5 up 3 日 本 の
+        assert_eq!(t.words.len(), 12);
+        let words = |text: &str| tokens(text, false).words;
+        assert_eq!(words("2,000 six"), words("2000 6"));
+        assert_ne!(words("10.5"), words("105"));
+        // Words stating a figure are marked; others are not.
+        let marked = |text: &str| words(text).iter().map(|w| w & FIGURE).collect::<Vec<_>>();
+        assert_eq!(marked("pay april 30 or six 3rd cts"), [0, 0, 1, 0, 1, 1, 0]);
         let number = |n: &str| tokens(n, false).numbers;
         assert_eq!(t.numbers.len(), 3);
         assert_eq!(number("1136785"), number("1,136,785"));

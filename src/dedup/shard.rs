@@ -465,16 +465,148 @@ impl ShardWriter {
     }
 }
 
+/// Each document's source and each source's formula threshold: a passage in a bucket with that
+/// many of the source's documents is the source's template or formula (see
+/// [`super::COMMON_DOCUMENTS`]), and makes no candidate pairs for them.
+#[derive(Debug, Clone, Default)]
+pub struct Formulas {
+    source_of: Vec<u32>,
+    /// The first document with each document's text: exact copies count once (a shard indexes
+    /// only the first copy it sees, unless it had to forget it).
+    first_copy: Vec<u32>,
+    threshold: Vec<u32>,
+}
+
+impl Formulas {
+    /// The sources of `docs` (in corpus order) and their thresholds.
+    pub fn of(docs: &[DocMeta]) -> Formulas {
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut sizes: Vec<u64> = Vec::new();
+        let source_of = docs
+            .iter()
+            .map(|doc| {
+                let next = index.len() as u32;
+                let source = *index.entry(&doc.source).or_insert(next);
+                if source == next {
+                    sizes.push(0);
+                }
+                sizes[source as usize] += 1;
+                source
+            })
+            .collect();
+        let threshold = sizes
+            .iter()
+            .map(|&n| super::common_threshold(n).min(u64::from(u32::MAX)) as u32)
+            .collect();
+        let mut first: HashMap<u64, u32> = HashMap::new();
+        let first_copy = docs
+            .iter()
+            .enumerate()
+            .map(|(i, doc)| *first.entry(doc.hash).or_insert(i as u32))
+            .collect();
+        Formulas {
+            source_of,
+            first_copy,
+            threshold,
+        }
+    }
+
+    /// Marks in `common` (one flag per record of `bucket`) the records of the sources that have
+    /// at least their threshold of documents in the bucket; `scratch` is reused between calls.
+    /// Returns the first (source, document count, first record) of each such source.
+    fn mark(
+        &self,
+        bucket: &[BandRecord],
+        common: &mut Vec<bool>,
+        scratch: &mut Vec<(u32, u32, usize)>,
+    ) -> Vec<(u32, u32, usize)> {
+        common.clear();
+        common.resize(bucket.len(), false);
+        if self.source_of.is_empty() {
+            return Vec::new();
+        }
+        scratch.clear();
+        scratch.extend(bucket.iter().enumerate().map(|(i, r)| {
+            let doc = r.doc as usize;
+            let source = self.source_of.get(doc).copied().unwrap_or(u32::MAX);
+            (
+                source,
+                self.first_copy.get(doc).copied().unwrap_or(r.doc),
+                i,
+            )
+        }));
+        scratch.sort_unstable();
+        let mut found = Vec::new();
+        for group in scratch.chunk_by(|x, y| x.0 == y.0) {
+            let source = group[0].0;
+            let Some(&threshold) = self.threshold.get(source as usize) else {
+                continue;
+            };
+            let documents = 1 + group.windows(2).filter(|w| w[0].1 != w[1].1).count() as u32;
+            if documents >= threshold {
+                for &(_, _, i) in group {
+                    common[i] = true;
+                }
+                found.push((source, documents, group[0].2));
+            }
+        }
+        found
+    }
+}
+
+/// A passage a source repeats in a bucket of one band: its first document and passage there,
+/// and in how many of the source's documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormulaBucket {
+    pub doc: u32,
+    pub passage: u16,
+    pub documents: u32,
+}
+
+/// What merging bands found besides meetings: buckets dropped for their size, buckets in which a
+/// source's formula made no pairs, and the largest of those formulas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BandMerge {
+    pub dropped_buckets: u64,
+    pub formula_buckets: u64,
+    pub formulas: Vec<FormulaBucket>,
+}
+
+/// Formulas a band's merge keeps for the report: the largest ones are named there.
+const FORMULAS_KEPT: usize = 64;
+
+impl BandMerge {
+    /// Adds another band's merge: counts summed, one formula per first document and passage
+    /// (in its most documents), the largest kept.
+    pub fn add(&mut self, other: BandMerge) {
+        self.dropped_buckets += other.dropped_buckets;
+        self.formula_buckets += other.formula_buckets;
+        self.formulas.extend(other.formulas);
+        self.keep_largest();
+    }
+
+    fn keep_largest(&mut self) {
+        let formulas = &mut self.formulas;
+        formulas.sort_unstable_by_key(|f| (f.doc, f.passage, std::cmp::Reverse(f.documents)));
+        formulas.dedup_by_key(|f| (f.doc, f.passage));
+        formulas.sort_unstable_by_key(|f| (std::cmp::Reverse(f.documents), f.doc, f.passage));
+        formulas.truncate(FORMULAS_KEPT);
+    }
+}
+
 /// Merges band `band` across the runs of `shards` into `meetings/BB.bin` (written under a
-/// temporary name, then renamed); returns the number of buckets dropped for holding more than
-/// `cap` passages. Meeting counts spill to runs whenever they take `memory` bytes.
+/// temporary name, then renamed). Buckets holding more than `cap` passages are dropped; in the
+/// others, the passages of a source that has its threshold of documents there (`formulas`)
+/// make no pairs: they are the source's formula, not reuse. Returns what was dropped and
+/// found. Meeting counts spill to runs whenever they take `memory` bytes.
 pub fn merge_band(
     work: &WorkDir,
     shards: &[ShardSpan],
     band: usize,
     cap: usize,
     memory: usize,
-) -> io::Result<u64> {
+    formulas: &Formulas,
+) -> io::Result<BandMerge> {
     let mut runs = Vec::new();
     for span in shards {
         let mut paths: Vec<PathBuf> = match fs::read_dir(work.band_dir(span.shard, band)) {
@@ -497,19 +629,37 @@ pub fn merge_band(
     let budget = (memory / std::mem::size_of::<Meeting>()).max(1024);
     let mut meetings: Vec<Meeting> = Vec::new();
     let mut spilled: Vec<PathBuf> = Vec::new();
-    let mut dropped = 0;
+    let mut merged = BandMerge::default();
     let mut bucket: Vec<BandRecord> = Vec::new();
     let mut overflow = false;
+    let (mut common, mut scratch) = (Vec::new(), Vec::new());
     let mut flush = |bucket: &mut Vec<BandRecord>,
                      overflow: &mut bool,
                      meetings: &mut Vec<Meeting>|
      -> io::Result<()> {
         if *overflow {
-            dropped += 1;
+            merged.dropped_buckets += 1;
         } else {
+            let found = formulas.mark(bucket, &mut common, &mut scratch);
+            if !found.is_empty() {
+                merged.formula_buckets += 1;
+                merged
+                    .formulas
+                    .extend(found.into_iter().map(|(_, documents, i)| FormulaBucket {
+                        doc: bucket[i].doc,
+                        passage: bucket[i].passage,
+                        documents,
+                    }));
+                if merged.formulas.len() >= 4 * FORMULAS_KEPT {
+                    merged.keep_largest();
+                }
+            }
             for (x, r) in bucket.iter().enumerate() {
-                for s in &bucket[x + 1..] {
-                    if r.doc != s.doc {
+                if common[x] {
+                    continue;
+                }
+                for (y, s) in bucket.iter().enumerate().skip(x + 1) {
+                    if r.doc != s.doc && !common[y] {
                         meetings.push(Meeting {
                             a: r.doc.min(s.doc),
                             b: r.doc.max(s.doc),
@@ -590,7 +740,8 @@ pub fn merge_band(
         fs::remove_file(path)?;
     }
     fs::rename(&target, work.meetings(band))?;
-    Ok(dropped)
+    merged.keep_largest();
+    Ok(merged)
 }
 
 /// Deletes band `band`'s runs of every shard (once merged).

@@ -62,7 +62,7 @@ fn read_config() -> ReadConfig {
         id_field: "id".into(),
         source_field: Some("source".into()),
         date_field: None,
-        skip_in_folders: &[],
+        skip_in_folders: Vec::new(),
     }
 }
 
@@ -97,7 +97,8 @@ fn bench_passthrough(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(corpus.len() as u64));
     group.bench_function("run_jsonl_1_thread", |b| {
         b.iter(|| {
-            let outcome = textwash::app::run(&config).expect("run");
+            let outcome =
+                textwash::pipeline::run(&config, &mut textwash::notices::Ignore).expect("run");
             assert_eq!(outcome.report.problems.count, 0);
         })
     });

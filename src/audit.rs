@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Location;
 
@@ -124,7 +124,7 @@ pub fn suspicious_lines(text: &str) -> (u64, Option<u64>) {
 
 /// Where a finding is: the document's file, and its record's line (JSON Lines) or the line in
 /// the file (text).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Example {
     pub id: String,
     pub file: String,
@@ -142,7 +142,7 @@ impl Example {
 }
 
 /// The audit of a whole run, in report.json when `check` asked for it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Audit {
     pub lines: u64,
     pub mojibake_lines: u64,
@@ -154,7 +154,7 @@ pub struct Audit {
     pub examples: AuditExamples,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuditExamples {
     pub mojibake: Vec<Example>,
     pub boilerplate: Vec<Example>,
@@ -162,6 +162,24 @@ pub struct AuditExamples {
 }
 
 impl Audit {
+    /// Another part's audit added: counts add, examples join up to [`MAX_EXAMPLES`] each.
+    pub fn merge(&mut self, other: Audit) {
+        self.lines += other.lines;
+        self.mojibake_lines += other.mojibake_lines;
+        self.suspicious_lines += other.suspicious_lines;
+        self.boilerplate_lines += other.boilerplate_lines;
+        self.empty_documents += other.empty_documents;
+        self.short_documents += other.short_documents;
+        for (into, from) in [
+            (&mut self.examples.mojibake, other.examples.mojibake),
+            (&mut self.examples.boilerplate, other.examples.boilerplate),
+            (&mut self.examples.short, other.examples.short),
+        ] {
+            into.extend(from);
+            into.truncate(MAX_EXAMPLES);
+        }
+    }
+
     pub fn add(&mut self, doc: &DocAudit, id: &str, origin: &Location) {
         self.lines += doc.lines;
         self.mojibake_lines += doc.mojibake_lines;

@@ -12,7 +12,6 @@
 //!   extractor or the crawl kept navigation, credits or newsletter prompts.
 //! - **invalid records 0**: a record that does not parse is data lost, and CI should say so.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Context;
@@ -20,12 +19,15 @@ use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckFormatArg};
 use crate::config::{load_check_table, CheckTable, RunConfig};
+use crate::exit::ExitCode;
 use crate::report::Report;
 
 /// A threshold: a share of the whole, or a count.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Limit {
+    /// A share of the total (`0.1%`, `0.05`).
     Share(f64),
+    /// A count (`0`, `12`).
     Count(u64),
 }
 
@@ -76,9 +78,13 @@ fn trim_float(x: f64) -> String {
 /// The thresholds `check` applies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
+    /// `--max-mojibake`.
     pub mojibake: Limit,
+    /// `--max-duplicates`.
     pub duplicates: Limit,
+    /// `--max-boilerplate`.
     pub boilerplate: Limit,
+    /// `--max-invalid`.
     pub invalid: Limit,
 }
 
@@ -96,15 +102,21 @@ impl Default for Limits {
 /// How the verdict is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckFormat {
+    /// Lines for a person.
     Human,
+    /// One JSON object.
     Json,
+    /// GitHub Actions annotations.
     Github,
 }
 
 /// Everything `textwash check` needs.
 pub struct CheckConfig {
+    /// The run `check` makes (dry: the corpus is counted, not written).
     pub run: RunConfig,
+    /// The thresholds.
     pub limits: Limits,
+    /// How the verdict is printed.
     pub format: CheckFormat,
     /// Where to copy report.html.
     pub html: Option<std::path::PathBuf>,
@@ -113,6 +125,7 @@ pub struct CheckConfig {
 }
 
 impl CheckConfig {
+    /// The settings of `textwash check`: flags, then the config file's `[check]` table.
     pub fn from_args(args: CheckArgs) -> anyhow::Result<CheckConfig> {
         let table = load_check_table(args.pipeline.repair.config.as_deref())?;
         let limits = limits(&table, &args)?;
@@ -173,57 +186,86 @@ fn limits(table: &CheckTable, args: &CheckArgs) -> anyhow::Result<Limits> {
 /// One threshold held against the corpus.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
+    /// The threshold's name.
     pub name: &'static str,
+    /// What it counted.
     pub count: u64,
+    /// Out of how many.
     pub total: u64,
+    /// `count / total`.
     pub share: f64,
+    /// The limit, as given.
     pub limit: String,
+    /// Whether it held.
     pub passed: bool,
 }
 
 /// Where to look: a document with the finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// The threshold it concerns.
     pub check: &'static str,
+    /// The file.
     pub file: Option<String>,
+    /// The line.
     pub line: Option<u64>,
+    /// What was found.
     pub message: String,
 }
 
 /// The figures `check` prints besides the thresholds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
+    /// Documents read.
     pub documents: u64,
+    /// Records and files skipped.
     pub invalid_records: u64,
-    pub encodings: BTreeMap<&'static str, u64>,
+    /// Documents by encoding.
+    pub encodings: crate::report::NameCounts,
+    /// Lines read.
     pub lines: u64,
+    /// Lines repair fixed for mojibake or lost bytes.
     pub mojibake_lines_repaired: u64,
+    /// Lines still looking misread after repair.
     pub mojibake_lines_remaining: u64,
+    /// Lines strip removed.
     pub boilerplate_lines: u64,
-    pub boilerplate_by_rule: BTreeMap<&'static str, u64>,
+    /// Lines strip removed, by rule.
+    pub boilerplate_by_rule: crate::report::NameCounts,
+    /// Exact duplicates (not their kept originals).
     pub exact_duplicates: u64,
+    /// Near duplicates.
     pub near_duplicates: u64,
+    /// Clusters of duplicates.
     pub duplicate_clusters: u64,
+    /// Passages shared by documents that are not duplicates.
     pub passage_links: u64,
+    /// Documents with no words.
     pub empty_documents: u64,
+    /// Documents under 50 words.
     pub short_documents: u64,
 }
 
 /// The verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
+    /// Every threshold held.
     pub passed: bool,
+    /// Each threshold.
     pub checks: Vec<Check>,
+    /// What was counted.
     pub figures: Figures,
+    /// The first offending records of each failed threshold.
     pub findings: Vec<Finding>,
 }
 
 impl Verdict {
-    pub fn exit_code(&self) -> u8 {
+    /// Success when every threshold held, else [`ExitCode::CheckFailed`].
+    pub fn exit_code(&self) -> ExitCode {
         if self.passed {
-            0
+            ExitCode::Success
         } else {
-            1
+            ExitCode::CheckFailed
         }
     }
 }
@@ -233,7 +275,7 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
     let audit = report.audit.clone().unwrap_or_default();
     let dedup = report.dedup.clone().unwrap_or_default();
     let documents = report.input.documents;
-    let boilerplate_by_rule: BTreeMap<&'static str, u64> = report.stages.strip.counters.clone();
+    let boilerplate_by_rule = report.stages.strip.counters.clone();
     let figures = Figures {
         documents,
         invalid_records: report.problems.count,
@@ -314,9 +356,9 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
         for p in report.problems.list.iter().take(crate::audit::MAX_EXAMPLES) {
             findings.push(Finding {
                 check: "invalid",
-                file: Some(p.location.file.to_string()),
-                line: p.location.line,
-                message: p.kind.to_string(),
+                file: Some(p.file.to_string()),
+                line: p.line,
+                message: p.message.clone(),
             });
         }
     }

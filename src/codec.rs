@@ -17,14 +17,17 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// Reads `bytes`; `what` names them in errors.
     pub fn new(bytes: &'a [u8], what: &'static str) -> Reader<'a> {
         Reader { bytes, at: 0, what }
     }
 
+    /// Whether everything was read.
     pub fn is_empty(&self) -> bool {
         self.at == self.bytes.len()
     }
 
+    /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let Some(end) = end else {
@@ -38,22 +41,26 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
+    /// The next byte.
     pub fn u8(&mut self) -> io::Result<u8> {
         Ok(self.take(1)?[0])
     }
 
+    /// The next little-endian `u32`.
     pub fn u32(&mut self) -> io::Result<u32> {
         let mut word = [0u8; 4];
         word.copy_from_slice(self.take(4)?);
         Ok(u32::from_le_bytes(word))
     }
 
+    /// The next little-endian `u64`.
     pub fn u64(&mut self) -> io::Result<u64> {
         let mut word = [0u8; 8];
         word.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(word))
     }
 
+    /// The next length-prefixed UTF-8 string.
     pub fn string(&mut self) -> io::Result<String> {
         let n = self.u32()? as usize;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| {

@@ -18,7 +18,7 @@ use crate::strip::stats::StatsConfig;
 use crate::strip::StripConfig;
 
 /// What to do with a bad record or file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OnError {
     /// Report it, skip it, go on; exit 2 at the end.
     Skip,
@@ -27,23 +27,33 @@ pub enum OnError {
 }
 
 /// Everything `textwash run` needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunConfig {
+    /// Files and folders to read, as given (`-` is standard input).
     pub inputs: Vec<PathBuf>,
+    /// The output folder (OUT).
     pub output: PathBuf,
+    /// Write into a non-empty OUT (`--force`).
     pub force: bool,
+    /// How inputs are found and read.
     pub read: ReadConfig,
     /// The stages asked for, in pipeline order.
     pub stages: Vec<StageName>,
+    /// Repair's fixes.
     pub repair: RepairConfig,
+    /// Strip's rules and statistics.
     pub strip: StripConfig,
+    /// Dedup's policy and budget.
     pub dedup: DedupConfig,
+    /// Worker threads (`-j`).
     pub threads: usize,
+    /// Input bytes per batch (`--batch-mb`).
     pub batch_bytes: usize,
     /// Records larger than this are skipped (`--max-record-mb`).
     pub max_record: usize,
     /// Flush every output file to disk before renaming it.
     pub fsync: bool,
+    /// Skip bad records, or stop at the first.
     pub on_error: OnError,
     /// Draw a progress bar (stderr is a terminal and not `--quiet`).
     pub progress: bool,
@@ -64,6 +74,7 @@ impl RunConfig {
         }
     }
 
+    /// The settings of `textwash run`.
     pub fn from_args(args: RunArgs) -> anyhow::Result<RunConfig> {
         let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
         config.output = args.output;
@@ -78,11 +89,8 @@ impl RunConfig {
         format: Option<FormatArg>,
         args: PipelineArgs,
     ) -> anyhow::Result<RunConfig> {
-        let glob = globset::GlobBuilder::new(&args.glob)
-            .literal_separator(false)
-            .build()
-            .with_context(|| format!("invalid --glob {:?}", args.glob))?
-            .compile_matcher();
+        let glob = crate::read::compile_glob(&args.glob)
+            .with_context(|| format!("invalid --glob {:?}", args.glob))?;
         if args.text_field.is_empty() {
             bail!("--text-field must not be empty");
         }
@@ -113,6 +121,8 @@ impl RunConfig {
         };
         dedup.shingle.fold_digits = args.dedup.fold_digits;
         dedup.memory = args.dedup.mem;
+        // report.html shows this many clusters and links; dedup keeps their texts' ids.
+        dedup.samples = crate::html::MAX_SHOWN;
         let date_field = (dedup.keep == KeepPolicy::Earliest).then_some(args.dedup.date_field);
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,
@@ -129,7 +139,7 @@ impl RunConfig {
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),
                 date_field,
-                skip_in_folders: &crate::app::SIDE_FILES,
+                skip_in_folders: crate::pipeline::SIDE_FILES.map(String::from).to_vec(),
             },
             inputs,
             output: PathBuf::new(),
@@ -152,15 +162,22 @@ impl RunConfig {
 pub struct FixConfig {
     /// Inputs; `None` is stdin.
     pub inputs: Vec<Option<PathBuf>>,
+    /// Each input is JSON Lines (`--jsonl`), not text.
     pub jsonl: bool,
+    /// The text field, for JSON Lines.
     pub read: ReadConfig,
+    /// Print each change instead of the text (`--explain`).
     pub explain: bool,
+    /// Repair's fixes.
     pub repair: RepairConfig,
+    /// Worker threads (`-j`).
     pub threads: usize,
+    /// How bad input is treated.
     pub input: FilterInput,
 }
 
 impl FixConfig {
+    /// The settings of `textwash fix`.
     pub fn from_args(args: FixArgs) -> anyhow::Result<FixConfig> {
         let inputs = filter_inputs(args.files)?;
         Ok(FixConfig {
@@ -181,6 +198,7 @@ impl FixConfig {
 /// How the filter commands treat bad input (`--on-error`, `--max-record-mb`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilterInput {
+    /// Skip bad input, or stop at the first.
     pub on_error: OnError,
     /// Records larger than this are written unchanged, never read whole.
     pub max_record: usize,
@@ -218,7 +236,7 @@ fn filter_read_config(
         id_field: "id".to_string(),
         source_field: source_field.filter(|f| !f.is_empty()),
         date_field: None,
-        skip_in_folders: &[],
+        skip_in_folders: Vec::new(),
     })
 }
 
@@ -241,7 +259,8 @@ fn filter_inputs(files: Vec<PathBuf>) -> anyhow::Result<Vec<Option<PathBuf>>> {
 /// and a typo (`-j 100000`) would start threads until the machine stalls.
 pub const MAX_THREADS: usize = 1024;
 
-fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
+/// The worker threads for `-j` (`None`: all cores), checked.
+pub fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
     match requested {
         Some(0) => bail!("--threads must be at least 1"),
         Some(n) if n > MAX_THREADS => bail!(
@@ -259,15 +278,22 @@ fn threads(requested: Option<usize>) -> anyhow::Result<usize> {
 pub struct StripFilterConfig {
     /// Inputs; `None` is stdin.
     pub inputs: Vec<Option<PathBuf>>,
+    /// Each input is JSON Lines (`--jsonl`), not text.
     pub jsonl: bool,
+    /// The text and source fields, for JSON Lines.
     pub read: ReadConfig,
+    /// Print each removal instead of the text (`--explain`).
     pub explain: bool,
+    /// Strip's rules and statistics.
     pub strip: StripConfig,
+    /// Worker threads (`-j`).
     pub threads: usize,
+    /// How bad input is treated.
     pub input: FilterInput,
 }
 
 impl StripFilterConfig {
+    /// The settings of `textwash strip`.
     pub fn from_args(args: StripCommandArgs) -> anyhow::Result<StripFilterConfig> {
         let inputs = filter_inputs(args.files)?;
         let file = FileConfig::load(args.config.as_deref())?;

@@ -28,8 +28,6 @@ pub struct Document {
     pub record: Option<JsonRecord>,
     /// The value of the date field (`--date-field`), for dedup's `--keep earliest`.
     pub date: Option<String>,
-    /// Fields to add to the record when it is written (`"name":value` pairs, comma-separated).
-    pub annotation: Option<String>,
 }
 
 /// How the bytes of a document became text.
@@ -46,6 +44,7 @@ pub struct Decoding {
 }
 
 impl Decoding {
+    /// Valid UTF-8, as read.
     pub const UTF8: Decoding = Decoding {
         encoding: "UTF-8",
         method: DecodeMethod::Valid,
@@ -59,7 +58,7 @@ impl Decoding {
 }
 
 /// How an encoding was chosen for a document's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DecodeMethod {
     /// The bytes were valid UTF-8 without a byte order mark.
@@ -86,16 +85,6 @@ pub struct JsonRecord {
 }
 
 impl JsonRecord {
-    /// The record with `text` as its text value and the `annotation` fields added at its end,
-    /// followed by a newline. When the text is the one read and nothing is added, the line is
-    /// reused as it is, without a copy.
-    pub fn render_annotated(self, text: &str, annotation: Option<&str>) -> Vec<u8> {
-        let Some(annotation) = annotation else {
-            return self.render(text);
-        };
-        annotate_line(self.render(text), annotation)
-    }
-
     /// The record with `text` as its text value, followed by a newline. When the text is the
     /// one read, the line is reused as it is, without a copy.
     pub fn render(self, text: &str) -> Vec<u8> {

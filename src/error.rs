@@ -7,17 +7,20 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A place in the input: a file (or `<stdin>`) and, for JSON Lines, a 1-based line number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
+    /// The file's name as given, or `<stdin>`.
     pub file: Arc<str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The 1-based line, for JSON Lines.
     pub line: Option<u64>,
 }
 
 impl Location {
+    /// A whole file.
     pub fn file(file: &Arc<str>) -> Location {
         Location {
             file: Arc::clone(file),
@@ -25,6 +28,7 @@ impl Location {
         }
     }
 
+    /// A line of a file.
     pub fn line(file: &Arc<str>, line: u64) -> Location {
         Location {
             file: Arc::clone(file),
@@ -46,24 +50,49 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProblemKind {
     #[error("invalid JSON: {0}")]
+    /// The line is not JSON.
     InvalidJson(String),
     #[error("record is a JSON {0}, not an object")]
+    /// The line is JSON, but not an object.
     NotAnObject(&'static str),
     #[error("text field `{0}` is missing")]
+    /// The record has no text field.
     MissingTextField(String),
     #[error("text field `{field}` is {found}, not a string")]
-    TextFieldNotString { field: String, found: &'static str },
+    /// The text field is not a string.
+    TextFieldNotString {
+        /// The text field's name.
+        field: String,
+        /// What it is instead (a number, an object…).
+        found: &'static str,
+    },
     #[error("id field `{field}` is {found}, not a string or a number")]
-    IdFieldInvalid { field: String, found: &'static str },
+    /// The id field is neither a string nor a number.
+    IdFieldInvalid {
+        /// The id field's name.
+        field: String,
+        /// What it is instead.
+        found: &'static str,
+    },
     #[error("cannot read: {0}")]
+    /// The file could not be read.
     Unreadable(String),
     #[error("file is empty")]
+    /// The file has no bytes.
     EmptyFile,
     #[error("compressed stream is corrupt or truncated: {0}")]
+    /// A gzip or zstd stream ends early or is damaged.
     CorruptStream(String),
     #[error("record of {bytes} bytes is larger than --max-record-mb ({limit} bytes); skipped")]
-    TooLarge { bytes: u64, limit: u64 },
+    /// A record larger than `--max-record-mb`.
+    TooLarge {
+        /// The record's size.
+        bytes: u64,
+        /// `--max-record-mb` in bytes.
+        limit: u64,
+    },
     #[error("symbolic link to {0}, outside the input folder; not followed")]
+    /// A link leads out of the input folder.
     LinkOutside(String),
     /// More than 1% (and more than 8) of a file's first 64 KiB are NUL or control bytes, and
     /// not UTF-16's ([`crate::repair::decode::sniff`]).
@@ -71,7 +100,12 @@ pub enum ProblemKind {
         "binary, not text: {controls} of its first {sampled} bytes are NUL or control bytes \
          (more than 1%); skipped"
     )]
-    Binary { controls: usize, sampled: usize },
+    Binary {
+        /// NUL and control bytes seen.
+        controls: usize,
+        /// Bytes looked at.
+        sampled: usize,
+    },
 }
 
 impl ProblemKind {
@@ -96,7 +130,9 @@ impl ProblemKind {
 /// One problem at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Where.
     pub location: Location,
+    /// What.
     pub kind: ProblemKind,
 }
 

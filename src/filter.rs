@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use crate::config::{FilterInput, FixConfig, OnError, StripFilterConfig};
 use crate::document::Document;
 use crate::error::{Location, Problem, ProblemKind};
+use crate::exit::ExitCode;
+use crate::notices::Notices;
 use crate::read::jsonl::parse_record;
 use crate::read::stream::{self, copy_rest_of_line, read_line, sniff_stream, Line, Opened};
 use crate::read::{Compression, Format, InputFile, STDIN_NAME};
@@ -36,7 +38,7 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// JSON Lines bytes per parallel batch.
 const BATCH_BYTES: usize = 8 << 20;
 
-/// What a `fix` run found, for the exit code.
+/// What a `fix` or `strip` run found, for the exit code.
 #[derive(Debug, Default)]
 pub struct FixOutcome {
     /// Lines that were not valid records or were too long, and inputs that could not be read
@@ -44,36 +46,44 @@ pub struct FixOutcome {
     pub problems: u64,
 }
 
-/// Reports problems as they are met and counts them; under `--on-error fail` the first one
-/// stops the command.
-struct Problems {
-    count: u64,
-    fail: bool,
-    /// Counts without printing: strip's first pass, whose problems the second reports.
-    quiet: bool,
+impl FixOutcome {
+    /// Success when nothing was skipped, else [`ExitCode::Problems`].
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from_problems(self.problems)
+    }
 }
 
-impl Problems {
-    fn new(input: &FilterInput) -> Problems {
+/// Reports problems as they are met and counts them; under `--on-error fail` the first one
+/// stops the command.
+struct Problems<'n> {
+    count: u64,
+    fail: bool,
+    /// Where problems are told; `None` counts without telling: strip's first pass, whose
+    /// problems the second reports.
+    notices: Option<&'n mut dyn Notices>,
+}
+
+impl<'n> Problems<'n> {
+    fn new(input: &FilterInput, notices: &'n mut dyn Notices) -> Problems<'n> {
         Problems {
             count: 0,
             fail: input.on_error == OnError::Fail,
-            quiet: false,
+            notices: Some(notices),
         }
     }
 
-    fn quiet() -> Problems {
+    fn quiet() -> Problems<'n> {
         Problems {
             count: 0,
             fail: false,
-            quiet: true,
+            notices: None,
         }
     }
 
     fn report(&mut self, message: impl fmt::Display) -> anyhow::Result<()> {
         self.count += 1;
-        if !self.quiet {
-            eprintln!("textwash: {message}");
+        if let Some(notices) = &mut self.notices {
+            notices.note(&message.to_string());
         }
         if self.fail {
             bail!("stopped at the first problem (--on-error fail)");
@@ -177,13 +187,17 @@ impl Write for WriteSide<'_> {
 }
 
 /// Runs `textwash fix`, writing to `out`.
-pub fn fix(config: &FixConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome> {
+pub fn fix(
+    config: &FixConfig,
+    out: &mut dyn Write,
+    notices: &mut dyn Notices,
+) -> anyhow::Result<FixOutcome> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .context("cannot start the thread pool")?;
     let repairer = Repairer::new(config.repair.clone());
-    let mut problems = Problems::new(&config.input);
+    let mut problems = Problems::new(&config.input, notices);
     for input in &config.inputs {
         let name: Arc<str> = match input {
             Some(path) => Arc::from(path.display().to_string()),
@@ -405,12 +419,16 @@ impl ChunkCutter {
 /// Runs `textwash strip`, writing to `out`: a first pass over all inputs counts lines across
 /// documents (standard input is spooled to a temporary file so that it can be read twice), a
 /// second strips each document. Problems are reported by the second pass.
-pub fn strip(config: &StripFilterConfig, out: &mut dyn Write) -> anyhow::Result<FixOutcome> {
+pub fn strip(
+    config: &StripFilterConfig,
+    out: &mut dyn Write,
+    notices: &mut dyn Notices,
+) -> anyhow::Result<FixOutcome> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .context("cannot start the thread pool")?;
-    let mut problems = Problems::new(&config.input);
+    let mut problems = Problems::new(&config.input, notices);
     let mut spooled = None;
     let mut inputs: Vec<(Arc<str>, PathBuf)> = Vec::new();
     for input in &config.inputs {
@@ -732,7 +750,6 @@ fn placeholder(name: &Arc<str>, number: u64, folder: &Arc<str>) -> Document {
         decoding: crate::document::Decoding::UTF8,
         record: None,
         date: None,
-        annotation: None,
     }
 }
 

@@ -27,7 +27,7 @@ pub fn render(report: &Report, clusters: &[Cluster], links: &[Link], texts: &Tex
     let _ = write!(
         page,
         "<h1>textwash report</h1><p class=\"sub\">textwash {} · {} · {} thread(s) · {:.2} s · {:.1} MB/s</p>",
-        escape(report.textwash_version),
+        escape(&report.textwash_version),
         escape(&report.inputs.join(", ")),
         report.threads,
         report.wall_seconds,

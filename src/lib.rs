@@ -3,24 +3,32 @@
 //! the result atomically, with a JSON report.
 //!
 //! The library holds every stage as plain functions over [`document::Document`]s; the binary
-//! only parses arguments and calls [`app::run`]. ARCHITECTURE.md draws the pipeline.
+//! only parses arguments and calls [`pipeline::run`]. ARCHITECTURE.md draws the pipeline.
 
-pub mod app;
-pub mod audit;
+#![warn(missing_docs)]
+
+mod audit;
 pub mod check;
+#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod cli;
 pub mod codec;
 pub mod config;
+#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod dedup;
 pub mod document;
 pub mod error;
+pub mod exit;
 pub mod filter;
-pub mod html;
+mod html;
+pub mod notices;
+pub mod pipeline;
 pub mod progress;
 pub mod read;
+#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod repair;
 pub mod report;
 pub mod stage;
 pub mod staged;
+#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod strip;
 pub mod write;

@@ -1,15 +1,24 @@
 //! The JSON report (`OUT/report.json`) and the human summary, built from per-stage statistics.
 //!
-//! Everything here is plain data filled in by the pipeline; the only logic is formatting.
+//! Everything here is plain data filled in by the pipeline, read back by the staged `report`
+//! task and merged there ([`Report::merge`]); the only other logic is formatting.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::audit::Audit;
 use crate::dedup::DedupSummary;
 use crate::document::DecodeMethod;
 use crate::error::{Location, Problem};
-use crate::stage::Counters;
+
+/// A name in the report (a fix, a rule, a reason, an encoding, a kind of problem): borrowed
+/// while a run counts, owned when a report is read back.
+pub type Name = Cow<'static, str>;
+/// Counts by name, sorted so reports are stable.
+pub type NameCounts = BTreeMap<Name, u64>;
 
 /// Problems listed one by one in the report; beyond this they are only counted.
 pub const MAX_LISTED_PROBLEMS: usize = 1000;
@@ -18,96 +27,146 @@ pub const MAX_LISTED_TRANSCODED: usize = 10_000;
 /// Flagged documents listed per stage; beyond this they are only counted.
 pub const MAX_LISTED_FLAGGED: usize = 1000;
 
-#[derive(Debug, Clone, Serialize)]
+/// report.json: what a run read, did and wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
-    pub textwash_version: &'static str,
-    pub command: &'static str,
+    /// The textwash that wrote it.
+    pub textwash_version: Name,
+    /// `run`, or `staged` for a staged run's merged report.
+    pub command: Name,
+    /// The inputs, as given.
     pub inputs: Vec<String>,
+    /// The output folder.
     pub output_dir: String,
+    /// Worker threads.
     pub threads: usize,
+    /// What was read.
     pub input: Totals,
+    /// What was written (the corpus; not the report and lists beside it).
     pub output: Totals,
     /// Documents by the encoding their bytes were decoded from.
-    pub encodings: BTreeMap<&'static str, u64>,
+    pub encodings: NameCounts,
     /// Every document that was not plain UTF-8, with its encoding (the first
     /// [`MAX_LISTED_TRANSCODED`]; `transcoded_omitted` counts the rest).
     pub transcoded: Vec<Transcoded>,
+    /// Transcoded documents beyond the listed ones.
     pub transcoded_omitted: u64,
+    /// Each stage's figures.
     pub stages: Stages,
+    /// Seconds from start to end (a staged run: its tasks' seconds summed).
     pub wall_seconds: f64,
     /// Input megabytes (10^6 bytes, after decompression) per second of wall time.
     pub throughput_mb_per_s: f64,
+    /// Records and files skipped.
     pub problems: Problems,
     /// What dedup found over the corpus, when it ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup: Option<DedupSummary>,
     /// Documents, documents with mojibake repaired and boilerplate lines removed, per source.
     pub sources: BTreeMap<String, SourceFigures>,
     /// What `check` counted (lines, mojibake, boilerplate, short documents), when it ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub audit: Option<crate::audit::Audit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Audit>,
+    /// How a staged run's tasks went (the staged `report` task only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staged: Option<StagedFigures>,
+}
+
+/// The tasks of a staged run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StagedFigures {
+    /// Ranks the corpus was cut into.
+    pub world_size: u32,
+    /// Seconds of each wave's tasks, summed.
+    pub task_seconds: BTreeMap<Name, f64>,
 }
 
 /// What happened to one source's documents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SourceFigures {
+    /// Documents of the source.
     pub documents: u64,
+    /// Its documents in which repair undid mojibake.
     pub mojibake_documents: u64,
+    /// Boilerplate lines removed from its documents.
     pub boilerplate_lines: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// Files, documents and bytes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Totals {
+    /// Files.
     pub files: u64,
+    /// Documents.
     pub documents: u64,
     /// Bytes after decompression: records or whole files as read, or as written.
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A document decoded from bytes that were not plain UTF-8.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Transcoded {
+    /// The document's id.
     pub id: String,
+    /// Where it was read.
     #[serde(flatten)]
     pub origin: Location,
-    pub encoding: &'static str,
+    /// The encoding it was decoded from.
+    pub encoding: Name,
+    /// How the encoding was chosen.
     pub method: DecodeMethod,
+    /// Whether some bytes could not be decoded.
     pub had_errors: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// The figures of each stage, in pipeline order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stages {
+    /// Reading and decoding.
     pub read: StageReport,
+    /// Repair.
     pub repair: StageReport,
+    /// Strip.
     pub strip: StageReport,
+    /// Dedup.
     pub dedup: StageReport,
+    /// Writing.
     pub write: StageReport,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// Whether a stage ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StageStatus {
+    /// Selected, and ran.
     #[default]
     Ran,
     /// Not asked for with `--stages`.
     NotSelected,
-    /// Asked for, but this build does not have the stage yet: documents passed through.
-    NotImplemented,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// What one stage did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageReport {
+    /// Whether it ran.
     pub status: StageStatus,
+    /// Documents it was given.
     pub documents_in: u64,
+    /// Documents it passed on.
     pub documents_out: u64,
+    /// Documents whose text it changed.
     pub documents_changed: u64,
+    /// Documents it left out.
     pub documents_dropped: u64,
     /// Seconds of CPU time spent in the stage, summed over threads.
     pub cpu_seconds: f64,
-    pub counters: Counters,
+    /// What it did, by fix, rule or reason.
+    pub counters: NameCounts,
     /// Documents the stage flagged for a look, by id (the first [`MAX_LISTED_FLAGGED`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flagged: Vec<Flagged>,
-    #[serde(skip_serializing_if = "is_zero")]
+    /// Documents flagged, listed or not.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub flagged_count: u64,
 }
 
@@ -116,35 +175,176 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// A document a stage flagged, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flagged {
+    /// The document's id.
     pub id: String,
-    pub reason: &'static str,
+    /// Why it was flagged.
+    pub reason: Name,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// Records and files skipped, by kind, the first listed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Problems {
     /// Records and files skipped.
     pub count: u64,
-    pub by_kind: BTreeMap<&'static str, u64>,
+    /// Problems by kind.
+    pub by_kind: NameCounts,
     /// The first [`MAX_LISTED_PROBLEMS`], in input order.
-    pub list: Vec<Problem>,
+    pub list: Vec<ListedProblem>,
+    /// Problems beyond the listed ones.
     pub omitted: u64,
 }
 
-impl Problems {
-    pub fn add(&mut self, problem: Problem) {
-        self.count += 1;
-        *self.by_kind.entry(problem.kind.code()).or_default() += 1;
-        if self.list.len() < MAX_LISTED_PROBLEMS {
-            self.list.push(problem);
-        } else {
-            self.omitted += 1;
+/// A problem as the report lists it: where, its kind's code and its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedProblem {
+    /// The file.
+    pub file: Arc<str>,
+    /// The line, for JSON Lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The kind's short code.
+    pub kind: Name,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl From<&Problem> for ListedProblem {
+    fn from(problem: &Problem) -> ListedProblem {
+        ListedProblem {
+            file: problem.location.file.clone(),
+            line: problem.location.line,
+            kind: Cow::Borrowed(problem.kind.code()),
+            message: problem.kind.to_string(),
         }
     }
 }
 
+impl Problems {
+    /// Counts a problem, listing it while the list has room.
+    pub fn add(&mut self, problem: Problem) {
+        self.count += 1;
+        *self
+            .by_kind
+            .entry(Cow::Borrowed(problem.kind.code()))
+            .or_default() += 1;
+        if self.list.len() < MAX_LISTED_PROBLEMS {
+            self.list.push(ListedProblem::from(&problem));
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// Another part's problems after these.
+    fn merge(&mut self, other: Problems) {
+        self.count += other.count;
+        add_counts(&mut self.by_kind, other.by_kind);
+        self.omitted += other.omitted;
+        self.list.extend(other.list);
+        self.omitted += cap(&mut self.list, MAX_LISTED_PROBLEMS);
+    }
+}
+
+/// Keeps the first `max` entries of `list`; returns how many it left out.
+fn cap<T>(list: &mut Vec<T>, max: usize) -> u64 {
+    let over = list.len().saturating_sub(max) as u64;
+    list.truncate(max);
+    over
+}
+
+fn add_counts(into: &mut NameCounts, from: NameCounts) {
+    for (name, count) in from {
+        *into.entry(name).or_default() += count;
+    }
+}
+
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.files += other.files;
+        self.documents += other.documents;
+        self.bytes += other.bytes;
+    }
+}
+
+impl StageReport {
+    /// Another part's figures of the same stage added; the status is this one's.
+    fn merge(&mut self, other: StageReport) {
+        self.documents_in += other.documents_in;
+        self.documents_out += other.documents_out;
+        self.documents_changed += other.documents_changed;
+        self.documents_dropped += other.documents_dropped;
+        self.cpu_seconds += other.cpu_seconds;
+        add_counts(&mut self.counters, other.counters);
+        self.flagged.extend(other.flagged);
+        self.flagged.truncate(MAX_LISTED_FLAGGED);
+        self.flagged_count += other.flagged_count;
+    }
+}
+
+impl Stages {
+    fn merge(&mut self, other: Stages) {
+        self.read.merge(other.read);
+        self.repair.merge(other.repair);
+        self.strip.merge(other.strip);
+        self.dedup.merge(other.dedup);
+        self.write.merge(other.write);
+    }
+}
+
 impl Report {
+    /// Adds the report of another part of the same run (a staged run's shard, in rank order):
+    /// counts add, lists join up to their caps (the rest counted as omitted), maps merge name by
+    /// name. What is one per run (version, command, inputs, output folder, threads, stage
+    /// status, dedup's summary when this one has it) stays this one's.
+    pub fn merge(&mut self, other: Report) {
+        self.input.add(&other.input);
+        self.output.add(&other.output);
+        add_counts(&mut self.encodings, other.encodings);
+        self.transcoded.extend(other.transcoded);
+        self.transcoded_omitted += other.transcoded_omitted;
+        self.transcoded_omitted += cap(&mut self.transcoded, MAX_LISTED_TRANSCODED);
+        self.stages.merge(other.stages);
+        self.wall_seconds += other.wall_seconds;
+        self.throughput_mb_per_s += other.throughput_mb_per_s;
+        self.problems.merge(other.problems);
+        if self.dedup.is_none() {
+            self.dedup = other.dedup;
+        }
+        for (source, figures) in other.sources {
+            let into = self.sources.entry(source).or_default();
+            into.documents += figures.documents;
+            into.mojibake_documents += figures.mojibake_documents;
+            into.boilerplate_lines += figures.boilerplate_lines;
+        }
+        match (&mut self.audit, other.audit) {
+            (Some(audit), Some(other)) => audit.merge(other),
+            (audit @ None, other) => *audit = other,
+            (Some(_), None) => {}
+        }
+        if self.staged.is_none() {
+            self.staged = other.staged;
+        }
+    }
+
+    /// Counts what dedup's filter did after the main pass: duplicates left out (no longer
+    /// written) or annotated, by reason.
+    pub fn count_filtered(&mut self, dropped: &NameCounts, flagged: &NameCounts) {
+        let dedup = &mut self.stages.dedup;
+        for (reason, &count) in dropped {
+            dedup.documents_dropped += count;
+            dedup.documents_out = dedup.documents_out.saturating_sub(count);
+            self.output.documents = self.output.documents.saturating_sub(count);
+            let write = &mut self.stages.write;
+            write.documents_in = write.documents_in.saturating_sub(count);
+            write.documents_out = write.documents_out.saturating_sub(count);
+            *dedup.counters.entry(reason.clone()).or_default() += count;
+        }
+        for (reason, &count) in flagged {
+            *dedup.counters.entry(reason.clone()).or_default() += count;
+        }
+    }
+
     /// A few lines for stderr.
     pub fn summary(&self) -> String {
         let mut out = format!(
@@ -169,9 +369,6 @@ impl Report {
                     stage.documents_changed, stage.documents_dropped
                 ),
                 StageStatus::NotSelected => format!("{name} not selected"),
-                StageStatus::NotImplemented => {
-                    format!("{name} not implemented yet (passed through)")
-                }
             })
             .collect();
         out.push_str(&format!("  stages: {}\n", described.join("; ")));
@@ -228,6 +425,53 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn part(problems: usize, counted: u64) -> Report {
+        let mut tally = crate::pipeline::tally::Tally::new(false, false);
+        for line in 0..problems as u64 {
+            tally.problem(Problem {
+                location: Location::line(&Arc::from("in.jsonl"), line + 1),
+                kind: crate::error::ProblemKind::EmptyFile,
+            });
+        }
+        let cli = <crate::cli::Cli as clap::Parser>::parse_from([
+            "textwash", "run", "in.jsonl", "-o", "out",
+        ]);
+        let crate::cli::Command::Run(args) = cli.command else {
+            unreachable!("parsed as run")
+        };
+        let config = crate::config::RunConfig::from_args(args).unwrap();
+        let mut report = tally.into_report(&config, 1, std::time::Instant::now());
+        report
+            .stages
+            .strip
+            .counters
+            .insert(Cow::Borrowed("advertisement"), counted);
+        report
+    }
+
+    #[test]
+    fn a_report_reads_back_as_written_and_merges_by_adding() {
+        let report = part(3, 2);
+        let json = serde_json::to_string(&report).unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+
+        let mut merged = part(600, 2);
+        merged.merge(back);
+        merged.merge(part(600, 5));
+        assert_eq!(merged.problems.count, 1203);
+        assert_eq!(merged.problems.by_kind["empty-file"], 1203);
+        assert_eq!(merged.problems.list.len(), MAX_LISTED_PROBLEMS);
+        assert_eq!(merged.problems.omitted, 203);
+        assert_eq!(
+            merged.problems.list[600].line,
+            Some(1),
+            "lists join in order"
+        );
+        assert_eq!(merged.stages.strip.counters["advertisement"], 9);
+        assert_eq!(merged.stages.read.documents_in, 1203);
+    }
 
     #[test]
     fn sizes_read_like_ls_si() {

@@ -14,16 +14,24 @@ use crate::repair::{RepairConfig, RepairStage};
 use crate::strip::{StripStage, Stripper};
 
 /// The cleaning stages, in pipeline order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum StageName {
+    /// Mojibake and character repair.
     Repair,
+    /// Boilerplate removal.
     Strip,
+    /// Near-duplicate removal.
     Dedup,
 }
 
 impl StageName {
+    /// Every stage, in pipeline order.
     pub const ALL: [StageName; 3] = [StageName::Repair, StageName::Strip, StageName::Dedup];
 
+    /// The name as `--stages` and report.json spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             StageName::Repair => "repair",
@@ -32,6 +40,7 @@ impl StageName {
         }
     }
 
+    /// The stage of that name.
     pub fn parse(name: &str) -> Option<StageName> {
         StageName::ALL
             .into_iter()
@@ -45,9 +54,11 @@ pub type Counters = BTreeMap<&'static str, u64>;
 /// What a stage decided about one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// Keep the document.
     Keep,
     /// Leave the document out of the output; the reason is counted in the report.
     Drop {
+        /// Why it is left out, counted in the report by this name.
         reason: &'static str,
     },
 }
@@ -65,14 +76,26 @@ pub struct Notes {
     /// (strip: lines that recur in the source put back). Such a judgement can err (a figure
     /// line of a template looks like a recurring line), so dedup measures on this text too.
     pub before_statistics: Option<String>,
+    /// The stage undid mojibake or restored lost bytes in this document (`check` counts the
+    /// lines it changed; report.json counts the document for its source).
+    pub mojibake_repaired: bool,
+    /// Lines the stage removed as boilerplate (none when it left the document whole).
+    pub boilerplate_lines: u64,
 }
 
 /// A cleaning stage.
 pub trait Stage: Send + Sync {
+    /// Which stage this is.
     fn name(&self) -> StageName;
 
     /// Cleans one document in place, noting what it did.
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict;
+
+    /// Whether the stage repairs the text's encoding: `check` then looks for mojibake left over
+    /// in the text as this stage leaves it, and in the text as read when no stage does.
+    fn repairs_encoding(&self) -> bool {
+        false
+    }
 }
 
 /// Repair and strip, for the names selected, in pipeline order. Strip takes its engine

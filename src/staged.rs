@@ -12,8 +12,8 @@
 //! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
-//! `run` is the same functions in one process: `app::main_pass` with the shard sink,
-//! [`shard::merge_band`], [`dedup::decide_merged`], `app::replay_decided`; the staged path's
+//! `run` is the same functions in one process: `pipeline::pass::main_pass` with the shard
+//! sink, [`shard::merge_band`], [`dedup::decide_merged`], `pipeline::dedup::replay_decided`; the staged path's
 //! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:
@@ -29,6 +29,7 @@
 //! out/report.json          run's report, from the shards' and dedup's figures (report)
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
@@ -36,54 +37,62 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::Parser;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::app::{self, DedupSink, Tally};
-use crate::cli::{BandArgs, Cli, Command, PlanArgs, RankArgs, WorkArgs};
+use crate::cli::{BandArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
+use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::notices::Notices;
+use crate::pipeline::dedup::Replayed;
+use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
+use crate::pipeline::tally::Tally;
+use crate::pipeline::{self, pass};
 use crate::progress::NoProgress;
 use crate::read::{self, Format, InputFile};
-use crate::report::{MAX_LISTED_FLAGGED, MAX_LISTED_PROBLEMS, MAX_LISTED_TRANSCODED};
+use crate::report::{Name, Report, StagedFigures};
 use crate::stage::{build_stages, StageName};
 use crate::strip::stats::LineCounter;
 use crate::strip::Stripper;
 use crate::write::atomic::ScratchDir;
 use crate::write::checked;
 use crate::write::spool::Event;
-use crate::write::Output;
 
 const MANIFEST: &str = "manifest.json";
 
 /// What `plan` decided: the shards and the parameters every task runs with.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub textwash_version: String,
-    /// A hash of everything that shapes the output: version, options, inputs, and the
-    /// contents of config and rule files.
+    /// A hash of everything that shapes the output ([`fingerprint`]): the version, the
+    /// resolved configuration, the folder relative paths start from, the number of ranks, and
+    /// the contents of every file the configuration names (a rules file, also one named inside
+    /// a config file).
     pub fingerprint: String,
-    /// The arguments `plan` was given (after `plan`): every task parses them again.
-    pub args: Vec<String>,
-    /// The folder `plan` ran in: tasks read relative paths from there (on a cluster, a shared
-    /// filesystem mounted at the same path everywhere).
-    pub cwd: PathBuf,
+    /// The configuration every task runs with, resolved once by `plan` from its options and
+    /// config file: tasks neither parse arguments nor read the config file again.
+    pub config: RunConfig,
+    /// The folder `plan` ran in: relative input paths start there (on a cluster, a shared
+    /// filesystem mounted at the same path everywhere). Tasks join them to it; they do not
+    /// change their working folder.
+    pub base: PathBuf,
+    /// `-j` as given to `plan`: a task without `-j` of its own uses it, or else all its cores.
+    pub threads: Option<usize>,
     pub world_size: u32,
     pub shards: Vec<ShardPlan>,
 }
 
 /// The files of one rank, in input order.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct ShardPlan {
+pub(crate) struct ShardPlan {
     pub rank: u32,
     pub bytes: u64,
     pub files: Vec<PlannedFile>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct PlannedFile {
+pub(crate) struct PlannedFile {
     /// Position among all input files, as `run` discovers them.
     pub index: usize,
     pub name: String,
@@ -99,33 +108,35 @@ struct Work {
     files: Vec<InputFile>,
 }
 
-/// `textwash plan`. `args` are the arguments after `plan`, stored for the tasks.
-pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
+/// `textwash plan`: the inputs cut into shards, and the resolved configuration stored for the
+/// tasks.
+pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     if args.world_size == 0 {
         bail!("--world-size must be at least 1");
     }
     let work = std::path::absolute(&args.work)
         .with_context(|| format!("cannot find {}", args.work.display()))?;
     let world_size = args.world_size;
-    let fingerprint = fingerprint(&args)?;
+    let base = std::env::current_dir().context("cannot tell the current folder")?;
+    let threads = args.pipeline.threads;
+    let config = planned_config(args, &base)?;
+    let fingerprint = fingerprint(&config, &base, world_size)?;
     let path = work.join(MANIFEST);
     if let Ok(bytes) = fs::read(&path) {
-        let existing: Manifest = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a textwash manifest", path.display()))?;
-        if existing.fingerprint != fingerprint {
+        let existing: Option<Manifest> = serde_json::from_slice(&bytes).ok();
+        if existing.is_none_or(|existing| existing.fingerprint != fingerprint) {
             bail!(
                 "{} was planned with other parameters or inputs; plan into a new work folder",
                 work.display()
             );
         }
-        eprintln!(
-            "textwash: {} is already planned; nothing to do",
+        notices.note(&format!(
+            "{} is already planned; nothing to do",
             work.display()
-        );
+        ));
         return Ok(());
     }
-    let config = config_of(args, None)?;
-    let (files, problems) = read::discover(&config.inputs, &config.read, Some(&work));
+    let (files, problems) = discover_from(&base, &config, &work);
     if let Some(problem) = problems.first() {
         bail!("{problem}");
     }
@@ -164,8 +175,9 @@ pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
     let manifest = Manifest {
         textwash_version: env!("CARGO_PKG_VERSION").to_string(),
         fingerprint,
-        args: raw,
-        cwd: std::env::current_dir().context("cannot tell the current folder")?,
+        config,
+        base,
+        threads,
         world_size,
         shards,
     };
@@ -174,13 +186,62 @@ pub fn plan(args: PlanArgs, raw: Vec<String>) -> anyhow::Result<()> {
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&path, &json)?;
-    eprintln!(
-        "textwash: planned {} files into {} shards in {}",
+    notices.note(&format!(
+        "planned {} files into {} shards in {}",
         files.len(),
         world_size,
         work.display()
-    );
+    ));
     Ok(())
+}
+
+/// The configuration of a plan, resolved: options and config file read, a rules file's path
+/// made absolute, the work folder as output; what differs between the machines tasks run on
+/// (threads) and what only a terminal needs (progress, summary) left neutral.
+fn planned_config(args: PlanArgs, base: &Path) -> anyhow::Result<RunConfig> {
+    let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
+    config.strip.rules = config.strip.rules.map(|rules| base.join(rules));
+    config.output = std::path::absolute(&args.work)
+        .with_context(|| format!("cannot find {}", args.work.display()))?;
+    config.threads = 1;
+    config.progress = false;
+    config.summary = false;
+    Ok(config)
+}
+
+/// The inputs of `config` as `run` in folder `base` discovers them, without entering `base`:
+/// relative inputs are read from there and named as given.
+fn discover_from(
+    base: &Path,
+    config: &RunConfig,
+    exclude: &Path,
+) -> (Vec<InputFile>, Vec<crate::error::Problem>) {
+    let prefix = format!("{}/", base.display()).replace("//", "/");
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for input in &config.inputs {
+        let (found, trouble) = read::discover(&[base.join(input)], &config.read, Some(exclude));
+        let relative = input.is_relative();
+        let named = |name: &std::sync::Arc<str>| -> std::sync::Arc<str> {
+            match name.strip_prefix(&prefix) {
+                Some(rest) if relative => std::sync::Arc::from(rest),
+                _ if relative && **name == *prefix.trim_end_matches('/') => {
+                    std::sync::Arc::from(".")
+                }
+                _ => name.clone(),
+            }
+        };
+        files.extend(found.into_iter().map(|mut file| {
+            file.name = named(&file.name);
+            file.folder = named(&file.folder);
+            file
+        }));
+        problems.extend(trouble.into_iter().map(|mut problem| {
+            problem.location.file = named(&problem.location.file);
+            problem
+        }));
+    }
+    (files, problems)
 }
 
 /// Contiguous runs of files, one per rank, of about equal bytes: a file goes to the rank its
@@ -198,66 +259,25 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
     out
 }
 
-/// A hash of what shapes a staged run's output.
-fn fingerprint(args: &PlanArgs) -> anyhow::Result<String> {
-    let mut text = format!(
-        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-        env!("CARGO_PKG_VERSION"),
-        args.inputs,
-        args.format,
-        args.world_size,
-        args.pipeline.glob,
-        args.pipeline.text_field,
-        args.pipeline.id_field,
-        args.pipeline.source_field,
-        args.pipeline.stages,
-        args.pipeline.on_error,
-        (
-            &args.pipeline.repair.disable,
-            &args.pipeline.repair.enable,
-            args.pipeline.repair.uncurl_quotes
-        ),
-        (
-            args.pipeline.strip.no_stats,
-            args.pipeline.strip.min_docs,
-            args.pipeline.strip.min_share,
-            args.pipeline.strip.guard,
-        ),
-    );
-    let dedup = &args.pipeline.dedup;
-    text.push_str(&format!(
-        "\n{:?}",
-        (
-            dedup.keep,
-            dedup.dedup,
-            &dedup.date_field,
-            dedup.fold_digits,
-            dedup.mem
-        )
-    ));
-    for file in [&args.pipeline.repair.config, &args.pipeline.strip.rules]
-        .into_iter()
-        .flatten()
-    {
+/// A hash of what shapes a staged run's output: the version, `config` as stored (so every
+/// setting, present and future, is in it), the folder relative inputs start from, the number of
+/// ranks, and the bytes of every file the configuration names (a rules file, whether given with
+/// `--rules` or in a config file). The inputs themselves are checked by size when read.
+pub(crate) fn fingerprint(
+    config: &RunConfig,
+    base: &Path,
+    world_size: u32,
+) -> anyhow::Result<String> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&serde_json::to_vec(config)?);
+    hasher.update(base.as_os_str().as_encoded_bytes());
+    hasher.update(&world_size.to_le_bytes());
+    for file in config.strip.rules.iter() {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        text.push_str(&format!("\n{}", xxhash_rust::xxh3::xxh3_64(&bytes)));
+        hasher.update(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
     }
-    Ok(format!(
-        "{:016x}",
-        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
-    ))
-}
-
-/// The run configuration of a plan, with the task's thread count when it gives one.
-fn config_of(mut args: PlanArgs, threads: Option<usize>) -> anyhow::Result<RunConfig> {
-    if threads.is_some() {
-        args.pipeline.threads = threads;
-    }
-    args.pipeline.quiet = true;
-    let mut config = RunConfig::from_pipeline(args.inputs, args.format, args.pipeline)?;
-    config.output = args.work;
-    config.progress = false;
-    Ok(config)
+    Ok(format!("{:016x}", hasher.digest()))
 }
 
 impl Work {
@@ -269,38 +289,25 @@ impl Work {
         let bytes = fs::read(&path).with_context(|| {
             format!("cannot read {}; run `textwash plan` first", path.display())
         })?;
-        let manifest: Manifest = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a textwash manifest", path.display()))?;
-        std::env::set_current_dir(&manifest.cwd).with_context(|| {
+        let manifest: Manifest = serde_json::from_slice(&bytes).with_context(|| {
             format!(
-                "cannot enter {}, where the run was planned; tasks need the inputs at the \
-                 paths `plan` saw",
-                manifest.cwd.display()
+                "{} is not a manifest this textwash reads (another version planned it?); plan \
+                 into a new work folder",
+                path.display()
             )
         })?;
-        let argv = ["textwash", "plan"]
-            .into_iter()
-            .map(String::from)
-            .chain(manifest.args.iter().cloned());
-        let plan_args = match Cli::try_parse_from(argv) {
-            Ok(Cli {
-                command: Command::Plan(plan_args),
-            }) => plan_args,
-            _ => bail!(
-                "{} holds arguments this textwash does not take; plan again",
-                path.display()
-            ),
-        };
-        if fingerprint(&plan_args)? != manifest.fingerprint {
+        let planned = fingerprint(&manifest.config, &manifest.base, manifest.world_size)?;
+        if planned != manifest.fingerprint {
             bail!(
                 "{} was planned with other parameters (another textwash version, or a config \
                  or rule file changed since); plan into a new work folder",
                 root.display()
             );
         }
-        let mut config = config_of(plan_args, args.threads)?;
+        let mut config = manifest.config.clone();
         config.output = root.clone();
-        let (files, _) = read::discover(&config.inputs, &config.read, Some(&root));
+        config.threads = crate::config::threads(args.threads.or(manifest.threads))?;
+        let (files, _) = discover_from(&manifest.base, &config, &root);
         Ok(Work {
             root,
             manifest,
@@ -311,11 +318,15 @@ impl Work {
 
     /// Opens the work folder for task `step` of `args.rank`, checking the rank; with the task's
     /// name, or `None` when it has finished before (and is skipped).
-    fn open_rank(args: &RankArgs, step: &str) -> anyhow::Result<Option<(Work, String)>> {
+    fn open_rank(
+        args: &RankArgs,
+        step: &str,
+        notices: &mut dyn Notices,
+    ) -> anyhow::Result<Option<(Work, String)>> {
         let work = Work::open(&args.work)?;
         work.shard(args.rank)?;
         let name = task(step, args.rank);
-        Ok((!work.skip(&name)?).then_some((work, name)))
+        Ok((!work.skip(&name, notices)?).then_some((work, name)))
     }
 
     /// The input files of rank `rank`, checked against the plan.
@@ -399,12 +410,12 @@ impl Work {
     }
 
     /// Skips a finished task (telling so); true when it is finished.
-    fn skip(&self, task: &str) -> anyhow::Result<bool> {
+    fn skip(&self, task: &str, notices: &mut dyn Notices) -> anyhow::Result<bool> {
         if self.marker(task).exists() {
-            eprintln!(
-                "textwash: {task} already finished ({}); skipped",
+            notices.note(&format!(
+                "{task} already finished ({}); skipped",
                 self.marker(task).display()
-            );
+            ));
             return Ok(true);
         }
         Ok(false)
@@ -455,15 +466,15 @@ fn write_streamed(
 }
 
 /// `textwash survey`: strip's line counts over one shard.
-pub fn survey(args: &RankArgs) -> anyhow::Result<()> {
-    let Some((work, name)) = Work::open_rank(args, "survey")? else {
+pub fn survey(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
+    let Some((work, name)) = Work::open_rank(args, "survey", notices)? else {
         return Ok(());
     };
     let rank = args.rank;
     let started = Instant::now();
     let files = work.rank_files(rank)?;
     let counter = if work.stats() {
-        app::count_lines(&work.config, &files, &work.pool()?)
+        pass::count_lines(&work.config, &files, &work.pool()?, notices)
     } else {
         LineCounter::default()
     };
@@ -487,9 +498,9 @@ struct Prepped {
 }
 
 /// `textwash prep`: one shard decoded, repaired, stripped and sketched.
-pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
+pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
-    let Some((work, name)) = Work::open_rank(args, "prep")? else {
+    let Some((work, name)) = Work::open_rank(args, "prep", notices)? else {
         return Ok(());
     };
     let rank = args.rank;
@@ -522,17 +533,12 @@ pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
     let scratch = ScratchDir::new(&work.tmp()?)
         .with_context(|| format!("cannot make a folder in {}", work.root.display()))?;
     let scratch_work = WorkDir::new(scratch.path());
-    let mut tally = Tally::new(config, &stages);
-    tally.dedup = Some(DedupSink::new(
-        &scratch_work,
-        rank,
-        work.dedup().then_some(&config.dedup),
-    )?);
-    // Everything goes to the sink; the output is never written to.
-    let mut output = Output::new(crate::write::atomic::Staging::new(scratch.path()), false);
-    output.discard_corpus = true;
-    app::main_pass(config, &files, &pool, &stages, &mut tally, &mut output)?;
-    let sink = tally.dedup.take().context("the shard sink went away")?;
+    let mut tally = Tally::new(config.audit, false);
+    let dedup = work.dedup().then_some(&config.dedup);
+    let mut sink = DedupSink::new(&scratch_work, rank, dedup, &files)?;
+    pass::main_pass(
+        config, &files, &pool, &stages, dedup, &mut tally, notices, &mut sink,
+    )?;
     let (_, docs) = sink.close(&pool)?;
     let dir = scratch_work.shard_dir(rank);
     shard::write_docs(&dir.join("docs.bin"), &docs)
@@ -552,11 +558,11 @@ pub fn prep(args: &RankArgs) -> anyhow::Result<()> {
     fs::rename(&dir, &target).with_context(|| format!("cannot write {}", target.display()))?;
     let documents = report.output.documents as u32;
     if report.problems.count > 0 {
-        eprintln!(
-            "textwash: prep {rank}: {} problems; {} lists them",
+        notices.note(&format!(
+            "prep {rank}: {} problems; {} lists them",
             report.problems.count,
             target.join("report.json").display()
-        );
+        ));
     }
     work.finish(&name, &Prepped { documents })
 }
@@ -599,7 +605,7 @@ struct Bucketed {
 }
 
 /// `textwash bucket`: one band merged across all shards.
-pub fn bucket(args: &BandArgs) -> anyhow::Result<()> {
+pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
     let work = Work::open(&args.work)?;
     let band = args.band;
@@ -610,7 +616,7 @@ pub fn bucket(args: &BandArgs) -> anyhow::Result<()> {
         );
     }
     let name = task("bucket", band);
-    if work.skip(&name)? {
+    if work.skip(&name, notices)? {
         return Ok(());
     }
     let spans = spans(&work, "bucket")?;
@@ -651,11 +657,11 @@ struct ShardDecision {
 }
 
 /// `textwash cluster`: candidates verified, clusters and links, over the whole corpus.
-pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
+pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
     let work = Work::open(args)?;
     let name = "cluster";
-    if work.skip(name)? {
+    if work.skip(name, notices)? {
         return Ok(());
     }
     let spans = spans(&work, "cluster")?;
@@ -704,18 +710,18 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
         // Checked (`write::checked`): a changed digit would drop another document.
         write_streamed(&path, |out| {
             let mut checked = checked::Writer::new(out);
-            app::json_lines(&mut checked, &list)?;
+            pipeline::json_lines(&mut checked, &list)?;
             checked.finish()?;
             Ok(())
         })?;
     }
-    write_streamed(&out.join(app::CLUSTERS_NAME), |out| {
-        Ok(app::json_lines(out, &decisions.clusters)?)
+    write_streamed(&out.join(pipeline::CLUSTERS_NAME), |out| {
+        Ok(pipeline::json_lines(out, &decisions.clusters)?)
     })?;
-    write_streamed(&out.join(app::REUSE_NAME), |out| {
-        Ok(app::json_lines(out, &decisions.reuse)?)
+    write_streamed(&out.join(pipeline::REUSE_NAME), |out| {
+        Ok(pipeline::json_lines(out, &decisions.reuse)?)
     })?;
-    write_streamed(&out.join(app::PASSAGES_NAME), |out| {
+    write_streamed(&out.join(pipeline::PASSAGES_NAME), |out| {
         decisions.for_each_link(|link| {
             serde_json::to_writer(&mut *out, &link)?;
             out.write_all(b"\n")
@@ -736,9 +742,9 @@ pub fn cluster(args: &WorkArgs) -> anyhow::Result<()> {
 
 /// `textwash filter`: one shard's records, duplicates left out or annotated, to
 /// `out/part-RRRRR.jsonl`.
-pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
+pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
-    let Some((work, name)) = Work::open_rank(args, "filter")? else {
+    let Some((work, name)) = Work::open_rank(args, "filter", notices)? else {
         return Ok(());
     };
     let rank = args.rank;
@@ -763,17 +769,15 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
         }
     }
     let files = work.rank_files(rank)?;
-    let spool = WorkDir::new(&work.root)
-        .shard_dir(rank)
-        .join(app::SPOOL_NAME);
+    let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
     let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;
     write_streamed(&target, |out| {
-        replayed = Some(app::replay_decided(
+        replayed = Some(replay_decided(
             &spool,
             &files,
-            &work.config,
+            work.config.dedup.action,
             &by_doc,
             |event, kept| {
                 if let (Event::Record { bytes: record, .. }, true) = (event, kept) {
@@ -786,20 +790,12 @@ pub fn filter(args: &RankArgs) -> anyhow::Result<()> {
         )?);
         Ok(())
     })?;
-    let replayed = replayed.unwrap_or_default();
-    let by_reason = |counts: BTreeMap<&'static str, u64>| {
-        counts
-            .into_iter()
-            .map(|(reason, n)| (reason.to_string(), n))
-            .collect()
-    };
     work.finish(
         &name,
         &Filtered {
             records: written,
             bytes,
-            dropped: by_reason(replayed.dropped),
-            flagged: by_reason(replayed.flagged),
+            replayed: replayed.unwrap_or_default(),
             seconds: started.elapsed().as_secs_f64(),
         },
     )
@@ -811,159 +807,93 @@ struct Filtered {
     records: u64,
     /// Bytes written to the part file.
     bytes: u64,
-    /// Duplicates left out, by reason.
-    dropped: BTreeMap<String, u64>,
-    /// Duplicates annotated, by reason.
-    flagged: BTreeMap<String, u64>,
+    /// Duplicates left out and annotated, by reason.
+    #[serde(flatten)]
+    replayed: Replayed,
     seconds: f64,
 }
 
-/// `textwash report`: the shards' reports merged into `out/report.json`, with the figures of
-/// dedup and of the filter tasks, as `run` would have written it (with the tasks' seconds
-/// summed for wall time).
-pub fn report(args: &WorkArgs) -> anyhow::Result<()> {
+/// `textwash report`: the shards' reports merged into `out/report.json` ([`Report::merge`]),
+/// with dedup's summary and what the filter tasks left out or annotated counted as `run`
+/// counts them ([`Report::count_filtered`]), the tasks' seconds summed for wall time.
+pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let work = Work::open(args)?;
     let name = "report";
-    if work.skip(name)? {
+    if work.skip(name, notices)? {
         return Ok(());
     }
-    let (mut merged, mut first) = (Value::Null, Value::Null);
-    let mut seconds: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut merged: Option<Report> = None;
+    let mut seconds: BTreeMap<Name, f64> = BTreeMap::new();
+    let mut add_seconds = |wave: &'static str, s: f64| {
+        *seconds.entry(Cow::Borrowed(wave)).or_default() += s;
+    };
     let mut filtered = Vec::new();
     for rank in work.ranks() {
         filtered.push(work.needs::<Filtered>(&task("filter", rank), "report")?);
         let survey: Timed = work.needs(&task("survey", rank), "report")?;
-        *seconds.entry("survey").or_default() += survey.seconds;
+        add_seconds("survey", survey.seconds);
         let path = WorkDir::new(&work.root).shard_dir(rank).join("report.json");
-        let shard: Value = fs::read(&path)
+        let shard: Report = fs::read(&path)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
-            .and_then(|shard: Value| {
-                serde_json::from_value::<ReportShape>(shard.clone())?;
-                Ok(shard)
-            })
             .with_context(|| format!("cannot read {}", path.display()))?;
-        *seconds.entry("prep").or_default() += shard["wall_seconds"].as_f64().unwrap_or(0.0);
-        if first.is_null() {
-            first = shard.clone();
+        add_seconds("prep", shard.wall_seconds);
+        match &mut merged {
+            Some(merged) => merged.merge(shard),
+            None => merged = Some(shard),
         }
-        merge_values(&mut merged, shard);
     }
+    let mut merged = merged.context("a work folder of no ranks")?;
     let filter_seconds: f64 = filtered.iter().map(|f| f.seconds).sum();
     let out = work.root.join("out");
     if work.dedup() {
         for band in 0..ALL_BANDS as u32 {
             let bucketed: Bucketed = work.needs(&task("bucket", band), "report")?;
-            *seconds.entry("bucket").or_default() += bucketed.seconds;
+            add_seconds("bucket", bucketed.seconds);
         }
         let clustered: Timed = work.needs("cluster", "report")?;
-        seconds.insert("cluster", clustered.seconds);
+        add_seconds("cluster", clustered.seconds);
         let path = out.join("dedup.json");
-        let mut summary: Value = serde_json::from_slice(
-            &fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| format!("cannot read {}", path.display()))?;
-        if !summary["seconds"].is_object() {
-            bail!("{} is not dedup's summary", path.display());
-        }
-        summary["seconds"]["filter"] = round4(filter_seconds).into();
-        merged["dedup"] = summary;
+        let mut summary: DedupSummary = fs::read(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        summary
+            .seconds
+            .insert(Cow::Borrowed("filter"), round4(filter_seconds));
+        merged.dedup = Some(summary);
     }
-    seconds.insert("filter", filter_seconds);
+    add_seconds("filter", filter_seconds);
 
-    // What is one per run, not per shard.
-    for key in ["textwash_version", "inputs", "threads"] {
-        merged[key] = first[key].clone();
-    }
-    merged["command"] = "staged".into();
-    merged["output_dir"] = out.display().to_string().into();
-    cap_list(
-        &mut merged["problems"],
-        "list",
-        "omitted",
-        MAX_LISTED_PROBLEMS,
-    );
-    cap_list(
-        &mut merged,
-        "transcoded",
-        "transcoded_omitted",
-        MAX_LISTED_TRANSCODED,
-    );
-    if let Some(stages) = merged["stages"].as_object_mut() {
-        for stage in stages.values_mut() {
-            if let Some(list) = stage.get_mut("flagged").and_then(Value::as_array_mut) {
-                list.truncate(MAX_LISTED_FLAGGED);
-            }
-        }
-    }
-    // Dedup's outcome, as `run` counts it after replaying the spool.
-    let records: u64 = filtered.iter().map(|f| f.records).sum();
-    let dedup = &mut merged["stages"]["dedup"];
+    merged.command = Cow::Borrowed("staged");
+    merged.output_dir = out.display().to_string();
     for f in &filtered {
-        for (reason, &n) in &f.dropped {
-            add(&mut dedup["documents_dropped"], n);
-            add(&mut dedup["counters"][reason.as_str()], n);
-        }
-        for (reason, &n) in &f.flagged {
-            add(&mut dedup["counters"][reason.as_str()], n);
-        }
+        merged.count_filtered(&f.replayed.dropped, &f.replayed.flagged);
     }
-    let dropped: u64 = filtered.iter().flat_map(|f| f.dropped.values()).sum();
-    if let Some(n) = dedup["documents_out"].as_u64() {
-        dedup["documents_out"] = n.saturating_sub(dropped).into();
-    }
-    merged["stages"]["write"]["documents_in"] = records.into();
-    merged["stages"]["write"]["documents_out"] = records.into();
     // As in `run`: the corpus files (here the parts), not clusters.jsonl and passages.jsonl.
-    merged["output"] = serde_json::json!({
-        "files": filtered.len(),
-        "documents": records,
-        "bytes": filtered.iter().map(|f| f.bytes).sum::<u64>(),
-    });
+    merged.output.files = filtered.len() as u64;
+    merged.output.bytes = filtered.iter().map(|f| f.bytes).sum();
     let wall: f64 = seconds.values().sum();
-    merged["wall_seconds"] = wall.into();
-    let input_bytes = merged["input"]["bytes"].as_u64().unwrap_or(0);
-    merged["throughput_mb_per_s"] = (input_bytes as f64 / 1e6 / wall.max(1e-9)).into();
-    merged["staged"] = serde_json::json!({
-        "world_size": work.manifest.world_size,
-        "task_seconds": seconds,
+    merged.wall_seconds = wall;
+    merged.throughput_mb_per_s = merged.input.bytes as f64 / 1e6 / wall.max(1e-9);
+    merged.staged = Some(StagedFigures {
+        world_size: work.manifest.world_size,
+        task_seconds: seconds,
     });
-    let mut json = serde_json::to_vec_pretty(&merged)?;
+    // Keys in alphabetical order, as the report of a staged run has always had them.
+    let mut json = serde_json::to_vec_pretty(&serde_json::to_value(&merged)?)?;
     json.push(b'\n');
     let path = out.join("report.json");
     write_atomic(&path, &json)?;
-    let figure = |key: &str| merged[key]["documents"].as_u64().unwrap_or(0);
-    eprintln!(
-        "textwash: {} documents in → {} out over {} ranks, {} skipped; report: {}",
-        figure("input"),
-        figure("output"),
+    notices.note(&format!(
+        "{} documents in → {} out over {} ranks, {} skipped; report: {}",
+        merged.input.documents,
+        merged.output.documents,
         work.manifest.world_size,
-        merged["problems"]["count"].as_u64().unwrap_or(0),
+        merged.problems.count,
         path.display()
-    );
+    ));
     work.finish(name, &serde_json::json!({}))
-}
-
-/// The parts of a shard's report that `report` changes: they must be objects.
-#[derive(Deserialize)]
-#[allow(dead_code)] // read only to check the shape
-struct ReportShape {
-    input: serde_json::Map<String, Value>,
-    problems: serde_json::Map<String, Value>,
-    stages: StagesShape,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct StagesShape {
-    dedup: StageShape,
-    write: serde_json::Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct StageShape {
-    counters: serde_json::Map<String, Value>,
 }
 
 /// A marker that says how long its task took.
@@ -975,59 +905,6 @@ struct Timed {
 
 fn round4(seconds: f64) -> f64 {
     (seconds * 1e4).round() / 1e4
-}
-
-/// Adds `n` to a counter in a report, making it when missing.
-fn add(counter: &mut Value, n: u64) {
-    *counter = (counter.as_u64().unwrap_or(0) + n).into();
-}
-
-/// Shard reports summed: numbers add, lists join in rank order, maps merge key by key; text
-/// (version, names) is the first shard's.
-fn merge_values(into: &mut Value, from: Value) {
-    match (into, from) {
-        (Value::Object(into), Value::Object(from)) => {
-            for (key, value) in from {
-                match into.get_mut(&key) {
-                    Some(existing) => merge_values(existing, value),
-                    None => {
-                        into.insert(key, value);
-                    }
-                }
-            }
-        }
-        (Value::Array(into), Value::Array(from)) => into.extend(from),
-        (Value::Number(into), Value::Number(from)) => {
-            *into = match (into.as_u64(), from.as_u64()) {
-                (Some(a), Some(b)) => a.saturating_add(b).into(),
-                _ => serde_json::Number::from_f64(
-                    into.as_f64().unwrap_or(0.0) + from.as_f64().unwrap_or(0.0),
-                )
-                .unwrap_or_else(|| into.clone()),
-            }
-        }
-        (into @ Value::Null, from) => *into = from,
-        _ => {}
-    }
-}
-
-/// Keeps the first `max` entries of the list `object[list]`, counting the rest in
-/// `object[omitted]`.
-fn cap_list(object: &mut Value, list: &str, omitted: &str, max: usize) {
-    let Some(entries) = object.get_mut(list).and_then(Value::as_array_mut) else {
-        return;
-    };
-    let over = entries.len().saturating_sub(max) as u64;
-    entries.truncate(max);
-    add(&mut object[omitted], over);
-}
-
-/// `textwash plan`'s arguments as given, for the manifest.
-pub fn raw_plan_args() -> Vec<String> {
-    std::env::args()
-        .skip_while(|a| a != "plan")
-        .skip(1)
-        .collect()
 }
 
 #[cfg(test)]

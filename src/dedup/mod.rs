@@ -30,7 +30,7 @@ use shard::{DocMeta, ShingleReader, WorkDir};
 use crate::progress::Progress;
 
 /// Which member of a cluster is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeepPolicy {
     /// The first in input order.
     First,
@@ -41,7 +41,7 @@ pub enum KeepPolicy {
 }
 
 /// What happens to duplicates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DedupAction {
     /// Leave them out of the corpus.
     Drop,
@@ -50,7 +50,7 @@ pub enum DedupAction {
 }
 
 /// Settings of the dedup stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DedupConfig {
     pub shingle: ShingleConfig,
     pub keep: KeepPolicy,
@@ -74,6 +74,9 @@ pub struct DedupConfig {
     pub min_collisions: u32,
     /// Memory for band records and meeting counts before they spill to disk, in bytes.
     pub memory: usize,
+    /// How many of the first clusters and passage links to keep samples of
+    /// ([`Decisions::samples`], [`Decisions::first_links`]), for a caller that shows them.
+    pub samples: usize,
 }
 
 /// The default of `--mem`.
@@ -93,6 +96,7 @@ impl Default for DedupConfig {
             bucket_cap: 256,
             min_collisions: 2,
             memory: DEFAULT_MEMORY,
+            samples: 0,
         }
     }
 }
@@ -135,7 +139,7 @@ pub struct Link {
 }
 
 /// The counts that go to report.json.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DedupSummary {
     pub documents: u64,
     pub passages: u64,
@@ -160,7 +164,7 @@ pub struct DedupSummary {
     /// Wall seconds of each step after the main pass: merge (bands into pair counts), verify
     /// (candidate pairs), cluster (and links), filter (the spool written out). Sketching is
     /// `stages.dedup.cpu_seconds`.
-    pub seconds: std::collections::BTreeMap<&'static str, f64>,
+    pub seconds: std::collections::BTreeMap<std::borrow::Cow<'static, str>, f64>,
 }
 
 /// A passage link by document numbers: [`Decisions::link`] gives the [`Link`] written out.
@@ -255,7 +259,7 @@ impl Decisions {
 }
 
 /// How many passage links join documents of two sources.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 pub struct SourceReuse {
     pub a: String,
     pub b: String,
@@ -297,6 +301,9 @@ pub struct Decisions {
     /// Passages shared by many documents, for reuse.jsonl.
     pub reuse: Vec<ReuseGroup>,
     pub summary: DedupSummary,
+    /// How many clusters and links [`Decisions::samples`] and [`Decisions::first_links`]
+    /// cover ([`DedupConfig::samples`]).
+    pub shown: usize,
 }
 
 /// A verified relation between two documents (indices into the documents, `a < b`), each the
@@ -372,8 +379,17 @@ pub enum Inputs {
     Keep,
 }
 
+/// How `--mem` ([`DedupConfig::memory`]) is divided, in this one place: half for the band
+/// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
+/// quarter shared by the band merges running at once for their meeting counts
+/// ([`band_memory`]); every run at most 32 MB. The rest is left for the documents' metadata
+/// and the duplicate edges, which grow with the corpus.
+pub fn sketch_memory(config: &DedupConfig) -> usize {
+    (config.memory / 2).min(shard::MAX_RUN_BYTES)
+}
+
 /// The memory of one band's merge when `parallel` merge at once: meeting counts spill as runs
-/// of at most 32 MB, like band records.
+/// of at most 32 MB, like band records (see [`sketch_memory`] for the whole division).
 pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
     (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
 }
@@ -395,7 +411,7 @@ pub fn decide_merged(
         dropped_buckets: merged.dropped_buckets,
         ..DedupSummary::default()
     };
-    summary.seconds.insert("merge", round(merge_seconds));
+    summary.seconds.insert("merge".into(), round(merge_seconds));
     let started = std::time::Instant::now();
 
     // Exact copies: the first of each normalized text stands for the others (shards index only
@@ -450,7 +466,7 @@ pub fn decide_merged(
     summary.duplicate_pairs = duplicates.len() as u64;
     summary
         .seconds
-        .insert("verify", round(started.elapsed().as_secs_f64()));
+        .insert("verify".into(), round(started.elapsed().as_secs_f64()));
     let started = std::time::Instant::now();
     progress.step("clustering and linking", None);
     let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
@@ -475,7 +491,7 @@ pub fn decide_merged(
     decisions
         .summary
         .seconds
-        .insert("cluster", round(started.elapsed().as_secs_f64()));
+        .insert("cluster".into(), round(started.elapsed().as_secs_f64()));
     Ok(decisions)
 }
 
@@ -741,7 +757,7 @@ const COMMON_SHOWN: usize = 20;
 
 /// A passage its source repeats in many documents (a template or a formula), as the report
 /// names it: the source, in how many of its documents, and one of them with the passage's span.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Deserialize)]
 pub struct CommonPassage {
     pub source: String,
     pub documents: u64,
@@ -753,7 +769,7 @@ pub struct CommonPassage {
 /// formula, in how many groups, how many passage pairs were not linked for sharing only a stock
 /// phrase, mostly the source's stock phrases or a template with other figures, and the groups in
 /// the most documents.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CommonPassages {
     pub passages: u64,
     pub groups: u64,
@@ -1289,7 +1305,7 @@ fn links(
                 b_span,
                 similarity: round(similarity),
             };
-            if decisions.first_links.len() < crate::html::MAX_SHOWN {
+            if decisions.first_links.len() < decisions.shown {
                 decisions.first_links.push(link);
             }
             out.push(&link)?;
@@ -1305,7 +1321,7 @@ fn links(
             (db.source.to_string(), da.source.to_string())
         };
         *reuse_pairs.entry(key).or_default() += written;
-        if shown_pairs < crate::html::MAX_SHOWN {
+        if shown_pairs < decisions.shown {
             shown_pairs += 1;
             decisions.samples.insert(a, da.id.clone());
             decisions.samples.insert(b, db.id.clone());
@@ -1427,6 +1443,7 @@ fn cluster(
     keepers.sort_unstable();
     let mut decisions = Decisions {
         summary,
+        shown: config.samples,
         ..Decisions::default()
     };
     let mut cluster_of = vec![u32::MAX; docs.len()];
@@ -1435,7 +1452,7 @@ fn cluster(
         members.sort_by_key(|&(i, ..)| (i != *keeper, i));
         // Texts for the HTML report: the kept member and the first duplicate of the first
         // clusters.
-        if number < crate::html::MAX_SHOWN {
+        if number < config.samples {
             for &(i, ..) in members.iter().take(2) {
                 decisions.samples.insert(i, docs[i as usize].id.clone());
             }

@@ -235,7 +235,7 @@ fn push_word(out: &mut Tokens, word: &[u8], span: (usize, usize), fold_digits: b
 }
 
 /// How text is turned into shingles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShingleConfig {
     /// Words per shingle.
     pub words: usize,

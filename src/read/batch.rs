@@ -31,7 +31,9 @@ pub const DEFAULT_MAX_RECORD_MB: usize = 256;
 /// Units in input order, with the bytes they point into.
 #[derive(Debug, Default)]
 pub struct Batch {
+    /// The bytes the units' ranges point into.
     pub data: Vec<u8>,
+    /// The units, in input order.
     pub units: Vec<Unit>,
     /// Bytes read after decompression, blank lines included.
     pub bytes_read: u64,

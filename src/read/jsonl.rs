@@ -115,7 +115,6 @@ pub fn parse_record(
             text_digest,
         }),
         date,
-        annotation: None,
     })
 }
 

@@ -23,7 +23,7 @@ use crate::document::{Decoding, Document};
 use crate::error::{Location, Problem, ProblemKind};
 
 /// How the records of a file are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     /// The whole file is one document.
     Text,
@@ -39,8 +39,11 @@ pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,tx
 /// How a file's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Not compressed.
     None,
+    /// gzip (`.gz`).
     Gzip,
+    /// zstd (`.zst`, `.zstd`).
     Zstd,
 }
 
@@ -83,7 +86,9 @@ pub struct InputFile {
     /// The path relative to its input root, with `/` separators: the output file's name, and
     /// the document id of a text file.
     pub rel: String,
+    /// How its records are laid out.
     pub format: Format,
+    /// How it is compressed.
     pub compression: Compression,
     /// The size on disk, when known.
     pub size: Option<u64>,
@@ -92,13 +97,16 @@ pub struct InputFile {
 }
 
 /// What the readers need to know.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReadConfig {
     /// Which files of a folder are read; files named on the command line always are.
+    #[serde(with = "glob_pattern")]
     pub glob: GlobMatcher,
     /// Overrides the format guessed from each file's name (and sets stdin's).
     pub format: Option<Format>,
+    /// The JSON field holding the text (`--text-field`).
     pub text_field: String,
+    /// The JSON field holding the id (`--id-field`).
     pub id_field: String,
     /// The JSON Lines field that names a document's source (outlet); without it, the folder.
     pub source_field: Option<String>,
@@ -107,7 +115,29 @@ pub struct ReadConfig {
     /// Files at the top of an input folder that are never read from it, whatever the glob:
     /// the report and lists a run writes beside its corpus, so that a run's output can be
     /// checked or run again. Named on the command line, they are read.
-    pub skip_in_folders: &'static [&'static str],
+    pub skip_in_folders: Vec<String>,
+}
+
+/// A glob as its pattern, compiled again when read back (as `--glob` is compiled).
+mod glob_pattern {
+    use globset::GlobMatcher;
+
+    pub fn serialize<S: serde::Serializer>(glob: &GlobMatcher, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(glob.glob().glob())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GlobMatcher, D::Error> {
+        let pattern: String = serde::Deserialize::deserialize(d)?;
+        super::compile_glob(&pattern).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Compiles a `--glob` pattern: `*` matches across `/` too.
+pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
+    Ok(globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .build()?
+        .compile_matcher())
 }
 
 /// The name standard input goes by in messages.
@@ -216,9 +246,8 @@ fn walk_folder(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        let wanted = !is_dir
-            && config.glob.is_match(&rel)
-            && !config.skip_in_folders.contains(&rel.as_str());
+        let wanted =
+            !is_dir && config.glob.is_match(&rel) && !config.skip_in_folders.contains(&rel);
         if entry.path_is_symlink() && entry.depth() > 0 && (is_dir || wanted) {
             let target = entry.path().canonicalize().ok();
             if let (Some(target), Some(inside)) = (target, &inside) {
@@ -270,18 +299,35 @@ fn input_file(
 #[derive(Debug, Clone)]
 pub enum Unit {
     /// A JSON Lines file has records; its output can be opened.
-    StartFile { file: usize },
+    /// A JSON Lines file begins.
+    StartFile {
+        /// The input file.
+        file: usize,
+    },
     /// All of a JSON Lines file that could be read has been read.
-    EndFile { file: usize },
+    /// A JSON Lines file ends.
+    EndFile {
+        /// The input file.
+        file: usize,
+    },
     /// A whole text file.
-    Text { file: usize, bytes: Range<usize> },
+    Text {
+        /// The input file.
+        file: usize,
+        /// Its bytes in the batch.
+        bytes: Range<usize>,
+    },
     /// One non-blank line of a JSON Lines file. `transcoded` says how the file was decoded
     /// when the reader transcoded it from UTF-16 to UTF-8 (with a byte order mark, or without
     /// one, told by its NUL bytes).
     Line {
+        /// The input file.
         file: usize,
+        /// Its 1-based line number.
         line: u64,
+        /// The line's bytes in the batch.
         bytes: Range<usize>,
+        /// How the file was transcoded, when it was.
         transcoded: Option<Decoding>,
     },
     /// Something could not be read.
@@ -337,7 +383,7 @@ pub(crate) mod tests {
             id_field: "id".into(),
             source_field: Some("source".into()),
             date_field: None,
-            skip_in_folders: &[],
+            skip_in_folders: Vec::new(),
         }
     }
 

@@ -45,11 +45,18 @@ pub enum Opened {
     /// order mark, or without one, told by its NUL bytes) transcoded to UTF-8, anything else as
     /// it is. `transcoded` says how UTF-16 was decoded.
     Text {
+        /// The text's bytes.
         reader: Box<dyn BufRead + Send>,
+        /// How UTF-16 was decoded, when it was.
         transcoded: Option<Decoding>,
     },
     /// Not text ([`sniff`]): `controls` of the first `sampled` bytes are NUL or control bytes.
-    Binary { controls: usize, sampled: usize },
+    Binary {
+        /// NUL and control bytes seen.
+        controls: usize,
+        /// Bytes looked at.
+        sampled: usize,
+    },
 }
 
 /// Reads the first [`SNIFF_LIMIT`] bytes of `reader` (or all of it, when shorter: a pipe or a

@@ -27,6 +27,5 @@ pub fn read_document(file: &InputFile, bytes: &[u8]) -> Result<Document, Problem
         decoding: decoded.decoding,
         record: None,
         date: None,
-        annotation: None,
     })
 }

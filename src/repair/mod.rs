@@ -50,7 +50,7 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
 
 /// Which fixes run. Every field can be set in the `[repair]` table of a TOML config file
 /// (`mojibake = false`) and on the command line (`--disable mojibake`, `--enable uncurl-quotes`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RepairConfig {
     pub mojibake: bool,
@@ -562,11 +562,19 @@ impl Stage for RepairStage {
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
         if let Some(repaired) = self.repairer.repair(&doc.text, false) {
             doc.text = repaired.text;
+            notes.mojibake_repaired = repaired
+                .counts
+                .keys()
+                .any(|fix| fix.starts_with("mojibake") || fix.starts_with("lost-byte"));
             for (fix, count) in repaired.counts {
                 *notes.counters.entry(fix).or_default() += count;
             }
         }
         Verdict::Keep
+    }
+
+    fn repairs_encoding(&self) -> bool {
+        true
     }
 }
 

@@ -49,7 +49,7 @@ pub const GUARD_FLAG: &str = "guard-kept-whole";
 const MIN_WORDS_TO_DEDUPE: usize = 8;
 
 /// Settings of the strip stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StripConfig {
     /// A rule file adding to and overriding the built-in rules.
     pub rules: Option<PathBuf>,
@@ -816,6 +816,7 @@ impl Stage for StripStage {
                     *notes.counters.entry(removal.rule).or_default() += 1;
                 }
                 notes.first_line = stripped.removals.iter().map(|r| r.line as u64 + 1).min();
+                notes.boilerplate_lines = stripped.removals.len() as u64;
                 if stripped
                     .removals
                     .iter()

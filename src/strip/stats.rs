@@ -48,7 +48,7 @@ type KeySet = HashSet<u64, BuildHasherDefault<HashedKey>>;
 type KeyCounts = HashMap<u64, u32, BuildHasherDefault<HashedKey>>;
 
 /// Settings of the cross-document pass.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StatsConfig {
     /// A line is boilerplate in a source when it occurs in at least this many documents…
     pub min_docs: u32,

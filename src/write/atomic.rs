@@ -77,6 +77,7 @@ pub struct ScratchDir {
 }
 
 impl ScratchDir {
+    /// A new scratch folder in `parent`.
     pub fn new(parent: &Path) -> io::Result<ScratchDir> {
         let dir = tempfile::Builder::new()
             .prefix(WORK_PREFIX)
@@ -85,6 +86,7 @@ impl ScratchDir {
         Ok(ScratchDir { dir: Some(dir) })
     }
 
+    /// Where it is.
     pub fn path(&self) -> &Path {
         self.dir.as_ref().map_or(Path::new(""), |d| d.path())
     }
@@ -108,6 +110,7 @@ pub struct Staging {
 }
 
 impl Staging {
+    /// Staging for files under `root`.
     pub fn new(root: &Path) -> Staging {
         Staging {
             root: root.to_path_buf(),

@@ -53,6 +53,7 @@ impl Writer<fs::File> {
 }
 
 impl<W: Write> Writer<W> {
+    /// Checksums what goes to `inner`.
     pub fn new(inner: W) -> Writer<W> {
         Writer {
             inner,
@@ -71,6 +72,7 @@ impl<W: Write> Writer<W> {
         self.len
     }
 
+    /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -190,6 +192,7 @@ impl File {
         self.len
     }
 
+    /// Whether nothing is left to read.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -259,6 +262,7 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// Opens a checked file.
     pub fn open(path: &Path) -> io::Result<Reader> {
         Reader::open_at(path, 0)
     }

@@ -7,7 +7,7 @@
 pub mod atomic;
 pub mod checked;
 pub mod out_dir;
-pub mod spool;
+pub(crate) mod spool;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -29,14 +29,13 @@ const ZSTD_LEVEL: i32 = 3;
 /// for a text file.
 pub fn render(doc: Document) -> Vec<u8> {
     match doc.record {
-        Some(record) => record.render_annotated(&doc.text, doc.annotation.as_deref()),
+        Some(record) => record.render(&doc.text),
         None => doc.text.into_bytes(),
     }
 }
 
-/// A compressed or plain output stream over a staged file, or nowhere (`check`).
+/// A compressed or plain output stream over a staged file.
 enum Sink {
-    Discard,
     Plain(BufWriter<File>),
     Gzip(GzEncoder<BufWriter<File>>),
     Zstd(zstd::Encoder<'static, BufWriter<File>>),
@@ -57,7 +56,6 @@ impl Sink {
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
-            Sink::Discard => Ok(()),
             Sink::Plain(w) => w.write_all(bytes),
             Sink::Gzip(w) => w.write_all(bytes),
             Sink::Zstd(w) => w.write_all(bytes),
@@ -67,7 +65,6 @@ impl Sink {
     /// Ends the stream; with `fsync`, waits until its bytes are on disk.
     fn finish(self, fsync: bool) -> io::Result<()> {
         let buffered = match self {
-            Sink::Discard => return Ok(()),
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w.finish()?,
             Sink::Zstd(w) => w.finish()?,
@@ -88,20 +85,19 @@ pub struct Output {
     /// protects against the process being interrupted or killed.
     fsync: bool,
     current: Option<(usize, Sink)>,
-    /// Count the corpus but write none of it (`check`).
-    pub discard_corpus: bool,
     /// Bytes written, before compression.
     pub bytes: u64,
+    /// Files written.
     pub files: u64,
 }
 
 impl Output {
+    /// An output staging its files in `staging`; with `fsync`, flushed to disk before renaming.
     pub fn new(staging: Staging, fsync: bool) -> Output {
         Output {
             staging,
             fsync,
             current: None,
-            discard_corpus: false,
             bytes: 0,
             files: 0,
         }
@@ -110,11 +106,6 @@ impl Output {
     /// Opens the output of a JSON Lines input.
     pub fn start_file(&mut self, index: usize, input: &InputFile) -> anyhow::Result<()> {
         self.end_file()?;
-        if self.discard_corpus {
-            self.current = Some((index, Sink::Discard));
-            self.files += 1;
-            return Ok(());
-        }
         let file = self
             .staging
             .create(&input.rel)
@@ -149,11 +140,6 @@ impl Output {
 
     /// Writes a whole text document as its own file.
     pub fn write_text(&mut self, input: &InputFile, bytes: &[u8]) -> anyhow::Result<()> {
-        if self.discard_corpus {
-            self.bytes += bytes.len() as u64;
-            self.files += 1;
-            return Ok(());
-        }
         let mut sink = Sink::new(
             self.staging
                 .create(&input.rel)

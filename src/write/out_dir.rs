@@ -18,6 +18,7 @@ use std::sync::{LazyLock, Mutex};
 use anyhow::{bail, Context};
 
 use super::atomic::{TEMP_SUFFIX, WORK_PREFIX};
+use crate::notices::Notices;
 
 /// The lock file's name in OUT.
 pub const LOCK_NAME: &str = ".textwash-lock";
@@ -57,7 +58,7 @@ impl OutDir {
     /// Makes OUT if it is missing, locks it, removes what a killed run left there (temporary
     /// files and work folders: no other run can be using them while the lock is held), and
     /// unless `force`, refuses it when anything else is in it.
-    pub fn claim(dir: &Path, force: bool) -> anyhow::Result<OutDir> {
+    pub fn claim(dir: &Path, force: bool, notices: &mut dyn Notices) -> anyhow::Result<OutDir> {
         let mut created = None;
         match fs::metadata(dir) {
             Ok(meta) if !meta.is_dir() => {
@@ -78,7 +79,7 @@ impl OutDir {
             lock: None,
             created,
         };
-        out.lock = Some(Lock::acquire(dir, out.created.clone())?);
+        out.lock = Some(Lock::acquire(dir, out.created.clone(), notices)?);
         let removed = remove_leftovers(dir).with_context(|| {
             format!(
                 "cannot clear {} of an earlier run's temporary files",
@@ -86,11 +87,10 @@ impl OutDir {
             )
         })?;
         if removed > 0 {
-            eprintln!(
-                "textwash: removed {removed} temporary files or work folders an interrupted run \
-                 left in {}",
+            notices.note(&format!(
+                "removed {removed} temporary files or work folders an interrupted run left in {}",
                 dir.display()
-            );
+            ));
         }
         if !force {
             let mut entries = fs::read_dir(dir)
@@ -260,7 +260,11 @@ struct Lock {
 
 impl Lock {
     /// Locks `dir`; `created` is the folder the run made, for [`release_held`].
-    fn acquire(dir: &Path, created: Option<PathBuf>) -> anyhow::Result<Lock> {
+    fn acquire(
+        dir: &Path,
+        created: Option<PathBuf>,
+        notices: &mut dyn Notices,
+    ) -> anyhow::Result<Lock> {
         let path = dir.join(LOCK_NAME);
         let context = || format!("cannot lock output folder {}", dir.display());
         // A run that ends removes its lock file while holding the lock; one that locked the
@@ -290,12 +294,12 @@ impl Lock {
                 continue;
             }
             if let Some(holder) = holder {
-                eprintln!(
-                    "textwash: took over the lock {} left by process {} on {}, which is gone",
+                notices.note(&format!(
+                    "took over the lock {} left by process {} on {}, which is gone",
                     path.display(),
                     holder.pid,
                     holder.host
-                );
+                ));
             }
             file.set_len(0).with_context(context)?;
             file.rewind().with_context(context)?;
@@ -443,6 +447,7 @@ fn host_name() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notices::Ignore;
 
     #[test]
     fn a_lock_file_names_its_holder() {
@@ -466,8 +471,10 @@ mod tests {
     #[test]
     fn a_held_lock_refuses_a_second_claim_and_is_gone_after() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::claim(dir.path(), false).unwrap();
-        let err = OutDir::claim(dir.path(), true).unwrap_err().to_string();
+        let out = OutDir::claim(dir.path(), false, &mut Ignore).unwrap();
+        let err = OutDir::claim(dir.path(), true, &mut Ignore)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("in use by another textwash run"), "{err}");
         assert!(
             err.contains(&format!("process {}", std::process::id())),
@@ -481,19 +488,19 @@ mod tests {
     fn a_folder_made_for_a_run_goes_unless_kept() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("a/b/out");
-        let claimed = OutDir::claim(&out, false).unwrap();
+        let claimed = OutDir::claim(&out, false, &mut Ignore).unwrap();
         fs::create_dir_all(out.join("sub/deeper")).unwrap();
         drop(claimed);
         assert!(!dir.path().join("a").exists());
 
-        let claimed = OutDir::claim(&out, false).unwrap();
+        let claimed = OutDir::claim(&out, false, &mut Ignore).unwrap();
         fs::write(out.join("done.txt"), "x").unwrap();
         claimed.keep();
         assert_eq!(fs::read(out.join("done.txt")).unwrap(), b"x");
 
         // A folder that was there before stays, even empty.
         fs::remove_file(out.join("done.txt")).unwrap();
-        drop(OutDir::claim(&out, false).unwrap());
+        drop(OutDir::claim(&out, false, &mut Ignore).unwrap());
         assert!(out.is_dir());
     }
 

@@ -5,6 +5,7 @@ mod check;
 mod dedup;
 mod errors;
 mod filters;
+mod golden;
 mod inputs;
 mod output;
 mod repair;

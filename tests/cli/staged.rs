@@ -351,3 +351,31 @@ fn a_flipped_byte_in_a_work_file_fails_the_next_task_naming_the_file() {
     );
     must(&["report"]);
 }
+
+#[test]
+fn an_edited_rules_file_named_in_a_config_file_invalidates_the_plan() {
+    let s = Scratch::new();
+    corpus(&s);
+    let rules = "[[rule]]\nid = \"house-promo\"\nkind = \"drop-short\"\nmax-words = 8\n\
+                 literals = [\"our podcast\"]\nexample = \"Listen to our podcast\"\n";
+    s.write("house-rules.toml", rules);
+    // Relative, as a config file usually names it: from the folder `plan` ran in.
+    s.write("textwash.toml", "[strip]\nrules = \"house-rules.toml\"\n");
+    let work = s.path("work");
+    let (code, err) = plan(&s, &work, 2, &["--config", "textwash.toml"]);
+    assert_eq!(code, 0, "{err}");
+    // Tasks run elsewhere than `plan` did, and find the rules without entering its folder.
+    let (code, err) = task(&["survey", "--rank", "0"], &work);
+    assert_eq!(code, 0, "{err}");
+    s.write(
+        "house-rules.toml",
+        rules.replace("our podcast", "our newsletter"),
+    );
+    let (code, err) = task(&["survey", "--rank", "1"], &work);
+    assert_eq!(code, 2, "an edited rules file must refuse the plan: {err}");
+    assert!(err.contains("other parameters"), "{err}");
+    // Planning again into the same folder is refused too.
+    let (code, err) = plan(&s, &work, 2, &["--config", "textwash.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("other parameters"), "{err}");
+}

@@ -1,0 +1,104 @@
+//! Where the main pass puts the documents it kept, in input order: a [`Sink`].
+//!
+//! The output writer ([`OutputSink`]) writes them to OUT, [`DiscardSink`] only counts them
+//! (`check`), and dedup's sink ([`super::dedup::DedupSink`]) spools them with their sketches
+//! until dedup has decided. The main pass does not know which one it feeds.
+
+use crate::dedup::shard::Sketched;
+use crate::read::{Format, InputFile};
+use crate::write::Output;
+
+/// A document the stages kept, rendered to the bytes it is written as.
+pub struct Kept {
+    /// The input file it came from (an index into the run's files).
+    pub file: usize,
+    /// Its record with the new text (JSON Lines), or its text (a text file).
+    pub bytes: Vec<u8>,
+    /// Its dedup sketch, when dedup runs.
+    pub sketch: Option<Box<Sketched>>,
+}
+
+/// What consumes the main pass's output, in input order.
+pub trait Sink: Send {
+    /// A JSON Lines input file begins (text files have no start and end).
+    fn start_file(&mut self, file: usize) -> anyhow::Result<()>;
+    /// One kept document.
+    fn document(&mut self, doc: Kept) -> anyhow::Result<()>;
+    /// The file begun last ends.
+    fn end_file(&mut self) -> anyhow::Result<()>;
+}
+
+/// Files and bytes of the corpus as written (bytes before compression).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Output files: one per JSON Lines input, one per text document.
+    pub files: u64,
+    /// Bytes of the records and texts.
+    pub bytes: u64,
+}
+
+/// Writes the corpus to OUT through [`Output`], in the input's format.
+pub struct OutputSink<'a> {
+    output: &'a mut Output,
+    files: &'a [InputFile],
+}
+
+impl<'a> OutputSink<'a> {
+    /// A sink writing to `output` the documents of `files`.
+    pub fn new(output: &'a mut Output, files: &'a [InputFile]) -> OutputSink<'a> {
+        OutputSink { output, files }
+    }
+}
+
+impl Sink for OutputSink<'_> {
+    fn start_file(&mut self, file: usize) -> anyhow::Result<()> {
+        self.output.start_file(file, &self.files[file])
+    }
+
+    fn document(&mut self, doc: Kept) -> anyhow::Result<()> {
+        match self.files[doc.file].format {
+            Format::Jsonl => self.output.write_record(doc.file, &doc.bytes),
+            Format::Text => self.output.write_text(&self.files[doc.file], &doc.bytes),
+        }
+    }
+
+    fn end_file(&mut self) -> anyhow::Result<()> {
+        self.output.end_file()
+    }
+}
+
+/// Counts the corpus as [`OutputSink`] would write it, and writes nothing (`check`).
+pub struct DiscardSink<'a> {
+    files: &'a [InputFile],
+    /// What would have been written.
+    pub written: Written,
+}
+
+impl<'a> DiscardSink<'a> {
+    /// A sink counting the documents of `files`.
+    pub fn new(files: &'a [InputFile]) -> DiscardSink<'a> {
+        DiscardSink {
+            files,
+            written: Written::default(),
+        }
+    }
+}
+
+impl Sink for DiscardSink<'_> {
+    fn start_file(&mut self, _file: usize) -> anyhow::Result<()> {
+        self.written.files += 1;
+        Ok(())
+    }
+
+    fn document(&mut self, doc: Kept) -> anyhow::Result<()> {
+        if self.files[doc.file].format == Format::Text {
+            self.written.files += 1;
+        }
+        self.written.bytes += doc.bytes.len() as u64;
+        Ok(())
+    }
+
+    fn end_file(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}

@@ -139,7 +139,9 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(
                 .collect()
         });
         let before = i > 0 && pairs.contains(&(a[i - 1], word));
-        let after = a.get(i + 1).is_some_and(|&next| pairs.contains(&(word, next)));
+        let after = a
+            .get(i + 1)
+            .is_some_and(|&next| pairs.contains(&(word, next)));
         if !before && !after {
             return Some((words, false));
         }

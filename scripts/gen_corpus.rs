@@ -108,6 +108,13 @@ const BOILERPLATE: [&str; 12] = [
     "Published 11:03 PM EST Sep 22, 2016",
 ];
 
+/// English number words dedup reads as figures ("one" is not among them).
+const NUMBER_WORDS: [&str; 27] = [
+    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+
 /// The numbers a text states: runs of digits, joined by `.` or `,` between digits (commas
 /// dropped).
 fn numbers(paragraphs: &[String]) -> std::collections::HashSet<String> {
@@ -336,7 +343,13 @@ fn main() -> anyhow::Result<()> {
             let mut changed = 0;
             // Replacements that put a figure where there was none, and that took one away.
             let (mut figures_in, mut figures_out) = (0, 0);
-            let figure = |word: &str| word.chars().any(|c| c.is_ascii_digit());
+            // As dedup sees figures: a word holding a digit, or an English number word.
+            let figure = |word: &str| {
+                let bare = word
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase();
+                word.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&bare.as_str())
+            };
             let mut change_words = |paragraphs: &mut Vec<String>,
                                     share: f64,
                                     rng: &mut ChaCha8Rng| {
@@ -363,14 +376,16 @@ fn main() -> anyhow::Result<()> {
                     // A few words changed, a paragraph dropped, a dateline added.
                     change_words(&mut paragraphs, 0.02, &mut rng);
                     if paragraphs.len() > 2 {
-                        paragraphs.remove(rng.random_range(0..paragraphs.len()));
+                        let dropped = paragraphs.remove(rng.random_range(0..paragraphs.len()));
+                        figures_out += dropped.split(' ').filter(|w| figure(w)).count();
                     }
                 }
                 "heavy" => {
                     // One word in seven changed, a paragraph dropped, a dateline added.
                     change_words(&mut paragraphs, 0.14, &mut rng);
                     if paragraphs.len() > 2 {
-                        paragraphs.remove(rng.random_range(0..paragraphs.len()));
+                        let dropped = paragraphs.remove(rng.random_range(0..paragraphs.len()));
+                        figures_out += dropped.split(' ').filter(|w| figure(w)).count();
                     }
                 }
                 "truncated" => {
@@ -394,8 +409,9 @@ fn main() -> anyhow::Result<()> {
             // A copy whose edits changed a number (it states one the original does not, and
             // lacks one the original states) is not a duplicate: neither can stand for the other.
             // A figure is stated in its place: a replacement that put one where the original
-            // has a word states a figure the original does not, even if the original has the
-            // same number elsewhere.
+            // has a word states a figure the original does not, and one that took a figure away
+            // (or a dropped paragraph's figures) leaves the copy lacking one, even if the other
+            // text has the same number elsewhere.
             let (copied, originals) = (numbers(&paragraphs), numbers(&original.paragraphs));
             let states_other = figures_in > 0 || copied.difference(&originals).next().is_some();
             let lacks_one = figures_out > 0 || originals.difference(&copied).next().is_some();

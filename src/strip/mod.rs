@@ -586,9 +586,16 @@ fn ends_sentence(line: &str) -> bool {
         .ends_with(['.', '!', '?', '"', '”', '’', '\'', '。', '…', '！', '？'])
 }
 
-/// A paragraph of prose: 12 words or more, ending a sentence.
+/// A paragraph of prose: 12 words or more, ending a sentence, or a sentence followed by a
+/// bracketed note (a whole article on one line that ends "… in Aleppo. (Additional reporting
+/// by …)").
 fn is_prose(line: &str) -> bool {
-    rules::count_words(line, 12) >= 12 && ends_sentence(line)
+    rules::count_words(line, 12) >= 12
+        && (ends_sentence(line)
+            || line.trim_end().ends_with([')', ']'])
+                && line
+                    .rfind(['(', '['])
+                    .is_some_and(|at| ends_sentence(&line[..at])))
 }
 
 /// A document hard-wrapped at a fixed width (plain-text archives, wire text): most lines that
@@ -858,6 +865,24 @@ mod tests {
     const FIRST: &str =
         "The Syrian army announced a new offensive against rebel-held areas of Aleppo.";
     const SECOND: &str = "Diplomats failed to find a way in New York to revive the ceasefire.";
+
+    /// A whole article on one line that ends with a bracketed credit is prose, so the guard
+    /// weighs it (before, a one-line article whose other prose line a statistic removed was
+    /// left whole, its "Advertisement" line with it).
+    #[test]
+    fn a_sentence_followed_by_a_bracketed_note_is_prose() {
+        let article = format!("{FIRST} {SECOND}");
+        assert!(is_prose(&format!(
+            "{article} (Additional reporting by Jane Doe in Beirut)"
+        )));
+        assert!(is_prose(&format!("{article} [Editing by John Roe]")));
+        assert!(!is_prose(
+            "Home News Sport Business Weather World Politics Science Health Arts (Video) Audio More Menu (Sections)"
+        ));
+        assert!(!is_prose(
+            "(Additional reporting by Jane Doe in Beirut and John Roe in Berlin and others)"
+        ));
+    }
 
     #[test]
     fn boilerplate_lines_go_with_their_separators() {

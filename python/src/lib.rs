@@ -215,6 +215,45 @@ fn strip(
     }
 }
 
+/// Problems and notes of a run, kept for the caller instead of printed.
+#[derive(Default)]
+struct Collected(Vec<String>);
+
+impl textwash::notices::Notices for Collected {
+    fn problem(&mut self, problem: &textwash::error::Problem, _before: u64) {
+        self.0.push(format!("{problem}; skipped"));
+    }
+
+    fn note(&mut self, message: &str) {
+        self.0.push(message.to_string());
+    }
+}
+
+/// run_args(argv)
+/// --
+///
+/// ``textwash run`` with the command line ``argv`` (``["textwash", "run", ...]``), parsed by
+/// the binary's own parser and run by the library's run entry point: returns ``(exit code,
+/// report.json as a string, notices)``. ``textwash.run`` builds ``argv`` from its arguments.
+#[pyfunction]
+fn run_args(py: Python<'_>, argv: Vec<String>) -> PyResult<(u8, String, Vec<String>)> {
+    use clap::Parser;
+    use textwash::cli::{Cli, Command};
+    let cli = Cli::try_parse_from(&argv)
+        .map_err(|err| PyValueError::new_err(err.render().to_string().trim_end().to_string()))?;
+    let Command::Run(args) = cli.command else {
+        return Err(PyValueError::new_err("run_args runs `textwash run` only"));
+    };
+    py.allow_threads(|| -> anyhow::Result<_> {
+        let config = textwash::config::RunConfig::from_args(args)?;
+        let mut notices = Collected::default();
+        let outcome = textwash::pipeline::run(&config, &mut notices)?;
+        let report = serde_json::to_string(&outcome.report)?;
+        Ok((outcome.exit_code().code(), report, notices.0))
+    })
+    .map_err(|err| TextwashError::new_err(format!("{err:#}")))
+}
+
 /// The names of the fixes ``fix`` knows, for ``enable`` and ``disable``, with what each does.
 #[pyfunction]
 fn fixes() -> Vec<(&'static str, &'static str)> {
@@ -226,6 +265,7 @@ fn _textwash(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fix, m)?)?;
     m.add_function(wrap_pyfunction!(strip, m)?)?;
     m.add_function(wrap_pyfunction!(fixes, m)?)?;
+    m.add_function(wrap_pyfunction!(run_args, m)?)?;
     m.add_class::<Change>()?;
     m.add_class::<Removal>()?;
     m.add("TextwashError", m.py().get_type::<TextwashError>())?;

@@ -1,4 +1,4 @@
-from typing import Iterable, List, Literal, Optional, Tuple, Union, overload
+from typing import Any, Dict, Iterable, Sequence, List, Literal, Optional, Tuple, Union, overload
 import os
 
 class TextwashError(Exception):
@@ -57,3 +57,11 @@ def strip(
 ) -> Tuple[str, List[Removal]]: ...
 def fixes() -> List[Tuple[str, str]]:
     """The fixes' names, for ``enable``/``disable``, with what each does."""
+def run(
+    inputs: Union[str, os.PathLike[str], Sequence[Union[str, os.PathLike[str]]]],
+    out: Union[str, os.PathLike[str]],
+    **options: Any,
+) -> Dict[str, Any]:
+    """``textwash run INPUTS -o OUT`` with the command line's code; report.json as a dict."""
+
+def run_args(argv: List[str]) -> Tuple[int, str, List[str]]: ...

@@ -328,8 +328,11 @@ impl Report {
     }
 
     /// Counts what dedup's filter did after the main pass: duplicates left out (no longer
-    /// written) or annotated, by reason.
-    pub fn count_filtered(&mut self, dropped: &NameCounts, flagged: &NameCounts) {
+    /// written) or annotated, by reason, and the records it gave a `dedup` field (documents it
+    /// changed).
+    pub fn count_filtered(&mut self, dropped: &NameCounts, flagged: &NameCounts, annotated: u64) {
+        // A record given a `dedup` field is a document dedup changed.
+        self.stages.dedup.documents_changed += annotated;
         let dedup = &mut self.stages.dedup;
         for (reason, &count) in dropped {
             dedup.documents_dropped += count;

@@ -868,7 +868,11 @@ pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     merged.command = Cow::Borrowed("staged");
     merged.output_dir = out.display().to_string();
     for f in &filtered {
-        merged.count_filtered(&f.replayed.dropped, &f.replayed.flagged);
+        merged.count_filtered(
+            &f.replayed.dropped,
+            &f.replayed.flagged,
+            f.replayed.annotated,
+        );
     }
     // As in `run`: the corpus files (here the parts), not clusters.jsonl and passages.jsonl.
     merged.output.files = filtered.len() as u64;

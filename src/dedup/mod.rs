@@ -1450,6 +1450,10 @@ fn cluster(
     for (number, keeper) in keepers.iter().enumerate() {
         let mut members = members_of.remove(keeper).unwrap_or_default();
         members.sort_by_key(|&(i, ..)| (i != *keeper, i));
+        // The kept member of a cluster of exact copies is one of them.
+        if members[1..].iter().all(|m| m.2 == MatchKind::Exact) {
+            members[0].2 = MatchKind::Exact;
+        }
         // Texts for the HTML report: the kept member and the first duplicate of the first
         // clusters.
         if number < config.samples {
@@ -2027,6 +2031,14 @@ mod tests {
             ]
         );
         assert!(decisions.links.is_empty());
+        // A cluster of exact copies only: its kept member is an exact copy too.
+        let decisions = decide_texts(&[docs[0], docs[1], docs[3]], &DedupConfig::default());
+        let kinds: Vec<MatchKind> = decisions.clusters[0]
+            .members
+            .iter()
+            .map(|m| m.kind)
+            .collect();
+        assert_eq!(kinds, [MatchKind::Exact, MatchKind::Exact]);
     }
 
     #[test]

@@ -167,6 +167,9 @@ pub(crate) struct Replayed {
     pub dropped: NameCounts,
     /// Duplicates annotated.
     pub flagged: NameCounts,
+    /// Records given a `dedup` field (duplicates and the members they were kept for).
+    #[serde(default)]
+    pub annotated: u64,
 }
 
 /// Reads a spool back and applies the dedup decisions (by document number in the spool):
@@ -195,7 +198,10 @@ pub(crate) fn replay_decided(
                         *counts.flagged.entry(Cow::Borrowed(reason)).or_default() += 1;
                     }
                     match format {
-                        Format::Jsonl => (annotate_line(bytes, &decision.annotation()), true),
+                        Format::Jsonl => {
+                            counts.annotated += 1;
+                            (annotate_line(bytes, &decision.annotation()), true)
+                        }
                         Format::Text => (bytes, true),
                     }
                 }

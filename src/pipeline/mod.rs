@@ -154,7 +154,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
     let mut report = tally.into_report(config, files.len() as u64, started);
     let (mut clusters, mut links, mut texts) = (Vec::new(), Vec::new(), html::Texts::new());
     if let Some((decisions, replayed, sampled)) = decided {
-        report.count_filtered(&replayed.dropped, &replayed.flagged);
+        report.count_filtered(&replayed.dropped, &replayed.flagged, replayed.annotated);
         output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
         output.write_extra_with(REUSE_NAME, |out| json_lines(out, &decisions.reuse))?;
         // Links are written one by one: there can be many more of them than documents.

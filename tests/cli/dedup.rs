@@ -126,6 +126,13 @@ fn exact_copies_are_annotated_and_policies_pick_the_kept_member() {
     assert_eq!(records[2]["dedup"]["kind"], "exact");
     assert_eq!(records[3]["dedup"]["duplicate_of"], "doc-1");
     assert_eq!(records[3]["dedup"]["kind"], "near");
+    // The three records given a `dedup` field are the documents dedup changed.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["stages"]["dedup"]["documents_changed"], 3,
+        "{report}"
+    );
     // Every other field is still there, in its place.
     assert_eq!(
         records[1],

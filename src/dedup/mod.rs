@@ -416,19 +416,7 @@ pub fn decide_merged(
 
     // Exact copies: the first of each normalized text stands for the others (shards index only
     // the first copy they see; across shards, copies are mapped here).
-    let mut first_of_hash: HashMap<u64, u32> = HashMap::new();
-    let rep: Vec<u32> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, doc)| {
-            if doc.is_empty() {
-                i as u32
-            } else {
-                *first_of_hash.entry(doc.hash).or_insert(i as u32)
-            }
-        })
-        .collect();
-    drop(first_of_hash);
+    let rep = shard::first_copies(docs);
 
     // Candidates, verified chunk by chunk: all passage pairs of each pair of documents, by one
     // merge of their shingle lists read back from disk. Ranges of first documents are

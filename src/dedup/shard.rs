@@ -254,6 +254,22 @@ impl SpillWriter {
     }
 }
 
+/// For each document (in corpus order), the first document with the same normalized text; an
+/// empty document stands for itself (it is no copy of another empty one).
+pub fn first_copies(docs: &[DocMeta]) -> Vec<u32> {
+    let mut first: HashMap<u64, u32> = HashMap::new();
+    docs.iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            if doc.is_empty() {
+                i as u32
+            } else {
+                *first.entry(doc.hash).or_insert(i as u32)
+            }
+        })
+        .collect()
+}
+
 /// A document sketched (in parallel), ready for [`ShardWriter::add`] (in input order).
 #[derive(Debug)]
 pub struct Sketched {
@@ -696,15 +712,9 @@ impl Formulas {
             .iter()
             .map(|&n| super::common_threshold(n).min(u64::from(u32::MAX)) as u32)
             .collect();
-        let mut first: HashMap<u64, u32> = HashMap::new();
-        let first_copy = docs
-            .iter()
-            .enumerate()
-            .map(|(i, doc)| *first.entry(doc.hash).or_insert(i as u32))
-            .collect();
         Formulas {
             source_of,
-            first_copy,
+            first_copy: first_copies(docs),
             threshold,
         }
     }

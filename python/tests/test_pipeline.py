@@ -179,3 +179,21 @@ def test_the_work_folder_is_deleted(tmp_path):
 def test_one_record_is_not_an_iterable_of_records():
     with pytest.raises(TypeError, match="iterable of records"):
         next(textwash.Pipeline().run("just one text"))
+
+
+def test_pipelines_in_4_threads_give_the_same_records():
+    import threading
+
+    records = seed_records()
+    expected = list(textwash.Pipeline().run(records))
+    results = [None] * 4
+
+    def work(slot):
+        results[slot] = list(textwash.Pipeline().run(records))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4

@@ -125,10 +125,9 @@ class Pipeline:
         try:
             spool = os.path.join(folder, SPOOL)
             out = os.path.join(folder, "out")
-            count = self._spool(records, spool)
             self.report = None
             self.notices = []
-            if count == 0:
+            if self._spool(records, spool) == 0:
                 return
             try:
                 _code, report, notices = run_args(self._argv(spool, out))

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::documents::DocMeta;
 use super::outcome::{Cluster, Decision, Decisions, DedupSummary, MatchKind, Member};
-use super::shard::DocMeta;
 use super::verify::Edge;
 use super::{align, round, DedupConfig, KeepPolicy};
 

@@ -5,18 +5,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 
+use super::bands::BandMerge;
+use super::documents::{DocMeta, PassageMeta};
 use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
-use super::shard::{self, DocMeta, ShingleReader, WorkDir};
-use super::verify::{for_each_relation, relations_path};
+use super::shard::ShingleReader;
+use super::verify::for_each_relation;
+use super::work::WorkDir;
 use super::{align, passage, round, runs, DedupAction};
 
 /// Adds what the band merges found to the common passages: how many buckets a formula made no
 /// pairs in, and the largest formulas among those named.
-pub(super) fn formulas_found(
-    common: &mut CommonPassages,
-    merged: shard::BandMerge,
-    docs: &[DocMeta],
-) {
+pub(super) fn formulas_found(common: &mut CommonPassages, merged: BandMerge, docs: &[DocMeta]) {
     common.buckets = merged.formula_buckets;
     for f in merged.formulas {
         let Some(doc) = docs.get(f.doc as usize) else {
@@ -213,12 +212,12 @@ pub(super) const FIGURE_CONTEXT: usize = 2;
 /// other figures there (see [`differing_figures`]).
 pub(super) fn shared_text(
     a: &passage::Tokens,
-    pa: &shard::PassageMeta,
+    pa: &PassageMeta,
     b: &passage::Tokens,
-    pb: &shard::PassageMeta,
+    pb: &PassageMeta,
 ) -> ([u32; 2], [u32; 2], bool) {
     let whole = ([pa.start, pa.end], [pb.start, pb.end], false);
-    let words = |tokens: &passage::Tokens, p: &shard::PassageMeta| {
+    let words = |tokens: &passage::Tokens, p: &PassageMeta| {
         let from = tokens.spans.partition_point(|&(start, _)| start < p.start);
         let to = tokens.spans.partition_point(|&(start, _)| start < p.end);
         from..to.max(from)
@@ -273,7 +272,7 @@ pub(super) fn differing_figures(a: &[u32], b: &[u32]) -> bool {
 pub(super) fn edges(
     tokens: &passage::Tokens,
     range: &std::ops::Range<usize>,
-    p: &shard::PassageMeta,
+    p: &PassageMeta,
     first: usize,
     end: usize,
 ) -> [u32; 2] {
@@ -360,7 +359,7 @@ pub(super) fn links(
     };
     let each_relation = |each: &mut OnRelation| {
         for part in 0..parts {
-            for_each_relation(&relations_path(work, part), |a, b, pairs| {
+            for_each_relation(&work.relations(part), |a, b, pairs| {
                 if linkable(a, b, pairs) {
                     each(a, b, pairs)?;
                 }
@@ -515,7 +514,7 @@ pub(super) fn links(
     }
     decisions.summary.reuse_groups = decisions.reuse.len() as u64;
 
-    let path = work.root().join("links.bin");
+    let path = work.links();
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut shown_pairs = 0;

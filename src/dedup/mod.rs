@@ -1,9 +1,9 @@
 //! The dedup stage: exact and near-duplicate documents, and passages shared between documents.
 //!
-//! Dedup needs the whole corpus, so it works in steps over files in a work folder ([`shard`]).
+//! Dedup needs the whole corpus, so it works in steps over files in a work folder ([`work`]).
 //! The main pass sketches every document (as repair and strip leave it): its passages'
 //! shingles and their LSH band keys ([`passage`], [`sketch`]) go to disk, a small
-//! [`shard::DocMeta`] stays in memory. [`decide`] then merges each band's records into buckets,
+//! [`documents::DocMeta`] stays in memory. [`decide`] then merges each band's records into buckets,
 //! counts how often pairs of documents meet, verifies every pair that meets often enough with
 //! exact shingle Jaccard and containment over all passage pairs of the two documents, and
 //! clusters: documents in the keep-policy order each become a cluster's kept member unless a
@@ -13,8 +13,10 @@
 //! never removed.
 
 pub mod align;
+pub mod bands;
 mod cluster;
 mod config;
+pub mod documents;
 mod links;
 mod outcome;
 pub mod passage;
@@ -22,13 +24,17 @@ pub mod runs;
 pub mod shard;
 pub mod sketch;
 mod verify;
+pub mod work;
 
 use std::io;
 
 use rayon::prelude::*;
 
 use crate::progress::Progress;
-use shard::{DocMeta, ShingleReader, WorkDir};
+use bands::BandMerge;
+use documents::DocMeta;
+use shard::ShingleReader;
+pub use work::WorkDir;
 
 pub use config::{
     band_memory, sketch_memory, DedupAction, DedupConfig, KeepPolicy, DEFAULT_MEMORY,
@@ -41,7 +47,7 @@ pub use outcome::{
 
 use cluster::cluster;
 use links::{formulas_found, links};
-use verify::{first_ranges, relations_path, verify_range, Edge};
+use verify::{first_ranges, verify_range, Edge};
 
 /// Finds duplicates and shared passages among the documents (in input order) whose shards are
 /// sketched in `work`; runs on the current thread pool. Each step reports to `progress`.
@@ -53,13 +59,13 @@ pub fn decide(
 ) -> io::Result<Decisions> {
     let started = std::time::Instant::now();
     // Merge: every band on its own, in parallel, each with its share of the memory.
-    let shards = shard::spans(docs);
-    let formulas = shard::Formulas::of(docs);
+    let shards = documents::spans(docs);
+    let formulas = bands::Formulas::of(docs);
     progress.step("merging bands", Some(sketch::ALL_BANDS as u64));
-    let bands: Vec<shard::BandMerge> = (0..sketch::ALL_BANDS)
+    let bands: Vec<BandMerge> = (0..sketch::ALL_BANDS)
         .into_par_iter()
         .map(|band| {
-            let merged = shard::merge_band(
+            let merged = bands::merge_band(
                 work,
                 &shards,
                 band,
@@ -68,13 +74,13 @@ pub fn decide(
                 &formulas,
             )?;
             // In one process nothing reads a band's runs again: their disk is freed at once.
-            shard::remove_band_runs(work, &shards, band)?;
+            work::remove_band_runs(work, &shards, band)?;
             progress.advance(1);
             Ok(merged)
         })
         .collect::<io::Result<_>>()?;
     drop(formulas);
-    let mut merged = shard::BandMerge::default();
+    let mut merged = BandMerge::default();
     for band in bands {
         merged.add(band);
     }
@@ -104,7 +110,7 @@ pub fn decide_merged(
     work: &WorkDir,
     docs: &[DocMeta],
     config: &DedupConfig,
-    merged: shard::BandMerge,
+    merged: BandMerge,
     merge_seconds: f64,
     inputs: Inputs,
     progress: &dyn Progress,
@@ -120,13 +126,13 @@ pub fn decide_merged(
 
     // Exact copies: the first of each normalized text stands for the others (shards index only
     // the first copy they see; across shards, copies are mapped here).
-    let rep = shard::first_copies(docs);
+    let rep = documents::first_copies(docs);
 
     // Candidates, verified chunk by chunk: all passage pairs of each pair of documents, by one
     // merge of their shingle lists read back from disk. Ranges of first documents are
     // streamed and verified in parallel, each to its own relations file; in range order, they
     // are the relations in pair order, whatever the number of ranges.
-    let spans = shard::spans(docs);
+    let spans = documents::spans(docs);
     let reader = ShingleReader::open(work, spans.iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
     progress.step("verifying candidate pairs", Some(docs.len() as u64));
@@ -153,7 +159,7 @@ pub fn decide_merged(
         duplicates.extend(found);
     }
     if inputs == Inputs::Consume {
-        shard::remove_meetings(work)?;
+        work::remove_meetings(work)?;
     }
     summary.duplicate_pairs = duplicates.len() as u64;
     summary
@@ -176,9 +182,9 @@ pub fn decide_merged(
     formulas_found(&mut decisions.summary.common_passages, merged, docs);
     if inputs == Inputs::Consume {
         for part in 0..ranges.len() {
-            std::fs::remove_file(relations_path(work, part))?;
+            std::fs::remove_file(work.relations(part))?;
         }
-        shard::remove_shingles(work, &spans)?;
+        work::remove_shingles(work, &spans)?;
     }
     decisions
         .summary
@@ -493,8 +499,8 @@ mod tests {
             let shard = writer.finish().unwrap();
             // As the staged commands hand them from task to task.
             let path = work.shard_dir(s as u32).join("docs.bin");
-            shard::write_docs(&path, &shard).unwrap();
-            assert_eq!(shard::read_docs(&path, s as u32).unwrap(), shard);
+            documents::write_docs(&path, &shard).unwrap();
+            assert_eq!(documents::read_docs(&path, s as u32).unwrap(), shard);
             docs.extend(shard);
         }
         let decisions = decide(&work, &docs, config, &NoProgress).unwrap();

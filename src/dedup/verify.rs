@@ -7,7 +7,10 @@ use std::io;
 
 use rayon::prelude::*;
 
-use super::shard::{self, DocMeta, ShingleReader, WorkDir};
+use super::bands;
+use super::documents::DocMeta;
+use super::shard::ShingleReader;
+use super::work::WorkDir;
 use super::{align, DedupConfig};
 use crate::progress::Progress;
 
@@ -53,10 +56,6 @@ pub(super) fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<
         .collect()
 }
 
-pub(super) fn relations_path(work: &WorkDir, part: usize) -> std::path::PathBuf {
-    work.root().join(format!("relations-{part:04}.bin"))
-}
-
 /// Verifies the candidate pairs whose first document is in `firsts`, writing the relations to
 /// the range's file; returns the number of candidates, of pairs that matched like duplicates
 /// but neither covers the other, and the duplicate edges. `progress` advances by the first
@@ -74,7 +73,7 @@ pub(super) fn verify_range(
 ) -> io::Result<(u64, u64, Vec<Edge>)> {
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
-    let mut relations = RelationWriter::create(&relations_path(work, part))?;
+    let mut relations = RelationWriter::create(&work.relations(part))?;
     let mut duplicates = Vec::new();
     let mut uncovered = 0;
     // Candidates are counted as pairs of first copies: an exact copy indexed in another shard
@@ -82,7 +81,7 @@ pub(super) fn verify_range(
     let mut candidates = 0;
     let mut done = firsts.start;
     let end = firsts.end;
-    shard::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
+    bands::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
         candidates += chunk
             .iter()
             .filter(|&&(a, b)| rep[a as usize] == a && rep[b as usize] == b)

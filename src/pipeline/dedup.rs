@@ -10,7 +10,9 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::shard::{DocMeta, ShardWriter, WorkDir};
+use crate::dedup::documents::DocMeta;
+use crate::dedup::shard::ShardWriter;
+use crate::dedup::work::WorkDir;
 use crate::dedup::{decide, sketch_memory, Decision, Decisions, DedupAction, DedupConfig};
 use crate::document::annotate_line;
 use crate::progress::Progress;

@@ -19,7 +19,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use crate::config::RunConfig;
-use crate::dedup::shard::WorkDir;
+use crate::dedup::work::WorkDir;
 use crate::dedup::DedupAction;
 use crate::error::Problem;
 use crate::exit::ExitCode;

@@ -13,7 +13,7 @@
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
 //! `run` is the same functions in one process: `pipeline::pass::main_pass` with the shard
-//! sink, [`bands::merge_band`], [`dedup::decide_merged`], `pipeline::dedup::replay_decided`; the staged path's
+//! sink, [`bands::merge_band`], [`dedup::decide_merged`], `dedup::replay::replay_decided`; the staged path's
 //! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:
@@ -43,12 +43,12 @@ use crate::cli::{BandArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::bands::{self, BandMerge};
 use crate::dedup::documents::{self, DocMeta, ShardSpan};
+use crate::dedup::replay::{replay_decided, Replayed};
+use crate::dedup::sink::DedupSink;
 use crate::dedup::work::WorkDir;
 use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
 use crate::notices::Notices;
-use crate::pipeline::dedup::Replayed;
-use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
 use crate::pipeline::tally::Tally;
 use crate::pipeline::{self, pass};
 use crate::progress::NoProgress;
@@ -771,7 +771,7 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         }
     }
     let files = work.rank_files(rank)?;
-    let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
+    let spool = WorkDir::new(&work.root).spool(rank);
     let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;

@@ -112,7 +112,6 @@ pub(super) fn cluster(
     keepers.sort_unstable();
     let mut decisions = Decisions {
         summary,
-        shown: config.samples,
         ..Decisions::default()
     };
     let mut cluster_of = vec![u32::MAX; docs.len()];
@@ -122,13 +121,6 @@ pub(super) fn cluster(
         // The kept member of a cluster of exact copies is one of them.
         if members[1..].iter().all(|m| m.2 == MatchKind::Exact) {
             members[0].2 = MatchKind::Exact;
-        }
-        // Texts for the HTML report: the kept member and the first duplicate of the first
-        // clusters.
-        if number < config.samples {
-            for &(i, ..) in members.iter().take(2) {
-                decisions.samples.insert(i, docs[i as usize].id.clone());
-            }
         }
         let cluster = number as u32 + 1;
         let kept_id = docs[*keeper as usize].id.clone();

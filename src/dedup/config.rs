@@ -51,9 +51,6 @@ pub struct DedupConfig {
     pub min_collisions: u32,
     /// Memory for band records and meeting counts before they spill to disk, in bytes.
     pub memory: usize,
-    /// How many of the first clusters and passage links to keep samples of
-    /// ([`super::Decisions::samples`], [`super::Decisions::first_links`]), for a caller that shows them.
-    pub samples: usize,
 }
 
 /// The default of `--mem`.
@@ -73,7 +70,6 @@ impl Default for DedupConfig {
             bucket_cap: 256,
             min_collisions: 2,
             memory: DEFAULT_MEMORY,
-            samples: 0,
         }
     }
 }

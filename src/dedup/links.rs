@@ -517,7 +517,6 @@ pub(super) fn links(
     let path = work.links();
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut shown_pairs = 0;
     let mut first: Option<(u32, Vec<u64>, passage::Tokens)> = None;
     let mut formula_links = 0;
     each_relation(&mut |a, b, pairs| {
@@ -587,9 +586,6 @@ pub(super) fn links(
                 b_span,
                 similarity: round(similarity),
             };
-            if decisions.first_links.len() < decisions.shown {
-                decisions.first_links.push(link);
-            }
             out.push(&link)?;
             written += 1;
         }
@@ -603,11 +599,6 @@ pub(super) fn links(
             (db.source.to_string(), da.source.to_string())
         };
         *reuse_pairs.entry(key).or_default() += written;
-        if shown_pairs < decisions.shown {
-            shown_pairs += 1;
-            decisions.samples.insert(a, da.id.clone());
-            decisions.samples.insert(b, db.id.clone());
-        }
         Ok(())
     })?;
     out.finish()?;

@@ -146,13 +146,19 @@ impl Eq for LinkRef {}
 impl Decisions {
     /// Every passage link as written to passages.jsonl, in order, handed to `each`.
     pub fn for_each_link(&self, mut each: impl FnMut(Link) -> io::Result<()>) -> io::Result<()> {
-        let Some(path) = &self.links_file else {
-            return Ok(());
-        };
-        for link in runs::RunReader::<LinkRef>::open(path)? {
+        for link in self.link_refs()? {
             each(self.link(&link?))?;
         }
         Ok(())
+    }
+
+    /// The passage links by document numbers, in the order of passages.jsonl.
+    pub fn link_refs(&self) -> io::Result<impl Iterator<Item = io::Result<LinkRef>>> {
+        let reader = match &self.links_file {
+            Some(path) => Some(runs::RunReader::<LinkRef>::open(path)?),
+            None => None,
+        };
+        Ok(reader.into_iter().flatten())
     }
 
     /// The link as written to passages.jsonl.
@@ -199,20 +205,12 @@ pub struct Decisions {
     pub by_doc: HashMap<u32, Decision>,
     /// Every document's id, by number (links refer to documents by number).
     pub ids: Vec<String>,
-    /// Documents whose text the HTML report shows (kept and first duplicate of the first
-    /// clusters, both sides of the first links), by number, with their ids.
-    pub samples: HashMap<u32, String>,
     pub clusters: Vec<Cluster>,
     /// The passage links, as [`LinkRef`] records, in the work folder.
     pub links_file: Option<std::path::PathBuf>,
-    /// The first passage links, for the HTML report.
-    pub first_links: Vec<LinkRef>,
     /// Passages shared by many documents, for reuse.jsonl.
     pub reuse: Vec<ReuseGroup>,
     pub summary: DedupSummary,
-    /// How many clusters and links [`Decisions::samples`] and [`Decisions::first_links`]
-    /// cover ([`super::DedupConfig::samples`]).
-    pub shown: usize,
 }
 
 /// A passage its source repeats in many documents (a template or a formula), as the report

@@ -65,6 +65,12 @@ impl WorkDir {
         self.root.join("meetings")
     }
 
+    /// The spooled corpus of shard `shard`: the main pass's output, replayed once dedup has
+    /// decided.
+    pub fn spool(&self, shard: u32) -> PathBuf {
+        self.shard_dir(shard).join("corpus.spool")
+    }
+
     /// The relations verified for the `part`th range of first documents, by
     /// [`super::verify`].
     pub(super) fn relations(&self, part: usize) -> PathBuf {

@@ -24,8 +24,11 @@ use crate::write::checked;
 /// One passage in a band bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BandRecord {
+    /// Its band key: passages with one key are in one bucket.
     pub key: u64,
+    /// The document, by number in its shard (in the corpus once merged).
     pub doc: u32,
+    /// The passage, by number in its document.
     pub passage: u16,
 }
 
@@ -54,8 +57,11 @@ impl Record for BandRecord {
 /// How many times two documents (`a < b`) met in buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Meeting {
+    /// The first document.
     pub a: u32,
+    /// The second document.
     pub b: u32,
+    /// In how many buckets they met.
     pub count: u32,
 }
 
@@ -164,8 +170,11 @@ impl Formulas {
 /// and in how many of the source's documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FormulaBucket {
+    /// The first document with the passage in the bucket.
     pub doc: u32,
+    /// The passage, by number in that document.
     pub passage: u16,
+    /// In how many of the source's documents of the bucket the passage is.
     pub documents: u32,
 }
 
@@ -173,8 +182,11 @@ pub struct FormulaBucket {
 /// source's formula made no pairs, and the largest of those formulas.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BandMerge {
+    /// Buckets dropped for holding more passages than the cap.
     pub dropped_buckets: u64,
+    /// Buckets in which a source's formula made no pairs.
     pub formula_buckets: u64,
+    /// The largest formulas, for the report.
     pub formulas: Vec<FormulaBucket>,
 }
 

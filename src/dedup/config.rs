@@ -29,8 +29,11 @@ pub enum DedupAction {
 /// Settings of the dedup stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DedupConfig {
+    /// How passages are cut and shingled.
     pub shingle: ShingleConfig,
+    /// Which member of a cluster is kept.
     pub keep: KeepPolicy,
+    /// What happens to duplicates.
     pub action: DedupAction,
     /// Two passages match when their shingle Jaccard reaches this…
     pub passage_jaccard: f64,

@@ -12,15 +12,20 @@ use crate::write::checked;
 /// numbers its documents from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShardSpan {
+    /// The shard's number.
     pub shard: u32,
+    /// The corpus number of its first document.
     pub first: u32,
 }
 
 /// What verification needs of a passage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PassageMeta {
+    /// Where the passage starts in the text, in bytes.
     pub start: u32,
+    /// Where the passage ends in the text, in bytes.
     pub end: u32,
+    /// Its words.
     pub words: u32,
     /// Distinct shingles.
     pub shingles: u32,
@@ -29,17 +34,24 @@ pub struct PassageMeta {
 /// What dedup keeps in memory of a document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocMeta {
+    /// The document's id, as clusters.jsonl and passages.jsonl name it.
     pub id: String,
     /// The outlet or collection (for passage reuse between sources).
     pub source: std::sync::Arc<str>,
+    /// Its text's length in bytes (for `--keep longest`).
     pub length: u32,
+    /// Its date, for `--keep earliest`.
     pub date: Option<String>,
+    /// The hash of its whole normalized text: equal for exact copies.
     pub hash: u64,
+    /// Its passages, in text order.
     pub passages: Vec<PassageMeta>,
     /// Where its shingle list and tokens are: shard, offset and length in 8-byte entries (0 for
     /// a document whose exact copy came earlier in the shard: only the first copy is indexed).
     pub shard: u32,
+    /// See [`DocMeta::shard`].
     pub offset: u64,
+    /// See [`DocMeta::shard`].
     pub entries: u32,
 }
 
@@ -49,6 +61,7 @@ impl DocMeta {
         self.passages.iter().map(|p| p.shingles as usize).sum()
     }
 
+    /// Its words, over all its passages.
     pub fn words(&self) -> u32 {
         self.passages.iter().map(|p| p.words).sum()
     }

@@ -102,7 +102,9 @@ pub fn decide(
 /// not when a task that failed may be run again over the same files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inputs {
+    /// Delete them once read.
     Consume,
+    /// Leave them for another try.
     Keep,
 }
 

@@ -14,59 +14,81 @@ use super::runs;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchKind {
+    /// Its normalized text is the kept member's.
     Exact,
+    /// Its passages match the kept member's, which covers it.
     Near,
 }
 
 /// One member of a cluster.
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {
+    /// The document's id.
     pub id: String,
+    /// Its similarity to the kept member (1 for the kept member and its exact copies).
     pub similarity: f64,
     /// The share of this member's words that the kept member covers, in order (1 for the kept
     /// member and its exact copies).
     pub coverage: f64,
+    /// Whether it is an exact copy or a near duplicate.
     pub kind: MatchKind,
 }
 
 /// A cluster of two or more documents, as written to clusters.jsonl.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cluster {
+    /// The cluster's number, from 1.
     pub cluster: u32,
+    /// The kept member's id.
     pub kept: String,
+    /// Every member, the kept one first.
     pub members: Vec<Member>,
 }
 
 /// A passage shared by two documents that are not duplicates, as written to passages.jsonl.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
+    /// The first document's id.
     pub a: String,
+    /// The second document's id.
     pub b: String,
+    /// The shared text's byte span in the first document.
     pub a_span: [u32; 2],
+    /// The shared text's byte span in the second document.
     pub b_span: [u32; 2],
+    /// The passages' similarity.
     pub similarity: f64,
 }
 
 /// The counts that go to report.json.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DedupSummary {
+    /// Documents sketched.
     pub documents: u64,
+    /// Passages sketched.
     pub passages: u64,
+    /// Pairs of documents that met in enough bands to be verified.
     pub candidate_pairs: u64,
+    /// Verified pairs of duplicates.
     pub duplicate_pairs: u64,
+    /// Clusters of two or more documents.
     pub clusters: u64,
+    /// Members that are exact copies of their kept member.
     pub exact_duplicates: u64,
+    /// Members that are near duplicates of their kept member.
     pub near_duplicates: u64,
     /// Pairs whose passages matched like duplicates but where neither document covers the
     /// other (different figures, or a short text inside a long one that adds to it): both
     /// kept, their shared passages linked.
     pub uncovered_pairs: u64,
+    /// Passage links written to passages.jsonl.
     pub passage_links: u64,
     /// Passages linked across so many documents that they are reported as groups in
     /// reuse.jsonl, not as links.
     pub reuse_groups: u64,
     /// Passages that recur in many documents of their source: its formulas, never links.
     pub common_passages: CommonPassages,
+    /// Band buckets dropped for holding more passages than the cap.
     pub dropped_buckets: u64,
     /// Passage links between documents of two sources (or one), by pair of sources.
     pub reuse_between_sources: Vec<SourceReuse>,
@@ -79,10 +101,15 @@ pub struct DedupSummary {
 /// A passage link by document numbers: [`Decisions::link`] gives the [`Link`] written out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LinkRef {
+    /// The first document, by number.
     pub a: u32,
+    /// The second document, by number.
     pub b: u32,
+    /// See [`Link::a_span`].
     pub a_span: [u32; 2],
+    /// See [`Link::b_span`].
     pub b_span: [u32; 2],
+    /// See [`Link::similarity`].
     pub similarity: f64,
 }
 
@@ -176,21 +203,27 @@ impl Decisions {
 /// How many passage links join documents of two sources.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 pub struct SourceReuse {
+    /// One source.
     pub a: String,
+    /// The other source (the later name; the same one for links within a source).
     pub b: String,
+    /// Passage links between their documents.
     pub links: u64,
 }
 
 /// The fate of a document in a cluster.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decision {
+    /// The cluster's number.
     pub cluster: u32,
     /// `None` for the kept member.
     pub duplicate_of: Option<String>,
+    /// Its similarity to the kept member.
     pub similarity: f64,
     /// The share of the document's words the kept member covers (1 for the kept member).
     #[serde(default = "one")]
     pub coverage: f64,
+    /// Whether it is an exact copy or a near duplicate.
     pub kind: MatchKind,
 }
 
@@ -205,11 +238,13 @@ pub struct Decisions {
     pub by_doc: HashMap<u32, Decision>,
     /// Every document's id, by number (links refer to documents by number).
     pub ids: Vec<String>,
+    /// The clusters, as written to clusters.jsonl.
     pub clusters: Vec<Cluster>,
     /// The passage links, as [`LinkRef`] records, in the work folder.
     pub links_file: Option<std::path::PathBuf>,
     /// Passages shared by many documents, for reuse.jsonl.
     pub reuse: Vec<ReuseGroup>,
+    /// The counts, for report.json.
     pub summary: DedupSummary,
 }
 
@@ -217,9 +252,13 @@ pub struct Decisions {
 /// names it: the source, in how many of its documents, and one of them with the passage's span.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Deserialize)]
 pub struct CommonPassage {
+    /// The source.
     pub source: String,
+    /// In how many of its documents the passage is.
     pub documents: u64,
+    /// The id of one of them.
     pub example: String,
+    /// The passage's byte span in it.
     pub span: [u32; 2],
 }
 
@@ -229,12 +268,16 @@ pub struct CommonPassage {
 /// the most documents.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CommonPassages {
+    /// Passages of documents found to be a source's formula.
     pub passages: u64,
+    /// Groups of them (one passage and its copies).
     pub groups: u64,
+    /// Passage pairs not linked for being a stock phrase, mostly stock phrases or a template with other figures.
     pub links: u64,
     /// Band buckets in which a source's formula made no candidate pairs (a passage counts once
     /// in each band it fell in).
     pub buckets: u64,
+    /// The groups in the most documents.
     pub top: Vec<CommonPassage>,
 }
 
@@ -242,10 +285,15 @@ pub struct CommonPassages {
 /// passage in its first document, and every document and source that has it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReuseGroup {
+    /// The group's number, from 1.
     pub group: u32,
+    /// The first document with the passage.
     pub example: String,
+    /// The passage's byte span in it.
     pub span: [u32; 2],
+    /// Every document with the passage.
     pub documents: Vec<String>,
+    /// Their sources.
     pub sources: Vec<String>,
 }
 

@@ -329,6 +329,7 @@ impl ShardWriter {
         self.docs.len()
     }
 
+    /// Whether no document was added yet.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }
@@ -541,6 +542,7 @@ pub struct ShingleReader {
 }
 
 impl ShingleReader {
+    /// Opens the shingle lists of `shards` in `work`.
     pub fn open(
         work: &WorkDir,
         shards: impl IntoIterator<Item = u32>,

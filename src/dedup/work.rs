@@ -15,12 +15,14 @@ pub struct WorkDir {
 }
 
 impl WorkDir {
+    /// The work folder at `root`.
     pub fn new(root: &Path) -> WorkDir {
         WorkDir {
             root: root.to_path_buf(),
         }
     }
 
+    /// The folder itself.
     pub fn root(&self) -> &Path {
         &self.root
     }

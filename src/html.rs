@@ -9,16 +9,75 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::dedup::{Cluster, Link};
+use crate::dedup::{Cluster, Decisions, Link};
 use crate::report::Report;
 
 /// Clusters and links shown with their text.
-pub const MAX_SHOWN: usize = 100;
+const MAX_SHOWN: usize = 100;
 /// Characters of a document shown side by side.
 const MAX_SHOWN_CHARS: usize = 2000;
 
 /// Texts of the sampled documents, by id.
 pub type Texts = HashMap<String, String>;
+
+/// What the page shows of dedup's outcome, picked from the values dedup returns: the documents
+/// whose texts it shows and the first passage links.
+pub(crate) struct Samples {
+    /// The kept member and the first duplicate (the lowest-numbered) of each of the first
+    /// [`MAX_SHOWN`] clusters, and both documents of the first [`MAX_SHOWN`] linked pairs, by
+    /// number, with their ids.
+    pub documents: HashMap<u32, String>,
+    /// The first [`MAX_SHOWN`] passage links.
+    pub links: Vec<Link>,
+}
+
+/// The [`Samples`] of `decisions`; the passage links are read back from dedup's work folder.
+pub(crate) fn samples(decisions: &Decisions) -> std::io::Result<Samples> {
+    let mut documents = HashMap::new();
+    let mut sample = |doc: u32| {
+        if let Some(id) = decisions.ids.get(doc as usize) {
+            documents.insert(doc, id.clone());
+        }
+    };
+    let (mut kept, mut first) = (HashMap::new(), HashMap::<u32, u32>::new());
+    for (&doc, decision) in &decisions.by_doc {
+        if decision.cluster as usize > MAX_SHOWN {
+            continue;
+        }
+        match decision.duplicate_of {
+            None => {
+                kept.insert(decision.cluster, doc);
+            }
+            Some(_) => {
+                let duplicate = first.entry(decision.cluster).or_insert(doc);
+                *duplicate = (*duplicate).min(doc);
+            }
+        }
+    }
+    kept.into_values()
+        .chain(first.into_values())
+        .for_each(&mut sample);
+    // Links of one pair of documents come one after another.
+    let (mut links, mut pairs, mut last) = (Vec::new(), 0, None);
+    for link in decisions.link_refs()? {
+        let link = link?;
+        if links.len() < MAX_SHOWN {
+            links.push(decisions.link(&link));
+        }
+        if last != Some((link.a, link.b)) {
+            last = Some((link.a, link.b));
+            if pairs < MAX_SHOWN {
+                pairs += 1;
+                sample(link.a);
+                sample(link.b);
+            }
+        }
+        if links.len() >= MAX_SHOWN && pairs >= MAX_SHOWN {
+            break;
+        }
+    }
+    Ok(Samples { documents, links })
+}
 
 /// The page; `links` are the first [`MAX_SHOWN`] of them.
 pub fn render(report: &Report, clusters: &[Cluster], links: &[Link], texts: &Texts) -> String {
@@ -473,6 +532,76 @@ const SCRIPT: &str = r#"<script>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dedup::runs::RunWriter;
+    use crate::dedup::{Decision, LinkRef, MatchKind};
+
+    /// The page's samples: the kept member and the lowest-numbered duplicate of the first
+    /// clusters, the first links, and both documents of the first linked pairs (a pair with
+    /// several links counts once).
+    #[test]
+    fn samples_are_the_first_clusters_and_links() {
+        let clusters = MAX_SHOWN as u32 + 2;
+        let pairs = MAX_SHOWN as u32 + 5;
+        let documents = 3 * clusters + 2 * pairs;
+        let mut decisions = Decisions {
+            ids: (0..documents).map(|i| format!("d{i}")).collect(),
+            ..Decisions::default()
+        };
+        for c in 0..clusters {
+            // Cluster c + 1 keeps its middle document; the other two are its duplicates.
+            for (i, kept) in [(3 * c, false), (3 * c + 1, true), (3 * c + 2, false)] {
+                decisions.by_doc.insert(
+                    i,
+                    Decision {
+                        cluster: c + 1,
+                        duplicate_of: (!kept).then(|| format!("d{}", 3 * c + 1)),
+                        similarity: 1.0,
+                        coverage: 1.0,
+                        kind: MatchKind::Exact,
+                    },
+                );
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("links.bin");
+        let mut out = RunWriter::<LinkRef>::create(&path).unwrap();
+        for p in 0..pairs {
+            let (a, b) = (3 * clusters + 2 * p, 3 * clusters + 2 * p + 1);
+            // The first pair has three links, the rest one.
+            for span in 0..if p == 0 { 3 } else { 1 } {
+                out.push(&LinkRef {
+                    a,
+                    b,
+                    a_span: [span, span + 1],
+                    b_span: [span, span + 1],
+                    similarity: 0.5,
+                })
+                .unwrap();
+            }
+        }
+        out.finish().unwrap();
+        decisions.links_file = Some(path);
+
+        let samples = samples(&decisions).unwrap();
+        let mut expected: Vec<u32> = (0..MAX_SHOWN as u32)
+            .flat_map(|c| [3 * c, 3 * c + 1])
+            .collect();
+        expected.extend(
+            (0..MAX_SHOWN as u32).flat_map(|p| [3 * clusters + 2 * p, 3 * clusters + 2 * p + 1]),
+        );
+        let mut got: Vec<u32> = samples.documents.keys().copied().collect();
+        got.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(got, expected);
+        assert!(samples
+            .documents
+            .iter()
+            .all(|(i, id)| *id == format!("d{i}")));
+        assert_eq!(samples.links.len(), MAX_SHOWN);
+        assert_eq!(samples.links[0].a, format!("d{}", 3 * clusters));
+        assert_eq!(samples.links[2].b_span, [2, 3]);
+        assert_eq!(samples.links[3].a, format!("d{}", 3 * clusters + 2));
+    }
 
     #[test]
     fn shared_runs_are_marked_and_text_is_escaped() {

@@ -295,4 +295,179 @@ mod tests {
             assert_eq!(Compression::from_name(name), compression, "{name}");
         }
     }
+
+    /// A format that is no stream of lines, as a table format is not: its file ends with a
+    /// footer of record lengths that `cut` seeks to before reading records in groups of two; a
+    /// record renders as its row number and new text; its writer adds a header and a footer.
+    /// It runs through the reading thread's cutter, parsing and rendering as `run` does them.
+    #[derive(Debug)]
+    struct Rows;
+
+    impl Format for Rows {
+        fn name(&self) -> &'static str {
+            "rows"
+        }
+        fn description(&self) -> &'static str {
+            "rows"
+        }
+        fn tag(&self) -> u8 {
+            200
+        }
+        fn extensions(&self) -> &'static [&'static str] {
+            &["rows"]
+        }
+        fn cut(&self, input: &InputFile, cutter: &mut Cutter<'_>) {
+            use std::io::{Read, Seek, SeekFrom};
+            let path = input.path.as_ref().unwrap();
+            let mut file = File::open(path).unwrap();
+            let mut count = [0u8; 1];
+            file.seek(SeekFrom::End(-1)).unwrap();
+            file.read_exact(&mut count).unwrap();
+            let mut lengths = vec![0u8; usize::from(count[0])];
+            file.seek(SeekFrom::End(-1 - i64::from(count[0]))).unwrap();
+            file.read_exact(&mut lengths).unwrap();
+            file.seek(SeekFrom::Start(0)).unwrap();
+            for (group, rows) in lengths.chunks(2).enumerate() {
+                for (i, &len) in rows.iter().enumerate() {
+                    let start = cutter.buffer().len();
+                    let mut take = (&mut file).take(u64::from(len));
+                    take.read_to_end(cutter.buffer()).unwrap();
+                    cutter.count_read(u64::from(len));
+                    let end = cutter.buffer().len();
+                    cutter.record(start..end, (group * 2 + i) as u64, None);
+                }
+            }
+        }
+        fn parse(
+            &self,
+            record: RecordBytes<'_>,
+            input: &InputFile,
+            _config: &ReadConfig,
+        ) -> Result<Document, Problem> {
+            Ok(Document {
+                id: format!("row {}", record.locator),
+                origin: crate::error::Location::line(&input.name, record.locator),
+                source: input.folder.clone(),
+                text: String::from_utf8_lossy(record.bytes).into_owned(),
+                decoding: Decoding::UTF8,
+                record: Some(crate::document::Record::new(record.locator)),
+                date: None,
+            })
+        }
+        fn render(&self, doc: Document) -> Vec<u8> {
+            let row = doc.record.and_then(|r| r.take::<u64>()).unwrap();
+            format!("{row}\t{}", doc.text).into_bytes()
+        }
+        fn annotates(&self) -> bool {
+            false
+        }
+        fn sample_text(&self, rendered: &[u8], _text_field: &str) -> Option<String> {
+            let rendered = std::str::from_utf8(rendered).ok()?;
+            Some(rendered.split_once('\t')?.1.to_string())
+        }
+        fn opening(&self) -> Opening {
+            Opening::AtStart
+        }
+        fn writer(
+            &self,
+            mut file: File,
+            _compression: Compression,
+            _input: &InputFile,
+        ) -> io::Result<Box<dyn RecordWriter>> {
+            use std::io::Write;
+            file.write_all(b"rows\n")?;
+            Ok(Box::new(RowsWriter { file, rows: 0 }))
+        }
+    }
+
+    struct RowsWriter {
+        file: File,
+        rows: usize,
+    }
+
+    impl RecordWriter for RowsWriter {
+        fn write(&mut self, record: &[u8]) -> io::Result<()> {
+            use std::io::Write;
+            self.rows += 1;
+            self.file.write_all(record)?;
+            self.file.write_all(b"\n")
+        }
+        fn finish(mut self: Box<Self>) -> io::Result<File> {
+            use std::io::Write;
+            writeln!(self.file, "end {}", self.rows)?;
+            Ok(self.file)
+        }
+    }
+
+    static ROWS: Rows = Rows;
+
+    #[test]
+    fn a_format_that_reads_by_row_groups_runs_through_the_cutter_and_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts = ["first", "second row", "third", "", "fifth"];
+        let mut bytes: Vec<u8> = texts.concat().into_bytes();
+        bytes.extend(texts.iter().map(|t| t.len() as u8));
+        bytes.push(texts.len() as u8);
+        let path = dir.path().join("a.rows");
+        std::fs::write(&path, &bytes).unwrap();
+        let input = InputFile {
+            path: Some(path),
+            name: "a.rows".into(),
+            rel: "a.rows".into(),
+            format: &ROWS,
+            compression: Compression::None,
+            size: Some(bytes.len() as u64),
+            folder: ".".into(),
+        };
+        let files = [input];
+        let config = crate::read::tests::config();
+        let cutting = crate::read::batch::Cutting {
+            batch_bytes: 8,
+            max_record: 1 << 20,
+        };
+        let mut units = Vec::new();
+        let mut rendered = Vec::new();
+        crate::read::batch::read_batches(
+            &files,
+            cutting,
+            &indicatif::ProgressBar::hidden(),
+            |batch| {
+                for unit in &batch.units {
+                    units.push(match unit {
+                        crate::read::Unit::StartFile { .. } => "start".to_string(),
+                        crate::read::Unit::EndFile { .. } => "end".to_string(),
+                        crate::read::Unit::Record { locator, .. } => format!("row {locator}"),
+                        crate::read::Unit::Problem(p) => p.to_string(),
+                    });
+                    if let Some(mut doc) =
+                        crate::read::parse_unit(unit, &batch.data, &files, &config).unwrap()
+                    {
+                        doc.text = doc.text.to_uppercase();
+                        rendered.push(ROWS.render(doc));
+                    }
+                }
+                true
+            },
+        );
+        assert_eq!(
+            units,
+            ["start", "row 0", "row 1", "row 2", "row 3", "row 4", "end"]
+        );
+        assert_eq!(
+            ROWS.sample_text(&rendered[1], "text").unwrap(),
+            "SECOND ROW"
+        );
+        let out = dir.path().join("out.rows");
+        let mut writer = ROWS
+            .writer(File::create(&out).unwrap(), Compression::None, &files[0])
+            .unwrap();
+        for record in rendered.iter().filter(|r| r.as_slice() != b"3\t") {
+            writer.write(record).unwrap();
+        }
+        drop(writer.finish().unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "rows\n0\tFIRST\n1\tSECOND ROW\n2\tTHIRD\n4\tFIFTH\nend 4\n"
+        );
+    }
 }

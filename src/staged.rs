@@ -478,11 +478,11 @@ fn write_streamed(
 }
 
 /// Writes the file at `path` through `write`, which is given the file (under a temporary name
-/// in the same folder) and gives it back when done, or `None` when it wrote nothing; then
-/// renames it into place, as [`write_streamed`] does.
+/// in the same folder) and gives it back when done; then renames it into place, as
+/// [`write_streamed`] does.
 fn write_file(
     path: &Path,
-    write: impl FnOnce(fs::File) -> anyhow::Result<Option<fs::File>>,
+    write: impl FnOnce(fs::File) -> anyhow::Result<fs::File>,
 ) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -800,8 +800,14 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     }
     let files = work.rank_files(rank)?;
     let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
-    // A shard's inputs are of one format (`plan` sees to it): its part is in that format.
-    let format = files.first().map_or(crate::format::JSONL, |f| f.format);
+    // The inputs of a plan are of one format (`plan` sees to it): every part is in that
+    // format, written by its writer (an empty shard's too), for the shard's first input or,
+    // when it has none, the plan's.
+    let first = files
+        .first()
+        .or(work.files.first())
+        .context("the plan has no input files")?;
+    let format = first.format;
     let target = work
         .root
         .join("out")
@@ -809,18 +815,13 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;
     write_file(&target, |out| {
-        let mut writer = match files.first() {
-            Some(first) => Some(format.writer(out, Compression::None, first)?),
-            None => None,
-        };
+        let mut writer = format.writer(out, Compression::None, first)?;
         replayed = Some(replay_decided(
             &spool,
             work.config.dedup.action,
             &by_doc,
             |event, kept| {
-                if let (Event::Record { bytes: record, .. }, true, Some(writer)) =
-                    (event, kept, &mut writer)
-                {
+                if let (Event::Record { bytes: record, .. }, true) = (event, kept) {
                     writer.write(&record)?;
                     written += 1;
                     bytes += record.len() as u64;
@@ -828,10 +829,7 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
                 Ok(())
             },
         )?);
-        Ok(match writer {
-            Some(writer) => Some(writer.finish()?),
-            None => None,
-        })
+        Ok(writer.finish()?)
     })?;
     work.finish(
         &name,

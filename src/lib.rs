@@ -18,6 +18,7 @@ pub mod document;
 pub mod error;
 pub mod exit;
 pub mod filter;
+pub mod format;
 mod html;
 pub mod notices;
 pub mod pipeline;

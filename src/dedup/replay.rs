@@ -7,9 +7,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use anyhow::Context;
+
 use super::{Decision, DedupAction};
-use crate::document::annotate_line;
-use crate::read::{Format, InputFile};
+use crate::format;
 use crate::report::NameCounts;
 use crate::write::spool::{self, Event};
 
@@ -27,18 +28,22 @@ pub(crate) struct Replayed {
 
 /// Reads a spool back and applies the dedup decisions (by document number in the spool):
 /// hands every event to `each` with whether it is written, documents annotated when `action`
-/// says so.
+/// says so and their format has room for it.
 pub(crate) fn replay_decided(
     spool_path: &Path,
-    files: &[InputFile],
     action: DedupAction,
     by_doc: &HashMap<u32, Decision>,
     mut each: impl FnMut(Event, bool) -> anyhow::Result<()>,
 ) -> anyhow::Result<Replayed> {
     let mut counts = Replayed::default();
     spool::replay(spool_path, |event| match event {
-        Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
-            let format = files[file as usize].format;
+        Event::Record {
+            file,
+            doc,
+            format: tag,
+            bytes,
+        } => {
+            let format = spooled_format(tag)?;
             let decision = by_doc.get(&doc);
             let reason = decision.and_then(|d| d.reason());
             let (bytes, kept) = match (action, decision, reason) {
@@ -50,23 +55,29 @@ pub(crate) fn replay_decided(
                     if let Some(reason) = reason {
                         *counts.flagged.entry(Cow::Borrowed(reason)).or_default() += 1;
                     }
-                    match format {
-                        Format::Jsonl => {
-                            counts.annotated += 1;
-                            (annotate_line(bytes, &decision.annotation()), true)
-                        }
-                        Format::Text => (bytes, true),
+                    if format.annotates() {
+                        counts.annotated += 1;
+                        (format.annotate(bytes, &decision.annotation()), true)
+                    } else {
+                        (bytes, true)
                     }
                 }
                 _ => (bytes, true),
             };
-            let event = match format {
-                Format::Jsonl => Event::Record { file, doc, bytes },
-                Format::Text => Event::Text { file, doc, bytes },
+            let event = Event::Record {
+                file,
+                doc,
+                format: tag,
+                bytes,
             };
             each(event, kept)
         }
         event => each(event, true),
     })?;
     Ok(counts)
+}
+
+/// The format a spooled record's tag names.
+pub(crate) fn spooled_format(tag: u8) -> anyhow::Result<&'static dyn format::Format> {
+    format::by_tag(tag).with_context(|| format!("a spooled record has an unknown format ({tag})"))
 }

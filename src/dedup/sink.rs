@@ -9,13 +9,13 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::documents::DocMeta;
-use super::replay::{replay_decided, Replayed};
+use super::replay::{replay_decided, spooled_format, Replayed};
 use super::shard::ShardWriter;
 use super::work::WorkDir;
 use super::{decide, sketch_memory, Decisions, DedupConfig};
+use crate::format::Format;
 use crate::pipeline::sink::{Kept, Sink};
 use crate::progress::Progress;
-use crate::read::{Format, InputFile};
 use crate::write::spool::{Event, SpoolWriter};
 
 /// The main pass's output while dedup runs (or for a staged `prep`): the spool of the cleaned
@@ -29,18 +29,15 @@ pub(crate) struct DedupSink {
     spool: SpoolWriter,
     /// `None` for a staged `prep` without dedup: the corpus is spooled all the same.
     shard: Option<ShardWriter>,
-    formats: Vec<Format>,
     next: u32,
 }
 
 impl DedupSink {
-    /// A sink for shard `shard` of `work`, for the documents of `files`; with `config`, it
-    /// writes their sketches too.
+    /// A sink for shard `shard` of `work`; with `config`, it writes the documents' sketches too.
     pub(crate) fn new(
         work: &WorkDir,
         shard: u32,
         config: Option<&DedupConfig>,
-        files: &[InputFile],
     ) -> anyhow::Result<DedupSink> {
         let dir = work.shard_dir(shard);
         let context = || format!("cannot write to {}", dir.display());
@@ -55,7 +52,6 @@ impl DedupSink {
                 None => None,
             },
             work: work.clone(),
-            formats: files.iter().map(|f| f.format).collect(),
             dir,
             next: 0,
         })
@@ -105,16 +101,15 @@ pub(crate) struct Decided {
 
 impl Decided {
     /// Replays the spooled corpus into `out` by the decisions: duplicates left out or annotated
-    /// (`action`). `each` sees every document's number and spooled bytes, written or not, and
-    /// the file it is in. Returns the decisions, with the replay's seconds, and what the replay
+    /// (`action`). `each` sees every document's number, the file it is in, its format and its
+    /// spooled bytes, written or not. Returns the decisions, with the replay's seconds, and what the replay
     /// left out or annotated.
     pub(crate) fn replay(
         self,
         config: &DedupConfig,
-        files: &[InputFile],
         progress: &dyn Progress,
         out: &mut dyn Sink,
-        mut each: impl FnMut(u32, usize, &[u8]),
+        mut each: impl FnMut(u32, usize, &'static dyn Format, &[u8]),
     ) -> anyhow::Result<(Decisions, Replayed)> {
         let Decided {
             work,
@@ -127,21 +122,27 @@ impl Decided {
         let started = Instant::now();
         let replayed = replay_decided(
             &spool_path,
-            files,
             config.action,
             &decisions.by_doc,
             |event, kept| match event {
                 Event::Start { file } => out.start_file(file as usize),
                 Event::End => out.end_file(),
-                Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
+                Event::Record {
+                    file,
+                    doc,
+                    format,
+                    bytes,
+                } => {
                     progress.advance(1);
                     let file = file as usize;
-                    each(doc, file, &bytes);
+                    let format = spooled_format(format)?;
+                    each(doc, file, format, &bytes);
                     if !kept {
                         return Ok(());
                     }
                     out.document(Kept {
                         file,
+                        format,
                         bytes,
                         sketch: None,
                     })
@@ -172,12 +173,9 @@ impl Sink for DedupSink {
         if let (Some(shard), Some(sketch)) = (&mut self.shard, kept.sketch) {
             shard.add(*sketch).with_context(context)?;
         }
-        let file = kept.file as u32;
-        match self.formats[kept.file] {
-            Format::Jsonl => self.spool.record(file, doc, &kept.bytes),
-            Format::Text => self.spool.text(file, doc, &kept.bytes),
-        }
-        .with_context(context)
+        self.spool
+            .record(kept.file as u32, doc, kept.format.tag(), &kept.bytes)
+            .with_context(context)
     }
 
     fn end_file(&mut self) -> anyhow::Result<()> {

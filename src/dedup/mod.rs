@@ -161,6 +161,9 @@ pub struct DedupSummary {
     pub dropped_buckets: u64,
     /// Passage links between documents of two sources (or one), by pair of sources.
     pub reuse_between_sources: Vec<SourceReuse>,
+    /// Duplicates by how much of them their kept member covers.
+    #[serde(default)]
+    pub duplicate_coverage: crate::report::DuplicateCoverage,
     /// Wall seconds of each step after the main pass: merge (bands into pair counts), verify
     /// (candidate pairs), cluster (and links), filter (the spool written out). Sketching is
     /// `stages.dedup.cpu_seconds`.
@@ -1459,6 +1462,16 @@ fn cluster(
                     MatchKind::Exact => decisions.summary.exact_duplicates += 1,
                     MatchKind::Near => decisions.summary.near_duplicates += 1,
                 }
+                decisions
+                    .summary
+                    .duplicate_coverage
+                    .add(crate::report::LowCoverage {
+                        id: docs[i as usize].id.clone(),
+                        kept: kept_id.clone(),
+                        cluster,
+                        coverage: round(coverage),
+                        similarity: round(similarity),
+                    });
             }
             decisions.by_doc.insert(
                 i,

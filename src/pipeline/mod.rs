@@ -151,6 +151,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
             }
         }
     }
+    let samples = std::mem::take(&mut tally.samples);
     let mut report = tally.into_report(config, files.len() as u64, started);
     let (mut clusters, mut links, mut texts) = (Vec::new(), Vec::new(), html::Texts::new());
     if let Some((decisions, replayed, sampled)) = decided {
@@ -188,7 +189,14 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
     json.push(b'\n');
     output.write_extra(
         HTML_NAME,
-        html::render(&report, &clusters, &links, &texts).as_bytes(),
+        html::render(&html::Page {
+            report: &report,
+            clusters: &clusters,
+            links: &links,
+            texts: &texts,
+            samples: &samples,
+        })
+        .as_bytes(),
     )?;
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;

@@ -121,8 +121,6 @@ impl RunConfig {
         };
         dedup.shingle.fold_digits = args.dedup.fold_digits;
         dedup.memory = args.dedup.mem;
-        // report.html shows this many clusters and links; dedup keeps their texts' ids.
-        dedup.samples = crate::html::MAX_SHOWN;
         let date_field = (dedup.keep == KeepPolicy::Earliest).then_some(args.dedup.date_field);
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,

@@ -9,13 +9,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::dedup::{Cluster, Link, MatchKind};
+use crate::dedup::{Cluster, Decisions, Link, MatchKind};
 use crate::report::Report;
 use crate::sample::Samples;
 use crate::stage::Shown;
 
-/// Clusters and links whose texts dedup keeps for the page ([`crate::dedup::DedupConfig::samples`]).
-pub const MAX_SHOWN: usize = 100;
+/// Clusters and links listed (ids and figures) at the end of the page.
+const MAX_SHOWN: usize = 100;
 /// Characters of a document shown side by side.
 const MAX_SHOWN_CHARS: usize = 2000;
 /// Clusters shown first, as the most likely wrong (the first [`OPEN`] of them open).
@@ -38,16 +38,147 @@ const CHECK_BELOW: f64 = 0.9;
 /// Texts of the sampled documents, by id.
 pub type Texts = HashMap<String, String>;
 
-/// What the page shows: a run's report, its clusters, the first passage links, the texts of
-/// the documents dedup sampled, and examples of repairs and removals.
+/// What the page shows of dedup's outcome, picked from the values dedup returns.
+#[derive(Debug, Default)]
+pub(crate) struct Picked {
+    /// The clusters most likely wrong, then a sample across the range, each as (index in
+    /// `Decisions::clusters`, index of the member shown beside the kept one).
+    pub doubtful: Vec<(usize, usize)>,
+    /// Clusters spread evenly over the rest of the order of doubt.
+    pub across: Vec<(usize, usize)>,
+    /// The [`DOUBTFUL_LINKS`] least similar passage links of the whole run.
+    pub doubtful_links: Vec<Link>,
+    /// The first [`MAX_SHOWN`] passage links.
+    pub links: Vec<Link>,
+    /// The documents whose texts the page shows (of the picked clusters, the doubtful links and
+    /// the first [`LINKS_WITH_TEXT`] links), by number, with their ids.
+    pub documents: HashMap<u32, String>,
+}
+
+/// A cluster's doubt: the lowest coverage of its duplicates, then more members, then a longer
+/// duplicate.
+#[derive(Debug, Clone, Copy)]
+struct Doubt {
+    cluster: usize,
+    /// The member covered least.
+    member: usize,
+    coverage: f64,
+    members: usize,
+    length: u32,
+}
+
+/// Picks what the page shows: clusters ordered by doubt (lowest coverage of a duplicate, then
+/// most members, then the longest duplicate), the first [`DOUBTFUL`] of them and [`ACROSS`]
+/// spread over the rest; the least similar links (the links file read through once) and the
+/// first ones; and the documents of each.
+pub(crate) fn pick(decisions: &Decisions) -> std::io::Result<Picked> {
+    let mut numbers: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
+    for (&doc, decision) in &decisions.by_doc {
+        if let Some(id) = decisions.ids.get(doc as usize) {
+            numbers.insert((decision.cluster, id.as_str()), (doc, decision.length));
+        }
+    }
+    let mut order: Vec<Doubt> = decisions
+        .clusters
+        .iter()
+        .enumerate()
+        .filter_map(|(n, cluster)| {
+            let length = |id: &str| numbers.get(&(cluster.cluster, id)).map_or(0, |&(_, l)| l);
+            let (member, lowest) = cluster
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.id != cluster.kept)
+                .min_by(|a, b| {
+                    a.1.coverage
+                        .total_cmp(&b.1.coverage)
+                        .then(length(&b.1.id).cmp(&length(&a.1.id)))
+                })?;
+            Some(Doubt {
+                cluster: n,
+                member,
+                coverage: lowest.coverage,
+                members: cluster.members.len(),
+                length: cluster
+                    .members
+                    .iter()
+                    .filter(|m| m.id != cluster.kept)
+                    .map(|m| length(&m.id))
+                    .max()
+                    .unwrap_or(0),
+            })
+        })
+        .collect();
+    order.sort_by(|a, b| {
+        a.coverage
+            .total_cmp(&b.coverage)
+            .then(b.members.cmp(&a.members))
+            .then(b.length.cmp(&a.length))
+            .then(a.cluster.cmp(&b.cluster))
+    });
+    let mut picked = Picked::default();
+    let pair = |d: &Doubt| (d.cluster, d.member);
+    picked.doubtful = order.iter().take(DOUBTFUL).map(pair).collect();
+    let rest = order.get(DOUBTFUL..).unwrap_or(&[]);
+    let picks = rest.len().min(ACROSS);
+    picked.across = (0..picks)
+        .map(|i| match picks {
+            1 => pair(&rest[0]),
+            _ => pair(&rest[i * (rest.len() - 1) / (picks - 1)]),
+        })
+        .collect();
+    let mut sample = |doc: u32| {
+        if let Some(id) = decisions.ids.get(doc as usize) {
+            picked.documents.insert(doc, id.clone());
+        }
+    };
+    for &(n, member) in picked.doubtful.iter().chain(&picked.across) {
+        let cluster = &decisions.clusters[n];
+        for id in [&cluster.kept, &cluster.members[member].id] {
+            if let Some(&(doc, _)) = numbers.get(&(cluster.cluster, id.as_str())) {
+                sample(doc);
+            }
+        }
+    }
+    // The least similar links (ties: the first in the file), and the first ones.
+    let mut lowest: Vec<crate::dedup::LinkRef> = Vec::new();
+    for link in decisions.link_refs()? {
+        let link = link?;
+        if picked.links.len() < MAX_SHOWN {
+            if picked.links.len() < LINKS_WITH_TEXT {
+                sample(link.a);
+                sample(link.b);
+            }
+            picked.links.push(decisions.link(&link));
+        }
+        if lowest.len() < DOUBTFUL_LINKS
+            || lowest
+                .last()
+                .is_some_and(|l| link.similarity < l.similarity)
+        {
+            let at = lowest.partition_point(|l| l.similarity <= link.similarity);
+            lowest.insert(at, link);
+            lowest.truncate(DOUBTFUL_LINKS);
+        }
+    }
+    for link in &lowest {
+        sample(link.a);
+        sample(link.b);
+    }
+    picked.doubtful_links = lowest.iter().map(|l| decisions.link(l)).collect();
+    Ok(picked)
+}
+
+/// What the page shows: a run's report, its clusters, the clusters and links it picked, the
+/// texts of their documents, and examples of repairs and removals.
 pub struct Page<'a> {
     /// report.json's content.
     pub report: &'a Report,
     /// Every cluster, in clusters.jsonl's order.
     pub clusters: &'a [Cluster],
-    /// The first passage links.
-    pub links: &'a [Link],
-    /// Texts of sampled documents.
+    /// The clusters and links picked from dedup's outcome ([`pick`]).
+    pub picked: &'a Picked,
+    /// Texts of the picked documents, by id.
     pub texts: &'a Texts,
     /// Examples of each fix and rule, and documents the guard kept whole.
     pub samples: &'a Samples,
@@ -75,14 +206,13 @@ pub fn render(page_of: &Page) -> String {
         report.wall_seconds,
         report.throughput_mb_per_s
     );
-    let order = doubt_order(page_of.clusters, page_of.texts);
-    check_first(&mut page, page_of, &order);
+    check_first(&mut page, page_of);
     summary(&mut page, report);
     let _ = write!(
         page,
         "<p class=\"explain\" id=\"explain-similarity\">{SIMILARITY_AND_COVERAGE}</p>"
     );
-    across_the_range(&mut page, page_of, &order);
+    across_the_range(&mut page, page_of);
     guarded(&mut page, page_of);
     removals(&mut page, page_of);
     repairs(&mut page, page_of);
@@ -141,9 +271,9 @@ pub fn render(page_of: &Page) -> String {
         "<h2 id=\"lists\">All clusters and links</h2><p><input id=\"filter\" type=\"search\" \
          placeholder=\"Filter clusters and links by id\" aria-label=\"filter\"></p>",
     );
-    cluster_list(&mut page, page_of.clusters, page_of.texts);
+    cluster_list(&mut page, page_of.clusters);
     let total = report.dedup.as_ref().map_or(0, |d| d.passage_links);
-    link_list(&mut page, page_of.links, total, page_of.texts);
+    link_list(&mut page, &page_of.picked.links, total, page_of.texts);
     let _ = write!(
         page,
         "<script type=\"application/json\" id=\"report-data\">{}</script>",
@@ -209,56 +339,7 @@ fn embedded_json(report: &Report) -> String {
     serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
 }
 
-/// A cluster's doubt: the lowest coverage of its duplicates, then more members, then a longer
-/// duplicate (characters of its text, when the page has it).
-#[derive(Debug, Clone, Copy)]
-struct Doubt {
-    cluster: usize,
-    /// The member covered least.
-    member: usize,
-    coverage: f64,
-    members: usize,
-    length: usize,
-}
-
-/// Clusters from the most likely wrong to the least.
-fn doubt_order(clusters: &[Cluster], texts: &Texts) -> Vec<Doubt> {
-    let mut order: Vec<Doubt> = clusters
-        .iter()
-        .enumerate()
-        .filter_map(|(n, cluster)| {
-            let duplicates = cluster
-                .members
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.id != cluster.kept);
-            let length = duplicates
-                .clone()
-                .map(|(_, m)| texts.get(&m.id).map_or(0, |t| t.chars().count()))
-                .max()
-                .unwrap_or(0);
-            let (member, lowest) =
-                duplicates.min_by(|a, b| a.1.coverage.total_cmp(&b.1.coverage))?;
-            Some(Doubt {
-                cluster: n,
-                member,
-                coverage: lowest.coverage,
-                members: cluster.members.len(),
-                length,
-            })
-        })
-        .collect();
-    order.sort_by(|a, b| {
-        a.coverage
-            .total_cmp(&b.coverage)
-            .then(b.members.cmp(&a.members))
-            .then(b.length.cmp(&a.length))
-            .then(a.cluster.cmp(&b.cluster))
-    });
-    order
-}
-
-fn check_first(page: &mut String, p: &Page, order: &[Doubt]) {
+fn check_first(page: &mut String, p: &Page) {
     let report = p.report;
     page.push_str("<section id=\"check-first\"><h2>Check these first</h2><ul class=\"todo\">");
     let coverage = report
@@ -317,72 +398,56 @@ fn check_first(page: &mut String, p: &Page, order: &[Doubt]) {
         report.stages.repair.documents_changed,
         report.stages.strip.counters.values().sum::<u64>()
     );
+    let total = p.clusters.len();
     let _ = write!(
         page,
         "<h3 id=\"doubtful-clusters\">Clusters most likely wrong ({} of {}: lowest coverage, then \
          most members, then longest duplicate)</h3>",
-        order.len().min(DOUBTFUL),
-        order.len()
+        p.picked.doubtful.len(),
+        total
     );
-    if order.is_empty() {
+    if p.picked.doubtful.is_empty() {
         page.push_str("<p class=\"empty\">No cluster of duplicates.</p>");
     }
-    for (n, doubt) in order.iter().take(DOUBTFUL).enumerate() {
-        cluster_pair(
-            page,
-            &p.clusters[doubt.cluster],
-            doubt.member,
-            p.texts,
-            n < OPEN,
-        );
+    for (n, &(cluster, member)) in p.picked.doubtful.iter().enumerate() {
+        if let Some(cluster) = p.clusters.get(cluster) {
+            cluster_pair(page, cluster, member, p.texts, n < OPEN);
+        }
     }
-    let mut links: Vec<&Link> = p.links.iter().collect();
-    links.sort_by(|a, b| a.similarity.total_cmp(&b.similarity));
+    let links = &p.picked.doubtful_links;
     let _ = write!(
         page,
-        "<h3 id=\"doubtful-links\">Passage links most likely wrong ({} of the {} shown: lowest \
-         similarity first)</h3>",
-        links.len().min(DOUBTFUL_LINKS),
-        p.links.len()
+        "<h3 id=\"doubtful-links\">Passage links most likely wrong ({} of {}: lowest similarity \
+         first)</h3>",
+        links.len(),
+        report.dedup.as_ref().map_or(0, |d| d.passage_links)
     );
     if links.is_empty() {
         page.push_str("<p class=\"empty\">No passage link.</p>");
     }
-    for (n, link) in links.into_iter().take(DOUBTFUL_LINKS).enumerate() {
+    for (n, link) in links.iter().enumerate() {
         link_item(page, link, p.texts, n == 0);
     }
     page.push_str("</section>");
 }
 
 /// Clusters spread evenly over the order of doubt, after the ones shown first.
-fn across_the_range(page: &mut String, p: &Page, order: &[Doubt]) {
-    let rest = order.get(DOUBTFUL..).unwrap_or(&[]);
+fn across_the_range(page: &mut String, p: &Page) {
+    let rest = p.clusters.len().saturating_sub(p.picked.doubtful.len());
     let _ = write!(
         page,
         "<h2 id=\"across\">A sample of clusters across the range ({} of the other {}, from low \
          coverage to high)</h2>",
-        rest.len().min(ACROSS),
-        rest.len()
+        p.picked.across.len(),
+        rest
     );
-    if rest.is_empty() {
+    if p.picked.across.is_empty() {
         page.push_str("<p class=\"empty\">No other cluster.</p>");
-        return;
     }
-    let picks = rest.len().min(ACROSS);
-    for i in 0..picks {
-        let at = if picks == 1 {
-            0
-        } else {
-            i * (rest.len() - 1) / (picks - 1)
-        };
-        let doubt = rest[at];
-        cluster_pair(
-            page,
-            &p.clusters[doubt.cluster],
-            doubt.member,
-            p.texts,
-            false,
-        );
+    for &(cluster, member) in &p.picked.across {
+        if let Some(cluster) = p.clusters.get(cluster) {
+            cluster_pair(page, cluster, member, p.texts, false);
+        }
     }
 }
 
@@ -806,7 +871,7 @@ fn reuse_matrix(page: &mut String, report: &Report) {
     page.push_str("</table></div></figure>");
 }
 
-fn cluster_list(page: &mut String, clusters: &[Cluster], texts: &Texts) {
+fn cluster_list(page: &mut String, clusters: &[Cluster]) {
     let _ = write!(
         page,
         "<h3>Duplicate clusters ({}; the first {} in clusters.jsonl's order)</h3><div id=\"clusters\">",
@@ -832,7 +897,6 @@ fn cluster_list(page: &mut String, clusters: &[Cluster], texts: &Texts) {
             percent(lowest)
         );
         members_table(page, cluster);
-        let _ = texts;
         page.push_str("</details>");
     }
     if clusters.len() > MAX_SHOWN {
@@ -1067,6 +1131,139 @@ const SCRIPT: &str = r#"<script>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dedup::runs::RunWriter;
+    use crate::dedup::{Decision, LinkRef, MatchKind};
+
+    /// Decisions for `clusters` clusters of three documents (numbers 3c, 3c + 1, 3c + 2; the
+    /// middle one kept), the duplicates' coverage and length given by `shape(c, i)`, and
+    /// `pairs` linked pairs after them, each with similarity `similarity(p)`.
+    fn decisions(
+        clusters: u32,
+        shape: impl Fn(u32, u32) -> (f64, u32),
+        pairs: u32,
+        similarity: impl Fn(u32) -> f64,
+    ) -> (Decisions, tempfile::TempDir) {
+        let documents = 3 * clusters + 2 * pairs;
+        let mut decisions = Decisions {
+            ids: (0..documents).map(|i| format!("d{i}")).collect(),
+            ..Decisions::default()
+        };
+        for c in 0..clusters {
+            let kept = 3 * c + 1;
+            let mut members = Vec::new();
+            for i in [kept, 3 * c, 3 * c + 2] {
+                let (coverage, length) = if i == kept { (1.0, 100) } else { shape(c, i) };
+                decisions.by_doc.insert(
+                    i,
+                    Decision {
+                        cluster: c + 1,
+                        duplicate_of: (i != kept).then(|| format!("d{kept}")),
+                        similarity: 1.0,
+                        coverage,
+                        kind: MatchKind::Near,
+                        length,
+                    },
+                );
+                members.push(crate::dedup::Member {
+                    id: format!("d{i}"),
+                    similarity: 1.0,
+                    coverage,
+                    kind: MatchKind::Near,
+                });
+            }
+            decisions.clusters.push(Cluster {
+                cluster: c + 1,
+                kept: format!("d{kept}"),
+                members,
+            });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("links.bin");
+        let mut out = RunWriter::<LinkRef>::create(&path).unwrap();
+        for p in 0..pairs {
+            let (a, b) = (3 * clusters + 2 * p, 3 * clusters + 2 * p + 1);
+            out.push(&LinkRef {
+                a,
+                b,
+                a_span: [0, 1],
+                b_span: [0, 1],
+                similarity: similarity(p),
+            })
+            .unwrap();
+        }
+        out.finish().unwrap();
+        decisions.links_file = Some(path);
+        (decisions, dir)
+    }
+
+    /// Clusters by doubt: the lowest coverage first, then more members (all have three here),
+    /// then the longest duplicate; the member shown is the one covered least; a sample spread
+    /// over the rest; links by lowest similarity over the whole file, and the first ones.
+    #[test]
+    fn the_page_picks_the_clusters_and_links_most_likely_wrong() {
+        let clusters = 40;
+        // Cluster c + 1's first duplicate (3c) is covered 1 - c/100 for c < 15, fully
+        // otherwise; clusters 21 and 22 tie with cluster 6 at 0.95, 22's duplicate the longest;
+        // the second duplicate is covered fully.
+        let shape = |c: u32, i: u32| match (i % 3, c) {
+            (0, 20) => (0.95, 10),
+            (0, 21) => (0.95, 500),
+            (0, c) if c < 15 => (1.0 - f64::from(c) / 100.0, 10),
+            (0, _) => (1.0, 10),
+            _ => (1.0, 5),
+        };
+        let pairs = 300;
+        // Similarity falls then rises: the lowest are pairs 150..155, past the first links.
+        let similarity = |p: u32| 0.3 + (f64::from(p) - 152.0).abs() / 1000.0;
+        let (decisions, _dir) = decisions(clusters, shape, pairs, similarity);
+        let picked = pick(&decisions).unwrap();
+        let numbers: Vec<u32> = picked
+            .doubtful
+            .iter()
+            .map(|&(n, _)| decisions.clusters[n].cluster)
+            .collect();
+        // Cluster 15 has coverage 0.86, the lowest; then 14, 13, …; of the three at 0.95, 22
+        // has the longest duplicate.
+        assert_eq!(numbers, [15, 14, 13, 12, 11, 10, 9, 8, 7, 22]);
+        for &(n, member) in &picked.doubtful {
+            assert_eq!(
+                decisions.clusters[n].members[member].id,
+                format!("d{}", 3 * n)
+            );
+        }
+        // The other 30 in order (6, 21, 5, 4, 3, 2, then the fully covered ones by number: 1,
+        // 16 to 20, 23 to 40),
+        // ten of them spread from the first to the last.
+        let across: Vec<u32> = picked
+            .across
+            .iter()
+            .map(|&(n, _)| decisions.clusters[n].cluster)
+            .collect();
+        assert_eq!(across, [6, 4, 1, 18, 23, 27, 30, 33, 36, 40]);
+        // Each picked cluster's kept member and shown member have their texts taken.
+        for &(n, member) in picked.doubtful.iter().chain(&picked.across) {
+            let cluster = &decisions.clusters[n];
+            for id in [&cluster.kept, &cluster.members[member].id] {
+                assert!(picked.documents.values().any(|d| d == id), "{id}");
+            }
+        }
+        // Links: the five least similar of all, and the first MAX_SHOWN.
+        let lowest: Vec<String> = picked.doubtful_links.iter().map(|l| l.a.clone()).collect();
+        let base = 3 * clusters;
+        let expected: Vec<String> = [152, 151, 153, 150, 154]
+            .iter()
+            .map(|p| format!("d{}", base + 2 * p))
+            .collect();
+        assert_eq!(lowest, expected);
+        assert_eq!(picked.links.len(), MAX_SHOWN);
+        assert_eq!(picked.links[0].a, format!("d{base}"));
+        let linked = |p: u32| picked.documents.contains_key(&(base + 2 * p));
+        assert!(linked(0) && linked(LINKS_WITH_TEXT as u32 - 1) && linked(152));
+        assert!(
+            !linked(LINKS_WITH_TEXT as u32),
+            "only the first links' texts"
+        );
+    }
 
     #[test]
     fn differences_are_marked_on_both_sides_and_text_is_escaped() {

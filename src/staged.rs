@@ -13,7 +13,7 @@
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
 //! `run` is the same functions in one process: `pipeline::pass::main_pass` with the shard
-//! sink, [`shard::merge_band`], [`dedup::decide_merged`], `pipeline::dedup::replay_decided`; the staged path's
+//! sink, [`bands::merge_band`], [`dedup::decide_merged`], `dedup::replay::replay_decided`; the staged path's
 //! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:
@@ -41,12 +41,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{BandArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
-use crate::dedup::shard::{self, ShardSpan, WorkDir};
+use crate::dedup::bands::{self, BandMerge};
+use crate::dedup::documents::{self, DocMeta, ShardSpan};
+use crate::dedup::replay::{replay_decided, Replayed};
+use crate::dedup::sink::DedupSink;
+use crate::dedup::work::WorkDir;
 use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
 use crate::notices::Notices;
-use crate::pipeline::dedup::Replayed;
-use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
 use crate::pipeline::tally::Tally;
 use crate::pipeline::{self, pass};
 use crate::progress::NoProgress;
@@ -541,7 +543,7 @@ pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     )?;
     let (_, docs) = sink.close(&pool)?;
     let dir = scratch_work.shard_dir(rank);
-    shard::write_docs(&dir.join("docs.bin"), &docs)
+    documents::write_docs(&dir.join("docs.bin"), &docs)
         .with_context(|| format!("cannot write to {}", dir.display()))?;
     let report = tally.into_report(config, files.len() as u64, started);
     let mut json = serde_json::to_vec_pretty(&report)?;
@@ -582,14 +584,14 @@ fn spans(work: &Work, by: &str) -> anyhow::Result<Vec<ShardSpan>> {
 }
 
 /// Every shard's documents, in corpus order.
-fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<shard::DocMeta>> {
+fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<DocMeta>> {
     let mut docs = Vec::new();
     for span in spans {
         let path = WorkDir::new(&work.root)
             .shard_dir(span.shard)
             .join("docs.bin");
         docs.extend(
-            shard::read_docs(&path, span.shard)
+            documents::read_docs(&path, span.shard)
                 .with_context(|| format!("cannot read {}", path.display()))?,
         );
     }
@@ -600,7 +602,7 @@ fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<shard::
 #[derive(Debug, Serialize, Deserialize)]
 struct Bucketed {
     #[serde(flatten)]
-    merged: shard::BandMerge,
+    merged: BandMerge,
     seconds: f64,
 }
 
@@ -623,10 +625,10 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     let merged = if work.dedup() {
         let dedup = &work.config.dedup;
         // Formulas are counted per source over the whole corpus: every shard's documents.
-        let formulas = shard::Formulas::of(&read_all_docs(&work, &spans)?);
+        let formulas = bands::Formulas::of(&read_all_docs(&work, &spans)?);
         work.pool()?
             .install(|| {
-                shard::merge_band(
+                bands::merge_band(
                     &WorkDir::new(&work.root),
                     &spans,
                     band as usize,
@@ -637,7 +639,7 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
             })
             .with_context(|| format!("cannot merge band {band} in {}", work.root.display()))?
     } else {
-        shard::BandMerge::default()
+        BandMerge::default()
     };
     work.finish(
         &name,
@@ -669,7 +671,7 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
     if !work.dedup() {
         return work.finish(name, &serde_json::json!({}));
     }
-    let (mut merged, mut seconds) = (shard::BandMerge::default(), 0.0);
+    let (mut merged, mut seconds) = (BandMerge::default(), 0.0);
     for band in 0..ALL_BANDS as u32 {
         let bucketed: Bucketed = work.needs(&task("bucket", band), "cluster")?;
         merged.add(bucketed.merged);
@@ -769,7 +771,7 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         }
     }
     let files = work.rank_files(rank)?;
-    let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
+    let spool = WorkDir::new(&work.root).spool(rank);
     let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;

@@ -282,10 +282,15 @@ fn a_corpus_of_500_sources_leads_with_what_to_check_and_stays_small() {
         first_cluster.contains("copy-low, a duplicate of original"),
         "{summary} / {first_cluster}"
     );
-    let pair_at = dom.find("<div class=\"pair\">").unwrap();
+    // Its two texts side by side: the lines the copy added marked on its side, the line it
+    // left out on the original's.
+    let item = &dom[first..];
+    let item = &item[item.find("<details class=\"pairitem\"").unwrap()..];
+    let item = &item[..item.find("</details>").unwrap()];
+    assert!(item.contains("<div class=\"pair\">"), "no texts: {item}");
     assert!(
-        dom[pair_at..pair_at + 20_000].contains("<ins>"),
-        "no difference marked"
+        item.contains("<ins>") && item.contains("<del>"),
+        "no difference marked: {item}"
     );
     assert!(dom.contains("id=\"explain-similarity\""));
     assert!(text_after(&dom, "id=\"todo-coverage\"").contains("1 of 3 duplicates"));

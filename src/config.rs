@@ -321,11 +321,14 @@ struct FileConfig {
 pub type CheckTable = BTreeMap<String, String>;
 
 /// The limit names the `[check]` table may hold.
-const CHECK_KEYS: [&str; 4] = [
+const CHECK_KEYS: [&str; 7] = [
     "max-mojibake",
+    "max-mojibake-documents",
     "max-duplicates",
     "max-boilerplate",
+    "max-boilerplate-documents",
     "max-invalid",
+    "min-drop-coverage",
 ];
 
 /// Reads the `[check]` table of a config file (empty without one).

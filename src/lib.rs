@@ -27,6 +27,7 @@ pub mod read;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod repair;
 pub mod report;
+mod sample;
 pub mod stage;
 pub mod staged;
 #[allow(missing_docs)] // items not documented yet (issue 18)

@@ -132,6 +132,16 @@ pub(super) fn cluster(
                     MatchKind::Exact => decisions.summary.exact_duplicates += 1,
                     MatchKind::Near => decisions.summary.near_duplicates += 1,
                 }
+                decisions
+                    .summary
+                    .duplicate_coverage
+                    .add(crate::report::LowCoverage {
+                        id: docs[i as usize].id.clone(),
+                        kept: kept_id.clone(),
+                        cluster,
+                        coverage: round(coverage),
+                        similarity: round(similarity),
+                    });
             }
             decisions.by_doc.insert(
                 i,
@@ -141,6 +151,7 @@ pub(super) fn cluster(
                     similarity: round(similarity),
                     coverage: round(coverage),
                     kind,
+                    length: docs[i as usize].length,
                 },
             );
         }

@@ -92,6 +92,9 @@ pub struct DedupSummary {
     pub dropped_buckets: u64,
     /// Passage links between documents of two sources (or one), by pair of sources.
     pub reuse_between_sources: Vec<SourceReuse>,
+    /// Duplicates by how much of them their kept member covers.
+    #[serde(default)]
+    pub duplicate_coverage: crate::report::DuplicateCoverage,
     /// Wall seconds of each step after the main pass: merge (bands into pair counts), verify
     /// (candidate pairs), cluster (and links), filter (the spool written out). Sketching is
     /// `stages.dedup.cpu_seconds`.
@@ -225,6 +228,9 @@ pub struct Decision {
     pub coverage: f64,
     /// Whether it is an exact copy or a near duplicate.
     pub kind: MatchKind,
+    /// Its text's length in bytes (report.html shows the longest duplicates first).
+    #[serde(default)]
+    pub length: u32,
 }
 
 pub(super) fn one() -> f64 {

@@ -135,8 +135,8 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                 let found = sink.decide(&config.dedup, &pool, &progress)?;
                 // report.html shows some clusters and links, picked from what dedup found, with
                 // the texts of their documents, taken from the spool as it is replayed.
-                let samples = html::samples(&found.decisions)
-                    .context("cannot read the passage links back")?;
+                let picked =
+                    html::pick(&found.decisions).context("cannot read the passage links back")?;
                 let mut texts = html::Texts::new();
                 let text_field = &config.read.text_field;
                 let (decisions, replayed) = found.replay(
@@ -144,7 +144,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                     &progress,
                     corpus,
                     |doc, _file, format, bytes| {
-                        if let Some(id) = samples.documents.get(&doc) {
+                        if let Some(id) = picked.documents.get(&doc) {
                             if let Some(text) = format.sample_text(bytes, text_field) {
                                 texts.insert(id.clone(), text);
                             }
@@ -152,7 +152,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                     },
                 )?;
                 progress.finish_and_clear();
-                decided = Some((decisions, replayed, samples.links, texts));
+                decided = Some((decisions, replayed, picked, texts));
             }
             None => {
                 pass::main_pass(
@@ -162,9 +162,11 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
             }
         }
     }
+    let samples = std::mem::take(&mut tally.samples);
     let mut report = tally.into_report(config, files.len() as u64, started);
-    let (mut clusters, mut links, mut texts) = (Vec::new(), Vec::new(), html::Texts::new());
-    if let Some((decisions, replayed, sampled_links, sampled)) = decided {
+    let (mut clusters, mut picked, mut texts) =
+        (Vec::new(), html::Picked::default(), html::Texts::new());
+    if let Some((decisions, replayed, picked_here, sampled)) = decided {
         report.count_filtered(&replayed.dropped, &replayed.flagged, replayed.annotated);
         output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
         output.write_extra_with(REUSE_NAME, |out| json_lines(out, &decisions.reuse))?;
@@ -175,7 +177,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                 out.write_all(b"\n")
             })
         })?;
-        links = sampled_links;
+        picked = picked_here;
         report.dedup = Some(decisions.summary);
         clusters = decisions.clusters;
         texts = sampled;
@@ -195,7 +197,14 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
     json.push(b'\n');
     output.write_extra(
         HTML_NAME,
-        html::render(&report, &clusters, &links, &texts).as_bytes(),
+        html::render(&html::Page {
+            report: &report,
+            clusters: &clusters,
+            picked: &picked,
+            texts: &texts,
+            samples: &samples,
+        })
+        .as_bytes(),
     )?;
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;

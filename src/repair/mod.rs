@@ -562,7 +562,19 @@ impl Stage for RepairStage {
     }
 
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
-        if let Some(repaired) = self.repairer.repair(&doc.text, false) {
+        // With its changes (`explain`), for report.html's examples of each fix.
+        if let Some(repaired) = self.repairer.repair(&doc.text, true) {
+            for change in &repaired.changes {
+                if notes.shown.iter().all(|s| s.name != change.fix) {
+                    notes.shown.extend(crate::stage::Shown::in_line(
+                        change.fix,
+                        &doc.text,
+                        change.start,
+                        change.end,
+                        &change.after,
+                    ));
+                }
+            }
             doc.text = repaired.text;
             notes.mojibake_repaired = repaired
                 .counts

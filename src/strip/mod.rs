@@ -395,7 +395,7 @@ impl Stripper {
     /// perhaps with its teaser (one sentence after a headline) and its details (a time, a
     /// counter, a byline: [`CARD_DETAILS`]), up to the next line that is none of these. Two headlines at least, and three when the run ends at a
     /// line of text rather than at furniture or the end: after a "Read more" button, one
-    /// subhead and the article going on stay. A run that ends at a line of figures is a
+    /// subhead and the article going on stay. A run that ends at a short line of figures is a
     /// product's features over its price, or a table's labels: it stays.
     fn related_headlines(
         &self,
@@ -437,6 +437,12 @@ impl Stripper {
                     at += 1;
                     continue;
                 }
+                // A card's author and date ("Alessio Palumbo • Nov 18") is a detail too.
+                if is_commenter_and_date(line) {
+                    after_headline = false;
+                    at += 1;
+                    continue;
+                }
                 let item = line
                     .trim_start()
                     .strip_prefix(['-', '•', '*', '–', '·', '▪', '►'])
@@ -454,28 +460,26 @@ impl Stripper {
                     after_headline = false;
                 } else {
                     ends_at_text = true;
-                    ends_at_figures = figures::is_figure_line(line, buf);
-                    // A sentence after a headline that the text goes on from is a subhead and
-                    // its paragraph, not a card: neither is the run's.
-                    if !after_headline
-                        && run
-                            .last()
-                            .is_some_and(|&last: &usize| ends_sentence(lines[last]))
-                    {
-                        run.pop();
-                        run.pop();
+                    ends_at_figures = rules::count_words(line, MAX_PRICE_WORDS + 1)
+                        <= MAX_PRICE_WORDS
+                        && figures::is_figure_line(line, buf);
+                    // Where the text goes on, a sentence after a headline may be a subhead and
+                    // its paragraph, or a quotation: the run is its headlines up to the first
+                    // such pair.
+                    if let Some(teaser) = run.iter().position(|&(_, teaser)| teaser) {
+                        run.truncate(teaser.saturating_sub(1));
                     }
                     break;
                 }
-                run.push(at);
+                run.push((at, !after_headline));
                 at += 1;
             }
             // A teaser is a card's only when more of the run follows it.
-            if run.last().is_some_and(|&last| ends_sentence(lines[last])) {
+            if run.last().is_some_and(|&(_, teaser)| teaser) {
                 run.pop();
             }
             if run.len() >= 2 && (!ends_at_text || run.len() >= 3) && !ends_at_figures {
-                added.extend(run.into_iter().map(|n| Removal {
+                added.extend(run.into_iter().map(|(n, _)| Removal {
                     line: n,
                     start: starts[n],
                     end: starts[n] + lines[n].len(),
@@ -599,6 +603,9 @@ fn is_commenter_and_date(line: &str) -> bool {
 const LINKS_HEADER: &str = "more-links";
 /// The rules whose lines are a card's details, inside a run of related headlines.
 const CARD_DETAILS: [&str; 4] = ["timestamp", "engagement-counts", "byline", "reading-time"];
+/// The most words of a line of figures that ends a product's list of features: its price
+/// ("$139.00", "From £23.99").
+const MAX_PRICE_WORDS: usize = 4;
 /// The most words of a teaser's sentence under a related headline.
 const MAX_TEASER_WORDS: usize = 35;
 

@@ -38,6 +38,15 @@ pub const NAVIGATION_RUN: &str = "navigation-run";
 /// The id of removals of headlines, labels and ranks in a block of page furniture before the
 /// article's first paragraph or after its last.
 pub const FURNITURE_BLOCK: &str = "furniture-block";
+/// The id of removals of a page's title, its first line, when it names its site: "Nadal keeps
+/// Spain alive in Davis Cup Finals - Sportsnet.ca".
+pub const PAGE_TITLE: &str = "page-title";
+/// The id of removals of a run of headlines under a header of links ("Most Popular", "More in
+/// World", "Related coverage").
+pub const RELATED_HEADLINES: &str = "related-headlines";
+/// The id of removals of a comment section: what follows a comments header ("2 comments",
+/// "Join the Conversation") after the article, when comments' details come right after it.
+pub const COMMENT_SECTION: &str = "comment-section";
 /// The flag of a document the guard left whole.
 pub const GUARD_FLAG: &str = "guard-kept-whole";
 
@@ -113,6 +122,9 @@ pub struct Stripper {
     dedupe: bool,
     navigation: bool,
     furniture: bool,
+    title: bool,
+    related: bool,
+    comments: bool,
 }
 
 impl Stripper {
@@ -125,6 +137,9 @@ impl Stripper {
             dedupe: !config.disabled.iter().any(|d| d == REPEATED_IN_DOCUMENT),
             navigation: !config.disabled.iter().any(|d| d == NAVIGATION_RUN),
             furniture: !config.disabled.iter().any(|d| d == FURNITURE_BLOCK),
+            title: !config.disabled.iter().any(|d| d == PAGE_TITLE),
+            related: !config.disabled.iter().any(|d| d == RELATED_HEADLINES),
+            comments: !config.disabled.iter().any(|d| d == COMMENT_SECTION),
         })
     }
 
@@ -224,8 +239,20 @@ impl Stripper {
         if removals.is_empty() {
             return None;
         }
-        if self.furniture && wrapped.is_none() {
-            self.furniture_blocks(&lines, &body, text, &mut removals, &mut buf);
+        if wrapped.is_none() {
+            let starts = line_starts(text, &lines);
+            if self.title {
+                page_title(&lines, &starts, &mut removals);
+            }
+            if self.related {
+                self.related_headlines(&lines, &starts, &mut removals, &mut buf);
+            }
+            if self.comments {
+                self.comment_section(&lines, &starts, &mut removals, &mut buf);
+            }
+            if self.furniture {
+                self.furniture_blocks(&lines, &body, &starts, &mut removals, &mut buf);
+            }
         }
         let guarded = self.guards(text, &lines, &removals);
         if guarded {
@@ -249,9 +276,16 @@ impl Stripper {
     /// of its prose: a page's menus, headline lists and footers may outweigh its article, and
     /// go, but a rule or statistic that takes the article's own paragraphs is stopped. A
     /// document without prose is left whole when it would lose more than that share of all its
-    /// characters. Weighed in bytes other than whitespace.
+    /// characters. Weighed in bytes other than whitespace; a comment section
+    /// ([`COMMENT_SECTION`]) is weighed on neither side.
     fn guards(&self, text: &str, lines: &[&str], removals: &[Removal]) -> bool {
-        let prose_total: usize = lines
+        // A comment section's paragraphs are the readers', not the article's prose: they
+        // weigh on neither side.
+        let comments = removals
+            .iter()
+            .find(|r| r.rule == COMMENT_SECTION)
+            .map_or(lines.len(), |r| r.line);
+        let prose_total: usize = lines[..comments]
             .iter()
             .filter(|l| is_prose(l))
             .map(|l| visible_bytes(l))
@@ -259,7 +293,7 @@ impl Stripper {
         if prose_total > 0 {
             let removed: usize = removals
                 .iter()
-                .filter(|r| is_prose(lines[r.line]))
+                .filter(|r| r.line < comments && is_prose(lines[r.line]))
                 .map(|r| visible_bytes(&text[r.start..r.end]))
                 .sum();
             return removed as f64 > self.guard * prose_total as f64;
@@ -290,7 +324,7 @@ impl Stripper {
         &self,
         lines: &[&str],
         body: &Body,
-        text: &str,
+        starts: &[usize],
         removals: &mut Vec<Removal>,
         buf: &mut String,
     ) {
@@ -310,13 +344,6 @@ impl Stripper {
         ) else {
             return;
         };
-        let mut starts = Vec::with_capacity(lines.len());
-        let mut offset = 0;
-        for line in lines {
-            starts.push(offset);
-            let cr = usize::from(text.as_bytes().get(offset + line.len()) == Some(&b'\r'));
-            offset += line.len() + cr + 1;
-        }
         let mut added = Vec::new();
         for zone in [0..first, last + 1..lines.len()] {
             let filled = zone.clone().filter(|&n| !lines[n].trim().is_empty());
@@ -359,6 +386,314 @@ impl Stripper {
             removals.sort_by_key(|r| (r.line, r.start));
         }
     }
+}
+
+impl Stripper {
+    /// Adds to `removals` the headlines listed under a header of links that a rule removed
+    /// ("Most Popular", "More in World", "Related coverage from …": `more-links`): the lines
+    /// after it that have a headline's shape ([`is_furniture_line`], or a bullet and one), each
+    /// perhaps with its teaser (one sentence after a headline) and its details (a time, a
+    /// counter, a byline: [`CARD_DETAILS`]), up to the next line that is none of these. Two headlines at least, and three when the run ends at a
+    /// line of text rather than at furniture or the end: after a "Read more" button, one
+    /// subhead and the article going on stay. A run that ends at a short line of figures is a
+    /// product's features over its price, or a table's labels: it stays.
+    fn related_headlines(
+        &self,
+        lines: &[&str],
+        starts: &[usize],
+        removals: &mut Vec<Removal>,
+        buf: &mut String,
+    ) {
+        let mut removed: Vec<Option<&str>> = vec![None; lines.len()];
+        for r in removals.iter().filter(|r| !r.cut) {
+            removed[r.line] = Some(r.rule);
+        }
+        let mut added = Vec::new();
+        let mut number = 0;
+        while number < lines.len() {
+            if removed[number] != Some(LINKS_HEADER) {
+                number += 1;
+                continue;
+            }
+            let mut run = Vec::new();
+            let mut at = number + 1;
+            let mut ends_at_text = false;
+            let mut ends_at_figures = false;
+            // A teaser's sentence may follow a headline (a card: headline, teaser, time).
+            let mut after_headline = false;
+            while at < lines.len() {
+                let line = lines[at];
+                if line.trim().is_empty() {
+                    at += 1;
+                    continue;
+                }
+                if let Some(rule) = removed[at] {
+                    // A card's time or counter ("32M ago", "Rating: 36 Votes") is inside the
+                    // run; other furniture ends it.
+                    if !CARD_DETAILS.contains(&rule) {
+                        break;
+                    }
+                    after_headline = false;
+                    at += 1;
+                    continue;
+                }
+                // A card's author and date ("Alessio Palumbo • Nov 18") is a detail too.
+                if is_commenter_and_date(line) {
+                    after_headline = false;
+                    at += 1;
+                    continue;
+                }
+                let item = line
+                    .trim_start()
+                    .strip_prefix(['-', '•', '*', '–', '·', '▪', '►'])
+                    .unwrap_or(line);
+                let protected = self
+                    .rules
+                    .is_protected(line, rules::normalize_line(line, &mut String::new()));
+                if !protected && is_furniture_line(item, buf) {
+                    after_headline = true;
+                } else if !protected
+                    && after_headline
+                    && ends_sentence(line)
+                    && rules::count_words(line, MAX_TEASER_WORDS + 1) <= MAX_TEASER_WORDS
+                {
+                    after_headline = false;
+                } else {
+                    ends_at_text = true;
+                    ends_at_figures = rules::count_words(line, MAX_PRICE_WORDS + 1)
+                        <= MAX_PRICE_WORDS
+                        && figures::is_figure_line(line, buf);
+                    // Where the text goes on, a sentence after a headline may be a subhead and
+                    // its paragraph, or a quotation: the run is its headlines up to the first
+                    // such pair.
+                    if let Some(teaser) = run.iter().position(|&(_, teaser)| teaser) {
+                        run.truncate(teaser.saturating_sub(1));
+                    }
+                    break;
+                }
+                run.push((at, !after_headline));
+                at += 1;
+            }
+            // A teaser is a card's only when more of the run follows it.
+            if run.last().is_some_and(|&(_, teaser)| teaser) {
+                run.pop();
+            }
+            if run.len() >= 2 && (!ends_at_text || run.len() >= 3) && !ends_at_figures {
+                added.extend(run.into_iter().map(|(n, _)| Removal {
+                    line: n,
+                    start: starts[n],
+                    end: starts[n] + lines[n].len(),
+                    rule: RELATED_HEADLINES,
+                    cut: false,
+                }));
+            }
+            number = at.max(number + 1);
+        }
+        if !added.is_empty() {
+            removals.extend(added);
+            removals.sort_by_key(|r| (r.line, r.start));
+        }
+    }
+}
+
+impl Stripper {
+    /// Adds to `removals` a comment section: every line after a comments header (a line the
+    /// `comments` rule removed: "2 comments", "Join the Conversation", "Leave a Comment") to the
+    /// document's end, when the header comes after a paragraph of prose (the article) and a
+    /// comment's details follow within [`COMMENT_DETAIL_REACH`] lines: a time or a "Reply" a
+    /// rule removed, or a commenter's name with a date ("Cherie McCluney August 17, 2019 - 2:19
+    /// pm"). A "Comments" button in a toolbar over the article has no prose before it, or no
+    /// comment after it. Lines a protect rule covers, and lines of [`RuleSet::protect_words`]
+    /// words or more, stay.
+    fn comment_section(
+        &self,
+        lines: &[&str],
+        starts: &[usize],
+        removals: &mut Vec<Removal>,
+        buf: &mut String,
+    ) {
+        let mut removed: Vec<Option<&str>> = vec![None; lines.len()];
+        for r in removals.iter().filter(|r| !r.cut) {
+            removed[r.line] = Some(r.rule);
+        }
+        let Some(first_prose) = lines.iter().position(|l| is_prose(l)) else {
+            return;
+        };
+        let header = (first_prose + 1..lines.len()).find(|&n| {
+            removed[n] == Some(COMMENTS_HEADER)
+                && (n + 1..lines.len())
+                    .filter(|&m| !lines[m].trim().is_empty())
+                    .take(COMMENT_DETAIL_REACH)
+                    .any(|m| match removed[m] {
+                        Some(rule) => rule == "timestamp" || rule == COMMENTS_HEADER,
+                        None => is_commenter_and_date(lines[m]),
+                    })
+        });
+        let Some(header) = header else {
+            return;
+        };
+        let mut added = Vec::new();
+        for n in header + 1..lines.len() {
+            let line = lines[n];
+            if line.trim().is_empty()
+                || removed[n].is_some()
+                || self.rules.words(line) >= self.rules.protect_words()
+                || self
+                    .rules
+                    .is_protected(line, rules::normalize_line(line, buf))
+            {
+                continue;
+            }
+            added.push(Removal {
+                line: n,
+                start: starts[n],
+                end: starts[n] + line.len(),
+                rule: COMMENT_SECTION,
+                cut: false,
+            });
+        }
+        if !added.is_empty() {
+            removals.retain(|r| !(r.cut && r.line > header));
+            removals.extend(added);
+            removals.sort_by_key(|r| (r.line, r.start));
+        }
+    }
+}
+
+/// The rule whose lines head a comment section (and are a comment's "Reply").
+const COMMENTS_HEADER: &str = "comments";
+/// A comment's details come within this many lines of the comments header.
+const COMMENT_DETAIL_REACH: usize = 4;
+
+/// Whether a line is a commenter's name and a date or time, and little else: "Cherie McCluney
+/// August 17, 2019 - 2:19 pm", "Regan August 19, 2019 - 5:48 pm", "Nick A 2 days ago".
+fn is_commenter_and_date(line: &str) -> bool {
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    if words.is_empty() || words.len() > 12 || ends_sentence(line) {
+        return false;
+    }
+    let month = words.iter().any(|w| {
+        DATE_OPENERS.contains(&w.as_str()) && w.len() > 2 || w == "ago" || w == "yesterday"
+    });
+    let time = line.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_ascii_digit());
+        w.split_once(':').is_some_and(|(h, m)| {
+            (1..=2).contains(&h.len())
+                && m.len() == 2
+                && h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
+        })
+    });
+    let year_or_day = words
+        .iter()
+        .any(|w| w.bytes().all(|b| b.is_ascii_digit()) && !w.is_empty());
+    let capital = line
+        .chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(char::is_uppercase);
+    capital && (month && year_or_day || time)
+}
+
+/// The rule whose lines head a list of links.
+const LINKS_HEADER: &str = "more-links";
+/// The rules whose lines are a card's details, inside a run of related headlines.
+const CARD_DETAILS: [&str; 4] = ["timestamp", "engagement-counts", "byline", "reading-time"];
+/// The most words of a line of figures that ends a product's list of features: its price
+/// ("$139.00", "From £23.99").
+const MAX_PRICE_WORDS: usize = 4;
+/// The most words of a teaser's sentence under a related headline.
+const MAX_TEASER_WORDS: usize = 35;
+
+/// Where each line starts in the text (a CR before the LF belongs to the line break).
+fn line_starts(text: &str, lines: &[&str]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(lines.len());
+    let mut offset = 0;
+    for line in lines {
+        starts.push(offset);
+        let cr = usize::from(text.as_bytes().get(offset + line.len()) == Some(&b'\r'));
+        offset += line.len() + cr + 1;
+    }
+    starts
+}
+
+/// Adds to `removals` the document's first line when it is a page's title naming its site
+/// ([`names_its_site`]) and rules found the document to be a page: at least
+/// [`MIN_FURNITURE_EVIDENCE`] lines removed by rules (not by the statistics alone: a wire
+/// story's recurring lines make no page).
+fn page_title(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
+    let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) else {
+        return;
+    };
+    let evidence = removals
+        .iter()
+        .filter(|r| !r.cut && r.rule != REPEATED_IN_SOURCE)
+        .count();
+    if evidence < MIN_FURNITURE_EVIDENCE
+        || removals.iter().any(|r| r.line == first)
+        || !names_its_site(lines[first])
+    {
+        return;
+    }
+    removals.push(Removal {
+        line: first,
+        start: starts[first],
+        end: starts[first] + lines[first].len(),
+        rule: PAGE_TITLE,
+        cut: false,
+    });
+    removals.sort_by_key(|r| (r.line, r.start));
+}
+
+/// Separators between a page's headline and its site's name.
+const TITLE_SEPARATORS: [&str; 8] = [" | ", " - ", " – ", " — ", " :: ", " « ", " » ", " · "];
+/// The most words of a site's name after the separator ("Business Insider Deutschland").
+const MAX_SITE_WORDS: usize = 5;
+
+/// Whether a line reads as a page's title that names its site: a headline of three words or
+/// more (not all in capitals: a wire story's slug is no page title), a separator, and a name
+/// of at most [`MAX_SITE_WORDS`] words, each capitalized (small words aside) or a domain:
+/// "… in Davis Cup Finals - Sportsnet.ca", "Opinion | … to Nowhere - The New York Times".
+fn names_its_site(line: &str) -> bool {
+    let line = line.trim();
+    if rules::count_words(line, 41) > 40 || ends_sentence(line) {
+        return false;
+    }
+    let Some((at, separator)) = TITLE_SEPARATORS
+        .iter()
+        .filter_map(|s| line.rfind(s).map(|at| (at, *s)))
+        .max_by_key(|&(at, _)| at)
+    else {
+        return false;
+    };
+    let (head, site) = (&line[..at], line[at + separator.len()..].trim());
+    let site_words: Vec<&str> = site.split_whitespace().collect();
+    if rules::count_words(head, 3) < 3
+        || site_words.is_empty()
+        || site_words.len() > MAX_SITE_WORDS
+        || site.chars().count() > 40
+    {
+        return false;
+    }
+    let all_capitals =
+        head.chars().any(char::is_uppercase) && !head.chars().any(char::is_lowercase);
+    if all_capitals {
+        return false;
+    }
+    const SMALL: &[&str] = &[
+        "of", "the", "and", "&", "de", "du", "des", "la", "le", "der", "die", "das", "di", "da",
+        "for", "in", "on", "at", "y", "e", "und", "et",
+    ];
+    site_words.iter().all(|w| {
+        let first = w.chars().find(|c| c.is_alphanumeric());
+        SMALL.contains(&w.to_lowercase().as_str())
+            || w.contains('.') && w.len() > 3
+            || first.is_some_and(|c| c.is_alphabetic() && !c.is_lowercase())
+    })
 }
 
 /// A block of furniture has at least this many lines that rules or statistics removed…
@@ -1120,6 +1455,93 @@ mod tests {
         let stripper = Stripper::new(&config, None).unwrap();
         let text = format!("{menu}\n{FIRST}\n{FIRST} Again.\n{SECOND}");
         assert!(stripper.strip(&text, "s").unwrap().guarded);
+    }
+
+    fn removed_by(text: &str, rule: &str) -> Vec<String> {
+        stripper().strip(text, "s").map_or_else(Vec::new, |s| {
+            s.removals
+                .iter()
+                .filter(|r| r.rule == rule)
+                .map(|r| text[r.start..r.end].to_string())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_pages_title_naming_its_site_goes() {
+        let title = "Nadal keeps Spain alive against Russia in Davis Cup Finals - Sportsnet.ca";
+        let page = format!("{title}\nSkip to content\nMenu\nSearch\n{FIRST}\n{SECOND}");
+        assert_eq!(removed_by(&page, PAGE_TITLE), [title]);
+        assert!(names_its_site(
+            "Opinion | Republicans Are Following Trump to Nowhere - The New York Times"
+        ));
+        // A headline alone, a sentence with a dash, a wire slug in capitals, a price list: no
+        // site named.
+        for line in [
+            "Nadal keeps Spain alive against Russia in Davis Cup Finals",
+            "The US economy added 337,000 jobs in October - a seven-month high.",
+            "U.S. TRADE TALKS - JAPAN OFFICIALS",
+            "Tested by: John Milbank RRP: 49.95 Euro (£40) | +49 (0)40 890 85-433",
+            "Black Friday per nostalgici - Remember 80/90",
+        ] {
+            assert!(!names_its_site(line), "{line}");
+        }
+        // Without a page's furniture around it, the first line stays.
+        let story = format!("{title}\n{FIRST}\n{SECOND}\nShare");
+        assert_eq!(removed_by(&story, PAGE_TITLE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn headlines_under_a_header_of_links_go_with_their_teasers() {
+        let cards = "More in World\nWhy farmers may want to paint their cows with zebra stripes\n\
+                     Some people thought the stripy cattle in a pasture were a practical joke.\n\
+                     32M ago\nIsrael carries out strikes on Iranian targets in Syria\n\
+                     Defense chief says the strikes were a message to Iran.\n1H ago\n\
+                     Two U.S. troops killed in helicopter crash in Afghanistan\n2H ago";
+        // (Paragraphs apart, so that lines of one length are not taken for wrapped text.)
+        let text = format!("{FIRST}\n{SECOND}\n{cards}").replace('\n', "\n\n");
+        assert_eq!(
+            removed_by(&text, RELATED_HEADLINES),
+            [
+                "Why farmers may want to paint their cows with zebra stripes",
+                "Some people thought the stripy cattle in a pasture were a practical joke.",
+                "Israel carries out strikes on Iranian targets in Syria",
+                "Defense chief says the strikes were a message to Iran.",
+                "Two U.S. troops killed in helicopter crash in Afghanistan",
+            ]
+        );
+        // A subhead and its paragraphs after a "Read more" button stay; so do a product's
+        // features over its price.
+        let text = format!(
+            "{FIRST}\nRead more\nThe early years\n{SECOND}\n{FIRST}\nDon't miss\nApple AirPods\n\
+             Easy setup for all your Apple devices\nCharges quickly in the case\n$139.00\n{SECOND}"
+        )
+        .replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, RELATED_HEADLINES), Vec::<String>::new());
+        // A teaser that ends the document is a paragraph of the article.
+        let text = format!(
+            "{FIRST}\nLeggi anche\nI Cavalieri dello Zodiaco diventeranno un film\n{SECOND}"
+        )
+        .replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, RELATED_HEADLINES), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_comment_section_after_the_article_goes() {
+        let comments = "2 comments\nCherie McCluney August 17, 2019 - 2:19 pm\n\
+                        I made this jam today and it turned out really good, but the recipe \
+                        should say how many jars.\n\
+                        Reply\nRegan August 19, 2019 - 5:48 pm\nThank you so much for the feedback!";
+        let text = format!("{FIRST}\n{SECOND}\n{comments}").replace('\n', "\n\n");
+        let stripped = stripper().strip(&text, "s").unwrap();
+        assert!(!stripped.guarded);
+        assert_eq!(stripped.text, format!("{FIRST}\n\n{SECOND}\n"));
+        // A "Comments" button over the article, and a comments header with no comment after
+        // it, leave the text alone.
+        let text = format!("Comments\nNovember 20, 2019\n{FIRST}\n{SECOND}").replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, COMMENT_SECTION), Vec::<String>::new());
+        let text = format!("{FIRST}\nComments\n{SECOND}\n{FIRST} Again.").replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, COMMENT_SECTION), Vec::<String>::new());
     }
 
     #[test]

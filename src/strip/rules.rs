@@ -132,12 +132,17 @@ pub fn load_specs(extra: Option<&Path>, disabled: &[String]) -> anyhow::Result<V
 
 /// Ids of the removals that come from statistics rather than rules; `--disable` takes them too.
 /// `navigation-run` is a document's run of menu labels, `furniture-block` the headlines,
-/// labels and ranks left in a block of page furniture ([`crate::strip`]).
-pub const STATISTIC_IDS: [&str; 4] = [
+/// labels and ranks left in a block of page furniture, `page-title` a page's first line naming
+/// its site, `related-headlines` the headlines under a header of links, `comment-section` the
+/// comments after an article ([`crate::strip`]).
+pub const STATISTIC_IDS: [&str; 7] = [
     "repeated-in-source",
     "repeated-in-document",
     "navigation-run",
     "furniture-block",
+    "page-title",
+    "related-headlines",
+    "comment-section",
 ];
 
 /// How a line was judged.

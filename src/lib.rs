@@ -19,6 +19,7 @@ pub mod error;
 pub mod exit;
 pub mod filter;
 pub mod format;
+pub mod memory;
 mod html;
 pub mod notices;
 pub mod pipeline;

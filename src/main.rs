@@ -16,9 +16,6 @@ use textwash::write::{atomic, out_dir};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc's `mi_option_t` (the same in its v2 and v3).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 /// Problems printed on stderr one by one; report.json lists more.
 const MAX_PRINTED_PROBLEMS: u64 = 50;
 
@@ -62,11 +59,8 @@ fn staged_task(
 }
 
 fn main() -> std::process::ExitCode {
-    // Every batch allocates megabytes that the writer frees a moment later; by default
-    // mimalloc gives freed memory back to the OS after 10 ms, and the next batch faults it in
-    // again, zeroed (20 MB through all stages: 1.43 s → 1.07 s wall with a 1 s delay).
-    // SAFETY: sets an integer option before any thread is started; mimalloc reads it on purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // Freed memory is kept for the next batch, until a huge record is read (`memory`).
+    textwash::memory::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => RunConfig::from_args(args).and_then(|config| {

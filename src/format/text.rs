@@ -8,6 +8,7 @@ use std::io::{self, Read};
 use crate::document::Document;
 use crate::error::{Location, Problem, ProblemKind};
 use crate::format::{Format, Opening, RecordBytes, RecordWriter};
+use crate::memory::HUGE_RECORD;
 use crate::read::batch::Cutter;
 use crate::read::stream::read_problem;
 use crate::read::{Compression, InputFile, ReadConfig};
@@ -46,6 +47,9 @@ impl Format for Text {
             // Room for the whole file at once: grown by doubling, the buffer of a 200 MB document
             // would take 256 MB, and twice that while it is copied to its larger self.
             let wanted = size.min(limit.saturating_add(1));
+            if wanted >= HUGE_RECORD as u64 {
+                crate::memory::huge_record();
+            }
             cutter
                 .buffer()
                 .reserve_exact(usize::try_from(wanted).unwrap_or(0));
@@ -81,6 +85,10 @@ impl Format for Text {
                 cutter.problem(problem);
             }
             Ok(len) => {
+                if len >= HUGE_RECORD {
+                    // Compressed: known huge only now; what its stages free is returned.
+                    crate::memory::huge_record();
+                }
                 cutter.count_read(len as u64);
                 cutter.record(start..start + len, 0, None);
             }

@@ -16,6 +16,7 @@ use indicatif::ProgressBar;
 
 use crate::document::{DecodeMethod, Decoding};
 use crate::error::{Location, Problem, ProblemKind};
+use crate::memory::HUGE_RECORD;
 use crate::read::{Compression, InputFile};
 use crate::repair::decode::{sniff, Sniffed, SNIFF_LIMIT};
 
@@ -142,6 +143,9 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, limit: usize) -> i
         }
         out.extend_from_slice(&available[..taken]);
         reader.consume(taken);
+        if out.len() - start >= HUGE_RECORD {
+            crate::memory::huge_record();
+        }
         if done {
             break;
         }
@@ -287,5 +291,20 @@ mod tests {
             let mut reader = BufReader::with_capacity(capacity, &b"1234567\n"[..]);
             assert_eq!(read_line(&mut reader, &mut out, 8).unwrap(), Line::Read(8));
         }
+    }
+
+    /// A line of a huge record makes freed memory go back to the OS (`crate::memory`), before
+    /// the line is whole: its buffer's smaller selves are freed as it grows.
+    #[test]
+    fn a_huge_line_returns_freed_memory() {
+        let mut input = vec![b'x'; HUGE_RECORD + 10];
+        input.push(b'\n');
+        let mut reader = BufReader::new(&input[..]);
+        let mut out = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, &mut out, HUGE_RECORD * 2).unwrap(),
+            Line::Read(input.len())
+        );
+        assert!(crate::memory::returning());
     }
 }

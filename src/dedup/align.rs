@@ -327,6 +327,33 @@ mod tests {
         assert!(c.covers(0.8), "{c:?}");
     }
 
+    /// A date states a figure with its month: notices that differ by the month of a date, or
+    /// by a day written as "One", are other notices.
+    #[test]
+    fn a_month_or_a_day_written_out_is_a_figure() {
+        let c = cover(
+            "Qtly div 11 cts vs 11 cts prior\nPay May 15\nRecord May One",
+            "Qtly div 11 cts vs 11 cts prior\nPay June 15\nRecord May 15",
+        );
+        assert!(c.share >= 0.8 && !c.covers(0.8), "{c:?}");
+        let c = cover(
+            "Qtly div 30 cts vs 30 cts prior\nPay April 30\nRecord April 3",
+            "Qtly div 30 cts vs 30 cts prior\nPay March 30\nRecord April 3",
+        );
+        assert!(c.share >= 0.8 && !c.covers(0.8), "{c:?}");
+        // The same dates are covered, and "one" and "may" elsewhere are ordinary words.
+        let c = cover(
+            "Qtly div 11 cts vs 11 cts prior\nPay May 15\nRecord May One",
+            "Qtly div 11 cts vs 11 cts prior\nPay May 15\nRecord May 1",
+        );
+        assert!(c.covers(0.8), "{c:?}");
+        let c = cover(
+            "Officials said one bidder may withdraw before the auction closes next week",
+            "Officials said a bidder may withdraw before the auction closes next week",
+        );
+        assert!(c.covers(0.8), "{c:?}");
+    }
+
     #[test]
     fn order_counts_and_single_words_do_not() {
         // The same words shuffled share no run of two.

@@ -144,7 +144,13 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             word.push(c.to_ascii_lowercase() as u8);
         } else if b >= 0x80 && unspaced(c) {
             if !word.is_empty() {
-                push_word(&mut out, &word, (word_start, at), fold_digits);
+                push_word(
+                    &mut out,
+                    &word,
+                    (word_start, at),
+                    bytes[word_start].is_ascii_uppercase(),
+                    fold_digits,
+                );
                 word.clear();
             }
             out.words
@@ -158,13 +164,25 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 word.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
             }
         } else if !word.is_empty() {
-            push_word(&mut out, &word, (word_start, at), fold_digits);
+            push_word(
+                &mut out,
+                &word,
+                (word_start, at),
+                bytes[word_start].is_ascii_uppercase(),
+                fold_digits,
+            );
             word.clear();
         }
         at += len;
     }
     if !word.is_empty() {
-        push_word(&mut out, &word, (word_start, text.len()), fold_digits);
+        push_word(
+            &mut out,
+            &word,
+            (word_start, text.len()),
+            bytes[word_start].is_ascii_uppercase(),
+            fold_digits,
+        );
     }
     if !number.is_empty() {
         out.numbers.push(token_hash(&number));
@@ -220,18 +238,73 @@ fn word_hash(word: &[u8]) -> u32 {
     token_hash(word) & !FIGURE | u32::from(word.iter().any(u8::is_ascii_digit))
 }
 
-/// Adds a word (lowercased) at `span` of the text to the tokens, and its figure to the numbers when it is a number
-/// word.
-fn push_word(out: &mut Tokens, word: &[u8], span: (usize, usize), fold_digits: bool) {
+/// Month names and their abbreviations (lowercased): written with a capital, a word of a date,
+/// which a notice states as much as its numbers ("Pay April 30" is not "Pay May 30").
+const MONTHS: [&str; 24] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+/// The hash of a month name (lowercased) as a word of [`Tokens::words`]: a figure.
+fn month_hash(word: &[u8]) -> u32 {
+    token_hash(word) | FIGURE
+}
+
+/// Adds a word (lowercased; `capital` when it was written with one) at `span` of the text to
+/// the tokens, and its figure to the numbers when it is a number word. A month name written
+/// with a capital states a figure (a date's), and so does "one" right after it ("Record May
+/// One" is May 1), where it is no pronoun.
+fn push_word(
+    out: &mut Tokens,
+    word: &[u8],
+    span: (usize, usize),
+    capital: bool,
+    fold_digits: bool,
+) {
     out.spans.push((span.0 as u32, span.1 as u32));
+    if capital && (3..=9).contains(&word.len()) && MONTHS.iter().any(|m| m.as_bytes() == word) {
+        out.words.push(month_hash(word));
+        return;
+    }
     let figure = if (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
         NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word)
     } else {
         None
     };
-    let Some(&(_, figure)) = figure else {
-        out.words.push(word_hash(word));
-        return;
+    let after_month = || {
+        out.words.last().is_some_and(|&last| {
+            last & FIGURE != 0 && MONTHS.iter().any(|m| month_hash(m.as_bytes()) == last)
+        })
+    };
+    let figure = match figure {
+        Some(&(_, figure)) => figure,
+        None if word == b"one" && after_month() => "1",
+        None => {
+            out.words.push(word_hash(word));
+            return;
+        }
     };
     let figure: Vec<u8> = if fold_digits {
         vec![b'0'; figure.len()]

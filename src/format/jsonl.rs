@@ -211,22 +211,38 @@ pub struct JsonRecord {
     /// A 128-bit hash of the text as read: when the text still hashes to it, the record is
     /// written back byte for byte.
     pub text_digest: u128,
+    /// Set when the text value's bytes were left out of `raw` (`text_span` is empty): a long
+    /// record ([`LONG_RECORD`]) whose text value this escaping writes back exactly as read, so
+    /// the record is not held twice. Rendering always writes the text in, escaped this way.
+    pub text_left_out: Option<Escaping>,
 }
+
+/// A record of this many bytes or more whose text value one of the [`Escaping`]s writes back
+/// exactly as read keeps only what surrounds that value ([`JsonRecord::text_left_out`]): the record is
+/// then held once, as its document's text, not twice (a 200 MB record would take 200 MB more
+/// until written).
+pub const LONG_RECORD: usize = 1 << 20;
 
 impl JsonRecord {
     /// The record with `text` as its text value, followed by a newline. When the text is the
-    /// one read, the line is reused as it is, without a copy.
+    /// one read, the line is reused as it is, without a copy (or, held without its text, written
+    /// around the text escaped as it was read).
     pub fn render(self, text: &str) -> Vec<u8> {
-        if xxhash_rust::xxh3::xxh3_128(text.as_bytes()) == self.text_digest {
+        if self.text_left_out.is_none()
+            && xxhash_rust::xxh3::xxh3_128(text.as_bytes()) == self.text_digest
+        {
             let mut out = self.raw.into_bytes();
             out.push(b'\n');
             return out;
         }
         let raw = self.raw.as_bytes();
-        let mut out = Vec::with_capacity(raw.len() + text.len() / 8 + 1);
+        let mut out = Vec::with_capacity(raw.len() + text.len() + text.len() / 8 + 1);
         out.extend_from_slice(&raw[..self.text_span.start]);
-        // Serializing a str into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut out, text);
+        // Writing into a Vec cannot fail.
+        let _ = self
+            .text_left_out
+            .unwrap_or(Escaping::Minimal)
+            .write(&mut out, text);
         out.extend_from_slice(&raw[self.text_span.end..]);
         out.push(b'\n');
         out
@@ -261,27 +277,15 @@ pub fn parse_record(
     config: &ReadConfig,
     folder: &Arc<str>,
 ) -> Result<Document, (Location, ProblemKind)> {
-    let Decoded {
-        text: raw,
-        decoding,
-    } = match transcoded {
-        Some(decoding) => Decoded {
-            text: String::from_utf8_lossy(line).into_owned(),
-            decoding,
-        },
-        // UTF-8 without a byte order mark (almost every line) is copied into a buffer with one
-        // byte to spare: rendering an unchanged record appends the line end to this very
-        // buffer, which would otherwise be copied to one twice its size (a record of 200 MB).
+    // UTF-8 without a byte order mark (almost every line) is borrowed, and copied below.
+    let (raw, decoding): (Cow<'_, str>, Decoding) = match transcoded {
+        Some(decoding) => (String::from_utf8_lossy(line), decoding),
         None => match std::str::from_utf8(line) {
-            Ok(text) if !text.starts_with('\u{feff}') => {
-                let mut raw = String::with_capacity(text.len() + 1);
-                raw.push_str(text);
-                Decoded {
-                    text: raw,
-                    decoding: Decoding::UTF8,
-                }
+            Ok(text) if !text.starts_with('\u{feff}') => (Cow::Borrowed(text), Decoding::UTF8),
+            _ => {
+                let Decoded { text, decoding } = decode(line);
+                (Cow::Owned(text), decoding)
             }
-            _ => decode(line),
         },
     };
     let names = FieldNames {
@@ -339,6 +343,24 @@ pub fn parse_record(
     let start = text_value.get().as_ptr() as usize - raw.as_ptr() as usize;
     let text_span = start..start + text_value.get().len();
     let text_digest = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+    let escaping = if raw.len() >= LONG_RECORD {
+        Escaping::of(text_value.get(), &text)
+    } else {
+        None
+    };
+    let (raw, text_span) = if escaping.is_some() {
+        let mut around = String::with_capacity(raw.len() - text_span.len() + 1);
+        around.push_str(&raw[..text_span.start]);
+        around.push_str(&raw[text_span.end..]);
+        (around, text_span.start..text_span.start)
+    } else {
+        // Copied into a buffer with one byte to spare: rendering an unchanged record appends
+        // the line end to this very buffer, which would otherwise be copied to one twice its
+        // size.
+        let mut whole = String::with_capacity(raw.len() + 1);
+        whole.push_str(&raw);
+        (whole, text_span)
+    };
     Ok(Document {
         id,
         origin: location,
@@ -349,9 +371,97 @@ pub fn parse_record(
             raw,
             text_span,
             text_digest,
+            text_left_out: escaping,
         })),
         date,
     })
+}
+
+/// How a JSON string value was escaped, when it was escaped as one of the writers most JSON
+/// Lines comes from escapes: what a record held without its text value is written back with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escaping {
+    /// serde_json's (and most writers'): only `"`, `\\` and control characters escaped.
+    Minimal,
+    /// Python's `json.dumps` with its default `ensure_ascii=True` (pandas' and many
+    /// exporters'): also every character beyond `~` as `\uXXXX`, in lowercase hex, in
+    /// surrogate pairs beyond the BMP.
+    Ascii,
+}
+
+impl Escaping {
+    /// The escapings tried, in order.
+    const ALL: [Escaping; 2] = [Escaping::Minimal, Escaping::Ascii];
+
+    /// Writes `text` as a JSON string (quotes included) escaped this way.
+    fn write(self, out: &mut impl io::Write, text: &str) -> io::Result<()> {
+        match self {
+            Escaping::Minimal => serde_json::to_writer(out, text).map_err(io::Error::from),
+            Escaping::Ascii => {
+                let mut serializer = serde_json::Serializer::with_formatter(out, AsciiFormatter);
+                serde::Serialize::serialize(text, &mut serializer).map_err(io::Error::from)
+            }
+        }
+    }
+
+    /// The escaping that writes `text` as exactly `value` (a JSON string, quotes included),
+    /// if any: compared as it is written, without a copy.
+    fn of(value: &str, text: &str) -> Option<Escaping> {
+        Escaping::ALL.into_iter().find(|escaping| {
+            let mut compare = Compare {
+                expected: value.as_bytes(),
+            };
+            escaping.write(&mut compare, text).is_ok() && compare.expected.is_empty()
+        })
+    }
+}
+
+/// A writer that compares what is written with the bytes expected, from the start, and fails
+/// at the first difference.
+struct Compare<'a> {
+    expected: &'a [u8],
+}
+
+impl io::Write for Compare<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.expected.strip_prefix(buf) {
+            Some(rest) => {
+                self.expected = rest;
+                Ok(buf.len())
+            }
+            None => Err(io::ErrorKind::InvalidData.into()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// serde_json's formatter with every character beyond `~` escaped as Python's `ensure_ascii`
+/// escapes it ([`Escaping::Ascii`]).
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut plain = 0;
+        for (at, c) in fragment.char_indices() {
+            if c <= '~' {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[plain..at])?;
+            plain = at + c.len_utf8();
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[plain..])
+    }
 }
 
 /// The text of a JSON string value that serde_json has already checked, or `None` when the value
@@ -642,7 +752,49 @@ mod tests {
             raw: raw.to_string(),
             text_span: start..end,
             text_digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
+            text_left_out: None,
         }
+    }
+
+    /// A long record whose text value serde_json or Python's json writes back as read is held
+    /// without that value and still comes out byte for byte; one escaped otherwise is held
+    /// whole, so it too comes out as it came in.
+    #[test]
+    fn a_long_record_is_held_without_its_text_and_written_back_the_same() {
+        let text = "Tab\there, \"quoted\", caf\u{e9} \u{1f600}\n".repeat(LONG_RECORD / 20);
+        let line = format!(
+            "{{\"id\":\"a\",\"text\":{},\"n\":[1, 2]}}",
+            serde_json::to_string(&text).unwrap()
+        );
+        assert!(line.len() >= LONG_RECORD);
+        let doc = parse(&line).unwrap();
+        assert_eq!(doc.text, text);
+        let record = doc.record.unwrap().take::<JsonRecord>().unwrap();
+        assert_eq!(record.text_left_out, Some(Escaping::Minimal));
+        assert_eq!(record.raw, "{\"id\":\"a\",\"text\":,\"n\":[1, 2]}");
+        assert_eq!(
+            record.clone().render(&doc.text),
+            format!("{line}\n").into_bytes()
+        );
+        let changed = String::from_utf8(record.render("new")).unwrap();
+        assert_eq!(changed, "{\"id\":\"a\",\"text\":\"new\",\"n\":[1, 2]}\n");
+
+        // As Python's json.dumps writes it by default.
+        let ascii = line
+            .replace("caf\u{e9}", "caf\\u00e9")
+            .replace('\u{1f600}', "\\ud83d\\ude00");
+        let doc = parse(&ascii).unwrap();
+        assert_eq!(doc.text, text);
+        let record = doc.record.unwrap().take::<JsonRecord>().unwrap();
+        assert_eq!(record.text_left_out, Some(Escaping::Ascii));
+        assert_eq!(record.render(&doc.text), format!("{ascii}\n").into_bytes());
+
+        // Escaped some other way (uppercase hex): held whole, and written back as read.
+        let other = ascii.replace("\\ud83d\\ude00", "\\uD83D\\uDE00");
+        let doc = parse(&other).unwrap();
+        let record = doc.record.unwrap().take::<JsonRecord>().unwrap();
+        assert_eq!(record.text_left_out, None);
+        assert_eq!(record.render(&doc.text), format!("{other}\n").into_bytes());
     }
 
     #[test]

@@ -399,15 +399,14 @@ impl Work {
     /// What a finished task left in its marker, or `None` when it has not finished.
     fn done<T: for<'de> Deserialize<'de>>(&self, task: &str) -> anyhow::Result<Option<T>> {
         let path = self.marker(task);
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+        match read_json(&path)? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
                 format!(
                     "{} is damaged; delete it to run the task again",
                     path.display()
                 )
             })?)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+            None => Ok(None),
         }
     }
 
@@ -437,7 +436,7 @@ impl Work {
 
     fn finish<T: Serialize>(&self, task: &str, what: &T) -> anyhow::Result<()> {
         fs::create_dir_all(self.root.join("done"))?;
-        write_atomic(&self.marker(task), &serde_json::to_vec(what)?)
+        write_json(&self.marker(task), &serde_json::to_vec(what)?)
     }
 
     fn tmp(&self) -> anyhow::Result<PathBuf> {
@@ -457,6 +456,48 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         out.write_all(bytes)
             .with_context(|| format!("cannot write {}", path.display()))
     })
+}
+
+/// The checksum file beside a JSON file of the work folder that a later task reads (a task's
+/// marker, a shard's report, dedup's summary): the JSON stays readable as it is, and a byte
+/// changed in either fails the task that reads them, naming the file, as a damaged
+/// [`checked`] file does.
+fn digest_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".xxh3");
+    path.with_file_name(name)
+}
+
+/// What [`digest_path`] holds for `bytes`: their xxh3-64, in hex.
+fn json_digest(bytes: &[u8]) -> String {
+    format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// Writes a JSON file that a later task reads, atomically, its checksum file first (a file
+/// without a matching checksum is refused, so a crash between the two is caught).
+fn write_json(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic(&digest_path(path), json_digest(bytes).as_bytes())?;
+    write_atomic(path, bytes)
+}
+
+/// The bytes of a file [`write_json`] wrote, checked against its checksum file; `None` when
+/// there is no such file.
+fn read_json(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let digest = digest_path(path);
+    if fs::read(&digest).ok() != Some(json_digest(&bytes).into_bytes()) {
+        bail!(
+            "{} is damaged: it does not match its checksum in {}; delete both to run the task \
+             that wrote them again",
+            path.display(),
+            digest.display()
+        );
+    }
+    Ok(Some(bytes))
 }
 
 /// Streams into a temporary file next to `path`, renamed to `path` when `write` succeeds.
@@ -578,7 +619,9 @@ pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let report = tally.into_report(config, files.len() as u64, started);
     let mut json = serde_json::to_vec_pretty(&report)?;
     json.push(b'\n');
-    fs::write(dir.join("report.json"), json)
+    // Both in the scratch folder, which is renamed into place whole.
+    fs::write(digest_path(&dir.join("report.json")), json_digest(&json))
+        .and_then(|()| fs::write(dir.join("report.json"), json))
         .with_context(|| format!("cannot write to {}", dir.display()))?;
     let target = WorkDir::new(&work.root).shard_dir(rank);
     if target.exists() {
@@ -762,7 +805,7 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
     })?;
     let mut json = serde_json::to_vec_pretty(&decisions.summary)?;
     json.push(b'\n');
-    write_atomic(&out.join("dedup.json"), &json)?;
+    write_json(&out.join("dedup.json"), &json)?;
     work.finish(
         name,
         &serde_json::json!({
@@ -876,8 +919,8 @@ pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         let survey: Timed = work.needs(&task("survey", rank), "report")?;
         add_seconds("survey", survey.seconds);
         let path = WorkDir::new(&work.root).shard_dir(rank).join("report.json");
-        let shard: Report = fs::read(&path)
-            .map_err(anyhow::Error::from)
+        let shard: Report = read_json(&path)?
+            .with_context(|| format!("{} is missing", path.display()))
             .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
             .with_context(|| format!("cannot read {}", path.display()))?;
         add_seconds("prep", shard.wall_seconds);
@@ -897,8 +940,8 @@ pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         let clustered: Timed = work.needs("cluster", "report")?;
         add_seconds("cluster", clustered.seconds);
         let path = out.join("dedup.json");
-        let mut summary: DedupSummary = fs::read(&path)
-            .map_err(anyhow::Error::from)
+        let mut summary: DedupSummary = read_json(&path)?
+            .with_context(|| format!("{} is missing", path.display()))
             .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?))
             .with_context(|| format!("cannot read {}", path.display()))?;
         summary

@@ -349,6 +349,12 @@ fn a_flipped_byte_in_a_work_file_fails_the_next_task_naming_the_file() {
         &["filter", "--rank", "0"],
         true,
     );
+    // The JSON files later tasks read: a changed digit in a shard's report or dedup's summary
+    // would change the figures of report.json, in a task's marker what it passes on.
+    refused("shards/00000/report.json", 40, &["report"], false);
+    refused("shards/00000/report.json.xxh3", 3, &["report"], false);
+    refused("out/dedup.json", 30, &["report"], false);
+    refused("done/filter-00000", 5, &["report"], false);
     must(&["report"]);
 }
 

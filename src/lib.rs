@@ -9,7 +9,6 @@
 
 mod audit;
 pub mod check;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod cli;
 pub mod codec;
 pub mod config;
@@ -19,18 +18,16 @@ pub mod error;
 pub mod exit;
 pub mod filter;
 pub mod format;
-pub mod memory;
 mod html;
+pub mod memory;
 pub mod notices;
 pub mod pipeline;
 pub mod progress;
 pub mod read;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod repair;
 pub mod report;
 mod sample;
 pub mod stage;
 pub mod staged;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod strip;
 pub mod write;

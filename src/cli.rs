@@ -12,10 +12,12 @@ use crate::format::Format;
 #[derive(Debug, Parser)]
 #[command(name = "textwash", version, about, max_term_width = 100)]
 pub struct Cli {
+    /// The subcommand given, with its arguments.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands: `run`, `check`, the filters `fix` and `strip`, and the tasks of a staged run.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read corpora, clean them (repair → strip → dedup) and write the result to a folder.
@@ -45,26 +47,28 @@ pub enum Command {
     Report(WorkArgs),
 }
 
+/// Arguments of `textwash plan`: the inputs, the work folder, the number of ranks and `run`'s
+/// options (stored resolved in the manifest).
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Files and folders to read (JSON Lines).
     #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
 
     /// The work folder: every task of the staged run reads and writes there.
     #[arg(long, value_name = "DIR")]
-    pub work: PathBuf,
+    pub(crate) work: PathBuf,
 
     /// The number of ranks (shards) that `survey`, `prep` and `filter` run as.
     #[arg(short = 'n', long, value_name = "N")]
-    pub world_size: u32,
+    pub(crate) world_size: u32,
 
     /// Input format, when names do not tell.
     #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
-    pub format: Option<&'static dyn Format>,
+    pub(crate) format: Option<&'static dyn Format>,
 
     #[command(flatten)]
-    pub pipeline: PipelineArgs,
+    pub(crate) pipeline: PipelineArgs,
 }
 
 /// The work folder of a staged run.
@@ -72,31 +76,33 @@ pub struct PlanArgs {
 pub struct WorkArgs {
     /// The work folder made by `textwash plan`.
     #[arg(long, value_name = "DIR")]
-    pub work: PathBuf,
+    pub(crate) work: PathBuf,
 
     /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 }
 
+/// Arguments of a staged task run once per rank (`survey`, `prep`, `filter`).
 #[derive(Debug, Args)]
 pub struct RankArgs {
     #[command(flatten)]
-    pub work: WorkArgs,
+    pub(crate) work: WorkArgs,
 
     /// Which shard, from 0 to WORLD_SIZE - 1.
     #[arg(long, value_name = "R")]
-    pub rank: u32,
+    pub(crate) rank: u32,
 }
 
+/// Arguments of the staged `bucket` task, run once per band.
 #[derive(Debug, Args)]
 pub struct BandArgs {
     #[command(flatten)]
-    pub work: WorkArgs,
+    pub(crate) work: WorkArgs,
 
     /// Which band, from 0 to 27.
     #[arg(long, value_name = "B")]
-    pub band: u32,
+    pub(crate) band: u32,
 }
 
 /// Options of the strip stage, shared by `run` and `strip`.
@@ -104,68 +110,69 @@ pub struct BandArgs {
 pub struct StripArgs {
     /// A TOML rule file that adds rules, or replaces built-in rules of the same id.
     #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
+    pub(crate) rules: Option<PathBuf>,
 
     /// Skip the cross-document pass (lines that recur across a source's documents).
     #[arg(long)]
-    pub no_stats: bool,
+    pub(crate) no_stats: bool,
 
     /// A line recurring in at least this many documents of a source is boilerplate… [default:
     /// 3]
     #[arg(long, value_name = "N")]
-    pub min_docs: Option<u32>,
+    pub(crate) min_docs: Option<u32>,
 
     /// …if that is also at least this share of the source's documents (`1%` or `0.01`).
     /// [default: 1%]
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
-    pub min_share: Option<f64>,
+    pub(crate) min_share: Option<f64>,
 
     /// Leave a document whole (and flag it) when it would lose more than this share of its
     /// prose (lines of 12 words or more ending a sentence), or, without prose, of its characters
     /// (`50%` or `0.5`). [default: 50%]
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
-    pub guard: Option<f64>,
+    pub(crate) guard: Option<f64>,
 }
 
+/// Arguments of `textwash strip`, the boilerplate filter.
 #[derive(Debug, Args)]
 pub struct StripCommandArgs {
     /// Files to strip; none or `-` reads stdin. A text file is one document.
     #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
 
     /// Read JSON Lines and strip the text field of each record.
     #[arg(long)]
-    pub jsonl: bool,
+    pub(crate) jsonl: bool,
 
     /// The JSON Lines field that holds the text.
     #[arg(long, default_value = "text", value_name = "FIELD")]
-    pub text_field: String,
+    pub(crate) text_field: String,
 
     /// The JSON Lines field that names a document's source (outlet); without it, the folder.
     #[arg(long, default_value = "source", value_name = "FIELD")]
-    pub source_field: String,
+    pub(crate) source_field: String,
 
     /// Instead of the text, print each removed line or span with the rule that removed it.
     #[arg(long)]
-    pub explain: bool,
+    pub(crate) explain: bool,
 
     /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 
     /// A TOML config file (`[strip]` table).
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 
     /// Switch off these rules (comma-separated, or repeated).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
-    pub disable: Vec<String>,
+    pub(crate) disable: Vec<String>,
 
     #[command(flatten)]
-    pub input: FilterInputArgs,
+    pub(crate) input: FilterInputArgs,
 
     #[command(flatten)]
-    pub strip: StripArgs,
+    pub(crate) strip: StripArgs,
 }
 
 /// How the filters `fix` and `strip` treat bad input.
@@ -175,13 +182,13 @@ pub struct FilterInputArgs {
     /// not a record, or one over --max-record-mb, is written unchanged; a binary or unreadable
     /// file is left out), or stop at the first one (exit 2; what was written before it stays).
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
-    pub on_error: OnErrorArg,
+    pub(crate) on_error: OnErrorArg,
 
     /// A record larger than this many megabytes (a JSON line; for `strip`, also a text file
     /// after decompression) is written unchanged with a problem naming its file and line, and
     /// never read whole.
     #[arg(long, default_value_t = crate::read::batch::DEFAULT_MAX_RECORD_MB, value_name = "MB")]
-    pub max_record_mb: usize,
+    pub(crate) max_record_mb: usize,
 }
 
 /// Options of the repair stage, shared by `run` and `fix`.
@@ -190,41 +197,42 @@ pub struct RepairArgs {
     /// A TOML config file: its `[repair]` table turns fixes on or off (`mojibake = false`),
     /// its `[strip]` table sets the strip stage. Flags given here win over it.
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 
     /// Turn off these fixes (comma-separated, or repeated; `textwash fix --list` names them).
     /// `run`, `check` and `plan` also take strip rule ids here.
     #[arg(long, value_delimiter = ',', value_name = "NAME")]
-    pub disable: Vec<String>,
+    pub(crate) disable: Vec<String>,
 
     /// Turn on these fixes (comma-separated, or repeated).
     #[arg(long, value_delimiter = ',', value_name = "FIX")]
-    pub enable: Vec<String>,
+    pub(crate) enable: Vec<String>,
 
     /// Straighten curly quotes (the same as `--enable uncurl-quotes`).
     #[arg(long)]
-    pub uncurl_quotes: bool,
+    pub(crate) uncurl_quotes: bool,
 }
 
+/// Arguments of `textwash fix`, the repair filter.
 #[derive(Debug, Args)]
 pub struct FixArgs {
     /// Files to repair, written one after the other to stdout; none or `-` reads stdin.
     #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
 
     /// Read JSON Lines and repair the text field of each record; other fields, their order and
     /// the lines that are not records are kept, one output line per input line.
     #[arg(long)]
-    pub jsonl: bool,
+    pub(crate) jsonl: bool,
 
     /// The JSON Lines field that holds the text.
     #[arg(long, default_value = "text", value_name = "FIELD")]
-    pub text_field: String,
+    pub(crate) text_field: String,
 
     /// Instead of the text, print each change: where (line:column), what was there, what
     /// replaced it, and the name of the fix.
     #[arg(long)]
-    pub explain: bool,
+    pub(crate) explain: bool,
 
     /// List the fixes and exit.
     #[arg(long)]
@@ -232,43 +240,44 @@ pub struct FixArgs {
 
     /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 
     #[command(flatten)]
-    pub input: FilterInputArgs,
+    pub(crate) input: FilterInputArgs,
 
     #[command(flatten)]
-    pub repair: RepairArgs,
+    pub(crate) repair: RepairArgs,
 }
 
+/// Arguments of `textwash run`; [`crate::config::RunConfig::from_args`] validates them.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Files or folders to read; `-` reads standard input. Folders are read recursively.
     #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
 
     /// The output folder: the cleaned corpus in the input's format, and report.json.
     #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
+    pub(crate) output: PathBuf,
 
     /// Write into OUT even when it is not empty (files of the same name are replaced).
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Flush each output file to disk before renaming it into place, so that not even a power
     /// cut can leave a finished-looking file without its bytes. Without it, files are still
     /// renamed only when complete, which is enough when the run is interrupted or killed.
     #[arg(long)]
-    pub fsync: bool,
+    pub(crate) fsync: bool,
 
     /// The format of every input, instead of guessing from the file name (`.jsonl`,
     /// `.jsonl.gz`, `.jsonl.zst` are JSON Lines, anything else text). Sets stdin's format
     /// (default: text).
     #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
-    pub format: Option<&'static dyn Format>,
+    pub(crate) format: Option<&'static dyn Format>,
 
     #[command(flatten)]
-    pub pipeline: PipelineArgs,
+    pub(crate) pipeline: PipelineArgs,
 }
 
 /// What `run` and `check` share: reading, the stages and their options.
@@ -278,119 +287,121 @@ pub struct PipelineArgs {
     /// folder; by default every format textwash reads (text, JSON Lines, gzip or zstd
     /// compressed). Files named on the command line are always read.
     #[arg(long, default_value = crate::format::DEFAULT_GLOB, value_name = "GLOB")]
-    pub glob: String,
+    pub(crate) glob: String,
 
     /// The JSON Lines field that holds the text.
     #[arg(long, default_value = "text", value_name = "FIELD")]
-    pub text_field: String,
+    pub(crate) text_field: String,
 
     /// The JSON Lines field that holds the document id; without it, the id is `file:line`.
     #[arg(long, default_value = "id", value_name = "FIELD")]
-    pub id_field: String,
+    pub(crate) id_field: String,
 
     /// The JSON Lines field that names a document's source (outlet), for statistics kept per
     /// source; without it, the folder the file is in.
     #[arg(long, default_value = "source", value_name = "FIELD")]
-    pub source_field: String,
+    pub(crate) source_field: String,
 
     /// The stages to run, comma-separated, in pipeline order: repair, strip, dedup; or `all`,
     /// or `none` for a pure passthrough.
     #[arg(long, default_value = "all", value_name = "STAGES")]
-    pub stages: String,
+    pub(crate) stages: String,
 
     /// Worker threads (default: all cores; at most 1024).
     #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 
     /// What to do with a bad record or an unreadable file: report it and go on, or stop at the
     /// first one without writing any output (exit 2). Going on, `run` exits 2 at the end, and
     /// `check` counts what it skipped against --max-invalid.
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip, value_name = "ACTION")]
-    pub on_error: OnErrorArg,
+    pub(crate) on_error: OnErrorArg,
 
     /// Megabytes of input per batch: memory grows with it, not with the corpus.
     #[arg(long, default_value_t = 8, value_name = "MB")]
-    pub batch_mb: usize,
+    pub(crate) batch_mb: usize,
 
     /// A record (a JSON line, or a text file after decompression) larger than this many
     /// megabytes is skipped with a problem naming its file and line, and never read whole.
     #[arg(long, default_value_t = crate::read::batch::DEFAULT_MAX_RECORD_MB, value_name = "MB")]
-    pub max_record_mb: usize,
+    pub(crate) max_record_mb: usize,
 
     /// No progress bar and no summary on stderr (problems are still printed).
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     #[command(flatten)]
-    pub repair: RepairArgs,
+    pub(crate) repair: RepairArgs,
 
     #[command(flatten)]
-    pub strip: StripArgs,
+    pub(crate) strip: StripArgs,
 
     #[command(flatten)]
-    pub dedup: DedupArgs,
+    pub(crate) dedup: DedupArgs,
 }
 
+/// Arguments of `textwash check`: `run`'s pipeline options plus the limits and how to print the
+/// verdict.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files or folders to analyse; `-` reads standard input. Folders are read recursively.
     #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
 
     /// How to print the verdict: a table (human), one JSON object (json), or GitHub Actions
     /// annotations for the first offending records and a summary (github).
     #[arg(long, value_enum, default_value_t = CheckFormatArg::Human, value_name = "FORMAT")]
-    pub format: CheckFormatArg,
+    pub(crate) format: CheckFormatArg,
 
     /// The format of every input, instead of guessing from the file name (as `run --format`).
     #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
-    pub input_format: Option<&'static dyn Format>,
+    pub(crate) input_format: Option<&'static dyn Format>,
 
     /// Also write report.json, report.html, clusters.jsonl and passages.jsonl (never the
     /// corpus) to this folder.
     #[arg(short, long, value_name = "OUT")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 
     /// Write the HTML report (charts, clusters, passage links) to this file.
     #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    pub(crate) html: Option<PathBuf>,
 
     /// At most this share of lines may show mojibake, repaired or not: misread UTF-8, C1
     /// controls, characters of text read in the wrong single-byte encoding (`0.1%`).
     #[arg(long, value_name = "SHARE")]
-    pub max_mojibake: Option<String>,
+    pub(crate) max_mojibake: Option<String>,
 
     /// At most this share of documents may have a line with mojibake (`1%`).
     #[arg(long, value_name = "SHARE")]
-    pub max_mojibake_documents: Option<String>,
+    pub(crate) max_mojibake_documents: Option<String>,
 
     /// At most this share of documents may be exact or near duplicates of another (`5%`).
     #[arg(long, value_name = "SHARE")]
-    pub max_duplicates: Option<String>,
+    pub(crate) max_duplicates: Option<String>,
 
     /// At most this share of lines may be boilerplate that strip removes (`1%`).
     #[arg(long, value_name = "SHARE")]
-    pub max_boilerplate: Option<String>,
+    pub(crate) max_boilerplate: Option<String>,
 
     /// At most this share of documents may have boilerplate that strip removes (`5%`).
     #[arg(long, value_name = "SHARE")]
-    pub max_boilerplate_documents: Option<String>,
+    pub(crate) max_boilerplate_documents: Option<String>,
 
     /// Fail when dedup finds a duplicate whose kept document covers less than this share of
     /// its words (`90%`; off unless given: dedup's own floor is 80%).
     #[arg(long, value_name = "SHARE")]
-    pub min_drop_coverage: Option<String>,
+    pub(crate) min_drop_coverage: Option<String>,
 
     /// At most this many invalid records or unreadable files (`0`), or a share (`0.1%`).
     #[arg(long, value_name = "N")]
-    pub max_invalid: Option<String>,
+    pub(crate) max_invalid: Option<String>,
 
     #[command(flatten)]
-    pub pipeline: PipelineArgs,
+    pub(crate) pipeline: PipelineArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormatArg {
+pub(crate) enum CheckFormatArg {
     Human,
     Json,
     Github,
@@ -402,30 +413,30 @@ pub struct DedupArgs {
     /// Which member of a cluster of duplicates is kept: the first in input order, the longest,
     /// or the earliest by `--date-field` (ties by input order).
     #[arg(long, value_enum, default_value_t = KeepArg::First, value_name = "POLICY")]
-    pub keep: KeepArg,
+    pub(crate) keep: KeepArg,
 
     /// Leave duplicates out (drop), or keep every record and add a `dedup` field to each
     /// member of a cluster (annotate; JSON Lines only).
     #[arg(long, value_enum, default_value_t = DedupActionArg::Drop, value_name = "ACTION")]
-    pub dedup: DedupActionArg,
+    pub(crate) dedup: DedupActionArg,
 
     /// The JSON Lines field with a document's date, for `--keep earliest`.
     #[arg(long, default_value = "date", value_name = "FIELD")]
-    pub date_field: String,
+    pub(crate) date_field: String,
 
     /// Match digits as if they were all 0 ("Shr 37 cts" and "Shr 38 cts" match). Off by
     /// default: earnings reports of different companies differ only in their numbers.
     #[arg(long)]
-    pub fold_digits: bool,
+    pub(crate) fold_digits: bool,
 
     /// Memory for dedup's band records and pair counts before they spill to sorted files in a
     /// hidden work folder in OUT (and are merged from there): `2G`, `500M`, `64K` or bytes.
     #[arg(long, default_value = "2G", value_name = "SIZE", value_parser = parse_size)]
-    pub mem: usize,
+    pub(crate) mem: usize,
 }
 
 /// A share: `5%`, or a fraction from 0 to 1 (`0.05`), as `check`'s limits take it.
-pub fn parse_share(text: &str) -> Result<f64, String> {
+fn parse_share(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
     let value = match trimmed.strip_suffix('%') {
         Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
@@ -441,7 +452,7 @@ pub fn parse_share(text: &str) -> Result<f64, String> {
 
 /// A size in bytes, with an optional K, M, G or T suffix (powers of 1024; a trailing B or iB is
 /// allowed): `2G`, `1.5GB`, `500MiB`, `4096`.
-pub fn parse_size(text: &str) -> Result<usize, String> {
+fn parse_size(text: &str) -> Result<usize, String> {
     let lower = text.trim().to_ascii_lowercase();
     let number = lower.trim_end_matches("ib").trim_end_matches('b');
     let (digits, scale) = match number.chars().last() {
@@ -460,20 +471,20 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KeepArg {
+pub(crate) enum KeepArg {
     First,
     Longest,
     Earliest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DedupActionArg {
+pub(crate) enum DedupActionArg {
     Drop,
     Annotate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnErrorArg {
+pub(crate) enum OnErrorArg {
     Skip,
     Fail,
 }

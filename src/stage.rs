@@ -5,7 +5,7 @@
 //! documents, so the pipeline can run it on any thread in any order and still write the same
 //! output. Strip's cross-document statistics are an immutable index built in a survey pass
 //! first. Dedup is not a stage of this kind: the main pass sketches documents and the output is
-//! written once dedup has decided (`app`, `dedup`).
+//! written once dedup has decided (`pipeline`, `dedup`).
 
 use std::collections::BTreeMap;
 
@@ -167,8 +167,8 @@ pub trait Stage: Send + Sync {
 }
 
 /// Repair and strip, for the names selected, in pipeline order. Strip takes its engine
-/// ready-made, since building it may need a pass over the corpus; dedup is appended by the
-/// caller after its own pass.
+/// ready-made, since building it may need a pass over the corpus. Dedup is no `Stage`: the
+/// pipeline sketches documents for it and its sink applies its decisions.
 pub fn build_stages(
     selected: &[StageName],
     repair: &RepairConfig,

@@ -119,20 +119,6 @@ pub static CHARMAPS: LazyLock<Vec<Charmap>> = LazyLock::new(|| {
     ]
 });
 
-/// Encodes `text` with a charmap, ASCII as itself; `None` if a character is not in it.
-#[cfg(test)]
-pub fn encode(map: &Charmap, text: &str) -> Option<Vec<u8>> {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii() {
-                Some(c as u8)
-            } else {
-                map.byte(c)
-            }
-        })
-        .collect()
-}
-
 /// Decodes bytes with a charmap's encoding, sloppily: what a program that misread UTF-8 did.
 #[cfg(test)]
 pub fn misread(map_name: &str, bytes: &[u8]) -> String {

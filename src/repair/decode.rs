@@ -46,7 +46,12 @@ pub enum Sniffed {
     Utf16(&'static Encoding),
     /// Not text: `controls` of the first `sampled` bytes are NUL or C0 control bytes, more than
     /// one in a hundred (and more than 8), and they are not UTF-16's.
-    Binary { controls: usize, sampled: usize },
+    Binary {
+        /// NUL and C0 control bytes (not `\t \n \r \f \x1b`) among the sampled ones.
+        controls: usize,
+        /// How many bytes were looked at (at most [`SNIFF_LIMIT`]).
+        sampled: usize,
+    },
 }
 
 /// Tells text from binary, and finds UTF-16 without a byte order mark, from the first
@@ -118,7 +123,9 @@ pub fn decode_utf16(bytes: &[u8], encoding: &'static Encoding) -> Decoded {
 /// Text decoded from bytes, with how it was decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
+    /// The text, always UTF-8 (bytes that could not be decoded became U+FFFD).
     pub text: String,
+    /// The encoding, how it was chosen, and whether any bytes were replaced.
     pub decoding: Decoding,
 }
 

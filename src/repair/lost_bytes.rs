@@ -54,11 +54,6 @@ impl Balance {
     }
 }
 
-/// Cheap test for whether [`find`] can find anything.
-pub fn may_apply(text: &str) -> bool {
-    text.contains("â€") || text.contains('†') || text.contains('Ã')
-}
-
 /// `evidence`: the document showed mojibake, so the ambiguous patterns may be taken.
 pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
     let mut edits = Vec::new();

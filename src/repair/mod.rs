@@ -1,19 +1,19 @@
 //! The repair stage: text that was decoded wrongly before it reached us, put right.
 //!
 //! Owns encoding detection for raw bytes ([`decode`]) and every text fix: mojibake one or more
-//! layers deep ([`mojibake`]), mojibake that lost a byte ([`lost_bytes`]), HTML character
-//! references ([`entities`]), and character-level clean-up ([`chars`]), then NFC normalization.
-//! Each fix is a function from text to a list of [`Edit`]s; [`Repairer::repair`] runs them in a
+//! layers deep (`mojibake`), mojibake that lost a byte (`lost_bytes`), HTML character
+//! references (`entities`), and character-level clean-up (`chars`), then NFC normalization.
+//! Each fix is a function from text to a list of `Edit`s; [`Repairer::repair`] runs them in a
 //! fixed order, counts what each did, and can say where each change happened in the original
 //! text (`--explain`). Repair never fails and never refuses a text: at worst it changes nothing.
 
-pub mod charmap;
-pub mod chars;
+mod charmap;
+mod chars;
 pub mod decode;
-pub mod entities;
-pub mod lost_bytes;
-pub mod mojibake;
-pub mod plausibility;
+mod entities;
+mod lost_bytes;
+mod mojibake;
+mod plausibility;
 
 use std::fmt::Write as _;
 
@@ -26,17 +26,20 @@ use crate::stage::{Counters, Notes, Stage, StageName, Verdict};
 
 /// One change a fix wants: replace `start..end` (byte offsets in the text the fix saw).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub start: usize,
-    pub end: usize,
+pub(crate) struct Edit {
+    /// Where the replaced bytes start.
+    pub(crate) start: usize,
+    /// Where they end (exclusive).
+    pub(crate) end: usize,
     /// Inline up to 24 bytes: most replacements are one character, and a document full of
     /// mojibake has about one edit per word.
-    pub replacement: CompactString,
-    pub fix: &'static str,
+    pub(crate) replacement: CompactString,
+    /// The name it is counted under in report.json (`mojibake-windows-1252`, `line-break`).
+    pub(crate) fix: &'static str,
 }
 
 /// Applies edits sorted by position and not overlapping.
-pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+pub(crate) fn apply_edits(text: &str, edits: &[Edit]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for edit in edits {
@@ -53,16 +56,27 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RepairConfig {
+    /// `mojibake`: UTF-8 misread as a single-byte encoding, up to four layers deep (on).
     pub mojibake: bool,
+    /// `lost-bytes`: mojibake that lost a byte on the way (on).
     pub lost_bytes: bool,
+    /// `c1-controls`: C1 controls read as Windows-1252, undefined ones as U+FFFD (on).
     pub c1_controls: bool,
+    /// `html-entities`: HTML character references in text that is not HTML (on).
     pub html_entities: bool,
+    /// `line-breaks`: CRLF, CR, U+2028, U+2029 and NEL made `\n` (on).
     pub line_breaks: bool,
+    /// `terminal-escapes`: ANSI escape sequences removed (on).
     pub terminal_escapes: bool,
+    /// `control-chars`: control characters and stray byte order marks removed (on).
     pub control_chars: bool,
+    /// `ligatures`: Latin ligatures spelled out (on).
     pub ligatures: bool,
+    /// `fullwidth`: fullwidth ASCII folded outside CJK text (on).
     pub fullwidth: bool,
+    /// `nfc`: Unicode NFC normalization, last (on).
     pub nfc: bool,
+    /// `uncurl-quotes`: curly quotes straightened (off).
     pub uncurl_quotes: bool,
 }
 
@@ -153,18 +167,27 @@ impl RepairConfig {
 /// what replaced it, and which fix did it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
+    /// Byte offset in the original text where the change starts.
     pub start: usize,
+    /// Byte offset in the original text where it ends (exclusive).
     pub end: usize,
+    /// The text the fix replaced, as it stood after the fixes before it.
     pub before: String,
+    /// What the fix put in its place.
     pub after: String,
+    /// The name the change is counted under in report.json, finer than [`FIXES`]'s
+    /// (`mojibake-windows-1252`, `line-break`).
     pub fix: &'static str,
 }
 
 /// A repaired text, with how many times each fix applied, and the changes when asked for.
 #[derive(Debug, Clone, Default)]
 pub struct Repaired {
+    /// The repaired text.
     pub text: String,
+    /// How many edits were made, by the names [`Change::fix`] gives.
     pub counts: Counters,
+    /// Every change in text order; empty unless `explain` was asked for.
     pub changes: Vec<Change>,
 }
 
@@ -175,6 +198,7 @@ pub struct Repairer {
 }
 
 impl Repairer {
+    /// A repairer that runs the fixes `config` turns on.
     pub fn new(config: RepairConfig) -> Repairer {
         Repairer { config }
     }
@@ -369,7 +393,7 @@ impl Triage {
 
 /// NFC, as edits over the stretches that change: each run of non-ASCII characters with the
 /// character before it (a combining mark composes with its base).
-pub fn normalize_nfc(text: &str) -> Vec<Edit> {
+pub(crate) fn normalize_nfc(text: &str) -> Vec<Edit> {
     if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         return Vec::new();
     }
@@ -502,7 +526,7 @@ impl<'a> Work<'a> {
 }
 
 /// `line:column` (1-based, columns in characters) of byte offset `pos` in `text`.
-pub fn line_column(text: &str, pos: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, pos: usize) -> (usize, usize) {
     let before = &text[..pos.min(text.len())];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -544,12 +568,13 @@ fn visible(text: &str) -> String {
 }
 
 /// Repair as a pipeline stage.
-pub struct RepairStage {
+pub(crate) struct RepairStage {
     repairer: Repairer,
 }
 
 impl RepairStage {
-    pub fn new(config: RepairConfig) -> RepairStage {
+    /// The stage, with a [`Repairer`] for `config`.
+    pub(crate) fn new(config: RepairConfig) -> RepairStage {
         RepairStage {
             repairer: Repairer::new(config),
         }

@@ -3,7 +3,7 @@
 //!
 //! Input is extracted text, one paragraph per line; in text hard-wrapped at a fixed width, the
 //! lines of a wrapped paragraph are never judged alone (a wrapped sentence's last line, "said.",
-//! is no boilerplate). Each line is judged by the [`rules`]
+//! is no boilerplate). Each line is judged by the rules (`rules`)
 //! (drop it, cut a span out of it, or protect it); short lines that recur in many documents of
 //! the same source go by [`stats`]; a line repeated verbatim inside one document keeps only its
 //! first occurrence when the repeat is furniture. Lines before the article's first paragraph of
@@ -12,9 +12,9 @@
 //! that would lose more than half of its prose (or, without prose, of its characters) is left
 //! whole and flagged (the guard): losing article text is worse than leaving a stray "Share".
 
-pub mod figures;
-pub mod rules;
-pub mod shape;
+mod figures;
+mod rules;
+mod shape;
 pub mod stats;
 
 use std::collections::{HashMap, HashSet};
@@ -96,8 +96,11 @@ impl StripConfig {
 pub struct Removal {
     /// 0-based line number.
     pub line: usize,
+    /// Where the removed line or span starts.
     pub start: usize,
+    /// Where it ends (exclusive; a whole line's end is before its line break).
     pub end: usize,
+    /// The id of the rule that removed it: a rule file's `id`, or one of the ids above.
     pub rule: &'static str,
     /// A span cut out of a line that stays.
     pub cut: bool,
@@ -128,6 +131,9 @@ pub struct Stripper {
 }
 
 impl Stripper {
+    /// Compiles the built-in rules with `config`'s rule file over them and its disabled ids
+    /// left out; `stats` is the survey pass's index, used when `config` wants statistics.
+    /// Fails when the rule file cannot be read or a rule does not compile.
     pub fn new(config: &StripConfig, stats: Option<Arc<LineIndex>>) -> anyhow::Result<Stripper> {
         let specs = rules::load_specs(config.rules.as_deref(), &config.disabled)?;
         Ok(Stripper {
@@ -1134,12 +1140,13 @@ fn remove(text: &str, removals: &[Removal]) -> String {
 }
 
 /// Strip as a pipeline stage.
-pub struct StripStage {
+pub(crate) struct StripStage {
     stripper: Stripper,
 }
 
 impl StripStage {
-    pub fn new(stripper: Stripper) -> StripStage {
+    /// The stage, running `stripper` on each document.
+    pub(crate) fn new(stripper: Stripper) -> StripStage {
         StripStage { stripper }
     }
 }

@@ -5,7 +5,7 @@
 //! strip stage consults. Counting is by a 64-bit hash of the line's matching form (normalized,
 //! the digits of counters folded, so "Image 3 of 12" and "Image 7 of 12" count together, while
 //! "Revs 343.6 mln vs 323.1 mln" and "Revs 291.8 mln vs 151.1 mln" are two lines; see
-//! [`crate::strip::figures`]). Exact duplicate
+//! `strip::figures`). Exact duplicate
 //! documents of one source count once, wherever they are in the corpus: three copies of one
 //! article do not make its headline boilerplate, whether they are three records of one file
 //! or three text files. Only lines a source repeats count: a long syndicated paragraph that
@@ -25,7 +25,7 @@ use crate::strip::rules::{count_words, normalize_line};
 
 /// A hasher for keys that are already 64-bit hashes (xxh3): it passes them through.
 #[derive(Debug, Default)]
-pub struct HashedKey(u64);
+pub(crate) struct HashedKey(u64);
 
 impl Hasher for HashedKey {
     fn finish(&self) -> u64 {
@@ -72,12 +72,16 @@ impl Default for StatsConfig {
 /// pruned line can only be counted short, so pruning never makes text boilerplate.
 const MAX_ENTRIES_PER_SOURCE: usize = 1 << 22;
 
-/// The keys of a document's countable lines, and what identifies the document.
+/// The keys of a document's countable lines, and what identifies the document: made by
+/// [`document_lines`], given to [`LineCounter::add`].
 #[derive(Debug, Clone)]
 pub struct DocumentLines {
-    pub source: String,
-    pub document_hash: u64,
-    pub keys: Vec<u64>,
+    /// The source it is counted under.
+    source: String,
+    /// Its trimmed text's hash: an exact copy counts once.
+    document_hash: u64,
+    /// Its distinct short lines' keys ([`line_key`]), sorted.
+    keys: Vec<u64>,
 }
 
 /// What the counting pass needs of one document: its distinct short lines' keys.
@@ -97,7 +101,7 @@ pub fn document_lines(source: &str, text: &str, max_words: usize) -> DocumentLin
 }
 
 /// The key a line is counted under, if it is short enough to count.
-pub fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option<u64> {
+pub(crate) fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option<u64> {
     if line.trim().is_empty() || count_words(line, max_words + 1) > max_words {
         return None;
     }
@@ -250,6 +254,7 @@ impl LineIndex {
         self.sources.values().map(KeySet::len).sum()
     }
 
+    /// Whether no line is boilerplate in any source.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -8,9 +8,9 @@
 //! words, then the same on either side of it, recursively. Runs of a single word do not count:
 //! one shared word is not shared text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::passage::{Tokens, FIGURE};
+use super::passage::{Tokens, FIGURE, NAME};
 
 /// How a document `a` is covered by a document `b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,32 +40,42 @@ const BUDGET: u64 = 200_000_000;
 /// both documents).
 pub fn coverage(a: &Tokens, b: &Tokens) -> Option<Coverage> {
     let (mut share, figures) = covered_share(&a.words, &b.words)?;
-    let mut numbers = figures && numbers_in(&a.numbers, &b.numbers);
+    let mut numbers = figures && numbers_in(a, b);
     if a.unstripped.is_some() || b.unstripped.is_some() {
         let (a, b) = (
             a.unstripped.as_deref().unwrap_or(a),
             b.unstripped.as_deref().unwrap_or(b),
         );
         let (before, figures) = covered_share(&a.words, &b.words)?;
-        numbers &= figures && numbers_in(&a.numbers, &b.numbers);
+        numbers &= figures && numbers_in(a, b);
         share = share.min(before);
     }
     Some(Coverage { share, numbers })
 }
 
-/// Whether every number of `a` is in `b`, as many times: "7.1 cts vs 7.1 cts prior" is not in
-/// "eight cts vs 7.1 cts prior".
-fn numbers_in(a: &[u32], b: &[u32]) -> bool {
+/// Whether every number of `a` is in `b`, as many times ("7.1 cts vs 7.1 cts prior" is not in
+/// "eight cts vs 7.1 cts prior"), and every name `a` writes inside a sentence is a word of `b`
+/// ("Sound Advice Inc" is not in a notice about "NMR Centers Inc").
+fn numbers_in(a: &Tokens, b: &Tokens) -> bool {
     let mut stated: HashMap<u32, u32> = HashMap::new();
-    for &n in b {
+    for &n in b.numbers.iter().filter(|&&n| n & NAME == 0) {
         *stated.entry(n).or_default() += 1;
     }
-    a.iter().all(|n| match stated.get_mut(n) {
-        Some(count) if *count > 0 => {
-            *count -= 1;
-            true
+    let mut named: Option<HashSet<u32>> = None;
+    a.numbers.iter().all(|n| {
+        if n & NAME != 0 {
+            // A name: somewhere in `b`, however written there.
+            return named
+                .get_or_insert_with(|| b.words.iter().map(|&w| w | NAME).collect())
+                .contains(n);
         }
-        _ => false,
+        match stated.get_mut(n) {
+            Some(count) if *count > 0 => {
+                *count -= 1;
+                true
+            }
+            _ => false,
+        }
     })
 }
 
@@ -299,7 +309,8 @@ mod tests {
         assert!(!c.numbers && c.share > 0.8, "{c:?}");
         assert!(!c.covers(0.8));
         let (ta, tb) = (passage::tokens(a, true), passage::tokens(b, true));
-        assert_eq!(ta.numbers.len(), 6);
+        // Six numbers, and the names "Net" and "Revs" (capitals inside the line).
+        assert_eq!(ta.numbers.iter().filter(|&&n| n & NAME == 0).count(), 6);
         assert!(coverage(&ta, &tb).unwrap().covers(0.8));
     }
 
@@ -327,10 +338,10 @@ mod tests {
         assert!(c.covers(0.8), "{c:?}");
     }
 
-    /// A date states a figure with its month: notices that differ by the month of a date, or
-    /// by a day written as "One", are other notices.
+    /// A date states a figure with its month: notices that differ by the month of a date, by a
+    /// day written as "One", or by "one billion" against "500 mln", are other notices.
     #[test]
-    fn a_month_or_a_day_written_out_is_a_figure() {
+    fn a_month_a_day_or_one_of_a_scale_written_out_is_a_figure() {
         let c = cover(
             "Qtly div 11 cts vs 11 cts prior\nPay May 15\nRecord May One",
             "Qtly div 11 cts vs 11 cts prior\nPay June 15\nRecord May 15",
@@ -341,6 +352,36 @@ mod tests {
             "Qtly div 30 cts vs 30 cts prior\nPay March 30\nRecord April 3",
         );
         assert!(c.share >= 0.8 && !c.covers(0.8), "{c:?}");
+        // "One" before a scale is a figure too.
+        let c = cover(
+            "Mobil Corp filed with the Securities and Exchange Commission for a shelf offering \
+             of up to one billion dlrs of debt securities on terms to be determined",
+            "Mobil Corp filed with the Securities and Exchange Commission for a shelf offering \
+             of up to 500 mln dlrs of debt securities on terms to be determined",
+        );
+        assert!(c.share >= 0.8 && !c.covers(0.8), "{c:?}");
+        // A notice about another company is another notice, however alike their words.
+        let c = cover(
+            "Sound Advice Inc said its common stock will begin trading on the American Stock \
+             Exchange tomorrow under the symbol SUND",
+            "NMR Centers Inc said its common stock will begin trading on the American Stock \
+             Exchange tomorrow under the symbol NMRC",
+        );
+        assert!(!c.numbers, "{c:?}");
+        // A name opening the sentence counts when the word after it is written with a capital.
+        let c = cover(
+            "Citgo Petroleum Corp said it cut the contract prices it will pay for crude oil by \
+             50 cts a barrel, effective today",
+            "Phillips Petroleum Corp said it cut the contract prices it will pay for crude oil \
+             by 50 cts a barrel, effective today",
+        );
+        assert!(!c.numbers, "{c:?}");
+        // A name is covered wherever the other text writes it, capital or not.
+        let c = cover(
+            "Shares of the company rose after Citgo cut its posted prices by 50 cts",
+            "Citgo cut its posted prices by 50 cts and shares of the company rose",
+        );
+        assert!(c.numbers, "{c:?}");
         // The same dates are covered, and "one" and "may" elsewhere are ordinary words.
         let c = cover(
             "Qtly div 11 cts vs 11 cts prior\nPay May 15\nRecord May One",

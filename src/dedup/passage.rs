@@ -52,7 +52,8 @@ pub struct Tokens {
     pub words: Vec<u32>,
     /// The byte span of each word in the text (empty for [`Tokens::unstripped`]).
     pub spans: Vec<(u32, u32)>,
-    /// The numbers it states.
+    /// The numbers it states, and the names it writes ([`NAME`] set: the word hash of a
+    /// word written with a capital inside a sentence, "Sound Advice Inc" or "Citgo").
     pub numbers: Vec<u32>,
     /// The tokens of the text before strip's statistics, when they removed lines (see
     /// [`crate::stage::Notes::before_statistics`]): a document is covered only if it is
@@ -102,6 +103,11 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     let mut number: Vec<u8> = Vec::with_capacity(16);
     let mut buf = [0u8; 4];
     let mut at = 0;
+    // Whether the next word opens a sentence (or a line, a quote, a parenthesis): written with
+    // a capital there, it is no sign of a name.
+    let mut opening = true;
+    // The hash of the word before, when it opened a sentence with a capital (see `push_word`).
+    let mut opened: Option<u32> = None;
     // One pass over the bytes: ASCII decided by byte, other characters decoded.
     while at < bytes.len() {
         let b = bytes[at];
@@ -134,7 +140,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 continue;
             }
         } else if !number.is_empty() {
-            out.numbers.push(token_hash(&number));
+            out.numbers.push(number_hash(&number));
             number.clear();
         }
         if c.is_ascii_alphanumeric() {
@@ -148,9 +154,11 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                     &mut out,
                     &word,
                     (word_start, at),
-                    bytes[word_start].is_ascii_uppercase(),
+                    capital(bytes[word_start], opening),
                     fold_digits,
+                    &mut opened,
                 );
+                opening = false;
                 word.clear();
             }
             out.words
@@ -168,10 +176,22 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 &mut out,
                 &word,
                 (word_start, at),
-                bytes[word_start].is_ascii_uppercase(),
+                capital(bytes[word_start], opening),
                 fold_digits,
+                &mut opened,
             );
+            opening = false;
             word.clear();
+        }
+        if matches!(
+            c,
+            '.' | '!' | '?' | ':' | ';' | '\n' | '"' | '“' | '‘' | '(' | '[' | '«'
+        ) {
+            opening = true;
+        }
+        if !c.is_alphanumeric() && !c.is_whitespace() {
+            // A name's words stand apart by spaces only.
+            opened = None;
         }
         at += len;
     }
@@ -180,14 +200,35 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             &mut out,
             &word,
             (word_start, text.len()),
-            bytes[word_start].is_ascii_uppercase(),
+            capital(bytes[word_start], opening),
             fold_digits,
+            &mut opened,
         );
     }
     if !number.is_empty() {
-        out.numbers.push(token_hash(&number));
+        out.numbers.push(number_hash(&number));
     }
     out
+}
+
+/// How a word was written: its first byte, and whether it opens a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Capital {
+    /// In lowercase (or not a Latin letter).
+    No,
+    /// With a capital, opening a sentence, a line, a quote.
+    Opening,
+    /// With a capital inside a sentence: a name, most likely.
+    Inside,
+}
+
+/// How a word whose first byte is `first` was written; `opening` when it opens a sentence.
+fn capital(first: u8, opening: bool) -> Capital {
+    match (first.is_ascii_uppercase(), opening) {
+        (false, _) => Capital::No,
+        (true, true) => Capital::Opening,
+        (true, false) => Capital::Inside,
+    }
 }
 
 /// The hash of a token.
@@ -233,6 +274,15 @@ const NUMBER_WORDS: [(&str, &str); 27] = [
 /// or a number word (which hashes as its figure, so "six" and "6" are one word).
 pub const FIGURE: u32 = 1;
 
+/// Set in an entry of [`Tokens::numbers`] that is a name, not a number: the word's hash
+/// ([`word_hash`]) with this bit set. A number's entry has it clear.
+pub const NAME: u32 = 1 << 31;
+
+/// The hash of a number in [`Tokens::numbers`].
+fn number_hash(number: &[u8]) -> u32 {
+    token_hash(number) & !NAME
+}
+
 /// The hash of a word of [`Tokens::words`]: [`FIGURE`] set for a word holding a digit.
 fn word_hash(word: &[u8]) -> u32 {
     token_hash(word) & !FIGURE | u32::from(word.iter().any(u8::is_ascii_digit))
@@ -272,22 +322,30 @@ fn month_hash(word: &[u8]) -> u32 {
     token_hash(word) | FIGURE
 }
 
-/// Adds a word (lowercased; `capital` when it was written with one) at `span` of the text to
-/// the tokens, and its figure to the numbers when it is a number word. A month name written
+/// Adds a word (lowercased; `capital`: how it was written) at `span` of the text to the
+/// tokens, its figure to the numbers when it is a number word, and its name when it is written
+/// with a capital inside a sentence (a name, which a copy names too), with the word before when
+/// that opened the sentence with a capital (`opened`, set here for the next word). A month name written
 /// with a capital states a figure (a date's), and so does "one" right after it ("Record May
-/// One" is May 1), where it is no pronoun.
+/// One" is May 1) or before a scale ("one billion"), where it is no pronoun.
 fn push_word(
     out: &mut Tokens,
     word: &[u8],
     span: (usize, usize),
-    capital: bool,
+    capital: Capital,
     fold_digits: bool,
+    opened: &mut Option<u32>,
 ) {
     out.spans.push((span.0 as u32, span.1 as u32));
-    if capital && (3..=9).contains(&word.len()) && MONTHS.iter().any(|m| m.as_bytes() == word) {
+    let before = opened.take();
+    if capital != Capital::No
+        && (3..=9).contains(&word.len())
+        && MONTHS.iter().any(|m| m.as_bytes() == word)
+    {
         out.words.push(month_hash(word));
         return;
     }
+
     let figure = if (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
         NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word)
     } else {
@@ -302,17 +360,70 @@ fn push_word(
         Some(&(_, figure)) => figure,
         None if word == b"one" && after_month() => "1",
         None => {
+            // "one" before a scale is the figure 1 ("one billion dlrs" is not "500 mln dlrs").
+            if SCALES.contains(&word) && out.words.last() == Some(&word_hash(b"one")) {
+                out.words.pop();
+                push_figure(out, b"1", fold_digits);
+            }
+            let nameable = word.len() >= 2
+                && !word.iter().any(u8::is_ascii_digit)
+                && !WEEKDAYS.contains(&word);
+            if capital == Capital::Inside && nameable {
+                out.numbers.push(word_hash(word) | NAME);
+                // The word opening the sentence before it is the name's first word ("Citgo
+                // Petroleum Corp said").
+                if let Some(first) = before {
+                    out.numbers.push(first | NAME);
+                }
+            } else if capital == Capital::Opening && nameable {
+                *opened = Some(word_hash(word));
+            }
             out.words.push(word_hash(word));
             return;
         }
     };
+    push_figure(out, figure.as_bytes(), fold_digits);
+}
+
+/// Days of the week (lowercased): written with a capital, but no name; a copy published a day
+/// later says "Friday" where its original said "Thursday".
+const WEEKDAYS: [&[u8]; 14] = [
+    b"monday",
+    b"tuesday",
+    b"wednesday",
+    b"thursday",
+    b"friday",
+    b"saturday",
+    b"sunday",
+    b"mon",
+    b"tue",
+    b"wed",
+    b"thu",
+    b"fri",
+    b"sat",
+    b"sun",
+];
+
+/// Words that scale the number before them: after "one", that "one" is a figure.
+const SCALES: [&[u8]; 7] = [
+    b"hundred",
+    b"thousand",
+    b"million",
+    b"mln",
+    b"billion",
+    b"bln",
+    b"trillion",
+];
+
+/// Adds a figure written with digits (`figure`) as a word of the tokens and as a number.
+fn push_figure(out: &mut Tokens, figure: &[u8], fold_digits: bool) {
     let figure: Vec<u8> = if fold_digits {
         vec![b'0'; figure.len()]
     } else {
-        figure.as_bytes().to_vec()
+        figure.to_vec()
     };
     out.words.push(word_hash(&figure));
-    out.numbers.push(token_hash(&figure));
+    out.numbers.push(number_hash(&figure));
 }
 
 /// How text is turned into shingles.
@@ -872,7 +983,11 @@ mod tests {
         let marked = |text: &str| words(text).iter().map(|w| w & FIGURE).collect::<Vec<_>>();
         assert_eq!(marked("pay april 30 or six 3rd cts"), [0, 0, 1, 0, 1, 1, 0]);
         let number = |n: &str| tokens(n, false).numbers;
-        assert_eq!(t.numbers.len(), 3);
+        let (names, numbers): (Vec<u32>, Vec<u32>) =
+            t.numbers.iter().partition(|&&n| n & NAME != 0);
+        assert_eq!(numbers.len(), 3);
+        // "Go" and "Round" are written with a capital inside the sentence; "Merry" opens it.
+        assert_eq!(names, [words("go")[0] | NAME, words("round")[0] | NAME]);
         assert_eq!(number("1136785"), number("1,136,785"));
         assert_ne!(number("10.5"), number("105"));
         assert_eq!(number("3."), number("3"));

@@ -21,6 +21,8 @@ pub mod exit;
 pub mod filter;
 mod html;
 pub mod notices;
+#[cfg(feature = "parquet")]
+pub mod parquet_io;
 pub mod pipeline;
 pub mod progress;
 pub mod read;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use textwash::config::{OnError, RunConfig};
 use textwash::error::Location;
-use textwash::read::{jsonl, ReadConfig};
+use textwash::format::jsonl;
+use textwash::read::ReadConfig;
 
 const TARGET_BYTES: usize = 32 << 20;
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::format::Format;
+
 /// Clean and deduplicate text corpora: decode, repair mojibake, strip boilerplate, find
 /// near-duplicates.
 #[derive(Debug, Parser)]
@@ -58,8 +60,8 @@ pub struct PlanArgs {
     pub world_size: u32,
 
     /// Input format, when names do not tell.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<FormatArg>,
+    #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
+    pub format: Option<&'static dyn Format>,
 
     #[command(flatten)]
     pub pipeline: PipelineArgs,
@@ -262,8 +264,8 @@ pub struct RunArgs {
     /// The format of every input, instead of guessing from the file name (`.jsonl`,
     /// `.jsonl.gz`, `.jsonl.zst` are JSON Lines, anything else text). Sets stdin's format
     /// (default: text).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<FormatArg>,
+    #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
+    pub format: Option<&'static dyn Format>,
 
     #[command(flatten)]
     pub pipeline: PipelineArgs,
@@ -275,7 +277,7 @@ pub struct PipelineArgs {
     /// Which files of an input folder to read, matched against the path relative to the
     /// folder; by default every format textwash reads (text, JSON Lines, gzip or zstd
     /// compressed). Files named on the command line are always read.
-    #[arg(long, default_value = crate::read::DEFAULT_GLOB, value_name = "GLOB")]
+    #[arg(long, default_value = crate::format::DEFAULT_GLOB, value_name = "GLOB")]
     pub glob: String,
 
     /// The JSON Lines field that holds the text.
@@ -341,8 +343,8 @@ pub struct CheckArgs {
     pub format: CheckFormatArg,
 
     /// The format of every input, instead of guessing from the file name (as `run --format`).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<FormatArg>,
+    #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
+    pub input_format: Option<&'static dyn Format>,
 
     /// Also write report.json, report.html, clusters.jsonl and passages.jsonl (never the
     /// corpus) to this folder.
@@ -454,12 +456,6 @@ pub enum KeepArg {
 pub enum DedupActionArg {
     Drop,
     Annotate,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    Text,
-    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

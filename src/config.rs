@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use crate::cli::{
-    DedupActionArg, FilterInputArgs, FixArgs, FormatArg, KeepArg, OnErrorArg, PipelineArgs,
-    RepairArgs, RunArgs, StripArgs, StripCommandArgs,
+    DedupActionArg, FilterInputArgs, FixArgs, KeepArg, OnErrorArg, PipelineArgs, RepairArgs,
+    RunArgs, StripArgs, StripCommandArgs,
 };
 use crate::dedup::{DedupAction, DedupConfig, KeepPolicy};
-use crate::read::{Format, ReadConfig};
+use crate::format::Format;
+use crate::read::ReadConfig;
 use crate::repair::{RepairConfig, FIXES};
 use crate::stage::StageName;
 use crate::strip::stats::StatsConfig;
@@ -86,7 +87,7 @@ impl RunConfig {
     /// The settings shared by `run` and `check`; no output folder yet.
     pub fn from_pipeline(
         inputs: Vec<PathBuf>,
-        format: Option<FormatArg>,
+        format: Option<&'static dyn Format>,
         args: PipelineArgs,
     ) -> anyhow::Result<RunConfig> {
         let glob = crate::read::compile_glob(&args.glob)
@@ -131,10 +132,7 @@ impl RunConfig {
             dedup,
             read: ReadConfig {
                 glob,
-                format: format.map(|f| match f {
-                    FormatArg::Text => Format::Text,
-                    FormatArg::Jsonl => Format::Jsonl,
-                }),
+                format,
                 text_field: args.text_field,
                 id_field: args.id_field,
                 source_field: Some(args.source_field).filter(|f| !f.is_empty()),

@@ -1,16 +1,16 @@
 //! The one type every stage works on: a [`Document`] with its id, origin and text.
 //!
-//! A document read from JSON Lines keeps its whole record ([`JsonRecord`]), so every field other
-//! than the text goes out exactly as it came in, bytes and order included. Stages change only
-//! `text`; writers put it back into the record.
+//! A document keeps what its format needs of its record ([`Record`]: for JSON Lines the whole
+//! line), so every field other than the text goes out exactly as it came in, bytes and order
+//! included. Stages change only `text`; the format puts it back into the record.
 
-use std::ops::Range;
+use std::any::Any;
 use std::sync::Arc;
 
 use crate::error::Location;
 
 /// One document of the corpus.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Document {
     /// The id field of a record, or `file:line` where it has none; for a text file, its path
     /// relative to the input root.
@@ -24,8 +24,9 @@ pub struct Document {
     pub text: String,
     /// How the input bytes were decoded.
     pub decoding: Decoding,
-    /// The JSON record the text came from, `None` for plain-text input.
-    pub record: Option<JsonRecord>,
+    /// What the document's format keeps of its record to write it back (a JSON line), `None`
+    /// for plain-text input.
+    pub record: Option<Record>,
     /// The value of the date field (`--date-field`), for dedup's `--keep earliest`.
     pub date: Option<String>,
 }
@@ -72,87 +73,30 @@ pub enum DecodeMethod {
     Mixed,
 }
 
-/// A JSON Lines record as it was read, with the place of its text value.
-#[derive(Debug, Clone)]
-pub struct JsonRecord {
-    /// The whole line, as UTF-8, without the line break.
-    pub raw: String,
-    /// The byte range of the text field's value (the JSON string, quotes included) in `raw`.
-    pub text_span: Range<usize>,
-    /// A 128-bit hash of the text as read: when the text still hashes to it, the record is
-    /// written back byte for byte.
-    pub text_digest: u128,
-}
+/// What the format that read a document keeps of its record to write it back: for JSON Lines,
+/// the line and the place of its text value ([`crate::format::jsonl::JsonRecord`]). Opaque to
+/// everything but that format ([`crate::format::Format::render`]).
+pub struct Record(Box<dyn Any + Send + Sync>);
 
-impl JsonRecord {
-    /// The record with `text` as its text value, followed by a newline. When the text is the
-    /// one read, the line is reused as it is, without a copy.
-    pub fn render(self, text: &str) -> Vec<u8> {
-        if xxhash_rust::xxh3::xxh3_128(text.as_bytes()) == self.text_digest {
-            let mut out = self.raw.into_bytes();
-            out.push(b'\n');
-            return out;
-        }
-        let raw = self.raw.as_bytes();
-        let mut out = Vec::with_capacity(raw.len() + text.len() / 8 + 1);
-        out.extend_from_slice(&raw[..self.text_span.start]);
-        // Serializing a str into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut out, text);
-        out.extend_from_slice(&raw[self.text_span.end..]);
-        out.push(b'\n');
-        out
+impl Record {
+    /// Keeps `state` for the format that made it.
+    pub fn new<T: Any + Send + Sync>(state: T) -> Record {
+        Record(Box::new(state))
+    }
+
+    /// The state, when it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+
+    /// The state, taken out, when it is a `T`.
+    pub fn take<T: Any>(self) -> Option<T> {
+        self.0.downcast().ok().map(|state| *state)
     }
 }
 
-/// A rendered record (a JSON object and its newline) with `annotation` (`"name":value` pairs)
-/// added as its last fields.
-pub fn annotate_line(mut out: Vec<u8>, annotation: &str) -> Vec<u8> {
-    if out.last() == Some(&b'\n') {
-        out.pop();
-    }
-    // The record is an object: its last non-space byte is `}`.
-    let end = out.iter().rposition(|&b| b == b'}').unwrap_or(out.len());
-    let empty = out[..end].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let mut tail = out.split_off(end);
-    if !empty {
-        out.push(b',');
-    }
-    out.extend_from_slice(annotation.as_bytes());
-    out.append(&mut tail);
-    out.push(b'\n');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(raw: &str, text: &str) -> JsonRecord {
-        let start = raw.find("\"text\":").unwrap() + "\"text\":".len();
-        let end = start + raw[start..].find("\"}").unwrap() + 1;
-        JsonRecord {
-            raw: raw.to_string(),
-            text_span: start..end,
-            text_digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
-        }
-    }
-
-    #[test]
-    fn unchanged_text_keeps_the_record_byte_for_byte() {
-        let raw = r#"{"id":1.50,"text":"caf\u00e9"}"#;
-        let rec = record(raw, "café");
-        let out = rec.render("café");
-        assert_eq!(out, format!("{raw}\n").into_bytes());
-    }
-
-    #[test]
-    fn changed_text_is_spliced_in_and_escaped() {
-        let raw = r#"{"id":1.50,"text":"old"}"#;
-        let rec = record(raw, "old");
-        let out = rec.render("new \"quoted\"\nline");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "{\"id\":1.50,\"text\":\"new \\\"quoted\\\"\\nline\"}\n"
-        );
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Record { .. }")
     }
 }

@@ -24,10 +24,10 @@ use crate::config::{FilterInput, FixConfig, OnError, StripFilterConfig};
 use crate::document::Document;
 use crate::error::{Location, Problem, ProblemKind};
 use crate::exit::ExitCode;
+use crate::format::{Format, RecordBytes, JSONL, TEXT};
 use crate::notices::Notices;
-use crate::read::jsonl::parse_record;
 use crate::read::stream::{self, copy_rest_of_line, read_line, sniff_stream, Line, Opened};
-use crate::read::{Compression, Format, InputFile, STDIN_NAME};
+use crate::read::{Compression, InputFile, STDIN_NAME};
 use crate::repair::decode::{decode, sniff, Sniffed};
 use crate::repair::{describe, line_column, Repairer};
 use crate::strip::stats::{document_lines, LineCounter};
@@ -105,7 +105,7 @@ impl<'n> Problems<'n> {
 
 /// An input of a filter, described as `run` describes the files it reads: its compression
 /// comes from its name (`<stdin>` is never compressed); text files are their own id.
-fn input_file(name: &Arc<str>, path: Option<&Path>, format: Format) -> InputFile {
+fn input_file(name: &Arc<str>, path: Option<&Path>, format: &'static dyn Format) -> InputFile {
     let folder = path
         .and_then(Path::parent)
         .filter(|p| !p.as_os_str().is_empty() && &**name != STDIN_NAME)
@@ -203,11 +203,7 @@ pub fn fix(
             Some(path) => Arc::from(path.display().to_string()),
             None => Arc::from(STDIN_NAME),
         };
-        let format = if config.jsonl {
-            Format::Jsonl
-        } else {
-            Format::Text
-        };
+        let format = if config.jsonl { JSONL } else { TEXT };
         let file = input_file(&name, input.as_deref(), format);
         let Some(mut reader) = open_text(&file, &mut problems)? else {
             continue;
@@ -216,6 +212,7 @@ pub fn fix(
             config,
             repairer: &repairer,
             name: &name,
+            file: &file,
             pool: &pool,
         };
         let result = if config.jsonl {
@@ -244,6 +241,8 @@ struct Job<'a> {
     config: &'a FixConfig,
     repairer: &'a Repairer,
     name: &'a Arc<str>,
+    /// The input, as `run` describes it; its records are parsed and rendered by its format.
+    file: &'a InputFile,
     pool: &'a rayon::ThreadPool,
 }
 
@@ -342,13 +341,15 @@ impl Job<'_> {
         if content.iter().all(u8::is_ascii_whitespace) {
             return (line.to_vec(), Vec::new(), None);
         }
-        let location = Location::line(self.name, number);
-        let folder: Arc<str> = Arc::from(".");
-        let mut doc = match parse_record(content, None, location, &self.config.read, &folder) {
+        let record = RecordBytes {
+            bytes: content,
+            locator: number,
+            transcoded: None,
+        };
+        let file = self.file;
+        let mut doc = match file.format.parse(record, file, &self.config.read) {
             Ok(doc) => doc,
-            Err((location, kind)) => {
-                return (line.to_vec(), Vec::new(), Some(Problem { location, kind }));
-            }
+            Err(problem) => return (line.to_vec(), Vec::new(), Some(problem)),
         };
         let mut explained = Vec::new();
         if let Some(repaired) = self.repairer.repair(&doc.text, self.config.explain) {
@@ -363,9 +364,8 @@ impl Job<'_> {
             }
             doc.text = repaired.text;
         }
-        let record = doc.record.take().expect("JSON records keep their record");
-        let mut bytes = record.render(&doc.text);
-        // `render` ends with `\n`; keep the input's own line end.
+        let mut bytes = file.format.render(doc);
+        // A rendered record ends with `\n`; keep the input's own line end.
         bytes.pop();
         bytes.extend_from_slice(ending);
         (bytes, explained, None)
@@ -479,6 +479,7 @@ pub fn strip(
         None
     };
     let stripper = Stripper::new(&config.strip, index)?;
+    let format = if config.jsonl { JSONL } else { TEXT };
     for (name, path) in &inputs {
         let result = read_documents(
             config,
@@ -493,7 +494,7 @@ pub fn strip(
                         .map(|(doc, raw)| match raw {
                             Passthrough::Unparsed(_) => (Vec::new(), Vec::new()),
                             Passthrough::Record { ending } => {
-                                strip_one(config, &stripper, doc, ending)
+                                strip_one(config, format, &stripper, doc, *ending)
                             }
                         })
                         .collect()
@@ -597,11 +598,11 @@ struct Unparsed {
     problem: Option<Problem>,
 }
 
-/// Per document of a batch: the line end a record keeps (filters copy layout, so a last line
-/// without one gets none, and `\r\n` stays), or the line to write instead when it is not a
-/// record.
+/// Per document of a batch: the line end a JSON record keeps (filters copy layout, so a last
+/// line without one gets none, and `\r\n` stays; `None` for a text file, written as rendered),
+/// or the line to write instead when it is not a record.
 enum Passthrough {
-    Record { ending: &'static [u8] },
+    Record { ending: Option<&'static [u8]> },
     Unparsed(Unparsed),
 }
 
@@ -633,15 +634,11 @@ fn read_documents(
     out: &mut dyn Write,
     each: &mut EachBatch<'_>,
 ) -> anyhow::Result<()> {
-    let format = if config.jsonl {
-        Format::Jsonl
-    } else {
-        Format::Text
-    };
+    let format = if config.jsonl { JSONL } else { TEXT };
     let file = input_file(name, Some(path), format);
     let limit = config.input.max_record;
     if !config.jsonl {
-        return read_text_document(&file, limit, config.explain, problems, out, each);
+        return read_text_document(&file, config, problems, out, each);
     }
     let Some(mut reader) = open_text(&file, problems)? else {
         return Ok(());
@@ -664,17 +661,23 @@ fn read_documents(
                 }));
                 continue;
             }
-            let location = Location::line(name, number);
-            match parse_record(content, None, location, &config.read, &file.folder) {
+            let record = RecordBytes {
+                bytes: content,
+                locator: number,
+                transcoded: None,
+            };
+            match file.format.parse(record, &file, &config.read) {
                 Ok(doc) => {
                     docs.push(doc);
-                    raws.push(Passthrough::Record { ending });
+                    raws.push(Passthrough::Record {
+                        ending: Some(ending),
+                    });
                 }
-                Err((location, kind)) => {
+                Err(problem) => {
                     docs.push(placeholder(name, number, &file.folder));
                     raws.push(Passthrough::Unparsed(Unparsed {
                         line,
-                        problem: Some(Problem { location, kind }),
+                        problem: Some(problem),
                     }));
                 }
             }
@@ -688,16 +691,17 @@ fn read_documents(
     }
 }
 
-/// Reads a text file as one document for [`read_documents`]: one larger than `limit` is
-/// copied to `out` unchanged (unless `explain`), unless its start is binary.
+/// Reads a text file as one document for [`read_documents`]: one larger than
+/// `--max-record-mb` is copied to `out` unchanged (unless `--explain`), unless its start is
+/// binary.
 fn read_text_document(
     file: &InputFile,
-    limit: usize,
-    explain: bool,
+    config: &StripFilterConfig,
     problems: &mut Problems,
     out: &mut dyn Write,
     each: &mut EachBatch<'_>,
 ) -> anyhow::Result<()> {
+    let (limit, explain) = (config.input.max_record, config.explain);
     let mut reader =
         stream::open(file, &indicatif::ProgressBar::hidden()).context("cannot read")?;
     let mut bytes = Vec::new();
@@ -729,10 +733,15 @@ fn read_text_document(
             Err(err) => Err(anyhow::Error::new(err).context("cannot read")),
         };
     }
-    match crate::read::text::read_document(file, &bytes) {
+    let record = RecordBytes {
+        bytes: &bytes,
+        locator: 0,
+        transcoded: None,
+    };
+    match file.format.parse(record, file, &config.read) {
         Ok(doc) => each(
             vec![doc],
-            vec![Passthrough::Record { ending: b"" }],
+            vec![Passthrough::Record { ending: None }],
             out,
             problems,
         ),
@@ -753,12 +762,14 @@ fn placeholder(name: &Arc<str>, number: u64, folder: &Arc<str>) -> Document {
     }
 }
 
-/// Strips one document: the bytes to write and the `--explain` lines.
+/// Strips one document: the bytes to write (rendered by `format`, with the input's line end
+/// when it has one) and the `--explain` lines.
 fn strip_one(
     config: &StripFilterConfig,
+    format: &dyn Format,
     stripper: &Stripper,
     mut doc: Document,
-    ending: &[u8],
+    ending: Option<&[u8]>,
 ) -> (Vec<u8>, Vec<String>) {
     let mut explained = Vec::new();
     let prefix = match doc.origin.line {
@@ -786,15 +797,11 @@ fn strip_one(
         }
         doc.text = stripped.text;
     }
-    let bytes = match doc.record.take() {
-        Some(record) => {
-            let mut bytes = record.render(&doc.text);
-            // `render` ends with `\n`; keep the input's own line end.
-            bytes.pop();
-            bytes.extend_from_slice(ending);
-            bytes
-        }
-        None => doc.text.into_bytes(),
-    };
+    let mut bytes = format.render(doc);
+    if let Some(ending) = ending {
+        // A rendered record ends with `\n`; keep the input's own line end.
+        bytes.pop();
+        bytes.extend_from_slice(ending);
+    }
     (bytes, explained)
 }

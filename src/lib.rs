@@ -19,6 +19,7 @@ pub mod document;
 pub mod error;
 pub mod exit;
 pub mod filter;
+pub mod format;
 mod html;
 pub mod notices;
 #[cfg(feature = "parquet")]

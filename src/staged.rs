@@ -44,13 +44,15 @@ use crate::config::RunConfig;
 use crate::dedup::shard::{self, ShardSpan, WorkDir};
 use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
+use crate::format::Opening;
 use crate::notices::Notices;
 use crate::pipeline::dedup::Replayed;
 use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
 use crate::pipeline::tally::Tally;
 use crate::pipeline::{self, pass};
 use crate::progress::NoProgress;
-use crate::read::{self, Format, InputFile};
+use crate::read::Compression;
+use crate::read::{self, InputFile};
 use crate::report::{Name, Report, StagedFigures};
 use crate::stage::{build_stages, StageName};
 use crate::strip::stats::LineCounter;
@@ -147,11 +149,21 @@ pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
         if file.path.is_none() {
             bail!("the staged commands cannot read standard input; give files or folders");
         }
-        if file.format != Format::Jsonl {
+        // A shard's output is one part file: its inputs' records, one file after another.
+        if file.format.opening() != Opening::AtStart {
             bail!(
                 "{} is plain text; the staged commands take JSON Lines (use `textwash run` for \
                  text files)",
                 file.name
+            );
+        }
+        if file.format.tag() != files[0].format.tag() {
+            bail!(
+                "{} is {} and {} is {}; the staged commands take inputs of one format",
+                files[0].name,
+                files[0].format.description(),
+                file.name,
+                file.format.description()
             );
         }
     }
@@ -465,6 +477,24 @@ fn write_streamed(
     Ok(())
 }
 
+/// Writes the file at `path` through `write`, which is given the file (under a temporary name
+/// in the same folder) and gives it back when done, or `None` when it wrote nothing; then
+/// renames it into place, as [`write_streamed`] does.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(fs::File) -> anyhow::Result<Option<fs::File>>,
+) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let (file, temp) = temp.into_parts();
+    drop(write(file).with_context(|| format!("cannot write {}", path.display()))?);
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 /// `textwash survey`: strip's line counts over one shard.
 pub fn survey(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let Some((work, name)) = Work::open_rank(args, "survey", notices)? else {
@@ -535,7 +565,7 @@ pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let scratch_work = WorkDir::new(scratch.path());
     let mut tally = Tally::new(config.audit, false);
     let dedup = work.dedup().then_some(&config.dedup);
-    let mut sink = DedupSink::new(&scratch_work, rank, dedup, &files)?;
+    let mut sink = DedupSink::new(&scratch_work, rank, dedup)?;
     pass::main_pass(
         config, &files, &pool, &stages, dedup, &mut tally, notices, &mut sink,
     )?;
@@ -770,25 +800,38 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     }
     let files = work.rank_files(rank)?;
     let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
-    let target = work.root.join("out").join(format!("part-{rank:05}.jsonl"));
+    // A shard's inputs are of one format (`plan` sees to it): its part is in that format.
+    let format = files.first().map_or(crate::format::JSONL, |f| f.format);
+    let target = work
+        .root
+        .join("out")
+        .join(format!("part-{rank:05}.{}", format.extensions()[0]));
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;
-    write_streamed(&target, |out| {
+    write_file(&target, |out| {
+        let mut writer = match files.first() {
+            Some(first) => Some(format.writer(out, Compression::None, first)?),
+            None => None,
+        };
         replayed = Some(replay_decided(
             &spool,
-            &files,
             work.config.dedup.action,
             &by_doc,
             |event, kept| {
-                if let (Event::Record { bytes: record, .. }, true) = (event, kept) {
-                    out.write_all(&record)?;
+                if let (Event::Record { bytes: record, .. }, true, Some(writer)) =
+                    (event, kept, &mut writer)
+                {
+                    writer.write(&record)?;
                     written += 1;
                     bytes += record.len() as u64;
                 }
                 Ok(())
             },
         )?);
-        Ok(())
+        Ok(match writer {
+            Some(writer) => Some(writer.finish()?),
+            None => None,
+        })
     })?;
     work.finish(
         &name,

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dedup::shard::{DocMeta, ShardWriter, WorkDir};
 use crate::dedup::{decide, sketch_memory, Decision, Decisions, DedupAction, DedupConfig};
-use crate::document::annotate_line;
+use crate::format;
 use crate::progress::Progress;
-use crate::read::{Format, InputFile};
 use crate::report::NameCounts;
 use crate::write::spool::{self, Event, SpoolWriter};
 
@@ -32,18 +31,15 @@ pub(crate) struct DedupSink {
     spool: SpoolWriter,
     /// `None` for a staged `prep` without dedup: the corpus is spooled all the same.
     shard: Option<ShardWriter>,
-    formats: Vec<Format>,
     next: u32,
 }
 
 impl DedupSink {
-    /// A sink for shard `shard` of `work`, for the documents of `files`; with `config`, it
-    /// writes their sketches too.
+    /// A sink for shard `shard` of `work`; with `config`, it writes the documents' sketches too.
     pub(crate) fn new(
         work: &WorkDir,
         shard: u32,
         config: Option<&DedupConfig>,
-        files: &[InputFile],
     ) -> anyhow::Result<DedupSink> {
         let dir = work.shard_dir(shard);
         let context = || format!("cannot write to {}", dir.display());
@@ -57,7 +53,6 @@ impl DedupSink {
                 None => None,
             },
             work: work.clone(),
-            formats: files.iter().map(|f| f.format).collect(),
             dir,
             next: 0,
         })
@@ -80,7 +75,6 @@ impl DedupSink {
     pub(crate) fn finish(
         self,
         config: &DedupConfig,
-        files: &[InputFile],
         text_field: &str,
         pool: &rayon::ThreadPool,
         progress: &dyn Progress,
@@ -98,17 +92,21 @@ impl DedupSink {
         let mut texts = HashMap::new();
         let replayed = replay_decided(
             &spool_path,
-            files,
             config.action,
             &decisions.by_doc,
             |event, kept| match event {
                 Event::Start { file } => out.start_file(file as usize),
                 Event::End => out.end_file(),
-                Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
+                Event::Record {
+                    file,
+                    doc,
+                    format,
+                    bytes,
+                } => {
                     progress.advance(1);
-                    let file = file as usize;
+                    let format = spooled_format(format)?;
                     if let Some(id) = decisions.samples.get(&doc) {
-                        if let Some(text) = sample_text(&bytes, files[file].format, text_field) {
+                        if let Some(text) = format.sample_text(&bytes, text_field) {
                             texts.insert(id.clone(), text);
                         }
                     }
@@ -116,7 +114,8 @@ impl DedupSink {
                         return Ok(());
                     }
                     out.document(Kept {
-                        file,
+                        file: file as usize,
+                        format,
                         bytes,
                         sketch: None,
                     })
@@ -147,12 +146,9 @@ impl Sink for DedupSink {
         if let (Some(shard), Some(sketch)) = (&mut self.shard, kept.sketch) {
             shard.add(*sketch).with_context(context)?;
         }
-        let file = kept.file as u32;
-        match self.formats[kept.file] {
-            Format::Jsonl => self.spool.record(file, doc, &kept.bytes),
-            Format::Text => self.spool.text(file, doc, &kept.bytes),
-        }
-        .with_context(context)
+        self.spool
+            .record(kept.file as u32, doc, kept.format.tag(), &kept.bytes)
+            .with_context(context)
     }
 
     fn end_file(&mut self) -> anyhow::Result<()> {
@@ -174,18 +170,22 @@ pub(crate) struct Replayed {
 
 /// Reads a spool back and applies the dedup decisions (by document number in the spool):
 /// hands every event to `each` with whether it is written, documents annotated when `action`
-/// says so.
+/// says so and their format has room for it.
 pub(crate) fn replay_decided(
     spool_path: &Path,
-    files: &[InputFile],
     action: DedupAction,
     by_doc: &HashMap<u32, Decision>,
     mut each: impl FnMut(Event, bool) -> anyhow::Result<()>,
 ) -> anyhow::Result<Replayed> {
     let mut counts = Replayed::default();
     spool::replay(spool_path, |event| match event {
-        Event::Record { file, doc, bytes } | Event::Text { file, doc, bytes } => {
-            let format = files[file as usize].format;
+        Event::Record {
+            file,
+            doc,
+            format: tag,
+            bytes,
+        } => {
+            let format = spooled_format(tag)?;
             let decision = by_doc.get(&doc);
             let reason = decision.and_then(|d| d.reason());
             let (bytes, kept) = match (action, decision, reason) {
@@ -197,19 +197,20 @@ pub(crate) fn replay_decided(
                     if let Some(reason) = reason {
                         *counts.flagged.entry(Cow::Borrowed(reason)).or_default() += 1;
                     }
-                    match format {
-                        Format::Jsonl => {
-                            counts.annotated += 1;
-                            (annotate_line(bytes, &decision.annotation()), true)
-                        }
-                        Format::Text => (bytes, true),
+                    if format.annotates() {
+                        counts.annotated += 1;
+                        (format.annotate(bytes, &decision.annotation()), true)
+                    } else {
+                        (bytes, true)
                     }
                 }
                 _ => (bytes, true),
             };
-            let event = match format {
-                Format::Jsonl => Event::Record { file, doc, bytes },
-                Format::Text => Event::Text { file, doc, bytes },
+            let event = Event::Record {
+                file,
+                doc,
+                format: tag,
+                bytes,
             };
             each(event, kept)
         }
@@ -218,13 +219,7 @@ pub(crate) fn replay_decided(
     Ok(counts)
 }
 
-/// A document's text from its spooled bytes: the text itself, or the text field of its record.
-fn sample_text(bytes: &[u8], format: Format, field: &str) -> Option<String> {
-    match format {
-        Format::Text => Some(String::from_utf8_lossy(bytes).into_owned()),
-        Format::Jsonl => {
-            let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-            value.get(field)?.as_str().map(str::to_string)
-        }
-    }
+/// The format a spooled record's tag names.
+pub(crate) fn spooled_format(tag: u8) -> anyhow::Result<&'static dyn format::Format> {
+    format::by_tag(tag).with_context(|| format!("a spooled record has an unknown format ({tag})"))
 }

@@ -23,9 +23,10 @@ use crate::dedup::shard::WorkDir;
 use crate::dedup::DedupAction;
 use crate::error::Problem;
 use crate::exit::ExitCode;
+use crate::format;
 use crate::html;
 use crate::notices::Notices;
-use crate::read::{self, Format, InputFile};
+use crate::read::{self, InputFile};
 use crate::report::Report;
 use crate::stage::{build_stages, StageName};
 use crate::strip::Stripper;
@@ -125,7 +126,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
         match &scratch {
             Some(scratch) => {
                 let work = WorkDir::new(scratch.path());
-                let mut sink = DedupSink::new(&work, 0, Some(&config.dedup), &files)?;
+                let mut sink = DedupSink::new(&work, 0, Some(&config.dedup))?;
                 let sketch = Some(&config.dedup);
                 pass::main_pass(
                     config, &files, &pool, &stages, sketch, &mut tally, notices, &mut sink,
@@ -134,7 +135,6 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                 let progress = pass::steps_bar(config);
                 let (decisions, replayed, texts) = sink.finish(
                     &config.dedup,
-                    &files,
                     &config.read.text_field,
                     &pool,
                     &progress,
@@ -235,17 +235,32 @@ pub(crate) fn json_lines<T: serde::Serialize>(
     Ok(())
 }
 
-/// Says that `--dedup annotate` leaves text files as they are: only a JSON record has room for
-/// the annotation.
+/// Says that `--dedup annotate` leaves files of formats without room for the annotation (text)
+/// as they are ([`crate::format::Format::annotates`]).
 fn warn_annotate_on_text(config: &RunConfig, files: &[InputFile], notices: &mut dyn Notices) {
-    let text = files.iter().filter(|f| f.format == Format::Text).count();
-    if config.dedup.action == DedupAction::Annotate && text > 0 {
-        notices.note(&format!(
-            "warning: --dedup annotate marks JSON Lines records only; the duplicates \
-             among the {text} text files are kept as they are, unmarked (clusters.jsonl lists \
-             them)"
-        ));
+    if config.dedup.action != DedupAction::Annotate {
+        return;
     }
+    let unmarked = files.iter().filter(|f| !f.format.annotates()).count();
+    if unmarked == 0 {
+        return;
+    }
+    // The formats with room for it, and those of the files without.
+    let names = |annotates: bool| {
+        format::FORMATS
+            .iter()
+            .filter(|format| format.annotates() == annotates)
+            .filter(|format| annotates || files.iter().any(|f| f.format.tag() == format.tag()))
+            .map(|format| format.description())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    notices.note(&format!(
+        "warning: --dedup annotate marks {} records only; the duplicates among the {unmarked} \
+         {} files are kept as they are, unmarked (clusters.jsonl lists them)",
+        names(true),
+        names(false)
+    ));
 }
 
 /// The error of a run that found nothing to read: the inputs, the glob folders were read

@@ -147,7 +147,7 @@ fn survey_pass<T: Send>(
                 .units
                 .par_iter()
                 .filter_map(|unit| {
-                    if !matches!(unit, Unit::Line { .. } | Unit::Text { .. }) {
+                    if !matches!(unit, Unit::Record { .. }) {
                         return None;
                     }
                     let mut doc =

@@ -5,14 +5,17 @@
 //! until dedup has decided. The main pass does not know which one it feeds.
 
 use crate::dedup::shard::Sketched;
-use crate::read::{Format, InputFile};
+use crate::format::{Format, Opening};
+use crate::read::InputFile;
 use crate::write::Output;
 
 /// A document the stages kept, rendered to the bytes it is written as.
 pub struct Kept {
     /// The input file it came from (an index into the run's files).
     pub file: usize,
-    /// Its record with the new text (JSON Lines), or its text (a text file).
+    /// The format that rendered it.
+    pub format: &'static dyn Format,
+    /// Its record with the new text, as its format renders it ([`Format::render`]).
     pub bytes: Vec<u8>,
     /// Its dedup sketch, when dedup runs.
     pub sketch: Option<Box<Sketched>>,
@@ -20,7 +23,7 @@ pub struct Kept {
 
 /// What consumes the main pass's output, in input order.
 pub trait Sink: Send {
-    /// A JSON Lines input file begins (text files have no start and end).
+    /// An input file begins: its documents follow.
     fn start_file(&mut self, file: usize) -> anyhow::Result<()>;
     /// One kept document.
     fn document(&mut self, doc: Kept) -> anyhow::Result<()>;
@@ -31,7 +34,8 @@ pub trait Sink: Send {
 /// Files and bytes of the corpus as written (bytes before compression).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
-    /// Output files: one per JSON Lines input, one per text document.
+    /// Output files: one per input, or per input with a kept document, as its format says
+    /// ([`Format::opening`]).
     pub files: u64,
     /// Bytes of the records and texts.
     pub bytes: u64,
@@ -56,10 +60,8 @@ impl Sink for OutputSink<'_> {
     }
 
     fn document(&mut self, doc: Kept) -> anyhow::Result<()> {
-        match self.files[doc.file].format {
-            Format::Jsonl => self.output.write_record(doc.file, &doc.bytes),
-            Format::Text => self.output.write_text(&self.files[doc.file], &doc.bytes),
-        }
+        self.output
+            .write_record(doc.file, &self.files[doc.file], &doc.bytes)
     }
 
     fn end_file(&mut self) -> anyhow::Result<()> {
@@ -70,6 +72,8 @@ impl Sink for OutputSink<'_> {
 /// Counts the corpus as [`OutputSink`] would write it, and writes nothing (`check`).
 pub struct DiscardSink<'a> {
     files: &'a [InputFile],
+    /// Whether the output of the file begun last would have been created.
+    opened: bool,
     /// What would have been written.
     pub written: Written,
 }
@@ -79,19 +83,24 @@ impl<'a> DiscardSink<'a> {
     pub fn new(files: &'a [InputFile]) -> DiscardSink<'a> {
         DiscardSink {
             files,
+            opened: false,
             written: Written::default(),
         }
     }
 }
 
 impl Sink for DiscardSink<'_> {
-    fn start_file(&mut self, _file: usize) -> anyhow::Result<()> {
-        self.written.files += 1;
+    fn start_file(&mut self, file: usize) -> anyhow::Result<()> {
+        self.opened = self.files[file].format.opening() == Opening::AtStart;
+        if self.opened {
+            self.written.files += 1;
+        }
         Ok(())
     }
 
     fn document(&mut self, doc: Kept) -> anyhow::Result<()> {
-        if self.files[doc.file].format == Format::Text {
+        if !self.opened {
+            self.opened = true;
             self.written.files += 1;
         }
         self.written.bytes += doc.bytes.len() as u64;

@@ -15,7 +15,6 @@ use crate::error::{Location, Problem};
 use crate::read::{self, InputFile, Unit};
 use crate::report::Transcoded;
 use crate::stage::{Notes, Stage, StageName, Verdict};
-use crate::write;
 
 use super::sink::Kept;
 
@@ -25,7 +24,7 @@ pub(crate) enum Processed {
     Kept { doc: Kept, facts: DocFacts },
     /// A document a stage dropped.
     Dropped { facts: DocFacts },
-    /// A JSON Lines file begins.
+    /// An input file begins.
     Start(usize),
     /// The file begun last ends.
     End,
@@ -138,7 +137,7 @@ pub(crate) fn process_unit(
         Unit::StartFile { file } => return Processed::Start(*file),
         Unit::EndFile { .. } => return Processed::End,
         Unit::Problem(problem) => return Processed::Problem(problem.clone()),
-        Unit::Text { file, .. } | Unit::Line { file, .. } => *file,
+        Unit::Record { file, .. } => *file,
     };
     let parse_started = Instant::now();
     let mut doc = match read::parse_unit(unit, data, files, &config.read) {
@@ -194,10 +193,12 @@ pub(crate) fn process_unit(
         Box::new(sketch)
     });
     let facts = facts_of(&doc, parse_time, runs, audit);
+    let format = files[file].format;
     Processed::Kept {
         doc: Kept {
             file,
-            bytes: write::render(doc),
+            format,
+            bytes: format.render(doc),
             sketch,
         },
         facts,

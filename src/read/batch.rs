@@ -1,16 +1,19 @@
 //! The reading thread's work: open each input in order, decompress it, and cut it into
 //! [`Unit`]s gathered in [`Batch`]es of about a given size.
 //!
-//! Nothing here parses or decodes text; that happens on the worker threads
+//! How a file is cut into records is its format's ([`crate::format::Format::cut`]), through
+//! the [`Cutter`] here. Nothing here parses or decodes text; that happens on the worker threads
 //! ([`crate::read::parse_unit`]), so this loop stays as fast as the disk and the decompressor.
 
-use std::io::{self, Read};
+use std::io::Read;
+use std::ops::Range;
 
 use indicatif::ProgressBar;
 
+use crate::document::Decoding;
 use crate::error::{Location, Problem, ProblemKind};
-use crate::read::stream::{copy_rest_of_line, open, read_line, sniff_stream, Line, Opened};
-use crate::read::{Compression, Format, InputFile, Unit};
+use crate::read::stream::open;
+use crate::read::{InputFile, Unit};
 
 /// Most units in one batch, so that a batch of tiny records still fits the pool's grain.
 const MAX_UNITS: usize = 1 << 16;
@@ -45,9 +48,9 @@ pub fn read_batches(
     files: &[InputFile],
     cutting: Cutting,
     progress: &ProgressBar,
-    emit: impl FnMut(Batch) -> bool,
+    mut emit: impl FnMut(Batch) -> bool,
 ) {
-    read_batches_of(files, cutting, MAX_UNITS, progress, emit)
+    read_batches_of(files, cutting, MAX_UNITS, progress, &mut emit)
 }
 
 /// [`read_batches`] with at most `max_units` units a batch.
@@ -56,67 +59,135 @@ fn read_batches_of(
     cutting: Cutting,
     max_units: usize,
     progress: &ProgressBar,
-    mut emit: impl FnMut(Batch) -> bool,
+    emit: &mut dyn FnMut(Batch) -> bool,
 ) {
     let mut cutter = Cutter {
         batch: Batch::default(),
         batch_bytes: cutting.batch_bytes,
         max_units,
         max_record: cutting.max_record,
-        emit: &mut emit,
+        emit,
         stopped: false,
+        progress,
+        file: 0,
+        started: false,
     };
     for (index, file) in files.iter().enumerate() {
-        let reader = match open(file, progress) {
-            Ok(reader) => reader,
-            Err(err) => {
-                cutter.push(Unit::Problem(Problem {
-                    location: Location::file(&file.name),
-                    kind: ProblemKind::Unreadable(err.to_string()),
-                }));
-                continue;
-            }
-        };
-        match file.format {
-            Format::Text => read_text(index, file, reader, &mut cutter),
-            Format::Jsonl => read_lines(index, file, reader, &mut cutter),
-        }
+        cutter.file = index;
+        cutter.started = false;
+        file.format.cut(file, &mut cutter);
         if cutter.stopped {
             return;
+        }
+        if cutter.started {
+            cutter.push(Unit::EndFile { file: index });
         }
     }
     cutter.flush();
 }
 
-/// Gathers units into batches.
+/// What a format's [`Format::cut`](crate::format::Format::cut) hands records to: it gathers
+/// them, as units, into batches, and marks where each file starts and ends.
 ///
 /// A unit's byte range points into the buffer of the batch it is in, so a batch may be handed on
-/// only between units: never after a record's bytes were appended and before its unit is
-/// pushed. Bytes are appended only by the functions that push their unit right after
-/// ([`read_text`], [`read_lines`]), and a file's start marker, pushed after its first line's
-/// bytes, goes in with [`Cutter::push_uncut`].
-struct Cutter<'e, E: FnMut(Batch) -> bool> {
+/// only between units: never after a record's bytes were appended ([`Cutter::buffer`]) and
+/// before its unit is pushed ([`Cutter::record`]). A file's start marker, pushed after its first
+/// record's bytes, goes in without handing the batch on.
+pub struct Cutter<'a> {
     batch: Batch,
     batch_bytes: usize,
     max_units: usize,
     max_record: usize,
-    emit: &'e mut E,
+    emit: &'a mut dyn FnMut(Batch) -> bool,
     stopped: bool,
+    progress: &'a ProgressBar,
+    /// The input being cut.
+    file: usize,
+    /// Whether its start was marked.
+    started: bool,
 }
 
-impl<E: FnMut(Batch) -> bool> Cutter<'_, E> {
+impl Cutter<'_> {
+    /// Opens `input` as a stream of bytes, decompressed as its name says, counting the bytes
+    /// read from disk on the progress bar; `None` when it cannot be opened (the problem is
+    /// pushed).
+    pub fn open_stream(&mut self, input: &InputFile) -> Option<Box<dyn Read + Send>> {
+        match open(input, self.progress) {
+            Ok(reader) => Some(reader),
+            Err(err) => {
+                self.problem(Problem {
+                    location: Location::file(&input.name),
+                    kind: ProblemKind::Unreadable(err.to_string()),
+                });
+                None
+            }
+        }
+    }
+
+    /// The progress bar of the bytes read from disk, for a format that opens its input itself.
+    pub fn progress(&self) -> &ProgressBar {
+        self.progress
+    }
+
+    /// The batch's buffer: a record's bytes are appended here, then pushed with
+    /// [`Cutter::record`]. Bytes appended and not pushed should be truncated away.
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.batch.data
+    }
+
+    /// The longest record (in bytes, after decompression) a format should hold: a longer one is
+    /// skipped with a [`ProblemKind::TooLarge`] problem, and never held whole in memory.
+    pub fn max_record(&self) -> usize {
+        self.max_record
+    }
+
+    /// Counts bytes read from the input (after decompression), blank lines and skipped records
+    /// included.
+    pub fn count_read(&mut self, bytes: u64) {
+        self.batch.bytes_read += bytes;
+    }
+
+    /// Whether a record of the file was pushed (its start is marked).
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Whether the reader of the batches asked to stop: the format should return.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Pushes the record whose bytes are `bytes` of the buffer; `locator` says where it is in
+    /// its file and `transcoded` how the file was transcoded ([`RecordBytes`]). The batch is
+    /// handed on when full.
+    ///
+    /// [`RecordBytes`]: crate::format::RecordBytes
+    pub fn record(&mut self, bytes: Range<usize>, locator: u64, transcoded: Option<Decoding>) {
+        if !self.started {
+            self.started = true;
+            // The record's bytes are in the buffer already: the batch must not be handed on
+            // between the marker and the record.
+            self.batch.units.push(Unit::StartFile { file: self.file });
+        }
+        self.push(Unit::Record {
+            file: self.file,
+            locator,
+            bytes,
+            transcoded,
+        });
+    }
+
+    /// Pushes a problem: something of the file could not be read.
+    pub fn problem(&mut self, problem: Problem) {
+        self.push(Unit::Problem(problem));
+    }
+
     /// Adds a unit whose bytes (if any) are in the buffer; the batch is handed on if full.
     fn push(&mut self, unit: Unit) {
         self.batch.units.push(unit);
         if self.batch.data.len() >= self.batch_bytes || self.batch.units.len() >= self.max_units {
             self.flush();
         }
-    }
-
-    /// Adds a unit without handing the batch on, for a marker that goes before a record whose
-    /// bytes are already in the buffer: the record must stay in the same batch as its bytes.
-    fn push_uncut(&mut self, unit: Unit) {
-        self.batch.units.push(unit);
     }
 
     fn flush(&mut self) {
@@ -137,181 +208,10 @@ impl<E: FnMut(Batch) -> bool> Cutter<'_, E> {
     }
 }
 
-/// The problem for an error while reading `file` (after it was opened).
-fn read_problem(file: &InputFile, line: Option<u64>, err: &io::Error) -> Problem {
-    let kind = match file.compression {
-        Compression::None => ProblemKind::Unreadable(err.to_string()),
-        _ => ProblemKind::CorruptStream(err.to_string()),
-    };
-    Problem {
-        location: Location {
-            file: file.name.clone(),
-            line,
-        },
-        kind,
-    }
-}
-
-fn read_text<E: FnMut(Batch) -> bool>(
-    index: usize,
-    file: &InputFile,
-    mut reader: Box<dyn Read + Send>,
-    cutter: &mut Cutter<'_, E>,
-) {
-    let start = cutter.batch.data.len();
-    let limit = cutter.max_record as u64;
-    if let (true, Some(size)) = (matches!(file.compression, Compression::None), file.size) {
-        // Room for the whole file at once: grown by doubling, the buffer of a 200 MB document
-        // would take 256 MB, and twice that while it is copied to its larger self.
-        let wanted = size.min(limit.saturating_add(1));
-        cutter
-            .batch
-            .data
-            .reserve_exact(usize::try_from(wanted).unwrap_or(0));
-    }
-    let read = (&mut reader)
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut cutter.batch.data);
-    match read {
-        Err(err) => {
-            cutter.batch.data.truncate(start);
-            cutter.push(Unit::Problem(read_problem(file, None, &err)));
-        }
-        Ok(0) => cutter.push(Unit::Problem(Problem {
-            location: Location::file(&file.name),
-            kind: ProblemKind::EmptyFile,
-        })),
-        Ok(len) if len as u64 > limit => {
-            cutter.batch.data.truncate(start);
-            // The rest is read (so that a corrupt stream is still told apart) but not kept.
-            let rest = io::copy(&mut reader, &mut io::sink());
-            let total = (len as u64).saturating_add(*rest.as_ref().unwrap_or(&0));
-            cutter.batch.bytes_read += total;
-            let problem = match rest {
-                Err(err) => read_problem(file, None, &err),
-                Ok(_) => Problem {
-                    location: Location::file(&file.name),
-                    kind: ProblemKind::TooLarge {
-                        bytes: total,
-                        limit,
-                    },
-                },
-            };
-            cutter.push(Unit::Problem(problem));
-        }
-        Ok(len) => {
-            cutter.batch.bytes_read += len as u64;
-            cutter.push(Unit::Text {
-                file: index,
-                bytes: start..start + len,
-            });
-        }
-    }
-}
-
-fn read_lines<E: FnMut(Batch) -> bool>(
-    index: usize,
-    file: &InputFile,
-    reader: Box<dyn Read + Send>,
-    cutter: &mut Cutter<'_, E>,
-) {
-    let (mut reader, transcoded) = match sniff_stream(reader) {
-        Ok(Opened::Text { reader, transcoded }) => (reader, transcoded),
-        Ok(Opened::Binary { controls, sampled }) => {
-            cutter.push(Unit::Problem(Problem {
-                location: Location::file(&file.name),
-                kind: ProblemKind::Binary { controls, sampled },
-            }));
-            return;
-        }
-        Err(err) => {
-            cutter.push(Unit::Problem(read_problem(file, None, &err)));
-            return;
-        }
-    };
-    let mut line = 0u64;
-    let mut started = false;
-    let mut failed = false;
-    let limit = cutter.max_record;
-    loop {
-        let start = cutter.batch.data.len();
-        match read_line(&mut reader, &mut cutter.batch.data, limit) {
-            Ok(Line::End) => break,
-            Ok(Line::TooLong) => {
-                line += 1;
-                cutter.batch.data.truncate(start);
-                // The rest is read (so that a corrupt stream is still told apart) but not kept.
-                match copy_rest_of_line(&mut reader, &mut io::sink()) {
-                    Ok(rest) => {
-                        let len = (limit as u64).saturating_add(rest);
-                        cutter.batch.bytes_read += len;
-                        cutter.push(Unit::Problem(Problem {
-                            location: Location::line(&file.name, line),
-                            kind: ProblemKind::TooLarge {
-                                bytes: len,
-                                limit: limit as u64,
-                            },
-                        }));
-                    }
-                    Err(err) => {
-                        cutter.push(Unit::Problem(read_problem(file, Some(line), &err)));
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            Ok(Line::Read(len)) => {
-                line += 1;
-                cutter.batch.bytes_read += len as u64;
-                let mut end = cutter.batch.data.len();
-                let data = &cutter.batch.data;
-                if data[end - 1] == b'\n' {
-                    end -= 1;
-                    if end > start && data[end - 1] == b'\r' {
-                        end -= 1;
-                    }
-                }
-                if data[start..end].iter().all(u8::is_ascii_whitespace) {
-                    cutter.batch.data.truncate(start);
-                    continue;
-                }
-                if !started {
-                    started = true;
-                    cutter.push_uncut(Unit::StartFile { file: index });
-                }
-                cutter.push(Unit::Line {
-                    file: index,
-                    line,
-                    bytes: start..end,
-                    transcoded,
-                });
-            }
-            Err(err) => {
-                // The partial line is dropped: it is what the error cut short.
-                cutter.batch.data.truncate(start);
-                cutter.push(Unit::Problem(read_problem(file, Some(line + 1), &err)));
-                failed = true;
-                break;
-            }
-        }
-        if cutter.stopped {
-            return;
-        }
-    }
-    if started {
-        cutter.push(Unit::EndFile { file: index });
-    } else if !failed {
-        // No bytes, or only blank lines: there is no record to read.
-        cutter.push(Unit::Problem(Problem {
-            location: Location::file(&file.name),
-            kind: ProblemKind::EmptyFile,
-        }));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{Format, JSONL, TEXT};
     use crate::read::Compression;
     use proptest::prelude::*;
 
@@ -327,28 +227,41 @@ mod tests {
 
     fn read_all(files: &[InputFile], cutting: Cutting, max_units: usize) -> Vec<Seen> {
         let mut seen = Vec::new();
-        read_batches_of(files, cutting, max_units, &ProgressBar::hidden(), |batch| {
-            for unit in &batch.units {
-                seen.push(match unit {
-                    Unit::StartFile { file } => Seen::Start(*file),
-                    Unit::EndFile { file } => Seen::End(*file),
-                    Unit::Line {
-                        file, line, bytes, ..
-                    } => Seen::Record(*file, *line, batch.data[bytes.clone()].to_vec()),
-                    Unit::Text { file, bytes } => {
-                        Seen::Record(*file, 0, batch.data[bytes.clone()].to_vec())
-                    }
-                    Unit::Problem(p) => {
-                        Seen::Problem(p.location.file.to_string(), p.location.line, p.kind.code())
-                    }
-                });
-            }
-            true
-        });
+        read_batches_of(
+            files,
+            cutting,
+            max_units,
+            &ProgressBar::hidden(),
+            &mut |batch| {
+                for unit in &batch.units {
+                    seen.push(match unit {
+                        Unit::StartFile { file } => Seen::Start(*file),
+                        Unit::EndFile { file } => Seen::End(*file),
+                        Unit::Record {
+                            file,
+                            locator,
+                            bytes,
+                            ..
+                        } => Seen::Record(*file, *locator, batch.data[bytes.clone()].to_vec()),
+                        Unit::Problem(p) => Seen::Problem(
+                            p.location.file.to_string(),
+                            p.location.line,
+                            p.kind.code(),
+                        ),
+                    });
+                }
+                true
+            },
+        );
         seen
     }
 
-    fn input(dir: &std::path::Path, name: &str, format: Format, bytes: &[u8]) -> InputFile {
+    fn input(
+        dir: &std::path::Path,
+        name: &str,
+        format: &'static dyn Format,
+        bytes: &[u8],
+    ) -> InputFile {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
         InputFile {
@@ -399,8 +312,8 @@ mod tests {
                 .collect::<Vec<u8>>()
         };
         let files = [
-            input(dir.path(), "a.jsonl", Format::Jsonl, &join(&a)),
-            input(dir.path(), "b.jsonl", Format::Jsonl, &join(&b)),
+            input(dir.path(), "a.jsonl", JSONL, &join(&a)),
+            input(dir.path(), "b.jsonl", JSONL, &join(&b)),
         ];
         let cutting = Cutting {
             batch_bytes: 1 << 10,
@@ -426,9 +339,9 @@ mod tests {
         bytes.extend_from_slice(&huge);
         bytes.extend_from_slice(b"\n{\"text\":\"third\"}\n");
         let files = [
-            input(dir.path(), "a.jsonl", Format::Jsonl, &bytes),
-            input(dir.path(), "big.txt", Format::Text, &huge),
-            input(dir.path(), "small.txt", Format::Text, b"small"),
+            input(dir.path(), "a.jsonl", JSONL, &bytes),
+            input(dir.path(), "big.txt", TEXT, &huge),
+            input(dir.path(), "small.txt", TEXT, b"small"),
         ];
         let cutting = Cutting {
             batch_bytes: 1 << 10,
@@ -449,7 +362,9 @@ mod tests {
                 Seen::Record(0, 3, b"{\"text\":\"third\"}".to_vec()),
                 Seen::End(0),
                 Seen::Problem("big.txt".into(), None, "too-large"),
+                Seen::Start(2),
                 Seen::Record(2, 0, b"small".to_vec()),
+                Seen::End(2),
             ]
         );
     }
@@ -478,7 +393,7 @@ mod tests {
                     })
                     .collect();
                 let bytes: Vec<u8> = lines.iter().flat_map(|l| [l.as_slice(), b"\n"].concat()).collect();
-                files.push(input(dir.path(), &format!("{f}.jsonl"), Format::Jsonl, &bytes));
+                files.push(input(dir.path(), &format!("{f}.jsonl"), JSONL, &bytes));
                 contents.push(lines);
             }
             let cutting = Cutting { batch_bytes, max_record: 1 << 20 };

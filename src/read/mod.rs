@@ -1,17 +1,16 @@
 //! Reading corpora: finding input files, streaming their bytes in batches, and turning each
 //! record into a [`Document`].
 //!
-//! Owns formats (plain text, JSON Lines) and compression (gzip, zstd); decoding of bytes into
-//! text is [`crate::repair::decode`]'s, and no text is changed here. Reading is split in two so
-//! that the costly half runs in parallel: [`batch`] does the I/O on one thread and cuts the input
-//! into [`Unit`]s; [`parse_unit`] turns a unit into a document on any thread. [`stream`] opens,
-//! decompresses and sniffs an input and reads its lines under the record limit, for [`batch`]
-//! and for the `fix` and `strip` filters alike.
+//! Owns discovery and compression (gzip, zstd); how records are laid out in a file is its
+//! format's ([`crate::format`]), and decoding bytes into text is [`crate::repair::decode`]'s;
+//! no text is changed here. Reading is split in two so that the costly half runs in parallel:
+//! [`batch`] does the I/O on one thread and has each file's format cut it into [`Unit`]s;
+//! [`parse_unit`] has the format turn a unit into a document on any thread. [`stream`] opens,
+//! decompresses and sniffs an input and reads its lines under the record limit, for byte-stream
+//! formats and for the `fix` and `strip` filters alike.
 
 pub mod batch;
-pub mod jsonl;
 pub mod stream;
-pub mod text;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -21,20 +20,7 @@ use globset::GlobMatcher;
 
 use crate::document::{Decoding, Document};
 use crate::error::{Location, Problem, ProblemKind};
-
-/// How the records of a file are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Format {
-    /// The whole file is one document.
-    Text,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-/// The files of an input folder read when `--glob` is not given: every format and compression
-/// textwash reads by name ([`format_from_name`], [`Compression::from_name`]).
-pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,txt.zst,jsonl.zst,\
-                                ndjson.zst,txt.zstd,jsonl.zstd,ndjson.zstd}";
+use crate::format::{Format, RecordBytes};
 
 /// How a file's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,21 +47,6 @@ impl Compression {
     }
 }
 
-/// Guesses the format from a file name, looking behind a compression extension.
-pub fn format_from_name(name: &str) -> Format {
-    let lower = name.to_ascii_lowercase();
-    let stem = lower
-        .strip_suffix(".gz")
-        .or_else(|| lower.strip_suffix(".zst"))
-        .or_else(|| lower.strip_suffix(".zstd"))
-        .unwrap_or(&lower);
-    if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
-        Format::Jsonl
-    } else {
-        Format::Text
-    }
-}
-
 /// One input file, or standard input.
 #[derive(Debug, Clone)]
 pub struct InputFile {
@@ -87,7 +58,7 @@ pub struct InputFile {
     /// the document id of a text file.
     pub rel: String,
     /// How its records are laid out.
-    pub format: Format,
+    pub format: &'static dyn Format,
     /// How it is compressed.
     pub compression: Compression,
     /// The size on disk, when known.
@@ -103,7 +74,8 @@ pub struct ReadConfig {
     #[serde(with = "glob_pattern")]
     pub glob: GlobMatcher,
     /// Overrides the format guessed from each file's name (and sets stdin's).
-    pub format: Option<Format>,
+    #[serde(with = "crate::format::serde_name")]
+    pub format: Option<&'static dyn Format>,
     /// The JSON field holding the text (`--text-field`).
     pub text_field: String,
     /// The JSON field holding the id (`--id-field`).
@@ -156,15 +128,12 @@ pub fn discover(
     let exclude = exclude.and_then(|path| path.canonicalize().ok());
     for input in inputs {
         if input.as_os_str() == "-" {
-            let format = config.format.unwrap_or(Format::Text);
-            let rel = match format {
-                Format::Text => "stdin.txt",
-                Format::Jsonl => "stdin.jsonl",
-            };
+            let format = config.format.unwrap_or(crate::format::TEXT);
+            let rel = format!("stdin.{}", format.extensions()[0]);
             files.push(InputFile {
                 path: None,
                 name: Arc::from(STDIN_NAME),
-                rel: rel.to_string(),
+                rel,
                 format,
                 compression: Compression::None,
                 size: None,
@@ -284,7 +253,9 @@ fn input_file(
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| ".".to_string(), |p| p.display().to_string());
     InputFile {
-        format: config.format.unwrap_or_else(|| format_from_name(&rel)),
+        format: config
+            .format
+            .unwrap_or_else(|| crate::format::from_file_name(&rel)),
         compression: Compression::from_name(&rel),
         path: Some(path),
         name,
@@ -298,43 +269,34 @@ fn input_file(
 /// shared buffer; `bytes` is their range there.
 #[derive(Debug, Clone)]
 pub enum Unit {
-    /// A JSON Lines file has records; its output can be opened.
-    /// A JSON Lines file begins.
+    /// A file begins: its first record follows.
     StartFile {
         /// The input file.
         file: usize,
     },
-    /// All of a JSON Lines file that could be read has been read.
-    /// A JSON Lines file ends.
+    /// All of a file that could be read has been read.
     EndFile {
         /// The input file.
         file: usize,
     },
-    /// A whole text file.
-    Text {
+    /// One record, as its format cut it ([`crate::format::RecordBytes`]).
+    Record {
         /// The input file.
         file: usize,
-        /// Its bytes in the batch.
+        /// Where the record is in its file, as its format counts (a line, a row; 0 for a
+        /// whole file).
+        locator: u64,
+        /// The record's bytes in the batch.
         bytes: Range<usize>,
-    },
-    /// One non-blank line of a JSON Lines file. `transcoded` says how the file was decoded
-    /// when the reader transcoded it from UTF-16 to UTF-8 (with a byte order mark, or without
-    /// one, told by its NUL bytes).
-    Line {
-        /// The input file.
-        file: usize,
-        /// Its 1-based line number.
-        line: u64,
-        /// The line's bytes in the batch.
-        bytes: Range<usize>,
-        /// How the file was transcoded, when it was.
+        /// How the file was transcoded to UTF-8, when it was.
         transcoded: Option<Decoding>,
     },
     /// Something could not be read.
     Problem(Problem),
 }
 
-/// Turns one record unit into a document. `Ok(None)` for units that are not records.
+/// Turns one record unit into a document, through its file's format. `Ok(None)` for units
+/// that are not records.
 pub fn parse_unit(
     unit: &Unit,
     data: &[u8],
@@ -342,26 +304,19 @@ pub fn parse_unit(
     config: &ReadConfig,
 ) -> Result<Option<Document>, Problem> {
     match unit {
-        Unit::Text { file, bytes } => {
-            text::read_document(&files[*file], &data[bytes.clone()]).map(Some)
-        }
-        Unit::Line {
+        Unit::Record {
             file,
-            line,
+            locator,
             bytes,
             transcoded,
         } => {
             let input = &files[*file];
-            let location = Location::line(&input.name, *line);
-            jsonl::parse_record(
-                &data[bytes.clone()],
-                *transcoded,
-                location,
-                config,
-                &input.folder,
-            )
-            .map(Some)
-            .map_err(|(location, kind)| Problem { location, kind })
+            let record = RecordBytes {
+                bytes: &data[bytes.clone()],
+                locator: *locator,
+                transcoded: *transcoded,
+            };
+            input.format.parse(record, input, config).map(Some)
         }
         Unit::StartFile { .. } | Unit::EndFile { .. } => Ok(None),
         Unit::Problem(problem) => Err(problem.clone()),
@@ -465,9 +420,9 @@ pub(crate) mod tests {
             prop_assert!(!results.is_empty());
             let location = Location::line(&Arc::from("x"), 1);
             let folder: Arc<str> = Arc::from(".");
-            let _ = jsonl::parse_record(&bytes, None, location.clone(), &config(), &folder);
+            let _ = crate::format::jsonl::parse_record(&bytes, None, location.clone(), &config(), &folder);
             let utf16 = Decoding { encoding: "UTF-16LE", method: crate::document::DecodeMethod::Bom, had_errors: false };
-            let _ = jsonl::parse_record(&bytes, Some(utf16), location, &config(), &folder);
+            let _ = crate::format::jsonl::parse_record(&bytes, Some(utf16), location, &config(), &folder);
         }
 
         #[test]
@@ -484,42 +439,6 @@ pub(crate) mod tests {
                 .map(|d| d.text)
                 .collect();
             prop_assert_eq!(docs, texts);
-        }
-    }
-
-    #[test]
-    fn the_default_glob_takes_every_format_and_compression_and_nothing_else() {
-        let glob = globset::GlobBuilder::new(DEFAULT_GLOB)
-            .literal_separator(false)
-            .build()
-            .unwrap()
-            .compile_matcher();
-        for stem in ["a.txt", "sub/a.jsonl", "a.ndjson"] {
-            for compression in ["", ".gz", ".zst", ".zstd"] {
-                assert!(
-                    glob.is_match(format!("{stem}{compression}")),
-                    "{stem}{compression}"
-                );
-            }
-        }
-        for other in ["a.md", "a.csv", "a.gz", "a.jsonl.bz2", "txt"] {
-            assert!(!glob.is_match(other), "{other}");
-        }
-    }
-
-    #[test]
-    fn names_give_format_and_compression() {
-        let cases = [
-            ("a.txt", Format::Text, Compression::None),
-            ("a.jsonl", Format::Jsonl, Compression::None),
-            ("dir/A.JSONL.GZ", Format::Jsonl, Compression::Gzip),
-            ("a.jsonl.zst", Format::Jsonl, Compression::Zstd),
-            ("a.ndjson", Format::Jsonl, Compression::None),
-            ("a.txt.gz", Format::Text, Compression::Gzip),
-        ];
-        for (name, format, compression) in cases {
-            assert_eq!(format_from_name(name), format, "{name}");
-            assert_eq!(Compression::from_name(name), compression, "{name}");
         }
     }
 }

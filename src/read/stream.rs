@@ -15,6 +15,7 @@ use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 
 use crate::document::{DecodeMethod, Decoding};
+use crate::error::{Location, Problem, ProblemKind};
 use crate::read::{Compression, InputFile};
 use crate::repair::decode::{sniff, Sniffed, SNIFF_LIMIT};
 
@@ -175,6 +176,22 @@ pub fn copy_rest_of_line(reader: &mut dyn BufRead, to: &mut dyn Write) -> io::Re
         if done {
             return Ok(copied);
         }
+    }
+}
+
+/// The problem for an error while reading `file` (after it was opened), at `line` when known:
+/// a compressed input's error is a corrupt stream.
+pub fn read_problem(file: &InputFile, line: Option<u64>, err: &io::Error) -> Problem {
+    let kind = match file.compression {
+        Compression::None => ProblemKind::Unreadable(err.to_string()),
+        _ => ProblemKind::CorruptStream(err.to_string()),
+    };
+    Problem {
+        location: Location {
+            file: file.name.clone(),
+            line,
+        },
+        kind,
     }
 }
 

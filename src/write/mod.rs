@@ -1,8 +1,10 @@
 //! Writing the cleaned corpus in the input's format, every file atomically ([`atomic`]).
 //!
-//! A text input becomes one `.txt` file per document under the same relative path; a JSON Lines
-//! input becomes one file of the same name and compression. Documents are rendered to bytes on
-//! the worker threads ([`render`]); this module only puts those bytes in files, in order.
+//! Each input's output has the input's relative path and compression; what goes in it is its
+//! format's ([`crate::format::Format::writer`]): documents are rendered to bytes on the worker
+//! threads ([`crate::format::Format::render`]), and [`Output`] only hands those bytes, in
+//! order, to the writer of the file they belong to. [`StreamWriter`] is the writer of the
+//! byte-stream formats.
 
 pub mod atomic;
 pub mod checked;
@@ -15,7 +17,7 @@ use std::io::{self, BufWriter, Write};
 use anyhow::Context;
 use flate2::write::GzEncoder;
 
-use crate::document::Document;
+use crate::format::{Opening, RecordWriter};
 use crate::read::{Compression, InputFile};
 use atomic::Staging;
 
@@ -25,56 +27,55 @@ const GZIP_LEVEL: u32 = 6;
 /// zstd's own default level.
 const ZSTD_LEVEL: i32 = 3;
 
-/// The bytes a document is written as: its record with the new text for JSON Lines, its text
-/// for a text file.
-pub fn render(doc: Document) -> Vec<u8> {
-    match doc.record {
-        Some(record) => record.render(&doc.text),
-        None => doc.text.into_bytes(),
-    }
-}
+/// A byte stream over an output file, compressed or plain: how the byte-stream formats (text,
+/// JSON Lines) write their records, one after another as they are.
+pub struct StreamWriter(Stream);
 
-/// A compressed or plain output stream over a staged file.
-enum Sink {
+enum Stream {
     Plain(BufWriter<File>),
     Gzip(GzEncoder<BufWriter<File>>),
     Zstd(zstd::Encoder<'static, BufWriter<File>>),
 }
 
-impl Sink {
-    fn new(file: File, compression: Compression) -> io::Result<Sink> {
+impl StreamWriter {
+    /// A stream writing to `file`, compressed as `compression` says (gzip at zlib's default
+    /// level, zstd at its own).
+    pub fn new(file: File, compression: Compression) -> io::Result<StreamWriter> {
         let buffered = BufWriter::with_capacity(WRITE_BUFFER, file);
-        Ok(match compression {
-            Compression::None => Sink::Plain(buffered),
-            Compression::Gzip => Sink::Gzip(GzEncoder::new(
+        Ok(StreamWriter(match compression {
+            Compression::None => Stream::Plain(buffered),
+            Compression::Gzip => Stream::Gzip(GzEncoder::new(
                 buffered,
                 flate2::Compression::new(GZIP_LEVEL),
             )),
-            Compression::Zstd => Sink::Zstd(zstd::Encoder::new(buffered, ZSTD_LEVEL)?),
-        })
+            Compression::Zstd => Stream::Zstd(zstd::Encoder::new(buffered, ZSTD_LEVEL)?),
+        }))
     }
+}
 
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self {
-            Sink::Plain(w) => w.write_all(bytes),
-            Sink::Gzip(w) => w.write_all(bytes),
-            Sink::Zstd(w) => w.write_all(bytes),
+impl RecordWriter for StreamWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.0 {
+            Stream::Plain(w) => w.write_all(bytes),
+            Stream::Gzip(w) => w.write_all(bytes),
+            Stream::Zstd(w) => w.write_all(bytes),
         }
     }
 
-    /// Ends the stream; with `fsync`, waits until its bytes are on disk.
-    fn finish(self, fsync: bool) -> io::Result<()> {
-        let buffered = match self {
-            Sink::Plain(w) => w,
-            Sink::Gzip(w) => w.finish()?,
-            Sink::Zstd(w) => w.finish()?,
+    fn finish(self: Box<Self>) -> io::Result<File> {
+        let buffered = match self.0 {
+            Stream::Plain(w) => w,
+            Stream::Gzip(w) => w.finish()?,
+            Stream::Zstd(w) => w.finish()?,
         };
-        let file = buffered.into_inner().map_err(|err| err.into_error())?;
-        if fsync {
-            file.sync_all()?;
-        }
-        Ok(())
+        buffered.into_inner().map_err(|err| err.into_error())
     }
+}
+
+/// The output of the input being written: which input, and its writer once its file is open.
+struct Current {
+    index: usize,
+    writer: Option<Box<dyn RecordWriter>>,
 }
 
 /// The output folder of one run: the file being written and the staged files.
@@ -84,7 +85,7 @@ pub struct Output {
     /// renamed file without its bytes. Off by default (as in rsync): renaming alone already
     /// protects against the process being interrupted or killed.
     fsync: bool,
-    current: Option<(usize, Sink)>,
+    current: Option<Current>,
     /// Bytes written, before compression.
     pub bytes: u64,
     /// Files written.
@@ -103,54 +104,73 @@ impl Output {
         }
     }
 
-    /// Opens the output of a JSON Lines input.
+    /// Starts the output of input `index`: its file is created now or with its first record,
+    /// as its format says ([`crate::format::Format::opening`]).
     pub fn start_file(&mut self, index: usize, input: &InputFile) -> anyhow::Result<()> {
         self.end_file()?;
+        let writer = match input.format.opening() {
+            Opening::AtStart => Some(self.open(input)?),
+            Opening::AtFirstRecord => None,
+        };
+        self.current = Some(Current { index, writer });
+        Ok(())
+    }
+
+    fn open(&mut self, input: &InputFile) -> anyhow::Result<Box<dyn RecordWriter>> {
         let file = self
             .staging
             .create(&input.rel)
             .with_context(|| format!("cannot create the output for {}", input.rel))?;
-        let sink = Sink::new(file, input.compression)
+        let writer = input
+            .format
+            .writer(file, input.compression, input)
             .with_context(|| format!("cannot start the output for {}", input.rel))?;
-        self.current = Some((index, sink));
         self.files += 1;
-        Ok(())
+        Ok(writer)
     }
 
-    /// Appends one rendered record to the output of JSON Lines input `index`.
-    pub fn write_record(&mut self, index: usize, bytes: &[u8]) -> anyhow::Result<()> {
-        match &mut self.current {
-            Some((current, sink)) if *current == index => {
-                sink.write_all(bytes).context("cannot write the output")?;
-                self.bytes += bytes.len() as u64;
-                Ok(())
-            }
+    /// Appends one rendered record to the output of input `index`, started last.
+    pub fn write_record(
+        &mut self,
+        index: usize,
+        input: &InputFile,
+        bytes: &[u8],
+    ) -> anyhow::Result<()> {
+        let writer = match self.current.take() {
+            Some(Current {
+                index: current,
+                writer,
+            }) if current == index => match writer {
+                Some(writer) => writer,
+                None => self.open(input)?,
+            },
             _ => anyhow::bail!("internal error: a record came before its file was started"),
+        };
+        let current = self.current.insert(Current {
+            index,
+            writer: Some(writer),
+        });
+        if let Some(writer) = &mut current.writer {
+            writer
+                .write(bytes)
+                .with_context(|| format!("cannot write the output for {}", input.rel))?;
         }
-    }
-
-    /// Finishes the JSON Lines output being written, if any.
-    pub fn end_file(&mut self) -> anyhow::Result<()> {
-        if let Some((_, sink)) = self.current.take() {
-            sink.finish(self.fsync)
-                .context("cannot finish the output")?;
-        }
+        self.bytes += bytes.len() as u64;
         Ok(())
     }
 
-    /// Writes a whole text document as its own file.
-    pub fn write_text(&mut self, input: &InputFile, bytes: &[u8]) -> anyhow::Result<()> {
-        let mut sink = Sink::new(
-            self.staging
-                .create(&input.rel)
-                .with_context(|| format!("cannot create the output for {}", input.rel))?,
-            input.compression,
-        )?;
-        sink.write_all(bytes)
-            .and_then(|()| sink.finish(self.fsync))
-            .with_context(|| format!("cannot write the output for {}", input.rel))?;
-        self.bytes += bytes.len() as u64;
-        self.files += 1;
+    /// Finishes the output being written, if any.
+    pub fn end_file(&mut self) -> anyhow::Result<()> {
+        if let Some(Current {
+            writer: Some(writer),
+            ..
+        }) = self.current.take()
+        {
+            let file = writer.finish().context("cannot finish the output")?;
+            if self.fsync {
+                file.sync_all().context("cannot finish the output")?;
+            }
+        }
         Ok(())
     }
 

@@ -1,10 +1,11 @@
 //! The cleaned corpus, held back on disk until dedup has decided.
 //!
 //! When dedup runs, the main pass writes what it would have written to the output — files
-//! started and ended, rendered records and texts, each with its document's number — to a spool
-//! file in the work folder instead. Once dedup has decided, [`replay`] reads the spool back in
-//! order and hands every event to the real output, which leaves duplicates out or annotates
-//! them. So repair and strip run once per document, and the output is still written in input
+//! started and ended, rendered records, each with its document's number — to a spool file in
+//! the work folder instead. A record is opaque here: its bytes, tagged with the byte of the
+//! format that rendered them ([`crate::format::Format::tag`]), so the spool knows no format.
+//! Once dedup has decided, [`replay`] reads the spool back in order and hands every event to
+//! the real output, which leaves duplicates out or annotates them. So repair and strip run once per document, and the output is still written in input
 //! order, atomically. The spool is a [`checked`] file: a byte damaged on disk, or between the
 //! staged tasks that write and read it, fails the replay with an error naming the file.
 
@@ -16,7 +17,6 @@ use super::checked;
 
 const START: u8 = 0;
 const RECORD: u8 = 1;
-const TEXT: u8 = 2;
 const END: u8 = 3;
 /// The last byte of a finished spool: a spool cut short anywhere is an error, not a shorter
 /// corpus.
@@ -27,10 +27,13 @@ const FINISHED: u8 = 4;
 pub enum Event {
     /// Output for input file `file` begins.
     Start { file: u32 },
-    /// A rendered JSON Lines record (with its newline) of document `doc`.
-    Record { file: u32, doc: u32, bytes: Vec<u8> },
-    /// A whole text document `doc`.
-    Text { file: u32, doc: u32, bytes: Vec<u8> },
+    /// The rendered record of document `doc`, in the format tagged `format`.
+    Record {
+        file: u32,
+        doc: u32,
+        format: u8,
+        bytes: Vec<u8>,
+    },
     /// The current output file is complete.
     End,
 }
@@ -56,18 +59,12 @@ impl SpoolWriter {
         self.out.write_all(&[END])
     }
 
-    pub fn record(&mut self, file: u32, doc: u32, bytes: &[u8]) -> io::Result<()> {
-        self.document(RECORD, file, doc, bytes)
-    }
-
-    pub fn text(&mut self, file: u32, doc: u32, bytes: &[u8]) -> io::Result<()> {
-        self.document(TEXT, file, doc, bytes)
-    }
-
-    fn document(&mut self, tag: u8, file: u32, doc: u32, bytes: &[u8]) -> io::Result<()> {
+    /// Appends the record of document `doc` of file `file`, rendered by the format tagged
+    /// `format`.
+    pub fn record(&mut self, file: u32, doc: u32, format: u8, bytes: &[u8]) -> io::Result<()> {
         let length = u64::try_from(bytes.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "document too large"))?;
-        self.out.write_all(&[tag])?;
+        self.out.write_all(&[RECORD, format])?;
         self.out.write_all(&file.to_le_bytes())?;
         self.out.write_all(&doc.to_le_bytes())?;
         self.out.write_all(&length.to_le_bytes())?;
@@ -116,7 +113,9 @@ pub fn replay(
                     _ => Err(corrupt().into()),
                 }
             }
-            RECORD | TEXT => {
+            RECORD => {
+                let mut format = [0u8; 1];
+                input.read_exact(&mut format)?;
                 input.read_exact(&mut word)?;
                 let file = u32::from_le_bytes(word);
                 input.read_exact(&mut word)?;
@@ -129,10 +128,11 @@ pub fn replay(
                 if bytes.len() != length {
                     return Err(corrupt().into());
                 }
-                if tag[0] == RECORD {
-                    Event::Record { file, doc, bytes }
-                } else {
-                    Event::Text { file, doc, bytes }
+                Event::Record {
+                    file,
+                    doc,
+                    format: format[0],
+                    bytes,
                 }
             }
             _ => return Err(corrupt().into()),
@@ -151,10 +151,10 @@ mod tests {
         let path = dir.path().join("spool");
         let mut spool = SpoolWriter::create(&path).unwrap();
         spool.start(0).unwrap();
-        spool.record(0, 0, b"{\"text\":\"a\"}\n").unwrap();
-        spool.record(0, 1, b"").unwrap();
+        spool.record(0, 0, 1, b"{\"text\":\"a\"}\n").unwrap();
+        spool.record(0, 1, 1, b"").unwrap();
         spool.end().unwrap();
-        spool.text(1, 2, "café".as_bytes()).unwrap();
+        spool.record(1, 2, 2, "café".as_bytes()).unwrap();
         spool.finish().unwrap();
         let mut events = Vec::new();
         replay(&path, |e| {
@@ -169,17 +169,20 @@ mod tests {
                 Event::Record {
                     file: 0,
                     doc: 0,
+                    format: 1,
                     bytes: b"{\"text\":\"a\"}\n".to_vec()
                 },
                 Event::Record {
                     file: 0,
                     doc: 1,
+                    format: 1,
                     bytes: Vec::new()
                 },
                 Event::End,
-                Event::Text {
+                Event::Record {
                     file: 1,
                     doc: 2,
+                    format: 2,
                     bytes: "café".as_bytes().to_vec()
                 },
             ]

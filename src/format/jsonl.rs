@@ -1,20 +1,256 @@
-//! JSON Lines input: one object per line, with a text field and an optional id field.
+//! JSON Lines: one object per line, with a text field and an optional id field; blank lines
+//! are skipped.
 //!
 //! Only the text and id values are decoded; every other value is checked for syntax and left
 //! where it is, so the record can be written back byte for byte around a new text
-//! ([`JsonRecord`]).
+//! ([`JsonRecord`]), and dedup's annotation added as its last field ([`annotate_line`]). The
+//! output of an input is one file of the same name and compression.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fs::File;
+use std::io;
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::document::{Decoding, Document, JsonRecord};
-use crate::error::{Location, ProblemKind};
-use crate::read::ReadConfig;
+use crate::document::{Decoding, Document, Record};
+use crate::error::{Location, Problem, ProblemKind};
+use crate::format::{Format, Opening, RecordBytes, RecordWriter};
+use crate::read::batch::Cutter;
+use crate::read::stream::{copy_rest_of_line, read_line, read_problem, sniff_stream, Line, Opened};
+use crate::read::{Compression, InputFile, ReadConfig};
 use crate::repair::decode::{decode, Decoded};
+use crate::write::StreamWriter;
+
+/// The JSON Lines format ([`crate::format::JSONL`]).
+#[derive(Debug)]
+pub struct JsonLines;
+
+impl Format for JsonLines {
+    fn name(&self) -> &'static str {
+        "jsonl"
+    }
+
+    fn description(&self) -> &'static str {
+        "JSON Lines"
+    }
+
+    fn tag(&self) -> u8 {
+        1
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["jsonl", "ndjson"]
+    }
+
+    /// Every non-blank line is a record, its locator its 1-based line number; UTF-16 is
+    /// transcoded to UTF-8 first, a binary file is a problem, and a line longer than
+    /// `--max-record-mb` is skipped with a problem without being held.
+    fn cut(&self, input: &InputFile, cutter: &mut Cutter<'_>) {
+        let Some(reader) = cutter.open_stream(input) else {
+            return;
+        };
+        cut_lines(input, reader, cutter);
+    }
+
+    fn parse(
+        &self,
+        record: RecordBytes<'_>,
+        input: &InputFile,
+        config: &ReadConfig,
+    ) -> Result<Document, Problem> {
+        let location = Location::line(&input.name, record.locator);
+        parse_record(
+            record.bytes,
+            record.transcoded,
+            location,
+            config,
+            &input.folder,
+        )
+        .map_err(|(location, kind)| Problem { location, kind })
+    }
+
+    /// The record with the new text in its text value ([`JsonRecord::render`]), and its
+    /// newline.
+    fn render(&self, doc: Document) -> Vec<u8> {
+        match doc.record.and_then(Record::take::<JsonRecord>) {
+            Some(record) => record.render(&doc.text),
+            // Not read as JSON Lines: the text as a record of its own.
+            None => {
+                let mut out = Vec::with_capacity(doc.text.len() + 12);
+                out.extend_from_slice(b"{\"text\":");
+                let _ = serde_json::to_writer(&mut out, &doc.text);
+                out.extend_from_slice(b"}\n");
+                out
+            }
+        }
+    }
+
+    fn annotates(&self) -> bool {
+        true
+    }
+
+    fn annotate(&self, rendered: Vec<u8>, annotation: &str) -> Vec<u8> {
+        annotate_line(rendered, annotation)
+    }
+
+    fn sample_text(&self, rendered: &[u8], text_field: &str) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_slice(rendered).ok()?;
+        value.get(text_field)?.as_str().map(str::to_string)
+    }
+
+    fn opening(&self) -> Opening {
+        Opening::AtStart
+    }
+
+    fn writer(
+        &self,
+        file: File,
+        compression: Compression,
+        _input: &InputFile,
+    ) -> io::Result<Box<dyn RecordWriter>> {
+        Ok(Box::new(StreamWriter::new(file, compression)?))
+    }
+}
+
+/// Cuts a JSON Lines stream into its lines, for [`JsonLines::cut`].
+fn cut_lines(input: &InputFile, reader: Box<dyn io::Read + Send>, cutter: &mut Cutter<'_>) {
+    let (mut reader, transcoded) = match sniff_stream(reader) {
+        Ok(Opened::Text { reader, transcoded }) => (reader, transcoded),
+        Ok(Opened::Binary { controls, sampled }) => {
+            cutter.problem(Problem {
+                location: Location::file(&input.name),
+                kind: ProblemKind::Binary { controls, sampled },
+            });
+            return;
+        }
+        Err(err) => {
+            cutter.problem(read_problem(input, None, &err));
+            return;
+        }
+    };
+    let mut line = 0u64;
+    let mut failed = false;
+    let limit = cutter.max_record();
+    loop {
+        let start = cutter.buffer().len();
+        match read_line(&mut reader, cutter.buffer(), limit) {
+            Ok(Line::End) => break,
+            Ok(Line::TooLong) => {
+                line += 1;
+                cutter.buffer().truncate(start);
+                // The rest is read (so that a corrupt stream is still told apart) but not kept.
+                match copy_rest_of_line(&mut reader, &mut io::sink()) {
+                    Ok(rest) => {
+                        let len = (limit as u64).saturating_add(rest);
+                        cutter.count_read(len);
+                        cutter.problem(Problem {
+                            location: Location::line(&input.name, line),
+                            kind: ProblemKind::TooLarge {
+                                bytes: len,
+                                limit: limit as u64,
+                            },
+                        });
+                    }
+                    Err(err) => {
+                        cutter.problem(read_problem(input, Some(line), &err));
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            Ok(Line::Read(len)) => {
+                line += 1;
+                cutter.count_read(len as u64);
+                let data = cutter.buffer();
+                let mut end = data.len();
+                if data[end - 1] == b'\n' {
+                    end -= 1;
+                    if end > start && data[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                }
+                if data[start..end].iter().all(u8::is_ascii_whitespace) {
+                    data.truncate(start);
+                    continue;
+                }
+                cutter.record(start..end, line, transcoded);
+            }
+            Err(err) => {
+                // The partial line is dropped: it is what the error cut short.
+                cutter.buffer().truncate(start);
+                cutter.problem(read_problem(input, Some(line + 1), &err));
+                failed = true;
+                break;
+            }
+        }
+        if cutter.stopped() {
+            return;
+        }
+    }
+    if !cutter.started() && !failed {
+        // No bytes, or only blank lines: there is no record to read.
+        cutter.problem(Problem {
+            location: Location::file(&input.name),
+            kind: ProblemKind::EmptyFile,
+        });
+    }
+}
+
+/// A JSON Lines record as it was read, with the place of its text value: what a document read
+/// from JSON Lines keeps in [`Document::record`].
+#[derive(Debug, Clone)]
+pub struct JsonRecord {
+    /// The whole line, as UTF-8, without the line break.
+    pub raw: String,
+    /// The byte range of the text field's value (the JSON string, quotes included) in `raw`.
+    pub text_span: Range<usize>,
+    /// A 128-bit hash of the text as read: when the text still hashes to it, the record is
+    /// written back byte for byte.
+    pub text_digest: u128,
+}
+
+impl JsonRecord {
+    /// The record with `text` as its text value, followed by a newline. When the text is the
+    /// one read, the line is reused as it is, without a copy.
+    pub fn render(self, text: &str) -> Vec<u8> {
+        if xxhash_rust::xxh3::xxh3_128(text.as_bytes()) == self.text_digest {
+            let mut out = self.raw.into_bytes();
+            out.push(b'\n');
+            return out;
+        }
+        let raw = self.raw.as_bytes();
+        let mut out = Vec::with_capacity(raw.len() + text.len() / 8 + 1);
+        out.extend_from_slice(&raw[..self.text_span.start]);
+        // Serializing a str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, text);
+        out.extend_from_slice(&raw[self.text_span.end..]);
+        out.push(b'\n');
+        out
+    }
+}
+
+/// A rendered record (a JSON object and its newline) with `annotation` (`"name":value` pairs)
+/// added as its last fields.
+pub fn annotate_line(mut out: Vec<u8>, annotation: &str) -> Vec<u8> {
+    if out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    // The record is an object: its last non-space byte is `}`.
+    let end = out.iter().rposition(|&b| b == b'}').unwrap_or(out.len());
+    let empty = out[..end].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let mut tail = out.split_off(end);
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(annotation.as_bytes());
+    out.append(&mut tail);
+    out.push(b'\n');
+    out
+}
 
 /// Parses one line (without its line break) into a document. `transcoded` is set when the
 /// reader already transcoded the file from UTF-16, so the line is UTF-8.
@@ -109,11 +345,11 @@ pub fn parse_record(
         source,
         text,
         decoding,
-        record: Some(JsonRecord {
+        record: Some(Record::new(JsonRecord {
             raw,
             text_span,
             text_digest,
-        }),
+        })),
         date,
     })
 }
@@ -285,6 +521,10 @@ mod tests {
 
     use crate::read::tests::config;
 
+    fn json_record(doc: &Document) -> &JsonRecord {
+        doc.record.as_ref().unwrap().get::<JsonRecord>().unwrap()
+    }
+
     fn parse(line: &str) -> Result<Document, ProblemKind> {
         let location = Location::line(&Arc::from("f.jsonl"), 7);
         parse_record(line.as_bytes(), None, location, &config(), &Arc::from("."))
@@ -298,13 +538,13 @@ mod tests {
     fn an_unchanged_record_renders_without_a_copy() {
         let line = format!("{{\"id\":\"a\",\"text\":\"{}\"}}", "word ".repeat(1000));
         let doc = parse(&line).unwrap();
-        let record = doc.record.unwrap();
+        let record = doc.record.unwrap().take::<JsonRecord>().unwrap();
         let buffer = record.raw.as_ptr();
         let rendered = record.render(&doc.text);
         assert_eq!(rendered, format!("{line}\n").into_bytes());
         assert_eq!(rendered.as_ptr(), buffer);
         let doc = parse(&format!("\u{feff}{line}")).unwrap();
-        assert_eq!(doc.record.unwrap().raw, line);
+        assert_eq!(json_record(&doc).raw, line);
     }
 
     #[test]
@@ -312,8 +552,8 @@ mod tests {
         let doc = parse(r#"{"id":"a\"b","meta":{"text":1},"text":"x\ny","n":[1,2]}"#).unwrap();
         assert_eq!(doc.id, "a\"b");
         assert_eq!(doc.text, "x\ny");
-        let record = doc.record.unwrap();
-        assert_eq!(&record.raw[record.text_span], r#""x\ny""#);
+        let record = json_record(&doc);
+        assert_eq!(&record.raw[record.text_span.clone()], r#""x\ny""#);
     }
 
     #[test]
@@ -393,5 +633,34 @@ mod tests {
         let doc = parse_record(line, None, location, &config(), &Arc::from(".")).unwrap();
         assert_eq!(doc.text, "café crème brûlée");
         assert_eq!(doc.decoding.encoding, "windows-1252");
+    }
+
+    fn record(raw: &str, text: &str) -> JsonRecord {
+        let start = raw.find("\"text\":").unwrap() + "\"text\":".len();
+        let end = start + raw[start..].find("\"}").unwrap() + 1;
+        JsonRecord {
+            raw: raw.to_string(),
+            text_span: start..end,
+            text_digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn unchanged_text_keeps_the_record_byte_for_byte() {
+        let raw = r#"{"id":1.50,"text":"caf\u00e9"}"#;
+        let rec = record(raw, "café");
+        let out = rec.render("café");
+        assert_eq!(out, format!("{raw}\n").into_bytes());
+    }
+
+    #[test]
+    fn changed_text_is_spliced_in_and_escaped() {
+        let raw = r#"{"id":1.50,"text":"old"}"#;
+        let rec = record(raw, "old");
+        let out = rec.render("new \"quoted\"\nline");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"id\":1.50,\"text\":\"new \\\"quoted\\\"\\nline\"}\n"
+        );
     }
 }

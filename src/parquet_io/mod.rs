@@ -289,6 +289,28 @@ impl RowRecord {
 
     /// Reads back what [`RowRecord::encode`] wrote; `None` for any other bytes.
     pub fn decode(bytes: &[u8]) -> Option<RowRecord> {
+        let (at, text, changed, annotation) = Self::parts(bytes)?;
+        Some(RowRecord {
+            at,
+            text: text.to_string(),
+            changed,
+            annotation,
+        })
+    }
+
+    /// How the rewriter writes the row encoded in `bytes` ([`RowRecord::into_edit`]), without
+    /// a copy of a text that did not change.
+    pub fn decode_edit(bytes: &[u8]) -> Option<(RowLocator, RowEdit)> {
+        let (at, text, changed, annotation) = Self::parts(bytes)?;
+        let edit = RowEdit {
+            text: changed.then(|| text.to_string()),
+            annotation,
+        };
+        Some((at, edit))
+    }
+
+    /// The fields of an encoded record, the text borrowed.
+    fn parts(bytes: &[u8]) -> Option<(RowLocator, &str, bool, Option<Annotation>)> {
         let mut rest = bytes.strip_prefix(&[ROW_RECORD_TAG])?;
         let mut take = |n: usize| -> Option<&[u8]> {
             let (head, tail) = rest.split_at_checked(n)?;
@@ -299,7 +321,7 @@ impl RowRecord {
         let row = u32::from_le_bytes(take(4)?.try_into().ok()?);
         let flags = take(1)?[0];
         let len = usize::try_from(u64::from_le_bytes(take(8)?.try_into().ok()?)).ok()?;
-        let text = std::str::from_utf8(take(len)?).ok()?.to_string();
+        let text = std::str::from_utf8(take(len)?).ok()?;
         let annotation = if flags & 2 != 0 {
             let cluster = u32::from_le_bytes(take(4)?.try_into().ok()?);
             let similarity = f64::from_le_bytes(take(8)?.try_into().ok()?);
@@ -323,12 +345,12 @@ impl RowRecord {
         } else {
             return None;
         };
-        Some(RowRecord {
-            at: RowLocator { row_group, row },
+        Some((
+            RowLocator { row_group, row },
             text,
-            changed: flags & 1 != 0,
+            flags & 1 != 0,
             annotation,
-        })
+        ))
     }
 
     /// How the rewriter writes the row.

@@ -10,6 +10,7 @@ use arrow_schema::{DataType, SchemaRef};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
+use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::ParquetMetaData;
 
 use super::{
@@ -59,13 +60,28 @@ pub struct ParquetInput {
     source: Option<usize>,
     date: Option<usize>,
     chunk_rows: usize,
+    /// With [`ParquetInput::only_read_columns`]: the top-level columns decoded, and where the
+    /// read columns are among them.
+    projection: Option<Projection>,
     /// The text column's index among the file's leaf columns.
     text_leaf: Option<usize>,
     /// The file row each row group starts at.
     group_starts: Vec<u64>,
 }
 
-/// Some rows of one row group, decoded: every column of the file.
+/// The columns a reader decodes when it needs no other: the text, id, source and date columns,
+/// in schema order.
+#[derive(Debug, Clone)]
+struct Projection {
+    roots: Vec<usize>,
+    text: usize,
+    id: Option<usize>,
+    source: Option<usize>,
+    date: Option<usize>,
+}
+
+/// Some rows of one row group, decoded: every column of the file (or, for a reader that only
+/// reads its columns, those).
 #[derive(Debug, Clone)]
 pub struct Chunk {
     /// The row group.
@@ -172,6 +188,7 @@ impl ParquetInput {
             .iter()
             .position(|leaf| leaf.path().parts() == [text_name.as_str()]);
         Ok(ParquetInput {
+            projection: None,
             text_leaf,
             name,
             file,
@@ -183,6 +200,35 @@ impl ParquetInput {
             chunk_rows: chunk_rows.max(1),
             group_starts,
         })
+    }
+
+    /// The reader, decoding only the text, id, source and date columns: its chunks hold only
+    /// those ([`ParquetInput::records`] and [`ParquetInput::append_row`] read them). A reader
+    /// for a rewrite decodes every column.
+    pub fn only_read_columns(mut self) -> ParquetInput {
+        let mut roots: Vec<usize> = [Some(self.text), self.id, self.source, self.date]
+            .into_iter()
+            .flatten()
+            .collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let place = |column: usize| roots.iter().position(|&r| r == column).unwrap_or(0);
+        self.projection = Some(Projection {
+            text: place(self.text),
+            id: self.id.map(place),
+            source: self.source.map(place),
+            date: self.date.map(place),
+            roots,
+        });
+        self
+    }
+
+    /// Where the text, id, source and date columns are in a chunk.
+    fn chunk_columns(&self) -> (usize, Option<usize>, Option<usize>, Option<usize>) {
+        match &self.projection {
+            Some(p) => (p.text, p.id, p.source, p.date),
+            None => (self.text, self.id, self.source, self.date),
+        }
     }
 
     /// The file's name as given.
@@ -267,12 +313,20 @@ impl ParquetInput {
             .file
             .try_clone()
             .map_err(|err| chunks.error(ParquetErrorKind::Io(err.to_string())))?;
-        let reader =
+        let mut builder =
             ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
                 .with_row_groups(vec![group])
-                .with_batch_size(self.chunk_rows)
-                .build()
-                .map_err(|err| chunks.error(ParquetErrorKind::Corrupt(err.to_string())))?;
+                .with_batch_size(self.chunk_rows);
+        if let Some(projection) = &self.projection {
+            let mask = ProjectionMask::roots(
+                self.metadata.metadata().file_metadata().schema_descr(),
+                projection.roots.iter().copied(),
+            );
+            builder = builder.with_projection(mask);
+        }
+        let reader = builder
+            .build()
+            .map_err(|err| chunks.error(ParquetErrorKind::Corrupt(err.to_string())))?;
         chunks.reader = Some(reader);
         Ok(chunks)
     }
@@ -282,11 +336,12 @@ impl ParquetInput {
     /// text is null.
     pub fn append_row(&self, chunk: &Chunk, row: usize, out: &mut Vec<u8>) -> bool {
         let columns = chunk.batch.columns();
-        let Some(text) = string_value(columns[self.text].as_ref(), row) else {
+        let (text, id, source, date) = self.chunk_columns();
+        let Some(text) = string_value(columns[text].as_ref(), row) else {
             return false;
         };
         out.extend_from_slice(&(chunk.file_row + row as u64).to_le_bytes());
-        for column in [self.id, self.source, self.date] {
+        for column in [id, source, date] {
             match column.and_then(|index| cell_text(columns[index].as_ref(), row)) {
                 Some(value) => {
                     out.push(1);
@@ -303,10 +358,11 @@ impl ParquetInput {
     /// The values of each row of `chunk`.
     pub fn records<'c>(&self, chunk: &'c Chunk) -> impl Iterator<Item = Record> + 'c {
         let columns = chunk.batch.columns();
-        let text = Arc::clone(&columns[self.text]);
-        let id = self.id.map(|i| Arc::clone(&columns[i]));
-        let source = self.source.map(|i| Arc::clone(&columns[i]));
-        let date = self.date.map(|i| Arc::clone(&columns[i]));
+        let (text, id, source, date) = self.chunk_columns();
+        let text = Arc::clone(&columns[text]);
+        let id = id.map(|i| Arc::clone(&columns[i]));
+        let source = source.map(|i| Arc::clone(&columns[i]));
+        let date = date.map(|i| Arc::clone(&columns[i]));
         (0..chunk.batch.num_rows()).map(move |row| Record {
             at: RowLocator {
                 row_group: chunk.row_group,

@@ -136,6 +136,11 @@ fn write_hub(path: &Path, groups: usize, rows: usize, text: TextType, compressio
     let props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(rows))
+        // As pyarrow writes it: the schema's metadata as a key of the file's own too.
+        .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
+            "huggingface".to_string(),
+            "{\"info\":1}".to_string(),
+        )]))
         .build();
     let file = std::fs::File::create(path).unwrap();
     let mut writer = ArrowWriter::try_new(file, hub_schema(text), Some(props)).unwrap();
@@ -226,8 +231,11 @@ fn temp() -> (tempfile::TempDir, PathBuf, PathBuf) {
 fn records_give_text_id_source_and_date_across_row_groups_and_chunks() {
     let (_dir, input, _) = temp();
     write_hub(&input, 3, 10, TextType::Utf8, Compression::SNAPPY);
-    for chunk_rows in [1, 3, 10, 4096] {
-        let reading = open(&input, chunk_rows).unwrap();
+    for (chunk_rows, only) in [(1, false), (3, true), (10, false), (4096, true)] {
+        let mut reading = open(&input, chunk_rows).unwrap();
+        if only {
+            reading = reading.only_read_columns();
+        }
         assert_eq!(reading.row_groups(), 3);
         let (records, err) = read_all(&reading);
         assert!(err.is_none());
@@ -295,6 +303,18 @@ fn a_passthrough_gives_the_same_table_schema_compression_and_row_groups() {
         let (out_schema, out_batch, out_meta) = read_table(&output);
         assert_eq!(in_schema, out_schema, "{text:?}");
         assert_eq!(in_batch, out_batch, "{text:?}");
+        let kv = |meta: &parquet::file::metadata::ParquetMetaData| {
+            let mut kv: Vec<_> = meta
+                .file_metadata()
+                .key_value_metadata()
+                .into_iter()
+                .flatten()
+                .map(|kv| (kv.key.clone(), kv.value.clone()))
+                .collect();
+            kv.sort();
+            kv
+        };
+        assert_eq!(kv(&in_meta), kv(&out_meta), "{text:?}");
         assert_eq!(out_meta.num_row_groups(), 4);
         for group in out_meta.row_groups() {
             assert_eq!(group.num_rows(), 25);
@@ -534,6 +554,25 @@ fn a_damaged_page_names_its_row_group_and_rows() {
         })
         .unwrap();
     assert_eq!(rest, 10);
+    // The rows read are written, the damaged row group's left out (the reader told of it).
+    let output = input.with_file_name("out.parquet");
+    let out = std::fs::File::create(&output).unwrap();
+    let mut writer = ParquetRewriter::new(open(&input, 4).unwrap(), out, false).unwrap();
+    for record in records {
+        writer.write_row(record.at, RowEdit::default()).unwrap();
+    }
+    for row in [0, 5] {
+        let at = RowLocator { row_group: 2, row };
+        writer.write_row(at, RowEdit::default()).unwrap();
+    }
+    writer.finish().unwrap();
+    let (_, batch, _) = read_table(&output);
+    // Rows 0..10 of row group 0, rows 20 and 25 of the file, and the null text of row 27.
+    let ids = batch.column(0).as_string::<i32>();
+    let ids: Vec<&str> = (0..batch.num_rows()).map(|i| ids.value(i)).collect();
+    let mut want: Vec<String> = (0..10).map(|i| format!("doc-{i}")).collect();
+    want.extend(["doc-20", "doc-25", "doc-27"].map(String::from));
+    assert_eq!(ids, want);
 }
 
 proptest! {
@@ -592,7 +631,8 @@ proptest! {
             }),
         };
         let bytes = record.encode();
-        prop_assert_eq!(RowRecord::decode(&bytes), Some(record));
+        prop_assert_eq!(RowRecord::decode(&bytes), Some(record.clone()));
+        prop_assert_eq!(RowRecord::decode_edit(&bytes), Some(record.into_edit()));
         // Any prefix decodes to something or nothing, without a panic; a JSON line is refused.
         let _ = RowRecord::decode(&bytes[..cut.index(bytes.len())]);
         prop_assert_eq!(RowRecord::decode(b"{\"text\":\"x\"}"), None);

@@ -146,11 +146,15 @@ impl<W: Write + Send> ParquetRewriter<W> {
     fn next_chunk(&mut self, at: Option<RowLocator>) -> Result<bool, ParquetError> {
         loop {
             if let Some(chunks) = &mut self.chunks {
-                if let Some(chunk) = chunks.next() {
-                    self.current = Some(chunk?);
-                    return Ok(true);
+                match chunks.next() {
+                    Some(Ok(chunk)) => {
+                        self.current = Some(chunk);
+                        return Ok(true);
+                    }
+                    // A damaged page: the reader said so, and gave no row from there to the end
+                    // of its row group; the rest of the group is left out here too.
+                    Some(Err(_)) | None => self.chunks = None,
                 }
-                self.chunks = None;
             }
             let group = self.next_group;
             if group >= self.input.row_groups()
@@ -161,7 +165,8 @@ impl<W: Write + Send> ParquetRewriter<W> {
             self.next_group += 1;
             let wanted = at.is_some_and(|at| group == at.row_group as usize);
             if wanted || self.input.may_have_null_text(group) {
-                self.chunks = Some(self.input.row_group(group)?);
+                // A row group that cannot be opened was the reader's problem already.
+                self.chunks = self.input.row_group(group).ok();
             }
         }
     }
@@ -250,6 +255,19 @@ fn properties(input: &ParquetInput) -> WriterProperties {
         }
         // The default for columns not in the input (the `dedup` column).
         builder = builder.set_compression(group.column(0).compression());
+    }
+    // The file's key-value metadata as it was (a dataset hub's `huggingface` key, pandas'):
+    // readers take it from there, not only from the Arrow schema the writer embeds itself.
+    let kept: Vec<_> = metadata
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .filter(|kv| kv.key != "ARROW:schema")
+        .cloned()
+        .collect();
+    if !kept.is_empty() {
+        builder = builder.set_key_value_metadata(Some(kept));
     }
     let groups = metadata.num_row_groups().max(1) as u64;
     let rows = input.rows().div_ceil(groups).max(1);

@@ -9,7 +9,8 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use textwash::dedup::shard::{sketch_text, ShardWriter, WorkDir};
+use textwash::dedup::shard::{sketch_text, ShardWriter};
+use textwash::dedup::work::WorkDir;
 use textwash::dedup::{decide, DedupConfig};
 use textwash::progress::NoProgress;
 

@@ -1,6 +1,8 @@
 //! What `textwash check` counts per document, beside what the stages report: lines, lines with
-//! mojibake (repaired, or still there after repair), boilerplate lines, and documents left empty
-//! or very short. Only counted when asked for (`RunConfig::audit`), so `run` pays nothing.
+//! mojibake (repaired, misread characters as read whether repair could fix them or not, or
+//! still there after repair), boilerplate lines, the documents with any of either (a whole
+//! article on one line is one line, so documents are counted too), and documents left empty or
+//! very short. Only counted when asked for (`RunConfig::audit`), so `run` pays nothing.
 
 use std::collections::HashSet;
 
@@ -23,6 +25,10 @@ pub struct DocAudit {
     pub mojibake_lines: u64,
     /// Lines that still look like mojibake after repair.
     pub suspicious_lines: u64,
+    /// Lines as read that repair undid mojibake in or that carry misread characters
+    /// ([`looks_like_mojibake`]), whether repair fixed them or not: what the mojibake threshold
+    /// counts.
+    pub misread_lines: u64,
     /// Lines strip removed.
     pub boilerplate_lines: u64,
     /// Words after cleaning.
@@ -53,24 +59,29 @@ pub fn changed_non_ascii_lines(before: &str, after: &str) -> (u64, Option<u64>) 
     (count, first)
 }
 
-/// Whether a line still looks like UTF-8 read in a single-byte encoding: `Ã` or `Â` (Latin-1,
-/// Windows-1252), `Ð`/`Ñ` (Cyrillic) or `â` followed by a character that only a misread
-/// continuation byte gives (U+0080–U+00BF, or the Windows-1252 punctuation `€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ`);
-/// or the replacement character U+FFFD.
+/// Whether a line looks like text misread in a single-byte encoding: a C1 control character
+/// (U+0080–U+009F: Windows-1252 bytes read as Latin-1, or a byte no code page maps); `Ã`, `Â`
+/// or `Å` (Latin-1, Windows-1252), `Ð`/`Ñ` (Cyrillic) or `â` followed by a character that only
+/// a misread UTF-8 continuation byte gives (U+00A0–U+00BF, or the Windows-1252 punctuation
+/// `€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ`: `â€` begins every misread curly quote); or the replacement
+/// character U+FFFD. It says so whether or not repair can undo it.
 pub fn looks_like_mojibake(line: &str) -> bool {
     let mut previous = '\0';
     for c in line.chars() {
-        if c == '\u{FFFD}' {
+        if c == '\u{FFFD}' || is_c1_control(c) {
             return true;
         }
-        if matches!(previous, 'Ã' | 'Â' | 'Ð' | 'Ñ' | 'â') && is_misread_continuation(c) {
-            // `â` before `€` is the start of every misread curly quote; before other
-            // continuation characters it is too rare in real text to matter.
+        if matches!(previous, 'Ã' | 'Â' | 'Å' | 'Ð' | 'Ñ' | 'â') && is_misread_continuation(c)
+        {
             return true;
         }
         previous = c;
     }
     false
+}
+
+fn is_c1_control(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9F}')
 }
 
 fn is_misread_continuation(c: char) -> bool {
@@ -122,6 +133,27 @@ pub fn suspicious_lines(text: &str) -> (u64, Option<u64>) {
     (count, first)
 }
 
+/// Lines of `before` (the text as read) with mojibake: those that look misread
+/// ([`looks_like_mojibake`]), and, when `repaired` holds the text after a repair that undid
+/// mojibake, the non-ASCII lines it changed ([`changed_non_ascii_lines`]). Each line counts
+/// once. Returns the count and the first such line (1-based).
+pub fn misread_lines(before: &str, repaired: Option<&str>) -> (u64, Option<u64>) {
+    if before.is_ascii() {
+        return (0, None);
+    }
+    let kept: Option<HashSet<&str>> = repaired.map(|after| after.lines().collect());
+    let mut count = 0;
+    let mut first = None;
+    for (i, line) in before.lines().enumerate() {
+        let changed = || !line.is_ascii() && kept.as_ref().is_some_and(|k| !k.contains(line));
+        if looks_like_mojibake(line) || changed() {
+            count += 1;
+            first.get_or_insert(i as u64 + 1);
+        }
+    }
+    (count, first)
+}
+
 /// Where a finding is: the document's file, and its record's line (JSON Lines) or the line in
 /// the file (text).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,10 +176,23 @@ impl Example {
 /// The audit of a whole run, in report.json when `check` asked for it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Audit {
+    /// Non-blank lines as read.
     pub lines: u64,
+    /// Lines repair changed where it undid mojibake.
     pub mojibake_lines: u64,
+    /// Lines still looking misread after repair.
     pub suspicious_lines: u64,
+    /// Lines as read with mojibake or misread characters, repaired or not.
+    #[serde(default)]
+    pub misread_lines: u64,
+    /// Lines strip removed (or cut boilerplate out of).
     pub boilerplate_lines: u64,
+    /// Documents with a line of `misread_lines`, or one still misread after repair.
+    #[serde(default)]
+    pub mojibake_documents: u64,
+    /// Documents strip removed or cut boilerplate from.
+    #[serde(default)]
+    pub boilerplate_documents: u64,
     pub empty_documents: u64,
     pub short_documents: u64,
     /// The first documents with each kind of finding.
@@ -167,7 +212,10 @@ impl Audit {
         self.lines += other.lines;
         self.mojibake_lines += other.mojibake_lines;
         self.suspicious_lines += other.suspicious_lines;
+        self.misread_lines += other.misread_lines;
         self.boilerplate_lines += other.boilerplate_lines;
+        self.mojibake_documents += other.mojibake_documents;
+        self.boilerplate_documents += other.boilerplate_documents;
         self.empty_documents += other.empty_documents;
         self.short_documents += other.short_documents;
         for (into, from) in [
@@ -184,20 +232,23 @@ impl Audit {
         self.lines += doc.lines;
         self.mojibake_lines += doc.mojibake_lines;
         self.suspicious_lines += doc.suspicious_lines;
+        self.misread_lines += doc.misread_lines;
         self.boilerplate_lines += doc.boilerplate_lines;
         let example = |list: &mut Vec<Example>, line: Option<u64>| {
             if list.len() < MAX_EXAMPLES {
                 list.push(Example::new(id, origin, line));
             }
         };
-        if doc.mojibake_lines + doc.suspicious_lines > 0 {
-            let line = match (doc.first_mojibake, doc.first_suspicious) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+        if doc.misread_lines + doc.suspicious_lines > 0 {
+            self.mojibake_documents += 1;
+            let line = [doc.first_mojibake, doc.first_suspicious]
+                .into_iter()
+                .flatten()
+                .min();
             example(&mut self.examples.mojibake, line);
         }
         if doc.boilerplate_lines > 0 {
+            self.boilerplate_documents += 1;
             example(&mut self.examples.boilerplate, doc.first_boilerplate);
         }
         if doc.words == 0 {
@@ -222,6 +273,11 @@ mod tests {
             "5Â½ years",
             "Ð¿Ñ€Ð¸Ð²ÐµÑ‚",
             "a broken \u{FFFD} byte",
+            // Windows-1252 read as Latin-1: a curly apostrophe became U+0092.
+            "the minister\u{92}s office",
+            // Polish `Śląsk` misread: `Ś` is C5 9A, `Å` + `š`.
+            "ÅšlÄ…sk",
+            "a lone â€ at a line end",
         ] {
             assert!(looks_like_mojibake(bad), "{bad}");
         }
@@ -231,6 +287,8 @@ mod tests {
             "Ðakovo and Þórður",
             "â la carte, Âge d'or",
             "Привет, мир",
+            "Ångström in Århus, Å i Lofoten, Åland",
+            "£5½ and °C, “quoted” — dashes… and ‘single’ quotes",
         ] {
             assert!(!looks_like_mojibake(good), "{good}");
         }
@@ -243,5 +301,17 @@ mod tests {
         assert_eq!(changed_non_ascii_lines(before, after), (1, Some(2)));
         assert_eq!(suspicious_lines(before), (1, Some(2)));
         assert_eq!(suspicious_lines(after), (0, None));
+    }
+
+    #[test]
+    fn misread_lines_count_repaired_and_unrepairable_lines_once() {
+        // Line 2 repaired (and misread), line 3 a C1 control repair left, line 4 clean.
+        let before = "Title\ncafÃ© here\nit\u{92}s there\nsame “quote”";
+        let after = "Title\ncafé here\nit\u{92}s there\nsame “quote”";
+        assert_eq!(misread_lines(before, Some(after)), (2, Some(2)));
+        assert_eq!(misread_lines(before, None), (2, Some(2)));
+        // A repair that changed a line with no misread character counts it too.
+        assert_eq!(misread_lines("a\nb †x”", Some("a\nb ”x”")), (1, Some(2)));
+        assert_eq!(misread_lines("plain ascii\nlines", None), (0, None));
     }
 }

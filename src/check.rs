@@ -2,14 +2,24 @@
 //! held against thresholds, and a verdict for people (a table), programs (JSON) or CI logs
 //! (GitHub Actions annotations).
 //!
+//! Lines and documents are both counted: a whole article on one line is one line, so a corpus
+//! of such articles hides its mojibake and boilerplate in a share of lines.
+//!
 //! Default thresholds, and why:
-//! - **mojibake 0.1% of lines** (repaired or still there): a clean export has none; a few lines
-//!   in a thousand is a source that needs its decoding fixed before analysis.
+//! - **mojibake 0.1% of lines** (repaired, or characters misread in a single-byte encoding
+//!   that repair cannot fix): a clean export has none; a few lines in a thousand is a source
+//!   that needs its decoding fixed before analysis.
+//! - **mojibake 1% of documents**: one document in a hundred with misread text is a source
+//!   decoded wrongly, however long its articles.
 //! - **duplicates 5% of documents** (exact or near): news dumps normally carry some wire copy
 //!   reprinted by several outlets; more than one document in twenty means the dump was not
 //!   deduplicated.
 //! - **boilerplate 1% of lines**: after extraction, page furniture should be rare; more means the
 //!   extractor or the crawl kept navigation, credits or newsletter prompts.
+//! - **boilerplate 5% of documents**: one document in twenty with a line or a credit for strip
+//!   to remove is an extractor that keeps furniture, even where documents are long.
+//! - **duplicates' coverage: off** unless `--min-drop-coverage` gives it: dedup drops nothing its
+//!   kept member covers less than 80%; a gate may ask for more.
 //! - **invalid records 0**: a record that does not parse is data lost, and CI should say so.
 
 use std::fmt::Write as _;
@@ -78,23 +88,33 @@ fn trim_float(x: f64) -> String {
 /// The thresholds `check` applies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// `--max-mojibake`.
+    /// `--max-mojibake`, a share of lines.
     pub mojibake: Limit,
+    /// `--max-mojibake-documents`.
+    pub mojibake_documents: Limit,
     /// `--max-duplicates`.
     pub duplicates: Limit,
-    /// `--max-boilerplate`.
+    /// `--max-boilerplate`, a share of lines.
     pub boilerplate: Limit,
+    /// `--max-boilerplate-documents`.
+    pub boilerplate_documents: Limit,
     /// `--max-invalid`.
     pub invalid: Limit,
+    /// `--min-drop-coverage`: every duplicate must be covered at least this much by its kept
+    /// member (off when `None`).
+    pub min_drop_coverage: Option<f64>,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             mojibake: Limit::Share(0.001),
+            mojibake_documents: Limit::Share(0.01),
             duplicates: Limit::Share(0.05),
             boilerplate: Limit::Share(0.01),
+            boilerplate_documents: Limit::Share(0.05),
             invalid: Limit::Count(0),
+            min_drop_coverage: None,
         }
     }
 }
@@ -171,16 +191,46 @@ fn limits(table: &CheckTable, args: &CheckArgs) -> anyhow::Result<Limits> {
             None => Ok(default),
         }
     };
+    let min_drop_coverage = match args
+        .min_drop_coverage
+        .as_ref()
+        .or(table.get("min-drop-coverage"))
+    {
+        Some(text) => {
+            Some(parse_share(text).context("--min-drop-coverage / [check] min-drop-coverage")?)
+        }
+        None => None,
+    };
     Ok(Limits {
         mojibake: pick("max-mojibake", &args.max_mojibake, defaults.mojibake)?,
+        mojibake_documents: pick(
+            "max-mojibake-documents",
+            &args.max_mojibake_documents,
+            defaults.mojibake_documents,
+        )?,
         duplicates: pick("max-duplicates", &args.max_duplicates, defaults.duplicates)?,
         boilerplate: pick(
             "max-boilerplate",
             &args.max_boilerplate,
             defaults.boilerplate,
         )?,
+        boilerplate_documents: pick(
+            "max-boilerplate-documents",
+            &args.max_boilerplate_documents,
+            defaults.boilerplate_documents,
+        )?,
         invalid: pick("max-invalid", &args.max_invalid, defaults.invalid)?,
+        min_drop_coverage,
     })
+}
+
+/// A share (`90%`, `0.9`; `0` and `1` too), for `--min-drop-coverage`.
+fn parse_share(text: &str) -> anyhow::Result<f64> {
+    match Limit::parse(text)? {
+        Limit::Share(share) => Ok(share),
+        Limit::Count(n @ (0 | 1)) => Ok(n as f64),
+        Limit::Count(_) => anyhow::bail!("{text:?} is not a share (examples: 90%, 0.9)"),
+    }
 }
 
 /// One threshold held against the corpus.
@@ -228,8 +278,15 @@ pub struct Figures {
     pub mojibake_lines_repaired: u64,
     /// Lines still looking misread after repair.
     pub mojibake_lines_remaining: u64,
-    /// Lines strip removed.
+    /// Lines as read with mojibake or misread characters, repaired or not (the mojibake
+    /// threshold's count).
+    pub mojibake_lines: u64,
+    /// Documents with such a line.
+    pub mojibake_documents: u64,
+    /// Lines strip removed (or cut boilerplate out of).
     pub boilerplate_lines: u64,
+    /// Documents strip removed or cut boilerplate from.
+    pub boilerplate_documents: u64,
     /// Lines strip removed, by rule.
     pub boilerplate_by_rule: crate::report::NameCounts,
     /// Exact duplicates (not their kept originals).
@@ -238,12 +295,49 @@ pub struct Figures {
     pub near_duplicates: u64,
     /// Clusters of duplicates.
     pub duplicate_clusters: u64,
+    /// Duplicates by how much of their words the kept member covers.
+    pub duplicates_by_coverage: Vec<CoverageBand>,
+    /// The lowest coverage of a duplicate.
+    pub lowest_duplicate_coverage: Option<f64>,
     /// Passages shared by documents that are not duplicates.
     pub passage_links: u64,
     /// Documents with no words.
     pub empty_documents: u64,
     /// Documents under 50 words.
     pub short_documents: u64,
+}
+
+/// Duplicates whose coverage is in a range.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageBand {
+    /// The range: `100%`, `95-99.9%`, … `under 80%`.
+    pub coverage: &'static str,
+    /// Duplicates in it.
+    pub documents: u64,
+}
+
+/// Bands of coverage: a name, and the range's lower and upper end (upper excluded).
+const COVERAGE_BANDS: [(&str, f64, f64); 6] = [
+    ("100%", 1.0, f64::INFINITY),
+    ("95-99.9%", 0.95, 1.0),
+    ("90-94.9%", 0.9, 0.95),
+    ("85-89.9%", 0.85, 0.9),
+    ("80-84.9%", 0.8, 0.85),
+    ("under 80%", 0.0, 0.8),
+];
+
+fn coverage_bands(coverage: &crate::report::DuplicateCoverage) -> Vec<CoverageBand> {
+    let below = |share: f64| match share.is_finite() {
+        true => coverage.below(share),
+        false => coverage.duplicates,
+    };
+    COVERAGE_BANDS
+        .iter()
+        .map(|&(name, from, to)| CoverageBand {
+            coverage: name,
+            documents: below(to) - below(from),
+        })
+        .collect()
 }
 
 /// The verdict.
@@ -283,11 +377,16 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
         lines: audit.lines,
         mojibake_lines_repaired: audit.mojibake_lines,
         mojibake_lines_remaining: audit.suspicious_lines,
+        mojibake_lines: audit.misread_lines,
+        mojibake_documents: audit.mojibake_documents,
         boilerplate_lines: audit.boilerplate_lines,
+        boilerplate_documents: audit.boilerplate_documents,
         boilerplate_by_rule,
         exact_duplicates: dedup.exact_duplicates,
         near_duplicates: dedup.near_duplicates,
         duplicate_clusters: dedup.clusters,
+        duplicates_by_coverage: coverage_bands(&dedup.duplicate_coverage),
+        lowest_duplicate_coverage: dedup.duplicate_coverage.min(),
         passage_links: dedup.passage_links,
         empty_documents: audit.empty_documents,
         short_documents: audit.short_documents,
@@ -304,12 +403,18 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
         limit: limit.to_string(),
         passed: limit.allows(count, total),
     };
-    let checks = vec![
+    let mut checks = vec![
         check(
             "mojibake",
-            audit.mojibake_lines + audit.suspicious_lines,
+            audit.misread_lines,
             audit.lines,
             &limits.mojibake,
+        ),
+        check(
+            "mojibake-documents",
+            audit.mojibake_documents,
+            documents,
+            &limits.mojibake_documents,
         ),
         check(
             "duplicates",
@@ -324,15 +429,32 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
             &limits.boilerplate,
         ),
         check(
+            "boilerplate-documents",
+            audit.boilerplate_documents,
+            documents,
+            &limits.boilerplate_documents,
+        ),
+        check(
             "invalid",
             report.problems.count,
             documents + report.problems.count,
             &limits.invalid,
         ),
     ];
+    let coverage = &dedup.duplicate_coverage;
+    if let Some(min) = limits.min_drop_coverage {
+        let mut drop_coverage = check(
+            "drop-coverage",
+            coverage.below(min),
+            coverage.duplicates,
+            &Limit::Count(0),
+        );
+        drop_coverage.limit = format!("≥{}", Limit::Share(min));
+        checks.push(drop_coverage);
+    }
     let failed = |name: &str| checks.iter().any(|c| c.name == name && !c.passed);
     let mut findings = Vec::new();
-    if failed("mojibake") {
+    if failed("mojibake") || failed("mojibake-documents") {
         for e in &audit.examples.mojibake {
             findings.push(Finding {
                 check: "mojibake",
@@ -342,13 +464,32 @@ pub fn judge(report: &Report, limits: &Limits) -> Verdict {
             });
         }
     }
-    if failed("boilerplate") {
+    if failed("boilerplate") || failed("boilerplate-documents") {
         for e in &audit.examples.boilerplate {
             findings.push(Finding {
                 check: "boilerplate",
                 file: Some(e.file.clone()),
                 line: Some(e.line),
                 message: format!("boilerplate lines in document {}", e.id),
+            });
+        }
+    }
+    if let (true, Some(min)) = (failed("drop-coverage"), limits.min_drop_coverage) {
+        let below = (min * 1000.0).round() / 1000.0;
+        for low in coverage.lowest.iter().filter(|l| l.coverage < below) {
+            findings.push(Finding {
+                check: "drop-coverage",
+                file: None,
+                line: None,
+                message: format!(
+                    "duplicate {} (cluster {}): {}, the document kept, covers {} of its words, \
+                     below {}",
+                    low.id,
+                    low.cluster,
+                    low.kept,
+                    percent(low.coverage),
+                    percent(min)
+                ),
             });
         }
     }
@@ -382,7 +523,7 @@ pub fn human(verdict: &Verdict) -> String {
             verdict.checks.len()
         )
     };
-    let _ = writeln!(out, "  {:<20} {}", "documents", f.documents);
+    let _ = writeln!(out, "  {:<22} {}", "documents", f.documents);
     for c in &verdict.checks {
         let detail = match c.name {
             "mojibake" => format!(
@@ -393,6 +534,10 @@ pub fn human(verdict: &Verdict) -> String {
                 "exact {}, near {}, in {} clusters",
                 f.exact_duplicates, f.near_duplicates, f.duplicate_clusters
             ),
+            "drop-coverage" => f
+                .lowest_duplicate_coverage
+                .map(|c| format!("lowest {}", percent(c)))
+                .unwrap_or_default(),
             "boilerplate" => f
                 .boilerplate_by_rule
                 .iter()
@@ -403,11 +548,12 @@ pub fn human(verdict: &Verdict) -> String {
         };
         let what = match c.name {
             "mojibake" | "boilerplate" => "lines",
-            "duplicates" => "documents",
-            _ => "records",
+            "invalid" => "records",
+            "drop-coverage" => "duplicates",
+            _ => "documents",
         };
         let line = format!(
-            "  {:<20} {:<30} limit {:<6} {:<6} {detail}",
+            "  {:<22} {:<30} limit {:<6} {:<6} {detail}",
             c.name,
             format!("{} of {} {what} ({})", c.count, c.total, percent(c.share)),
             c.limit,
@@ -415,10 +561,24 @@ pub fn human(verdict: &Verdict) -> String {
         );
         let _ = writeln!(out, "{}", line.trim_end());
     }
-    let _ = writeln!(out, "  {:<20} {}", "passage links", f.passage_links);
+    let bands: Vec<String> = f
+        .duplicates_by_coverage
+        .iter()
+        .filter(|b| b.documents > 0)
+        .map(|b| format!("{} {}", b.coverage, b.documents))
+        .collect();
+    if !bands.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {:<22} {} (share of a duplicate's words its kept document covers)",
+            "duplicate coverage",
+            bands.join(", ")
+        );
+    }
+    let _ = writeln!(out, "  {:<22} {}", "passage links", f.passage_links);
     let _ = writeln!(
         out,
-        "  {:<20} {} empty, {} under {} words",
+        "  {:<22} {} empty, {} under {} words",
         "short documents",
         f.empty_documents,
         f.short_documents,
@@ -429,7 +589,7 @@ pub fn human(verdict: &Verdict) -> String {
         .iter()
         .map(|(e, n)| format!("{e} {n}"))
         .collect();
-    let _ = writeln!(out, "  {:<20} {}", "encodings", encodings.join(", "));
+    let _ = writeln!(out, "  {:<22} {}", "encodings", encodings.join(", "));
     for finding in &verdict.findings {
         let place = match (&finding.file, finding.line) {
             (Some(file), Some(line)) => format!("{file}:{line}: "),

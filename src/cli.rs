@@ -355,9 +355,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
-    /// At most this share of lines may show mojibake, repaired or still there (`0.1%`).
+    /// At most this share of lines may show mojibake, repaired or not: misread UTF-8, C1
+    /// controls, characters of text read in the wrong single-byte encoding (`0.1%`).
     #[arg(long, value_name = "SHARE")]
     pub max_mojibake: Option<String>,
+
+    /// At most this share of documents may have a line with mojibake (`1%`).
+    #[arg(long, value_name = "SHARE")]
+    pub max_mojibake_documents: Option<String>,
 
     /// At most this share of documents may be exact or near duplicates of another (`5%`).
     #[arg(long, value_name = "SHARE")]
@@ -366,6 +371,15 @@ pub struct CheckArgs {
     /// At most this share of lines may be boilerplate that strip removes (`1%`).
     #[arg(long, value_name = "SHARE")]
     pub max_boilerplate: Option<String>,
+
+    /// At most this share of documents may have boilerplate that strip removes (`5%`).
+    #[arg(long, value_name = "SHARE")]
+    pub max_boilerplate_documents: Option<String>,
+
+    /// Fail when dedup finds a duplicate whose kept document covers less than this share of
+    /// its words (`90%`; off unless given: dedup's own floor is 80%).
+    #[arg(long, value_name = "SHARE")]
+    pub min_drop_coverage: Option<String>,
 
     /// At most this many invalid records or unreadable files (`0`), or a share (`0.1%`).
     #[arg(long, value_name = "N")]

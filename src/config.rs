@@ -122,8 +122,6 @@ impl RunConfig {
         };
         dedup.shingle.fold_digits = args.dedup.fold_digits;
         dedup.memory = args.dedup.mem;
-        // report.html shows this many clusters and links; dedup keeps their texts' ids.
-        dedup.samples = crate::html::MAX_SHOWN;
         let date_field = (dedup.keep == KeepPolicy::Earliest).then_some(args.dedup.date_field);
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,
@@ -323,11 +321,14 @@ struct FileConfig {
 pub type CheckTable = BTreeMap<String, String>;
 
 /// The limit names the `[check]` table may hold.
-const CHECK_KEYS: [&str; 4] = [
+const CHECK_KEYS: [&str; 7] = [
     "max-mojibake",
+    "max-mojibake-documents",
     "max-duplicates",
     "max-boilerplate",
+    "max-boilerplate-documents",
     "max-invalid",
+    "min-drop-coverage",
 ];
 
 /// Reads the `[check]` table of a config file (empty without one).

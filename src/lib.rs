@@ -13,7 +13,6 @@ pub mod check;
 pub mod cli;
 pub mod codec;
 pub mod config;
-#[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod dedup;
 pub mod document;
 pub mod error;
@@ -30,6 +29,7 @@ pub mod read;
 #[allow(missing_docs)] // items not documented yet (issue 18)
 pub mod repair;
 pub mod report;
+mod sample;
 pub mod stage;
 pub mod staged;
 #[allow(missing_docs)] // items not documented yet (issue 18)

@@ -92,6 +92,77 @@ pub struct SourceFigures {
     pub boilerplate_lines: u64,
 }
 
+/// Duplicates the kept member covers least, listed in [`DuplicateCoverage::lowest`].
+pub const MAX_LISTED_LOW_COVERAGE: usize = 10;
+
+/// Dedup's duplicates (dropped, or annotated) by their coverage: the share of a duplicate's
+/// words that its kept member covers, in order. Exact copies are covered whole; a coverage near
+/// the 80% floor is the drop most worth a look.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCoverage {
+    /// Duplicates counted.
+    pub duplicates: u64,
+    /// Duplicates by coverage in tenths of a percent, rounded down: `"912"` counts those
+    /// covered 91.2% to 91.3%, `"1000"` those covered whole.
+    pub by_permille: BTreeMap<u16, u64>,
+    /// The duplicates covered least, lowest first (the first [`MAX_LISTED_LOW_COVERAGE`]; ties
+    /// in cluster order).
+    pub lowest: Vec<LowCoverage>,
+}
+
+/// A duplicate and how much of it its kept member covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LowCoverage {
+    /// The duplicate's id.
+    pub id: String,
+    /// The id of the kept member it is a duplicate of.
+    pub kept: String,
+    /// Its cluster in clusters.jsonl.
+    pub cluster: u32,
+    /// The share of its words the kept member covers.
+    pub coverage: f64,
+    /// The similarity of their passages.
+    pub similarity: f64,
+}
+
+impl DuplicateCoverage {
+    /// Counts a duplicate.
+    pub fn add(&mut self, duplicate: LowCoverage) {
+        self.duplicates += 1;
+        let permille = (duplicate.coverage.clamp(0.0, 1.0) * 1000.0 + 1e-9).floor() as u16;
+        *self.by_permille.entry(permille).or_default() += 1;
+        let full = self.lowest.len() == MAX_LISTED_LOW_COVERAGE;
+        if full
+            && self
+                .lowest
+                .last()
+                .is_some_and(|l| l.coverage <= duplicate.coverage)
+        {
+            return;
+        }
+        let at = self
+            .lowest
+            .partition_point(|l| l.coverage <= duplicate.coverage);
+        self.lowest.insert(at, duplicate);
+        self.lowest.truncate(MAX_LISTED_LOW_COVERAGE);
+    }
+
+    /// Duplicates covered less than `share` (to a tenth of a percent).
+    pub fn below(&self, share: f64) -> u64 {
+        let limit = (share * 1000.0).round();
+        self.by_permille
+            .iter()
+            .filter(|(&permille, _)| f64::from(permille) < limit)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The lowest coverage of a duplicate, if there is one.
+    pub fn min(&self) -> Option<f64> {
+        self.lowest.first().map(|l| l.coverage)
+    }
+}
+
 /// Files, documents and bytes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Totals {
@@ -432,6 +503,48 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicates_are_counted_by_coverage_and_the_lowest_listed() {
+        let mut coverage = DuplicateCoverage::default();
+        for (i, share) in [
+            1.0, 0.8935, 0.95, 0.9, 0.8999, 1.0, 0.81, 0.97, 0.85, 0.86, 0.87, 0.88,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            coverage.add(LowCoverage {
+                id: format!("d{i}"),
+                kept: "k".into(),
+                cluster: i as u32,
+                coverage: share,
+                similarity: 1.0,
+            });
+        }
+        assert_eq!(coverage.duplicates, 12);
+        assert_eq!(coverage.below(0.9), 7, "0.8935, 0.8999, 0.81, 0.85…0.88");
+        assert_eq!(coverage.below(0.8), 0);
+        assert_eq!(coverage.below(1.0), 10);
+        assert_eq!(coverage.below(0.95), 8);
+        assert_eq!(coverage.min(), Some(0.81));
+        let lowest: Vec<f64> = coverage.lowest.iter().map(|l| l.coverage).collect();
+        assert_eq!(
+            lowest,
+            [0.81, 0.85, 0.86, 0.87, 0.88, 0.8935, 0.8999, 0.9, 0.95, 0.97]
+        );
+        // Ties keep the order they came in.
+        let mut ties = DuplicateCoverage::default();
+        for id in ["a", "b"] {
+            ties.add(LowCoverage {
+                id: id.into(),
+                kept: "k".into(),
+                cluster: 1,
+                coverage: 0.9,
+                similarity: 1.0,
+            });
+        }
+        assert_eq!(ties.lowest[0].id, "a");
+    }
 
     fn part(problems: usize, counted: u64) -> Report {
         let mut tally = crate::pipeline::tally::Tally::new(false, false);

@@ -81,6 +81,74 @@ pub struct Notes {
     pub mojibake_repaired: bool,
     /// Lines the stage removed as boilerplate (none when it left the document whole).
     pub boilerplate_lines: u64,
+    /// A few of its changes as report.html shows them: at most one per fix or rule.
+    pub shown: Vec<Shown>,
+}
+
+/// One change as report.html shows it: the text around it, what went and what came.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// The fix or rule.
+    pub name: &'static str,
+    /// Text just before the change (the line before, for a line removed).
+    pub before: String,
+    /// What the change took out.
+    pub removed: String,
+    /// What it put in.
+    pub added: String,
+    /// Text just after.
+    pub after: String,
+    /// Strip's guard left the document whole: this would have been removed.
+    pub kept_whole: bool,
+}
+
+/// Characters of context shown on each side of a change.
+pub const SHOWN_CONTEXT: usize = 60;
+/// Characters of a removed or added text shown.
+pub const SHOWN_TEXT: usize = 240;
+
+impl Shown {
+    /// `text[start..end]` replaced by `added`, with up to [`SHOWN_CONTEXT`] characters of
+    /// context on each side, not beyond the line the change is on.
+    pub fn in_line(
+        name: &'static str,
+        text: &str,
+        start: usize,
+        end: usize,
+        added: &str,
+    ) -> Option<Shown> {
+        let removed = text.get(start..end)?;
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        Some(Shown {
+            name,
+            before: last_chars(&text[line_start..start], SHOWN_CONTEXT),
+            removed: first_chars(removed, SHOWN_TEXT),
+            added: first_chars(added, SHOWN_TEXT),
+            after: first_chars(&text[end..line_end], SHOWN_CONTEXT),
+            kept_whole: false,
+        })
+    }
+}
+
+/// The first `max` characters of `text`, `…` after them when it is longer.
+pub fn first_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// The last `max` characters of `text`, `…` before them when it is longer.
+pub fn last_chars(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    match count.checked_sub(max) {
+        Some(skip) if skip > 0 => {
+            let cut = text.char_indices().nth(skip).map_or(text.len(), |(i, _)| i);
+            format!("…{}", &text[cut..])
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// A cleaning stage.

@@ -13,7 +13,7 @@
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
 //! `run` is the same functions in one process: `pipeline::pass::main_pass` with the shard
-//! sink, [`shard::merge_band`], [`dedup::decide_merged`], `pipeline::dedup::replay_decided`; the staged path's
+//! sink, [`bands::merge_band`], [`dedup::decide_merged`], `dedup::replay::replay_decided`; the staged path's
 //! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:
@@ -41,13 +41,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{BandArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
-use crate::dedup::shard::{self, ShardSpan, WorkDir};
+use crate::dedup::bands::{self, BandMerge};
+use crate::dedup::documents::{self, DocMeta, ShardSpan};
+use crate::dedup::replay::{replay_decided, Replayed};
+use crate::dedup::sink::DedupSink;
+use crate::dedup::work::WorkDir;
 use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
 use crate::format::{Opening, RecordWriter};
 use crate::notices::Notices;
-use crate::pipeline::dedup::Replayed;
-use crate::pipeline::dedup::{replay_decided, DedupSink, SPOOL_NAME};
 use crate::pipeline::tally::Tally;
 use crate::pipeline::{self, pass};
 use crate::progress::NoProgress;
@@ -479,11 +481,11 @@ fn write_streamed(
 }
 
 /// Writes the file at `path` through `write`, which is given the file (under a temporary name
-/// in the same folder) and gives it back when done, or `None` when it wrote nothing; then
-/// renames it into place, as [`write_streamed`] does.
+/// in the same folder) and gives it back when done; then renames it into place, as
+/// [`write_streamed`] does.
 fn write_file(
     path: &Path,
-    write: impl FnOnce(fs::File) -> anyhow::Result<Option<fs::File>>,
+    write: impl FnOnce(fs::File) -> anyhow::Result<fs::File>,
 ) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -572,7 +574,7 @@ pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     )?;
     let (_, docs) = sink.close(&pool)?;
     let dir = scratch_work.shard_dir(rank);
-    shard::write_docs(&dir.join("docs.bin"), &docs)
+    documents::write_docs(&dir.join("docs.bin"), &docs)
         .with_context(|| format!("cannot write to {}", dir.display()))?;
     let report = tally.into_report(config, files.len() as u64, started);
     let mut json = serde_json::to_vec_pretty(&report)?;
@@ -613,14 +615,14 @@ fn spans(work: &Work, by: &str) -> anyhow::Result<Vec<ShardSpan>> {
 }
 
 /// Every shard's documents, in corpus order.
-fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<shard::DocMeta>> {
+fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<DocMeta>> {
     let mut docs = Vec::new();
     for span in spans {
         let path = WorkDir::new(&work.root)
             .shard_dir(span.shard)
             .join("docs.bin");
         docs.extend(
-            shard::read_docs(&path, span.shard)
+            documents::read_docs(&path, span.shard)
                 .with_context(|| format!("cannot read {}", path.display()))?,
         );
     }
@@ -631,7 +633,7 @@ fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<shard::
 #[derive(Debug, Serialize, Deserialize)]
 struct Bucketed {
     #[serde(flatten)]
-    merged: shard::BandMerge,
+    merged: BandMerge,
     seconds: f64,
 }
 
@@ -654,10 +656,10 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     let merged = if work.dedup() {
         let dedup = &work.config.dedup;
         // Formulas are counted per source over the whole corpus: every shard's documents.
-        let formulas = shard::Formulas::of(&read_all_docs(&work, &spans)?);
+        let formulas = bands::Formulas::of(&read_all_docs(&work, &spans)?);
         work.pool()?
             .install(|| {
-                shard::merge_band(
+                bands::merge_band(
                     &WorkDir::new(&work.root),
                     &spans,
                     band as usize,
@@ -668,7 +670,7 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
             })
             .with_context(|| format!("cannot merge band {band} in {}", work.root.display()))?
     } else {
-        shard::BandMerge::default()
+        BandMerge::default()
     };
     work.finish(
         &name,
@@ -700,7 +702,7 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
     if !work.dedup() {
         return work.finish(name, &serde_json::json!({}));
     }
-    let (mut merged, mut seconds) = (shard::BandMerge::default(), 0.0);
+    let (mut merged, mut seconds) = (BandMerge::default(), 0.0);
     for band in 0..ALL_BANDS as u32 {
         let bucketed: Bucketed = work.needs(&task("bucket", band), "cluster")?;
         merged.add(bucketed.merged);
@@ -800,9 +802,15 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         }
     }
     let files = work.rank_files(rank)?;
-    let spool = WorkDir::new(&work.root).shard_dir(rank).join(SPOOL_NAME);
-    // A shard's inputs are of one format (`plan` sees to it): its part is in that format.
-    let format = files.first().map_or(crate::format::JSONL, |f| f.format);
+    let spool = WorkDir::new(&work.root).spool(rank);
+    // The inputs of a plan are of one format (`plan` sees to it): every part is in that
+    // format, written by its writer (an empty shard's too), for the shard's first input or,
+    // when it has none, the plan's.
+    let first = files
+        .first()
+        .or(work.files.first())
+        .context("the plan has no input files")?;
+    let format = first.format;
     let target = work
         .root
         .join("out")
@@ -875,18 +883,13 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         );
     }
     write_file(&target, |out| {
-        let mut writer = match files.first() {
-            Some(first) => Some(format.writer(out, Compression::None, first, &options)?),
-            None => None,
-        };
+        let mut writer = format.writer(out, Compression::None, first, &options)?;
         replayed = Some(replay_decided(
             &spool,
             work.config.dedup.action,
             &by_doc,
             |event, kept| {
-                if let (Event::Record { bytes: record, .. }, true, Some(writer)) =
-                    (event, kept, &mut writer)
-                {
+                if let (Event::Record { bytes: record, .. }, true) = (event, kept) {
                     writer.write(&record)?;
                     written += 1;
                     bytes += record.len() as u64;
@@ -894,10 +897,7 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
                 Ok(())
             },
         )?);
-        Ok(match writer {
-            Some(writer) => Some(writer.finish()?),
-            None => None,
-        })
+        Ok(writer.finish()?)
     })?;
     work.finish(
         &name,

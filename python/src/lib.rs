@@ -237,13 +237,7 @@ impl textwash::notices::Notices for Collected {
 /// report.json as a string, notices)``. ``textwash.run`` builds ``argv`` from its arguments.
 #[pyfunction]
 fn run_args(py: Python<'_>, argv: Vec<String>) -> PyResult<(u8, String, Vec<String>)> {
-    use clap::Parser;
-    use textwash::cli::{Cli, Command};
-    let cli = Cli::try_parse_from(&argv)
-        .map_err(|err| PyValueError::new_err(err.render().to_string().trim_end().to_string()))?;
-    let Command::Run(args) = cli.command else {
-        return Err(PyValueError::new_err("run_args runs `textwash run` only"));
-    };
+    let args = parse_run(&argv)?;
     py.allow_threads(|| -> anyhow::Result<_> {
         let config = textwash::config::RunConfig::from_args(args)?;
         let mut notices = Collected::default();
@@ -252,6 +246,32 @@ fn run_args(py: Python<'_>, argv: Vec<String>) -> PyResult<(u8, String, Vec<Stri
         Ok((outcome.exit_code().code(), report, notices.0))
     })
     .map_err(|err| TextwashError::new_err(format!("{err:#}")))
+}
+
+/// parse_run_args(argv)
+/// --
+///
+/// Checks a ``textwash run`` command line as ``run_args`` would before running it: parsed by
+/// the binary's parser (``ValueError``), then validated into the run's settings
+/// (``TextwashError``: a config or rules file that cannot be read, a bad size). Runs nothing.
+#[pyfunction]
+fn parse_run_args(argv: Vec<String>) -> PyResult<()> {
+    let args = parse_run(&argv)?;
+    textwash::config::RunConfig::from_args(args)
+        .map(drop)
+        .map_err(|err| TextwashError::new_err(format!("{err:#}")))
+}
+
+/// `textwash run`'s arguments from a command line, a parse error as a `ValueError`.
+fn parse_run(argv: &[String]) -> PyResult<textwash::cli::RunArgs> {
+    use clap::Parser;
+    use textwash::cli::{Cli, Command};
+    let cli = Cli::try_parse_from(argv)
+        .map_err(|err| PyValueError::new_err(err.render().to_string().trim_end().to_string()))?;
+    let Command::Run(args) = cli.command else {
+        return Err(PyValueError::new_err("run_args runs `textwash run` only"));
+    };
+    Ok(args)
 }
 
 /// The names of the fixes ``fix`` knows, for ``enable`` and ``disable``, with what each does.
@@ -266,6 +286,7 @@ fn _textwash(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(strip, m)?)?;
     m.add_function(wrap_pyfunction!(fixes, m)?)?;
     m.add_function(wrap_pyfunction!(run_args, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_run_args, m)?)?;
     m.add_class::<Change>()?;
     m.add_class::<Removal>()?;
     m.add("TextwashError", m.py().get_type::<TextwashError>())?;

@@ -22,6 +22,18 @@ CASES = [
 ]
 
 
+# report.json's timings (and the throughput they give) and the output folder's path.
+TIMING_OR_PATH = {"seconds", "cpu_seconds", "wall_seconds", "throughput_mb_per_s", "output_dir"}
+
+
+def without_timings(value):
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_OR_PATH}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
 def binary() -> Path:
     explicit = os.environ.get("TEXTWASH")
     if explicit:
@@ -44,3 +56,19 @@ def cli():
         return done.stdout.decode("utf-8")
 
     return run
+
+
+@pytest.fixture(scope="session")
+def generated_corpus(tmp_path_factory):
+    """A seeded 1 MB JSON Lines dump from scripts/gen-corpus (the example `cargo test`
+    builds beside the binary): duplicates, boilerplate and mojibake injected."""
+    gen = binary().parent / "examples" / "gen-corpus"
+    if not gen.exists():
+        pytest.fail(f"no gen-corpus at {gen}: run `cargo test` or `cargo build --examples`")
+    path = tmp_path_factory.mktemp("corpus") / "records.jsonl"
+    subprocess.run(
+        [str(gen), "--size-mb", "1", "--seed", "20", "-o", str(path)],
+        check=True,
+        capture_output=True,
+    )
+    return path

@@ -5,18 +5,7 @@ import json
 import pytest
 
 import textwash
-from conftest import ROOT, SEEDS
-
-# report.json's timings (and the throughput they give) and the output folder's path.
-TIMING_OR_PATH = {"seconds", "cpu_seconds", "wall_seconds", "throughput_mb_per_s", "output_dir"}
-
-
-def without_timings(value):
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_OR_PATH}
-    if isinstance(value, list):
-        return [without_timings(v) for v in value]
-    return value
+from conftest import ROOT, SEEDS, without_timings
 
 
 def test_run_writes_what_the_cli_writes(tmp_path, cli):

@@ -3,15 +3,19 @@
 ``fix`` repairs mojibake (``â€œ`` → ``“``), HTML entities, control characters and the rest of
 ``textwash fix``'s fixes; ``strip`` removes boilerplate lines as ``textwash strip`` does. Both
 run the Rust library's engines, release the GIL while they work, and give the same output as
-the command-line filters on a file holding the same text.
+the command-line filters on a file holding the same text. ``Pipeline`` runs records (dicts or
+strings) through repair, strip and dedup as ``textwash run`` does; ``run`` is ``textwash run``
+itself. ``textwash.formatters`` holds drop-ins for datatrove's and NeMo Curator's ftfy steps.
 """
 
 import json
 import os
 
 from ._textwash import Change, Removal, TextwashError, fix, fixes, run_args, strip
+from .pipeline import Pipeline
+from .pipeline import flags as _flags
 
-__all__ = ["Change", "Removal", "TextwashError", "fix", "fixes", "run", "strip"]
+__all__ = ["Change", "Pipeline", "Removal", "TextwashError", "fix", "fixes", "run", "strip"]
 
 
 def run(inputs, out, **options):
@@ -29,17 +33,7 @@ def run(inputs, out, **options):
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     argv = ["textwash", "run", *(os.fsdecode(i) for i in inputs), "--output", os.fsdecode(out)]
-    for key, value in options.items():
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            argv.append(flag)
-        elif value is False or value is None:
-            continue
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                argv += [flag, os.fsdecode(item) if isinstance(item, os.PathLike) else str(item)]
-        else:
-            argv += [flag, os.fsdecode(value) if isinstance(value, os.PathLike) else str(value)]
+    argv += _flags(options)
     code, report, notices = run_args(argv)
     result = json.loads(report)
     result["exit_code"] = code

@@ -1,4 +1,17 @@
-from typing import Any, Dict, Iterable, Sequence, List, Literal, Optional, Tuple, Union, overload
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
 import os
 
 class TextwashError(Exception):
@@ -65,3 +78,27 @@ def run(
     """``textwash run INPUTS -o OUT`` with the command line's code; report.json as a dict."""
 
 def run_args(argv: List[str]) -> Tuple[int, str, List[str]]: ...
+def parse_run_args(argv: List[str]) -> None: ...
+
+class Pipeline:
+    """Records through repair, strip and dedup with ``textwash run``'s decisions (spooled to a
+    temporary folder: Python holds one record at a time)."""
+
+    report: Optional[Dict[str, Any]]
+    notices: List[str]
+    text_field: str
+    id_field: str
+    work_dir: Optional[Union[str, os.PathLike[str]]]
+    def __init__(
+        self,
+        stages: Union[str, Iterable[str]] = "all",
+        *,
+        keep: Literal["first", "longest", "earliest"] = "first",
+        dedup: Literal["drop", "annotate"] = "drop",
+        mem: Union[str, int] = "2G",
+        work_dir: Optional[Union[str, os.PathLike[str]]] = None,
+        **options: Any,
+    ) -> None: ...
+    def run(
+        self, records: Union[Iterable[Mapping[str, Any]], Iterable[str]]
+    ) -> Iterator[Dict[str, Any]]: ...

@@ -20,9 +20,13 @@ pub const PROBE_WORDS: usize = 12;
 /// shingle hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passage {
+    /// Where the passage starts in the text, in bytes.
     pub start: u32,
+    /// Where the passage ends in the text, in bytes.
     pub end: u32,
+    /// Its words.
     pub words: u32,
+    /// Its sorted, distinct shingle hashes.
     pub shingles: Vec<u32>,
     /// The shingles of the passage's runs of whole sentences of at least [`PROBE_WORDS`] words
     /// (in text order, repeats kept): a sentence copied into a long passage (a wire sentence in a one-line
@@ -34,7 +38,9 @@ pub struct Passage {
 /// duplicates) and its passages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Analysis {
+    /// The hash of the whole normalized text.
     pub hash: u64,
+    /// Its passages, in text order.
     pub passages: Vec<Passage>,
 }
 
@@ -42,9 +48,11 @@ pub struct Analysis {
 /// another covers, and the numbers it states, each of which a covering document must state too.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tokens {
+    /// Its word hashes, in order.
     pub words: Vec<u32>,
     /// The byte span of each word in the text (empty for [`Tokens::unstripped`]).
     pub spans: Vec<(u32, u32)>,
+    /// The numbers it states.
     pub numbers: Vec<u32>,
     /// The tokens of the text before strip's statistics, when they removed lines (see
     /// [`crate::stage::Notes::before_statistics`]): a document is covered only if it is

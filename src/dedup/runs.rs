@@ -14,8 +14,11 @@ use crate::write::checked;
 
 /// A record of a run: a fixed number of bytes, ordered as its runs are sorted.
 pub trait Record: Copy + Ord + Send + Sync {
+    /// Its size on disk, in bytes.
     const SIZE: usize;
+    /// Writes it to `out` ([`Record::SIZE`] bytes).
     fn put(&self, out: &mut [u8]);
+    /// Reads it from `bytes` ([`Record::SIZE`] bytes).
     fn get(bytes: &[u8]) -> Self;
     /// The record with its document numbers moved up by `by`: a shard numbers its documents
     /// from 0, and a merge across shards moves each shard's records past the shards before it.
@@ -41,6 +44,7 @@ pub struct RunWriter<R> {
 }
 
 impl<R: Record> RunWriter<R> {
+    /// Creates the run file at `path`.
     pub fn create(path: &Path) -> io::Result<RunWriter<R>> {
         Ok(RunWriter {
             out: checked::Writer::create(path)?,
@@ -49,11 +53,13 @@ impl<R: Record> RunWriter<R> {
         })
     }
 
+    /// Appends a record.
     pub fn push(&mut self, record: &R) -> io::Result<()> {
         record.put(&mut self.bytes);
         self.out.write_all(&self.bytes)
     }
 
+    /// Ends the run.
     pub fn finish(self) -> io::Result<()> {
         self.out.finish()?;
         Ok(())
@@ -76,6 +82,7 @@ pub struct RunReader<R> {
 const BLOCK: usize = 128 << 10;
 
 impl<R: Record> RunReader<R> {
+    /// Opens the run file at `path`.
     pub fn open(path: &Path) -> io::Result<RunReader<R>> {
         RunReader::open_from(path, 0)
     }
@@ -153,6 +160,7 @@ pub struct Merge<R> {
 const SCAN_RUNS: usize = 8;
 
 impl<R: Record> Merge<R> {
+    /// Merges `runs`, each sorted, into one sorted stream.
     pub fn new(mut runs: Vec<RunReader<R>>) -> io::Result<Merge<R>> {
         let mut heads = Vec::with_capacity(runs.len());
         for run in runs.iter_mut() {

@@ -1,31 +1,22 @@
-//! Dedup's stages as functions over files in a work folder, so that a corpus larger than memory
-//! dedups, and so that each stage can run as a task of its own:
-//!
-//! 1. **sketch** one shard of documents ([`ShardWriter`]): every document's shingle list goes to
-//!    `shingles-S.bin`, its passages' band records to sorted runs under `bands/BB/`, spilled
-//!    whenever the buffer reaches its budget; what is left in memory is a small [`DocMeta`] per
-//!    document.
-//! 2. **merge** one band across shards ([`merge_band`]): the runs of band `BB` merged into
-//!    buckets (records with one key); every pair of documents meeting in a bucket is counted,
-//!    and the counts go to `meetings/BB.bin`, sorted by pair. Buckets larger than the cap are
-//!    dropped and counted: they are templates or boilerplate.
-//! 3. **candidates** ([`for_each_candidates`]): the meeting files of all bands merged, counts
-//!    summed, pairs meeting often enough handed on in chunks for verification, which reads the
-//!    two documents' shingle lists back from disk ([`ShingleReader`]).
-//!
-//! Every file here is a [`checked`] file: a byte damaged between the task that writes it and the
-//! one that reads it fails the reader with an error naming the file.
+//! Sketching one shard of the corpus ([`ShardWriter`]): every document's shingle list goes to
+//! the shard's `shingles.bin`, its passages' band records to sorted runs under `bands/BB/`,
+//! spilled whenever the buffer reaches its budget; what is left in memory is a small
+//! [`DocMeta`] per document. [`ShingleReader`] reads the shingle lists back for verification
+//! and links. Every file here is a [`checked`] file: a byte damaged between the task that
+//! writes it and the one that reads it fails the reader with an error naming the file.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::bands::BandRecord;
+use super::documents::{damaged, DocMeta, PassageMeta};
 use super::passage::{analyze, analyze_in_pieces, pieces, Passage, Tokens};
-use super::runs::{merge_levels, write_run, Merge, Record, RunReader, RunWriter};
+use super::runs::write_run;
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
+use super::work::WorkDir;
 use super::DedupConfig;
 use crate::document::Document;
 use crate::write::checked;
@@ -33,176 +24,6 @@ use crate::write::checked;
 /// The largest run of band records a shard writer sorts in memory: larger runs would only make
 /// the merge's heap a little smaller, at the cost of memory that grows with the corpus.
 pub const MAX_RUN_BYTES: usize = 32 << 20;
-
-/// The layout of a dedup work folder.
-#[derive(Debug, Clone)]
-pub struct WorkDir {
-    root: PathBuf,
-}
-
-impl WorkDir {
-    pub fn new(root: &Path) -> WorkDir {
-        WorkDir {
-            root: root.to_path_buf(),
-        }
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// Creates `dir`, a folder under the root, and the folders between; never the root itself.
-    /// An interrupted run deletes the work folder while threads may still be writing: a folder
-    /// made with `create_dir_all` would bring it back and leave it behind, one made here fails.
-    pub fn create_dir(&self, dir: &Path) -> io::Result<()> {
-        let rel = dir.strip_prefix(&self.root).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{} is not in the work folder", dir.display()),
-            )
-        })?;
-        let mut path = self.root.clone();
-        for part in rel.components() {
-            path.push(part);
-            match fs::create_dir(&path) {
-                Err(err) if err.kind() != io::ErrorKind::AlreadyExists => return Err(err),
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// Where one shard's files are: its shingle lists and its band runs.
-    pub fn shard_dir(&self, shard: u32) -> PathBuf {
-        self.root.join("shards").join(format!("{shard:05}"))
-    }
-
-    fn band_dir(&self, shard: u32, band: usize) -> PathBuf {
-        self.shard_dir(shard)
-            .join("bands")
-            .join(format!("{band:02}"))
-    }
-
-    fn shingles(&self, shard: u32) -> PathBuf {
-        self.shard_dir(shard).join("shingles.bin")
-    }
-
-    fn meetings_dir(&self) -> PathBuf {
-        self.root.join("meetings")
-    }
-
-    /// The meeting counts of band `band`, written by [`merge_band`].
-    pub fn meetings(&self, band: usize) -> PathBuf {
-        self.meetings_dir().join(format!("{band:02}.bin"))
-    }
-}
-
-/// A shard of the corpus: its number and the corpus number of its first document (a shard
-/// numbers its documents from 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShardSpan {
-    pub shard: u32,
-    pub first: u32,
-}
-
-/// One passage in a band bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct BandRecord {
-    pub key: u64,
-    pub doc: u32,
-    pub passage: u16,
-}
-
-impl Record for BandRecord {
-    const SIZE: usize = 14;
-    fn put(&self, out: &mut [u8]) {
-        out[..8].copy_from_slice(&self.key.to_le_bytes());
-        out[8..12].copy_from_slice(&self.doc.to_le_bytes());
-        out[12..14].copy_from_slice(&self.passage.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> BandRecord {
-        let mut key = [0u8; 8];
-        key.copy_from_slice(&bytes[..8]);
-        BandRecord {
-            key: u64::from_le_bytes(key),
-            doc: u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
-            passage: u16::from_le_bytes([bytes[12], bytes[13]]),
-        }
-    }
-    fn shifted(mut self, by: u32) -> BandRecord {
-        self.doc += by;
-        self
-    }
-}
-
-/// How many times two documents (`a < b`) met in buckets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Meeting {
-    pub a: u32,
-    pub b: u32,
-    pub count: u32,
-}
-
-impl Record for Meeting {
-    const SIZE: usize = 12;
-    fn put(&self, out: &mut [u8]) {
-        out[..4].copy_from_slice(&self.a.to_le_bytes());
-        out[4..8].copy_from_slice(&self.b.to_le_bytes());
-        out[8..12].copy_from_slice(&self.count.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Meeting {
-        let word =
-            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-        Meeting {
-            a: word(0),
-            b: word(4),
-            count: word(8),
-        }
-    }
-}
-
-/// What verification needs of a passage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PassageMeta {
-    pub start: u32,
-    pub end: u32,
-    pub words: u32,
-    /// Distinct shingles.
-    pub shingles: u32,
-}
-
-/// What dedup keeps in memory of a document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DocMeta {
-    pub id: String,
-    /// The outlet or collection (for passage reuse between sources).
-    pub source: std::sync::Arc<str>,
-    pub length: u32,
-    pub date: Option<String>,
-    pub hash: u64,
-    pub passages: Vec<PassageMeta>,
-    /// Where its shingle list and tokens are: shard, offset and length in 8-byte entries (0 for
-    /// a document whose exact copy came earlier in the shard: only the first copy is indexed).
-    pub shard: u32,
-    pub offset: u64,
-    pub entries: u32,
-}
-
-impl DocMeta {
-    /// Entries of its shingle list (the tokens follow).
-    fn shingle_entries(&self) -> usize {
-        self.passages.iter().map(|p| p.shingles as usize).sum()
-    }
-
-    pub fn words(&self) -> u32 {
-        self.passages.iter().map(|p| p.words).sum()
-    }
-
-    /// No text to match: never an exact duplicate of another empty document.
-    pub fn is_empty(&self) -> bool {
-        self.passages.is_empty() && self.length == 0
-    }
-}
 
 /// A text longer than this is sketched in pieces of [`PIECE_BYTES`], and its shingle list, words,
 /// numbers and word spans go to anonymous temporary files (in the system's temporary folder, gone when
@@ -216,7 +37,7 @@ pub const PIECE_BYTES: usize = 4 << 20;
 /// A huge document's shingle list, words, numbers and word spans (see [`HUGE_TEXT_BYTES`]),
 /// each in a temporary file of little-endian values, with the number of values.
 #[derive(Debug)]
-struct Spilled {
+pub(super) struct Spilled {
     packed: (File, u64),
     words: (File, u64),
     numbers: (File, u64),
@@ -224,7 +45,7 @@ struct Spilled {
 }
 
 /// Writes values to an anonymous temporary file through a buffer.
-struct SpillWriter {
+pub(super) struct SpillWriter {
     out: io::BufWriter<File>,
     count: u64,
 }
@@ -252,22 +73,6 @@ impl SpillWriter {
         file.rewind()?;
         Ok((file, self.count))
     }
-}
-
-/// For each document (in corpus order), the first document with the same normalized text; an
-/// empty document stands for itself (it is no copy of another empty one).
-pub fn first_copies(docs: &[DocMeta]) -> Vec<u32> {
-    let mut first: HashMap<u64, u32> = HashMap::new();
-    docs.iter()
-        .enumerate()
-        .map(|(i, doc)| {
-            if doc.is_empty() {
-                i as u32
-            } else {
-                *first.entry(doc.hash).or_insert(i as u32)
-            }
-        })
-        .collect()
 }
 
 /// A document sketched (in parallel), ready for [`ShardWriter::add`] (in input order).
@@ -318,7 +123,7 @@ pub fn sketch_text(id: &str, text: &str, date: Option<String>, config: &DedupCon
 }
 
 /// Sketches a text, with the tokens it had before strip's statistics.
-fn sketch_text_with(
+pub(super) fn sketch_text_with(
     id: &str,
     text: &str,
     date: Option<String>,
@@ -330,7 +135,7 @@ fn sketch_text_with(
 }
 
 /// [`sketch_text_with`], with a text longer than `huge` bytes sketched in pieces of `piece`.
-fn sketch_text_sized(
+pub(super) fn sketch_text_sized(
     id: &str,
     text: &str,
     date: Option<String>,
@@ -400,7 +205,7 @@ fn sketch_text_sized(
 /// Adds passages, numbered on from those in `metas` (up to `u16::MAX` in all; the rest are left
 /// out), to the band keys and the passage metadata, handing each `shingle << 16 | passage` to
 /// `packed`; each passage's shingles are freed once handed on.
-fn add_passages(
+pub(super) fn add_passages(
     passages: Vec<Passage>,
     keys: &mut Vec<(u64, u16, u8)>,
     metas: &mut Vec<PassageMeta>,
@@ -434,7 +239,7 @@ fn add_passages(
 
 /// Sketches a text of more than [`HUGE_TEXT_BYTES`] in pieces of `piece_bytes`, its shingle list, words and spans
 /// spilled to temporary files: the hash of its normalized text and the spilled lists.
-fn sketch_huge(
+pub(super) fn sketch_huge(
     text: &str,
     config: &DedupConfig,
     piece_bytes: usize,
@@ -524,6 +329,7 @@ impl ShardWriter {
         self.docs.len()
     }
 
+    /// Whether no document was added yet.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }
@@ -679,132 +485,9 @@ impl ShardWriter {
     }
 }
 
-/// Each document's source and each source's formula threshold: a passage in a bucket with that
-/// many of the source's documents is the source's template or formula (see
-/// [`super::COMMON_DOCUMENTS`]), and makes no candidate pairs for them.
-#[derive(Debug, Clone, Default)]
-pub struct Formulas {
-    source_of: Vec<u32>,
-    /// The first document with each document's text: exact copies count once (a shard indexes
-    /// only the first copy it sees, unless it had to forget it).
-    first_copy: Vec<u32>,
-    threshold: Vec<u32>,
-}
-
-impl Formulas {
-    /// The sources of `docs` (in corpus order) and their thresholds.
-    pub fn of(docs: &[DocMeta]) -> Formulas {
-        let mut index: HashMap<&str, u32> = HashMap::new();
-        let mut sizes: Vec<u64> = Vec::new();
-        let source_of = docs
-            .iter()
-            .map(|doc| {
-                let next = index.len() as u32;
-                let source = *index.entry(&doc.source).or_insert(next);
-                if source == next {
-                    sizes.push(0);
-                }
-                sizes[source as usize] += 1;
-                source
-            })
-            .collect();
-        let threshold = sizes
-            .iter()
-            .map(|&n| super::common_threshold(n).min(u64::from(u32::MAX)) as u32)
-            .collect();
-        Formulas {
-            source_of,
-            first_copy: first_copies(docs),
-            threshold,
-        }
-    }
-
-    /// Marks in `common` (one flag per record of `bucket`) the records of the sources that have
-    /// at least their threshold of documents in the bucket; `scratch` is reused between calls.
-    /// Returns the first (source, document count, first record) of each such source.
-    fn mark(
-        &self,
-        bucket: &[BandRecord],
-        common: &mut Vec<bool>,
-        scratch: &mut Vec<(u32, u32, usize)>,
-    ) -> Vec<(u32, u32, usize)> {
-        common.clear();
-        common.resize(bucket.len(), false);
-        if self.source_of.is_empty() {
-            return Vec::new();
-        }
-        scratch.clear();
-        scratch.extend(bucket.iter().enumerate().map(|(i, r)| {
-            let doc = r.doc as usize;
-            let source = self.source_of.get(doc).copied().unwrap_or(u32::MAX);
-            (
-                source,
-                self.first_copy.get(doc).copied().unwrap_or(r.doc),
-                i,
-            )
-        }));
-        scratch.sort_unstable();
-        let mut found = Vec::new();
-        for group in scratch.chunk_by(|x, y| x.0 == y.0) {
-            let source = group[0].0;
-            let Some(&threshold) = self.threshold.get(source as usize) else {
-                continue;
-            };
-            let documents = 1 + group.windows(2).filter(|w| w[0].1 != w[1].1).count() as u32;
-            if documents >= threshold {
-                for &(_, _, i) in group {
-                    common[i] = true;
-                }
-                found.push((source, documents, group[0].2));
-            }
-        }
-        found
-    }
-}
-
-/// A passage a source repeats in a bucket of one band: its first document and passage there,
-/// and in how many of the source's documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FormulaBucket {
-    pub doc: u32,
-    pub passage: u16,
-    pub documents: u32,
-}
-
-/// What merging bands found besides meetings: buckets dropped for their size, buckets in which a
-/// source's formula made no pairs, and the largest of those formulas.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BandMerge {
-    pub dropped_buckets: u64,
-    pub formula_buckets: u64,
-    pub formulas: Vec<FormulaBucket>,
-}
-
-/// Formulas a band's merge keeps for the report: the largest ones are named there.
-const FORMULAS_KEPT: usize = 64;
-
-impl BandMerge {
-    /// Adds another band's merge: counts summed, one formula per first document and passage
-    /// (in its most documents), the largest kept.
-    pub fn add(&mut self, other: BandMerge) {
-        self.dropped_buckets += other.dropped_buckets;
-        self.formula_buckets += other.formula_buckets;
-        self.formulas.extend(other.formulas);
-        self.keep_largest();
-    }
-
-    fn keep_largest(&mut self) {
-        let formulas = &mut self.formulas;
-        formulas.sort_unstable_by_key(|f| (f.doc, f.passage, std::cmp::Reverse(f.documents)));
-        formulas.dedup_by_key(|f| (f.doc, f.passage));
-        formulas.sort_unstable_by_key(|f| (std::cmp::Reverse(f.documents), f.doc, f.passage));
-        formulas.truncate(FORMULAS_KEPT);
-    }
-}
-
 /// Writes one document's entry of `shingles.bin` through a buffer of [`EntryWriter::BUFFER`]
 /// bytes, padded to its length in entries at the end.
-struct EntryWriter<'a> {
+pub(super) struct EntryWriter<'a> {
     out: &'a mut checked::Writer<File>,
     buffer: Vec<u8>,
     written: usize,
@@ -853,375 +536,13 @@ impl<'a> EntryWriter<'a> {
     }
 }
 
-/// Merges band `band` across the runs of `shards` into `meetings/BB.bin` (written under a
-/// temporary name, then renamed). Buckets holding more than `cap` passages are dropped; in the
-/// others, the passages of a source that has its threshold of documents there (`formulas`)
-/// make no pairs: they are the source's formula, not reuse. Returns what was dropped and
-/// found. Meeting counts spill to runs whenever they take `memory` bytes.
-pub fn merge_band(
-    work: &WorkDir,
-    shards: &[ShardSpan],
-    band: usize,
-    cap: usize,
-    memory: usize,
-    formulas: &Formulas,
-) -> io::Result<BandMerge> {
-    let mut runs = Vec::new();
-    for span in shards {
-        let mut paths: Vec<PathBuf> = match fs::read_dir(work.band_dir(span.shard, band)) {
-            Ok(entries) => entries
-                .map(|e| e.map(|e| e.path()))
-                .collect::<io::Result<_>>()?,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
-            Err(err) => return Err(err),
-        };
-        paths.sort();
-        runs.extend(paths.into_iter().map(|path| (path, span.first)));
-    }
-    work.create_dir(&work.meetings_dir())?;
-    let mut levels = 0;
-    let (records, merged_runs) = merge_levels::<BandRecord>(runs, || {
-        levels += 1;
-        work.meetings_dir()
-            .join(format!("{band:02}.records-{levels:05}"))
-    })?;
-    let budget = (memory / std::mem::size_of::<Meeting>()).max(1024);
-    let mut meetings: Vec<Meeting> = Vec::new();
-    let mut spilled: Vec<PathBuf> = Vec::new();
-    let mut merged = BandMerge::default();
-    let mut bucket: Vec<BandRecord> = Vec::new();
-    let mut overflow = false;
-    let (mut common, mut scratch) = (Vec::new(), Vec::new());
-    let mut flush = |bucket: &mut Vec<BandRecord>,
-                     overflow: &mut bool,
-                     meetings: &mut Vec<Meeting>|
-     -> io::Result<()> {
-        if *overflow {
-            merged.dropped_buckets += 1;
-        } else {
-            let found = formulas.mark(bucket, &mut common, &mut scratch);
-            if !found.is_empty() {
-                merged.formula_buckets += 1;
-                merged
-                    .formulas
-                    .extend(found.into_iter().map(|(_, documents, i)| FormulaBucket {
-                        doc: bucket[i].doc,
-                        passage: bucket[i].passage,
-                        documents,
-                    }));
-                if merged.formulas.len() >= 4 * FORMULAS_KEPT {
-                    merged.keep_largest();
-                }
-            }
-            for (x, r) in bucket.iter().enumerate() {
-                if common[x] {
-                    continue;
-                }
-                for (y, s) in bucket.iter().enumerate().skip(x + 1) {
-                    if r.doc != s.doc && !common[y] {
-                        meetings.push(Meeting {
-                            a: r.doc.min(s.doc),
-                            b: r.doc.max(s.doc),
-                            count: 1,
-                        });
-                    }
-                }
-            }
-        }
-        bucket.clear();
-        *overflow = false;
-        if meetings.len() >= budget {
-            collapse(meetings);
-            if meetings.len() >= budget / 2 {
-                let path = work
-                    .meetings_dir()
-                    .join(format!("{band:02}.run-{:05}", spilled.len()));
-                write_run(&path, meetings)?;
-                spilled.push(path);
-                meetings.clear();
-            }
-        }
-        Ok(())
-    };
-    let mut current = None;
-    for record in records {
-        let record = record?;
-        if current != Some(record.key) {
-            if current.is_some() {
-                flush(&mut bucket, &mut overflow, &mut meetings)?;
-            }
-            current = Some(record.key);
-        }
-        if overflow {
-            continue;
-        }
-        if bucket.len() == cap {
-            overflow = true;
-            continue;
-        }
-        bucket.push(record);
-    }
-    if current.is_some() {
-        flush(&mut bucket, &mut overflow, &mut meetings)?;
-    }
-    collapse(&mut meetings);
-    let target = work
-        .meetings_dir()
-        .join(format!("{band:02}.bin.tmp-{}", std::process::id()));
-    if spilled.is_empty() {
-        write_run(&target, &meetings)?;
-    } else {
-        let last = work
-            .meetings_dir()
-            .join(format!("{band:02}.run-{:05}", spilled.len()));
-        write_run(&last, &meetings)?;
-        spilled.push(last);
-        drop(meetings);
-        let mut levels = 0;
-        let (merge, merged_spills) = merge_levels::<Meeting>(
-            spilled.iter().map(|path| (path.clone(), 0)).collect(),
-            || {
-                levels += 1;
-                work.meetings_dir()
-                    .join(format!("{band:02}.level-{levels:05}"))
-            },
-        )?;
-        let mut out = RunWriter::create(&target)?;
-        for meeting in summed(merge) {
-            out.push(&meeting?)?;
-        }
-        out.finish()?;
-        for path in spilled.into_iter().chain(merged_spills) {
-            fs::remove_file(path)?;
-        }
-    }
-    for path in merged_runs {
-        fs::remove_file(path)?;
-    }
-    fs::rename(&target, work.meetings(band))?;
-    merged.keep_largest();
-    Ok(merged)
-}
-
-/// Deletes band `band`'s runs of every shard (once merged).
-pub fn remove_band_runs(work: &WorkDir, shards: &[ShardSpan], band: usize) -> io::Result<()> {
-    for span in shards {
-        match fs::remove_dir_all(work.band_dir(span.shard, band)) {
-            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Deletes the meeting counts (once candidates are verified).
-pub fn remove_meetings(work: &WorkDir) -> io::Result<()> {
-    for band in 0..ALL_BANDS {
-        fs::remove_file(work.meetings(band))?;
-    }
-    Ok(())
-}
-
-/// Deletes the shingle lists (once links are made).
-pub fn remove_shingles(work: &WorkDir, shards: &[ShardSpan]) -> io::Result<()> {
-    for span in shards {
-        fs::remove_file(work.shingles(span.shard))?;
-    }
-    Ok(())
-}
-
-/// Sorts meetings by pair and sums the counts of each pair.
-fn collapse(meetings: &mut Vec<Meeting>) {
-    meetings.par_sort_unstable();
-    let mut out: Vec<Meeting> = Vec::with_capacity(meetings.len());
-    out.extend(summed(meetings.iter().map(|&m| Ok(m))).flatten());
-    *meetings = out;
-}
-
-/// Meetings sorted by pair, each pair once with the counts of its meetings summed.
-fn summed(
-    mut meetings: impl Iterator<Item = io::Result<Meeting>>,
-) -> impl Iterator<Item = io::Result<Meeting>> {
-    let mut pending: Option<Meeting> = None;
-    std::iter::from_fn(move || loop {
-        match meetings.next() {
-            Some(Ok(m)) => match &mut pending {
-                Some(p) if (p.a, p.b) == (m.a, m.b) => p.count += m.count,
-                _ => {
-                    if let Some(p) = pending.replace(m) {
-                        return Some(Ok(p));
-                    }
-                }
-            },
-            Some(Err(err)) => return Some(Err(err)),
-            None => return pending.take().map(Ok),
-        }
-    })
-}
-
-/// Hands every pair whose first document is in `firsts` and that met in at least
-/// `min_meetings` buckets (all bands together) to `each`, in chunks of pair order; returns how
-/// many there were. Each band's meeting file is entered at the range's first pair (a binary
-/// search: the records are sorted and of fixed size), so that ranges are streamed in parallel.
-pub fn for_each_candidates(
-    work: &WorkDir,
-    min_meetings: u32,
-    chunk: usize,
-    firsts: std::ops::Range<u32>,
-    mut each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
-) -> io::Result<u64> {
-    let mut runs = Vec::with_capacity(ALL_BANDS);
-    for band in 0..ALL_BANDS {
-        let path = work.meetings(band);
-        let start = first_meeting_of(&path, firsts.start)?;
-        runs.push(RunReader::<Meeting>::open_from(&path, start)?);
-    }
-    let mut total = 0;
-    let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
-    for meeting in summed(Merge::new(runs)?) {
-        let m = meeting?;
-        if m.a >= firsts.end {
-            break;
-        }
-        if m.count >= min_meetings {
-            out.push((m.a, m.b));
-            total += 1;
-            if out.len() >= chunk {
-                each(&out)?;
-                out.clear();
-            }
-        }
-    }
-    if !out.is_empty() {
-        each(&out)?;
-    }
-    Ok(total)
-}
-
-/// The number of the first record of a meeting file whose first document is `a` or more.
-fn first_meeting_of(path: &Path, a: u32) -> io::Result<u64> {
-    let file = checked::File::open(path)?;
-    let (mut low, mut high) = (0u64, file.len() / Meeting::SIZE as u64);
-    let mut word = [0u8; 4];
-    while low < high {
-        let middle = low + (high - low) / 2;
-        file.read_exact_at(&mut word, middle * Meeting::SIZE as u64)?;
-        if u32::from_le_bytes(word) < a {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    Ok(low)
-}
-
-/// The shards of documents in corpus order, each with the number of its first document.
-pub fn spans(docs: &[DocMeta]) -> Vec<ShardSpan> {
-    let mut spans: Vec<ShardSpan> = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
-        if spans.last().is_none_or(|s| s.shard != doc.shard) {
-            spans.push(ShardSpan {
-                shard: doc.shard,
-                first: i as u32,
-            });
-        }
-    }
-    spans
-}
-
-/// Writes a shard's documents (what [`ShardWriter::finish`] returns) to a file, for the task
-/// that clusters the whole corpus.
-pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
-    let mut out = checked::Writer::create(path)?;
-    let mut buf = Vec::new();
-    out.write_all(&(docs.len() as u64).to_le_bytes())?;
-    for doc in docs {
-        buf.clear();
-        crate::codec::put_str(&mut buf, &doc.id);
-        crate::codec::put_str(&mut buf, &doc.source);
-        buf.extend_from_slice(&doc.length.to_le_bytes());
-        match &doc.date {
-            Some(date) => {
-                buf.push(1);
-                crate::codec::put_str(&mut buf, date);
-            }
-            None => buf.push(0),
-        }
-        buf.extend_from_slice(&doc.hash.to_le_bytes());
-        buf.extend_from_slice(&doc.offset.to_le_bytes());
-        buf.extend_from_slice(&doc.entries.to_le_bytes());
-        buf.extend_from_slice(&(doc.passages.len() as u32).to_le_bytes());
-        for p in &doc.passages {
-            for word in [p.start, p.end, p.words, p.shingles] {
-                buf.extend_from_slice(&word.to_le_bytes());
-            }
-        }
-        out.write_all(&buf)?;
-    }
-    out.finish()?;
-    Ok(())
-}
-
-/// Reads back the documents [`write_docs`] wrote for shard `shard`.
-pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
-    let bytes = checked::read(path)?;
-    let mut input = crate::codec::Reader::new(&bytes, "a document file");
-    let count = input.u64()?;
-    let mut docs = Vec::with_capacity(count.min(1 << 24) as usize);
-    let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
-    for _ in 0..count {
-        let id = input.string()?;
-        let source = input.string()?;
-        let source = sources
-            .entry(source)
-            .or_insert_with_key(|s| std::sync::Arc::from(s.as_str()))
-            .clone();
-        let length = input.u32()?;
-        let date = match input.u8()? {
-            0 => None,
-            _ => Some(input.string()?),
-        };
-        let hash = input.u64()?;
-        let offset = input.u64()?;
-        let entries = input.u32()?;
-        let passages = (0..input.u32()?)
-            .map(|_| {
-                Ok(PassageMeta {
-                    start: input.u32()?,
-                    end: input.u32()?,
-                    words: input.u32()?,
-                    shingles: input.u32()?,
-                })
-            })
-            .collect::<io::Result<_>>()?;
-        docs.push(DocMeta {
-            id,
-            source,
-            length,
-            date,
-            hash,
-            passages,
-            shard,
-            offset,
-            entries,
-        });
-    }
-    Ok(docs)
-}
-
-fn damaged(doc: &DocMeta) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("the token list of {} is damaged", doc.id),
-    )
-}
-
 /// Reads documents' shingle lists back from the shards' files.
 pub struct ShingleReader {
     files: HashMap<u32, checked::File>,
 }
 
 impl ShingleReader {
+    /// Opens the shingle lists of `shards` in `work`.
     pub fn open(
         work: &WorkDir,
         shards: impl IntoIterator<Item = u32>,

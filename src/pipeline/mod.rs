@@ -6,7 +6,6 @@
 //! into the output (`dedup`), and the files beside the corpus. What to print is not decided
 //! here: problems and notes go to a [`Notices`] the caller gives.
 
-pub(crate) mod dedup;
 pub(crate) mod pass;
 pub(crate) mod sink;
 pub(crate) mod tally;
@@ -19,7 +18,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use crate::config::RunConfig;
-use crate::dedup::shard::WorkDir;
+use crate::dedup::work::WorkDir;
 use crate::dedup::DedupAction;
 use crate::error::Problem;
 use crate::exit::ExitCode;
@@ -34,9 +33,9 @@ use crate::write::atomic::{self, Staging};
 use crate::write::out_dir::{self, OutDir};
 use crate::write::Output;
 
-use self::dedup::DedupSink;
 use self::sink::{DiscardSink, OutputSink, Sink};
 use self::tally::{RepeatedIds, Tally};
+use crate::dedup::sink::DedupSink;
 
 const REPORT_NAME: &str = "report.json";
 pub(crate) const CLUSTERS_NAME: &str = "clusters.jsonl";
@@ -134,15 +133,27 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                 )?;
                 after_main_pass(config, &tally, notices)?;
                 let progress = pass::steps_bar(config);
-                let (decisions, replayed, texts) = sink.finish(
+                let found = sink.decide(&config.dedup, &pool, &progress)?;
+                // report.html shows some clusters and links, picked from what dedup found, with
+                // the texts of their documents, taken from the spool as it is replayed.
+                let picked =
+                    html::pick(&found.decisions).context("cannot read the passage links back")?;
+                let mut texts = html::Texts::new();
+                let text_field = &config.read.text_field;
+                let (decisions, replayed) = found.replay(
                     &config.dedup,
-                    &config.read.text_field,
-                    &pool,
                     &progress,
                     corpus,
+                    |doc, _file, format, bytes| {
+                        if let Some(id) = picked.documents.get(&doc) {
+                            if let Some(text) = format.sample_text(bytes, text_field) {
+                                texts.insert(id.clone(), text);
+                            }
+                        }
+                    },
                 )?;
                 progress.finish_and_clear();
-                decided = Some((decisions, replayed, texts));
+                decided = Some((decisions, replayed, picked, texts));
             }
             None => {
                 pass::main_pass(
@@ -152,9 +163,11 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
             }
         }
     }
+    let samples = std::mem::take(&mut tally.samples);
     let mut report = tally.into_report(config, files.len() as u64, started);
-    let (mut clusters, mut links, mut texts) = (Vec::new(), Vec::new(), html::Texts::new());
-    if let Some((decisions, replayed, sampled)) = decided {
+    let (mut clusters, mut picked, mut texts) =
+        (Vec::new(), html::Picked::default(), html::Texts::new());
+    if let Some((decisions, replayed, picked_here, sampled)) = decided {
         report.count_filtered(&replayed.dropped, &replayed.flagged, replayed.annotated);
         output.write_extra_with(CLUSTERS_NAME, |out| json_lines(out, &decisions.clusters))?;
         output.write_extra_with(REUSE_NAME, |out| json_lines(out, &decisions.reuse))?;
@@ -165,11 +178,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                 out.write_all(b"\n")
             })
         })?;
-        links = decisions
-            .first_links
-            .iter()
-            .map(|l| decisions.link(l))
-            .collect();
+        picked = picked_here;
         report.dedup = Some(decisions.summary);
         clusters = decisions.clusters;
         texts = sampled;
@@ -189,7 +198,14 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
     json.push(b'\n');
     output.write_extra(
         HTML_NAME,
-        html::render(&report, &clusters, &links, &texts).as_bytes(),
+        html::render(&html::Page {
+            report: &report,
+            clusters: &clusters,
+            picked: &picked,
+            texts: &texts,
+            samples: &samples,
+        })
+        .as_bytes(),
     )?;
     output.write_extra(REPORT_NAME, &json)?;
     output.commit()?;

@@ -1,7 +1,7 @@
 //! Where the main pass puts the documents it kept, in input order: a [`Sink`].
 //!
 //! The output writer ([`OutputSink`]) writes them to OUT, [`DiscardSink`] only counts them
-//! (`check`), and dedup's sink ([`super::dedup::DedupSink`]) spools them with their sketches
+//! (`check`), and dedup's sink (`dedup::sink::DedupSink`) spools them with their sketches
 //! until dedup has decided. The main pass does not know which one it feeds.
 
 use crate::dedup::shard::Sketched;

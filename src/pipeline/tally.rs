@@ -15,6 +15,7 @@ use crate::report::{
     Flagged, NameCounts, Problems, Report, SourceFigures, StageReport, StageStatus, Stages, Totals,
     Transcoded, MAX_LISTED_FLAGGED, MAX_LISTED_TRANSCODED,
 };
+use crate::sample::Samples;
 use crate::stage::StageName;
 
 use super::unit::{DocFacts, StageRun};
@@ -56,6 +57,8 @@ pub(crate) struct Tally {
     stages: BTreeMap<StageName, StageReport>,
     /// Problems so far.
     pub problems: Problems,
+    /// Examples of the changes, for report.html.
+    pub samples: Samples,
 }
 
 impl Tally {
@@ -75,6 +78,7 @@ impl Tally {
             write_time: Duration::ZERO,
             stages: BTreeMap::new(),
             problems: Problems::default(),
+            samples: Samples::default(),
         }
     }
 
@@ -113,7 +117,9 @@ impl Tally {
                 self.transcoded_omitted += 1;
             }
         }
-        for run in facts.stages {
+        for mut run in facts.stages {
+            let shown = std::mem::take(&mut run.notes.shown);
+            self.samples.add(run.name, &facts.id, shown);
             let report = self.stages.entry(run.name).or_default();
             report.documents_in += 1;
             report.documents_changed += u64::from(run.changed);

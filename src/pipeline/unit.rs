@@ -60,6 +60,8 @@ struct Auditing {
     original: String,
     /// A stage that repairs the encoding has run (suspicious lines are counted after it).
     repaired: bool,
+    /// Misread lines were counted against the text a repair of mojibake left.
+    misread_counted: bool,
 }
 
 impl Auditing {
@@ -71,6 +73,7 @@ impl Auditing {
             },
             original: doc.text.clone(),
             repaired: false,
+            misread_counted: false,
         }
     }
 
@@ -78,8 +81,10 @@ impl Auditing {
     fn after(&mut self, stage: &dyn Stage, notes: &Notes, doc: &Document) {
         let audit = &mut self.audit;
         if notes.mojibake_repaired {
-            (audit.mojibake_lines, audit.first_mojibake) =
-                audit::changed_non_ascii_lines(&self.original, &doc.text);
+            (audit.mojibake_lines, _) = audit::changed_non_ascii_lines(&self.original, &doc.text);
+            (audit.misread_lines, audit.first_mojibake) =
+                audit::misread_lines(&self.original, Some(&doc.text));
+            self.misread_counted = true;
         }
         if stage.repairs_encoding() {
             self.repaired = true;
@@ -92,10 +97,16 @@ impl Auditing {
     }
 
     fn finish(mut self, doc: &Document) -> (DocAudit, Location) {
+        if !self.misread_counted {
+            (self.audit.misread_lines, self.audit.first_mojibake) =
+                audit::misread_lines(&self.original, None);
+        }
         if !self.repaired {
             (self.audit.suspicious_lines, self.audit.first_suspicious) =
                 audit::suspicious_lines(&self.original);
         }
+        // A line still misread after repair was misread as read (repair joins lines at most).
+        self.audit.misread_lines = self.audit.misread_lines.max(self.audit.suspicious_lines);
         self.audit.words = doc.text.split_whitespace().count();
         (self.audit, doc.origin.clone())
     }

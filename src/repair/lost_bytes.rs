@@ -77,6 +77,10 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     Some('?') | Some('\u{FFFD}') => {
                         (after_at + after.map_or(0, char::len_utf8), true)
                     }
+                    // Not a no-break space: `â€` and it are the whole of `†` (E2 80 A0)
+                    // misread, a sequence the mojibake pass has judged and left (`Ć → Ä† →
+                    // Ã„â€` + no-break space, in a text about mojibake).
+                    Some('\u{a0}') => (after_at, false),
                     Some(a) => (after_at, a.is_whitespace() || a.is_ascii_punctuation()),
                 };
                 if ok && !mojibake::about_encodings(text, at, after_at) {
@@ -108,10 +112,24 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             // ASCII letter: `Ãµ`, `Ãš` are other misread letters.)
             // At the start of a word (after a plain space) before a lowercase letter (`Ãs`
             // for `às`): no word starts with a capital `Ã`.
+            // With mojibake elsewhere in the document, also after a capital before a lowercase
+            // letter (`VÃnh` for `Vành`: a capitalised word never has a capital `Ã` before
+            // lowercase letters), and alone at the end of a line (`… conter? Ã`).
             'Ã' if ((prev.is_some_and(char::is_lowercase)
                 && next.is_none_or(|n| n.is_ascii_lowercase() || n == '\n' || n == '\r'))
                 || (prev.is_none_or(|p| matches!(p, ' ' | '\n' | '\t'))
-                    && next.is_some_and(|n| n.is_ascii_lowercase())))
+                    && next.is_some_and(|n| n.is_ascii_lowercase()))
+                || (evidence
+                    && prev.is_some_and(char::is_uppercase)
+                    && next.is_some_and(|n| n.is_ascii_lowercase()))
+                || (evidence
+                    && prev.is_some_and(|p| matches!(p, ' ' | '\t'))
+                    && next.is_none_or(|n| n == '\n' || n == '\r')
+                    && !text[..at]
+                        .trim_end()
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric)))
                 && !mojibake::about_encodings(text, at, at + c.len_utf8()) =>
             {
                 edits.push(edit(at, at + c.len_utf8(), "à".to_string(), A_GRAVE_FIX));
@@ -171,8 +189,10 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     let mut rest = text[space_at..].chars();
                     let first = rest.next();
                     let second = rest.next();
+                    // A space ending the line was the no-break space: no line ends in one.
                     let end = if first == Some('\u{a0}')
                         || second.is_some_and(|s| s.is_whitespace() && s != '\n')
+                        || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
                         || (first == Some(' ') && joins(text, at, space_at + 1))
                     {
                         chars.next();
@@ -222,11 +242,28 @@ fn joins(text: &str, at: usize, rest: usize) -> bool {
     if prefix.is_empty() {
         return false;
     }
+    // Vietnamese writes one syllable per word: after a syllable's start (`ng`), `à` and the
+    // space are followed by one of the endings a syllable with `à` has (`ngà y` → `ngày`).
+    if VIETNAMESE_ENDINGS.contains(&fragment) && is_vietnamese(text) {
+        return true;
+    }
     let joined = format!("{prefix}à{fragment}");
     text.match_indices(joined.as_str()).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + joined.len()..].chars().next();
         !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+    })
+}
+
+/// The endings of a Vietnamese syllable after its vowel `à` (`ngày`, `vào`, `làm`, `bàn`,
+/// `càng`, `thành`, `hàu`).
+const VIETNAMESE_ENDINGS: [&str; 9] = ["i", "y", "o", "u", "m", "n", "ng", "nh", "c"];
+
+/// Whether the text is Vietnamese: it has a letter only Vietnamese writes (`ơ`, `ư`, `đ`, or
+/// one from the Latin Extended Additional block's Vietnamese range, `ả`, `ệ`).
+fn is_vietnamese(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c, 'ơ' | 'ư' | 'đ' | 'Ơ' | 'Ư' | 'Đ') || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
     })
 }
 
@@ -355,6 +392,44 @@ mod tests {
         for text in ["voilÃ o livro", "estÃ vem aqui"] {
             assert_eq!(fix(text, true), text.replace('Ã', "à"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_dagger_misread_whole_is_not_a_lost_quote() {
+        // `â€` + no-break space is all three bytes of `†` misread: the mojibake pass decides
+        // it, not the lost-byte rule (which would make it `”`).
+        let text = "Two layers: Ć → Ä† → Ã„â€\u{a0}.";
+        assert_eq!(fix(text, true), text);
+        assert_eq!(fix("He said “yes.â€ Then", false), "He said “yes.” Then");
+    }
+
+    #[test]
+    fn a_grave_in_vietnamese_after_a_capital_or_ending_a_line() {
+        // Vietnamese syllables: `à`, its no-break space turned into a space, then a syllable's
+        // ending; not in text of another language, where a lone vowel is a word.
+        for (before, after) in [
+            ("ng", "y"),
+            ("v", "o"),
+            ("th", "nh"),
+            ("c", "ng"),
+            ("m", "i"),
+        ] {
+            let text = format!("Cưỡi nhổ {before}Ã {after} lằn");
+            assert_eq!(fix(&text, true), format!("Cưỡi nhổ {before}à{after} lằn"));
+            let other = format!("Il dit {before}Ã {after} plus");
+            assert_eq!(fix(&other, true), format!("Il dit {before}à {after} plus"));
+        }
+        // After a capital before a lowercase letter (`VÃnh`), with damage elsewhere only.
+        assert_eq!(fix("VÃnh Đồn", true), "Vành Đồn");
+        assert_eq!(fix("VÃnh Đồn", false), "VÃnh Đồn");
+        assert_eq!(fix("SÃO PAULO", true), "SÃO PAULO");
+        // Alone at the end of a line after punctuation, with damage elsewhere only; and the
+        // space that ends a line after `à` was its no-break space.
+        assert_eq!(fix("pensa :. Ã\nnext", true), "pensa :. à\nnext");
+        assert_eq!(fix("pensa :. Ã", false), "pensa :. Ã");
+        assert_eq!(fix("o IRMÃO E A IRMÃ", true), "o IRMÃO E A IRMÃ");
+        assert_eq!(fix("qualité.” lÃ ", true), "qualité.” là");
+        assert_eq!(fix("qualité.” lÃ \nx", true), "qualité.” là\nx");
     }
 
     #[test]

@@ -222,8 +222,10 @@ impl Repairer {
             }
         }
         let nel_is_text = c.c1_controls && seen.c1 && chars::nel_is_text(work.text());
-        if c.c1_controls && seen.c1 {
-            work.step(|t| chars::c1_controls(t, nel_is_text));
+        if c.c1_controls && seen.c1 && work.step(|t| chars::c1_controls(t, nel_is_text)) {
+            // C1 quotes (0x82, 0x84, 0x91–0x94) become curly quotes, which the uncurl fix
+            // must see.
+            seen.curly_quote = true;
         }
         if c.line_breaks && seen.line_break {
             work.step(|t| chars::line_breaks(t, nel_is_text));
@@ -560,7 +562,19 @@ impl Stage for RepairStage {
     }
 
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
-        if let Some(repaired) = self.repairer.repair(&doc.text, false) {
+        // With its changes (`explain`), for report.html's examples of each fix.
+        if let Some(repaired) = self.repairer.repair(&doc.text, true) {
+            for change in &repaired.changes {
+                if notes.shown.iter().all(|s| s.name != change.fix) {
+                    notes.shown.extend(crate::stage::Shown::in_line(
+                        change.fix,
+                        &doc.text,
+                        change.start,
+                        change.end,
+                        &change.after,
+                    ));
+                }
+            }
             doc.text = repaired.text;
             notes.mojibake_repaired = repaired
                 .counts
@@ -659,6 +673,27 @@ mod unit_tests {
         let toml: toml::Table = toml::from_str("mojibake = false\nuncurl-quotes = true").unwrap();
         let config: RepairConfig = toml.try_into().unwrap();
         assert!(!config.mojibake && config.uncurl_quotes && config.nfc);
+    }
+
+    #[test]
+    fn quotes_made_by_earlier_fixes_are_uncurled() {
+        let mut config = RepairConfig::default();
+        config.set("uncurl-quotes", true).unwrap();
+        let repairer = Repairer::new(config);
+        for (text, uncurled) in [
+            (
+                "C1 \u{93}quoted\u{94} \u{91}too\u{92}",
+                "C1 \"quoted\" 'too'",
+            ),
+            ("The â€œquoteâ€\u{9d}", "The \"quote\""),
+            ("a &ldquo;q&rdquo;", "a \"q\""),
+        ] {
+            assert_eq!(
+                repairer.repair(text, false).unwrap().text,
+                uncurled,
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -816,6 +816,7 @@ impl Stage for StripStage {
 
     fn apply(&self, doc: &mut Document, notes: &mut Notes) -> Verdict {
         if let Some(stripped) = self.stripper.strip(&doc.text, &doc.source) {
+            notes.shown = shown(&doc.text, &stripped);
             if stripped.guarded {
                 notes.flag = Some(GUARD_FLAG);
             } else {
@@ -842,6 +843,55 @@ impl Stage for StripStage {
         }
         Verdict::Keep
     }
+}
+
+/// The first removal of each rule as report.html shows it: a line with the lines around it, a
+/// cut with the rest of its line; for a document the guard kept whole, up to three of what it
+/// would have removed.
+fn shown(text: &str, stripped: &Stripped) -> Vec<crate::stage::Shown> {
+    use crate::stage::{first_chars, last_chars, Shown, SHOWN_CONTEXT};
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut shown: Vec<Shown> = Vec::new();
+    for removal in &stripped.removals {
+        let enough = match stripped.guarded {
+            true => shown.len() >= 3,
+            false => shown.iter().any(|s| s.name == removal.rule),
+        };
+        if enough {
+            continue;
+        }
+        let one = if removal.cut {
+            Shown::in_line(removal.rule, text, removal.start, removal.end, "")
+        } else {
+            let Some(line) = lines.get(removal.line) else {
+                continue;
+            };
+            // The nearest lines with text on either side.
+            let filled = |l: &&&str| !l.trim().is_empty();
+            let before = lines[..removal.line].iter().rev().find(filled);
+            let after = lines
+                .get(removal.line + 1..)
+                .and_then(|l| l.iter().find(filled));
+            let around = |l: Option<&&str>, last: bool| match (l, last) {
+                (Some(l), false) => format!("{}\n", last_chars(l, SHOWN_CONTEXT)),
+                (Some(l), true) => format!("\n{}", first_chars(l, SHOWN_CONTEXT)),
+                (None, _) => String::new(),
+            };
+            Some(Shown {
+                name: removal.rule,
+                before: around(before, false),
+                removed: first_chars(line, crate::stage::SHOWN_TEXT),
+                added: String::new(),
+                after: around(after, true),
+                kept_whole: false,
+            })
+        };
+        if let Some(mut one) = one {
+            one.kept_whole = stripped.guarded;
+            shown.push(one);
+        }
+    }
+    shown
 }
 
 #[cfg(test)]

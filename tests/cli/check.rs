@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::{corpus_files, record, run, textwash, Scratch};
+use crate::{corpus_files, prose, record, run, textwash, Scratch};
 
 fn seeds_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
@@ -79,7 +79,7 @@ fn the_seeds_fail_on_mojibake_and_boilerplate_and_their_cleaned_output_passes() 
     let (code, table) = check(&[&seeds_dir()]);
     assert_eq!(code, 1);
     assert!(
-        table.starts_with("textwash check: FAILED (2 of 4 thresholds)"),
+        table.starts_with("textwash check: FAILED (4 of 6 thresholds)"),
         "{table}"
     );
     assert!(table
@@ -103,13 +103,18 @@ fn thresholds_come_from_flags_and_from_the_config_file() {
         &"20%",
         &"--max-boilerplate",
         &"0.1",
+        &"--max-mojibake-documents",
+        &"20%",
+        &"--max-boilerplate-documents",
+        &"80%",
         &seeds_dir(),
     ]);
     assert_eq!(code, 0, "{v}");
     let s = Scratch::new();
     let config = s.write(
         "textwash.toml",
-        "[check]\nmax-mojibake = \"20%\"\nmax-boilerplate = 0.1\nmax-duplicates = 0\n",
+        "[check]\nmax-mojibake = \"20%\"\nmax-boilerplate = 0.1\nmax-duplicates = 0\n\
+         max-mojibake-documents = 0.2\nmax-boilerplate-documents = \"80%\"\n",
     );
     let (code, v) = verdict(&[&"--config", &config, &seeds_dir()]);
     assert_eq!(code, 0, "{v}");
@@ -171,4 +176,204 @@ fn check_writes_the_report_but_never_the_corpus() {
     assert_eq!(report["input"]["documents"], 5);
     assert!(report["audit"]["mojibake_lines"].as_u64().unwrap() > 0);
     assert!(corpus_files(&out).is_empty(), "{:?}", corpus_files(&out));
+}
+
+fn check_of(verdict: &Value, name: &str) -> Value {
+    verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {verdict}"))
+        .clone()
+}
+
+#[test]
+fn one_line_documents_count_as_documents_not_only_as_lines() {
+    let s = Scratch::new();
+    // 188 clean documents of 10 lines, and 12 whole articles on one line that end with the
+    // agency's notice (strip cuts it): 12 boilerplate lines of 1,892 (0.63%, under 1%), but 12
+    // documents of 200 (6%, over 5%).
+    let mut input = String::new();
+    for id in 0..188 {
+        input.push_str(&record(id, &prose(id as u64, 10)));
+    }
+    for id in 188..200 {
+        let article = prose(id as u64, 3).replace('\n', " ");
+        let text = format!(
+            "{article}Copyright 2016 The Associated Press. All rights reserved. This material \
+             may not be published, broadcast, rewritten or redistributed."
+        );
+        input.push_str(&record(id, &text));
+    }
+    let path = s.write("one-line.jsonl", input);
+    let (code, v) = verdict(&[&path]);
+    assert_eq!(code, 1, "{v}");
+    let lines = check_of(&v, "boilerplate");
+    assert_eq!(lines["count"], 12, "{v}");
+    assert_eq!(lines["passed"], true, "{v}");
+    let documents = check_of(&v, "boilerplate-documents");
+    assert_eq!(
+        (documents["count"].as_u64(), documents["total"].as_u64()),
+        (Some(12), Some(200))
+    );
+    assert_eq!(documents["passed"], false);
+    assert_eq!(v["figures"]["boilerplate_documents"], 12);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["check"] == "boilerplate"
+                && f["message"].as_str().unwrap().contains("doc-188")),
+        "{findings:?}"
+    );
+    // The document limit can be raised like any other.
+    let (code, v) = verdict(&[&"--max-boilerplate-documents", &"10%", &path]);
+    assert_eq!(code, 0, "{v}");
+}
+
+#[test]
+fn windows_1252_read_as_latin_1_counts_as_mojibake_in_lines_and_documents() {
+    let s = Scratch::new();
+    // 148 clean documents of 15 lines and 2 one-line articles whose curly quotes were decoded
+    // as Latin-1 (C1 controls, which no UTF-8 mojibake repair undoes as such): 2 lines of
+    // 2,222 (0.09%, under 0.1%) but 2 documents of 150 (1.3%, over 1%).
+    let mut input = String::new();
+    for id in 0..148 {
+        input.push_str(&record(id, &prose(1000 + id as u64, 15)));
+    }
+    for id in 148..150 {
+        let article = prose(1000 + id as u64, 4).replace('\n', " ");
+        let text = format!("\u{93}{article}\u{94} The minister\u{92}s office said so.");
+        input.push_str(&record(id, &text));
+    }
+    let path = s.write("latin1.jsonl", input);
+    let (code, v) = verdict(&[&path]);
+    assert_eq!(code, 1, "{v}");
+    let lines = check_of(&v, "mojibake");
+    assert_eq!(
+        (lines["count"].as_u64(), lines["total"].as_u64()),
+        (Some(2), Some(2222))
+    );
+    assert_eq!(lines["passed"], true);
+    let documents = check_of(&v, "mojibake-documents");
+    assert_eq!(documents["count"], 2);
+    assert_eq!(documents["passed"], false);
+    assert_eq!(v["figures"]["mojibake_lines"], 2);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["check"] == "mojibake" && f["message"].as_str().unwrap().contains("doc-148")),
+        "{findings:?}"
+    );
+    // With repair off the same lines are counted: they are counted as read.
+    let (_, v) = verdict(&[&"--stages", &"strip,dedup", &path]);
+    assert_eq!(check_of(&v, "mojibake-documents")["count"], 2, "{v}");
+
+    // Clean text with the letters and signs near those patterns is not counted.
+    let clean = format!(
+        "{}Ångström worked in Århus; “quoted” words — £5½ at 30°C… São Paulo, â la carte.\n",
+        prose(7, 5)
+    );
+    let path = s.write("clean.jsonl", record(1, &clean));
+    let (code, v) = verdict(&[&path]);
+    assert_eq!(check_of(&v, "mojibake")["count"], 0, "{v}");
+    assert_eq!(check_of(&v, "mojibake-documents")["count"], 0, "{v}");
+    assert_eq!(code, 0, "{v}");
+}
+
+#[test]
+fn duplicates_are_reported_with_their_coverage_and_a_gate_can_ask_for_more() {
+    let s = Scratch::new();
+    let original = prose(42, 10);
+    // The copy keeps nine of the original's ten lines and adds one of its own, longer: the
+    // original covers 126 of its 146 words (86%).
+    let kept_lines: Vec<&str> = original.lines().take(9).collect();
+    let added = prose(43, 1).trim_end().to_string() + " " + &prose(44, 1).replace(".\n", ".");
+    let copy = format!(
+        "{}\n{}\n",
+        kept_lines.join("\n"),
+        added.split(' ').take(20).collect::<Vec<_>>().join(" ")
+    );
+    let mut input = record(1, &original);
+    input.push_str(&record(2, &copy));
+    input.push_str(&record(3, &original));
+    for id in 4..30 {
+        input.push_str(&record(id, &prose(id as u64, 8)));
+    }
+    let path = s.write("copies.jsonl", input);
+    // Off unless asked for: no such check, and the figures say what dedup dropped.
+    let (_, v) = verdict(&[&path]);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "drop-coverage"),
+        "{v}"
+    );
+    let lowest = v["figures"]["lowest_duplicate_coverage"].as_f64().unwrap();
+    assert!((0.8..0.9).contains(&lowest), "{lowest}");
+    let bands = v["figures"]["duplicates_by_coverage"].as_array().unwrap();
+    assert_eq!(bands[0]["coverage"], "100%");
+    assert_eq!(bands[0]["documents"], 1, "the exact copy: {bands:?}");
+    assert_eq!(
+        bands
+            .iter()
+            .map(|b| b["documents"].as_u64().unwrap())
+            .sum::<u64>(),
+        2
+    );
+
+    let (code, v) = verdict(&[
+        &"--min-drop-coverage",
+        &"90%",
+        &"--max-duplicates",
+        &"50%",
+        &path,
+    ]);
+    assert_eq!(code, 1, "{v}");
+    let gate = check_of(&v, "drop-coverage");
+    assert_eq!(
+        (gate["count"].as_u64(), gate["total"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(gate["limit"], "≥90%");
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "drop-coverage")
+        .unwrap_or_else(|| panic!("no drop-coverage finding in {v}"))
+        .clone();
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("doc-2") && message.contains("doc-1"),
+        "{message}"
+    );
+
+    // Below the copy's coverage the gate holds; the config file can ask for it too.
+    let (code, v) = verdict(&[
+        &"--min-drop-coverage",
+        &"0.8",
+        &"--max-duplicates",
+        &"50%",
+        &path,
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let config = s.write(
+        "t.toml",
+        "[check]\nmin-drop-coverage = \"95%\"\nmax-duplicates = \"50%\"\n",
+    );
+    let (code, table) = check(&[&"--config", &config, &path]);
+    assert_eq!(code, 1, "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("drop-coverage") && l.contains("FAILED")),
+        "{table}"
+    );
+    let (code, _) = check(&[&"--min-drop-coverage", &"7", &path]);
+    assert_eq!(code, 2, "a count is not a share");
 }

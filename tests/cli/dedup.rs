@@ -249,8 +249,7 @@ fn annotate_on_text_files_and_repeated_ids_are_warned_about() {
             "--dedup annotate marks JSON Lines and Parquet records only"
         } else {
             "--dedup annotate marks JSON Lines records only"
-        })
-            && stderr.contains("among the 2 text files are kept as they are"),
+        }) && stderr.contains("among the 2 text files are kept as they are"),
         "{stderr}"
     );
     // Both kept, as cleaned.

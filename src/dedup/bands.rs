@@ -1,0 +1,448 @@
+//! The band merge and the candidates:
+//!
+//! 1. **merge** one band across shards ([`merge_band`]): the runs of band `BB` merged into
+//!    buckets (records with one key); every pair of documents meeting in a bucket is counted,
+//!    and the counts go to `meetings/BB.bin`, sorted by pair. Buckets larger than the cap are
+//!    dropped and counted: they are templates or boilerplate; passages a source repeats are its
+//!    formulas ([`Formulas`]).
+//! 2. **candidates** ([`for_each_candidates`]): the meeting files of all bands merged, counts
+//!    summed, pairs meeting often enough handed on in chunks for verification.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::documents::{first_copies, DocMeta, ShardSpan};
+use super::runs::{merge_levels, write_run, Merge, Record, RunReader, RunWriter};
+use super::sketch::ALL_BANDS;
+use super::work::WorkDir;
+use crate::write::checked;
+
+/// One passage in a band bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BandRecord {
+    /// Its band key: passages with one key are in one bucket.
+    pub key: u64,
+    /// The document, by number in its shard (in the corpus once merged).
+    pub doc: u32,
+    /// The passage, by number in its document.
+    pub passage: u16,
+}
+
+impl Record for BandRecord {
+    const SIZE: usize = 14;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.key.to_le_bytes());
+        out[8..12].copy_from_slice(&self.doc.to_le_bytes());
+        out[12..14].copy_from_slice(&self.passage.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> BandRecord {
+        let mut key = [0u8; 8];
+        key.copy_from_slice(&bytes[..8]);
+        BandRecord {
+            key: u64::from_le_bytes(key),
+            doc: u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
+            passage: u16::from_le_bytes([bytes[12], bytes[13]]),
+        }
+    }
+    fn shifted(mut self, by: u32) -> BandRecord {
+        self.doc += by;
+        self
+    }
+}
+
+/// How many times two documents (`a < b`) met in buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Meeting {
+    /// The first document.
+    pub a: u32,
+    /// The second document.
+    pub b: u32,
+    /// In how many buckets they met.
+    pub count: u32,
+}
+
+impl Record for Meeting {
+    const SIZE: usize = 12;
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.a.to_le_bytes());
+        out[4..8].copy_from_slice(&self.b.to_le_bytes());
+        out[8..12].copy_from_slice(&self.count.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Meeting {
+        let word =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        Meeting {
+            a: word(0),
+            b: word(4),
+            count: word(8),
+        }
+    }
+}
+
+/// Each document's source and each source's formula threshold: a passage in a bucket with that
+/// many of the source's documents is the source's template or formula (see
+/// [`super::COMMON_DOCUMENTS`]), and makes no candidate pairs for them.
+#[derive(Debug, Clone, Default)]
+pub struct Formulas {
+    source_of: Vec<u32>,
+    /// The first document with each document's text: exact copies count once (a shard indexes
+    /// only the first copy it sees, unless it had to forget it).
+    first_copy: Vec<u32>,
+    threshold: Vec<u32>,
+}
+
+impl Formulas {
+    /// The sources of `docs` (in corpus order) and their thresholds.
+    pub fn of(docs: &[DocMeta]) -> Formulas {
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut sizes: Vec<u64> = Vec::new();
+        let source_of = docs
+            .iter()
+            .map(|doc| {
+                let next = index.len() as u32;
+                let source = *index.entry(&doc.source).or_insert(next);
+                if source == next {
+                    sizes.push(0);
+                }
+                sizes[source as usize] += 1;
+                source
+            })
+            .collect();
+        let threshold = sizes
+            .iter()
+            .map(|&n| super::common_threshold(n).min(u64::from(u32::MAX)) as u32)
+            .collect();
+        Formulas {
+            source_of,
+            first_copy: first_copies(docs),
+            threshold,
+        }
+    }
+
+    /// Marks in `common` (one flag per record of `bucket`) the records of the sources that have
+    /// at least their threshold of documents in the bucket; `scratch` is reused between calls.
+    /// Returns the first (source, document count, first record) of each such source.
+    fn mark(
+        &self,
+        bucket: &[BandRecord],
+        common: &mut Vec<bool>,
+        scratch: &mut Vec<(u32, u32, usize)>,
+    ) -> Vec<(u32, u32, usize)> {
+        common.clear();
+        common.resize(bucket.len(), false);
+        if self.source_of.is_empty() {
+            return Vec::new();
+        }
+        scratch.clear();
+        scratch.extend(bucket.iter().enumerate().map(|(i, r)| {
+            let doc = r.doc as usize;
+            let source = self.source_of.get(doc).copied().unwrap_or(u32::MAX);
+            (
+                source,
+                self.first_copy.get(doc).copied().unwrap_or(r.doc),
+                i,
+            )
+        }));
+        scratch.sort_unstable();
+        let mut found = Vec::new();
+        for group in scratch.chunk_by(|x, y| x.0 == y.0) {
+            let source = group[0].0;
+            let Some(&threshold) = self.threshold.get(source as usize) else {
+                continue;
+            };
+            let documents = 1 + group.windows(2).filter(|w| w[0].1 != w[1].1).count() as u32;
+            if documents >= threshold {
+                for &(_, _, i) in group {
+                    common[i] = true;
+                }
+                found.push((source, documents, group[0].2));
+            }
+        }
+        found
+    }
+}
+
+/// A passage a source repeats in a bucket of one band: its first document and passage there,
+/// and in how many of the source's documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormulaBucket {
+    /// The first document with the passage in the bucket.
+    pub doc: u32,
+    /// The passage, by number in that document.
+    pub passage: u16,
+    /// In how many of the source's documents of the bucket the passage is.
+    pub documents: u32,
+}
+
+/// What merging bands found besides meetings: buckets dropped for their size, buckets in which a
+/// source's formula made no pairs, and the largest of those formulas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BandMerge {
+    /// Buckets dropped for holding more passages than the cap.
+    pub dropped_buckets: u64,
+    /// Buckets in which a source's formula made no pairs.
+    pub formula_buckets: u64,
+    /// The largest formulas, for the report.
+    pub formulas: Vec<FormulaBucket>,
+}
+
+/// Formulas a band's merge keeps for the report: the largest ones are named there.
+pub(super) const FORMULAS_KEPT: usize = 64;
+
+impl BandMerge {
+    /// Adds another band's merge: counts summed, one formula per first document and passage
+    /// (in its most documents), the largest kept.
+    pub fn add(&mut self, other: BandMerge) {
+        self.dropped_buckets += other.dropped_buckets;
+        self.formula_buckets += other.formula_buckets;
+        self.formulas.extend(other.formulas);
+        self.keep_largest();
+    }
+
+    fn keep_largest(&mut self) {
+        let formulas = &mut self.formulas;
+        formulas.sort_unstable_by_key(|f| (f.doc, f.passage, std::cmp::Reverse(f.documents)));
+        formulas.dedup_by_key(|f| (f.doc, f.passage));
+        formulas.sort_unstable_by_key(|f| (std::cmp::Reverse(f.documents), f.doc, f.passage));
+        formulas.truncate(FORMULAS_KEPT);
+    }
+}
+
+/// Merges band `band` across the runs of `shards` into `meetings/BB.bin` (written under a
+/// temporary name, then renamed). Buckets holding more than `cap` passages are dropped; in the
+/// others, the passages of a source that has its threshold of documents there (`formulas`)
+/// make no pairs: they are the source's formula, not reuse. Returns what was dropped and
+/// found. Meeting counts spill to runs whenever they take `memory` bytes.
+pub fn merge_band(
+    work: &WorkDir,
+    shards: &[ShardSpan],
+    band: usize,
+    cap: usize,
+    memory: usize,
+    formulas: &Formulas,
+) -> io::Result<BandMerge> {
+    let mut runs = Vec::new();
+    for span in shards {
+        let mut paths: Vec<PathBuf> = match fs::read_dir(work.band_dir(span.shard, band)) {
+            Ok(entries) => entries
+                .map(|e| e.map(|e| e.path()))
+                .collect::<io::Result<_>>()?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(err) => return Err(err),
+        };
+        paths.sort();
+        runs.extend(paths.into_iter().map(|path| (path, span.first)));
+    }
+    work.create_dir(&work.meetings_dir())?;
+    let mut levels = 0;
+    let (records, merged_runs) = merge_levels::<BandRecord>(runs, || {
+        levels += 1;
+        work.meetings_dir()
+            .join(format!("{band:02}.records-{levels:05}"))
+    })?;
+    let budget = (memory / std::mem::size_of::<Meeting>()).max(1024);
+    let mut meetings: Vec<Meeting> = Vec::new();
+    let mut spilled: Vec<PathBuf> = Vec::new();
+    let mut merged = BandMerge::default();
+    let mut bucket: Vec<BandRecord> = Vec::new();
+    let mut overflow = false;
+    let (mut common, mut scratch) = (Vec::new(), Vec::new());
+    let mut flush = |bucket: &mut Vec<BandRecord>,
+                     overflow: &mut bool,
+                     meetings: &mut Vec<Meeting>|
+     -> io::Result<()> {
+        if *overflow {
+            merged.dropped_buckets += 1;
+        } else {
+            let found = formulas.mark(bucket, &mut common, &mut scratch);
+            if !found.is_empty() {
+                merged.formula_buckets += 1;
+                merged
+                    .formulas
+                    .extend(found.into_iter().map(|(_, documents, i)| FormulaBucket {
+                        doc: bucket[i].doc,
+                        passage: bucket[i].passage,
+                        documents,
+                    }));
+                if merged.formulas.len() >= 4 * FORMULAS_KEPT {
+                    merged.keep_largest();
+                }
+            }
+            for (x, r) in bucket.iter().enumerate() {
+                if common[x] {
+                    continue;
+                }
+                for (y, s) in bucket.iter().enumerate().skip(x + 1) {
+                    if r.doc != s.doc && !common[y] {
+                        meetings.push(Meeting {
+                            a: r.doc.min(s.doc),
+                            b: r.doc.max(s.doc),
+                            count: 1,
+                        });
+                    }
+                }
+            }
+        }
+        bucket.clear();
+        *overflow = false;
+        if meetings.len() >= budget {
+            collapse(meetings);
+            if meetings.len() >= budget / 2 {
+                let path = work
+                    .meetings_dir()
+                    .join(format!("{band:02}.run-{:05}", spilled.len()));
+                write_run(&path, meetings)?;
+                spilled.push(path);
+                meetings.clear();
+            }
+        }
+        Ok(())
+    };
+    let mut current = None;
+    for record in records {
+        let record = record?;
+        if current != Some(record.key) {
+            if current.is_some() {
+                flush(&mut bucket, &mut overflow, &mut meetings)?;
+            }
+            current = Some(record.key);
+        }
+        if overflow {
+            continue;
+        }
+        if bucket.len() == cap {
+            overflow = true;
+            continue;
+        }
+        bucket.push(record);
+    }
+    if current.is_some() {
+        flush(&mut bucket, &mut overflow, &mut meetings)?;
+    }
+    collapse(&mut meetings);
+    let target = work
+        .meetings_dir()
+        .join(format!("{band:02}.bin.tmp-{}", std::process::id()));
+    if spilled.is_empty() {
+        write_run(&target, &meetings)?;
+    } else {
+        let last = work
+            .meetings_dir()
+            .join(format!("{band:02}.run-{:05}", spilled.len()));
+        write_run(&last, &meetings)?;
+        spilled.push(last);
+        drop(meetings);
+        let mut levels = 0;
+        let (merge, merged_spills) = merge_levels::<Meeting>(
+            spilled.iter().map(|path| (path.clone(), 0)).collect(),
+            || {
+                levels += 1;
+                work.meetings_dir()
+                    .join(format!("{band:02}.level-{levels:05}"))
+            },
+        )?;
+        let mut out = RunWriter::create(&target)?;
+        for meeting in summed(merge) {
+            out.push(&meeting?)?;
+        }
+        out.finish()?;
+        for path in spilled.into_iter().chain(merged_spills) {
+            fs::remove_file(path)?;
+        }
+    }
+    for path in merged_runs {
+        fs::remove_file(path)?;
+    }
+    fs::rename(&target, work.meetings(band))?;
+    merged.keep_largest();
+    Ok(merged)
+}
+
+/// Sorts meetings by pair and sums the counts of each pair.
+pub(super) fn collapse(meetings: &mut Vec<Meeting>) {
+    meetings.par_sort_unstable();
+    let mut out: Vec<Meeting> = Vec::with_capacity(meetings.len());
+    out.extend(summed(meetings.iter().map(|&m| Ok(m))).flatten());
+    *meetings = out;
+}
+
+/// Meetings sorted by pair, each pair once with the counts of its meetings summed.
+pub(super) fn summed(
+    mut meetings: impl Iterator<Item = io::Result<Meeting>>,
+) -> impl Iterator<Item = io::Result<Meeting>> {
+    let mut pending: Option<Meeting> = None;
+    std::iter::from_fn(move || loop {
+        match meetings.next() {
+            Some(Ok(m)) => match &mut pending {
+                Some(p) if (p.a, p.b) == (m.a, m.b) => p.count += m.count,
+                _ => {
+                    if let Some(p) = pending.replace(m) {
+                        return Some(Ok(p));
+                    }
+                }
+            },
+            Some(Err(err)) => return Some(Err(err)),
+            None => return pending.take().map(Ok),
+        }
+    })
+}
+
+/// Hands every pair whose first document is in `firsts` and that met in at least
+/// `min_meetings` buckets (all bands together) to `each`, in chunks of pair order; returns how
+/// many there were. Each band's meeting file is entered at the range's first pair (a binary
+/// search: the records are sorted and of fixed size), so that ranges are streamed in parallel.
+pub fn for_each_candidates(
+    work: &WorkDir,
+    min_meetings: u32,
+    chunk: usize,
+    firsts: std::ops::Range<u32>,
+    mut each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
+) -> io::Result<u64> {
+    let mut runs = Vec::with_capacity(ALL_BANDS);
+    for band in 0..ALL_BANDS {
+        let path = work.meetings(band);
+        let start = first_meeting_of(&path, firsts.start)?;
+        runs.push(RunReader::<Meeting>::open_from(&path, start)?);
+    }
+    let mut total = 0;
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
+    for meeting in summed(Merge::new(runs)?) {
+        let m = meeting?;
+        if m.a >= firsts.end {
+            break;
+        }
+        if m.count >= min_meetings {
+            out.push((m.a, m.b));
+            total += 1;
+            if out.len() >= chunk {
+                each(&out)?;
+                out.clear();
+            }
+        }
+    }
+    if !out.is_empty() {
+        each(&out)?;
+    }
+    Ok(total)
+}
+
+/// The number of the first record of a meeting file whose first document is `a` or more.
+pub(super) fn first_meeting_of(path: &Path, a: u32) -> io::Result<u64> {
+    let file = checked::File::open(path)?;
+    let (mut low, mut high) = (0u64, file.len() / Meeting::SIZE as u64);
+    let mut word = [0u8; 4];
+    while low < high {
+        let middle = low + (high - low) / 2;
+        file.read_exact_at(&mut word, middle * Meeting::SIZE as u64)?;
+        if u32::from_le_bytes(word) < a {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    Ok(low)
+}

@@ -1,0 +1,197 @@
+//! Clustering: the verified duplicate edges turned into clusters, each with the member the keep
+//! policy prefers kept, and a [`Decision`] for every member.
+
+use std::collections::HashMap;
+
+use super::documents::DocMeta;
+use super::outcome::{Cluster, Decision, Decisions, DedupSummary, MatchKind, Member};
+use super::verify::Edge;
+use super::{align, round, DedupConfig, KeepPolicy};
+
+/// Clusters: groups of exact copies (by `rep`) in the order the keep policy prefers their best
+/// member; a group not yet taken keeps, and takes the groups it covers (verified duplicates
+/// whose words it holds) that are not yet taken. So a document is dropped only for a kept one
+/// that covers it, never through a third one. A group that another group covers but does not
+/// cover back (a short text inside a long one) waits for it, whatever the keep policy says: the
+/// policy chooses only among documents that cover each other. Then cluster records and
+/// decisions, and the cluster of each document.
+pub(super) fn cluster(
+    docs: &[DocMeta],
+    rep: &[u32],
+    duplicates: &[Edge],
+    config: &DedupConfig,
+    summary: DedupSummary,
+) -> (Decisions, Vec<u32>) {
+    let priority = priority_order(docs, config.keep);
+    // The best member of each group, by priority.
+    let mut best: HashMap<u32, u32> = HashMap::new();
+    for &i in &priority {
+        best.entry(rep[i as usize]).or_insert(i);
+    }
+    /// A verified duplicate of a group: the other group, their similarity, how the other is
+    /// covered by this one, and this one by the other.
+    struct Near {
+        other: u32,
+        similarity: f64,
+        other_in_this: align::Coverage,
+        this_in_other: align::Coverage,
+    }
+    let mut neighbours: HashMap<u32, Vec<Near>> = HashMap::new();
+    for e in duplicates {
+        neighbours.entry(e.a).or_default().push(Near {
+            other: e.b,
+            similarity: e.similarity,
+            other_in_this: e.b_in_a,
+            this_in_other: e.a_in_b,
+        });
+        neighbours.entry(e.b).or_default().push(Near {
+            other: e.a,
+            similarity: e.similarity,
+            other_in_this: e.a_in_b,
+            this_in_other: e.b_in_a,
+        });
+    }
+    let covers = |c: &align::Coverage| c.covers(config.min_coverage);
+    // owner[group] = (the group it belongs to, similarity, coverage).
+    let mut owner: HashMap<u32, (u32, f64, f64)> = HashMap::new();
+    // First pass: a group that an untaken group covers one way waits for it. Second pass: the
+    // groups still untaken (their coverer was taken by a third) in plain priority order.
+    for waiting in [true, false] {
+        for &i in &priority {
+            let group = rep[i as usize];
+            if best[&group] != i || owner.contains_key(&group) {
+                continue;
+            }
+            let near = neighbours.get(&group).map(Vec::as_slice).unwrap_or(&[]);
+            if waiting
+                && near.iter().any(|n| {
+                    !owner.contains_key(&n.other)
+                        && covers(&n.this_in_other)
+                        && !covers(&n.other_in_this)
+                })
+            {
+                continue;
+            }
+            owner.insert(group, (group, 1.0, 1.0));
+            for n in near {
+                if covers(&n.other_in_this) && !owner.contains_key(&n.other) {
+                    owner.insert(n.other, (group, n.similarity, n.other_in_this.share));
+                }
+            }
+        }
+    }
+
+    // Members: every document, exact copies following their group.
+    let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind, f64)>> = HashMap::new();
+    for i in 0..docs.len() as u32 {
+        let group = rep[i as usize];
+        let Some(&(keeper_group, similarity, coverage)) = owner.get(&group) else {
+            continue;
+        };
+        let keeper = best[&keeper_group];
+        let kind = if group == keeper_group && i != keeper {
+            MatchKind::Exact
+        } else {
+            MatchKind::Near
+        };
+        let similarity = if group == keeper_group {
+            1.0
+        } else {
+            similarity
+        };
+        members_of
+            .entry(keeper)
+            .or_default()
+            .push((i, similarity, kind, coverage));
+    }
+    let mut keepers: Vec<u32> = members_of
+        .iter()
+        .filter(|(_, m)| m.len() > 1)
+        .map(|(&k, _)| k)
+        .collect();
+    keepers.sort_unstable();
+    let mut decisions = Decisions {
+        summary,
+        ..Decisions::default()
+    };
+    let mut cluster_of = vec![u32::MAX; docs.len()];
+    for (number, keeper) in keepers.iter().enumerate() {
+        let mut members = members_of.remove(keeper).unwrap_or_default();
+        members.sort_by_key(|&(i, ..)| (i != *keeper, i));
+        // The kept member of a cluster of exact copies is one of them.
+        if members[1..].iter().all(|m| m.2 == MatchKind::Exact) {
+            members[0].2 = MatchKind::Exact;
+        }
+        let cluster = number as u32 + 1;
+        let kept_id = docs[*keeper as usize].id.clone();
+        for &(i, similarity, kind, coverage) in &members {
+            cluster_of[i as usize] = cluster;
+            let duplicate_of = (i != *keeper).then(|| kept_id.clone());
+            if duplicate_of.is_some() {
+                match kind {
+                    MatchKind::Exact => decisions.summary.exact_duplicates += 1,
+                    MatchKind::Near => decisions.summary.near_duplicates += 1,
+                }
+                decisions
+                    .summary
+                    .duplicate_coverage
+                    .add(crate::report::LowCoverage {
+                        id: docs[i as usize].id.clone(),
+                        kept: kept_id.clone(),
+                        cluster,
+                        coverage: round(coverage),
+                        similarity: round(similarity),
+                    });
+            }
+            decisions.by_doc.insert(
+                i,
+                Decision {
+                    cluster,
+                    duplicate_of,
+                    similarity: round(similarity),
+                    coverage: round(coverage),
+                    kind,
+                    length: docs[i as usize].length,
+                },
+            );
+        }
+        decisions.clusters.push(Cluster {
+            cluster,
+            kept: kept_id,
+            members: members
+                .iter()
+                .map(|&(i, similarity, kind, coverage)| Member {
+                    id: docs[i as usize].id.clone(),
+                    similarity: round(similarity),
+                    coverage: round(coverage),
+                    kind,
+                })
+                .collect(),
+        });
+    }
+    decisions.summary.clusters = decisions.clusters.len() as u64;
+
+    (decisions, cluster_of)
+}
+
+/// Document indices in the order the keep policy prefers them.
+pub(super) fn priority_order(docs: &[DocMeta], keep: KeepPolicy) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..docs.len() as u32).collect();
+    match keep {
+        KeepPolicy::First => {}
+        KeepPolicy::Longest => {
+            order.sort_by_key(|&i| (std::cmp::Reverse(docs[i as usize].length), i))
+        }
+        KeepPolicy::Earliest => order.sort_by(|&a, &b| {
+            let (da, db) = (&docs[a as usize].date, &docs[b as usize].date);
+            match (da, db) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+            .then(a.cmp(&b))
+        }),
+    }
+    order
+}

@@ -1,0 +1,93 @@
+//! The dedup stage's settings ([`DedupConfig`]), built once from the run's options, and how
+//! its memory budget is divided between the steps.
+
+use serde::{Deserialize, Serialize};
+
+use super::passage::ShingleConfig;
+use super::shard;
+
+/// Which member of a cluster is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeepPolicy {
+    /// The first in input order.
+    First,
+    /// The longest text; ties by input order.
+    Longest,
+    /// The earliest by the date field (documents without one last); ties by input order.
+    Earliest,
+}
+
+/// What happens to duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DedupAction {
+    /// Leave them out of the corpus.
+    Drop,
+    /// Keep every record and add a `dedup` field (JSON Lines only).
+    Annotate,
+}
+
+/// Settings of the dedup stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DedupConfig {
+    /// How passages are cut and shingled.
+    pub shingle: ShingleConfig,
+    /// Which member of a cluster is kept.
+    pub keep: KeepPolicy,
+    /// What happens to duplicates.
+    pub action: DedupAction,
+    /// Two passages match when their shingle Jaccard reaches this…
+    pub passage_jaccard: f64,
+    /// …or when this share of the smaller one's shingles is in the larger one.
+    pub passage_containment: f64,
+    /// A document is a duplicate of another when this share of the smaller one's words is in
+    /// matching passages…
+    pub document_share: f64,
+    /// …and this share of the larger one's. Such a pair is then checked exactly: one of the two
+    /// may be dropped only if the other covers it (see [`super::align`]).
+    pub larger_share: f64,
+    /// The share of a dropped document's words that the kept one must cover, in order; every
+    /// number of the dropped one must be in the kept one too.
+    pub min_coverage: f64,
+    /// Buckets holding more passages than this are templates; they are dropped and counted.
+    pub bucket_cap: usize,
+    /// Bands two documents must meet in to be compared.
+    pub min_collisions: u32,
+    /// Memory for band records and meeting counts before they spill to disk, in bytes.
+    pub memory: usize,
+}
+
+/// The default of `--mem`.
+pub const DEFAULT_MEMORY: usize = 2 << 30;
+
+impl Default for DedupConfig {
+    fn default() -> DedupConfig {
+        DedupConfig {
+            shingle: ShingleConfig::default(),
+            keep: KeepPolicy::First,
+            action: DedupAction::Drop,
+            passage_jaccard: 0.25,
+            passage_containment: 0.6,
+            document_share: 0.5,
+            larger_share: 0.2,
+            min_coverage: 0.8,
+            bucket_cap: 256,
+            min_collisions: 2,
+            memory: DEFAULT_MEMORY,
+        }
+    }
+}
+
+/// How `--mem` ([`DedupConfig::memory`]) is divided, in this one place: half for the band
+/// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
+/// quarter shared by the band merges running at once for their meeting counts
+/// ([`band_memory`]); every run at most 32 MB. The rest is left for the documents' metadata
+/// and the duplicate edges, which grow with the corpus.
+pub fn sketch_memory(config: &DedupConfig) -> usize {
+    (config.memory / 2).min(shard::MAX_RUN_BYTES)
+}
+
+/// The memory of one band's merge when `parallel` merge at once: meeting counts spill as runs
+/// of at most 32 MB, like band records (see [`sketch_memory`] for the whole division).
+pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
+    (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
+}

@@ -1,0 +1,190 @@
+//! What dedup keeps in memory of each document ([`DocMeta`]: its id, source, date, length and
+//! passages), the shards' spans in corpus order, exact copies found by normalized text, and the
+//! `docs.bin` file a staged task writes a shard's documents to.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::write::checked;
+
+/// A shard of the corpus: its number and the corpus number of its first document (a shard
+/// numbers its documents from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpan {
+    /// The shard's number.
+    pub shard: u32,
+    /// The corpus number of its first document.
+    pub first: u32,
+}
+
+/// What verification needs of a passage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassageMeta {
+    /// Where the passage starts in the text, in bytes.
+    pub start: u32,
+    /// Where the passage ends in the text, in bytes.
+    pub end: u32,
+    /// Its words.
+    pub words: u32,
+    /// Distinct shingles.
+    pub shingles: u32,
+}
+
+/// What dedup keeps in memory of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocMeta {
+    /// The document's id, as clusters.jsonl and passages.jsonl name it.
+    pub id: String,
+    /// The outlet or collection (for passage reuse between sources).
+    pub source: std::sync::Arc<str>,
+    /// Its text's length in bytes (for `--keep longest`).
+    pub length: u32,
+    /// Its date, for `--keep earliest`.
+    pub date: Option<String>,
+    /// The hash of its whole normalized text: equal for exact copies.
+    pub hash: u64,
+    /// Its passages, in text order.
+    pub passages: Vec<PassageMeta>,
+    /// Where its shingle list and tokens are: shard, offset and length in 8-byte entries (0 for
+    /// a document whose exact copy came earlier in the shard: only the first copy is indexed).
+    pub shard: u32,
+    /// See [`DocMeta::shard`].
+    pub offset: u64,
+    /// See [`DocMeta::shard`].
+    pub entries: u32,
+}
+
+impl DocMeta {
+    /// Entries of its shingle list (the tokens follow).
+    pub(super) fn shingle_entries(&self) -> usize {
+        self.passages.iter().map(|p| p.shingles as usize).sum()
+    }
+
+    /// Its words, over all its passages.
+    pub fn words(&self) -> u32 {
+        self.passages.iter().map(|p| p.words).sum()
+    }
+
+    /// No text to match: never an exact duplicate of another empty document.
+    pub fn is_empty(&self) -> bool {
+        self.passages.is_empty() && self.length == 0
+    }
+}
+
+/// For each document (in corpus order), the first document with the same normalized text; an
+/// empty document stands for itself (it is no copy of another empty one).
+pub fn first_copies(docs: &[DocMeta]) -> Vec<u32> {
+    let mut first: HashMap<u64, u32> = HashMap::new();
+    docs.iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            if doc.is_empty() {
+                i as u32
+            } else {
+                *first.entry(doc.hash).or_insert(i as u32)
+            }
+        })
+        .collect()
+}
+
+/// The shards of documents in corpus order, each with the number of its first document.
+pub fn spans(docs: &[DocMeta]) -> Vec<ShardSpan> {
+    let mut spans: Vec<ShardSpan> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if spans.last().is_none_or(|s| s.shard != doc.shard) {
+            spans.push(ShardSpan {
+                shard: doc.shard,
+                first: i as u32,
+            });
+        }
+    }
+    spans
+}
+
+/// Writes a shard's documents (what [`super::shard::ShardWriter::finish`] returns) to a file,
+/// for the task that clusters the whole corpus.
+pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
+    let mut out = checked::Writer::create(path)?;
+    let mut buf = Vec::new();
+    out.write_all(&(docs.len() as u64).to_le_bytes())?;
+    for doc in docs {
+        buf.clear();
+        crate::codec::put_str(&mut buf, &doc.id);
+        crate::codec::put_str(&mut buf, &doc.source);
+        buf.extend_from_slice(&doc.length.to_le_bytes());
+        match &doc.date {
+            Some(date) => {
+                buf.push(1);
+                crate::codec::put_str(&mut buf, date);
+            }
+            None => buf.push(0),
+        }
+        buf.extend_from_slice(&doc.hash.to_le_bytes());
+        buf.extend_from_slice(&doc.offset.to_le_bytes());
+        buf.extend_from_slice(&doc.entries.to_le_bytes());
+        buf.extend_from_slice(&(doc.passages.len() as u32).to_le_bytes());
+        for p in &doc.passages {
+            for word in [p.start, p.end, p.words, p.shingles] {
+                buf.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+        out.write_all(&buf)?;
+    }
+    out.finish()?;
+    Ok(())
+}
+
+/// Reads back the documents [`write_docs`] wrote for shard `shard`.
+pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
+    let bytes = checked::read(path)?;
+    let mut input = crate::codec::Reader::new(&bytes, "a document file");
+    let count = input.u64()?;
+    let mut docs = Vec::with_capacity(count.min(1 << 24) as usize);
+    let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
+    for _ in 0..count {
+        let id = input.string()?;
+        let source = input.string()?;
+        let source = sources
+            .entry(source)
+            .or_insert_with_key(|s| std::sync::Arc::from(s.as_str()))
+            .clone();
+        let length = input.u32()?;
+        let date = match input.u8()? {
+            0 => None,
+            _ => Some(input.string()?),
+        };
+        let hash = input.u64()?;
+        let offset = input.u64()?;
+        let entries = input.u32()?;
+        let passages = (0..input.u32()?)
+            .map(|_| {
+                Ok(PassageMeta {
+                    start: input.u32()?,
+                    end: input.u32()?,
+                    words: input.u32()?,
+                    shingles: input.u32()?,
+                })
+            })
+            .collect::<io::Result<_>>()?;
+        docs.push(DocMeta {
+            id,
+            source,
+            length,
+            date,
+            hash,
+            passages,
+            shard,
+            offset,
+            entries,
+        });
+    }
+    Ok(docs)
+}
+
+pub(super) fn damaged(doc: &DocMeta) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the token list of {} is damaged", doc.id),
+    )
+}

@@ -1,0 +1,613 @@
+//! Passage links: verified relations between documents that are not in one cluster, each
+//! matching passage pair a link unless it is a source's formula (common passages) or shared so
+//! widely that it is a reuse group.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io;
+
+use super::bands::BandMerge;
+use super::documents::{DocMeta, PassageMeta};
+use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
+use super::shard::ShingleReader;
+use super::verify::for_each_relation;
+use super::work::WorkDir;
+use super::{align, passage, round, runs, DedupAction};
+
+/// Adds what the band merges found to the common passages: how many buckets a formula made no
+/// pairs in, and the largest formulas among those named.
+pub(super) fn formulas_found(common: &mut CommonPassages, merged: BandMerge, docs: &[DocMeta]) {
+    common.buckets = merged.formula_buckets;
+    for f in merged.formulas {
+        let Some(doc) = docs.get(f.doc as usize) else {
+            continue;
+        };
+        let Some(p) = doc.passages.get(f.passage as usize) else {
+            continue;
+        };
+        common.top.push(CommonPassage {
+            source: doc.source.to_string(),
+            documents: u64::from(f.documents),
+            example: doc.id.clone(),
+            span: [p.start, p.end],
+        });
+    }
+    // One entry per passage, in its most documents; the largest first.
+    let top = &mut common.top;
+    top.sort_by(|x, y| {
+        (&x.example, x.span, std::cmp::Reverse(x.documents)).cmp(&(
+            &y.example,
+            y.span,
+            std::cmp::Reverse(y.documents),
+        ))
+    });
+    top.dedup_by(|x, y| x.example == y.example && x.span == y.span);
+    top.sort_by(|x, y| {
+        (std::cmp::Reverse(x.documents), &x.example, x.span).cmp(&(
+            std::cmp::Reverse(y.documents),
+            &y.example,
+            y.span,
+        ))
+    });
+    top.truncate(COMMON_SHOWN);
+}
+
+/// A passage that recurs in at least this many documents of its source (or
+/// [`COMMON_PER_MILLE`] of them, if more) is the source's template or formula, not reuse.
+pub const COMMON_DOCUMENTS: u64 = 20;
+/// See [`COMMON_DOCUMENTS`]: per thousand documents of the source.
+pub const COMMON_PER_MILLE: u64 = 1;
+/// The number of documents of a source of `documents` in which a passage is the source's
+/// formula: [`COMMON_DOCUMENTS`], or [`COMMON_PER_MILLE`] of them if more.
+pub fn common_threshold(documents: u64) -> u64 {
+    COMMON_DOCUMENTS.max((documents * COMMON_PER_MILLE).div_ceil(1000))
+}
+
+/// Passages linked across this many documents or more are reported once, as a reuse group,
+/// instead of a link for every pair.
+pub const REUSE_DOCUMENTS: usize = 10;
+/// A passage that closes (or opens) this many documents of a source or more is its standing
+/// form: a sign-off, an author's biography, a template's lead.
+pub(super) const SIGN_OFF_DOCUMENTS: usize = 3;
+/// Shingles two passages must share to be linked: fewer is a stock phrase, not reused text.
+pub(super) const MIN_LINK_SHINGLES: u32 = 8;
+/// Common passages named in the report.
+pub(super) const COMMON_SHOWN: usize = 20;
+
+/// Which linked passages (`nodes`, numbered by `node_of`) are made mostly of their source's
+/// stock phrases: at least half of their shingles are in `threshold` documents of the source or
+/// more. A formula's copies differ in names and figures, so they are not all linked to each
+/// other; their shared words still recur. Only the shingles of linked passages are counted, over
+/// one read of every document's shingle list.
+pub(super) fn formulaic_passages(
+    reader: &ShingleReader,
+    docs: &[DocMeta],
+    nodes: &[(u32, u16)],
+    node_of: &HashMap<(u32, u16), u32>,
+    rep: &[u32],
+    threshold: &dyn Fn(&str) -> u64,
+) -> io::Result<(Vec<bool>, Stock)> {
+    let mut passages_of: BTreeMap<u32, Vec<u16>> = BTreeMap::new();
+    for &(doc, passage) in nodes {
+        passages_of.entry(doc).or_default().push(passage);
+    }
+    let mut sources: HashMap<&str, u32> = HashMap::new();
+    let mut source_names: Vec<&str> = Vec::new();
+    let mut source_of = |doc: u32| {
+        let name: &str = &docs[doc as usize].source;
+        *sources.entry(name).or_insert_with(|| {
+            source_names.push(name);
+            source_names.len() as u32 - 1
+        })
+    };
+    // The shingles of linked passages, by source; then, over every document, in how many
+    // documents of its source each of them is.
+    let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
+    for (&doc, passages) in &passages_of {
+        let source = source_of(doc);
+        for entry in reader.read(&docs[doc as usize])? {
+            if passages.contains(&((entry & 0xFFFF) as u16)) {
+                counts.insert((source, (entry >> 16) as u32), 0);
+            }
+        }
+    }
+    // One bit per value of a shingle's top 22 bits: most shingles of the corpus are in no linked
+    // passage, and one bit test turns them away before the table.
+    let mut linked = vec![0u64; 1 << 16];
+    for &(_, shingle) in counts.keys() {
+        let top = (shingle >> 10) as usize;
+        linked[top >> 6] |= 1 << (top & 63);
+    }
+    let mut shingles: Vec<u32> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        // Exact copies count once: the first stands for them (it alone is indexed when they
+        // are in one shard).
+        if rep[i] != i as u32 {
+            continue;
+        }
+        let Some(&source) = sources.get(&*doc.source) else {
+            continue;
+        };
+        shingles.clear();
+        shingles.extend(
+            reader
+                .read(doc)?
+                .iter()
+                .map(|&entry| (entry >> 16) as u32)
+                .filter(|&shingle| {
+                    let top = (shingle >> 10) as usize;
+                    linked[top >> 6] & (1 << (top & 63)) != 0
+                }),
+        );
+        shingles.sort_unstable();
+        shingles.dedup();
+        for &shingle in &shingles {
+            if let Some(count) = counts.get_mut(&(source, shingle)) {
+                *count += 1;
+            }
+        }
+    }
+    let stock: HashSet<(u32, u32)> = counts
+        .into_iter()
+        .filter(|&((source, _), count)| {
+            u64::from(count) >= threshold(source_names[source as usize])
+        })
+        .map(|(key, _)| key)
+        .collect();
+    let mut formulaic = vec![false; nodes.len()];
+    let stock = Stock {
+        sources: sources
+            .iter()
+            .map(|(&name, &i)| (name.to_string(), i))
+            .collect(),
+        shingles: stock,
+    };
+    if stock.shingles.is_empty() {
+        return Ok((formulaic, stock));
+    }
+    for (&doc, passages) in &passages_of {
+        let source = sources[&*docs[doc as usize].source];
+        let mut counts: HashMap<u16, (u32, u32)> = HashMap::new();
+        for entry in reader.read(&docs[doc as usize])? {
+            let passage = (entry & 0xFFFF) as u16;
+            if passages.contains(&passage) {
+                let count = counts.entry(passage).or_default();
+                count.0 += 1;
+                count.1 += u32::from(stock.shingles.contains(&(source, (entry >> 16) as u32)));
+            }
+        }
+        for (passage, (all, common)) in counts {
+            if 2 * common >= all {
+                formulaic[node_of[&(doc, passage)] as usize] = true;
+            }
+        }
+    }
+    Ok((formulaic, stock))
+}
+
+/// The shingles each source repeats in many documents (see [`formulaic_passages`]).
+pub(super) struct Stock {
+    sources: HashMap<String, u32>,
+    shingles: HashSet<(u32, u32)>,
+}
+
+impl Stock {
+    fn contains(&self, source: &str, shingle: u32) -> bool {
+        self.sources
+            .get(source)
+            .is_some_and(|&s| self.shingles.contains(&(s, shingle)))
+    }
+}
+
+/// Words two passages must share in a run for the run to be part of their link's text.
+pub(super) const LINK_RUN_WORDS: usize = 4;
+
+/// Words around their shared text that [`differing_figures`] looks at too: a template's
+/// shared text often starts right after its differing figure ("87,500 tonnes" and "100,000
+/// tonnes" share "000 tonnes of wheat ...").
+pub(super) const FIGURE_CONTEXT: usize = 2;
+
+/// What passages `pa` (of the document whose tokens are `a`) and `pb` share: the byte spans of
+/// their text from the first to the last of their common runs of [`LINK_RUN_WORDS`] words or
+/// more, in order (the whole passages when no such run is found), and whether the two state
+/// other figures there (see [`differing_figures`]).
+pub(super) fn shared_text(
+    a: &passage::Tokens,
+    pa: &PassageMeta,
+    b: &passage::Tokens,
+    pb: &PassageMeta,
+) -> ([u32; 2], [u32; 2], bool) {
+    let whole = ([pa.start, pa.end], [pb.start, pb.end], false);
+    let words = |tokens: &passage::Tokens, p: &PassageMeta| {
+        let from = tokens.spans.partition_point(|&(start, _)| start < p.start);
+        let to = tokens.spans.partition_point(|&(start, _)| start < p.end);
+        from..to.max(from)
+    };
+    let (ra, rb) = (words(a, pa), words(b, pb));
+    if ra.end > a.words.len()
+        || rb.end > b.words.len()
+        || a.spans.len() != a.words.len()
+        || b.spans.len() != b.words.len()
+    {
+        return whole;
+    }
+    let (a_words, b_words) = (&a.words[ra.clone()], &b.words[rb.clone()]);
+    match align::shared_span(a_words, b_words, LINK_RUN_WORDS) {
+        // A run that reaches a passage's first or last word takes the passage's own edge (with
+        // the punctuation around its words).
+        Some(((a_first, a_end), (b_first, b_end))) => (
+            edges(a, &ra, pa, a_first, a_end),
+            edges(b, &rb, pb, b_first, b_end),
+            differing_figures(
+                around(a_words, a_first, a_end),
+                around(b_words, b_first, b_end),
+            ),
+        ),
+        None => whole,
+    }
+}
+
+/// Words `first..end` of `words` with [`FIGURE_CONTEXT`] more on each side.
+pub(super) fn around(words: &[u32], first: usize, end: usize) -> &[u32] {
+    &words[first.saturating_sub(FIGURE_CONTEXT)..(end + FIGURE_CONTEXT).min(words.len())]
+}
+
+/// Whether two stretches of words each state a figure the other does not: the same sentence with
+/// another week's rate, another company's dividend or another tender's tonnage is a template
+/// filled in again, not reused text (a figure only one side states is an addition, and does not
+/// count).
+pub(super) fn differing_figures(a: &[u32], b: &[u32]) -> bool {
+    let figures = |words: &[u32]| -> HashSet<u32> {
+        words
+            .iter()
+            .copied()
+            .filter(|w| w & passage::FIGURE != 0)
+            .collect()
+    };
+    let (fa, fb) = (figures(a), figures(b));
+    !fa.is_subset(&fb) && !fb.is_subset(&fa)
+}
+
+/// The byte span of words `first..end` of the words `range` of a passage `p`, at the passage's
+/// own edges where the words reach them.
+pub(super) fn edges(
+    tokens: &passage::Tokens,
+    range: &std::ops::Range<usize>,
+    p: &PassageMeta,
+    first: usize,
+    end: usize,
+) -> [u32; 2] {
+    [
+        if first == 0 {
+            p.start
+        } else {
+            tokens.spans[range.start + first].0
+        },
+        if end == range.len() {
+            p.end
+        } else {
+            tokens.spans[range.start + end - 1].1
+        },
+    ]
+}
+
+/// What is done with each relation: documents `a` and `b` and their matching passage pairs.
+pub(super) type OnRelation<'a> = dyn FnMut(u32, u32, &[(u16, u16, f64)]) -> io::Result<()> + 'a;
+
+/// Union-find over dense node numbers.
+#[derive(Debug, Default)]
+pub(super) struct Components {
+    parent: Vec<u32>,
+}
+
+impl Components {
+    fn add(&mut self) -> u32 {
+        self.parent.push(self.parent.len() as u32);
+        self.parent.len() as u32 - 1
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let up = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        // The smaller number is the root, so roots do not depend on the order of unions.
+        if a != b {
+            let (low, high) = (a.min(b), a.max(b));
+            self.parent[high as usize] = low;
+        }
+    }
+}
+
+/// Passage links: every verified relation between documents that did not end up in one
+/// cluster (and, when duplicates are dropped, that both are in the output), each matching
+/// passage pair a link. Passages a source repeats in many of its documents are its formulas:
+/// counted, never linked. Passages linked across [`REUSE_DOCUMENTS`] documents or more are one
+/// reuse group each. The rest are written to `links.bin` in the work folder; counted, by pair of
+/// sources too, and the first kept for the HTML report.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn links(
+    work: &WorkDir,
+    reader: &ShingleReader,
+    docs: &[DocMeta],
+    parts: usize,
+    cluster_of: &[u32],
+    rep: &[u32],
+    action: DedupAction,
+    decisions: &mut Decisions,
+) -> io::Result<()> {
+    let dropped: std::collections::HashSet<u32> = match action {
+        DedupAction::Drop => decisions
+            .by_doc
+            .iter()
+            .filter(|(_, d)| d.duplicate_of.is_some())
+            .map(|(&i, _)| i)
+            .collect(),
+        DedupAction::Annotate => Default::default(),
+    };
+    let linkable = |a: u32, b: u32, pairs: &[(u16, u16, f64)]| {
+        let (ca, cb) = (cluster_of[a as usize], cluster_of[b as usize]);
+        !(ca != u32::MAX && ca == cb
+            || pairs.is_empty()
+            || dropped.contains(&a)
+            || dropped.contains(&b))
+    };
+    let each_relation = |each: &mut OnRelation| {
+        for part in 0..parts {
+            for_each_relation(&work.relations(part), |a, b, pairs| {
+                if linkable(a, b, pairs) {
+                    each(a, b, pairs)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok::<(), io::Error>(())
+    };
+
+    // Every linked passage a node; passages joined by links, components.
+    let mut node_of: HashMap<(u32, u16), u32> = HashMap::new();
+    let mut nodes: Vec<(u32, u16)> = Vec::new();
+    let mut joined = Components::default();
+    each_relation(&mut |a, b, pairs| {
+        for &(pa, pb, _) in pairs {
+            let mut node = |key: (u32, u16)| {
+                *node_of.entry(key).or_insert_with(|| {
+                    nodes.push(key);
+                    joined.add()
+                })
+            };
+            let (x, y) = (node((a, pa)), node((b, pb)));
+            joined.union(x, y);
+        }
+        Ok(())
+    })?;
+
+    // A source's common passages: in a component, its passages when they are in enough of its
+    // documents.
+    let mut source_documents: HashMap<&str, u64> = HashMap::new();
+    for doc in docs {
+        *source_documents.entry(&doc.source).or_default() += 1;
+    }
+    let threshold =
+        |source: &str| common_threshold(source_documents.get(source).copied().unwrap_or(0));
+    let (formulaic, stock) = formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold)?;
+    let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for node in 0..nodes.len() as u32 {
+        by_root.entry(joined.find(node)).or_default().push(node);
+    }
+    // A standing form: the same passage closing (or opening) several documents of a source,
+    // each with more to it, is the source's furniture or formula (an author's biography, a
+    // standing note, the lead of a weekly template), not reuse of a story's text.
+    let signature = |members: &[u32], documents: &[u32]| {
+        let at = |last: bool| {
+            members.iter().all(|&n| {
+                let (doc, passage) = nodes[n as usize];
+                let count = docs[doc as usize].passages.len();
+                count > 1
+                    && if last {
+                        passage as usize + 1 == count
+                    } else {
+                        passage == 0
+                    }
+            })
+        };
+        documents.len() >= SIGN_OFF_DOCUMENTS && (at(true) || at(false))
+    };
+    let mut common = vec![false; nodes.len()];
+    let mut found: Vec<CommonPassage> = Vec::new();
+    for members in by_root.values() {
+        let mut of_source: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for &node in members {
+            of_source
+                .entry(&docs[nodes[node as usize].0 as usize].source)
+                .or_default()
+                .push(node);
+        }
+        for (source, mut members) in of_source {
+            let mut documents: Vec<u32> = members.iter().map(|&n| nodes[n as usize].0).collect();
+            documents.sort_unstable();
+            documents.dedup();
+            if (documents.len() as u64) < threshold(source) && !signature(&members, &documents) {
+                // Not linked in enough documents here, but maybe made of the source's stock
+                // phrases.
+                members.retain(|&n| formulaic[n as usize]);
+                if members.is_empty() {
+                    continue;
+                }
+                documents = members.iter().map(|&n| nodes[n as usize].0).collect();
+                documents.sort_unstable();
+                documents.dedup();
+            }
+            for &node in &members {
+                common[node as usize] = true;
+            }
+            let (doc, passage) = nodes[members[0] as usize];
+            let p = &docs[doc as usize].passages[passage as usize];
+            decisions.summary.common_passages.passages += members.len() as u64;
+            found.push(CommonPassage {
+                source: source.to_string(),
+                documents: documents.len() as u64,
+                example: docs[doc as usize].id.clone(),
+                span: [p.start, p.end],
+            });
+        }
+    }
+    decisions.summary.common_passages.groups = found.len() as u64;
+    found.sort_by_key(|c| std::cmp::Reverse(c.documents));
+    found.truncate(COMMON_SHOWN);
+    decisions.summary.common_passages.top = found;
+
+    // Reuse: components of what is left, joined by links between passages that are not common.
+    let mut reuse = Components::default();
+    for _ in 0..nodes.len() {
+        reuse.add();
+    }
+    each_relation(&mut |a, b, pairs| {
+        for &(pa, pb, _) in pairs {
+            let (x, y) = (node_of[&(a, pa)], node_of[&(b, pb)]);
+            if !common[x as usize] && !common[y as usize] {
+                reuse.union(x, y);
+            }
+        }
+        Ok(())
+    })?;
+    let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for node in 0..nodes.len() as u32 {
+        if !common[node as usize] {
+            by_root.entry(reuse.find(node)).or_default().push(node);
+        }
+    }
+    let mut grouped = vec![false; nodes.len()];
+    for members in by_root.values() {
+        let mut documents: Vec<u32> = members.iter().map(|&n| nodes[n as usize].0).collect();
+        documents.sort_unstable();
+        documents.dedup();
+        if documents.len() < REUSE_DOCUMENTS {
+            continue;
+        }
+        for &node in members {
+            grouped[node as usize] = true;
+        }
+        let (doc, passage) = nodes[members[0] as usize];
+        let p = &docs[doc as usize].passages[passage as usize];
+        let mut sources: Vec<String> = documents
+            .iter()
+            .map(|&d| docs[d as usize].source.to_string())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        decisions.reuse.push(ReuseGroup {
+            group: decisions.reuse.len() as u32 + 1,
+            example: docs[doc as usize].id.clone(),
+            span: [p.start, p.end],
+            documents: documents
+                .iter()
+                .map(|&d| docs[d as usize].id.clone())
+                .collect(),
+            sources,
+        });
+    }
+    decisions.summary.reuse_groups = decisions.reuse.len() as u64;
+
+    let path = work.links();
+    let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
+    let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut first: Option<(u32, Vec<u64>, passage::Tokens)> = None;
+    let mut formula_links = 0;
+    each_relation(&mut |a, b, pairs| {
+        let (da, db) = (&docs[a as usize], &docs[b as usize]);
+        // Relations come by first document: its shingles are read once for all of them.
+        if first.as_ref().is_none_or(|(doc, ..)| *doc != a) {
+            first = Some((a, reader.read(da)?, reader.read_tokens(da)?));
+        }
+        let Some((_, a_list, a_tokens)) = first.as_ref() else {
+            return Ok(());
+        };
+        let b_list = reader.read(db)?;
+        let mut b_tokens = None;
+        let mut written = 0;
+        for &(pa, pb, similarity) in pairs {
+            let (x, y) = (node_of[&(a, pa)], node_of[&(b, pb)]);
+            if common[x as usize] || common[y as usize] || grouped[x as usize] {
+                continue;
+            }
+            // What the two passages share is mostly stock phrases: a formula with other
+            // names and figures, not reuse.
+            let of_b: HashSet<u64> = b_list
+                .iter()
+                .filter(|&&e| (e & 0xFFFF) as u16 == pb)
+                .map(|&e| e >> 16)
+                .collect();
+            let numbered = |shingle: u64| shingle as u32 & passage::NUMBERED != 0;
+            let (mut shared, mut stocked, mut figures_a, mut figures_shared) = (0, 0, 0, 0);
+            for &e in a_list.iter().filter(|&&e| (e & 0xFFFF) as u16 == pa) {
+                let shingle = (e >> 16) as u32;
+                figures_a += u32::from(numbered(e >> 16));
+                if of_b.contains(&(e >> 16)) {
+                    shared += 1;
+                    figures_shared += u32::from(numbered(e >> 16));
+                    stocked += u32::from(
+                        stock.contains(&da.source, shingle) || stock.contains(&db.source, shingle),
+                    );
+                }
+            }
+            let figures_b = of_b.iter().filter(|&&s| numbered(s)).count() as u32;
+            // Shared text is a link when it is long enough to be more than a stock phrase
+            // ("could not be reached for comment"), not mostly the source's stock phrases, and
+            // not a template whose figures differ (most shingles holding a figure on either
+            // side unshared: another week's report, another company's dividend).
+            let short = shared < MIN_LINK_SHINGLES;
+            let stock_phrases = 2 * stocked >= shared && stocked > 0;
+            let other_figures =
+                figures_a.min(figures_b) > 0 && 2 * figures_shared < figures_a.min(figures_b);
+            if short || stock_phrases || other_figures {
+                formula_links += 1;
+                continue;
+            }
+            let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
+            let b_tokens = match &b_tokens {
+                Some(tokens) => tokens,
+                None => b_tokens.insert(reader.read_tokens(db)?),
+            };
+            let (a_span, b_span, other_figures) = shared_text(a_tokens, pa, b_tokens, pb);
+            if other_figures {
+                formula_links += 1;
+                continue;
+            }
+            let link = LinkRef {
+                a,
+                b,
+                a_span,
+                b_span,
+                similarity: round(similarity),
+            };
+            out.push(&link)?;
+            written += 1;
+        }
+        if written == 0 {
+            return Ok(());
+        }
+        decisions.summary.passage_links += written;
+        let key = if da.source <= db.source {
+            (da.source.to_string(), db.source.to_string())
+        } else {
+            (db.source.to_string(), da.source.to_string())
+        };
+        *reuse_pairs.entry(key).or_default() += written;
+        Ok(())
+    })?;
+    out.finish()?;
+    decisions.summary.common_passages.links = formula_links;
+    decisions.links_file = Some(path);
+    decisions.summary.reuse_between_sources = reuse_pairs
+        .into_iter()
+        .map(|((a, b), links)| SourceReuse { a, b, links })
+        .collect();
+    decisions.ids = docs.iter().map(|d| d.id.clone()).collect();
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! Verification: the candidate pairs of the band merges compared exactly, every passage pair
+//! of the two documents by shingle Jaccard and containment, duplicates checked for coverage by
+//! word alignment ([`super::align`]). The relations found go to a relations file per range of
+//! first documents; the duplicate edges stay in memory for clustering.
+
+use std::io;
+
+use rayon::prelude::*;
+
+use super::bands;
+use super::documents::DocMeta;
+use super::shard::ShingleReader;
+use super::work::WorkDir;
+use super::{align, DedupConfig};
+use crate::progress::Progress;
+
+/// A verified relation between two documents (indices into the documents, `a < b`), each the
+/// first copy of its exact group.
+pub(super) struct Verified {
+    pub(super) a: u32,
+    pub(super) b: u32,
+    pub(super) duplicate: bool,
+    pub(super) similarity: f64,
+    /// For a duplicate: how `a` is covered by `b`, and `b` by `a`.
+    pub(super) cover: Option<(align::Coverage, align::Coverage)>,
+    /// Passages matched like a duplicate's, but neither covers the other.
+    pub(super) refused: bool,
+    /// Matching passage pairs: (passage of a, passage of b, similarity).
+    pub(super) passages: Vec<(u16, u16, f64)>,
+}
+
+/// Candidate pairs verified at a time.
+pub(super) const VERIFY_CHUNK: usize = 1 << 16;
+
+/// A duplicate edge: two documents (`a < b`), their similarity, and how much each covers the
+/// other.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Edge {
+    pub(super) a: u32,
+    pub(super) b: u32,
+    pub(super) similarity: f64,
+    /// How `a` is covered by `b`.
+    pub(super) a_in_b: align::Coverage,
+    /// How `b` is covered by `a`.
+    pub(super) b_in_a: align::Coverage,
+}
+
+/// `parts` ranges of about equal numbers of documents covering `0..documents`.
+pub(super) fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<u32>> {
+    let parts = (parts as u64).clamp(1, u64::from(documents).max(1));
+    (0..parts)
+        .map(|p| {
+            let at = |p: u64| (u64::from(documents) * p / parts) as u32;
+            at(p)..at(p + 1)
+        })
+        .collect()
+}
+
+/// Verifies the candidate pairs whose first document is in `firsts`, writing the relations to
+/// the range's file; returns the number of candidates, of pairs that matched like duplicates
+/// but neither covers the other, and the duplicate edges. `progress` advances by the first
+/// documents done.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn verify_range(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    rep: &[u32],
+    reader: &ShingleReader,
+    config: &DedupConfig,
+    part: usize,
+    firsts: std::ops::Range<u32>,
+    progress: &dyn Progress,
+) -> io::Result<(u64, u64, Vec<Edge>)> {
+    // Verified relations go to disk as they come (there can be many more than documents);
+    // the duplicate edges, which clustering needs, stay in memory.
+    let mut relations = RelationWriter::create(&work.relations(part))?;
+    let mut duplicates = Vec::new();
+    let mut uncovered = 0;
+    // Candidates are counted as pairs of first copies: an exact copy indexed in another shard
+    // meets the same partners as its first copy, and must not count again.
+    let mut candidates = 0;
+    let mut done = firsts.start;
+    let end = firsts.end;
+    bands::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
+        candidates += chunk
+            .iter()
+            .filter(|&&(a, b)| rep[a as usize] == a && rep[b as usize] == b)
+            .count() as u64;
+        // Pairs come sorted by their first document: each first document's shingles are
+        // read once for all its pairs.
+        let groups: Vec<&[(u32, u32)]> = chunk.chunk_by(|x, y| x.0 == y.0).collect();
+        let found: Vec<Vec<Verified>> = groups
+            .par_iter()
+            .map(|group| -> io::Result<Vec<Verified>> {
+                let a = group[0].0;
+                // An exact copy that is not the first of its group (one indexed in another
+                // shard) stands for nothing new: its group's first copy meets the same
+                // partners.
+                if rep[a as usize] != a {
+                    return Ok(Vec::new());
+                }
+                let da = &docs[a as usize];
+                let a_list = reader.read(da)?;
+                let a_index = ShingleIndex::new(&a_list);
+                let mut a_tokens = None;
+                let mut out = Vec::new();
+                for &(_, b) in group.iter() {
+                    if rep[b as usize] != b {
+                        continue;
+                    }
+                    let db = &docs[b as usize];
+                    let shared = a_index.shared_counts(
+                        &reader.read(db)?,
+                        da.passages.len(),
+                        db.passages.len(),
+                    );
+                    let Some(mut v) = verify(a, b, da, db, &shared, config) else {
+                        continue;
+                    };
+                    if v.duplicate {
+                        // Passages say duplicate; the words say which may stand for which.
+                        let a_tokens = match &a_tokens {
+                            Some(tokens) => tokens,
+                            None => a_tokens.insert(reader.read_tokens(da)?),
+                        };
+                        let b_tokens = reader.read_tokens(db)?;
+                        v.cover = align::coverage(a_tokens, &b_tokens)
+                            .zip(align::coverage(&b_tokens, a_tokens));
+                        v.duplicate = v.cover.is_some_and(|(ab, ba)| {
+                            ab.covers(config.min_coverage) || ba.covers(config.min_coverage)
+                        });
+                        v.refused = !v.duplicate;
+                    }
+                    out.push(v);
+                }
+                Ok(out)
+            })
+            .collect::<io::Result<_>>()?;
+        for v in found.into_iter().flatten() {
+            match (v.duplicate, v.cover) {
+                (true, Some((a_in_b, b_in_a))) => duplicates.push(Edge {
+                    a: v.a,
+                    b: v.b,
+                    similarity: v.similarity,
+                    a_in_b,
+                    b_in_a,
+                }),
+                _ if v.refused => uncovered += 1,
+                _ => {}
+            }
+            relations.push(&v)?;
+        }
+        // Chunks come in order of first documents: those before the last one are done.
+        let reached = chunk.last().map_or(done, |&(a, _)| a.max(done));
+        progress.advance(u64::from(reached - done));
+        done = reached;
+        Ok(())
+    })?;
+    progress.advance(u64::from(end.saturating_sub(done)));
+    relations.finish()?;
+    Ok((candidates, uncovered, duplicates))
+}
+
+/// Writes verified relations: `a`, `b`, the number of matching passage pairs, and each pair
+/// (passage of a, passage of b, similarity); a checked file (`write::checked`), so a damaged
+/// one fails the step that reads it.
+pub(super) struct RelationWriter {
+    out: crate::write::checked::Writer<std::fs::File>,
+}
+
+impl RelationWriter {
+    pub(super) fn create(path: &std::path::Path) -> io::Result<RelationWriter> {
+        Ok(RelationWriter {
+            out: crate::write::checked::Writer::create(path)?,
+        })
+    }
+
+    pub(super) fn push(&mut self, v: &Verified) -> io::Result<()> {
+        use std::io::Write;
+        self.out.write_all(&v.a.to_le_bytes())?;
+        self.out.write_all(&v.b.to_le_bytes())?;
+        self.out
+            .write_all(&(v.passages.len() as u32).to_le_bytes())?;
+        for &(pa, pb, similarity) in &v.passages {
+            self.out.write_all(&pa.to_le_bytes())?;
+            self.out.write_all(&pb.to_le_bytes())?;
+            self.out.write_all(&similarity.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> io::Result<()> {
+        self.out.finish().map(drop)
+    }
+}
+
+/// Reads the relations back, in the order they were written, handing each to `each` as
+/// (a, b, matching passage pairs).
+pub(super) fn for_each_relation(
+    path: &std::path::Path,
+    mut each: impl FnMut(u32, u32, &[(u16, u16, f64)]) -> io::Result<()>,
+) -> io::Result<()> {
+    use std::io::Read;
+    let mut input = crate::write::checked::Reader::open(path)?;
+    let mut head = [0u8; 12];
+    let mut pairs = Vec::new();
+    loop {
+        match input.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+        let (a, b, n) = (word(0), word(4), word(8));
+        pairs.clear();
+        let mut entry = [0u8; 12];
+        for _ in 0..n {
+            input.read_exact(&mut entry)?;
+            let mut similarity = [0u8; 8];
+            similarity.copy_from_slice(&entry[4..]);
+            pairs.push((
+                u16::from_le_bytes([entry[0], entry[1]]),
+                u16::from_le_bytes([entry[2], entry[3]]),
+                f64::from_le_bytes(similarity),
+            ));
+        }
+        each(a, b, &pairs)?;
+    }
+}
+
+/// A document's `shingle << 16 | passage` list with a hash table over its shingles, so that
+/// each of its candidate partners is compared in one lookup per shingle instead of a merge of
+/// two sorted lists (whose branches the processor cannot predict).
+pub(super) struct ShingleIndex<'a> {
+    list: &'a [u64],
+    /// Per slot, 1 + the position of an entry in `list`; 0 when empty. Entries of one shingle
+    /// (in several passages) lie on one probe sequence.
+    slots: Vec<u32>,
+    mask: usize,
+    /// One bit per value of a shingle's top 16 bits: most shingles of a partner are not
+    /// shared, and one bit test turns them away before any probe.
+    bits: Vec<u64>,
+}
+
+impl<'a> ShingleIndex<'a> {
+    fn new(list: &'a [u64]) -> ShingleIndex<'a> {
+        let size = (list.len() * 2).next_power_of_two().max(16);
+        let mask = size - 1;
+        let mut slots = vec![0u32; size];
+        let mut bits = vec![0u64; 1 << 10];
+        for (i, &entry) in list.iter().enumerate() {
+            let top = (entry >> 32) as usize & 0xFFFF;
+            bits[top >> 6] |= 1 << (top & 63);
+            // Shingles are hashes already: their low bits choose the slot.
+            let mut slot = (entry >> 16) as usize & mask;
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = i as u32 + 1;
+        }
+        ShingleIndex {
+            list,
+            slots,
+            mask,
+            bits,
+        }
+    }
+
+    /// Shingles shared by each passage pair of this document and another, from the other's
+    /// list: `counts[pa * b_passages + pb]` (a shingle in several passages of each counts for
+    /// every pairing).
+    fn shared_counts(&self, b: &[u64], a_passages: usize, b_passages: usize) -> Vec<u32> {
+        let mut counts = vec![0u32; a_passages * b_passages];
+        for &entry in b {
+            let top = (entry >> 32) as usize & 0xFFFF;
+            if self.bits[top >> 6] & (1 << (top & 63)) == 0 {
+                continue;
+            }
+            let (shingle, pb) = (entry >> 16, (entry & 0xFFFF) as usize);
+            let mut slot = shingle as usize & self.mask;
+            while self.slots[slot] != 0 {
+                let a_entry = self.list[self.slots[slot] as usize - 1];
+                if a_entry >> 16 == shingle {
+                    counts[(a_entry & 0xFFFF) as usize * b_passages + pb] += 1;
+                }
+                slot = (slot + 1) & self.mask;
+            }
+        }
+        counts
+    }
+}
+
+/// Compares every passage of `a` (document `ia`) with every passage of `b` (document `ib`),
+/// from their shared shingle counts.
+pub(super) fn verify(
+    ia: u32,
+    ib: u32,
+    a: &DocMeta,
+    b: &DocMeta,
+    shared_counts: &[u32],
+    config: &DedupConfig,
+) -> Option<Verified> {
+    let mut matched = Vec::new();
+    let mut a_hit = vec![false; a.passages.len()];
+    let mut b_hit = vec![false; b.passages.len()];
+    for (pa, passage_a) in a.passages.iter().enumerate() {
+        for (pb, passage_b) in b.passages.iter().enumerate() {
+            let shared = shared_counts[pa * b.passages.len() + pb] as usize;
+            if shared == 0 {
+                continue;
+            }
+            let (la, lb) = (passage_a.shingles as usize, passage_b.shingles as usize);
+            let jaccard = shared as f64 / (la + lb - shared).max(1) as f64;
+            let containment = shared as f64 / la.min(lb).max(1) as f64;
+            if jaccard >= config.passage_jaccard || containment >= config.passage_containment {
+                a_hit[pa] = true;
+                b_hit[pb] = true;
+                matched.push((pa as u16, pb as u16, jaccard.max(containment)));
+            }
+        }
+    }
+    if matched.is_empty() {
+        return None;
+    }
+    let share = |doc: &DocMeta, hit: &[bool]| {
+        let covered: u32 = doc
+            .passages
+            .iter()
+            .zip(hit)
+            .filter(|(_, h)| **h)
+            .map(|(p, _)| p.words)
+            .sum();
+        f64::from(covered) / f64::from(doc.words().max(1))
+    };
+    let (share_a, share_b) = (share(a, &a_hit), share(b, &b_hit));
+    let (smaller, larger) = if a.words() <= b.words() {
+        (share_a, share_b)
+    } else {
+        (share_b, share_a)
+    };
+    let duplicate = smaller >= config.document_share && larger >= config.larger_share;
+    Some(Verified {
+        a: ia,
+        b: ib,
+        duplicate,
+        similarity: smaller,
+        cover: None,
+        refused: false,
+        passages: matched,
+    })
+}

@@ -12,7 +12,8 @@
 //! The rewriter reads its input file again, a chunk of rows at a time, rather than being handed
 //! the rows the reader decoded: the rows to write arrive in input order but only after dedup has
 //! decided over the whole corpus, so nothing but the file itself can hold them in bounded
-//! memory. Decoding a chunk twice costs less than spooling every column.
+//! memory. Decoding a chunk twice costs less than spooling every column; and a row group kept
+//! whole is not decoded again at all: its encoded column chunks are copied.
 
 mod reader;
 mod writer;

@@ -296,8 +296,37 @@ impl ParquetInput {
         Ok(())
     }
 
+    /// The file, open.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The text column's index among the file's leaf columns.
+    pub(crate) fn text_leaf(&self) -> Option<usize> {
+        self.text_leaf
+    }
+
     /// The chunks of row group `group`, decoded one at a time as the iterator is advanced.
     pub fn row_group(&self, group: usize) -> Result<RowGroupChunks, ParquetError> {
+        let roots = self.projection.as_ref().map(|p| p.roots.clone());
+        self.chunks(group, roots)
+    }
+
+    /// The chunks of row group `group` holding only the top-level columns `roots` (in schema
+    /// order), decoded one at a time.
+    pub(crate) fn row_group_columns(
+        &self,
+        group: usize,
+        roots: &[usize],
+    ) -> Result<RowGroupChunks, ParquetError> {
+        self.chunks(group, Some(roots.to_vec()))
+    }
+
+    fn chunks(
+        &self,
+        group: usize,
+        roots: Option<Vec<usize>>,
+    ) -> Result<RowGroupChunks, ParquetError> {
         let group_rows = self.metadata.metadata().row_group(group).num_rows();
         let group_rows = u64::try_from(group_rows).unwrap_or(0);
         let mut chunks = RowGroupChunks {
@@ -317,10 +346,10 @@ impl ParquetInput {
             ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
                 .with_row_groups(vec![group])
                 .with_batch_size(self.chunk_rows);
-        if let Some(projection) = &self.projection {
+        if let Some(roots) = roots {
             let mask = ProjectionMask::roots(
                 self.metadata.metadata().file_metadata().schema_descr(),
-                projection.roots.iter().copied(),
+                roots,
             );
             builder = builder.with_projection(mask);
         }

@@ -51,10 +51,15 @@ fn metadata_fields() -> Fields {
     ])
 }
 
-/// A table of `rows` rows like a hub dataset's.
-fn hub_batch(first: usize, rows: usize, text: TextType) -> RecordBatch {
+/// A table of `rows` rows like a hub dataset's, row `r`'s text `texts(r)`.
+fn hub_batch_of(
+    first: usize,
+    rows: usize,
+    text: TextType,
+    texts: fn(usize) -> Option<String>,
+) -> RecordBatch {
     let range = first..first + rows;
-    let texts: Vec<Option<String>> = range.clone().map(text_of).collect();
+    let texts: Vec<Option<String>> = range.clone().map(texts).collect();
     let text_array: ArrayRef = match text {
         TextType::Utf8 => Arc::new(StringArray::from(texts)),
         TextType::Large => Arc::new(LargeStringArray::from(texts)),
@@ -133,6 +138,18 @@ fn hub_schema(text: TextType) -> Arc<Schema> {
 
 /// Writes `groups` row groups of `rows` rows each to `path`.
 fn write_hub(path: &Path, groups: usize, rows: usize, text: TextType, compression: Compression) {
+    write_hub_of(path, groups, rows, text, compression, text_of)
+}
+
+/// Writes `groups` row groups of `rows` rows each to `path`, row `r`'s text `texts(r)`.
+fn write_hub_of(
+    path: &Path,
+    groups: usize,
+    rows: usize,
+    text: TextType,
+    compression: Compression,
+    texts: fn(usize) -> Option<String>,
+) {
     let props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(rows))
@@ -145,7 +162,9 @@ fn write_hub(path: &Path, groups: usize, rows: usize, text: TextType, compressio
     let file = std::fs::File::create(path).unwrap();
     let mut writer = ArrowWriter::try_new(file, hub_schema(text), Some(props)).unwrap();
     for group in 0..groups {
-        writer.write(&hub_batch(group * rows, rows, text)).unwrap();
+        writer
+            .write(&hub_batch_of(group * rows, rows, text, texts))
+            .unwrap();
         writer.flush().unwrap();
     }
     writer.close().unwrap();
@@ -405,6 +424,126 @@ fn dropped_rows_go_and_new_text_replaces_the_old_every_other_column_unchanged() 
     // Row groups of the input's size, not one a chunk.
     let sizes: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
     assert_eq!(sizes, [20, 20, 7]);
+}
+
+#[test]
+fn a_row_group_left_whole_is_copied_one_with_new_text_keeps_its_other_chunks() {
+    let (_dir, input, output) = temp();
+    // No null text: every row of a row group is a document, given or dropped.
+    fn texts(row: usize) -> Option<String> {
+        Some(format!(
+            "Story {} — café “quoted”.\nSecond line {row}.",
+            row % 5
+        ))
+    }
+    let zstd = Compression::ZSTD(ZstdLevel::try_new(3).unwrap());
+    write_hub_of(&input, 3, 20, TextType::Utf8, zstd, texts);
+    // Row group 0 as it was; row 25's text upper-cased (row group 1); row 45 dropped (2).
+    rewrite(&input, &output, 6, false, |record| match record.file_row {
+        45 => None,
+        25 => Some(RowEdit {
+            text: record.text.as_ref().map(|t| t.to_uppercase()),
+            annotation: None,
+        }),
+        _ => Some(RowEdit::default()),
+    });
+    let (in_schema, in_batch, in_meta) = read_table(&input);
+    let (out_schema, out_batch, out_meta) = read_table(&output);
+    assert_eq!(in_schema, out_schema);
+    let kept: Vec<u32> = (0..60).filter(|&row| row != 45).collect();
+    let expected =
+        arrow_select::take::take_record_batch(&in_batch, &UInt32Array::from(kept)).unwrap();
+    let text = in_schema.index_of("text").unwrap();
+    for column in 0..in_schema.fields().len() {
+        if column != text {
+            assert_eq!(
+                out_batch.column(column),
+                expected.column(column),
+                "{column}"
+            );
+        }
+    }
+    let texts_out = out_batch.column(text).as_string::<i32>();
+    for row in 0..59 {
+        let file_row = if row < 45 { row } else { row + 1 };
+        let want = texts(file_row).unwrap();
+        let want = if file_row == 25 {
+            want.to_uppercase()
+        } else {
+            want
+        };
+        assert_eq!(texts_out.value(row), want, "{row}");
+    }
+    let sizes: Vec<i64> = out_meta.row_groups().iter().map(|g| g.num_rows()).collect();
+    assert_eq!(sizes, [20, 20, 19]);
+    // A column chunk copied: the same bytes as the input's, and the same metadata.
+    let in_bytes = std::fs::read(&input).unwrap();
+    let out_bytes = std::fs::read(&output).unwrap();
+    let chunk = |bytes: &[u8], meta: &parquet::file::metadata::ParquetMetaData, g, c| {
+        let (start, len) = meta.row_group(g).column(c).byte_range();
+        bytes[start as usize..(start + len) as usize].to_vec()
+    };
+    let leaves = in_meta.row_group(0).num_columns();
+    let text_leaf = (0..leaves)
+        .find(|&c| in_meta.row_group(0).column(c).column_path().string() == "text")
+        .unwrap();
+    for group in 0..2 {
+        for c in 0..leaves {
+            let (a, b) = (
+                in_meta.row_group(group).column(c),
+                out_meta.row_group(group).column(c),
+            );
+            if group == 1 && c == text_leaf {
+                assert_ne!(
+                    chunk(&in_bytes, &in_meta, group, c),
+                    chunk(&out_bytes, &out_meta, group, c)
+                );
+                continue;
+            }
+            assert_eq!(
+                chunk(&in_bytes, &in_meta, group, c),
+                chunk(&out_bytes, &out_meta, group, c),
+                "row group {group}, column {c}"
+            );
+            assert_eq!(a.compressed_size(), b.compressed_size());
+            assert_eq!(a.compression(), b.compression());
+            assert_eq!(
+                a.statistics(),
+                b.statistics(),
+                "row group {group}, column {c}"
+            );
+        }
+    }
+    // The text column encoded anew: statistics of its new values (the upper-cased text is the
+    // least), compressed as the input's.
+    let stats = out_meta.row_group(1).column(text_leaf);
+    assert_eq!(
+        std::mem::discriminant(&stats.compression()),
+        std::mem::discriminant(&zstd)
+    );
+    match stats.statistics() {
+        Some(parquet::file::statistics::Statistics::ByteArray(s)) => {
+            assert_eq!(
+                s.min_opt().map(|v| v.data()),
+                Some(texts(25).unwrap().to_uppercase().as_bytes())
+            );
+            assert_eq!(s.null_count_opt(), Some(0));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The row group with a row dropped is encoded anew, all of it.
+    assert_ne!(
+        chunk(&in_bytes, &in_meta, 2, 0),
+        chunk(&out_bytes, &out_meta, 2, 0)
+    );
+    // Read with the page index, the file gives the same rows.
+    let file = std::fs::File::open(&output).unwrap();
+    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+        .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
+    let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).unwrap();
+    let batches: Vec<RecordBatch> = reader.build().unwrap().map(|b| b.unwrap()).collect();
+    let again = arrow_select::concat::concat_batches(&out_schema, &batches).unwrap();
+    assert_eq!(again, out_batch);
 }
 
 #[test]

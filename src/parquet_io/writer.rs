@@ -10,10 +10,18 @@ use arrow_array::builder::{
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray, UInt32Array};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+    ArrowWriterOptions,
+};
+use parquet::arrow::{parquet_to_arrow_schema, ArrowWriter};
+use parquet::basic::Type as PhysicalType;
+use parquet::column::writer::ColumnCloseResult;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::SchemaDescriptor;
 
-use super::reader::{Chunk, ParquetInput, RowGroupChunks};
+use super::reader::{Chunk, ParquetInput};
 use super::{string_value, ParquetError, ParquetErrorKind, RowLocator};
 
 /// The column `--dedup annotate` adds (or replaces, when the input has one): a nullable
@@ -54,19 +62,39 @@ pub struct RowEdit {
 /// schema (with the `dedup` column when annotating), the compression of each of its columns,
 /// row groups of as many rows as the input's on average. A row whose text is null is never a
 /// document, and is written as it was; any other row not given is left out.
+///
+/// A row group whose every row is given and none annotated is not decoded again: its column
+/// chunks are copied as they are in the input (pages, statistics), but for the text column's
+/// when a text changed, which is encoded anew. Any other row group is decoded and its rows
+/// encoded again, gathered into row groups of the input's average size. So the rows of a
+/// row group are held until the row group ends (their new texts included): memory is bounded
+/// by a row group, not a chunk.
 pub struct ParquetRewriter<W: Write + Send> {
     input: ParquetInput,
-    writer: ArrowWriter<W>,
+    file: SerializedFileWriter<W>,
+    factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     annotate: Option<usize>,
-    /// The chunk rows are being picked from, and the rows picked so far.
-    current: Option<Chunk>,
-    picked: Vec<(u32, RowEdit)>,
-    /// The next row group to read, and the chunks of the one being read.
+    /// Whether row groups may be copied: not annotating, the output's Parquet schema the
+    /// input's.
+    copyable: bool,
+    /// The rows of a row group encoded anew.
+    target_rows: usize,
+    /// Rows encoded anew and not yet closed into a row group.
+    open: Option<OpenGroup>,
+    /// The row group rows are being given from, and the rows given so far.
+    group: Option<u32>,
+    pending: Vec<(u32, RowEdit)>,
+    /// The first row group not yet written.
     next_group: usize,
-    chunks: Option<RowGroupChunks>,
     /// The last row given, to refuse rows out of order.
     last: Option<RowLocator>,
+}
+
+/// Column chunks being encoded for a row group of the output.
+struct OpenGroup {
+    writers: Vec<ArrowColumnWriter>,
+    rows: usize,
 }
 
 impl<W: Write + Send> ParquetRewriter<W> {
@@ -95,18 +123,50 @@ impl<W: Write + Send> ParquetRewriter<W> {
         } else {
             (in_schema, None)
         };
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(&input)))
+        let descr = input.metadata().file_metadata().schema_descr();
+        let mut options = ArrowWriterOptions::new().with_properties(properties(&input));
+        // Without annotation the output's Parquet schema is the input's, so that its column
+        // chunks can be copied, when the arrays read are written into it with the values as
+        // stored: no INT96 timestamps (arrow-rs does not write them), and every column read
+        // as its Parquet type reads without the embedded Arrow schema, but for the layout of
+        // strings, dictionaries and time zones. Else the schema is derived from the Arrow one
+        // and every row group encoded anew.
+        let copyable = annotate.is_none()
+            && descr
+                .columns()
+                .iter()
+                .all(|leaf| leaf.physical_type() != PhysicalType::INT96)
+            && parquet_to_arrow_schema(descr, None).is_ok_and(|natural| {
+                natural.fields().len() == schema.fields().len()
+                    && natural
+                        .fields()
+                        .iter()
+                        .zip(schema.fields())
+                        .all(|(natural, read)| same_values(natural.data_type(), read.data_type()))
+            });
+        if copyable {
+            options = options.with_parquet_schema(SchemaDescriptor::new(descr.root_schema_ptr()));
+        }
+        let writer = ArrowWriter::try_new_with_options(out, schema.clone(), options)
             .map_err(|err| write_error(&err))?;
+        let (file, factory) = writer
+            .into_serialized_writer()
+            .map_err(|err| write_error(&err))?;
+        let groups = input.metadata().num_row_groups().max(1) as u64;
+        let target_rows = input.rows().div_ceil(groups).max(1);
         Ok(ParquetRewriter {
-            input,
-            writer,
+            file,
+            factory,
             schema,
             annotate,
-            current: None,
-            picked: Vec::new(),
+            copyable,
+            target_rows: usize::try_from(target_rows).unwrap_or(usize::MAX),
+            open: None,
+            group: None,
+            pending: Vec::new(),
             next_group: 0,
-            chunks: None,
             last: None,
+            input,
         })
     }
 
@@ -119,64 +179,227 @@ impl<W: Write + Send> ParquetRewriter<W> {
             ));
         }
         self.last = Some(at);
-        loop {
-            if let Some(chunk) = &self.current {
-                let end = chunk.first_row + chunk.batch.num_rows() as u32;
-                if chunk.row_group == at.row_group && at.row >= chunk.first_row && at.row < end {
-                    self.picked.push((at.row - chunk.first_row, edit));
-                    return Ok(());
-                }
-                self.flush_chunk()?;
-            }
-            if !self.next_chunk(Some(at))? {
-                return Err(ParquetError {
-                    row_group: Some(at.row_group),
-                    ..ParquetError::file(
-                        self.input.name(),
-                        ParquetErrorKind::Order(format!("no row {} in the row group", at.row)),
-                    )
-                });
-            }
+        let rows = self
+            .input
+            .metadata()
+            .row_groups()
+            .get(at.row_group as usize)
+            .map_or(0, |group| group.num_rows());
+        if i64::from(at.row) >= rows {
+            return Err(ParquetError {
+                row_group: Some(at.row_group),
+                ..ParquetError::file(
+                    self.input.name(),
+                    ParquetErrorKind::Order(format!("no row {} in the row group", at.row)),
+                )
+            });
         }
+        if self.group != Some(at.row_group) {
+            self.end_group()?;
+            // The row groups before, none of whose rows was given: their null texts.
+            // (At's row group is in the file: its row was found above.)
+            while self.next_group < at.row_group as usize {
+                let group = self.next_group;
+                self.next_group += 1;
+                self.write_group(group, Vec::new())?;
+            }
+            self.group = Some(at.row_group);
+            self.next_group = at.row_group as usize + 1;
+        }
+        self.pending.push((at.row, edit));
+        Ok(())
     }
 
-    /// Makes the input's next chunk current; false at the end of the input, or past `at`'s
-    /// row group. Row groups whose text column has no null are skipped unread when no row of
-    /// theirs is asked for: only a null text's row is written without being asked for.
-    fn next_chunk(&mut self, at: Option<RowLocator>) -> Result<bool, ParquetError> {
-        loop {
-            if let Some(chunks) = &mut self.chunks {
-                match chunks.next() {
-                    Some(Ok(chunk)) => {
-                        self.current = Some(chunk);
-                        return Ok(true);
-                    }
-                    // A damaged page: the reader said so, and gave no row from there to the end
-                    // of its row group; the rest of the group is left out here too.
-                    Some(Err(_)) | None => self.chunks = None,
-                }
-            }
-            let group = self.next_group;
-            if group >= self.input.row_groups()
-                || at.is_some_and(|at| group > at.row_group as usize)
-            {
-                return Ok(false);
-            }
-            self.next_group += 1;
-            let wanted = at.is_some_and(|at| group == at.row_group as usize);
-            if wanted || self.input.may_have_null_text(group) {
-                // A row group that cannot be opened was the reader's problem already.
-                self.chunks = self.input.row_group(group).ok();
-            }
+    /// Writes the row group rows are being given from.
+    fn end_group(&mut self) -> Result<(), ParquetError> {
+        if let Some(group) = self.group.take() {
+            let pending = std::mem::take(&mut self.pending);
+            self.write_group(group as usize, pending)?;
         }
+        Ok(())
     }
 
-    /// Writes the rows picked from the current chunk, and the rows whose text is null.
-    fn flush_chunk(&mut self) -> Result<(), ParquetError> {
-        let Some(chunk) = self.current.take() else {
+    /// Writes row group `group`'s rows given (`pending`, in order) and its null texts: its
+    /// column chunks copied when every row was given unannotated (the text column's encoded
+    /// anew when a text changed), else its rows decoded and encoded anew.
+    fn write_group(
+        &mut self,
+        group: usize,
+        pending: Vec<(u32, RowEdit)>,
+    ) -> Result<(), ParquetError> {
+        let metadata = Arc::clone(self.input.metadata());
+        let rows = metadata.row_group(group).num_rows();
+        // Every row given (in order, once each: so rows 0..rows): a row whose text is null is
+        // never given, so the row group has none.
+        let whole = i64::try_from(pending.len()).is_ok_and(|given| given == rows);
+        if whole && self.copyable && self.chunks_in_file(group) {
+            let changed = pending.iter().any(|(_, edit)| edit.text.is_some());
+            if !changed {
+                self.close_open()?;
+                return self.copy_group(group, None);
+            }
+            if let Some(leaf) = self.input.text_leaf() {
+                let text = self.encode_text(group, pending)?;
+                self.close_open()?;
+                return self.copy_group(group, Some((leaf, text)));
+            }
+        }
+        if pending.is_empty() && !self.input.may_have_null_text(group) {
+            return Ok(());
+        }
+        self.encode_group(group, pending)
+    }
+
+    /// Whether every column chunk of row group `group` lies within the input file, as its
+    /// metadata says (else the row group is decoded and encoded anew, or fails as it would).
+    fn chunks_in_file(&self, group: usize) -> bool {
+        let len = self
+            .input
+            .file()
+            .metadata()
+            .map_or(0, |meta| i64::try_from(meta.len()).unwrap_or(i64::MAX));
+        self.input
+            .metadata()
+            .row_group(group)
+            .columns()
+            .iter()
+            .all(|column| {
+                let start = column
+                    .dictionary_page_offset()
+                    .unwrap_or_else(|| column.data_page_offset());
+                let size = column.compressed_size();
+                start >= 0 && size >= 0 && start.checked_add(size).is_some_and(|end| end <= len)
+            })
+    }
+
+    /// Appends row group `group` to the output, its column chunks copied from the input's
+    /// bytes with their metadata (statistics included: the values are the same), but for the
+    /// leaf column `text` names, given encoded.
+    fn copy_group(
+        &mut self,
+        group: usize,
+        mut text: Option<(usize, ArrowColumnChunk)>,
+    ) -> Result<(), ParquetError> {
+        let name = Arc::clone(self.input.name());
+        let write_error = |err: parquet::errors::ParquetError| ParquetError {
+            row_group: Some(group as u32),
+            ..ParquetError::file(&name, ParquetErrorKind::Write(err.to_string()))
+        };
+        let metadata = Arc::clone(self.input.metadata());
+        let input = metadata.row_group(group);
+        let rows = u64::try_from(input.num_rows()).unwrap_or(0);
+        let mut out = self.file.next_row_group().map_err(write_error)?;
+        for (leaf, column) in input.columns().iter().enumerate() {
+            match text.take() {
+                Some((at, chunk)) if at == leaf => {
+                    chunk.append_to_row_group(&mut out).map_err(write_error)?
+                }
+                other => {
+                    text = other;
+                    let close = ColumnCloseResult {
+                        bytes_written: u64::try_from(column.compressed_size()).unwrap_or(0),
+                        rows_written: rows,
+                        metadata: column.clone(),
+                        bloom_filter: None,
+                        // The page index is not read: the copy has none.
+                        column_index: None,
+                        offset_index: None,
+                    };
+                    out.append_column(self.input.file(), close)
+                        .map_err(write_error)?;
+                }
+            }
+        }
+        out.close().map_err(write_error)?;
+        Ok(())
+    }
+
+    /// The text column of row group `group`, every row given (`pending`), encoded with the new
+    /// texts: only that column is decoded.
+    fn encode_text(
+        &mut self,
+        group: usize,
+        pending: Vec<(u32, RowEdit)>,
+    ) -> Result<ArrowColumnChunk, ParquetError> {
+        let leaf = self.input.text_leaf().unwrap_or(0);
+        let text = self.input.text_column();
+        let write_error = |err: &dyn std::fmt::Display| ParquetError {
+            row_group: Some(group as u32),
+            ..ParquetError::file(self.input.name(), ParquetErrorKind::Write(err.to_string()))
+        };
+        let index = self.file.flushed_row_groups().len();
+        let mut writers = self
+            .factory
+            .create_column_writers(index)
+            .map_err(|err| write_error(&err))?;
+        if leaf >= writers.len() {
+            return Err(write_error(&"no writer for the text column"));
+        }
+        let mut writer = writers.swap_remove(leaf);
+        drop(writers);
+        let field = self.schema.field(text);
+        let mut edits = pending.into_iter();
+        for chunk in self.input.row_group_columns(group, &[text])? {
+            let chunk = chunk?;
+            let picked: Vec<(u32, RowEdit)> = (0..chunk.batch.num_rows() as u32)
+                .map(|row| (row, edits.next().map(|(_, edit)| edit).unwrap_or_default()))
+                .collect();
+            let column = replaced_text(chunk.batch.column(0).as_ref(), &picked);
+            for leaf in compute_leaves(field, &column).map_err(|err| write_error(&err))? {
+                writer.write(&leaf).map_err(|err| write_error(&err))?;
+            }
+        }
+        let chunk = writer.close().map_err(|err| write_error(&err))?;
+        if chunk.close().rows_written
+            != u64::try_from(self.input.metadata().row_group(group).num_rows()).unwrap_or(0)
+        {
+            return Err(write_error(
+                &"the text column holds fewer rows than the row group",
+            ));
+        }
+        Ok(chunk)
+    }
+
+    /// Decodes row group `group` and encodes its rows given, and its null texts, anew.
+    fn encode_group(
+        &mut self,
+        group: usize,
+        pending: Vec<(u32, RowEdit)>,
+    ) -> Result<(), ParquetError> {
+        // A row group that cannot be opened was the reader's problem already.
+        let Ok(chunks) = self.input.row_group(group) else {
             return Ok(());
         };
-        let mut picked = std::mem::take(&mut self.picked);
+        let mut edits = pending.into_iter().peekable();
+        for chunk in chunks {
+            // A damaged page: the reader said so, and gave no row from there to the end of its
+            // row group; the rest of the group is left out here too.
+            let Ok(chunk) = chunk else {
+                break;
+            };
+            let end = chunk.first_row + chunk.batch.num_rows() as u32;
+            let mut picked = Vec::new();
+            while let Some((row, _)) = edits.peek() {
+                if *row >= end {
+                    break;
+                }
+                if let Some((row, edit)) = edits.next() {
+                    if let Some(row) = row.checked_sub(chunk.first_row) {
+                        picked.push((row, edit));
+                    }
+                }
+            }
+            self.encode_chunk(&chunk, picked)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes the rows picked from `chunk`, and the rows whose text is null.
+    fn encode_chunk(
+        &mut self,
+        chunk: &Chunk,
+        mut picked: Vec<(u32, RowEdit)>,
+    ) -> Result<(), ParquetError> {
         let batch = &chunk.batch;
         let text = self.input.text_column();
         let text_column = batch.column(text);
@@ -220,9 +443,74 @@ impl<W: Write + Send> ParquetRewriter<W> {
         }
         let out = RecordBatch::try_new(self.schema.clone(), columns)
             .map_err(|err| self.write_error(&err))?;
-        self.writer
-            .write(&out)
-            .map_err(|err| self.write_error(&err))
+        self.append_rows(&out)
+    }
+
+    /// Encodes `batch`'s rows into the open row group, closing it each time it holds the
+    /// target's rows.
+    fn append_rows(&mut self, batch: &RecordBatch) -> Result<(), ParquetError> {
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            let mut open = match self.open.take() {
+                Some(open) => open,
+                None => OpenGroup {
+                    writers: self
+                        .factory
+                        .create_column_writers(self.file.flushed_row_groups().len())
+                        .map_err(|err| self.write_error(&err))?,
+                    rows: 0,
+                },
+            };
+            let take = self
+                .target_rows
+                .saturating_sub(open.rows)
+                .max(1)
+                .min(batch.num_rows() - offset);
+            let slice = batch.slice(offset, take);
+            let mut writers = open.writers.iter_mut();
+            for (field, column) in self.schema.fields().iter().zip(slice.columns()) {
+                let leaves = compute_leaves(field, column).map_err(|err| self.write_error(&err))?;
+                for leaf in leaves {
+                    let writer = writers
+                        .next()
+                        .ok_or_else(|| self.write_error(&"more leaf columns than writers"))?;
+                    writer.write(&leaf).map_err(|err| self.write_error(&err))?;
+                }
+            }
+            open.rows += take;
+            offset += take;
+            if open.rows >= self.target_rows {
+                self.close_group(open)?;
+            } else {
+                self.open = Some(open);
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the open row group, if it holds rows.
+    fn close_open(&mut self) -> Result<(), ParquetError> {
+        match self.open.take() {
+            Some(open) if open.rows > 0 => self.close_group(open),
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends the row group encoded in `open` to the output.
+    fn close_group(&mut self, open: OpenGroup) -> Result<(), ParquetError> {
+        let name = Arc::clone(self.input.name());
+        let write_error = |err: parquet::errors::ParquetError| {
+            ParquetError::file(&name, ParquetErrorKind::Write(err.to_string()))
+        };
+        let mut out = self.file.next_row_group().map_err(write_error)?;
+        for writer in open.writers {
+            writer
+                .close()
+                .and_then(|chunk| chunk.append_to_row_group(&mut out))
+                .map_err(write_error)?;
+        }
+        out.close().map_err(write_error)?;
+        Ok(())
     }
 
     fn write_error(&self, err: &dyn std::fmt::Display) -> ParquetError {
@@ -231,13 +519,16 @@ impl<W: Write + Send> ParquetRewriter<W> {
 
     /// Writes what is left and the footer; returns the output.
     pub fn finish(mut self) -> Result<W, ParquetError> {
-        self.flush_chunk()?;
+        self.end_group()?;
         // The rows with a null text after the last row given.
-        while self.next_chunk(None)? {
-            self.flush_chunk()?;
+        while self.next_group < self.input.row_groups() {
+            let group = self.next_group;
+            self.next_group += 1;
+            self.write_group(group, Vec::new())?;
         }
+        self.close_open()?;
         let name = Arc::clone(self.input.name());
-        self.writer
+        self.file
             .into_inner()
             .map_err(|err| ParquetError::file(&name, ParquetErrorKind::Write(err.to_string())))
     }
@@ -274,6 +565,38 @@ fn properties(input: &ParquetInput) -> WriterProperties {
     builder
         .set_max_row_group_row_count(Some(usize::try_from(rows).unwrap_or(usize::MAX)))
         .build()
+}
+
+/// Whether arrays of type `read` (the reader's, after the file's embedded Arrow schema) are
+/// written into a column whose own Arrow type is `natural` with their values as stored: the same
+/// type, strings or binaries of another layout or in a dictionary, timestamps of the same unit
+/// in another zone, lists and structs of such.
+fn same_values(natural: &DataType, read: &DataType) -> bool {
+    let string =
+        |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let binary = |t: &DataType| {
+        matches!(
+            t,
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+        )
+    };
+    match (natural, read) {
+        (_, DataType::Dictionary(_, values)) => same_values(natural, values),
+        (a, b) if string(a) && string(b) => true,
+        (a, b) if binary(a) && binary(b) => true,
+        (DataType::Timestamp(a, _), DataType::Timestamp(b, _)) => a == b,
+        (
+            DataType::List(a) | DataType::LargeList(a),
+            DataType::List(b) | DataType::LargeList(b),
+        ) => same_values(a.data_type(), b.data_type()),
+        (DataType::Struct(a), DataType::Struct(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b.iter())
+                    .all(|(a, b)| same_values(a.data_type(), b.data_type()))
+        }
+        _ => natural == read,
+    }
 }
 
 /// The text column of the picked rows: each row's new text, or its cell as it was.

@@ -13,7 +13,8 @@ use serde_json::Value;
 use super::{run, Scratch};
 
 /// What the tests ask pyarrow: `write` a hub-like table from JSON Lines, `compare` two files'
-/// tables, `rows` of a file as JSON Lines.
+/// tables, the `chunks` of a file (each row group's column chunks: codec, sizes, encodings,
+/// statistics), `rows` of a file as JSON Lines.
 const PYARROW: &str = r#"
 import datetime, json, sys
 import pyarrow as pa, pyarrow.parquet as pq
@@ -60,6 +61,29 @@ elif cmd == "compare":
         "row_groups": [[a.metadata.row_group(g).num_rows for g in range(a.metadata.num_row_groups)],
                        [b.metadata.row_group(g).num_rows for g in range(b.metadata.num_row_groups)]],
     }))
+elif cmd == "chunks":
+    m = pq.ParquetFile(sys.argv[2]).metadata
+    groups = []
+    for g in range(m.num_row_groups):
+        rg = m.row_group(g)
+        columns = []
+        for c in range(rg.num_columns):
+            col = rg.column(c)
+            st = col.statistics
+            floating = col.physical_type in ("FLOAT", "DOUBLE")
+            columns.append({
+                "path": col.path_in_schema, "compression": col.compression,
+                "compressed": col.total_compressed_size,
+                "uncompressed": col.total_uncompressed_size,
+                "values": col.num_values, "encodings": sorted(col.encodings),
+                # pyarrow shows no min/max for a floating column parquet-rs wrote (a chunk
+                # it encoded itself too): those are left out, as the input's.
+                "min": str(st.min) if st is not None and st.has_min_max and not floating else None,
+                "max": str(st.max) if st is not None and st.has_min_max and not floating else None,
+                "nulls": st.null_count if st is not None else None,
+            })
+        groups.append({"rows": rg.num_rows, "columns": columns})
+    print(json.dumps(groups))
 elif cmd == "rows":
     for row in pq.read_table(sys.argv[2]).to_pylist():
         print(json.dumps(row, default=str, sort_keys=True))
@@ -321,4 +345,67 @@ fn staged_tasks_write_a_part_per_parquet_file_equal_to_runs_output() {
         &work.join("out/part-00000-00001.parquet"),
     ]));
     assert_eq!(rows[0]["dedup"]["duplicate_of"], "doc-0", "{:?}", rows[0]);
+}
+
+#[test]
+#[cfg_attr(textwash_skip_pyarrow, ignore = "TEXTWASH_SKIP_PYARROW is set")]
+fn row_groups_left_whole_keep_their_column_chunks_and_changed_text_round_trips() {
+    let s = Scratch::new();
+    // A row group a row: row 4's text is null, row 5's has mojibake repair fixes.
+    let input = hub_parquet(&s, "in/dump.parquet", "zstd", 1, "string");
+    let chunks = |path: &Path| -> Value {
+        serde_json::from_str(&pyarrow(&[&"chunks", &path])).expect("JSON")
+    };
+    let before = chunks(&input);
+    // Passthrough: every column chunk as it was (sizes, codec, encodings, statistics).
+    let out = s.path("out-none");
+    let (code, stderr) = run(&[&"--stages", &"none", &input], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let passed = out.join("dump.parquet");
+    // Row 4's row group holds no document (its text is null): it is decoded and encoded anew.
+    let but_4 = |chunks: Value| -> Vec<Value> {
+        let mut groups = chunks.as_array().unwrap().clone();
+        assert_eq!(groups.remove(4)["rows"], 1);
+        groups
+    };
+    assert_eq!(but_4(chunks(&passed)), but_4(before.clone()));
+    assert_eq!(compare(&input, &passed)["table_equal"], true);
+    // Repair changes row 5's text: its row group's text column is encoded anew, with
+    // statistics of the new text; every other column chunk is the input's.
+    let out = s.path("out-repair");
+    let (code, stderr) = run(&[&"--stages", &"repair", &input], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let repaired = out.join("dump.parquet");
+    let after = chunks(&repaired);
+    let rows_in = json_lines(&pyarrow(&[&"rows", &input]));
+    let rows_out = json_lines(&pyarrow(&[&"rows", &repaired]));
+    assert_eq!(rows_in.len(), rows_out.len());
+    for (i, (a, b)) in rows_in.iter().zip(&rows_out).enumerate() {
+        if i == 5 {
+            assert_eq!(
+                b["text"],
+                "The minister said the café would reopen — after repairs."
+            );
+            let mut a = a.clone();
+            a["text"] = b["text"].clone();
+            assert_eq!(&a, b);
+        } else {
+            assert_eq!(a, b, "row {i}");
+        }
+    }
+    let groups = before.as_array().unwrap();
+    assert_eq!(after.as_array().unwrap().len(), groups.len());
+    for (g, group) in groups.iter().enumerate().filter(|(g, _)| *g != 4) {
+        for (c, column) in group["columns"].as_array().unwrap().iter().enumerate() {
+            let got = &after[g]["columns"][c];
+            if g == 5 && column["path"] == "text" {
+                assert_eq!(got["compression"], "ZSTD");
+                assert_eq!(got["min"], rows_out[5]["text"]);
+                assert_eq!(got["max"], rows_out[5]["text"]);
+                assert_ne!(got["compressed"], column["compressed"]);
+            } else {
+                assert_eq!(got, column, "row group {g}");
+            }
+        }
+    }
 }

@@ -693,3 +693,40 @@ fn annotation_array(picked: &[(u32, RowEdit)]) -> ArrayRef {
         Some(NullBuffer::from(valid)),
     ))
 }
+
+#[cfg(test)]
+mod same_values_tests {
+    use super::*;
+    use arrow_schema::TimeUnit;
+
+    #[test]
+    fn only_types_that_store_the_same_values_let_row_groups_be_copied() {
+        let list = |t: DataType| DataType::List(Arc::new(Field::new("element", t, true)));
+        let large = |t: DataType| DataType::LargeList(Arc::new(Field::new("item", t, true)));
+        let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let ms =
+            |zone: Option<&str>| DataType::Timestamp(TimeUnit::Millisecond, zone.map(Into::into));
+        for (natural, read) in [
+            (DataType::Utf8, DataType::LargeUtf8),
+            (DataType::Utf8, DataType::Utf8View),
+            (DataType::Utf8, dictionary.clone()),
+            (DataType::Binary, DataType::LargeBinary),
+            (ms(Some("+00:00")), ms(Some("UTC"))),
+            (list(DataType::Utf8), large(DataType::LargeUtf8)),
+            (DataType::Int64, DataType::Int64),
+        ] {
+            assert!(same_values(&natural, &read), "{natural} {read}");
+        }
+        for (natural, read) in [
+            // Seconds read from a column of milliseconds: written as they are, they would be
+            // read back a thousand times too small.
+            (ms(None), DataType::Timestamp(TimeUnit::Second, None)),
+            (DataType::Int64, DataType::Timestamp(TimeUnit::Second, None)),
+            (DataType::Int32, DataType::Date64),
+            (DataType::Binary, DataType::Utf8),
+            (list(DataType::Int32), list(DataType::Int64)),
+        ] {
+            assert!(!same_values(&natural, &read), "{natural} {read}");
+        }
+    }
+}

@@ -106,9 +106,25 @@ pub enum ProblemKind {
         /// Bytes looked at.
         sampled: usize,
     },
+    /// A table file (Parquet) that cannot be read, or a column that cannot be: the message
+    /// names the row group and rows when the trouble is in some.
+    #[error("{message}")]
+    Table {
+        /// The key report.json counts it under ([`ProblemKind::code`]).
+        code: &'static str,
+        /// What, and where in the file.
+        message: String,
+    },
 }
 
 impl ProblemKind {
+    /// A problem of a table format (Parquet), whose place in the file (row group, rows) is in
+    /// `message`; `code` is the key report.json counts it under, shared with the same problem in
+    /// other formats where there is one (`missing-text-field`).
+    pub fn table(code: &'static str, message: String) -> ProblemKind {
+        ProblemKind::Table { code, message }
+    }
+
     /// A short stable name, used as a key in report.json.
     pub fn code(&self) -> &'static str {
         match self {
@@ -123,6 +139,7 @@ impl ProblemKind {
             ProblemKind::TooLarge { .. } => "too-large",
             ProblemKind::LinkOutside(_) => "link-outside",
             ProblemKind::Binary { .. } => "binary",
+            ProblemKind::Table { code, .. } => code,
         }
     }
 }

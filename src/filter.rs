@@ -103,6 +103,19 @@ impl<'n> Problems<'n> {
     }
 }
 
+/// Why a file the filters do not read (a table: Parquet, by its name) is left out, or `None`.
+/// They write records as a stream of text, which a table has no place in.
+fn not_for_filters(name: &str) -> Option<String> {
+    let format = crate::format::from_file_name(name);
+    (!format.streams()).then(|| {
+        format!(
+            "{name}: {} is read by `run`, `check` and the staged tasks; the fix and strip \
+             filters read text and JSON Lines; skipped",
+            format.description()
+        )
+    })
+}
+
 /// An input of a filter, described as `run` describes the files it reads: its compression
 /// comes from its name (`<stdin>` is never compressed); text files are their own id.
 fn input_file(name: &Arc<str>, path: Option<&Path>, format: &'static dyn Format) -> InputFile {
@@ -203,6 +216,10 @@ pub fn fix(
             Some(path) => Arc::from(path.display().to_string()),
             None => Arc::from(STDIN_NAME),
         };
+        if let Some(message) = not_for_filters(&name) {
+            problems.report(message)?;
+            continue;
+        }
         let format = if config.jsonl { JSONL } else { TEXT };
         let file = input_file(&name, input.as_deref(), format);
         let Some(mut reader) = open_text(&file, &mut problems)? else {
@@ -433,7 +450,13 @@ pub fn strip(
     let mut inputs: Vec<(Arc<str>, PathBuf)> = Vec::new();
     for input in &config.inputs {
         match input {
-            Some(path) => inputs.push((Arc::from(path.display().to_string()), path.clone())),
+            Some(path) => {
+                let name: Arc<str> = Arc::from(path.display().to_string());
+                match not_for_filters(&name) {
+                    Some(message) => problems.report(message)?,
+                    None => inputs.push((name, path.clone())),
+                }
+            }
             None => {
                 let mut temp = tempfile::NamedTempFile::new().context("cannot spool stdin")?;
                 io::copy(&mut io::stdin().lock(), &mut temp).context("cannot read stdin")?;

@@ -21,6 +21,8 @@ pub mod format;
 mod html;
 pub mod memory;
 pub mod notices;
+#[cfg(feature = "parquet")]
+pub mod parquet_io;
 pub mod pipeline;
 pub mod progress;
 pub mod read;

@@ -172,6 +172,9 @@ pub struct Totals {
     pub documents: u64,
     /// Bytes after decompression: records or whole files as read, or as written.
     pub bytes: u64,
+    /// Rows of a table (Parquet) whose text is null: no document, written back as they were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub null_texts: u64,
 }
 
 /// A document decoded from bytes that were not plain UTF-8.
@@ -335,6 +338,7 @@ impl Totals {
         self.files += other.files;
         self.documents += other.documents;
         self.bytes += other.bytes;
+        self.null_texts += other.null_texts;
     }
 }
 

@@ -48,7 +48,7 @@ use crate::dedup::sink::DedupSink;
 use crate::dedup::work::WorkDir;
 use crate::dedup::DedupSummary;
 use crate::dedup::{self, sketch::ALL_BANDS, Decision};
-use crate::format::Opening;
+use crate::format::{Opening, RecordWriter};
 use crate::notices::Notices;
 use crate::pipeline::tally::Tally;
 use crate::pipeline::{self, pass};
@@ -151,10 +151,11 @@ pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
         if file.path.is_none() {
             bail!("the staged commands cannot read standard input; give files or folders");
         }
-        // A shard's output is one part file: its inputs' records, one file after another.
+        // A shard's output is one part file, its inputs' records one file after another (or a
+        // part per input for a table: `filter`).
         if file.format.opening() != Opening::AtStart {
             bail!(
-                "{} is plain text; the staged commands take JSON Lines (use `textwash run` for \
+                "{} is plain text; the staged commands take JSON Lines and Parquet (use `textwash run` for \
                  text files)",
                 file.name
             );
@@ -816,7 +817,7 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
 }
 
 /// `textwash filter`: one shard's records, duplicates left out or annotated, to
-/// `out/part-RRRRR.jsonl`.
+/// `out/part-RRRRR.jsonl` (for Parquet, a part per input file, `out/part-RRRRR-NNNNN.parquet`).
 pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
     let Some((work, name)) = Work::open_rank(args, "filter", notices)? else {
@@ -859,8 +860,73 @@ pub fn filter(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
         .join(format!("part-{rank:05}.{}", format.extensions()[0]));
     let (mut written, mut bytes) = (0u64, 0u64);
     let mut replayed = None;
+    let options = crate::pipeline::write_options(&work.config, work.dedup());
+    if !format.streams() {
+        // A table's output mirrors one input (its schema, compression and row groups): one
+        // part per input file of the shard, `part-RRRRR-NNNNN.EXT`, NNNNN its place in the
+        // shard.
+        let dir = work.root.join("out");
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut current: Option<(PathBuf, tempfile::TempPath, Box<dyn RecordWriter>)> = None;
+        replayed = Some(replay_decided(
+            &spool,
+            work.config.dedup.action,
+            &by_doc,
+            |event, kept| {
+                match event {
+                    Event::Start { file } => {
+                        let target = dir.join(format!(
+                            "part-{rank:05}-{file:05}.{}",
+                            format.extensions()[0]
+                        ));
+                        let input = files
+                            .get(file as usize)
+                            .with_context(|| format!("no file {file} in shard {rank}"))?;
+                        let (out, temp) = tempfile::NamedTempFile::new_in(&dir)
+                            .with_context(|| format!("cannot write in {}", dir.display()))?
+                            .into_parts();
+                        let writer = format
+                            .writer(out, Compression::None, input, &options)
+                            .with_context(|| format!("cannot write {}", target.display()))?;
+                        current = Some((target, temp, writer));
+                    }
+                    Event::Record { bytes: record, .. } if kept => {
+                        if let Some((target, _, writer)) = &mut current {
+                            writer
+                                .write(&record)
+                                .with_context(|| format!("cannot write {}", target.display()))?;
+                            written += 1;
+                            bytes += record.len() as u64;
+                        }
+                    }
+                    Event::End => {
+                        if let Some((target, temp, writer)) = current.take() {
+                            drop(
+                                writer.finish().with_context(|| {
+                                    format!("cannot write {}", target.display())
+                                })?,
+                            );
+                            temp.persist(&target)
+                                .with_context(|| format!("cannot write {}", target.display()))?;
+                        }
+                    }
+                    Event::Record { .. } => {}
+                }
+                Ok(())
+            },
+        )?);
+        return work.finish(
+            &name,
+            &Filtered {
+                records: written,
+                bytes,
+                replayed: replayed.unwrap_or_default(),
+                seconds: started.elapsed().as_secs_f64(),
+            },
+        );
+    }
     write_file(&target, |out| {
-        let mut writer = format.writer(out, Compression::None, first)?;
+        let mut writer = format.writer(out, Compression::None, first, &options)?;
         replayed = Some(replay_decided(
             &spool,
             work.config.dedup.action,

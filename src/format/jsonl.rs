@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 
 use crate::document::{Decoding, Document, Record};
 use crate::error::{Location, Problem, ProblemKind};
-use crate::format::{Format, Opening, RecordBytes, RecordWriter};
+use crate::format::{Format, Opening, RecordBytes, RecordWriter, WriteOptions};
 use crate::read::batch::Cutter;
 use crate::read::stream::{copy_rest_of_line, read_line, read_problem, sniff_stream, Line, Opened};
 use crate::read::{Compression, InputFile, ReadConfig};
@@ -111,6 +111,7 @@ impl Format for JsonLines {
         file: File,
         compression: Compression,
         _input: &InputFile,
+        _options: &WriteOptions,
     ) -> io::Result<Box<dyn RecordWriter>> {
         Ok(Box::new(StreamWriter::new(file, compression)?))
     }

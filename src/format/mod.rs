@@ -37,6 +37,8 @@
 //! kept whole so that every other field goes out byte for byte.
 
 pub mod jsonl;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod text;
 
 use std::fmt;
@@ -70,6 +72,13 @@ pub trait Format: Send + Sync + fmt::Debug {
     /// format names itself: standard input's output (`stdin.EXT`) and a staged run's parts
     /// (`part-RRRRR.EXT`).
     fn extensions(&self) -> &'static [&'static str];
+
+    /// Whether a file of this format may be compressed as a whole (`.gz`, `.zst` after its
+    /// extension): true for a byte stream; false for a format that compresses inside the file
+    /// (Parquet), whose folders are read for the plain extension only.
+    fn streams(&self) -> bool {
+        true
+    }
 
     // The reader side.
 
@@ -120,13 +129,26 @@ pub trait Format: Send + Sync + fmt::Debug {
 
     /// A writer of rendered records into `file`, the output of `input` (staged under a
     /// temporary name; the caller renames it), compressed as `compression` says. Records come
-    /// in input order; [`RecordWriter::finish`] ends the file.
+    /// in input order; [`RecordWriter::finish`] ends the file. `options` says what a format
+    /// that builds its output from the input again needs (a table's text column, and whether
+    /// it gets an annotation column).
     fn writer(
         &self,
         file: File,
         compression: Compression,
         input: &InputFile,
+        options: &WriteOptions,
     ) -> io::Result<Box<dyn RecordWriter>>;
+}
+
+/// What a run's settings say to a format's writer ([`Format::writer`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// `--text-field`: where the text goes back.
+    pub text_field: String,
+    /// Whether dedup annotates records (`--dedup annotate`, dedup selected): a format whose
+    /// output has a schema adds the annotation's column from the start.
+    pub annotate: bool,
 }
 
 /// One record as [`Format::cut`] cut it, handed to [`Format::parse`].
@@ -166,7 +188,13 @@ pub trait RecordWriter: Send {
 /// Every format textwash reads and writes, in the order `--format` lists them. A file name's
 /// extension picks the format that claims it ([`from_file_name`]); a name no format claims is
 /// read as text.
+#[cfg(not(feature = "parquet"))]
 pub static FORMATS: [&dyn Format; 2] = [&text::Text, &jsonl::JsonLines];
+
+/// Every format textwash reads and writes, in the order `--format` lists them (Parquet with the
+/// `parquet` feature).
+#[cfg(feature = "parquet")]
+pub static FORMATS: [&dyn Format; 3] = [&text::Text, &jsonl::JsonLines, &parquet::Parquet];
 
 /// The text format: one file is one document.
 pub static TEXT: &dyn Format = &text::Text;
@@ -177,8 +205,15 @@ pub static JSONL: &dyn Format = &jsonl::JsonLines;
 /// The files of an input folder read when `--glob` is not given: every registered format's
 /// extensions, plain or compressed ([`Compression::from_name`]). A test checks that it names
 /// every extension of [`FORMATS`].
+#[cfg(not(feature = "parquet"))]
 pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,txt.zst,jsonl.zst,\
                                 ndjson.zst,txt.zstd,jsonl.zstd,ndjson.zstd}";
+
+/// The files of an input folder read when `--glob` is not given (Parquet files too, with the
+/// `parquet` feature; never compressed as a whole: [`Format::streams`]).
+#[cfg(feature = "parquet")]
+pub const DEFAULT_GLOB: &str = "*.{txt,jsonl,ndjson,txt.gz,jsonl.gz,ndjson.gz,txt.zst,jsonl.zst,\
+                                ndjson.zst,txt.zstd,jsonl.zstd,ndjson.zstd,parquet}";
 
 /// The format registered under `name` (`--format`).
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
@@ -266,7 +301,11 @@ mod tests {
         let glob = crate::read::compile_glob(DEFAULT_GLOB).unwrap();
         for format in FORMATS {
             for ext in format.extensions() {
-                for compression in ["", ".gz", ".zst", ".zstd"] {
+                let compressions: &[&str] = match format.streams() {
+                    true => &["", ".gz", ".zst", ".zstd"],
+                    false => &[""],
+                };
+                for compression in compressions {
                     let name = format!("sub/a.{ext}{compression}");
                     assert!(glob.is_match(&name), "{name}");
                     assert!(std::ptr::addr_eq(from_file_name(&name), format), "{name}");
@@ -373,6 +412,7 @@ mod tests {
             mut file: File,
             _compression: Compression,
             _input: &InputFile,
+            _options: &WriteOptions,
         ) -> io::Result<Box<dyn RecordWriter>> {
             use std::io::Write;
             file.write_all(b"rows\n")?;
@@ -429,6 +469,7 @@ mod tests {
         let mut rendered = Vec::new();
         crate::read::batch::read_batches(
             &files,
+            &crate::read::tests::config(),
             cutting,
             &indicatif::ProgressBar::hidden(),
             |batch| {
@@ -459,7 +500,12 @@ mod tests {
         );
         let out = dir.path().join("out.rows");
         let mut writer = ROWS
-            .writer(File::create(&out).unwrap(), Compression::None, &files[0])
+            .writer(
+                File::create(&out).unwrap(),
+                Compression::None,
+                &files[0],
+                &WriteOptions::default(),
+            )
             .unwrap();
         for record in rendered.iter().filter(|r| r.as_slice() != b"3\t") {
             writer.write(record).unwrap();

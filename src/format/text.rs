@@ -7,7 +7,7 @@ use std::io::{self, Read};
 
 use crate::document::Document;
 use crate::error::{Location, Problem, ProblemKind};
-use crate::format::{Format, Opening, RecordBytes, RecordWriter};
+use crate::format::{Format, Opening, RecordBytes, RecordWriter, WriteOptions};
 use crate::memory::HUGE_RECORD;
 use crate::read::batch::Cutter;
 use crate::read::stream::read_problem;
@@ -127,6 +127,7 @@ impl Format for Text {
         file: File,
         compression: Compression,
         _input: &InputFile,
+        _options: &WriteOptions,
     ) -> io::Result<Box<dyn RecordWriter>> {
         Ok(Box::new(StreamWriter::new(file, compression)?))
     }

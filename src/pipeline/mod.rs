@@ -113,7 +113,8 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
         })?),
         false => None,
     };
-    let mut output = Output::new(Staging::new(&config.output), config.fsync);
+    let mut output = Output::new(Staging::new(&config.output), config.fsync)
+        .with_options(write_options(config, dedup));
     let mut discard = DiscardSink::new(&files);
     let mut decided = None;
     {
@@ -249,6 +250,15 @@ pub(crate) fn json_lines<T: serde::Serialize>(
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// What the formats' writers need of the run's settings: the text field, and whether dedup
+/// annotates (it must run for that).
+pub(crate) fn write_options(config: &RunConfig, dedup: bool) -> format::WriteOptions {
+    format::WriteOptions {
+        text_field: config.read.text_field.clone(),
+        annotate: dedup && config.dedup.action == DedupAction::Annotate,
+    }
 }
 
 /// Says that `--dedup annotate` leaves files of formats without room for the annotation (text)

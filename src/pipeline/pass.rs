@@ -59,17 +59,18 @@ pub(crate) fn main_pass(
 ) -> anyhow::Result<()> {
     let progress = progress_bar(config, files, None);
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
-    let (result_sender, result_receiver) = sync_channel::<(u64, Vec<Processed>)>(WRITE_BEHIND);
+    let (result_sender, result_receiver) = sync_channel::<(u64, u64, Vec<Processed>)>(WRITE_BEHIND);
     // The reader is not joined: when the run stops early it may be blocked reading a pipe that
     // never closes, and it stops by itself at its next send once the receiver is gone.
     {
         let files = files.to_vec();
         let progress = progress.clone();
         let cutting = config.cutting();
+        let read = config.read.clone();
         std::thread::Builder::new()
             .name("textwash-read".into())
             .spawn(move || {
-                read_batches(&files, cutting, &progress, |batch| {
+                read_batches(&files, &read, cutting, &progress, |batch| {
                     batch_sender.send(batch).is_ok()
                 })
             })
@@ -78,8 +79,9 @@ pub(crate) fn main_pass(
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let progress = &progress;
         let writer = scope.spawn(|| -> anyhow::Result<()> {
-            for (bytes_read, results) in result_receiver {
+            for (bytes_read, null_texts, results) in result_receiver {
                 tally.input.bytes += bytes_read;
+                tally.input.null_texts += null_texts;
                 let write_started = Instant::now();
                 for result in results {
                     match result {
@@ -107,7 +109,10 @@ pub(crate) fn main_pass(
                     .map(|unit| process_unit(unit, &batch.data, files, config, stages, sketch))
                     .collect()
             });
-            if result_sender.send((batch.bytes_read, results)).is_err() {
+            if result_sender
+                .send((batch.bytes_read, batch.null_texts, results))
+                .is_err()
+            {
                 break;
             }
         }
@@ -141,31 +146,37 @@ fn survey_pass<T: Send>(
         notices.note(&format!("standard input is left out of {what}"));
     }
     let progress = progress_bar(config, &readable, Some(label));
-    read_batches(&readable, config.cutting(), &progress, |batch| {
-        let results: Vec<T> = pool.install(|| {
-            batch
-                .units
-                .par_iter()
-                .filter_map(|unit| {
-                    if !matches!(unit, Unit::Record { .. }) {
-                        return None;
-                    }
-                    let mut doc =
-                        read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
-                    for stage in before {
-                        if stage.apply(&mut doc, &mut Notes::default()) != Verdict::Keep {
+    read_batches(
+        &readable,
+        &config.read,
+        config.cutting(),
+        &progress,
+        |batch| {
+            let results: Vec<T> = pool.install(|| {
+                batch
+                    .units
+                    .par_iter()
+                    .filter_map(|unit| {
+                        if !matches!(unit, Unit::Record { .. }) {
                             return None;
                         }
-                    }
-                    Some(each(&doc))
-                })
-                .collect()
-        });
-        for item in results {
-            consume(item);
-        }
-        true
-    });
+                        let mut doc =
+                            read::parse_unit(unit, &batch.data, &readable, &config.read).ok()??;
+                        for stage in before {
+                            if stage.apply(&mut doc, &mut Notes::default()) != Verdict::Keep {
+                                return None;
+                            }
+                        }
+                        Some(each(&doc))
+                    })
+                    .collect()
+            });
+            for item in results {
+                consume(item);
+            }
+            true
+        },
+    );
     progress.finish_and_clear();
 }
 

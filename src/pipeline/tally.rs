@@ -196,7 +196,7 @@ impl Tally {
             output: Totals {
                 files: 0,
                 documents: self.output_documents,
-                bytes: 0,
+                ..Totals::default()
             },
             encodings: self.encodings,
             transcoded: self.transcoded,

@@ -13,7 +13,7 @@ use indicatif::ProgressBar;
 use crate::document::Decoding;
 use crate::error::{Location, Problem, ProblemKind};
 use crate::read::stream::open;
-use crate::read::{InputFile, Unit};
+use crate::read::{InputFile, ReadConfig, Unit};
 
 /// Most units in one batch, so that a batch of tiny records still fits the pool's grain.
 const MAX_UNITS: usize = 1 << 16;
@@ -40,22 +40,26 @@ pub struct Batch {
     pub units: Vec<Unit>,
     /// Bytes read after decompression, blank lines included.
     pub bytes_read: u64,
+    /// Rows of a table whose text is null, passed over ([`Cutter::count_null_texts`]).
+    pub null_texts: u64,
 }
 
 /// Reads every file in order and hands batches of about `cutting.batch_bytes` to `emit`, which
 /// returns false to stop reading. `progress` advances by the bytes read from disk.
 pub fn read_batches(
     files: &[InputFile],
+    config: &ReadConfig,
     cutting: Cutting,
     progress: &ProgressBar,
     mut emit: impl FnMut(Batch) -> bool,
 ) {
-    read_batches_of(files, cutting, MAX_UNITS, progress, &mut emit)
+    read_batches_of(files, config, cutting, MAX_UNITS, progress, &mut emit)
 }
 
 /// [`read_batches`] with at most `max_units` units a batch.
 fn read_batches_of(
     files: &[InputFile],
+    config: &ReadConfig,
     cutting: Cutting,
     max_units: usize,
     progress: &ProgressBar,
@@ -69,6 +73,7 @@ fn read_batches_of(
         emit,
         stopped: false,
         progress,
+        config,
         file: 0,
         started: false,
     };
@@ -101,6 +106,7 @@ pub struct Cutter<'a> {
     emit: &'a mut dyn FnMut(Batch) -> bool,
     stopped: bool,
     progress: &'a ProgressBar,
+    config: &'a ReadConfig,
     /// The input being cut.
     file: usize,
     /// Whether its start was marked.
@@ -124,6 +130,12 @@ impl Cutter<'_> {
         }
     }
 
+    /// The run's reading settings (`--text-field` and the other fields), for a format that
+    /// picks what to cut by them (a table's columns).
+    pub fn config(&self) -> &ReadConfig {
+        self.config
+    }
+
     /// The progress bar of the bytes read from disk, for a format that opens its input itself.
     pub fn progress(&self) -> &ProgressBar {
         self.progress
@@ -145,6 +157,12 @@ impl Cutter<'_> {
     /// included.
     pub fn count_read(&mut self, bytes: u64) {
         self.batch.bytes_read += bytes;
+    }
+
+    /// Counts rows of a table whose text is null: no document, but counted in the report
+    /// (`input.null_texts`).
+    pub fn count_null_texts(&mut self, rows: u64) {
+        self.batch.null_texts += rows;
     }
 
     /// Whether a record of the file was pushed (its start is marked).
@@ -229,6 +247,7 @@ mod tests {
         let mut seen = Vec::new();
         read_batches_of(
             files,
+            &crate::read::tests::config(),
             cutting,
             max_units,
             &ProgressBar::hidden(),
@@ -348,7 +367,8 @@ mod tests {
             max_record: 4096,
         };
         let mut batches = Vec::new();
-        read_batches(&files, cutting, &ProgressBar::hidden(), |batch| {
+        let config = crate::read::tests::config();
+        read_batches(&files, &config, cutting, &ProgressBar::hidden(), |batch| {
             batches.push(batch.data.capacity());
             true
         });

@@ -354,6 +354,7 @@ pub(crate) mod tests {
         let mut results = Vec::new();
         batch::read_batches(
             &files,
+            &config,
             batch::Cutting {
                 batch_bytes: 1 << 10,
                 max_record: 1 << 20,

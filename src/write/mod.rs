@@ -17,7 +17,7 @@ use std::io::{self, BufWriter, Write};
 use anyhow::Context;
 use flate2::write::GzEncoder;
 
-use crate::format::{Opening, RecordWriter};
+use crate::format::{Opening, RecordWriter, WriteOptions};
 use crate::read::{Compression, InputFile};
 use atomic::Staging;
 
@@ -90,18 +90,27 @@ pub struct Output {
     pub bytes: u64,
     /// Files written.
     pub files: u64,
+    /// What the formats' writers are told ([`WriteOptions`]).
+    options: WriteOptions,
 }
 
 impl Output {
     /// An output staging its files in `staging`; with `fsync`, flushed to disk before renaming.
     pub fn new(staging: Staging, fsync: bool) -> Output {
         Output {
+            options: WriteOptions::default(),
             staging,
             fsync,
             current: None,
             bytes: 0,
             files: 0,
         }
+    }
+
+    /// The output with `options` given to every format's writer.
+    pub fn with_options(mut self, options: WriteOptions) -> Output {
+        self.options = options;
+        self
     }
 
     /// Starts the output of input `index`: its file is created now or with its first record,
@@ -123,7 +132,7 @@ impl Output {
             .with_context(|| format!("cannot create the output for {}", input.rel))?;
         let writer = input
             .format
-            .writer(file, input.compression, input)
+            .writer(file, input.compression, input, &self.options)
             .with_context(|| format!("cannot start the output for {}", input.rel))?;
         self.files += 1;
         Ok(writer)

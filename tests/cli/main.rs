@@ -8,6 +8,8 @@ mod filters;
 mod golden;
 mod inputs;
 mod output;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod repair;
 mod report;
 mod staged;

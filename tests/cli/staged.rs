@@ -74,7 +74,7 @@ fn task(args: &[&str], work: &Path) -> (i32, String) {
 }
 
 /// Every task of a staged run in order, each expected to succeed; the stderr of all.
-fn all_tasks(work: &Path, ranks: u32) -> String {
+pub(crate) fn all_tasks(work: &Path, ranks: u32) -> String {
     let mut stderr = String::new();
     let mut each = |args: Vec<String>| {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

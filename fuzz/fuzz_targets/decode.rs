@@ -6,8 +6,9 @@
 use std::io::Read;
 
 use libfuzzer_sys::fuzz_target;
+use textwash::format::{RecordBytes, TEXT};
 use textwash::read::stream::{read_line, sniff_stream, Line, Opened};
-use textwash::read::{Compression, Format, InputFile};
+use textwash::read::{Compression, InputFile, ReadConfig};
 use textwash::repair::decode::{decode, decode_utf16, sniff};
 
 fuzz_target!(|data: &[u8]| {
@@ -20,12 +21,29 @@ fuzz_target!(|data: &[u8]| {
         path: None,
         name: "fuzz.txt".into(),
         rel: "fuzz.txt".into(),
-        format: Format::Text,
+        format: TEXT,
         compression: Compression::None,
         size: None,
         folder: ".".into(),
     };
-    let _ = textwash::read::text::read_document(&file, data);
+    // A text file's document, through the text format as `run`'s worker threads parse it.
+    let config = ReadConfig {
+        glob: globset::Glob::new("*").unwrap().compile_matcher(),
+        format: None,
+        text_field: "text".into(),
+        id_field: "id".into(),
+        source_field: None,
+        date_field: None,
+        skip_in_folders: Vec::new(),
+    };
+    let record = RecordBytes {
+        bytes: data,
+        locator: 0,
+        transcoded: None,
+    };
+    if let Ok(doc) = TEXT.parse(record, &file, &config) {
+        assert!(std::str::from_utf8(doc.text.as_bytes()).is_ok());
+    }
     // The shared stream: sniffed, transcoded, cut into lines under a small limit.
     let limit = 1 + data.first().map_or(0, |&b| usize::from(b));
     if let Ok(Opened::Text { mut reader, .. }) =

@@ -9,14 +9,16 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
+use textwash::document::Decoding;
+use textwash::format::JSONL;
 use textwash::read::batch::{read_batches, Cutting};
-use textwash::read::{Compression, Format, InputFile, Unit};
+use textwash::read::{Compression, InputFile, Unit};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Seen {
     Start(usize),
     End(usize),
-    Record(usize, u64, Vec<u8>),
+    Record(usize, u64, Vec<u8>, Option<Decoding>),
     Problem(String, Option<u64>, &'static str),
 }
 
@@ -27,12 +29,17 @@ fn read_all(files: &[InputFile], cutting: Cutting) -> Vec<Seen> {
             seen.push(match unit {
                 Unit::StartFile { file } => Seen::Start(*file),
                 Unit::EndFile { file } => Seen::End(*file),
-                Unit::Line {
-                    file, line, bytes, ..
-                } => Seen::Record(*file, *line, batch.data[bytes.clone()].to_vec()),
-                Unit::Text { file, bytes } => {
-                    Seen::Record(*file, 0, batch.data[bytes.clone()].to_vec())
-                }
+                Unit::Record {
+                    file,
+                    locator,
+                    bytes,
+                    transcoded,
+                } => Seen::Record(
+                    *file,
+                    *locator,
+                    batch.data[bytes.clone()].to_vec(),
+                    *transcoded,
+                ),
                 Unit::Problem(p) => {
                     Seen::Problem(p.location.file.to_string(), p.location.line, p.kind.code())
                 }
@@ -80,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
             path: Some(path),
             name: name.clone().into(),
             rel: name,
-            format: Format::Jsonl,
+            format: JSONL,
             compression: if gzip {
                 Compression::Gzip
             } else {
@@ -116,7 +123,7 @@ fuzz_target!(|data: &[u8]| {
         id_field: "id".into(),
         source_field: Some("source".into()),
         date_field: Some("date".into()),
-        skip_in_folders: &[],
+        skip_in_folders: Vec::new(),
     };
     read_batches(
         &files,

@@ -7,8 +7,9 @@
 use std::io::{Read, Write};
 
 use libfuzzer_sys::fuzz_target;
+use textwash::dedup::bands::Meeting;
+use textwash::dedup::documents::read_docs;
 use textwash::dedup::runs::RunReader;
-use textwash::dedup::shard::{read_docs, Meeting};
 use textwash::strip::stats::LineCounter;
 use textwash::write::{checked, spool};
 

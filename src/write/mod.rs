@@ -9,7 +9,13 @@
 pub mod atomic;
 pub mod checked;
 pub mod out_dir;
+#[cfg(not(feature = "fuzzing"))]
 pub(crate) mod spool;
+/// The spool, public only for the `work_files` fuzz target (feature `fuzzing`): no other public
+/// item reads a spool back short of a whole staged work folder.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod spool;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -108,6 +108,9 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     let mut opening = true;
     // The hash of the word before, when it opened a sentence with a capital (see `push_word`).
     let mut opened: Option<u32> = None;
+    // Inside parentheses or brackets: an aside (a dateline's agency, a ticker), whose capitals
+    // are no names of the story.
+    let mut aside = 0u32;
     // One pass over the bytes: ASCII decided by byte, other characters decoded.
     while at < bytes.len() {
         let b = bytes[at];
@@ -154,7 +157,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                     &mut out,
                     &word,
                     (word_start, at),
-                    capital(bytes[word_start], opening),
+                    capital(&bytes[word_start..at], opening, aside > 0),
                     fold_digits,
                     &mut opened,
                 );
@@ -176,7 +179,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 &mut out,
                 &word,
                 (word_start, at),
-                capital(bytes[word_start], opening),
+                capital(&bytes[word_start..at], opening, aside > 0),
                 fold_digits,
                 &mut opened,
             );
@@ -193,6 +196,12 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             // A name's words stand apart by spaces only.
             opened = None;
         }
+        match c {
+            '(' | '[' => aside += 1,
+            ')' | ']' => aside = aside.saturating_sub(1),
+            '\n' => aside = 0,
+            _ => {}
+        }
         at += len;
     }
     if !word.is_empty() {
@@ -200,7 +209,7 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             &mut out,
             &word,
             (word_start, text.len()),
-            capital(bytes[word_start], opening),
+            capital(&bytes[word_start..at], opening, aside > 0),
             fold_digits,
             &mut opened,
         );
@@ -222,9 +231,13 @@ enum Capital {
     Inside,
 }
 
-/// How a word whose first byte is `first` was written; `opening` when it opens a sentence.
-fn capital(first: u8, opening: bool) -> Capital {
-    match (first.is_ascii_uppercase(), opening) {
+/// How a word (its bytes as written) was written; `opening` when it opens a sentence, `aside`
+/// when it stands in parentheses. A capital in parentheses, or a word all in capitals (a
+/// dateline's city, "NEW YORK (Reuters) -"), is taken as opening: no name.
+fn capital(written: &[u8], opening: bool, aside: bool) -> Capital {
+    let first = written.first().copied().unwrap_or(b' ');
+    let shouted = written.len() >= 2 && written.iter().all(|b| !b.is_ascii_lowercase());
+    match (first.is_ascii_uppercase(), opening || aside || shouted) {
         (false, _) => Capital::No,
         (true, true) => Capital::Opening,
         (true, false) => Capital::Inside,

@@ -288,7 +288,7 @@ const NUMBER_WORDS: [(&str, &str); 27] = [
 pub const FIGURE: u32 = 1;
 
 /// Set in an entry of [`Tokens::numbers`] that is a name, not a number: the word's hash
-/// ([`word_hash`]) with this bit set. A number's entry has it clear.
+/// (`word_hash`) with this bit set. A number's entry has it clear.
 pub const NAME: u32 = 1 << 31;
 
 /// The hash of a number in [`Tokens::numbers`].

@@ -103,14 +103,11 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     let mut number: Vec<u8> = Vec::with_capacity(16);
     let mut buf = [0u8; 4];
     let mut at = 0;
-    // Whether the next word opens a sentence (or a line, a quote, a parenthesis): written with
-    // a capital there, it is no sign of a name.
-    let mut opening = true;
-    // The hash of the word before, when it opened a sentence with a capital (see `push_word`).
-    let mut opened: Option<u32> = None;
-    // Inside parentheses or brackets: an aside (a dateline's agency, a ticker), whose capitals
-    // are no names of the story.
-    let mut aside = 0u32;
+    let mut reading = Reading {
+        opening: true,
+        opened: None,
+        aside: 0,
+    };
     // One pass over the bytes: ASCII decided by byte, other characters decoded.
     while at < bytes.len() {
         let b = bytes[at];
@@ -153,16 +150,15 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
             word.push(c.to_ascii_lowercase() as u8);
         } else if b >= 0x80 && unspaced(c) {
             if !word.is_empty() {
-                push_word(
+                end_word(
                     &mut out,
-                    &word,
-                    (word_start, at),
-                    capital(&bytes[word_start..at], opening, aside > 0),
+                    &mut word,
+                    word_start,
+                    bytes,
+                    at,
+                    &mut reading,
                     fold_digits,
-                    &mut opened,
                 );
-                opening = false;
-                word.clear();
             }
             out.words
                 .push(word_hash(c.encode_utf8(&mut buf).as_bytes()));
@@ -175,49 +171,93 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
                 word.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
             }
         } else if !word.is_empty() {
-            push_word(
+            end_word(
                 &mut out,
-                &word,
-                (word_start, at),
-                capital(&bytes[word_start..at], opening, aside > 0),
+                &mut word,
+                word_start,
+                bytes,
+                at,
+                &mut reading,
                 fold_digits,
-                &mut opened,
             );
-            opening = false;
-            word.clear();
         }
-        if matches!(
-            c,
-            '.' | '!' | '?' | ':' | ';' | '\n' | '"' | '“' | '‘' | '(' | '[' | '«'
-        ) {
-            opening = true;
-        }
-        if !c.is_alphanumeric() && !c.is_whitespace() {
-            // A name's words stand apart by spaces only.
-            opened = None;
-        }
-        match c {
-            '(' | '[' => aside += 1,
-            ')' | ']' => aside = aside.saturating_sub(1),
-            '\n' => aside = 0,
-            _ => {}
-        }
+        reading.passed(c);
         at += len;
     }
     if !word.is_empty() {
-        push_word(
+        end_word(
             &mut out,
-            &word,
-            (word_start, text.len()),
-            capital(&bytes[word_start..at], opening, aside > 0),
+            &mut word,
+            word_start,
+            bytes,
+            at,
+            &mut reading,
             fold_digits,
-            &mut opened,
         );
     }
     if !number.is_empty() {
         out.numbers.push(number_hash(&number));
     }
     out
+}
+
+/// Where [`tokens`] stands in the text, for telling a name from a word opening a sentence.
+struct Reading {
+    /// Whether the next word opens a sentence (or a line, a quote, a parenthesis): written
+    /// with a capital there, it is no sign of a name.
+    opening: bool,
+    /// The hash of the word before, when it opened a sentence with a capital (see
+    /// [`push_word`]).
+    opened: Option<u32>,
+    /// How deep in parentheses or brackets: an aside (a dateline's agency, a ticker), whose
+    /// capitals are no names of the story.
+    aside: u32,
+}
+
+impl Reading {
+    /// Takes in a character that is no part of a word.
+    fn passed(&mut self, c: char) {
+        if matches!(
+            c,
+            '.' | '!' | '?' | ':' | ';' | '\n' | '"' | '“' | '‘' | '(' | '[' | '«'
+        ) {
+            self.opening = true;
+        }
+        if !c.is_alphanumeric() && !c.is_whitespace() {
+            // A name's words stand apart by spaces only.
+            self.opened = None;
+        }
+        match c {
+            '(' | '[' => self.aside += 1,
+            ')' | ']' => self.aside = self.aside.saturating_sub(1),
+            '\n' => self.aside = 0,
+            _ => {}
+        }
+    }
+}
+
+/// Adds the word gathered in `word` (it began at `word_start` of `bytes` and ends at `end`) to
+/// the tokens ([`push_word`]), and empties it.
+fn end_word(
+    out: &mut Tokens,
+    word: &mut Vec<u8>,
+    word_start: usize,
+    bytes: &[u8],
+    end: usize,
+    reading: &mut Reading,
+    fold_digits: bool,
+) {
+    let capital = capital(&bytes[word_start..end], reading.opening, reading.aside > 0);
+    push_word(
+        out,
+        word,
+        (word_start, end),
+        capital,
+        fold_digits,
+        &mut reading.opened,
+    );
+    reading.opening = false;
+    word.clear();
 }
 
 /// How a word was written: its first byte, and whether it opens a sentence.

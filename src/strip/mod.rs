@@ -106,6 +106,29 @@ pub struct Removal {
     pub cut: bool,
 }
 
+impl Removal {
+    /// Line `line` removed whole by `rule`: it starts at `start` of the text and reads `text`
+    /// (its line break and CR left out).
+    fn whole_line(line: usize, start: usize, text: &str, rule: &'static str) -> Removal {
+        Removal {
+            line,
+            start,
+            end: start + text.len(),
+            rule,
+            cut: false,
+        }
+    }
+}
+
+/// Adds the removals a document-level pass found to `removals`, kept in line order.
+fn add_removals(removals: &mut Vec<Removal>, added: Vec<Removal>) {
+    if added.is_empty() {
+        return;
+    }
+    removals.extend(added);
+    removals.sort_by_key(|r| (r.line, r.start));
+}
+
 /// A stripped document.
 #[derive(Debug, Clone, Default)]
 pub struct Stripped {
@@ -378,19 +401,15 @@ impl Stripper {
                 {
                     continue;
                 }
-                added.push(Removal {
-                    line: number,
-                    start: starts[number],
-                    end: starts[number] + line.len(),
-                    rule: FURNITURE_BLOCK,
-                    cut: false,
-                });
+                added.push(Removal::whole_line(
+                    number,
+                    starts[number],
+                    line,
+                    FURNITURE_BLOCK,
+                ));
             }
         }
-        if !added.is_empty() {
-            removals.extend(added);
-            removals.sort_by_key(|r| (r.line, r.start));
-        }
+        add_removals(removals, added);
     }
 }
 
@@ -485,20 +504,15 @@ impl Stripper {
                 run.pop();
             }
             if run.len() >= 2 && (!ends_at_text || run.len() >= 3) && !ends_at_figures {
-                added.extend(run.into_iter().map(|(n, _)| Removal {
-                    line: n,
-                    start: starts[n],
-                    end: starts[n] + lines[n].len(),
-                    rule: RELATED_HEADLINES,
-                    cut: false,
-                }));
+                added.extend(
+                    run.into_iter().map(|(n, _)| {
+                        Removal::whole_line(n, starts[n], lines[n], RELATED_HEADLINES)
+                    }),
+                );
             }
             number = at.max(number + 1);
         }
-        if !added.is_empty() {
-            removals.extend(added);
-            removals.sort_by_key(|r| (r.line, r.start));
-        }
+        add_removals(removals, added);
     }
 }
 
@@ -550,18 +564,11 @@ impl Stripper {
             {
                 continue;
             }
-            added.push(Removal {
-                line: n,
-                start: starts[n],
-                end: starts[n] + line.len(),
-                rule: COMMENT_SECTION,
-                cut: false,
-            });
+            added.push(Removal::whole_line(n, starts[n], line, COMMENT_SECTION));
         }
         if !added.is_empty() {
             removals.retain(|r| !(r.cut && r.line > header));
-            removals.extend(added);
-            removals.sort_by_key(|r| (r.line, r.start));
+            add_removals(removals, added);
         }
     }
 }
@@ -645,14 +652,15 @@ fn page_title(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
     {
         return;
     }
-    removals.push(Removal {
-        line: first,
-        start: starts[first],
-        end: starts[first] + lines[first].len(),
-        rule: PAGE_TITLE,
-        cut: false,
-    });
-    removals.sort_by_key(|r| (r.line, r.start));
+    add_removals(
+        removals,
+        vec![Removal::whole_line(
+            first,
+            starts[first],
+            lines[first],
+            PAGE_TITLE,
+        )],
+    );
 }
 
 /// Separators between a page's headline and its site's name.

@@ -2,6 +2,7 @@
 //! of a chunk as a [`Record`].
 
 use std::fs::File;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -176,6 +177,25 @@ impl ParquetInput {
                         )),
                     )
                 });
+            }
+            // arrow-rs asserts, rather than reports, that a column chunk's place is not
+            // negative (`ColumnChunkMetaData::byte_range`, on every read and copy).
+            for (leaf, column) in group.columns().iter().enumerate() {
+                let at = column
+                    .dictionary_page_offset()
+                    .unwrap_or(column.data_page_offset());
+                if at < 0 || column.compressed_size() < 0 {
+                    return Err(ParquetError {
+                        row_group: Some(index as u32),
+                        ..ParquetError::file(
+                            &name,
+                            ParquetErrorKind::Corrupt(format!(
+                                "column chunk {leaf} at offset {at}, {} bytes",
+                                column.compressed_size()
+                            )),
+                        )
+                    });
+                }
             }
             start += rows;
         }
@@ -442,7 +462,24 @@ impl Iterator for RowGroupChunks {
 
     fn next(&mut self) -> Option<Self::Item> {
         let reader = self.reader.as_mut()?;
-        match reader.next() {
+        // arrow-rs's decoders panic on some damaged pages (a division by zero, an assertion)
+        // where they would report an error: such a panic is this row group's error, and its
+        // reader is dropped.
+        let next = match panic::catch_unwind(AssertUnwindSafe(|| reader.next())) {
+            Ok(next) => next,
+            Err(panic) => {
+                self.reader = None;
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                return Some(Err(self.error(ParquetErrorKind::Corrupt(format!(
+                    "the decoder failed: {why}"
+                )))));
+            }
+        };
+        match next {
             Some(Ok(batch)) => {
                 let chunk = Chunk {
                     row_group: self.group,

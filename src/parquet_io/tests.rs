@@ -714,6 +714,49 @@ fn a_damaged_page_names_its_row_group_and_rows() {
     assert_eq!(ids, want);
 }
 
+/// Damages a hub-like file at `spots` places drawn from `seed` (cut short too, when `cut`),
+/// then reads it whole and rewrites it: whatever happens must be an error, not a panic.
+fn damage_read_and_rewrite(seed: u64, spots: usize, cut: bool) {
+    let (_dir, input, output) = temp();
+    write_hub(&input, 2, 6, TextType::Utf8, Compression::SNAPPY);
+    let mut bytes = std::fs::read(&input).unwrap();
+    let mut state = seed | 1;
+    for _ in 0..spots {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let at = (state % bytes.len() as u64) as usize;
+        bytes[at] = (state >> 32) as u8;
+    }
+    if cut {
+        bytes.truncate((state % bytes.len() as u64) as usize);
+    }
+    std::fs::write(&input, &bytes).unwrap();
+    if let Ok(reading) = open(&input, 4) {
+        let (records, _) = read_all(&reading);
+        if let Ok(writing) = open(&input, 4) {
+            let out = std::fs::File::create(&output).unwrap();
+            if let Ok(mut writer) = ParquetRewriter::new(writing, out, true) {
+                for record in &records {
+                    if writer.write_row(record.at, RowEdit::default()).is_err() {
+                        break;
+                    }
+                }
+                let _ = writer.finish();
+            }
+        }
+    }
+}
+
+/// Damage the property test above found to panic inside arrow-rs: a column chunk's negative
+/// offset in the footer (asserted by `ColumnChunkMetaData::byte_range`), and a page whose
+/// decoder divides by zero.
+#[test]
+fn damage_that_panicked_arrow_rs_is_an_error() {
+    damage_read_and_rewrite(10498926525796638958, 6, false);
+    damage_read_and_rewrite(14242440072284784550, 2, false);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -722,35 +765,7 @@ proptest! {
     fn no_damage_makes_reading_or_rewriting_panic(
         seed in any::<u64>(), spots in 1usize..8, cut in any::<bool>()
     ) {
-        let (_dir, input, output) = temp();
-        write_hub(&input, 2, 6, TextType::Utf8, Compression::SNAPPY);
-        let mut bytes = std::fs::read(&input).unwrap();
-        let mut state = seed | 1;
-        for _ in 0..spots {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let at = (state % bytes.len() as u64) as usize;
-            bytes[at] = (state >> 32) as u8;
-        }
-        if cut {
-            bytes.truncate((state % bytes.len() as u64) as usize);
-        }
-        std::fs::write(&input, &bytes).unwrap();
-        if let Ok(reading) = open(&input, 4) {
-            let (records, _) = read_all(&reading);
-            if let Ok(writing) = open(&input, 4) {
-                let out = std::fs::File::create(&output).unwrap();
-                if let Ok(mut writer) = ParquetRewriter::new(writing, out, true) {
-                    for record in &records {
-                        if writer.write_row(record.at, RowEdit::default()).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = writer.finish();
-                }
-            }
-        }
+        damage_read_and_rewrite(seed, spots, cut);
     }
 }
 

@@ -555,14 +555,14 @@ NAMED_CLASSES = [
     ("A1", "`Â`/`Ã` + a symbol or space Windows-1252 reads from 0x80-0xBF (`Â£`, `Ã©`, `Ã`+NBSP)"),
     ("A2", "`Â`/`Ã` + punctuation Windows-1252 reads from 0x80-0xBF (`Ã‰TAT`, `Ã—`)"),
     ("B", "`Ä`/`Å` + a numeric sign or `°` (`Ä°`, `Å½`)"),
-    ("C", "`â€` (Windows-1252/1250) or `ā€` (Windows-1257), the bytes E2 80, + at most one character"),
+    ("C", "`â€` (Windows-1252/1250) or `ā€` (Windows-1257), the bytes E2 80, + at most one character; `â„¢` (`™`)"),
     ("D", "fullwidth punctuation outside CJK text folded to ASCII"),
 ]
 NAMED_CLASS_RE = {
     "A1": "[ÂÃ][" + re.escape("".join(sorted(W1252_CONT - W1252_CONT_PUNCT))) + "]",
     "A2": "[ÂÃ][" + re.escape("".join(sorted(W1252_CONT_PUNCT))) + "]",
     "B": "[ÄÅ][" + re.escape("".join(sorted(NUMERIC_SIGNS))) + "]",
-    "C": "[âā]€",
+    "C": "[âā]€|â„¢",
     "D": "[" + re.escape("".join(sorted(FULLWIDTH_PUNCT))) + "]",
 }
 
@@ -573,7 +573,7 @@ def named_class(before, after):
         return "A2" if before[1] in W1252_CONT_PUNCT else "A1"
     if len(before) == 2 and before[0] in "ÄÅ" and before[1] in NUMERIC_SIGNS:
         return "B"
-    if 2 <= len(before) <= 3 and before[0] in "âā" and before[1] == "€":
+    if 2 <= len(before) <= 3 and before[0] in "âā" and before[1] == "€" or before == "â„¢":
         return "C"
     if len(before) == 1 and before in FULLWIDTH_PUNCT and after.isascii():
         return "D"
@@ -880,7 +880,7 @@ def damage_member(rng, cls):
             ws[at] += rng.choice(["", " "]) + rng.choice(EMOJI)
             s = " ".join(ws)
         return s, cesu8(s).decode("sloppy-windows-1252"), lang
-    if cls in ("h-nbsp-to-space", "h-nbsp-lost"):
+    if cls in ("h-nbsp-to-space", "h-nbsp-lost", "h-nbsp-collapsed"):
         lang = rng.choice(["fr", "it", "pt", "ca", "vi"])
         s = sentence(rng, lang).replace("\u00a0", " ").replace("\u202f", " ")
         if "à" not in s:
@@ -889,6 +889,9 @@ def damage_member(rng, cls):
             ws.insert(rng.randrange(len(ws) + 1), rng.choice(aw))
             s = " ".join(ws)
         d = moj(s)
+        if cls == "h-nbsp-collapsed":
+            # As `" ".join(text.split())` leaves it: no-break spaces are whitespace to Python.
+            return re.sub(" +", " ", s), re.sub(" +", " ", d.replace("\u00a0", " ")), lang
         return s, d.replace("\u00a0", " " if cls == "h-nbsp-to-space" else ""), lang
     if cls == "i-dagger":
         # As in seeds/001: `†` where ” and a space were, and a ” at a line end lost as `â€`.
@@ -976,6 +979,7 @@ RECALL_CLASSES = [
     ("g-cesu8", "sentence with emoji, CESU-8 (surrogates encoded separately) read as Windows-1252"),
     ("h-nbsp-to-space", "sentence with à, read as Windows-1252, every NBSP then a space (Ã + space)"),
     ("h-nbsp-lost", "the same, every NBSP dropped (Ã absorbs the space)"),
+    ("h-nbsp-collapsed", "the same, every NBSP a space and runs of spaces collapsed (`' '.join(s.split())`)"),
     ("i-lost-quote", "closing ” as â€ (0x9D lost), the rest of the document correct"),
     ("i-dagger", "closing ” + space as † and, on a second line, a line-end ” as â€ (as in seeds/001)"),
     ("i-dagger-alone", "closing ” + space as †, the rest of the document correct"),

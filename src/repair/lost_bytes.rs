@@ -20,6 +20,7 @@
 //! - `Ã` inside or at the end of a lowercase word (`chÃy`, `delÃ`): `à` whose no-break space
 //!   was dropped.
 
+use crate::repair::charmap::CHARMAPS;
 use crate::repair::{mojibake, Edit};
 
 pub const QUOTE_FIX: &str = "lost-byte-quote";
@@ -56,12 +57,22 @@ impl Balance {
 
 /// `evidence`: the document showed mojibake, so the ambiguous patterns may be taken.
 pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
-    let mut edits = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
     let mut balance = Balance::default();
     let mut chars = text.char_indices().peekable();
     let mut prev: Option<char> = None;
+    // `Ã` and two spaces somewhere: spaces were not collapsed after the no-break spaces became
+    // spaces, so one space after `Ã` before a word was its no-break space, inside the word.
+    let uncollapsed = text.contains("Ã  ");
     while let Some((at, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
+        // `Ã` right after other misread characters that, with it and its no-break space,
+        // decode to letters (`Ä‘Ão` → `đào`): the whole run is restored at once.
+        let glued = if c == 'Ã' && prev.is_some_and(|p| !p.is_ascii() && !p.is_whitespace()) {
+            glued_run(text, at, edits.last().map_or(0, |e| e.end))
+        } else {
+            None
+        };
         match c {
             'â' if next == Some('€') => {
                 chars.next();
@@ -102,6 +113,36 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 prev = Some(quote);
                 continue;
             }
+            // (Before a space or punctuation only in a document that shows mojibake, and
+            // not before a capital: `FOLGTE Ã«Ã MARIE` is a word of capitals.)
+            'Ã' if glued.is_some()
+                && next.is_none_or(|n| {
+                    n.is_ascii_lowercase()
+                        || (evidence
+                            && (n.is_ascii_punctuation()
+                                || (n.is_whitespace()
+                                    && !text[at + c.len_utf8()..]
+                                        .trim_start()
+                                        .starts_with(char::is_uppercase))))
+                })
+                && !mojibake::about_encodings(text, at, at + c.len_utf8()) =>
+            {
+                let Some((run_start, decoded)) = glued else {
+                    unreachable!("checked by the guard")
+                };
+                let mut end = at + c.len_utf8();
+                if next.is_some_and(|n| n == ' ' || n == '\u{a0}') {
+                    let word_start = decoded.len() - 'à'.len_utf8();
+                    let consumed = a_grave_space(text, end, &decoded[..word_start], uncollapsed);
+                    if consumed > 0 {
+                        chars.next();
+                        end += consumed;
+                    }
+                }
+                edits.push(edit(run_start, end, decoded, A_GRAVE_FIX));
+                prev = Some('à');
+                continue;
+            }
             // Inside or at the end of a lowercase word (`chÃy`, `delÃ`): no text writes a
             // capital `Ã` there, so it is `à` whose no-break space was dropped. (Only before an
             // ASCII letter: `Ãµ`, `Ãš` are other misread letters.)
@@ -111,7 +152,13 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             // letter (`VÃnh` for `Vành`: a capitalised word never has a capital `Ã` before
             // lowercase letters), and alone at the end of a line (`… conter? Ã`).
             'Ã' if ((prev.is_some_and(char::is_lowercase)
-                && next.is_none_or(|n| n.is_ascii_lowercase() || n == '\n' || n == '\r'))
+                && next.is_none_or(|n| {
+                    n.is_ascii_lowercase()
+                        || n == '\n'
+                        || n == '\r'
+                        || (matches!(n, '?' | '!' | '.' | ',' | ';' | ':' | ')' | '"')
+                            && !quoted_elsewhere(text, at))
+                }))
                 || (prev.is_none_or(|p| matches!(p, ' ' | '\n' | '\t'))
                     && next.is_some_and(|n| n.is_ascii_lowercase()))
                 || (evidence
@@ -156,17 +203,52 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                                     | ';'
                                     | ':'
                                     | '»'
+                                    | '‹'
+                                    | '›'
+                                    | '”'
+                                    | '’'
+                                    | '—'
+                                    | '–'
+                                    | '…'
                                     | '\n'
                                     | '\r'
                             )
                     });
+                // Two spaces after it: the first was its no-break space, whatever follows.
+                let two_spaces = text[at + c.len_utf8()..]
+                    .chars()
+                    .nth(1)
+                    .is_some_and(|s| s.is_whitespace() && s != '\n' && s != '\r');
+                // Or, with what follows not a word (a symbol, an emoji: `banho Ã 👍`), after
+                // anything but a word in capitals.
+                let after_capitals = text[..at]
+                    .trim_end()
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_uppercase);
+                // After a word in capitals, only before a lowercase word (`CAMPS Ã expert`).
+                let lowercase_follows = text[at + c.len_utf8()..]
+                    .trim_start_matches([' ', '\t', '\u{a0}'])
+                    .starts_with(char::is_lowercase);
                 let standalone = prev.is_none_or(char::is_whitespace)
-                    && word_follows
-                    && !text[..at]
-                        .trim_end()
-                        .chars()
-                        .next_back()
-                        .is_some_and(char::is_uppercase);
+                    && if after_capitals {
+                        lowercase_follows
+                    } else {
+                        word_follows
+                            || two_spaces
+                            || text[at + c.len_utf8()..]
+                                .trim_start_matches([' ', '\t', '\u{a0}'])
+                                .starts_with(|n: char| {
+                                    // Not before an arrow or sign of a mapping, where a text
+                                    // shows `Ã` itself (`Ã → Ãƒ`).
+                                    n != '\n'
+                                        && n != '\r'
+                                        && !matches!(
+                                            n,
+                                            '=' | '>' | '<' | '-' | '\u{2190}'..='\u{22FF}'
+                                        )
+                                })
+                    };
                 // `voilÃ ` ends a lowercase word; `IRMÃ ` is a Portuguese capital.
                 // After a lowercase letter, or after what is left of a misread character.
                 let after_lowercase = prev.is_some_and(|p| {
@@ -176,25 +258,29 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 // A lowercase word ending in a capital `Ã` before a plain space is no text's
                 // (`delÃ et`): taken without other evidence.
                 let ends_lowercase_word = prev.is_some_and(char::is_lowercase) && next == Some(' ');
-                if (standalone || ends_lowercase_word || (evidence && after_lowercase))
+                // A Vietnamese word of a capital and `à` (`Bà`, `Nào` split): Vietnamese writes
+                // no capital `Ã`, and Portuguese capitals ending in `Ã` are not Vietnamese text.
+                let vietnamese_capital = evidence
+                    && prev.is_some_and(char::is_uppercase)
+                    && text[..at]
+                        .chars()
+                        .rev()
+                        .nth(1)
+                        .is_none_or(char::is_whitespace)
+                    && is_vietnamese(text);
+                if (standalone
+                    || ends_lowercase_word
+                    || vietnamese_capital
+                    || (evidence && after_lowercase))
                     && !mojibake::about_encodings(text, at, at + c.len_utf8())
                 {
-                    // Two spaces after it: the first was the no-break space of `à`.
                     let space_at = at + c.len_utf8();
-                    let mut rest = text[space_at..].chars();
-                    let first = rest.next();
-                    let second = rest.next();
-                    // A space ending the line was the no-break space: no line ends in one.
-                    let end = if first == Some('\u{a0}')
-                        || second.is_some_and(|s| s.is_whitespace() && s != '\n')
-                        || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
-                        || (first == Some(' ') && joins(text, at, space_at + 1))
-                    {
+                    let prefix = word_before(text, at);
+                    let consumed = a_grave_space(text, space_at, prefix, uncollapsed);
+                    if consumed > 0 {
                         chars.next();
-                        space_at + first.map_or(0, char::len_utf8)
-                    } else {
-                        space_at
-                    };
+                    }
+                    let end = space_at + consumed;
                     edits.push(edit(at, end, "à".to_string(), A_GRAVE_FIX));
                     prev = Some('à');
                     continue;
@@ -212,7 +298,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
 /// word: the rest is a lone consonant (`Ã s` → `às`; a lone vowel is a word in the languages
 /// that write `à`), or the joined word appears elsewhere in the text (`Ä‘Ã o` → `đào` where
 /// `đào` is written correctly once).
-fn joins(text: &str, at: usize, rest: usize) -> bool {
+fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
     let is_word_char = |c: char| c.is_alphabetic();
     let fragment_len = text[rest..]
         .char_indices()
@@ -228,18 +314,17 @@ fn joins(text: &str, at: usize, rest: usize) -> bool {
             return true;
         }
     }
-    let prefix_start = text[..at]
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !is_word_char(c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let prefix = &text[prefix_start..at];
     if prefix.is_empty() {
         return false;
     }
+    // Inside a word, in text whose spaces were not collapsed: the space was its no-break
+    // space (`estÃ vem` → `estàvem`).
+    if uncollapsed {
+        return true;
+    }
     // Vietnamese writes one syllable per word: after a syllable's start (`ng`), `à` and the
     // space are followed by one of the endings a syllable with `à` has (`ngà y` → `ngày`).
-    if VIETNAMESE_ENDINGS.contains(&fragment) && is_vietnamese(text) {
+    if VIETNAMESE_ENDINGS.contains(&fragment) && (is_vietnamese(prefix) || is_vietnamese(text)) {
         return true;
     }
     let joined = format!("{prefix}à{fragment}");
@@ -248,6 +333,77 @@ fn joins(text: &str, at: usize, rest: usize) -> bool {
         let after = text[i + joined.len()..].chars().next();
         !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
     })
+}
+
+/// How many bytes of whitespace after `Ã` (at `space_at`) were its no-break space, to be taken
+/// back with it: a no-break space; the first of two spaces; a space ending the line (no line
+/// ends in one); a space inside a word, where [`joins`] says so. `prefix` is the word before
+/// `Ã`, decoded.
+fn a_grave_space(text: &str, space_at: usize, prefix: &str, uncollapsed: bool) -> usize {
+    let mut rest = text[space_at..].chars();
+    let first = rest.next();
+    let second = rest.next();
+    if first == Some('\u{a0}')
+        || (first.is_some_and(char::is_whitespace)
+            && first != Some('\n')
+            && second.is_some_and(|s| s.is_whitespace() && s != '\n'))
+        || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
+        || (first == Some(' ') && joins(text, prefix, space_at + 1, uncollapsed))
+    {
+        first.map_or(0, char::len_utf8)
+    } else {
+        0
+    }
+}
+
+/// Whether the word ending in `Ã` at `at` is written again on its line with more after the
+/// `Ã` (`BeyoncÃƒ rather than BeyoncÃ.`): a text showing layers of damage, quoted.
+fn quoted_elsewhere(text: &str, at: usize) -> bool {
+    let word = &text[at - word_before(text, at).len()..at + 'Ã'.len_utf8()];
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    text[line_start..line_end].matches(word).count() > 1
+}
+
+/// The letters right before `at`.
+fn word_before(text: &str, at: usize) -> &str {
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !c.is_alphabetic())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &text[start..at]
+}
+
+/// The run of misread characters glued before `Ã` at `at` (starting at or after `floor`), and
+/// what it decodes to with `Ã` and the no-break space it lost (`Ä‘Ã` → `đà`): only when every
+/// character maps to a Windows-1252 byte, the bytes are UTF-8, and all of it decodes to
+/// letters, the letters before the run included in the result's word.
+fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
+    let map = &CHARMAPS[0];
+    let mut start = at;
+    for (i, c) in text[floor..at].char_indices().rev() {
+        if c.is_ascii() || c.is_whitespace() || map.byte(c).is_none() {
+            break;
+        }
+        start = floor + i;
+    }
+    if start == at {
+        return None;
+    }
+    let mut bytes: Vec<u8> = text[start..at]
+        .chars()
+        .filter_map(|c| map.byte(c))
+        .collect();
+    bytes.extend_from_slice(&[0xC3, 0xA0]);
+    let decoded = std::str::from_utf8(&bytes).ok()?;
+    // Letters, the one before `à` lowercase (`đà`; not `Óà` in capitals).
+    let mut letters = decoded.chars().rev().skip(1);
+    if !letters.next().is_some_and(char::is_lowercase) || !decoded.chars().all(char::is_alphabetic)
+    {
+        return None;
+    }
+    Some((start, decoded.to_string()))
 }
 
 /// The endings of a Vietnamese syllable after its vowel `à` (`ngày`, `vào`, `làm`, `bàn`,
@@ -396,6 +552,47 @@ mod tests {
         let text = "Two layers: Ć → Ä† → Ã„â€\u{a0}.";
         assert_eq!(fix(text, true), text);
         assert_eq!(fix("He said “yes.â€ Then", false), "He said “yes.” Then");
+    }
+
+    #[test]
+    fn a_grave_glued_to_other_damage_or_before_punctuation() {
+        // After other misread characters that decode with it (`Ä‘` + `Ã`): restored together,
+        // the no-break space dropped (`Ä‘Ão`) or turned into a space before a syllable's end.
+        assert_eq!(fix("Nhai Ä‘Ão khoe", false), "Nhai đào khoe");
+        assert_eq!(fix("Nhai Ä‘Ã o khoe", true), "Nhai đào khoe");
+        assert_eq!(fix("Nhai Ä‘Ã khoe", true), "Nhai đà khoe");
+        // Not when the run does not decode to letters with it.
+        assert_eq!(fix("Nhai â€¹Ão khoe", false), "Nhai â€¹Ão khoe");
+        // At the end of a lowercase word before punctuation (`cittÃ?`): its no-break space
+        // was dropped; no text ends a lowercase word in a capital `Ã`.
+        assert_eq!(fix("la cittÃ? e poi", false), "la città? e poi");
+        assert_eq!(fix("la cittÃ, e poi", false), "la città, e poi");
+        // Alone before two spaces, whatever follows.
+        assert_eq!(fix("peur Ã  • vite", false), "peur à • vite");
+        assert_eq!(fix("suficientes Ã ‹des", false), "suficientes à ‹des");
+        // Alone before a symbol or emoji, and after capitals before a lowercase word; not
+        // after capitals before more of them, nor before an arrow (`Ã → Ãƒ`).
+        assert_eq!(fix("Abertos Ã 👍 ganha", false), "Abertos à 👍 ganha");
+        assert_eq!(fix("100 Ã °C fout", false), "100 à °C fout");
+        assert_eq!(fix("CAMPS Ã expert", false), "CAMPS à expert");
+        assert_eq!(fix("BÊTE Ã TRES", false), "BÊTE Ã TRES");
+        assert_eq!(fix("layers: Ã → Ãƒ", false), "layers: Ã → Ãƒ");
+        // A capital and `Ã` in Vietnamese with damage elsewhere (`BÃ` for `Bà`); not in
+        // Portuguese capitals.
+        assert_eq!(fix("Hà Nội BÃ nhằm", true), "Hà Nội Bà nhằm");
+        assert_eq!(fix("A IRMÃ disse", true), "A IRMÃ disse");
+    }
+
+    #[test]
+    fn a_grave_split_by_a_space_is_joined_where_spaces_were_not_collapsed() {
+        // `Ã` and two spaces elsewhere: no-break spaces became spaces one for one, so the
+        // single space inside a word was `à`'s own (`estÃ vem`); with no such sign, the
+        // space may be a collapsed one after a word ending in `à` (`està vem`), and stays.
+        assert_eq!(
+            fix("Ella estÃ vem tu, anem Ã  la", true),
+            "Ella estàvem tu, anem à la"
+        );
+        assert_eq!(fix("Ella estÃ vem tu", true), "Ella està vem tu");
     }
 
     #[test]

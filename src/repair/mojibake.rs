@@ -66,6 +66,10 @@ struct Reading {
     /// letter too. A quote and a yen sign are MacRoman's bytes for `Ӵ`, and `ā™€` Windows-1257's
     /// for `♀`: coincidences, taken only where the document shows that encoding elsewhere.
     lone_ok: bool,
+    /// `Â»` or `Â›` after a lowercase letter, closing a `«` or `‹` open on its line
+    /// (`«shieldÂ»`): the closing guillemet misread, where a lowercase word would otherwise
+    /// end in a capital `Â`.
+    closes_guillemet: bool,
     /// One sequence of another encoding than Windows-1252 that would be evidence under
     /// Windows-1252 (two characters: only for a Latin-1 or common Latin Extended letter or
     /// symbol, not a capitalised word's end before a symbol): strong only where the document
@@ -94,7 +98,8 @@ impl Reading {
     /// UTF-8 and decoding makes it no less plausible. A shape alone is not enough where the
     /// run shows nothing implausible and decodes to a letter: `é…”` forms the bytes of `酔`.
     fn strong(self) -> bool {
-        !self.stranger && self.lone_ok && self.after < self.before
+        self.closes_guillemet
+            || !self.stranger && self.lone_ok && self.after < self.before
             || match self.shaped {
                 Shape::None => false,
                 // The decoded run may be the next layer's mojibake (`Г‚ВЈ` → `Â£`): only a
@@ -224,6 +229,7 @@ pub fn find(text: &str) -> Vec<Edit> {
     // document, where Windows-1252 reads only `Ä¶`).
     let mut taken: Vec<Taken> = Vec::new();
     let mut chosen: Vec<Sequence> = Vec::new();
+    let mut strangers: Vec<(usize, Sequence, plausibility::Script)> = Vec::new();
     for (r, run) in runs.iter().enumerate() {
         // A lost-byte mark covers nothing: an encoding that reads the whole run wins.
         let covered = |seqs: &[Sequence]| {
@@ -234,11 +240,23 @@ pub fn find(text: &str) -> Vec<Edit> {
         };
         let mut choice: Option<(usize, usize, Reading)> = None;
         let start = chosen.len();
-        if let Some(reading) = read_run(text, run.clone(), &CHARMAPS[best], &mut scratch)
-            .filter(|reading| reading.acceptable())
-        {
-            choice = Some((best, covered(&scratch.sequences), reading));
-            chosen.extend_from_slice(&scratch.sequences);
+        match read_run(text, run.clone(), &CHARMAPS[best], &mut scratch) {
+            Some(reading) if reading.acceptable() => {
+                choice = Some((best, covered(&scratch.sequences), reading));
+                chosen.extend_from_slice(&scratch.sequences);
+            }
+            // One sequence that decodes to a letter of another script than the ASCII words
+            // near it (`promised Ðœ`): taken below if its line shows strong runs of the same
+            // encoding decoding to that script (a Cyrillic phrase misread whole, one of its
+            // one-letter words among the rest).
+            Some(reading) if reading.stranger && reading.after <= reading.before => {
+                if let [seq] = scratch.sequences[..] {
+                    if let Some(script) = plausibility::script_of(seq.decoded) {
+                        strangers.push((r, seq, script));
+                    }
+                }
+            }
+            _ => {}
         }
         let whole = scratch.chars.len();
         if choice.is_none_or(|(_, n, _)| n < whole) {
@@ -265,6 +283,29 @@ pub fn find(text: &str) -> Vec<Edit> {
                 sequences: start..chosen.len(),
             });
         }
+    }
+    if !strangers.is_empty() {
+        let before = taken.len();
+        for &(r, seq, script) in &strangers {
+            let kin = taken[..before].iter().any(|t| {
+                t.map == best
+                    && t.strong
+                    && line_of[t.run] == line_of[r]
+                    && chosen[t.sequences.clone()]
+                        .iter()
+                        .any(|s| plausibility::script_of(s.decoded) == Some(script))
+            });
+            if kin {
+                chosen.push(seq);
+                taken.push(Taken {
+                    run: r,
+                    map: best,
+                    strong: false,
+                    sequences: chosen.len() - 1..chosen.len(),
+                });
+            }
+        }
+        taken.sort_by_key(|t| t.run);
     }
     // Text about mojibake quotes it: a run next to the very character it decodes to (`the
     // pound sign £ shows up as Â£`), or a lone sequence in a sentence that names an encoding,
@@ -316,9 +357,11 @@ const ENCODING_TERMS: [&str; 12] = [
 /// mojibake.
 const DISCUSSION_WINDOW: usize = 200;
 
-/// Whether the run reads as a quotation of mojibake rather than damage: the characters it
-/// decodes to appear near it outside any run, or it is one sequence (`Ã©`, `â‚¬`) in a
-/// sentence that names encodings.
+/// Whether the run reads as a quotation of mojibake rather than damage: the word or number it
+/// is part of appears decoded near it as a word of its own (`the pound sign £ shows up as Â£`,
+/// `café, not cafÃ©`), or it is one sequence (`Ã©`, `â‚¬`) in a sentence that names encodings.
+/// A decoded character inside another word or number (`juga£`, `°pusės`, `!»`) is not shown:
+/// text uses the same symbols as its damage without quoting it.
 fn discusses(
     text: &str,
     runs: &[std::ops::Range<usize>],
@@ -326,37 +369,78 @@ fn discusses(
     sequences: &[Sequence],
 ) -> bool {
     let (from, window) = window_around(text, run.start, run.end);
-    // The run around a position, if any.
-    let run_at = |at: usize| {
-        let i = runs.partition_point(|r| r.end <= at);
-        runs.get(i).filter(|r| r.start <= at)
-    };
+    let to = from + window.len();
+    // The run's word: from the whitespace before it to the whitespace after it.
+    let word_start = text[from..run.start]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace())
+        .map_or(from, |(i, c)| from + i + c.len_utf8());
+    let word_end = text[run.end..to]
+        .char_indices()
+        .find(|&(_, c)| c.is_whitespace())
+        .map_or(to, |(i, _)| run.end + i);
     let mut decoded = String::new();
+    let mut run_decoded = String::new();
+    let mut pos = run.start;
     for seq in sequences {
-        decoded.push(seq.decoded);
+        run_decoded.push_str(&text[pos..seq.start]);
+        run_decoded.push(seq.decoded);
+        pos = seq.end;
     }
-    // Shown as it should be, or as one layer less of the same damage (`Â¡ → Ã‚Â¡`). A space
-    // (`Â` + no-break space) is not shown: no one writes about it next to its damage.
-    let shown = !decoded.chars().all(char::is_whitespace)
-        && window.match_indices(decoded.as_str()).any(|(at, found)| {
-            let at = from + at;
-            // Outside any run, or in another run as the whole of it or as more than one
-            // character (`Â¡` in `Ã‚Â¡`): not one continuation of a different sequence (`¡`
-            // in `Ć¡`).
-            match run_at(at) {
-                None => true,
-                Some(r) => {
-                    r != run
-                        && (r.start == at && r.end == at + found.len()
-                            || found.chars().nth(1).is_some())
-                }
-            }
-        });
-    if shown {
+    run_decoded.push_str(&text[pos..run.end]);
+    // The word decoded, and its core without the punctuation around it (`“Ã©”` → `é`).
+    let lead = &text[word_start..run.start];
+    let trail = &text[run.end..word_end];
+    decoded.push_str(lead);
+    decoded.push_str(&run_decoded);
+    decoded.push_str(trail);
+    let is_mark = |c: char| !c.is_alphanumeric();
+    let mut core = String::new();
+    core.push_str(lead.trim_start_matches(is_mark));
+    core.push_str(&run_decoded);
+    core.push_str(trail.trim_end_matches(is_mark));
+    // A space (`Â` + no-break space) is not shown: no one writes about it next to its damage.
+    let bare = |word: &str| word.chars().all(char::is_whitespace);
+    if bare(&decoded) || bare(&core) {
+        return sequences.len() == 1 && names_encoding(window);
+    }
+    let shown = |needle: &str| {
+        !needle.is_empty()
+            && window.match_indices(needle).any(|(at, found)| {
+                let at = from + at;
+                let before = text[..at].chars().next_back();
+                let after = text[at + found.len()..].chars().next();
+                // A word of its own: after a space, an opening quote or bracket; before a
+                // space, a closing quote or bracket, or punctuation ending a clause. And not
+                // the damaged word itself (a layer less of the same damage counts: `Â¡` in
+                // `Ã‚Â¡`).
+                let run_here = runs
+                    .get(runs.partition_point(|r| r.end <= at))
+                    .filter(|r| r.start <= at);
+                run_here != Some(run)
+                    && before.is_none_or(|c| c.is_whitespace() || is_opening(c))
+                    && after.is_none_or(|c| {
+                        c.is_whitespace() || is_closing(c) || matches!(c, '.' | ',' | ';' | ':')
+                    })
+            })
+    };
+    if shown(&decoded) || shown(&core) {
         return true;
     }
     // One sequence (`Ã©`, `â‚¬`) quoted in a sentence that names encodings.
     sequences.len() == 1 && names_encoding(window)
+}
+
+fn is_opening(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '`' | '(' | '[' | '“' | '‘' | '„' | '«' | '‹'
+    )
+}
+
+fn is_closing(c: char) -> bool {
+    matches!(c, '"' | '\'' | '`' | ')' | ']' | '”' | '’' | '»' | '›')
 }
 
 /// The text within [`DISCUSSION_WINDOW`] bytes of `start..end` on its line, and where it
@@ -450,6 +534,33 @@ fn read_run(
                 i += len;
             }
             None => {
+                // `Ã` after a lowercase letter, its continuation lost: the no-break space of `à`
+                // (`delÃâ‚¬` for `delà€`); the other bytes lost after C3 (0x81, 0x8D, 0x8F,
+                // 0x90, 0x9D) stand for capitals, which no lowercase word has inside it. (At
+                // the end of a run, where a space may have been its no-break space, the
+                // lost-byte fix decides: `lost_bytes`.)
+                if western && chars[i].1 == 'Ã' && i + 1 < chars.len() {
+                    let before = match i.checked_sub(1) {
+                        Some(p) => Some(chars[p].1),
+                        None => text[..range.start].chars().next_back(),
+                    };
+                    let decoded_before = scratch
+                        .sequences
+                        .last()
+                        .filter(|seq| seq.end == range.start + chars[i].0)
+                        .map(|seq| seq.decoded);
+                    if decoded_before.or(before).is_some_and(char::is_lowercase) {
+                        let start = range.start + chars[i].0;
+                        scratch.sequences.push(Sequence {
+                            start,
+                            end: start + 'Ã'.len_utf8(),
+                            decoded: 'à',
+                            chars: 1,
+                        });
+                        i += 1;
+                        continue;
+                    }
+                }
                 // A lead byte whose continuation was lost (Windows-1252 leaves 0x81, 0x8D,
                 // 0x8F, 0x90 and 0x9D undefined, and a byte there is often dropped): no one
                 // can say which letter it was, so it is marked U+FFFD, as ftfy does, in a run
@@ -723,6 +834,7 @@ fn weigh(
     };
     Reading {
         lone_ok,
+        closes_guillemet: closes_guillemet(text, sequences, western),
         candidate,
         next_layer: false,
         before,
@@ -734,6 +846,37 @@ fn weigh(
         mixed_after,
         shaped: Shape::None,
     }
+}
+
+/// See [`Reading::closes_guillemet`].
+fn closes_guillemet(text: &str, sequences: &[Sequence], western: bool) -> bool {
+    let [seq] = sequences else {
+        return false;
+    };
+    let opener = match seq.decoded {
+        '»' => '«',
+        '›' => '‹',
+        _ => return false,
+    };
+    if !western
+        || !text[seq.start..].starts_with('Â')
+        || !text[..seq.start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_lowercase)
+    {
+        return false;
+    }
+    let (from, _) = window_around(text, seq.start, seq.end);
+    let mut open = 0usize;
+    for c in text[from..seq.start].chars() {
+        if c == opener {
+            open += 1;
+        } else if c == seq.decoded {
+            open = open.saturating_sub(1);
+        }
+    }
+    open > 0
 }
 
 /// Letters of Latin Extended-A and -B that the languages of Europe, Turkey and Vietnam write

@@ -376,6 +376,9 @@ pub fn juxtapositions(chars: &[char]) -> u32 {
                 && (any(cur, C1 | BAD | START | END | CURRENCY | CONT_PUNCT) || matches!(chars[i], '°' | 'µ'))
                 && chars.get(i + 1).is_some_and(|&n| matches!(n, 'В' | 'Г' | 'Р' | 'С' | 'Β' | 'Γ' | 'Ξ' | 'Ο')))
             || (matches!(chars[i - 1], 'в' | 'β' | 'ā') && matches!(chars[i], 'Ђ' | '€'))
+            // `â„¢`, the Windows-1252 reading of `™` (E2 84 A2): no text writes a low quote
+            // and a cent sign after `â`.
+            || (i >= 2 && chars[i - 2] == 'â' && chars[i - 1] == '„' && chars[i] == '¢')
             // MacRoman: `√` and `¬` stand for the lead bytes C3 and C2, `‚Ä` for E2 80.
             || (matches!(chars[i - 1], '√' | '¬') && !chars[i].is_ascii() && !matches!(chars[i], 'π' | 'Ω'))
             || (chars[i - 1] == '‚' && chars[i] == 'Ä')

@@ -195,3 +195,57 @@ fn a_latin1_symbol_misread_alone_in_english_comes_back() {
         assert_eq!(repair(&garbled), clean, "{garbled}");
     }
 }
+
+#[test]
+fn a_latin1_symbol_misread_alone_comes_back_beside_correct_symbols() {
+    // One misread symbol in a sentence that writes the same symbols correctly inside words
+    // and numbers (`juga£`, `°pusės`, `!»`): those are text, not a quotation of the damage.
+    for (garbled, clean) in [
+        (
+            "Kitab juga£ ios george Â£1.5million tokoh",
+            "Kitab juga£ ios george £1.5million tokoh",
+        ),
+        (
+            "statistika¥ įrašai 600Â°C °pusės bangos",
+            "statistika¥ įrašai 600°C °pusės bangos",
+        ),
+        (
+            "gang «shieldÂ» floor, «Oui !» dit-il",
+            "gang «shield» floor, «Oui !» dit-il",
+        ),
+        (
+            "«\u{a0}deliver\u{a0}Â» bitka číny!»",
+            "«\u{a0}deliver\u{a0}» bitka číny!»",
+        ),
+    ] {
+        assert_eq!(repair(garbled), clean, "{garbled}");
+    }
+    // Shown as a word of its own, the same damage is quoted and stays.
+    for quoted in [
+        "In mojibake, the pound sign £ shows up as Â£.",
+        "The letter “é” shows as “Ã©” there.",
+        "So café became cafÃ© on the old site.",
+    ] {
+        assert_eq!(repair(quoted), quoted);
+    }
+}
+
+#[test]
+fn a_grave_that_lost_its_no_break_space_inside_other_damage_comes_back() {
+    // `à` (C3 A0) lost its no-break space right before another misread character: after a
+    // lowercase letter it can only be `à` (the other bytes lost after C3 are capitals').
+    assert_eq!(repair("Les délÃâ‚¬ prouvés."), "Les dél\u{e0}€ prouvés.");
+    assert_eq!(repair("Il y a déjÃÂ½ fait."), "Il y a déjà½ fait.");
+}
+
+#[test]
+fn a_one_letter_word_of_a_misread_phrase_comes_back_beside_english() {
+    // Cyrillic misread whole: its one-letter word `М` is one sequence next to English words,
+    // a coincidence alone, but the line's other runs decode to Cyrillic with the same
+    // encoding.
+    let clean = "Huge expected overall promised Неопходно М стани многуте.";
+    let garbled = misread("windows-1252", clean.as_bytes());
+    assert_eq!(repair(&garbled), clean);
+    // Alone next to English, it stays.
+    assert_eq!(repair("He promised Ðœ there."), "He promised Ðœ there.");
+}

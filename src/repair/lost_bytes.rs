@@ -317,6 +317,19 @@ fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
     if prefix.is_empty() {
         return false;
     }
+    // Inside a word, the rest starting with two consonants no word starts with (`farmÃ cia`,
+    // `prÃ ctica`, `circumstÃ ncies`, `guÃ rdia`): the space was `à`'s no-break space. (Not
+    // in Vietnamese, whose syllables start with `ng`, `nh`, nor before `ng` anywhere: names.)
+    let mut start = fragment.chars();
+    if let (Some(first @ ('n' | 'r' | 'c' | 'm' | 'l')), Some(second)) =
+        (start.next(), start.next())
+    {
+        let onset = matches!(second, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'r' | 'l')
+            || matches!((first, second), ('c', 'z') | ('n', 'g'));
+        if second.is_ascii_lowercase() && !onset && !is_vietnamese(text) {
+            return true;
+        }
+    }
     // Inside a word, in text whose spaces were not collapsed: the space was its no-break
     // space (`estÃ vem` → `estàvem`).
     if uncollapsed {
@@ -593,6 +606,9 @@ mod tests {
             "Ella estàvem tu, anem à la"
         );
         assert_eq!(fix("Ella estÃ vem tu", true), "Ella està vem tu");
+        // The rest of the word starting with two consonants no word starts with.
+        assert_eq!(fix("la circumstÃ ncia i la prÃ ctica", true), "la circumstància i la pràctica");
+        assert_eq!(fix("la cittÃ sviluppa", true), "la città sviluppa");
     }
 
     #[test]

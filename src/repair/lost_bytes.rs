@@ -607,7 +607,10 @@ mod tests {
         );
         assert_eq!(fix("Ella estÃ vem tu", true), "Ella està vem tu");
         // The rest of the word starting with two consonants no word starts with.
-        assert_eq!(fix("la circumstÃ ncia i la prÃ ctica", true), "la circumstància i la pràctica");
+        assert_eq!(
+            fix("la circumstÃ ncia i la prÃ ctica", true),
+            "la circumstància i la pràctica"
+        );
         assert_eq!(fix("la cittÃ sviluppa", true), "la città sviluppa");
     }
 

@@ -403,6 +403,29 @@ mod tests {
         assert!(c.covers(0.8), "{c:?}");
     }
 
+    /// How often a figure is paid and whether it is a profit or a loss are stated like the
+    /// figure: a quarterly notice is not a monthly one with the same figures, and a correction
+    /// to "profit" is not covered by the story that says "loss".
+    #[test]
+    fn a_period_or_a_profit_against_a_loss_is_a_figure() {
+        let c = cover(
+            "Qtly div 15 cts vs 15 cts prior\nPay April 30\nRecord April 15",
+            "Mthly div 15 cts vs 15 cts prior\nPay April 30\nRecord April 15",
+        );
+        assert!(c.share >= 0.8 && !c.covers(0.8), "{c:?}");
+        let c = cover(
+            "Oper shr profit six cts vs loss 43 cts\nOper net profit 336,000 vs loss 2,176,000",
+            "Oper shr loss six cts vs loss 43 cts\nOper net loss 336,000 vs loss 2,176,000",
+        );
+        assert!(c.share >= 0.6 && !c.covers(0.6), "{c:?}");
+        // The same words in both are covered.
+        let c = cover(
+            "Qtly div 15 cts vs 15 cts prior\nPay April 30\nRecord April 15",
+            "Qtly div 15 cts vs 15 cts prior\nPay April 30\nRecord April 15\nReuter",
+        );
+        assert!(c.covers(0.8), "{c:?}");
+    }
+
     #[test]
     fn order_counts_and_single_words_do_not() {
         // The same words shuffled share no run of two.

@@ -399,6 +399,10 @@ fn push_word(
         return;
     }
 
+    if FACT_WORDS.contains(&word) {
+        out.words.push(token_hash(word) | FIGURE);
+        return;
+    }
     let figure = if (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
         NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word)
     } else {
@@ -455,6 +459,31 @@ const WEEKDAYS: [&[u8]; 14] = [
     b"fri",
     b"sat",
     b"sun",
+];
+
+/// Words that state what a figure is: how often it is paid or counted, and whether it is a
+/// profit or a loss. A notice states them as much as its numbers ("Qtly div 10 cts" is not
+/// "Monthly div 10 cts", "Net loss 5.1 mln" is not "Net profit 5.1 mln"), so a copy must align
+/// each one, as it aligns figures.
+const FACT_WORDS: [&[u8]; 18] = [
+    b"daily",
+    b"weekly",
+    b"monthly",
+    b"quarterly",
+    b"qtly",
+    b"mthly",
+    b"annual",
+    b"annually",
+    b"yearly",
+    b"semiannual",
+    b"loss",
+    b"losses",
+    b"profit",
+    b"profits",
+    b"deficit",
+    b"deficits",
+    b"surplus",
+    b"surpluses",
 ];
 
 /// Words that scale the number before them: after "one", that "one" is a figure.

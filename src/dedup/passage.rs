@@ -370,8 +370,9 @@ const MONTHS: [&str; 24] = [
     "dec",
 ];
 
-/// The hash of a month name (lowercased) as a word of [`Tokens::words`]: a figure.
-fn month_hash(word: &[u8]) -> u32 {
+/// The hash of a word that states a figure (lowercased) as a word of [`Tokens::words`]: a
+/// month name written with a capital, or one of [`FACT_WORDS`].
+fn figure_word_hash(word: &[u8]) -> u32 {
     token_hash(word) | FIGURE
 }
 
@@ -395,12 +396,12 @@ fn push_word(
         && (3..=9).contains(&word.len())
         && MONTHS.iter().any(|m| m.as_bytes() == word)
     {
-        out.words.push(month_hash(word));
+        out.words.push(figure_word_hash(word));
         return;
     }
 
     if FACT_WORDS.contains(&word) {
-        out.words.push(token_hash(word) | FIGURE);
+        out.words.push(figure_word_hash(word));
         return;
     }
     let figure = if (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
@@ -410,7 +411,10 @@ fn push_word(
     };
     let after_month = || {
         out.words.last().is_some_and(|&last| {
-            last & FIGURE != 0 && MONTHS.iter().any(|m| month_hash(m.as_bytes()) == last)
+            last & FIGURE != 0
+                && MONTHS
+                    .iter()
+                    .any(|m| figure_word_hash(m.as_bytes()) == last)
         })
     };
     let figure = match figure {

@@ -67,12 +67,37 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
     while let Some((at, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
         // `Ã` right after other misread characters that, with it and its no-break space,
-        // decode to letters (`Ä‘Ão` → `đào`): the whole run is restored at once.
-        let glued = if c == 'Ã' && prev.is_some_and(|p| !p.is_ascii() && !p.is_whitespace()) {
-            glued_run(text, at, edits.last().map_or(0, |e| e.end))
-        } else {
-            None
-        };
+        // decode to letters (`Ä‘Ão` → `đào`): the whole run is restored at once. (Before a
+        // space or punctuation only in a document that shows mojibake, and not before a
+        // capital: `FOLGTE Ã«Ã MARIE` is a word of capitals.)
+        let glued = (c == 'Ã'
+            && prev.is_some_and(|p| !p.is_ascii() && !p.is_whitespace())
+            && next.is_none_or(|n| {
+                n.is_ascii_lowercase()
+                    || (evidence
+                        && (n.is_ascii_punctuation()
+                            || (n.is_whitespace()
+                                && !text[at + c.len_utf8()..]
+                                    .trim_start()
+                                    .starts_with(char::is_uppercase))))
+            }))
+        .then(|| glued_run(text, at, edits.last().map_or(0, |e| e.end)))
+        .flatten()
+        .filter(|_| !mojibake::about_encodings(text, at, at + c.len_utf8()));
+        if let Some((run_start, decoded)) = glued {
+            let mut end = at + c.len_utf8();
+            if next.is_some_and(|n| n == ' ' || n == '\u{a0}') {
+                let word_start = decoded.len() - 'à'.len_utf8();
+                let consumed = a_grave_space(text, end, &decoded[..word_start], uncollapsed);
+                if consumed > 0 {
+                    chars.next();
+                    end += consumed;
+                }
+            }
+            edits.push(edit(run_start, end, decoded, A_GRAVE_FIX));
+            prev = Some('à');
+            continue;
+        }
         match c {
             'â' if next == Some('€') => {
                 chars.next();
@@ -111,36 +136,6 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 }
                 edits.push(edit(at, at + c.len_utf8(), replacement, DAGGER_FIX));
                 prev = Some(quote);
-                continue;
-            }
-            // (Before a space or punctuation only in a document that shows mojibake, and
-            // not before a capital: `FOLGTE Ã«Ã MARIE` is a word of capitals.)
-            'Ã' if glued.is_some()
-                && next.is_none_or(|n| {
-                    n.is_ascii_lowercase()
-                        || (evidence
-                            && (n.is_ascii_punctuation()
-                                || (n.is_whitespace()
-                                    && !text[at + c.len_utf8()..]
-                                        .trim_start()
-                                        .starts_with(char::is_uppercase))))
-                })
-                && !mojibake::about_encodings(text, at, at + c.len_utf8()) =>
-            {
-                let Some((run_start, decoded)) = glued else {
-                    unreachable!("checked by the guard")
-                };
-                let mut end = at + c.len_utf8();
-                if next.is_some_and(|n| n == ' ' || n == '\u{a0}') {
-                    let word_start = decoded.len() - 'à'.len_utf8();
-                    let consumed = a_grave_space(text, end, &decoded[..word_start], uncollapsed);
-                    if consumed > 0 {
-                        chars.next();
-                        end += consumed;
-                    }
-                }
-                edits.push(edit(run_start, end, decoded, A_GRAVE_FIX));
-                prev = Some('à');
                 continue;
             }
             // Inside or at the end of a lowercase word (`chÃy`, `delÃ`): no text writes a
@@ -184,36 +179,36 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 // `Ã`).
                 // A word, a quote or closing punctuation follows, or the line ends (`à !` in
                 // French typography, `… à` at a line's end).
-                let word_follows = text[at + c.len_utf8()..]
+                let following = text[at + c.len_utf8()..]
                     .trim_start_matches([' ', '\t', '\u{a0}'])
                     .chars()
-                    .next()
-                    .is_none_or(|n| {
-                        n.is_alphanumeric()
-                            || matches!(
-                                n,
-                                '“' | '„'
-                                    | '«'
-                                    | '‘'
-                                    | '‚'
-                                    | '('
-                                    | '"'
-                                    | '!'
-                                    | '?'
-                                    | ';'
-                                    | ':'
-                                    | '»'
-                                    | '‹'
-                                    | '›'
-                                    | '”'
-                                    | '’'
-                                    | '—'
-                                    | '–'
-                                    | '…'
-                                    | '\n'
-                                    | '\r'
-                            )
-                    });
+                    .next();
+                let word_follows = following.is_none_or(|n| {
+                    n.is_alphanumeric()
+                        || matches!(
+                            n,
+                            '“' | '„'
+                                | '«'
+                                | '‘'
+                                | '‚'
+                                | '('
+                                | '"'
+                                | '!'
+                                | '?'
+                                | ';'
+                                | ':'
+                                | '»'
+                                | '‹'
+                                | '›'
+                                | '”'
+                                | '’'
+                                | '—'
+                                | '–'
+                                | '…'
+                                | '\n'
+                                | '\r'
+                        )
+                });
                 // Two spaces after it: the first was its no-break space, whatever follows.
                 let two_spaces = text[at + c.len_utf8()..]
                     .chars()
@@ -227,27 +222,20 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     .next_back()
                     .is_some_and(char::is_uppercase);
                 // After a word in capitals, only before a lowercase word (`CAMPS Ã expert`).
-                let lowercase_follows = text[at + c.len_utf8()..]
-                    .trim_start_matches([' ', '\t', '\u{a0}'])
-                    .starts_with(char::is_lowercase);
+                let lowercase_follows = following.is_some_and(char::is_lowercase);
                 let standalone = prev.is_none_or(char::is_whitespace)
                     && if after_capitals {
                         lowercase_follows
                     } else {
                         word_follows
                             || two_spaces
-                            || text[at + c.len_utf8()..]
-                                .trim_start_matches([' ', '\t', '\u{a0}'])
-                                .starts_with(|n: char| {
-                                    // Not before an arrow or sign of a mapping, where a text
-                                    // shows `Ã` itself (`Ã → Ãƒ`).
-                                    n != '\n'
-                                        && n != '\r'
-                                        && !matches!(
-                                            n,
-                                            '=' | '>' | '<' | '-' | '\u{2190}'..='\u{22FF}'
-                                        )
-                                })
+                            || following.is_some_and(|n| {
+                                // Not before an arrow or sign of a mapping, where a text
+                                // shows `Ã` itself (`Ã → Ãƒ`).
+                                n != '\n'
+                                    && n != '\r'
+                                    && !matches!(n, '=' | '>' | '<' | '-' | '\u{2190}'..='\u{22FF}')
+                            })
                     };
                 // `voilÃ ` ends a lowercase word; `IRMÃ ` is a Portuguese capital.
                 // After a lowercase letter, or after what is left of a misread character.
@@ -317,8 +305,8 @@ fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
     if prefix.is_empty() {
         return false;
     }
-    // Inside a word, the rest starting with two consonants no word starts with (`farmÃ cia`,
-    // `prÃ ctica`, `circumstÃ ncies`, `guÃ rdia`): the space was `à`'s no-break space. (Not
+    // Inside a word, the rest starting with two consonants no word starts with (`prÃ ctica`,
+    // `circumstÃ ncies`, `guÃ rdia`): the space was `à`'s no-break space. (Not
     // in Vietnamese, whose syllables start with `ng`, `nh`, nor before `ng` anywhere: names.)
     let mut start = fragment.chars();
     if let (Some(first @ ('n' | 'r' | 'c' | 'm' | 'l')), Some(second)) =
@@ -391,7 +379,7 @@ fn word_before(text: &str, at: usize) -> &str {
 /// The run of misread characters glued before `Ã` at `at` (starting at or after `floor`), and
 /// what it decodes to with `Ã` and the no-break space it lost (`Ä‘Ã` → `đà`): only when every
 /// character maps to a Windows-1252 byte, the bytes are UTF-8, and all of it decodes to
-/// letters, the letters before the run included in the result's word.
+/// letters, the one before `à` lowercase.
 fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
     let map = &CHARMAPS[0];
     let mut start = at;
@@ -411,8 +399,8 @@ fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
     bytes.extend_from_slice(&[0xC3, 0xA0]);
     let decoded = std::str::from_utf8(&bytes).ok()?;
     // Letters, the one before `à` lowercase (`đà`; not `Óà` in capitals).
-    let mut letters = decoded.chars().rev().skip(1);
-    if !letters.next().is_some_and(char::is_lowercase) || !decoded.chars().all(char::is_alphabetic)
+    if !decoded.chars().rev().nth(1).is_some_and(char::is_lowercase)
+        || !decoded.chars().all(char::is_alphabetic)
     {
         return None;
     }

@@ -307,10 +307,10 @@ pub fn find(text: &str) -> Vec<Edit> {
         }
         taken.sort_by_key(|t| t.run);
     }
-    // Text about mojibake quotes it: a run next to the very character it decodes to (`the
-    // pound sign £ shows up as Â£`), or a lone sequence in a sentence that names an encoding,
-    // is left alone, unless the document shows mojibake elsewhere. (Asked lazily: in a
-    // damaged document the first strong run settles it.)
+    // Text about mojibake quotes it: a run whose word is written decoded nearby as a word of
+    // its own (`the pound sign £ shows up as Â£`), or a lone sequence in a sentence that names
+    // an encoding, is left alone, unless the document shows mojibake elsewhere. (Asked lazily:
+    // in a damaged document the first strong run settles it.)
     let discussed = |t: &Taken| discusses(text, &runs, &runs[t.run], &chosen[t.sequences.clone()]);
     let elsewhere = taken.iter().any(|t| t.strong && !discussed(t));
     let mut edits = Vec::with_capacity(chosen.len());
@@ -380,7 +380,6 @@ fn discusses(
         .char_indices()
         .find(|&(_, c)| c.is_whitespace())
         .map_or(to, |(i, _)| run.end + i);
-    let mut decoded = String::new();
     let mut run_decoded = String::new();
     let mut pos = run.start;
     for seq in sequences {
@@ -392,9 +391,7 @@ fn discusses(
     // The word decoded, and its core without the punctuation around it (`“Ã©”` → `é`).
     let lead = &text[word_start..run.start];
     let trail = &text[run.end..word_end];
-    decoded.push_str(lead);
-    decoded.push_str(&run_decoded);
-    decoded.push_str(trail);
+    let decoded = format!("{lead}{run_decoded}{trail}");
     let is_mark = |c: char| !c.is_alphanumeric();
     let mut core = String::new();
     core.push_str(lead.trim_start_matches(is_mark));

@@ -131,6 +131,13 @@ pub struct StripArgs {
     /// (`50%` or `0.5`). [default: 50%]
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     pub(crate) guard: Option<f64>,
+
+    /// Also remove a document's first line when it reads as its headline: a short line that
+    /// ends no sentence, over a paragraph of prose. Off by default: a headline is the story's
+    /// own (keep it where titles are wanted, drop it where a title field holds it already or
+    /// only the body is wanted).
+    #[arg(long)]
+    pub(crate) drop_title: bool,
 }
 
 /// Arguments of `textwash strip`, the boilerplate filter.

@@ -373,6 +373,7 @@ struct StripFile {
     disable: Vec<String>,
     protect_words: usize,
     guard: f64,
+    drop_title: bool,
     stats: bool,
     min_docs: u32,
     min_share: f64,
@@ -388,6 +389,7 @@ impl Default for StripFile {
             disable: Vec::new(),
             protect_words: strip.protect_words,
             guard: strip.guard,
+            drop_title: strip.drop_title,
             stats: true,
             min_docs: stats.min_docs,
             min_share: stats.min_share,
@@ -412,6 +414,7 @@ fn strip_config(file: &FileConfig, args: &StripArgs) -> anyhow::Result<StripConf
         disabled: f.disable.clone(),
         protect_words: f.protect_words,
         guard,
+        drop_title: f.drop_title || args.drop_title,
         stats: (f.stats && !args.no_stats).then(|| StatsConfig {
             min_docs: args.min_docs.unwrap_or(f.min_docs).max(1),
             min_share,

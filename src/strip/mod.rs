@@ -41,6 +41,8 @@ pub const FURNITURE_BLOCK: &str = "furniture-block";
 /// The id of removals of a page's title, its first line, when it names its site: "Nadal keeps
 /// Spain alive in Davis Cup Finals - Sportsnet.ca".
 pub const PAGE_TITLE: &str = "page-title";
+/// The id of removals of a document's headline under `--drop-title` ([`reads_as_headline`]).
+pub const HEADLINE: &str = "headline";
 /// The id of removals of a run of headlines under a header of links ("Most Popular", "More in
 /// World", "Related coverage").
 pub const RELATED_HEADLINES: &str = "related-headlines";
@@ -70,6 +72,9 @@ pub struct StripConfig {
     pub guard: f64,
     /// The cross-document pass, or `None` to skip it.
     pub stats: Option<StatsConfig>,
+    /// Remove a document's first line when it reads as its headline ([`HEADLINE`]).
+    #[serde(default)]
+    pub drop_title: bool,
 }
 
 impl Default for StripConfig {
@@ -80,6 +85,7 @@ impl Default for StripConfig {
             protect_words: 40,
             guard: 0.5,
             stats: Some(StatsConfig::default()),
+            drop_title: false,
         }
     }
 }
@@ -149,6 +155,7 @@ pub struct Stripper {
     navigation: bool,
     furniture: bool,
     title: bool,
+    headline: bool,
     related: bool,
     comments: bool,
 }
@@ -167,6 +174,7 @@ impl Stripper {
             navigation: !config.disabled.iter().any(|d| d == NAVIGATION_RUN),
             furniture: !config.disabled.iter().any(|d| d == FURNITURE_BLOCK),
             title: !config.disabled.iter().any(|d| d == PAGE_TITLE),
+            headline: config.drop_title && !config.disabled.iter().any(|d| d == HEADLINE),
             related: !config.disabled.iter().any(|d| d == RELATED_HEADLINES),
             comments: !config.disabled.iter().any(|d| d == COMMENT_SECTION),
         })
@@ -264,6 +272,9 @@ impl Stripper {
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
             }
+        }
+        if self.headline && wrapped.is_none() {
+            headline(&lines, &line_starts(text, &lines), &mut removals);
         }
         if removals.is_empty() {
             return None;
@@ -661,6 +672,66 @@ fn page_title(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
             PAGE_TITLE,
         )],
     );
+}
+
+/// Adds to `removals` the document's first line when it [`reads_as_headline`] and is not
+/// removed already.
+fn headline(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
+    let mut filled = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (Some((first, title)), Some((_, next))) = (filled.next(), filled.next()) else {
+        return;
+    };
+    if removals.iter().any(|r| r.line == first) || !reads_as_headline(title, next) {
+        return;
+    }
+    add_removals(
+        removals,
+        vec![Removal::whole_line(first, starts[first], title, HEADLINE)],
+    );
+}
+
+/// Whether a document's first line reads as its headline, given the next line with text:
+/// [`MIN_HEADLINE_WORDS`] to [`MAX_HEADLINE_WORDS`] words and at most 160 characters, ending no
+/// sentence or clause (no final `.`, `?`, `!`, closing quote, `,`, `;`, `:`, nor an open
+/// bracket or a dash of a line cut short), no sentence ending inside, at most one colon (not a
+/// row of labelled fields, "Tested by: … RRP: …"), not all in capitals (a dateline or a wire
+/// slug), and over a paragraph of prose ([`is_prose`]): "Hunter diagnosed with bubonic
+/// plague after eating a rabbit" over the story's first paragraph. "Remember New Jersey's epic
+/// quest to find a state slogan?" asks a question and stays.
+fn reads_as_headline(line: &str, next: &str) -> bool {
+    let line = line.trim();
+    let all_capitals =
+        line.chars().any(char::is_uppercase) && !line.chars().any(char::is_lowercase);
+    let words = rules::count_words(line, MAX_HEADLINE_WORDS + 1);
+    (MIN_HEADLINE_WORDS..=MAX_HEADLINE_WORDS).contains(&words)
+        && line.chars().count() <= 160
+        && !ends_sentence(line)
+        && !line.ends_with([',', ';', ':', '：', '，', '；', '(', '[', '-'])
+        && line.matches([':', '：']).count() <= 1
+        && !ends_a_sentence_inside(line)
+        && !all_capitals
+        && is_prose(next)
+}
+
+/// The fewest words of a headline: "Staff Reports", "Pittsburgh" are a byline and a dateline.
+const MIN_HEADLINE_WORDS: usize = 3;
+
+/// Whether a sentence ends inside the line: a lowercase word of three letters or more, a
+/// period, a space and a capital ("… and its advertiser. All opinions are mine alone."), which
+/// a headline's abbreviations ("U.S. Economy", "Dr. Smith") are not.
+fn ends_a_sentence_inside(line: &str) -> bool {
+    line.match_indices(". ").any(|(at, _)| {
+        let before: Vec<char> = line[..at].chars().rev().take(3).collect();
+        before.len() == 3
+            && before.iter().all(|c| c.is_lowercase())
+            && line[at + 2..]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+    })
 }
 
 /// Separators between a page's headline and its site's name.
@@ -1504,6 +1575,55 @@ mod tests {
         // Without a page's furniture around it, the first line stays.
         let story = format!("{title}\n{FIRST}\n{SECOND}\nShare");
         assert_eq!(removed_by(&story, PAGE_TITLE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_headline_goes_only_under_drop_title() {
+        let title = "Hunter diagnosed with bubonic plague after eating a rabbit";
+        let story = format!("{title}\n{FIRST}\n{SECOND}");
+        assert_eq!(removed_by(&story, HEADLINE), Vec::<String>::new());
+        let dropping = Stripper::new(
+            &StripConfig {
+                stats: None,
+                drop_title: true,
+                ..StripConfig::default()
+            },
+            None,
+        )
+        .unwrap();
+        let removed = |text: &str| -> Vec<String> {
+            dropping.strip(text, "s").map_or_else(Vec::new, |s| {
+                s.removals
+                    .iter()
+                    .filter(|r| r.rule == HEADLINE)
+                    .map(|r| text[r.start..r.end].to_string())
+                    .collect()
+            })
+        };
+        assert_eq!(removed(&story), [title]);
+        assert_eq!(
+            dropping.strip(&story, "s").map(|s| s.text),
+            Some(format!("{FIRST}\n{SECOND}"))
+        );
+        // A question, a sentence, a dateline in capitals, a list's lead-in, a line over a
+        // short line, a document of one line: no headline.
+        for first in [
+            "Remember New Jersey's epic quest to find a state slogan?",
+            "James Van Der Beek has been eliminated from \"Dancing with the Stars.\"",
+            "BAAR, SWITZERLAND",
+            "The winners of this year's prizes:",
+            "Staff Reports",
+            "Tested by: John Milbank RRP: £23.99 More info: www.clymer.co.uk",
+            "This shop has been compensated by its advertiser. All opinions are mine alone",
+        ] {
+            let text = format!("{first}\n{FIRST}\n{SECOND}");
+            assert_eq!(removed(&text), Vec::<String>::new(), "{first}");
+        }
+        assert_eq!(
+            removed(&format!("{title}\nMenu\n{FIRST}")),
+            Vec::<String>::new()
+        );
+        assert_eq!(removed(title), Vec::<String>::new());
     }
 
     #[test]

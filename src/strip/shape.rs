@@ -31,7 +31,7 @@ pub const PROMPT_OPENERS: &[&str] = &[
     "tweet", "print", "save", "copy", "find", "check", "discover", "explore", "learn", "be",
     "leave", "post", "add", "have", "got", "send", "please", "this", "related", "recommended",
     "trending", "most", "top", "latest", "further", "also", "up", "what", "editor's", "in", "we",
-    "by", "cookies", "accept", "manage", "reach", "contact", "write", "tip", "ad",
+    "by", "cookies", "accept", "manage", "reach", "contact", "write", "tip", "ad", "let", "on",
     // French, German, Spanish, Italian, Portuguese, Dutch
     "abonnez-vous", "abonnez", "inscrivez-vous", "inscrivez", "recevez", "suivez", "partagez",
     "partager", "lire", "lisez", "voir", "découvrez", "cliquez", "à", "votre", "notre",

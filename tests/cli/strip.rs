@@ -128,6 +128,34 @@ fn strip_explains_each_removal_with_its_rule() {
     );
 }
 
+#[test]
+fn drop_title_removes_a_headline_over_prose_and_only_when_asked() {
+    let input = "Diplomats fail to revive the Syrian ceasefire\n\
+                 Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n";
+    let kept = textwash().arg("strip").write_stdin(input).output().unwrap();
+    assert!(kept.status.success());
+    assert_eq!(String::from_utf8(kept.stdout).unwrap(), input);
+    let output = textwash()
+        .args(["strip", "--drop-title", "--explain"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "<stdin>:1: [headline] removed: Diplomats fail to revive the Syrian ceasefire\n"
+    );
+    let output = textwash()
+        .args(["strip", "--drop-title"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n"
+    );
+}
+
 /// Ten documents of source `wire`, each with a footer line, and three of source `blog` with the
 /// same line once.
 fn corpus_with_a_footer() -> String {

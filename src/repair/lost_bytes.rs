@@ -350,11 +350,21 @@ fn a_grave_space(text: &str, space_at: usize, prefix: &str, uncollapsed: bool) -
             && second.is_some_and(|s| s.is_whitespace() && s != '\n'))
         || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
         || (first == Some(' ') && joins(text, prefix, space_at + 1, uncollapsed))
+        || (first == Some(' ') && !prefix.is_empty() && second.is_some_and(closes_a_word))
     {
         first.map_or(0, char::len_utf8)
     } else {
         0
     }
+}
+
+/// Whether `c` follows a word without a space in every language that writes `à`: a period,
+/// a comma, a closing bracket. A word ending in `Ã` then a space then one of these
+/// (`universitÃ .`) lost its no-break space to that space. Not `!`, `?`, `:`, `;` or `»`,
+/// which French sets after a space (`voilà !`), nor signs that follow a space in some texts
+/// and not in others (`20 °C`, `Home · News`, Swedish `”` opening a quotation, `…`, an emoji).
+fn closes_a_word(c: char) -> bool {
+    matches!(c, '.' | ',' | ')' | ']')
 }
 
 /// Whether the word ending in `Ã` at `at` is written again on its line with more after the
@@ -568,6 +578,12 @@ mod tests {
         // was dropped; no text ends a lowercase word in a capital `Ã`.
         assert_eq!(fix("la cittÃ? e poi", false), "la città? e poi");
         assert_eq!(fix("la cittÃ, e poi", false), "la città, e poi");
+        // Its no-break space turned into a space before punctuation that follows a word
+        // directly: the space goes too. Not before `!`, which French sets after a space.
+        assert_eq!(fix("la cittÃ . E poi", false), "la città. E poi");
+        assert_eq!(fix("(la universitÃ ) i", false), "(la università) i");
+        assert_eq!(fix("voilÃ ! dit-il", false), "voilà ! dit-il");
+        assert_eq!(fix("la metÃ °C e poi", false), "la metà °C e poi");
         // Alone before two spaces, whatever follows.
         assert_eq!(fix("peur Ã  • vite", false), "peur à • vite");
         assert_eq!(fix("suficientes Ã ‹des", false), "suficientes à ‹des");

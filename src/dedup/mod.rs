@@ -11,6 +11,11 @@
 //! document. The output is then written from the spooled corpus by each document's
 //! [`Decision`]: duplicates dropped or annotated. Smaller overlaps are passage links: reported,
 //! never removed.
+//!
+//! A staged run does the same steps as separate tasks: each band merged on its own
+//! ([`bands::merge_band`]), the candidates verified per range of first documents
+//! ([`verify_part`], ranges from [`bands::balanced_ranges`]), then clusters and links from what
+//! the ranges found ([`decide_verified`]).
 
 pub mod align;
 pub mod bands;

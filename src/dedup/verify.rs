@@ -1,7 +1,9 @@
 //! Verification: the candidate pairs of the band merges compared exactly, every passage pair
 //! of the two documents by shingle Jaccard and containment, duplicates checked for coverage by
 //! word alignment ([`super::align`]). The relations found go to a relations file per range of
-//! first documents; the duplicate edges stay in memory for clustering.
+//! first documents; the duplicate edges stay in memory for clustering (a staged `verify` task
+//! writes them to a duplicates file for `cluster`). Documents are looked up through [`Lookup`]:
+//! all of them in one process, only those a range's pairs name in a staged task.
 
 use std::io;
 
@@ -199,6 +201,7 @@ pub(super) fn verify_range(
 /// Writes verified relations: `a`, `b`, the number of matching passage pairs, and each pair
 /// (passage of a, passage of b, similarity); a checked file (`write::checked`), so a damaged
 /// one fails the step that reads it.
+///
 /// Written under a temporary name beside its place and renamed there when finished, so that
 /// a task run twice at once (a retry, a speculative copy) leaves one whole file.
 pub(super) struct RelationWriter {

@@ -3,8 +3,9 @@
 
 Fan-out only: every task is one `textwash` command over the shared work folder, and all data
 moves through files there. The waves are survey (per rank), prep (per rank), bucket (per band),
-cluster (one task, with more memory), filter (per rank), report (one task). A task that exits non-zero raises, and
-the driver exits non-zero. Tasks already finished are skipped by textwash itself, so running the
+verify (per range of first documents, as many as the plan's --verify-parts, by default the
+ranks), cluster (one task, with more memory), filter (per rank), report (one task). A task that
+exits non-zero raises, and the driver exits non-zero. Tasks already finished are skipped by textwash itself, so running the
 driver again resumes a failed run.
 
     python scripts/ray_textwash.py --binary target/release/textwash --work /shared/work \\
@@ -22,6 +23,7 @@ It exits with 2 and a message naming what was asked for and what there is.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -133,6 +135,11 @@ def main():
     wave("survey", [small.remote(binary, ["survey", "--work", work, "--rank", str(r)] + threads) for r in ranks])
     wave("prep", [small.remote(binary, ["prep", "--work", work, "--rank", str(r)] + threads) for r in ranks])
     wave("bucket", [small.remote(binary, ["bucket", "--work", work, "--band", str(b)] + threads) for b in range(BANDS)])
+    # Verification in parallel, a range of first documents per task (`plan --verify-parts`),
+    # leaving the cluster task only the clustering and the links.
+    with open(os.path.join(work, "manifest.json")) as manifest:
+        parts = json.load(manifest)["verify_parts"]
+    wave("verify", [small.remote(binary, ["verify", "--work", work, "--part", str(p)] + threads) for p in range(parts)])
     cluster_threads = ["-j", str(cluster_cpus)]
     wave("cluster", [big.remote(binary, ["cluster", "--work", work] + cluster_threads)])
     wave("filter", [small.remote(binary, ["filter", "--work", work, "--rank", str(r)] + threads) for r in ranks])

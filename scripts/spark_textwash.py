@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs textwash's staged commands as Spark tasks.
 
-Fan-out only: one Spark task per rank or band, each one `textwash` command over the shared
-work folder; all data moves through files there. The binary travels with the job:
+Fan-out only: one Spark task per rank, band or verify part, each one `textwash` command over
+the shared work folder; all data moves through files there. The binary travels with the job:
 
     spark-submit --master yarn --files target/release/textwash \\
         scripts/spark_textwash.py --work /shared/work --world-size 64 /shared/dump \\
@@ -17,6 +17,7 @@ finished are skipped by textwash itself, so submitting again resumes a failed ru
 """
 
 import argparse
+import json
 import os
 import stat
 import subprocess
@@ -88,6 +89,11 @@ def main():
     wave("survey", [["survey", "--work", work, "--rank", str(r)] + threads for r in ranks])
     wave("prep", [["prep", "--work", work, "--rank", str(r)] + threads for r in ranks])
     wave("bucket", [["bucket", "--work", work, "--band", str(b)] + threads for b in range(BANDS)])
+    # Verification in parallel, a range of first documents per task (`plan --verify-parts`),
+    # leaving the cluster task only the clustering and the links.
+    with open(os.path.join(work, "manifest.json")) as manifest:
+        parts = json.load(manifest)["verify_parts"]
+    wave("verify", [["verify", "--work", work, "--part", str(p)] + threads for p in range(parts)])
     cluster_threads = ["-j", str(args.cluster_threads or args.threads)]
     wave("cluster", [["cluster", "--work", work] + cluster_threads])
     wave("filter", [["filter", "--work", work, "--rank", str(r)] + threads for r in ranks])

@@ -38,12 +38,15 @@ pub enum Command {
     Prep(RankArgs),
     /// Staged run, step 4 (per band): merge one LSH band across all shards.
     Bucket(BandArgs),
-    /// Staged run, step 5 (one task): verify candidate pairs, cluster, write clusters.jsonl and
+    /// Staged run, step 5 (per part): verify the candidate pairs whose first document is in
+    /// one range of documents.
+    Verify(PartArgs),
+    /// Staged run, step 6 (one task): cluster the verified duplicates, write clusters.jsonl and
     /// passages.jsonl to WORK/out.
     Cluster(WorkArgs),
-    /// Staged run, step 6 (per rank): write one shard's records to WORK/out/part-RANK.jsonl.
+    /// Staged run, step 7 (per rank): write one shard's records to WORK/out/part-RANK.jsonl.
     Filter(RankArgs),
-    /// Staged run, step 7 (one task): merge the shards' reports into WORK/out/report.json.
+    /// Staged run, step 8 (one task): merge the shards' reports into WORK/out/report.json.
     Report(WorkArgs),
 }
 
@@ -62,6 +65,11 @@ pub struct PlanArgs {
     /// The number of ranks (shards) that `survey`, `prep` and `filter` run as.
     #[arg(short = 'n', long, value_name = "N")]
     pub(crate) world_size: u32,
+
+    /// The number of `verify` tasks: ranges of first documents, each with about the same
+    /// number of candidate pairs [default: the number of ranks]
+    #[arg(long, value_name = "N")]
+    pub(crate) verify_parts: Option<u32>,
 
     /// Input format, when names do not tell.
     #[arg(long, value_parser = crate::format::value_parser(), value_name = "FORMAT")]
@@ -103,6 +111,17 @@ pub struct BandArgs {
     /// Which band, from 0 to 27.
     #[arg(long, value_name = "B")]
     pub(crate) band: u32,
+}
+
+/// Arguments of the staged `verify` task, run once per part.
+#[derive(Debug, Args)]
+pub struct PartArgs {
+    #[command(flatten)]
+    pub(crate) work: WorkArgs,
+
+    /// Which range of first documents, from 0 to the plan's verify parts - 1.
+    #[arg(long, value_name = "P")]
+    pub(crate) part: u32,
 }
 
 /// Options of the strip stage, shared by `run` and `strip`.

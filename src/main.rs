@@ -101,6 +101,7 @@ fn main() -> std::process::ExitCode {
         Command::Survey(args) => staged_task(|n| textwash::staged::survey(&args, n)),
         Command::Prep(args) => staged_task(|n| textwash::staged::prep(&args, n)),
         Command::Bucket(args) => staged_task(|n| textwash::staged::bucket(&args, n)),
+        Command::Verify(args) => staged_task(|n| textwash::staged::verify(&args, n)),
         Command::Cluster(args) => staged_task(|n| textwash::staged::cluster(&args, n)),
         Command::Filter(args) => staged_task(|n| textwash::staged::filter(&args, n)),
         Command::Report(args) => staged_task(|n| textwash::staged::report(&args, n)),

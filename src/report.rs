@@ -77,6 +77,9 @@ pub struct Report {
 pub struct StagedFigures {
     /// Ranks the corpus was cut into.
     pub world_size: u32,
+    /// Ranges of first documents whose candidate pairs were verified by separate tasks.
+    #[serde(default)]
+    pub verify_parts: u32,
     /// Seconds of each wave's tasks, summed.
     pub task_seconds: BTreeMap<Name, f64>,
 }

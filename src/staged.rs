@@ -1,20 +1,35 @@
 //! The pipeline as separate tasks over a work folder, for running on a cluster: `plan` cuts
 //! the corpus into shards of whole files and records every parameter in `manifest.json`; then
 //! `survey` (per rank: strip's line counts), `prep` (per rank: decode, repair, strip, sketch),
-//! `bucket` (per band: the band merged across shards), `cluster` (one task: candidates
-//! verified, clusters, links), `filter` (per rank: the shard's output) and `report` (one task:
-//! the shards' reports merged) each read and write only files. A scheduler (Ray, Spark, a shell loop) launches them; textwash has none.
+//! `bucket` (per band: the band merged across shards), `verify` (per part: the candidate pairs
+//! whose first document is in one range of documents, verified), `cluster` (one task: the
+//! verified duplicates clustered, the links), `filter` (per rank: the shard's output) and
+//! `report` (one task: the shards' reports merged) each read and write only files. A scheduler
+//! (Ray, Spark, a shell loop) launches them; textwash has none.
 //!
-//! The binary files tasks hand on (line counts, spools, shard files, runs, meetings) are
-//! [`checked`] files: one damaged between tasks fails the task that reads it, naming the file.
+//! Verification is cut into `plan --verify-parts` ranges of first documents (by default one per
+//! rank), each with about the same number of pair meetings ([`bands::balanced_ranges`], from
+//! samples of the meeting files, so every task computes the same ranges). A `verify` task holds
+//! only what its range needs: a bit per document of the corpus while it marks the documents its
+//! pairs name, then those documents' metadata (`DocMeta`: id, source, passages) and whether
+//! each is the first of its exact copies, reading shingle lists and tokens from disk pair by
+//! pair ([`dedup::verify_part`]). `cluster` reads the duplicate edges of every part, clusters
+//! them and makes the links from the parts' relations files, in part order (which is pair
+//! order, so the output does not depend on the number of parts).
+//!
+//! The binary files tasks hand on (line counts, spools, shard files, runs, meetings,
+//! relations, duplicate edges) are [`checked`] files: one damaged between tasks fails the task
+//! that reads it, naming the file.
 //!
 //! Every task writes under temporary names and renames when done, then leaves a marker in
 //! `done/`; a finished task is skipped when launched again, so a driver may retry freely. A
 //! task refuses a work folder planned with other parameters, or whose inputs changed.
 //!
 //! `run` is the same functions in one process: `pipeline::pass::main_pass` with the shard
-//! sink, [`bands::merge_band`], [`dedup::decide_merged`], `dedup::replay::replay_decided`; the staged path's
-//! outputs `out/part-R.jsonl`, read in rank order, hold exactly the records `run` writes.
+//! sink, [`bands::merge_band`], [`dedup::decide_merged`] (verification over all documents in
+//! ranges per thread, then the clustering of [`dedup::decide_verified`]),
+//! `dedup::replay::replay_decided`; the staged path's outputs `out/part-R.jsonl`, read in rank
+//! order, hold exactly the records `run` writes.
 //!
 //! Layout of a work folder:
 //! ```text
@@ -23,6 +38,8 @@
 //! survey/RRRRR.bin         line counts of a shard (survey)
 //! shards/RRRRR/            corpus.spool, docs.bin, shingles.bin, bands/, report.json (prep)
 //! meetings/BB.bin          pair meeting counts of a band (bucket)
+//! verify/relations-PPPPP.bin      verified relations of part P's pairs, for the links (verify)
+//! verify/duplicates-PPPPP.bin     duplicate edges of part P's pairs (verify)
 //! cluster/decisions-RRRRR.bin     fate of the shard's duplicates, JSON lines (cluster)
 //! out/part-RRRRR.jsonl     the cleaned, deduplicated records of a shard (filter)
 //! out/clusters.jsonl, out/reuse.jsonl, out/passages.jsonl, out/dedup.json   as `run` writes them (cluster)
@@ -39,7 +56,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{BandArgs, PlanArgs, RankArgs, WorkArgs};
+use crate::cli::{BandArgs, PartArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::bands::{self, BandMerge};
 use crate::dedup::documents::{self, DocMeta, ShardSpan};
@@ -69,10 +86,10 @@ const MANIFEST: &str = "manifest.json";
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Manifest {
     pub textwash_version: String,
-    /// A hash of everything that shapes the output ([`fingerprint`]): the version, the
-    /// resolved configuration, the folder relative paths start from, the number of ranks, and
-    /// the contents of every file the configuration names (a rules file, also one named inside
-    /// a config file).
+    /// A hash of everything that shapes the output or the tasks ([`fingerprint`]): the version,
+    /// the resolved configuration, the folder relative paths start from, the numbers of ranks
+    /// and verify parts, and the contents of every file the configuration names (a rules file,
+    /// also one named inside a config file).
     pub fingerprint: String,
     /// The configuration every task runs with, resolved once by `plan` from its options and
     /// config file: tasks neither parse arguments nor read the config file again.
@@ -84,6 +101,9 @@ pub(crate) struct Manifest {
     /// `-j` as given to `plan`: a task without `-j` of its own uses it, or else all its cores.
     pub threads: Option<usize>,
     pub world_size: u32,
+    /// The number of `verify` tasks, each over a range of first documents
+    /// ([`bands::balanced_ranges`]).
+    pub verify_parts: u32,
     pub shards: Vec<ShardPlan>,
 }
 
@@ -118,13 +138,17 @@ pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     if args.world_size == 0 {
         bail!("--world-size must be at least 1");
     }
+    let verify_parts = args.verify_parts.unwrap_or(args.world_size);
+    if verify_parts == 0 {
+        bail!("--verify-parts must be at least 1");
+    }
     let work = std::path::absolute(&args.work)
         .with_context(|| format!("cannot find {}", args.work.display()))?;
     let world_size = args.world_size;
     let base = std::env::current_dir().context("cannot tell the current folder")?;
     let threads = args.pipeline.threads;
     let config = planned_config(args, &base)?;
-    let fingerprint = fingerprint(&config, &base, world_size)?;
+    let fingerprint = fingerprint(&config, &base, world_size, verify_parts)?;
     let path = work.join(MANIFEST);
     if let Ok(bytes) = fs::read(&path) {
         let existing: Option<Manifest> = serde_json::from_slice(&bytes).ok();
@@ -194,6 +218,7 @@ pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
         base,
         threads,
         world_size,
+        verify_parts,
         shards,
     };
     fs::create_dir_all(&work)
@@ -274,20 +299,23 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
     out
 }
 
-/// A hash of what shapes a staged run's output: the version, `config` as stored (so every
-/// setting, present and future, is in it), the folder relative inputs start from, the number of
-/// ranks, and the bytes of every file the configuration names (a rules file, whether given with
-/// `--rules` or in a config file). The inputs themselves are checked by size when read.
+/// A hash of what shapes a staged run's output and tasks: the version, `config` as stored (so
+/// every setting, present and future, is in it), the folder relative inputs start from, the
+/// numbers of ranks and of verify parts, and the bytes of every file the configuration names (a
+/// rules file, whether given with `--rules` or in a config file). The inputs themselves are
+/// checked by size when read.
 pub(crate) fn fingerprint(
     config: &RunConfig,
     base: &Path,
     world_size: u32,
+    verify_parts: u32,
 ) -> anyhow::Result<String> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(&serde_json::to_vec(config)?);
     hasher.update(base.as_os_str().as_encoded_bytes());
     hasher.update(&world_size.to_le_bytes());
+    hasher.update(&verify_parts.to_le_bytes());
     for file in config.strip.rules.iter() {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         hasher.update(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
@@ -311,7 +339,12 @@ impl Work {
                 path.display()
             )
         })?;
-        let planned = fingerprint(&manifest.config, &manifest.base, manifest.world_size)?;
+        let planned = fingerprint(
+            &manifest.config,
+            &manifest.base,
+            manifest.world_size,
+            manifest.verify_parts,
+        )?;
         if planned != manifest.fingerprint {
             bail!(
                 "{} was planned with other parameters (another textwash version, or a config \
@@ -417,7 +450,8 @@ impl Work {
             format!(
                 "{by} needs `{}` to have finished first (no {})",
                 task.replace('-', " --rank ")
-                    .replace("bucket --rank", "bucket --band"),
+                    .replace("bucket --rank", "bucket --band")
+                    .replace("verify --rank", "verify --part"),
                 self.marker(task).display()
             )
         })
@@ -615,7 +649,7 @@ pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     )?;
     let (_, docs) = sink.close(&pool)?;
     let dir = scratch_work.shard_dir(rank);
-    documents::write_docs(&dir.join("docs.bin"), &docs)
+    documents::write_docs(&scratch_work.docs(rank), &docs)
         .with_context(|| format!("cannot write to {}", dir.display()))?;
     let report = tally.into_report(config, files.len() as u64, started);
     let mut json = serde_json::to_vec_pretty(&report)?;
@@ -645,6 +679,11 @@ pub fn prep(args: &RankArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
 
 /// The shards in corpus order, from the prep markers.
 fn spans(work: &Work, by: &str) -> anyhow::Result<Vec<ShardSpan>> {
+    Ok(corpus(work, by)?.0)
+}
+
+/// The shards in corpus order and the number of documents in all, from the prep markers.
+fn corpus(work: &Work, by: &str) -> anyhow::Result<(Vec<ShardSpan>, u32)> {
     let mut first = 0u32;
     let mut spans = Vec::new();
     for rank in work.ranks() {
@@ -654,16 +693,14 @@ fn spans(work: &Work, by: &str) -> anyhow::Result<Vec<ShardSpan>> {
             .checked_add(prepped.documents)
             .context("dedup handles at most 4,294,967,295 documents")?;
     }
-    Ok(spans)
+    Ok((spans, first))
 }
 
 /// Every shard's documents, in corpus order.
 fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<DocMeta>> {
     let mut docs = Vec::new();
     for span in spans {
-        let path = WorkDir::new(&work.root)
-            .shard_dir(span.shard)
-            .join("docs.bin");
+        let path = WorkDir::new(&work.root).docs(span.shard);
         docs.extend(
             documents::read_docs(&path, span.shard)
                 .with_context(|| format!("cannot read {}", path.display()))?,
@@ -724,6 +761,81 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     )
 }
 
+/// What `verify` tells `cluster`: its range of first documents, what it found (the duplicate
+/// edges themselves are in `verify/duplicates-PPPPP.bin`), and what it held.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Verified {
+    /// The range of first documents, `first..end`.
+    first: u32,
+    end: u32,
+    candidates: u64,
+    uncovered: u64,
+    duplicates: u64,
+    /// Documents whose metadata the task held: those its candidate pairs name.
+    documents_held: u64,
+    seconds: f64,
+}
+
+/// `textwash verify`: the candidate pairs whose first document is in the part's range of
+/// documents ([`bands::balanced_ranges`]) verified, their relations to
+/// `verify/relations-PPPPP.bin` and their duplicate edges to `verify/duplicates-PPPPP.bin`.
+pub fn verify(args: &PartArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let work = Work::open(&args.work)?;
+    let (part, parts) = (args.part, work.manifest.verify_parts);
+    if part >= parts {
+        bail!(
+            "--part {part} is out of range: {} was planned with --verify-parts {parts} (0 to {})",
+            work.root.display(),
+            parts - 1
+        );
+    }
+    let name = task("verify", part);
+    if work.skip(&name, notices)? {
+        return Ok(());
+    }
+    let (spans, documents) = corpus(&work, "verify")?;
+    if !work.dedup() {
+        return work.finish(&name, &Verified::default());
+    }
+    for band in 0..ALL_BANDS as u32 {
+        work.needs::<serde_json::Value>(&task("bucket", band), "verify")?;
+    }
+    let root = WorkDir::new(&work.root);
+    let fail = || format!("cannot verify part {part} in {}", work.root.display());
+    let ranges = bands::balanced_ranges(&root, documents, parts as usize).with_context(fail)?;
+    let firsts = ranges[part as usize].clone();
+    let (found, held) = work
+        .pool()?
+        .install(|| {
+            dedup::verify_part(
+                &root,
+                &spans,
+                documents,
+                &work.config.dedup,
+                part as usize,
+                firsts.clone(),
+            )
+        })
+        .with_context(fail)?;
+    let path = root.duplicates(part as usize);
+    found
+        .write_duplicates(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    work.finish(
+        &name,
+        &Verified {
+            first: firsts.start,
+            end: firsts.end,
+            candidates: found.candidates,
+            uncovered: found.uncovered,
+            duplicates: found.duplicates() as u64,
+            documents_held: held as u64,
+            seconds: started.elapsed().as_secs_f64(),
+        },
+    )
+}
+
 /// A decision as `cluster` hands it to `filter`: the document's number in its shard.
 #[derive(Debug, Serialize, Deserialize)]
 struct ShardDecision {
@@ -732,7 +844,7 @@ struct ShardDecision {
     decision: Decision,
 }
 
-/// `textwash cluster`: candidates verified, clusters and links, over the whole corpus.
+/// `textwash cluster`: the verified duplicates clustered, and links, over the whole corpus.
 pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let started = Instant::now();
     let work = Work::open(args)?;
@@ -740,7 +852,7 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
     if work.skip(name, notices)? {
         return Ok(());
     }
-    let spans = spans(&work, "cluster")?;
+    let (spans, documents) = corpus(&work, "cluster")?;
     let out = work.root.join("out");
     if !work.dedup() {
         return work.finish(name, &serde_json::json!({}));
@@ -751,17 +863,57 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
         merged.add(bucketed.merged);
         seconds += bucketed.seconds;
     }
-    let docs = read_all_docs(&work, &spans)?;
     let root = WorkDir::new(&work.root);
+    // The ranges of the verify tasks, in order, must cover the corpus, each starting where the
+    // one before it ended.
+    let (mut verified, mut verify_seconds, mut end) = (Vec::new(), 0.0, 0u32);
+    let inconsistent = "the work folder is inconsistent: delete done/verify-* and verify/ and \
+                        run the verify tasks again";
+    for part in 0..work.manifest.verify_parts {
+        let marker = task("verify", part);
+        let done: Verified = work.needs(&marker, "cluster")?;
+        if done.first != end || done.end < done.first || done.end > documents {
+            bail!(
+                "{} says it verified documents {}..{}, not a range from {end} within the \
+                 {documents} documents; {inconsistent}",
+                work.marker(&marker).display(),
+                done.first,
+                done.end
+            );
+        }
+        end = done.end;
+        let path = root.duplicates(part as usize);
+        let range = dedup::VerifiedRange::read(&path, done.candidates, done.uncovered)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if range.duplicates() as u64 != done.duplicates {
+            bail!(
+                "{} holds {} duplicate edges, but {} says {}",
+                path.display(),
+                range.duplicates(),
+                work.marker(&marker).display(),
+                done.duplicates
+            );
+        }
+        verified.push(range);
+        verify_seconds += done.seconds;
+    }
+    if end != documents {
+        bail!(
+            "the verify tasks covered documents up to {end}, not all {documents}; {inconsistent}"
+        );
+    }
+    let docs = read_all_docs(&work, &spans)?;
     let decisions = work
         .pool()?
         .install(|| {
-            dedup::decide_merged(
+            dedup::decide_verified(
                 &root,
                 &docs,
                 &work.config.dedup,
                 merged,
                 seconds,
+                verified,
+                verify_seconds,
                 dedup::Inputs::Keep,
                 &NoProgress,
             )
@@ -1003,6 +1155,10 @@ pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
             let bucketed: Bucketed = work.needs(&task("bucket", band), "report")?;
             add_seconds("bucket", bucketed.seconds);
         }
+        for part in 0..work.manifest.verify_parts {
+            let verified: Verified = work.needs(&task("verify", part), "report")?;
+            add_seconds("verify", verified.seconds);
+        }
         let clustered: Timed = work.needs("cluster", "report")?;
         add_seconds("cluster", clustered.seconds);
         let path = out.join("dedup.json");
@@ -1034,6 +1190,7 @@ pub fn report(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     merged.throughput_mb_per_s = merged.input.bytes as f64 / 1e6 / wall.max(1e-9);
     merged.staged = Some(StagedFigures {
         world_size: work.manifest.world_size,
+        verify_parts: work.manifest.verify_parts,
         task_seconds: seconds,
     });
     // Keys in alphabetical order, as the report of a staged run has always had them.

@@ -430,6 +430,57 @@ pub fn for_each_candidates(
     Ok(total)
 }
 
+/// Meeting records sampled in each band's file by [`balanced_ranges`].
+const RANGE_SAMPLES: u64 = 256;
+
+/// `parts` ranges of first documents covering `0..documents` in order, each holding about as
+/// many pair meetings (over all bands) as the others: a range of early documents holds more
+/// pairs than one of late ones (a pair is counted by its first document), so ranges of equal
+/// numbers of documents would not share verification's work evenly. Each band's meeting file is
+/// sampled at 256 places (`RANGE_SAMPLES`; one checked block read each), so every task that asks
+/// gets the same ranges. Ranges may be empty; without meetings, the documents are shared
+/// evenly.
+pub fn balanced_ranges(
+    work: &WorkDir,
+    documents: u32,
+    parts: usize,
+) -> io::Result<Vec<std::ops::Range<u32>>> {
+    let parts = parts.max(1);
+    // (first document, meetings from there to the next sample of its band)
+    let mut samples: Vec<(u32, u64)> = Vec::new();
+    for band in 0..ALL_BANDS {
+        let file = checked::File::open(&work.meetings(band))?;
+        let records = file.len() / Meeting::SIZE as u64;
+        let taken = records.min(RANGE_SAMPLES);
+        let mut word = [0u8; 4];
+        for k in 0..taken {
+            let (at, next) = (records * k / taken, records * (k + 1) / taken);
+            file.read_exact_at(&mut word, at * Meeting::SIZE as u64)?;
+            samples.push((u32::from_le_bytes(word), next - at));
+        }
+    }
+    let total: u64 = samples.iter().map(|s| s.1).sum();
+    if total == 0 {
+        let even = |p: usize| (u64::from(documents) * p as u64 / parts as u64) as u32;
+        return Ok((0..parts).map(|p| even(p)..even(p + 1)).collect());
+    }
+    samples.sort_unstable();
+    let mut bounds = vec![0u32];
+    let (mut before, mut next) = (0u64, 0usize);
+    for p in 1..parts {
+        let target = total * p as u64 / parts as u64;
+        while next < samples.len() && before + samples[next].1 <= target {
+            before += samples[next].1;
+            next += 1;
+        }
+        let bound = samples.get(next).map_or(documents, |s| s.0);
+        let last = bounds[bounds.len() - 1];
+        bounds.push(bound.clamp(last, documents.max(last)));
+    }
+    bounds.push(documents.max(bounds[bounds.len() - 1]));
+    Ok(bounds.windows(2).map(|w| w[0]..w[1]).collect())
+}
+
 /// The number of the first record of a meeting file whose first document is `a` or more.
 pub(super) fn first_meeting_of(path: &Path, a: u32) -> io::Result<u64> {
     let file = checked::File::open(path)?;

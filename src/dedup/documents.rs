@@ -137,10 +137,24 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
 
 /// Reads back the documents [`write_docs`] wrote for shard `shard`.
 pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
+    let mut docs = Vec::new();
+    for_each_doc(path, shard, |doc| {
+        docs.push(doc);
+        Ok(())
+    })?;
+    Ok(docs)
+}
+
+/// Hands each document [`write_docs`] wrote for shard `shard` to `each`, in order, holding
+/// only the file's bytes and one document at a time.
+pub fn for_each_doc(
+    path: &Path,
+    shard: u32,
+    mut each: impl FnMut(DocMeta) -> io::Result<()>,
+) -> io::Result<()> {
     let bytes = checked::read(path)?;
     let mut input = crate::codec::Reader::new(&bytes, "a document file");
     let count = input.u64()?;
-    let mut docs = Vec::with_capacity(count.min(1 << 24) as usize);
     let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
     for _ in 0..count {
         let id = input.string()?;
@@ -167,7 +181,7 @@ pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
                 })
             })
             .collect::<io::Result<_>>()?;
-        docs.push(DocMeta {
+        each(DocMeta {
             id,
             source,
             length,
@@ -177,9 +191,103 @@ pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
             shard,
             offset,
             entries,
-        });
+        })?;
     }
-    Ok(docs)
+    Ok(())
+}
+
+/// Some documents of the corpus, as a staged `verify` task holds them: those its candidate
+/// pairs name, each with whether it is the first of its exact copies (see [`first_copies`]).
+#[derive(Debug, Default)]
+pub(super) struct SomeDocs {
+    /// Corpus numbers, ascending.
+    numbers: Vec<u32>,
+    docs: Vec<DocMeta>,
+    first: Vec<bool>,
+}
+
+impl SomeDocs {
+    /// The documents whose bit is set in `wanted` (one bit per corpus number), read from the
+    /// document files of the shards `spans` (in corpus order) in `work`: one
+    /// pass keeps the wanted ones, a second finds for each of their texts its first copy in the
+    /// corpus. Holds one shard's file at a time besides them.
+    pub(super) fn load(
+        work: &super::work::WorkDir,
+        spans: &[ShardSpan],
+        wanted: &[u64],
+    ) -> io::Result<SomeDocs> {
+        let is_wanted = |i: u32| {
+            wanted
+                .get(i as usize / 64)
+                .is_some_and(|w| w >> (i % 64) & 1 == 1)
+        };
+        let mut some = SomeDocs::default();
+        let mut hashes: HashMap<u64, u32> = HashMap::new();
+        for span in spans {
+            let path = work.docs(span.shard);
+            let mut i = span.first;
+            named(
+                &path,
+                for_each_doc(&path, span.shard, |doc| {
+                    if is_wanted(i) {
+                        if !doc.is_empty() {
+                            hashes.insert(doc.hash, u32::MAX);
+                        }
+                        some.numbers.push(i);
+                        some.docs.push(doc);
+                    }
+                    i += 1;
+                    Ok(())
+                }),
+            )?;
+        }
+        // The first copy of each wanted text, which may come before any wanted document.
+        for span in spans {
+            let path = work.docs(span.shard);
+            let mut i = span.first;
+            named(
+                &path,
+                for_each_doc(&path, span.shard, |doc| {
+                    if !doc.is_empty() {
+                        if let Some(first) = hashes.get_mut(&doc.hash) {
+                            *first = (*first).min(i);
+                        }
+                    }
+                    i += 1;
+                    Ok(())
+                }),
+            )?;
+        }
+        some.first = some
+            .numbers
+            .iter()
+            .zip(&some.docs)
+            .map(|(&i, doc)| doc.is_empty() || hashes.get(&doc.hash) == Some(&i))
+            .collect();
+        Ok(some)
+    }
+
+    /// The number of documents held.
+    pub(super) fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Document `i` (a corpus number) and whether it is the first of its copies, when held.
+    pub(super) fn get(&self, i: u32) -> Option<(&DocMeta, bool)> {
+        let at = self.numbers.binary_search(&i).ok()?;
+        Some((&self.docs[at], self.first[at]))
+    }
+}
+
+/// An error of reading `path` that names it.
+fn named<T>(path: &Path, result: io::Result<T>) -> io::Result<T> {
+    result.map_err(|err| {
+        let name = path.display().to_string();
+        match err.to_string().contains(&name) {
+            true => err,
+            false => io::Error::new(err.kind(), format!("{name}: {err}")),
+        }
+    })
 }
 
 pub(super) fn damaged(doc: &DocMeta) -> io::Error {

@@ -11,6 +11,11 @@
 //! document. The output is then written from the spooled corpus by each document's
 //! [`Decision`]: duplicates dropped or annotated. Smaller overlaps are passage links: reported,
 //! never removed.
+//!
+//! A staged run does the same steps as separate tasks: each band merged on its own
+//! ([`bands::merge_band`]), the candidates verified per range of first documents
+//! ([`verify_part`], ranges from [`bands::balanced_ranges`]), then clusters and links from what
+//! the ranges found ([`decide_verified`]).
 
 pub mod align;
 pub mod bands;
@@ -49,7 +54,7 @@ pub use outcome::{
 
 use cluster::cluster;
 use links::{formulas_found, links};
-use verify::{first_ranges, verify_range, Edge};
+use verify::{first_ranges, verify_range, AllDocs, Edge};
 
 /// Finds duplicates and shared passages among the documents (in input order) whose shards are
 /// sketched in `work`; runs on the current thread pool. Each step reports to `progress`.
@@ -119,15 +124,7 @@ pub fn decide_merged(
     inputs: Inputs,
     progress: &dyn Progress,
 ) -> io::Result<Decisions> {
-    let mut summary = DedupSummary {
-        documents: docs.len() as u64,
-        passages: docs.iter().map(|d| d.passages.len() as u64).sum(),
-        dropped_buckets: merged.dropped_buckets,
-        ..DedupSummary::default()
-    };
-    summary.seconds.insert("merge".into(), round(merge_seconds));
     let started = std::time::Instant::now();
-
     // Exact copies: the first of each normalized text stands for the others (shards index only
     // the first copy they see; across shards, copies are mapped here).
     let rep = documents::first_copies(docs);
@@ -140,52 +137,215 @@ pub fn decide_merged(
     let reader = ShingleReader::open(work, spans.iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
     progress.step("verifying candidate pairs", Some(docs.len() as u64));
-    let verified: Vec<(u64, u64, Vec<Edge>)> = ranges
+    let all = AllDocs { docs, rep: &rep };
+    let verified: Vec<VerifiedRange> = ranges
         .par_iter()
         .enumerate()
         .map(|(part, firsts)| {
-            verify_range(
-                work,
-                docs,
-                &rep,
-                &reader,
-                config,
-                part,
-                firsts.clone(),
-                progress,
-            )
+            verify_range(work, &all, &reader, config, part, firsts.clone(), progress)
+                .map(VerifiedRange::from)
         })
         .collect::<io::Result<_>>()?;
-    let mut duplicates: Vec<Edge> = Vec::new();
-    for (candidates, uncovered, found) in verified {
-        summary.candidate_pairs += candidates;
-        summary.uncovered_pairs += uncovered;
-        duplicates.extend(found);
-    }
     if inputs == Inputs::Consume {
         work::remove_meetings(work)?;
+    }
+    let verify_seconds = started.elapsed().as_secs_f64();
+    cluster_and_link(
+        work,
+        docs,
+        &rep,
+        reader,
+        config,
+        (merged, merge_seconds),
+        (verified, verify_seconds),
+        inputs,
+        progress,
+    )
+}
+
+/// What verifying one range of first documents found: its counts and duplicate edges. Its
+/// relations are in the range's file in the work folder ([`WorkDir::relations`]).
+#[derive(Debug, Default)]
+pub struct VerifiedRange {
+    /// Candidate pairs, counted as pairs of first copies.
+    pub candidates: u64,
+    /// Pairs whose passages matched like duplicates' but neither of which covers the other.
+    pub uncovered: u64,
+    duplicates: Vec<Edge>,
+}
+
+impl From<(u64, u64, Vec<Edge>)> for VerifiedRange {
+    fn from((candidates, uncovered, duplicates): (u64, u64, Vec<Edge>)) -> VerifiedRange {
+        VerifiedRange {
+            candidates,
+            uncovered,
+            duplicates,
+        }
+    }
+}
+
+impl VerifiedRange {
+    /// The number of duplicate edges found.
+    pub fn duplicates(&self) -> usize {
+        self.duplicates.len()
+    }
+
+    /// Writes the duplicate edges to `path`, a checked file, under a temporary name renamed
+    /// into place when whole.
+    pub fn write_duplicates(&self, path: &std::path::Path) -> io::Result<()> {
+        verify::write_edges(path, &self.duplicates)
+    }
+
+    /// A range's findings from its counts and the duplicates file [`Self::write_duplicates`]
+    /// wrote.
+    pub fn read(
+        path: &std::path::Path,
+        candidates: u64,
+        uncovered: u64,
+    ) -> io::Result<VerifiedRange> {
+        Ok(VerifiedRange {
+            candidates,
+            uncovered,
+            duplicates: verify::read_edges(path)?,
+        })
+    }
+}
+
+/// Verifies the candidate pairs whose first document is in `firsts`, the `part`th range, as a
+/// staged task does: the documents of `spans` (their `docs.bin` files in `work`, `documents` in
+/// all) are read for the pairs of the range only. The relations go to the range's file
+/// ([`WorkDir::relations`]); returns what was found and how many documents were held.
+///
+/// The range's candidates are streamed twice: once to mark the documents they name (a bit per
+/// document of the corpus), then to verify them with only those documents' [`DocMeta`]s in
+/// memory, and whether each is the first of its exact copies (found by a second read of the
+/// document files that keeps only the texts of the marked documents).
+pub fn verify_part(
+    work: &WorkDir,
+    spans: &[documents::ShardSpan],
+    documents: u32,
+    config: &DedupConfig,
+    part: usize,
+    firsts: std::ops::Range<u32>,
+) -> io::Result<(VerifiedRange, usize)> {
+    let mut wanted = vec![0u64; (documents as usize).div_ceil(64)];
+    bands::for_each_candidates(
+        work,
+        config.min_collisions,
+        verify::VERIFY_CHUNK,
+        firsts.clone(),
+        |chunk| {
+            for &(a, b) in chunk {
+                for x in [a, b] {
+                    if let Some(word) = wanted.get_mut(x as usize / 64) {
+                        *word |= 1 << (x % 64);
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let docs = documents::SomeDocs::load(work, spans, &wanted)?;
+    drop(wanted);
+    // Only shards with documents have shingle lists to read.
+    let sketched = spans
+        .iter()
+        .enumerate()
+        .filter(|&(i, span)| spans.get(i + 1).map_or(documents, |next| next.first) > span.first);
+    let reader = ShingleReader::open(work, sketched.map(|(_, span)| span.shard))?;
+    let found = verify_range(
+        work,
+        &docs,
+        &reader,
+        config,
+        part,
+        firsts,
+        &crate::progress::NoProgress,
+    )?;
+    Ok((VerifiedRange::from(found), docs.len()))
+}
+
+/// [`decide_merged`] once the candidates are verified, as a staged `cluster` task has them:
+/// `verified` the ranges of first documents in order, each range's relations in its file
+/// ([`WorkDir::relations`]), and `verify_seconds` the time they took.
+#[allow(clippy::too_many_arguments)]
+pub fn decide_verified(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    config: &DedupConfig,
+    merged: BandMerge,
+    merge_seconds: f64,
+    verified: Vec<VerifiedRange>,
+    verify_seconds: f64,
+    inputs: Inputs,
+    progress: &dyn Progress,
+) -> io::Result<Decisions> {
+    let rep = documents::first_copies(docs);
+    let spans = documents::spans(docs);
+    let reader = ShingleReader::open(work, spans.iter().map(|s| s.shard))?;
+    cluster_and_link(
+        work,
+        docs,
+        &rep,
+        reader,
+        config,
+        (merged, merge_seconds),
+        (verified, verify_seconds),
+        inputs,
+        progress,
+    )
+}
+
+/// Clusters from the verified duplicates and links from the relations files, with the summary.
+#[allow(clippy::too_many_arguments)]
+fn cluster_and_link(
+    work: &WorkDir,
+    docs: &[DocMeta],
+    rep: &[u32],
+    reader: ShingleReader,
+    config: &DedupConfig,
+    (merged, merge_seconds): (BandMerge, f64),
+    (verified, verify_seconds): (Vec<VerifiedRange>, f64),
+    inputs: Inputs,
+    progress: &dyn Progress,
+) -> io::Result<Decisions> {
+    let mut summary = DedupSummary {
+        documents: docs.len() as u64,
+        passages: docs.iter().map(|d| d.passages.len() as u64).sum(),
+        dropped_buckets: merged.dropped_buckets,
+        ..DedupSummary::default()
+    };
+    summary.seconds.insert("merge".into(), round(merge_seconds));
+    let parts = verified.len();
+    let mut duplicates: Vec<Edge> = Vec::new();
+    for range in verified {
+        summary.candidate_pairs += range.candidates;
+        summary.uncovered_pairs += range.uncovered;
+        duplicates.extend(range.duplicates);
     }
     summary.duplicate_pairs = duplicates.len() as u64;
     summary
         .seconds
-        .insert("verify".into(), round(started.elapsed().as_secs_f64()));
+        .insert("verify".into(), round(verify_seconds));
     let started = std::time::Instant::now();
     progress.step("clustering and linking", None);
-    let (mut decisions, cluster_of) = cluster(docs, &rep, &duplicates, config, summary);
+    let (mut decisions, cluster_of) = cluster(docs, rep, &duplicates, config, summary);
+    drop(duplicates);
     links(
         work,
         &reader,
         docs,
-        ranges.len(),
+        parts,
         &cluster_of,
-        &rep,
+        rep,
         config.action,
         &mut decisions,
     )?;
     drop(reader);
+    let spans = documents::spans(docs);
     formulas_found(&mut decisions.summary.common_passages, merged, docs);
     if inputs == Inputs::Consume {
-        for part in 0..ranges.len() {
+        for part in 0..parts {
             std::fs::remove_file(work.relations(part))?;
         }
         work::remove_shingles(work, &spans)?;
@@ -491,23 +651,63 @@ mod tests {
     fn decide_in(texts: &[(&str, &str)], config: &DedupConfig, shards: usize) -> Outcome {
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
-        let per_shard = texts.len().div_ceil(shards).max(1);
-        let mut docs = Vec::new();
-        for (s, chunk) in texts.chunks(per_shard).enumerate() {
-            let mut writer = shard::ShardWriter::new(&work, s as u32, config.memory).unwrap();
-            for (id, text) in chunk {
-                writer
-                    .add(shard::sketch_text(id, text, None, config))
-                    .unwrap();
-            }
-            let shard = writer.finish().unwrap();
-            // As the staged commands hand them from task to task.
-            let path = work.shard_dir(s as u32).join("docs.bin");
-            documents::write_docs(&path, &shard).unwrap();
-            assert_eq!(documents::read_docs(&path, s as u32).unwrap(), shard);
-            docs.extend(shard);
+        let docs = sketch_shards(&work, texts, config, shards);
+        outcome_of(decide(&work, &docs, config, &NoProgress).unwrap())
+    }
+
+    /// Decides as the staged tasks do: every band merged on its own, the candidates verified in
+    /// `parts` ranges of first documents each from the document files alone, then clustered
+    /// from the duplicates files. Also returns the candidates of each range, and the documents
+    /// each held.
+    fn decide_staged(
+        texts: &[(&str, &str)],
+        config: &DedupConfig,
+        shards: usize,
+        parts: usize,
+    ) -> (Outcome, Vec<(u64, usize)>) {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let docs = sketch_shards(&work, texts, config, shards);
+        let spans = documents::spans(&docs);
+        let formulas = bands::Formulas::of(&docs);
+        let mut merged = BandMerge::default();
+        for band in 0..sketch::ALL_BANDS {
+            let memory = band_memory(config, 1);
+            let band = bands::merge_band(&work, &spans, band, config.bucket_cap, memory, &formulas);
+            merged.add(band.unwrap());
         }
-        let decisions = decide(&work, &docs, config, &NoProgress).unwrap();
+        let documents = docs.len() as u32;
+        let ranges = bands::balanced_ranges(&work, documents, parts).unwrap();
+        assert_eq!(ranges.len(), parts);
+        let mut verified = Vec::new();
+        let mut figures = Vec::new();
+        for (part, firsts) in ranges.into_iter().enumerate() {
+            let (found, held) =
+                verify_part(&work, &spans, documents, config, part, firsts).unwrap();
+            figures.push((found.candidates, held));
+            let path = work.duplicates(part);
+            found.write_duplicates(&path).unwrap();
+            let back = VerifiedRange::read(&path, found.candidates, found.uncovered).unwrap();
+            assert_eq!(back.duplicates(), found.duplicates());
+            verified.push(back);
+        }
+        let decisions = decide_verified(
+            &work,
+            &docs,
+            config,
+            merged,
+            0.0,
+            verified,
+            0.0,
+            Inputs::Keep,
+            &NoProgress,
+        )
+        .unwrap();
+        (outcome_of(decisions), figures)
+    }
+
+    /// Decisions with their passage links read back.
+    fn outcome_of(decisions: Decisions) -> Outcome {
         let mut links = Vec::new();
         decisions
             .for_each_link(|link| {
@@ -516,6 +716,33 @@ mod tests {
             })
             .unwrap();
         Outcome { decisions, links }
+    }
+
+    /// Sketches the texts into `shards` shards of `work`, each shard's documents written to its
+    /// document file as `prep` does; the documents in corpus order.
+    fn sketch_shards(
+        work: &WorkDir,
+        texts: &[(&str, &str)],
+        config: &DedupConfig,
+        shards: usize,
+    ) -> Vec<DocMeta> {
+        let per_shard = texts.len().div_ceil(shards).max(1);
+        let mut docs = Vec::new();
+        for (s, chunk) in texts.chunks(per_shard).enumerate() {
+            let mut writer = shard::ShardWriter::new(work, s as u32, config.memory).unwrap();
+            for (id, text) in chunk {
+                writer
+                    .add(shard::sketch_text(id, text, None, config))
+                    .unwrap();
+            }
+            let shard = writer.finish().unwrap();
+            // As the staged commands hand them from task to task.
+            let path = work.docs(s as u32);
+            documents::write_docs(&path, &shard).unwrap();
+            assert_eq!(documents::read_docs(&path, s as u32).unwrap(), shard);
+            docs.extend(shard);
+        }
+        docs
     }
 
     fn decide_texts(texts: &[(&str, &str)], config: &DedupConfig) -> Outcome {
@@ -761,6 +988,24 @@ mod tests {
                 .unwrap();
             let ranged = pool.install(|| decide_in(&texts, &config, 2));
             assert_eq!(outcome(&ranged), outcome(&whole), "{threads} threads");
+        }
+        // As staged tasks: ranges balanced by pair meetings, each verified from the document
+        // files, holding only the documents its pairs name.
+        for (shards, parts) in [(1, 1), (3, 3), (2, 16)] {
+            let (staged, figures) = decide_staged(&texts, &config, shards, parts);
+            assert_eq!(
+                outcome(&staged),
+                outcome(&whole),
+                "{shards} shards, {parts} parts"
+            );
+            let with_pairs = figures.iter().filter(|(candidates, _)| *candidates > 0);
+            assert!(parts == 1 || with_pairs.count() >= 3, "{figures:?}");
+            if parts > 1 {
+                assert!(
+                    figures.iter().any(|&(_, held)| held < texts.len()),
+                    "every part held every document: {figures:?}"
+                );
+            }
         }
     }
 

@@ -1,14 +1,16 @@
 //! Verification: the candidate pairs of the band merges compared exactly, every passage pair
 //! of the two documents by shingle Jaccard and containment, duplicates checked for coverage by
 //! word alignment ([`super::align`]). The relations found go to a relations file per range of
-//! first documents; the duplicate edges stay in memory for clustering.
+//! first documents; the duplicate edges stay in memory for clustering (a staged `verify` task
+//! writes them to a duplicates file for `cluster`). Documents are looked up through [`Lookup`]:
+//! all of them in one process, only those a range's pairs name in a staged task.
 
 use std::io;
 
 use rayon::prelude::*;
 
 use super::bands;
-use super::documents::DocMeta;
+use super::documents::{DocMeta, SomeDocs};
 use super::shard::ShingleReader;
 use super::work::WorkDir;
 use super::{align, DedupConfig};
@@ -56,6 +58,42 @@ pub(super) fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<
         .collect()
 }
 
+/// The documents verification looks up by corpus number: their metadata, and whether each is
+/// the first of its exact copies (only first copies are verified).
+pub(super) trait Lookup: Sync {
+    /// Document `i` and whether it is the first of its copies; an error when it is not held
+    /// (the work folder changed under the task).
+    fn get(&self, i: u32) -> io::Result<(&DocMeta, bool)>;
+}
+
+/// Every document, with the first of each one's copies ([`super::documents::first_copies`]).
+pub(super) struct AllDocs<'a> {
+    pub(super) docs: &'a [DocMeta],
+    pub(super) rep: &'a [u32],
+}
+
+impl Lookup for AllDocs<'_> {
+    fn get(&self, i: u32) -> io::Result<(&DocMeta, bool)> {
+        match self.docs.get(i as usize) {
+            Some(doc) => Ok((doc, self.rep[i as usize] == i)),
+            None => Err(missing(i)),
+        }
+    }
+}
+
+impl Lookup for SomeDocs {
+    fn get(&self, i: u32) -> io::Result<(&DocMeta, bool)> {
+        SomeDocs::get(self, i).ok_or_else(|| missing(i))
+    }
+}
+
+fn missing(i: u32) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("a candidate pair names document {i}, which the document files do not hold"),
+    )
+}
+
 /// Verifies the candidate pairs whose first document is in `firsts`, writing the relations to
 /// the range's file; returns the number of candidates, of pairs that matched like duplicates
 /// but neither covers the other, and the duplicate edges. `progress` advances by the first
@@ -63,8 +101,7 @@ pub(super) fn first_ranges(documents: u32, parts: usize) -> Vec<std::ops::Range<
 #[allow(clippy::too_many_arguments)]
 pub(super) fn verify_range(
     work: &WorkDir,
-    docs: &[DocMeta],
-    rep: &[u32],
+    docs: &impl Lookup,
     reader: &ShingleReader,
     config: &DedupConfig,
     part: usize,
@@ -73,6 +110,7 @@ pub(super) fn verify_range(
 ) -> io::Result<(u64, u64, Vec<Edge>)> {
     // Verified relations go to disk as they come (there can be many more than documents);
     // the duplicate edges, which clustering needs, stay in memory.
+    work.create_dir(&work.verify_dir())?;
     let mut relations = RelationWriter::create(&work.relations(part))?;
     let mut duplicates = Vec::new();
     let mut uncovered = 0;
@@ -82,10 +120,9 @@ pub(super) fn verify_range(
     let mut done = firsts.start;
     let end = firsts.end;
     bands::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
-        candidates += chunk
-            .iter()
-            .filter(|&&(a, b)| rep[a as usize] == a && rep[b as usize] == b)
-            .count() as u64;
+        for &(a, b) in chunk {
+            candidates += u64::from(docs.get(a)?.1 && docs.get(b)?.1);
+        }
         // Pairs come sorted by their first document: each first document's shingles are
         // read once for all its pairs.
         let groups: Vec<&[(u32, u32)]> = chunk.chunk_by(|x, y| x.0 == y.0).collect();
@@ -96,19 +133,19 @@ pub(super) fn verify_range(
                 // An exact copy that is not the first of its group (one indexed in another
                 // shard) stands for nothing new: its group's first copy meets the same
                 // partners.
-                if rep[a as usize] != a {
+                let (da, a_first) = docs.get(a)?;
+                if !a_first {
                     return Ok(Vec::new());
                 }
-                let da = &docs[a as usize];
                 let a_list = reader.read(da)?;
                 let a_index = ShingleIndex::new(&a_list);
                 let mut a_tokens = None;
                 let mut out = Vec::new();
                 for &(_, b) in group.iter() {
-                    if rep[b as usize] != b {
+                    let (db, b_first) = docs.get(b)?;
+                    if !b_first {
                         continue;
                     }
-                    let db = &docs[b as usize];
                     let shared = a_index.shared_counts(
                         &reader.read(db)?,
                         da.passages.len(),
@@ -164,14 +201,22 @@ pub(super) fn verify_range(
 /// Writes verified relations: `a`, `b`, the number of matching passage pairs, and each pair
 /// (passage of a, passage of b, similarity); a checked file (`write::checked`), so a damaged
 /// one fails the step that reads it.
+///
+/// Written under a temporary name beside its place and renamed there when finished, so that
+/// a task run twice at once (a retry, a speculative copy) leaves one whole file.
 pub(super) struct RelationWriter {
     out: crate::write::checked::Writer<std::fs::File>,
+    temp: tempfile::TempPath,
+    path: std::path::PathBuf,
 }
 
 impl RelationWriter {
     pub(super) fn create(path: &std::path::Path) -> io::Result<RelationWriter> {
+        let (file, temp) = temp_beside(path)?;
         Ok(RelationWriter {
-            out: crate::write::checked::Writer::create(path)?,
+            out: crate::write::checked::Writer::new(file),
+            temp,
+            path: path.to_path_buf(),
         })
     }
 
@@ -190,8 +235,81 @@ impl RelationWriter {
     }
 
     pub(super) fn finish(self) -> io::Result<()> {
-        self.out.finish().map(drop)
+        self.out.finish()?;
+        self.temp.persist(&self.path).map_err(|err| err.error)
     }
+}
+
+/// A new temporary file in the folder of `path`.
+fn temp_beside(path: &std::path::Path) -> io::Result<(std::fs::File, tempfile::TempPath)> {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let named = |err: io::Error| io::Error::new(err.kind(), format!("{}: {err}", dir.display()));
+    Ok(tempfile::NamedTempFile::new_in(dir)
+        .map_err(named)?
+        .into_parts())
+}
+
+/// The size of an [`Edge`] in a duplicates file.
+const EDGE_SIZE: usize = 4 + 4 + 8 + 2 * (8 + 1);
+
+/// Writes duplicate edges to a checked file (`write::checked`), under a temporary name
+/// renamed to `path` when done; every figure bit for bit, so that clustering from the file is
+/// clustering from memory.
+pub(super) fn write_edges(path: &std::path::Path, edges: &[Edge]) -> io::Result<()> {
+    use std::io::Write;
+    let (file, temp) = temp_beside(path)?;
+    let mut out = crate::write::checked::Writer::new(file);
+    let mut record = Vec::with_capacity(EDGE_SIZE);
+    for e in edges {
+        record.clear();
+        record.extend_from_slice(&e.a.to_le_bytes());
+        record.extend_from_slice(&e.b.to_le_bytes());
+        record.extend_from_slice(&e.similarity.to_le_bytes());
+        for c in [e.a_in_b, e.b_in_a] {
+            record.extend_from_slice(&c.share.to_le_bytes());
+            record.push(u8::from(c.numbers));
+        }
+        out.write_all(&record)?;
+    }
+    out.finish()?;
+    temp.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
+/// Reads back the edges [`write_edges`] wrote.
+pub(super) fn read_edges(path: &std::path::Path) -> io::Result<Vec<Edge>> {
+    let bytes = crate::write::checked::read(path)?;
+    if bytes.len() % EDGE_SIZE != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is damaged: it does not hold whole edges",
+                path.display()
+            ),
+        ));
+    }
+    let word = |r: &[u8], i: usize| u32::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
+    let float = |r: &[u8], i: usize| {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(&r[i..i + 8]);
+        f64::from_le_bytes(x)
+    };
+    Ok(bytes
+        .chunks_exact(EDGE_SIZE)
+        .map(|r| Edge {
+            a: word(r, 0),
+            b: word(r, 4),
+            similarity: float(r, 8),
+            a_in_b: align::Coverage {
+                share: float(r, 16),
+                numbers: r[24] != 0,
+            },
+            b_in_a: align::Coverage {
+                share: float(r, 25),
+                numbers: r[33] != 0,
+            },
+        })
+        .collect())
 }
 
 /// Reads the relations back, in the order they were written, handing each to `each` as

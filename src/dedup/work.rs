@@ -73,10 +73,28 @@ impl WorkDir {
         self.shard_dir(shard).join("corpus.spool")
     }
 
-    /// The relations verified for the `part`th range of first documents, by
-    /// [`super::verify`].
-    pub(super) fn relations(&self, part: usize) -> PathBuf {
-        self.root.join(format!("relations-{part:04}.bin"))
+    /// Where a shard's documents ([`super::documents::DocMeta`]) are kept for the staged tasks
+    /// after `prep`.
+    pub fn docs(&self, shard: u32) -> PathBuf {
+        self.shard_dir(shard).join("docs.bin")
+    }
+
+    /// The folder of verification's files: relations and duplicate edges, per range of first
+    /// documents.
+    pub(super) fn verify_dir(&self) -> PathBuf {
+        self.root.join("verify")
+    }
+
+    /// The relations verified for the `part`th range of first documents (by
+    /// [`super::verify_part`], or in one process by [`super::decide_merged`]).
+    pub fn relations(&self, part: usize) -> PathBuf {
+        self.verify_dir().join(format!("relations-{part:05}.bin"))
+    }
+
+    /// The duplicate edges verified for the `part`th range of first documents, as a staged
+    /// `verify` task hands them to `cluster` ([`super::VerifiedRange::write_duplicates`]).
+    pub fn duplicates(&self, part: usize) -> PathBuf {
+        self.verify_dir().join(format!("duplicates-{part:05}.bin"))
     }
 
     /// The passage links, as [`super::LinkRef`] records.

@@ -1,5 +1,6 @@
-//! The staged commands (plan, survey, prep, bucket, cluster, filter, report): the same records
-//! and report as `run`, tasks that skip when done, and work folders that refuse other parameters.
+//! The staged commands (plan, survey, prep, bucket, verify, cluster, filter, report): the same
+//! records and report as `run`, tasks that skip when done, and work folders that refuse other
+//! parameters.
 
 use std::path::Path;
 
@@ -73,6 +74,14 @@ fn task(args: &[&str], work: &Path) -> (i32, String) {
     )
 }
 
+/// The number of `verify` tasks the plan in `work` asks for.
+fn verify_parts(work: &Path) -> u32 {
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("manifest.json")).unwrap())
+            .unwrap();
+    manifest["verify_parts"].as_u64().unwrap() as u32
+}
+
 /// Every task of a staged run in order, each expected to succeed; the stderr of all.
 pub(crate) fn all_tasks(work: &Path, ranks: u32) -> String {
     let mut stderr = String::new();
@@ -89,6 +98,9 @@ pub(crate) fn all_tasks(work: &Path, ranks: u32) -> String {
     }
     for b in 0..BANDS {
         each(vec!["bucket".into(), "--band".into(), b.to_string()]);
+    }
+    for p in 0..verify_parts(work) {
+        each(vec!["verify".into(), "--part".into(), p.to_string()]);
     }
     each(vec!["cluster".into()]);
     for r in 0..ranks {
@@ -191,6 +203,44 @@ fn three_ranks_give_runs_records_byte_for_byte() {
             >= 3
     );
 
+    // Verification cut into more ranges of first documents than there are ranks: the same
+    // records, clusters, links and report; the candidates shared among several tasks, which
+    // hold only the documents their pairs name.
+    let work = s.path("work-parts");
+    let (code, err) = plan(&s, &work, 2, &["--verify-parts", "6"]);
+    assert_eq!(code, 0, "{err}");
+    all_tasks(&work, 2);
+    assert_eq!(String::from_utf8(parts(&work, 2)).unwrap(), text);
+    for name in ["clusters.jsonl", "reuse.jsonl", "passages.jsonl"] {
+        assert_eq!(
+            std::fs::read_to_string(work.join("out").join(name)).unwrap(),
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let report = comparable(&work.join("out/report.json"), s.dir.path());
+    assert_eq!(report, comparable(&out.join("report.json"), s.dir.path()));
+    let documents = report["stages"]["dedup"]["documents_in"]
+        .as_u64()
+        .or(report["dedup"]["documents"].as_u64())
+        .unwrap();
+    let markers: Vec<Value> = (0..6)
+        .map(|p| {
+            let marker = std::fs::read_to_string(work.join(format!("done/verify-{p:05}")));
+            serde_json::from_str(&marker.unwrap()).unwrap()
+        })
+        .collect();
+    let busy = markers
+        .iter()
+        .filter(|m| m["candidates"].as_u64() > Some(0));
+    assert!(busy.count() >= 2, "{markers:?}");
+    assert!(
+        markers
+            .iter()
+            .any(|m| m["documents_held"].as_u64() < Some(documents)),
+        "{documents} documents: {markers:?}"
+    );
+
     // Annotate mode and another keep policy, over five ranks (one of them empty).
     let out = s.path("run-annotate");
     let options = ["--dedup", "annotate", "--keep", "longest"];
@@ -227,13 +277,16 @@ fn finished_tasks_are_skipped_and_other_parameters_refused() {
     let (code, err) = task(&["filter", "--rank", "5"], &work);
     assert_eq!(code, 2);
     assert!(err.contains("rank 5 is out of range"), "{err}");
+    let (code, err) = task(&["verify", "--part", "2"], &work);
+    assert_eq!(code, 2);
+    assert!(err.contains("--part 2 is out of range"), "{err}");
 
     all_tasks(&work, 2);
     let first = parts(&work, 2);
     let stderr = all_tasks(&work, 2);
     assert_eq!(
         stderr.matches("already finished").count(),
-        2 * 3 + BANDS as usize + 2,
+        2 * 3 + BANDS as usize + 2 + 2,
         "{stderr}"
     );
     // A lost output is made again, the same, once its marker is gone.
@@ -326,10 +379,23 @@ fn a_flipped_byte_in_a_work_file_fails_the_next_task_naming_the_file() {
     for band in 1..BANDS {
         must(&["bucket", "--band", &band.to_string()]);
     }
-    refused("shards/00000/docs.bin", 20, &["cluster"], false);
+    let verify = ["verify", "--part", "0"];
+    // A verify task before a band it needs is merged says which.
+    std::fs::rename(work.join("done/bucket-00005"), work.join("bucket-00005")).unwrap();
+    let (code, err) = task(&verify, &work);
+    assert_eq!(code, 2);
+    assert!(err.contains("bucket --band 00005"), "{err}");
+    std::fs::rename(work.join("bucket-00005"), work.join("done/bucket-00005")).unwrap();
+    refused("shards/00000/docs.bin", 20, &verify, false);
     // The first document's shingles, read when its copies are verified.
-    refused("shards/00000/shingles.bin", 9, &["cluster"], false);
-    refused("meetings/00.bin", -20, &["cluster"], true);
+    refused("shards/00000/shingles.bin", 9, &verify, false);
+    refused("meetings/00.bin", -20, &verify, true);
+    // What verify hands to cluster: the duplicate edges and the relations (the links' source).
+    refused("verify/duplicates-00000.bin", 5, &["cluster"], false);
+    refused("verify/relations-00000.bin", 5, &["cluster"], false);
+    refused("done/verify-00000", 12, &["cluster"], false);
+    refused("shards/00000/docs.bin", 20, &["cluster"], false);
+    refused("shards/00000/shingles.bin", 9, &["cluster"], true);
     // The fate of each duplicate, read by the filter task: a changed digit would drop another
     // record.
     let decisions = work.join("cluster/decisions-00000.bin");

@@ -111,6 +111,20 @@ pub fn tokens(text: &str, fold_digits: bool) -> Tokens {
     // One pass over the bytes: ASCII decided by byte, other characters decoded.
     while at < bytes.len() {
         let b = bytes[at];
+        if b.is_ascii_alphabetic() && number.is_empty() {
+            // A run of ASCII letters outside a number: each only goes into the word, lowercased
+            // (what the general step below does with them, a run at a time).
+            if word.is_empty() {
+                word_start = at;
+            }
+            let run = bytes[at..]
+                .iter()
+                .position(|b| !b.is_ascii_alphabetic())
+                .unwrap_or(bytes.len() - at);
+            word.extend(bytes[at..at + run].iter().map(u8::to_ascii_lowercase));
+            at += run;
+            continue;
+        }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
         } else {
@@ -392,7 +406,10 @@ fn push_word(
 ) {
     out.spans.push((span.0 as u32, span.1 as u32));
     let before = opened.take();
-    if capital != Capital::No
+    // Most words are in none of the lists: one table lookup says so before any is searched.
+    let listed = may_be_listed(word);
+    if listed
+        && capital != Capital::No
         && (3..=9).contains(&word.len())
         && MONTHS.iter().any(|m| m.as_bytes() == word)
     {
@@ -400,11 +417,11 @@ fn push_word(
         return;
     }
 
-    if FACT_WORDS.contains(&word) {
+    if listed && FACT_WORDS.contains(&word) {
         out.words.push(figure_word_hash(word));
         return;
     }
-    let figure = if (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
+    let figure = if listed && (3..=9).contains(&word.len()) && matches!(word[0], b'e'..=b'z') {
         NUMBER_WORDS.iter().find(|(w, _)| w.as_bytes() == word)
     } else {
         None
@@ -419,31 +436,86 @@ fn push_word(
     };
     let figure = match figure {
         Some(&(_, figure)) => figure,
-        None if word == b"one" && after_month() => "1",
+        None if listed && word == b"one" && after_month() => "1",
         None => {
             // "one" before a scale is the figure 1 ("one billion dlrs" is not "500 mln dlrs").
-            if SCALES.contains(&word) && out.words.last() == Some(&word_hash(b"one")) {
+            if listed && SCALES.contains(&word) && out.words.last() == Some(&word_hash(b"one")) {
                 out.words.pop();
                 push_figure(out, b"1", fold_digits);
             }
             let nameable = word.len() >= 2
                 && !word.iter().any(u8::is_ascii_digit)
-                && !WEEKDAYS.contains(&word);
+                && !(listed && WEEKDAYS.contains(&word));
+            let hash = word_hash(word);
             if capital == Capital::Inside && nameable {
-                out.numbers.push(word_hash(word) | NAME);
+                out.numbers.push(hash | NAME);
                 // The word opening the sentence before it is the name's first word ("Citgo
                 // Petroleum Corp said").
                 if let Some(first) = before {
                     out.numbers.push(first | NAME);
                 }
             } else if capital == Capital::Opening && nameable {
-                *opened = Some(word_hash(word));
+                *opened = Some(hash);
             }
-            out.words.push(word_hash(word));
+            out.words.push(hash);
             return;
         }
     };
     push_figure(out, figure.as_bytes(), fold_digits);
+}
+
+/// A word's key in [`LISTED`]: its length, first and last bytes (5 bits of each).
+const fn listed_key(word: &[u8]) -> usize {
+    if word.is_empty() {
+        return 0;
+    }
+    let (first, last) = (word[0] as usize, word[word.len() - 1] as usize);
+    (word.len() & 15) << 10 | (first & 31) << 5 | (last & 31)
+}
+
+/// Sets `word`'s bit in `bits` (see [`LISTED`]).
+const fn list(mut bits: [u64; 1 << 8], word: &[u8]) -> [u64; 1 << 8] {
+    let key = listed_key(word);
+    bits[key >> 6] |= 1 << (key & 63);
+    bits
+}
+
+/// One bit per [`listed_key`], set for every word of [`MONTHS`], [`NUMBER_WORDS`], "one",
+/// [`WEEKDAYS`], [`FACT_WORDS`] and [`SCALES`]: a word whose bit is clear is in none of them.
+const LISTED: [u64; 1 << 8] = {
+    let mut bits = list([0u64; 1 << 8], b"one");
+    let mut i = 0;
+    while i < MONTHS.len() {
+        bits = list(bits, MONTHS[i].as_bytes());
+        i += 1;
+    }
+    i = 0;
+    while i < NUMBER_WORDS.len() {
+        bits = list(bits, NUMBER_WORDS[i].0.as_bytes());
+        i += 1;
+    }
+    i = 0;
+    while i < WEEKDAYS.len() {
+        bits = list(bits, WEEKDAYS[i]);
+        i += 1;
+    }
+    i = 0;
+    while i < FACT_WORDS.len() {
+        bits = list(bits, FACT_WORDS[i]);
+        i += 1;
+    }
+    i = 0;
+    while i < SCALES.len() {
+        bits = list(bits, SCALES[i]);
+        i += 1;
+    }
+    bits
+};
+
+/// Whether a word may be in one of the lists [`LISTED`] covers (false: it is in none).
+fn may_be_listed(word: &[u8]) -> bool {
+    let key = listed_key(word);
+    LISTED[key >> 6] & (1 << (key & 63)) != 0
 }
 
 /// Days of the week (lowercased): written with a capital, but no name; a copy published a day
@@ -952,6 +1024,26 @@ fn sentence_ends(paragraph: &str) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table that lets most words skip the lists passes every listed word, and turns
+    /// common words away.
+    #[test]
+    fn listed_words_pass_the_table() {
+        let listed = MONTHS
+            .iter()
+            .map(|m| m.as_bytes())
+            .chain(NUMBER_WORDS.iter().map(|(w, _)| w.as_bytes()))
+            .chain([&b"one"[..]])
+            .chain(WEEKDAYS)
+            .chain(FACT_WORDS)
+            .chain(SCALES);
+        for word in listed {
+            assert!(may_be_listed(word), "{}", String::from_utf8_lossy(word));
+        }
+        for word in ["said", "company", "a", "government", "", "percent"] {
+            assert!(!may_be_listed(word.as_bytes()), "{word}");
+        }
+    }
 
     #[test]
     fn paragraphs_are_passages_and_long_ones_split_at_sentences() {

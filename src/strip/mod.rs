@@ -41,7 +41,8 @@ pub const FURNITURE_BLOCK: &str = "furniture-block";
 /// The id of removals of a page's title, its first line, when it names its site: "Nadal keeps
 /// Spain alive in Davis Cup Finals - Sportsnet.ca".
 pub const PAGE_TITLE: &str = "page-title";
-/// The id of removals of a document's headline under `--drop-title` ([`reads_as_headline`]).
+/// The id of removals of a document's headline under `--drop-title`: its first line, a short line
+/// ending no sentence over a paragraph of prose.
 pub const HEADLINE: &str = "headline";
 /// The id of removals of a run of headlines under a header of links ("Most Popular", "More in
 /// World", "Related coverage").

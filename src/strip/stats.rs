@@ -80,6 +80,10 @@ pub struct DocumentLines {
     source: String,
     /// Its trimmed text's hash: an exact copy counts once.
     document_hash: u64,
+    /// The hashes of its body: its [`BODY_LINES`] longest lines of [`MIN_BODY_BYTES`] or more.
+    /// Another copy of the same story with other furniture (scraped twice, or by two
+    /// extractors) shares one of them, and counts once too.
+    body_hashes: Vec<u64>,
     /// Its distinct short lines' keys ([`line_key`]), sorted.
     keys: Vec<u64>,
 }
@@ -87,18 +91,42 @@ pub struct DocumentLines {
 /// What the counting pass needs of one document: its distinct short lines' keys.
 pub fn document_lines(source: &str, text: &str, max_words: usize) -> DocumentLines {
     let mut buf = String::new();
-    let mut keys: Vec<u64> = text
-        .lines()
-        .filter_map(|line| line_key(line, max_words, &mut buf))
-        .collect();
+    let mut keys: Vec<u64> = Vec::new();
+    // The longest lines, longest first; the first of equal lengths.
+    let mut body: [&str; BODY_LINES] = [""; BODY_LINES];
+    for line in text.lines() {
+        if let Some(key) = line_key(line, max_words, &mut buf) {
+            keys.push(key);
+        }
+        let line = line.trim();
+        if line.len() >= MIN_BODY_BYTES {
+            if let Some(at) = body.iter().position(|b| line.len() > b.len()) {
+                body[at..].rotate_right(1);
+                body[at] = line;
+            }
+        }
+    }
     keys.sort_unstable();
     keys.dedup();
     DocumentLines {
         source: source.to_string(),
         document_hash: xxh3_64(text.trim().as_bytes()),
+        // Salted: a body line is never taken for a whole text of the same bytes.
+        body_hashes: body
+            .iter()
+            .filter(|b| !b.is_empty())
+            .map(|b| xxh3_64(b.as_bytes()) ^ BODY_SALT)
+            .collect(),
         keys,
     }
 }
+
+/// How many of a document's longest lines stand for its body.
+const BODY_LINES: usize = 2;
+/// The shortest line that stands for a body: a sentence or two, longer than most furniture.
+const MIN_BODY_BYTES: usize = 80;
+/// Set apart the hashes of body lines from those of whole texts in [`SourceCounts::counted`].
+const BODY_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The key a line is counted under, if it is short enough to count.
 pub(crate) fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option<u64> {
@@ -120,8 +148,9 @@ pub(crate) fn line_key(line: &str, max_words: usize, buf: &mut String) -> Option
 struct SourceCounts {
     documents: u64,
     lines: KeyCounts,
-    /// The documents counted, by hash: an exact copy of one of them does not count again.
-    /// Not written by [`LineCounter::to_bytes`].
+    /// The documents counted, by the hashes of their texts and bodies: an exact copy of one of
+    /// them, or a copy with the same body, does not count again. Not written by
+    /// [`LineCounter::to_bytes`].
     counted: KeySet,
 }
 
@@ -133,11 +162,16 @@ pub struct LineCounter {
 }
 
 impl LineCounter {
-    /// Counts a document's lines in its source, unless the source already has an exact copy
-    /// of it.
+    /// Counts a document's lines in its source, unless the source already has a copy of it:
+    /// the same text, or one of its body's lines (its longest) under other furniture. Three
+    /// scrapes of one story do not make its subheadings boilerplate.
     pub fn add(&mut self, doc: DocumentLines) {
         let counts = self.sources.entry(doc.source).or_default();
-        if !counts.counted.insert(doc.document_hash) {
+        let mut new = counts.counted.insert(doc.document_hash);
+        for &h in &doc.body_hashes {
+            new &= counts.counted.insert(h);
+        }
+        if !new {
             return;
         }
         counts.documents += 1;
@@ -305,6 +339,32 @@ mod tests {
         let index = self::index(&docs, &StatsConfig::default());
         assert!(!index.is_boilerplate("wsj", "Revs 10.1 mln vs 2.0 mln", &mut buf));
         assert!(!index.is_boilerplate("other", "Dow Jones, a News Corp company", &mut buf));
+    }
+
+    #[test]
+    fn copies_of_one_story_under_other_furniture_count_once() {
+        let body = "The Syrian army announced a new offensive against rebel-held areas of \
+                    Aleppo on Thursday, and diplomats failed to find a way to revive the \
+                    ceasefire in talks that ran late into the night in New York.";
+        // One story scraped three times, each with other furniture around it: its
+        // subheading is in three documents but one story.
+        let copies: Vec<String> = ["Share", "Tweet", "Print"]
+            .iter()
+            .map(|furniture| format!("{furniture}\nWhat happens next\n{body}"))
+            .collect();
+        let mut docs: Vec<(&str, &str)> = copies.iter().map(|t| ("a", t.as_str())).collect();
+        docs.push(("a", "Another story altogether, told in a few words."));
+        let index = index(&docs, &StatsConfig::default());
+        let mut buf = String::new();
+        assert!(!index.is_boilerplate("a", "What happens next", &mut buf));
+        // Three stories with other bodies and the same line: that line is the source's.
+        let stories: Vec<String> = ["Aleppo", "Homs", "Idlib"]
+            .iter()
+            .map(|city| format!("What happens next\n{}", body.replace("Aleppo", city)))
+            .collect();
+        let docs: Vec<(&str, &str)> = stories.iter().map(|t| ("a", t.as_str())).collect();
+        let index = self::index(&docs, &StatsConfig::default());
+        assert!(index.is_boilerplate("a", "What happens next", &mut buf));
     }
 
     #[test]

@@ -375,9 +375,11 @@ impl RuleSet {
                 None
             } else {
                 Some((
+                    // Standard semantics, searched overlapping: two rules may share a
+                    // literal ("http"), and each must hear of it.
                     AhoCorasick::builder()
                         .ascii_case_insensitive(true)
-                        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                        .match_kind(aho_corasick::MatchKind::Standard)
                         .build(prefilter_literals.iter().map(|(l, _)| l))?,
                     prefilter_literals.iter().map(|&(_, r)| r).collect(),
                 ))
@@ -477,7 +479,7 @@ impl RuleSet {
     fn prefiltered_match(&self, line: &str, normalized: &str, words: usize) -> Option<usize> {
         let (automaton, rules) = self.prefilters.as_ref()?;
         let mut hit: Vec<usize> = automaton
-            .find_iter(line)
+            .find_overlapping_iter(line)
             .map(|m| rules[m.pattern().as_usize()])
             .filter(|&rule| words <= self.max_words[rule])
             .collect();

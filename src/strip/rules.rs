@@ -176,6 +176,7 @@ impl RegexGroup {
         let set = match RegexSetBuilder::new(patterns.iter().map(|(p, _)| p))
             .case_insensitive(true)
             .size_limit(64 << 20)
+            .dfa_size_limit(SET_DFA_BYTES)
             .build()
         {
             Ok(set) => set,
@@ -268,6 +269,11 @@ pub struct RuleSet {
     protect_words: usize,
 }
 
+/// The cache of each rule group's lazy DFA, per thread. The drop-short rules' set (counted
+/// repetitions of Unicode classes, unanchored alternations) needs more states than the default
+/// 2 MB holds on news text: the lazy DFA clears its cache over and over, gives up, and the set
+/// falls back to the PikeVM, some fifty times slower. It grows only as needed.
+const SET_DFA_BYTES: usize = 16 << 20;
 /// The cache of the cut rules' set's lazy DFA, per thread: 4 MB held every state news text
 /// needed; more leaves room for other text.
 const CUT_SET_DFA_BYTES: usize = 16 << 20;

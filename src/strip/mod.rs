@@ -871,8 +871,10 @@ fn navigation_runs(lines: &[&str], buf: &mut String) -> Vec<bool> {
     let last_prose = lines.iter().rposition(|l| is_prose(l));
     let is_label = |line: &str, buf: &mut String| {
         let line = line.trim();
-        let words = rules::count_words(line, MAX_LABEL_WORDS + 1);
-        (1..=MAX_LABEL_WORDS).contains(&words)
+        // Over 48 characters whatever their width: a paragraph is no label, and is not
+        // counted.
+        line.len() <= 4 * 48
+            && (1..=MAX_LABEL_WORDS).contains(&rules::count_words(line, MAX_LABEL_WORDS + 1))
             && line.chars().count() <= 48
             && !line.contains(|c: char| c.is_ascii_digit())
             && !line.ends_with(['.', ',', ';', ':', '!', '?', '"', '”', '…'])

@@ -176,6 +176,7 @@ impl RegexGroup {
         let set = match RegexSetBuilder::new(patterns.iter().map(|(p, _)| p))
             .case_insensitive(true)
             .size_limit(64 << 20)
+            .dfa_size_limit(SET_DFA_BYTES)
             .build()
         {
             Ok(set) => set,
@@ -268,6 +269,11 @@ pub struct RuleSet {
     protect_words: usize,
 }
 
+/// The cache of each rule group's lazy DFA, per thread. The drop-short rules' set (counted
+/// repetitions of Unicode classes, unanchored alternations) needs more states than the default
+/// 2 MB holds on news text: the lazy DFA clears its cache over and over, gives up, and the set
+/// falls back to the PikeVM, some fifty times slower. It grows only as needed.
+const SET_DFA_BYTES: usize = 16 << 20;
 /// The cache of the cut rules' set's lazy DFA, per thread: 4 MB held every state news text
 /// needed; more leaves room for other text.
 const CUT_SET_DFA_BYTES: usize = 16 << 20;
@@ -535,8 +541,9 @@ fn first_fitting(
 }
 
 /// Counts words separated by ASCII whitespace or no-break spaces, stopping at `limit`. Every
-/// line is counted, so the common case (no no-break space) counts word starts in blocks the
-/// compiler can vectorize.
+/// line is counted, several times over, so the common case (no no-break space) counts word
+/// starts in blocks of [`WORD_BLOCK`] bytes the compiler vectorizes in byte lanes; callers
+/// asking for a few words (is it a label, is it prose) stop after a block or two.
 pub fn count_words(line: &str, limit: usize) -> usize {
     let bytes = line.as_bytes();
     if memchr::memchr(0xC2, bytes).is_some() {
@@ -546,16 +553,21 @@ pub fn count_words(line: &str, limit: usize) -> usize {
     let mut words = usize::from(bytes.first().is_some_and(|&b| !space(b)));
     let mut at = 1;
     while at < bytes.len() && words < limit {
-        let end = (at + 256).min(bytes.len());
-        words += bytes[at - 1..end - 1]
+        let end = (at + WORD_BLOCK).min(bytes.len());
+        // At most WORD_BLOCK word starts: a byte holds the block's count.
+        let starts = bytes[at - 1..end - 1]
             .iter()
             .zip(&bytes[at..end])
-            .map(|(&a, &b)| usize::from(space(a) & !space(b)))
-            .sum::<usize>();
+            .fold(0u8, |n, (&a, &b)| n + u8::from(space(a) & !space(b)));
+        words += usize::from(starts);
         at = end;
     }
     words.min(limit)
 }
+
+/// Bytes [`count_words`] looks at between checks of its limit (at most 255, the most a byte
+/// counts).
+const WORD_BLOCK: usize = 64;
 
 fn count_words_slow(bytes: &[u8], limit: usize) -> usize {
     let mut words = 0;

@@ -707,14 +707,27 @@ fn reads_as_headline(line: &str, next: &str) -> bool {
     let all_capitals =
         line.chars().any(char::is_uppercase) && !line.chars().any(char::is_lowercase);
     let words = rules::count_words(line, MAX_HEADLINE_WORDS + 1);
+    let mut buf = String::new();
     (MIN_HEADLINE_WORDS..=MAX_HEADLINE_WORDS).contains(&words)
         && line.chars().count() <= 160
         && !ends_sentence(line)
         && !line.ends_with([',', ';', ':', '：', '，', '；', '(', '[', '-'])
+        && !line.starts_with(['(', '['])
         && line.matches([':', '：']).count() <= 1
         && !ends_a_sentence_inside(line)
         && !all_capitals
+        && !tells_in_the_past(line)
+        && !figures::is_figure_line(line, &mut buf)
+        && !figures::dense_with_figures(line, &mut buf)
         && is_prose(next)
+        && !next.trim_start().starts_with(char::is_lowercase)
+}
+
+/// Whether a line reports in the past tense ("… police said", "Conagra Inc said it completed
+/// …"): a sentence, where a headline says "says".
+fn tells_in_the_past(line: &str) -> bool {
+    line.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("said") || w.eq_ignore_ascii_case("told"))
 }
 
 /// The fewest words of a headline: "Staff Reports", "Pittsburgh" are a byline and a dateline.
@@ -1618,6 +1631,10 @@ mod tests {
             "Staff Reports",
             "Tested by: John Milbank RRP: £23.99 More info: www.clymer.co.uk",
             "This shop has been compensated by its advertiser. All opinions are mine alone",
+            "South Africa's minister has been injured at his home, police said",
+            "Net 3.1 mln vs not given",
+            "Result: Nadal 6-7 (6/8) 6-2 7-6 (8/6) 6-2 Roddick",
+            "(after extra-time - score at 90 mins 1-1)",
         ] {
             let text = format!("{first}\n{FIRST}\n{SECOND}");
             assert_eq!(removed(&text), Vec::<String>::new(), "{first}");
@@ -1627,6 +1644,14 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(removed(title), Vec::<String>::new());
+        // A line whose sentence goes on below it.
+        assert_eq!(
+            removed(
+                "Sweden's Nordbanken banking group\nsaid it would postpone its planned auction \
+                 of 4.2 mln free shares on Monday."
+            ),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -221,43 +221,41 @@ impl SomeDocs {
                 .get(i as usize / 64)
                 .is_some_and(|w| w >> (i % 64) & 1 == 1)
         };
+        // Calls `f` with each document of the corpus and its number, in corpus order.
+        let each_doc = |f: &mut dyn FnMut(u32, DocMeta)| -> io::Result<()> {
+            for span in spans {
+                let path = work.docs(span.shard);
+                let mut i = span.first;
+                named(
+                    &path,
+                    for_each_doc(&path, span.shard, |doc| {
+                        f(i, doc);
+                        i += 1;
+                        Ok(())
+                    }),
+                )?;
+            }
+            Ok(())
+        };
         let mut some = SomeDocs::default();
         let mut hashes: HashMap<u64, u32> = HashMap::new();
-        for span in spans {
-            let path = work.docs(span.shard);
-            let mut i = span.first;
-            named(
-                &path,
-                for_each_doc(&path, span.shard, |doc| {
-                    if is_wanted(i) {
-                        if !doc.is_empty() {
-                            hashes.insert(doc.hash, u32::MAX);
-                        }
-                        some.numbers.push(i);
-                        some.docs.push(doc);
-                    }
-                    i += 1;
-                    Ok(())
-                }),
-            )?;
-        }
+        each_doc(&mut |i, doc| {
+            if is_wanted(i) {
+                if !doc.is_empty() {
+                    hashes.insert(doc.hash, u32::MAX);
+                }
+                some.numbers.push(i);
+                some.docs.push(doc);
+            }
+        })?;
         // The first copy of each wanted text, which may come before any wanted document.
-        for span in spans {
-            let path = work.docs(span.shard);
-            let mut i = span.first;
-            named(
-                &path,
-                for_each_doc(&path, span.shard, |doc| {
-                    if !doc.is_empty() {
-                        if let Some(first) = hashes.get_mut(&doc.hash) {
-                            *first = (*first).min(i);
-                        }
-                    }
-                    i += 1;
-                    Ok(())
-                }),
-            )?;
-        }
+        each_doc(&mut |i, doc| {
+            if !doc.is_empty() {
+                if let Some(first) = hashes.get_mut(&doc.hash) {
+                    *first = (*first).min(i);
+                }
+            }
+        })?;
         some.first = some
             .numbers
             .iter()

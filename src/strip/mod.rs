@@ -1560,7 +1560,12 @@ mod tests {
     }
 
     fn removed_by(text: &str, rule: &str) -> Vec<String> {
-        stripper().strip(text, "s").map_or_else(Vec::new, |s| {
+        removed_by_with(&stripper(), text, rule)
+    }
+
+    /// The spans `stripper` removes from `text` by `rule`.
+    fn removed_by_with(stripper: &Stripper, text: &str, rule: &str) -> Vec<String> {
+        stripper.strip(text, "s").map_or_else(Vec::new, |s| {
             s.removals
                 .iter()
                 .filter(|r| r.rule == rule)
@@ -1607,15 +1612,7 @@ mod tests {
             None,
         )
         .unwrap();
-        let removed = |text: &str| -> Vec<String> {
-            dropping.strip(text, "s").map_or_else(Vec::new, |s| {
-                s.removals
-                    .iter()
-                    .filter(|r| r.rule == HEADLINE)
-                    .map(|r| text[r.start..r.end].to_string())
-                    .collect()
-            })
-        };
+        let removed = |text: &str| removed_by_with(&dropping, text, HEADLINE);
         assert_eq!(removed(&story), [title]);
         assert_eq!(
             dropping.strip(&story, "s").map(|s| s.text),

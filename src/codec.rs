@@ -9,6 +9,32 @@ pub fn put_str(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(s.as_bytes());
 }
 
+/// Appends `value` as a LEB128 varint: 7 bits a byte, low bits first, the high bit set on every
+/// byte but the last (1 byte below 128, 5 for any `u32`).
+pub fn put_varint(buf: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        buf.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    buf.push(value as u8);
+}
+
+/// The varint ([`put_varint`]) at `bytes[*at..]`, moving `at` past it; `None` when `bytes` ends
+/// inside it. Bits past the 64th are dropped (only damage has them).
+pub fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    let mut shift = 0u32;
+    loop {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        if byte < 0x80 {
+            return Some(value);
+        }
+        shift = shift.saturating_add(7);
+    }
+}
+
 /// A cursor over a file read whole; `what` names the file in errors.
 pub struct Reader<'a> {
     bytes: &'a [u8],
@@ -22,6 +48,11 @@ impl<'a> Reader<'a> {
         Reader { bytes, at: 0, what }
     }
 
+    /// Bytes read so far.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+
     /// Whether everything was read.
     pub fn is_empty(&self) -> bool {
         self.at == self.bytes.len()
@@ -31,10 +62,7 @@ impl<'a> Reader<'a> {
     pub fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let Some(end) = end else {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("{} ends early: it is damaged or was cut short", self.what),
-            ));
+            return Err(self.ends_early());
         };
         let slice = &self.bytes[self.at..end];
         self.at = end;
@@ -60,6 +88,26 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(word))
     }
 
+    /// The next varint ([`put_varint`]).
+    pub fn varint(&mut self) -> io::Result<u64> {
+        let mut at = self.at;
+        let value = get_varint(self.bytes, &mut at);
+        match value {
+            Some(value) => {
+                self.at = at;
+                Ok(value)
+            }
+            None => Err(self.ends_early()),
+        }
+    }
+
+    fn ends_early(&self) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("{} ends early: it is damaged or was cut short", self.what),
+        )
+    }
+
     /// The next length-prefixed UTF-8 string.
     pub fn string(&mut self) -> io::Result<String> {
         let n = self.u32()? as usize;
@@ -69,5 +117,40 @@ impl<'a> Reader<'a> {
                 format!("{} holds a string that is not UTF-8", self.what),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_come_back() {
+        let values = [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ];
+        let mut buf = Vec::new();
+        for &v in &values {
+            put_varint(&mut buf, v);
+        }
+        assert_eq!(buf.len(), 1 + 1 + 1 + 2 + 2 + 2 + 3 + 5 + 10);
+        let mut input = Reader::new(&buf, "test");
+        for &v in &values {
+            assert_eq!(input.varint().unwrap(), v);
+        }
+        assert!(input.is_empty());
+        // Cut short: an error, not a value.
+        assert!(Reader::new(&[0x80], "test").varint().is_err());
+        let mut at = 0;
+        assert_eq!(get_varint(&buf, &mut at), Some(0));
+        assert_eq!(at, 1);
     }
 }

@@ -299,7 +299,12 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
     out
 }
 
-/// A hash of what shapes a staged run's output and tasks: the version, `config` as stored (so
+/// The version of the work folder's binary files (spool, shingle lists, runs, document lists):
+/// raised whenever one changes, so that tasks of two builds never read each other's files.
+/// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
+const WORK_FORMAT: u32 = 2;
+
+/// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`], `config` as stored (so
 /// every setting, present and future, is in it), the folder relative inputs start from, the
 /// numbers of ranks and of verify parts, and the bytes of every file the configuration names (a
 /// rules file, whether given with `--rules` or in a config file). The inputs themselves are
@@ -312,6 +317,7 @@ pub(crate) fn fingerprint(
 ) -> anyhow::Result<String> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&WORK_FORMAT.to_le_bytes());
     hasher.update(&serde_json::to_vec(config)?);
     hasher.update(base.as_os_str().as_encoded_bytes());
     hasher.update(&world_size.to_le_bytes());

@@ -46,18 +46,19 @@ pub struct DocMeta {
     pub hash: u64,
     /// Its passages, in text order.
     pub passages: Vec<PassageMeta>,
-    /// Where its shingle list and tokens are: shard, offset and length in 8-byte entries (0 for
-    /// a document whose exact copy came earlier in the shard: only the first copy is indexed).
+    /// Where its shingle list and tokens are in its shard's `shingles.bin`: shard, byte offset
+    /// and length in bytes (0 for a document whose exact copy came earlier in the shard: only
+    /// the first copy is indexed).
     pub shard: u32,
     /// See [`DocMeta::shard`].
     pub offset: u64,
     /// See [`DocMeta::shard`].
-    pub entries: u32,
+    pub entry_bytes: u64,
 }
 
 impl DocMeta {
-    /// Entries of its shingle list (the tokens follow).
-    pub(super) fn shingle_entries(&self) -> usize {
+    /// Shingles in its shingle list (the tokens follow).
+    pub(super) fn shingle_count(&self) -> usize {
         self.passages.iter().map(|p| p.shingles as usize).sum()
     }
 
@@ -122,7 +123,7 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
         }
         buf.extend_from_slice(&doc.hash.to_le_bytes());
         buf.extend_from_slice(&doc.offset.to_le_bytes());
-        buf.extend_from_slice(&doc.entries.to_le_bytes());
+        buf.extend_from_slice(&doc.entry_bytes.to_le_bytes());
         buf.extend_from_slice(&(doc.passages.len() as u32).to_le_bytes());
         for p in &doc.passages {
             for word in [p.start, p.end, p.words, p.shingles] {
@@ -170,7 +171,7 @@ pub fn for_each_doc(
         };
         let hash = input.u64()?;
         let offset = input.u64()?;
-        let entries = input.u32()?;
+        let entry_bytes = input.u64()?;
         let passages = (0..input.u32()?)
             .map(|_| {
                 Ok(PassageMeta {
@@ -190,7 +191,7 @@ pub fn for_each_doc(
             passages,
             shard,
             offset,
-            entries,
+            entry_bytes,
         })?;
     }
     Ok(())

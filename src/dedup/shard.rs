@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::bands::BandRecord;
 use super::documents::{damaged, DocMeta, PassageMeta};
-use super::passage::{analyze, analyze_in_pieces, pieces, Passage, Tokens};
+use super::passage::{analyze, analyze_in_pieces, Passage, ShingleConfig, Tokens};
 use super::runs::write_run;
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::work::WorkDir;
@@ -34,14 +34,12 @@ pub const HUGE_TEXT_BYTES: usize = 16 << 20;
 /// See [`HUGE_TEXT_BYTES`].
 pub const PIECE_BYTES: usize = 4 << 20;
 
-/// A huge document's shingle list, words, numbers and word spans (see [`HUGE_TEXT_BYTES`]),
-/// each in a temporary file of little-endian values, with the number of values.
+/// A huge document's shingle list (little-endian values) and compressed text (see
+/// [`HUGE_TEXT_BYTES`]), each in a temporary file, with the number of values or bytes.
 #[derive(Debug)]
 pub(super) struct Spilled {
-    packed: (File, u64),
-    words: (File, u64),
-    numbers: (File, u64),
-    spans: (File, u64),
+    shingles: (File, u64),
+    text: (File, u64),
 }
 
 /// Writes values to an anonymous temporary file through a buffer.
@@ -84,16 +82,19 @@ pub struct Sketched {
     date: Option<String>,
     hash: u64,
     passages: Vec<PassageMeta>,
-    /// Every shingle with its passage, `shingle << 16 | passage`, passage by passage (each
-    /// passage's shingles distinct).
-    packed: Vec<u64>,
+    /// Every shingle, passage by passage (each passage's shingles distinct; how many each
+    /// passage has is in its [`PassageMeta`]).
+    shingles: Vec<u32>,
     /// Key, passage and band of every band record.
     keys: Vec<(u64, u16, u8)>,
-    /// The document's tokens, for verification's alignment (for a huge document, its unstripped
-    /// tokens only: its words, numbers and spans are in `spilled`).
-    tokens: Tokens,
-    /// A huge document's shingle list (instead of `packed`), words, numbers and spans, or the error
-    /// spilling them, for [`ShardWriter::add`] to report.
+    /// The text, compressed ([`text_codec`]), which verification tokenizes again for its
+    /// alignment (empty for a huge document: it is in `spilled`).
+    text: Vec<u8>,
+    /// The tokens of the text before strip's statistics, without spans (see
+    /// [`Tokens::unstripped`]).
+    unstripped: Option<Box<Tokens>>,
+    /// A huge document's shingle list and compressed text (instead of `shingles` and `text`),
+    /// or the error spilling them, for [`ShardWriter::add`] to report.
     spilled: Option<io::Result<Spilled>>,
 }
 
@@ -143,34 +144,37 @@ pub(super) fn sketch_text_sized(
     unstripped: Option<Tokens>,
     (huge, piece): (usize, usize),
 ) -> Sketched {
-    let mut packed = Vec::new();
+    let mut shingles = Vec::new();
     let mut keys = Vec::new();
     let mut metas = Vec::new();
-    let (analysis_hash, mut tokens, spilled) = if text.len() > huge {
+    let (analysis_hash, compressed, spilled) = if text.len() > huge {
         let (hash, spilled) = sketch_huge(text, config, piece, &mut keys, &mut metas);
-        (hash, Tokens::default(), Some(spilled))
+        (hash, Ok(Vec::new()), Some(spilled))
     } else {
         let analysis = analyze(text, &config.shingle);
-        packed.reserve(analysis.passages.iter().map(|p| p.shingles.len()).sum());
+        shingles.reserve(analysis.passages.iter().map(|p| p.shingles.len()).sum());
         keys.reserve(analysis.passages.len() * BANDS);
-        // Each passage's shingles and probes are freed once packed, and the tokens are made
-        // only after: the analysis and the tokens are never held at once.
-        add_passages(analysis.passages, &mut keys, &mut metas, |entry| {
-            packed.push(entry);
+        add_passages(analysis.passages, &mut keys, &mut metas, |shingle| {
+            shingles.push(shingle);
             Ok(())
         })
         .unwrap_or_default();
-        let tokens = super::passage::tokens(text, config.shingle.fold_digits);
-        (analysis.hash, tokens, None)
+        (analysis.hash, text_codec::compress(text.as_bytes()), None)
+    };
+    // A text that cannot be compressed (zstd out of memory) is spilled as a huge one's
+    // failure is: reported when the shard writer adds it.
+    let (text_bytes, spilled) = match compressed {
+        Ok(bytes) => (bytes, spilled),
+        Err(err) => (Vec::new(), Some(Err(err))),
     };
     // Links name spans of the text as written only.
-    tokens.unstripped = unstripped.map(|mut before| {
+    let unstripped = unstripped.map(|mut before| {
         before.spans = Vec::new();
         Box::new(before)
     });
     // Exact copies are copies before strip's statistics too: two texts that they made equal
     // are verified like any other pair.
-    let hash = match &tokens.unstripped {
+    let hash = match &unstripped {
         Some(before) => {
             // Streamed (the same hash as of the bytes gathered whole, without the copy).
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -195,21 +199,22 @@ pub(super) fn sketch_text_sized(
         date,
         hash,
         passages: metas,
-        packed,
+        shingles,
         keys,
-        tokens,
+        text: text_bytes,
+        unstripped,
         spilled,
     }
 }
 
 /// Adds passages, numbered on from those in `metas` (up to `u16::MAX` in all; the rest are left
-/// out), to the band keys and the passage metadata, handing each `shingle << 16 | passage` to
-/// `packed`; each passage's shingles are freed once handed on.
+/// out), to the band keys and the passage metadata, handing each shingle to `list`, passage by
+/// passage; each passage's shingles are freed once handed on.
 pub(super) fn add_passages(
     passages: Vec<Passage>,
     keys: &mut Vec<(u64, u16, u8)>,
     metas: &mut Vec<PassageMeta>,
-    mut packed: impl FnMut(u64) -> io::Result<()>,
+    mut list: impl FnMut(u32) -> io::Result<()>,
 ) -> io::Result<()> {
     for passage in passages {
         let Ok(p) = u16::try_from(metas.len()) else {
@@ -219,7 +224,7 @@ pub(super) fn add_passages(
             break;
         }
         for &shingle in &passage.shingles {
-            packed(u64::from(shingle) << 16 | u64::from(p))?;
+            list(shingle)?;
         }
         for (band, key) in band_keys(&passage.shingles, SEED).into_iter().enumerate() {
             keys.push((key, p, band as u8));
@@ -237,8 +242,9 @@ pub(super) fn add_passages(
     Ok(())
 }
 
-/// Sketches a text of more than [`HUGE_TEXT_BYTES`] in pieces of `piece_bytes`, its shingle list, words and spans
-/// spilled to temporary files: the hash of its normalized text and the spilled lists.
+/// Sketches a text of more than [`HUGE_TEXT_BYTES`] in pieces of `piece_bytes`, its shingle
+/// list and its compressed text spilled to temporary files: the hash of its normalized text and
+/// the spilled files.
 pub(super) fn sketch_huge(
     text: &str,
     config: &DedupConfig,
@@ -247,46 +253,115 @@ pub(super) fn sketch_huge(
     metas: &mut Vec<PassageMeta>,
 ) -> (u64, io::Result<Spilled>) {
     let mut spill = || -> io::Result<(u64, Spilled)> {
-        let mut packed = SpillWriter::new()?;
+        let mut shingles = SpillWriter::new()?;
         let mut failed = Ok(());
         let hash = analyze_in_pieces(text, &config.shingle, piece_bytes, |passages| {
             if failed.is_ok() {
-                failed = add_passages(passages, keys, metas, |entry| {
-                    packed.put(&entry.to_le_bytes())
+                failed = add_passages(passages, keys, metas, |shingle| {
+                    shingles.put(&shingle.to_le_bytes())
                 });
             }
         });
         failed?;
-        let (mut words, mut numbers) = (SpillWriter::new()?, SpillWriter::new()?);
-        let mut spans = SpillWriter::new()?;
-        for (offset, piece) in pieces(text, piece_bytes) {
-            let piece_tokens = super::passage::tokens(piece, config.shingle.fold_digits);
-            for word in &piece_tokens.words {
-                words.put(&word.to_le_bytes())?;
-            }
-            for &(start, end) in &piece_tokens.spans {
-                let mut span = [0u8; 8];
-                span[..4].copy_from_slice(&(start + offset as u32).to_le_bytes());
-                span[4..].copy_from_slice(&(end + offset as u32).to_le_bytes());
-                spans.put(&span)?;
-            }
-            for number in &piece_tokens.numbers {
-                numbers.put(&number.to_le_bytes())?;
-            }
-        }
+        let mut compressed = SpillWriter::new()?;
+        compressed.count = text_codec::compress_to(text.as_bytes(), &mut compressed.out)?;
         Ok((
             hash,
             Spilled {
-                packed: packed.finish()?,
-                words: words.finish()?,
-                numbers: numbers.finish()?,
-                spans: spans.finish()?,
+                shingles: shingles.finish()?,
+                text: compressed.finish()?,
             },
         ))
     };
     match spill() {
         Ok((hash, spilled)) => (hash, Ok(spilled)),
         Err(err) => (0, Err(err)),
+    }
+}
+
+/// Documents' texts in `shingles.bin`: compressed with zstd at level 1 (a context per thread),
+/// each its own frame, which states the text's length.
+pub(super) mod text_codec {
+    use std::cell::RefCell;
+    use std::io::{self, Write};
+
+    const LEVEL: i32 = 1;
+
+    thread_local! {
+        static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { RefCell::new(None) };
+        static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { RefCell::new(None) };
+    }
+
+    /// `text` compressed.
+    pub fn compress(text: &[u8]) -> io::Result<Vec<u8>> {
+        COMPRESSOR.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            let compressor = match slot.as_mut() {
+                Some(compressor) => compressor,
+                None => slot.insert(zstd::bulk::Compressor::new(LEVEL)?),
+            };
+            compressor.compress(text)
+        })
+    }
+
+    /// `text` compressed to `out`, streamed (for a huge text); the bytes written.
+    pub fn compress_to(text: &[u8], out: &mut impl Write) -> io::Result<u64> {
+        let mut counted = Counted { out, bytes: 0 };
+        let mut encoder = zstd::stream::write::Encoder::new(&mut counted, LEVEL)?;
+        encoder.set_pledged_src_size(Some(text.len() as u64))?;
+        encoder.include_contentsize(true)?;
+        encoder.write_all(text)?;
+        encoder.finish()?;
+        Ok(counted.bytes)
+    }
+
+    struct Counted<'a, W> {
+        out: &'a mut W,
+        bytes: u64,
+    }
+
+    impl<W: Write> Write for Counted<'_, W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = self.out.write(buf)?;
+            self.bytes += n as u64;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.out.flush()
+        }
+    }
+
+    /// The text `bytes` hold, whose length (as a `u32`, [`super::DocMeta::length`]) must be
+    /// `length`.
+    pub fn decompress(bytes: &[u8], length: u32) -> io::Result<Vec<u8>> {
+        let stated = zstd::zstd_safe::get_frame_content_size(bytes)
+            .ok()
+            .flatten();
+        let Some(length) = stated.filter(|&n| n as u32 == length) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a compressed text is not of its document's length",
+            ));
+        };
+        let length = usize::try_from(length)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a text too long"))?;
+        let text = DECOMPRESSOR.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            let decompressor = match slot.as_mut() {
+                Some(decompressor) => decompressor,
+                None => slot.insert(zstd::bulk::Decompressor::new()?),
+            };
+            decompressor.decompress(bytes, length)
+        })?;
+        if text.len() != length {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a compressed text is not of its document's length",
+            ));
+        }
+        Ok(text)
     }
 }
 
@@ -339,12 +414,11 @@ impl ShardWriter {
         let index = self.docs.len() as u32;
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
-        let (offset, entries) = if first_copy {
-            // The shingle list, then the numbers of words, numbers, unstripped words (plus one,
-            // 0 when there are none) and unstripped numbers, and the tokens of all four, two
-            // to an entry.
-            let tokens = &sketch.tokens;
-            let before = tokens.unstripped.as_deref();
+        let (offset, entry_bytes) = if first_copy {
+            // The shingle list (4 bytes a shingle), then the numbers of unstripped words (plus
+            // one, 0 when there are none) and unstripped numbers, their tokens (4 bytes each),
+            // and the compressed text.
+            let before = sketch.unstripped.as_deref();
             let spilled = sketch.spilled.as_ref().map(|spilled| match spilled {
                 Ok(spilled) => Ok(spilled),
                 Err(err) => Err(io::Error::new(
@@ -353,75 +427,34 @@ impl ShardWriter {
                 )),
             });
             let spilled = spilled.transpose()?;
-            let (packed_len, words_len, numbers_len, spans_len) = match spilled {
-                Some(spilled) => (
-                    spilled.packed.1 as usize,
-                    spilled.words.1 as usize,
-                    spilled.numbers.1 as usize,
-                    spilled.spans.1 as usize,
-                ),
-                None => (
-                    sketch.packed.len(),
-                    tokens.words.len(),
-                    tokens.numbers.len(),
-                    tokens.spans.len(),
-                ),
-            };
             let lists: [&[u32]; 2] = [
                 before.map_or(&[], |b| &b.words),
                 before.map_or(&[], |b| &b.numbers),
             ];
-            let counts = [
-                words_len,
-                numbers_len,
-                before.map_or(0, |b| b.words.len() + 1),
-                lists[1].len(),
-            ];
-            let listed: usize = words_len
-                + numbers_len
-                + lists.iter().map(|l| l.len()).sum::<usize>()
-                + 2 * spans_len;
-            let entries = packed_len + 2 + listed.div_ceil(2);
+            let counts = [before.map_or(0, |b| b.words.len() + 1), lists[1].len()];
             // Written through a small buffer: a huge document's entry is never copied whole.
             let mut out = EntryWriter::new(&mut self.shingles);
             match spilled {
-                Some(spilled) => out.copy(&spilled.packed)?,
+                Some(spilled) => out.copy(&spilled.shingles)?,
                 None => {
-                    for entry in &sketch.packed {
-                        out.put(&entry.to_le_bytes())?;
+                    for shingle in &sketch.shingles {
+                        out.put(&shingle.to_le_bytes())?;
                     }
                 }
             }
             for count in counts {
                 out.put(&(count as u32).to_le_bytes())?;
             }
-            match spilled {
-                Some(spilled) => {
-                    out.copy(&spilled.words)?;
-                    out.copy(&spilled.numbers)?;
-                }
-                None => {
-                    for token in tokens.words.iter().chain(&tokens.numbers) {
-                        out.put(&token.to_le_bytes())?;
-                    }
-                }
-            }
             for token in lists.into_iter().flatten() {
                 out.put(&token.to_le_bytes())?;
             }
-            // Then each word's byte span, for links to name the shared text.
             match spilled {
-                Some(spilled) => out.copy(&spilled.spans)?,
-                None => {
-                    for &(start, end) in &tokens.spans {
-                        out.put(&start.to_le_bytes())?;
-                        out.put(&end.to_le_bytes())?;
-                    }
-                }
+                Some(spilled) => out.copy(&spilled.text)?,
+                None => out.put(&sketch.text)?,
             }
-            out.finish(entries * 8)?;
+            let entry_bytes = out.finish()?;
             let offset = self.offset;
-            self.offset += entries as u64;
+            self.offset += entry_bytes;
             for &(key, passage, band) in &sketch.keys {
                 self.buffers[band as usize].push(BandRecord {
                     key,
@@ -430,7 +463,7 @@ impl ShardWriter {
                 });
             }
             self.buffered += sketch.keys.len();
-            (offset, entries as u32)
+            (offset, entry_bytes)
         } else {
             (0, 0)
         };
@@ -443,7 +476,7 @@ impl ShardWriter {
             passages: sketch.passages,
             shard: self.shard,
             offset,
-            entries,
+            entry_bytes,
         });
         if self.buffered >= self.budget {
             self.spill()?;
@@ -486,11 +519,11 @@ impl ShardWriter {
 }
 
 /// Writes one document's entry of `shingles.bin` through a buffer of [`EntryWriter::BUFFER`]
-/// bytes, padded to its length in entries at the end.
+/// bytes.
 pub(super) struct EntryWriter<'a> {
     out: &'a mut checked::Writer<File>,
     buffer: Vec<u8>,
-    written: usize,
+    written: u64,
 }
 
 impl<'a> EntryWriter<'a> {
@@ -514,7 +547,7 @@ impl<'a> EntryWriter<'a> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.write_all(&self.buffer)?;
-        self.written += self.buffer.len();
+        self.written += self.buffer.len() as u64;
         self.buffer.clear();
         Ok(())
     }
@@ -524,97 +557,103 @@ impl<'a> EntryWriter<'a> {
     fn copy(&mut self, (file, _): &(File, u64)) -> io::Result<()> {
         self.flush()?;
         let mut input = io::BufReader::with_capacity(Self::BUFFER, file);
-        self.written += io::copy(&mut input, &mut *self.out)? as usize;
+        self.written += io::copy(&mut input, &mut *self.out)?;
         Ok(())
     }
 
-    /// Pads the entry with zeros to `len` bytes and writes what is left.
-    fn finish(mut self, len: usize) -> io::Result<()> {
-        let padded = len.saturating_sub(self.written);
-        self.buffer.resize(padded.max(self.buffer.len()), 0);
-        self.flush()
+    /// Writes what is left; the entry's length in bytes.
+    fn finish(mut self) -> io::Result<u64> {
+        self.flush()?;
+        Ok(self.written)
     }
 }
 
 /// Reads documents' shingle lists back from the shards' files.
 pub struct ShingleReader {
     files: HashMap<u32, checked::File>,
+    /// Whether digits fold to 0 in the tokens of the texts read ([`ShingleConfig`]).
+    fold_digits: bool,
 }
 
 impl ShingleReader {
-    /// Opens the shingle lists of `shards` in `work`.
+    /// Opens the shingle lists of `shards` in `work`, sketched with `config`.
     pub fn open(
         work: &WorkDir,
+        config: &ShingleConfig,
         shards: impl IntoIterator<Item = u32>,
     ) -> io::Result<ShingleReader> {
         let mut files = HashMap::new();
         for shard in shards {
             files.insert(shard, checked::File::open(&work.shingles(shard))?);
         }
-        Ok(ShingleReader { files })
+        Ok(ShingleReader {
+            files,
+            fold_digits: config.fold_digits,
+        })
     }
 
     /// A document's shingles with their passages, `shingle << 16 | passage`.
     pub fn read(&self, doc: &DocMeta) -> io::Result<Vec<u64>> {
         let file = self.file(doc)?;
-        let mut bytes = vec![0u8; doc.shingle_entries().min(doc.entries as usize) * 8];
-        file.read_exact_at(&mut bytes, doc.offset * 8)?;
-        Ok(bytes
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect())
+        let count = doc.shingle_count();
+        if count as u64 * 4 > doc.entry_bytes {
+            return Err(damaged(doc));
+        }
+        let mut bytes = vec![0u8; count * 4];
+        file.read_exact_at(&mut bytes, doc.offset)?;
+        let mut shingles = bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut packed = Vec::with_capacity(count);
+        for (p, passage) in doc.passages.iter().enumerate() {
+            for shingle in shingles.by_ref().take(passage.shingles as usize) {
+                packed.push(u64::from(shingle) << 16 | p as u64);
+            }
+        }
+        Ok(packed)
     }
 
-    /// A document's tokens (see [`super::passage::tokens`]).
+    /// A document's tokens (see [`super::passage::tokens`]): those of its text, tokenized
+    /// again, and those it had before strip's statistics.
     pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
         let file = self.file(doc)?;
-        let at = doc.shingle_entries() as u64;
-        let rest = u64::from(doc.entries).saturating_sub(at);
+        let at = doc.shingle_count() as u64 * 4;
+        let rest = doc.entry_bytes.saturating_sub(at);
         if rest == 0 {
             return Ok(Default::default());
         }
-        let mut bytes = vec![0u8; rest as usize * 8];
-        file.read_exact_at(&mut bytes, (doc.offset + at) * 8)?;
-        let word =
-            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-        if bytes.len() < 16 {
-            return Err(damaged(doc));
-        }
-        let (words, numbers, unstripped, unstripped_numbers) = (
-            word(0) as usize,
-            word(4) as usize,
-            word(8) as usize,
-            word(12) as usize,
-        );
-        let listed =
-            words + numbers + unstripped.saturating_sub(1) + unstripped_numbers + 2 * words;
-        if listed > (bytes.len() - 16) / 4 {
-            return Err(damaged(doc));
-        }
-        let list =
-            |from: usize, count: usize| (0..count).map(|k| word(16 + 4 * (from + k))).collect();
-        let before = words + numbers;
-        let spans_at = before + unstripped.saturating_sub(1) + unstripped_numbers;
-        Ok(Tokens {
-            words: list(0, words),
-            spans: (0..words)
-                .map(|k| {
-                    (
-                        word(16 + 4 * (spans_at + 2 * k)),
-                        word(16 + 4 * (spans_at + 2 * k + 1)),
-                    )
+        let rest = usize::try_from(rest).map_err(|_| damaged(doc))?;
+        let mut bytes = vec![0u8; rest];
+        file.read_exact_at(&mut bytes, doc.offset + at)?;
+        let mut input = crate::codec::Reader::new(&bytes, "a shingle file");
+        let mut read = || -> io::Result<Option<Box<Tokens>>> {
+            let (unstripped, unstripped_numbers) = (input.u32()?, input.u32()?);
+            let listed = u64::from(unstripped.saturating_sub(1)) + u64::from(unstripped_numbers);
+            if listed * 4 > rest as u64 {
+                return Err(damaged(doc));
+            }
+            let mut list =
+                |count: u32| -> io::Result<Vec<u32>> { (0..count).map(|_| input.u32()).collect() };
+            (unstripped > 0)
+                .then(|| -> io::Result<Box<Tokens>> {
+                    Ok(Box::new(Tokens {
+                        words: list(unstripped - 1)?,
+                        spans: Vec::new(),
+                        numbers: list(unstripped_numbers)?,
+                        unstripped: None,
+                    }))
                 })
-                .collect(),
-            numbers: list(words, numbers),
-            unstripped: (unstripped > 0).then(|| {
-                Box::new(Tokens {
-                    words: list(before, unstripped - 1),
-                    spans: Vec::new(),
-                    numbers: list(before + unstripped - 1, unstripped_numbers),
-                    unstripped: None,
-                })
-            }),
-        })
+                .transpose()
+        };
+        let before = read().map_err(|_| damaged(doc))?;
+        let compressed = input
+            .take(bytes.len() - input.position())
+            .map_err(|_| damaged(doc))?;
+        let text = text_codec::decompress(compressed, doc.length).map_err(|_| damaged(doc))?;
+        let text = std::str::from_utf8(&text).map_err(|_| damaged(doc))?;
+        let mut tokens = super::passage::tokens(text, self.fold_digits);
+        tokens.unstripped = before;
+        Ok(tokens)
     }
 
     fn file(&self, doc: &DocMeta) -> io::Result<&checked::File> {
@@ -629,6 +668,7 @@ impl ShingleReader {
 
 #[cfg(test)]
 mod tests {
+    use super::super::passage::{pieces, tokens};
     use super::*;
 
     /// A text of `lines` paragraphs of sentences, with figures and words of an unspaced script.
@@ -657,7 +697,7 @@ mod tests {
         let work = WorkDir::new(dir.path());
         let config = DedupConfig::default();
         let mut writer = ShardWriter::new(&work, 0, config.memory).unwrap();
-        let before = super::super::passage::tokens("Before 12 statistics.", false);
+        let before = tokens("Before 12 statistics.", false);
         let sketch = sketch_text_sized("doc", text, None, &config, Some(before), sizes);
         assert_eq!(sketch.spilled.is_some(), text.len() > huge);
         writer.add(sketch).unwrap();
@@ -673,8 +713,21 @@ mod tests {
         (docs, checked::read(&work.shingles(0)).unwrap())
     }
 
+    /// Each document's shingle list and tokens, read back from a shard's `shingles.bin`.
+    fn read_back((docs, bytes): &(Vec<DocMeta>, Vec<u8>)) -> Vec<(Vec<u64>, Tokens)> {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        work.create_dir(&work.shard_dir(0)).unwrap();
+        checked::write_to(&mut File::create(work.shingles(0)).unwrap(), bytes).unwrap();
+        let reader = ShingleReader::open(&work, &ShingleConfig::default(), [0]).unwrap();
+        docs.iter()
+            .map(|doc| (reader.read(doc).unwrap(), reader.read_tokens(doc).unwrap()))
+            .collect()
+    }
+
     /// A huge document sketched in pieces (cut at line ends) and spilled to temporary files is
-    /// written exactly as when it is sketched whole: shingle list, tokens, spans and metadata.
+    /// written as when it is sketched whole: metadata, shingle list, and the tokens of the text
+    /// as written and before strip's statistics; so is the small document after it.
     #[test]
     fn a_huge_document_is_sketched_in_pieces_as_it_is_whole() {
         let text = paragraphs(400);
@@ -682,8 +735,67 @@ mod tests {
         // Pieces of 2 KiB, so many.
         let pieced = written(&text, 4096);
         assert!(text.len() > 16 * 2048);
-        assert_eq!(pieced.0, whole.0);
-        assert!(pieced.1 == whole.1, "the shingle files differ");
+        // Where the entries are may differ (the texts are compressed in one piece or streamed).
+        let placed = |docs: &[DocMeta]| {
+            docs.iter()
+                .map(|d| DocMeta {
+                    offset: 0,
+                    entry_bytes: 0,
+                    ..d.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(placed(&pieced.0), placed(&whole.0));
+        let (a, b) = (read_back(&whole), read_back(&pieced));
+        assert!(a == b, "what is read back differs");
+        let mut expected = tokens(&text, false);
+        expected.unstripped = Some(Box::new(Tokens {
+            spans: Vec::new(),
+            ..tokens("Before 12 statistics.", false)
+        }));
+        assert_eq!(a[0].1, expected);
+        assert_eq!(
+            a[1].1,
+            tokens("A small text of nine words in one line.", false)
+        );
+        assert_eq!(a[0].0.len(), whole.0[0].shingle_count());
+        // Every passage's shingles are listed under its number.
+        let passages: Vec<u64> = a[0].0.iter().map(|e| e & 0xFFFF).collect();
+        assert!(passages.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(
+            passages.last(),
+            Some(&(whole.0[0].passages.len() as u64 - 1))
+        );
+        // The text is held compressed: the entry is smaller than its text.
+        assert!(whole.0[0].entry_bytes < text.len() as u64);
+    }
+
+    /// A damaged entry (a text of another length, the compressed text's frame damaged) is an
+    /// error naming the document, not other tokens. (Damage on disk is caught before, by the
+    /// checked file's sums.)
+    #[test]
+    fn a_damaged_entry_is_an_error() {
+        let (docs, bytes) = written(&paragraphs(20), usize::MAX);
+        let mut longer = docs.clone();
+        longer[0].length += 1;
+        // The compressed text's first byte: a frame with another magic number.
+        let mut flipped = bytes.clone();
+        let entry = docs[0].offset as usize..(docs[0].offset + docs[0].entry_bytes) as usize;
+        let magic = [0x28, 0xB5, 0x2F, 0xFD];
+        let frame = bytes[entry.clone()]
+            .windows(4)
+            .position(|w| w == magic)
+            .unwrap();
+        flipped[entry.start + frame] ^= 0x55;
+        for (docs, bytes) in [(longer, bytes), (docs, flipped)] {
+            let dir = tempfile::tempdir().unwrap();
+            let work = WorkDir::new(dir.path());
+            work.create_dir(&work.shard_dir(0)).unwrap();
+            checked::write_to(&mut File::create(work.shingles(0)).unwrap(), &bytes).unwrap();
+            let reader = ShingleReader::open(&work, &ShingleConfig::default(), [0]).unwrap();
+            let err = reader.read_tokens(&docs[0]).unwrap_err();
+            assert!(err.to_string().contains("doc"), "{err}");
+        }
     }
 
     /// Pieces cover the text in order, end at a line end where there is one in their second
@@ -723,19 +835,9 @@ mod tests {
         let whole = written(&line, usize::MAX);
         let pieced = written(&line, 4096);
         assert_eq!(pieced.0[0].hash, whole.0[0].hash);
-        let tokens = |(docs, _): &(Vec<DocMeta>, Vec<u8>), bytes: Vec<u8>| {
-            let dir = tempfile::tempdir().unwrap();
-            let work = WorkDir::new(dir.path());
-            work.create_dir(&work.shard_dir(0)).unwrap();
-            checked::write_to(&mut File::create(work.shingles(0)).unwrap(), &bytes).unwrap();
-            ShingleReader::open(&work, [0])
-                .unwrap()
-                .read_tokens(&docs[0])
-                .unwrap()
-        };
         let (a, b) = (
-            tokens(&whole, whole.1.clone()),
-            tokens(&pieced, pieced.1.clone()),
+            read_back(&whole).remove(0).1,
+            read_back(&pieced).remove(0).1,
         );
         assert_eq!(a.words, b.words);
         assert_eq!(a.spans, b.spans);

@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::documents::{first_copies, DocMeta, ShardSpan};
-use super::runs::{merge_levels, write_run, Merge, Record, RunReader, RunWriter};
+use super::runs::{
+    delta_blocks, first_of_block, merge_levels, write_run, Merge, Record, RunReader, RunWriter,
+    DELTA_BLOCK,
+};
 use super::sketch::ALL_BANDS;
 use super::work::WorkDir;
 use crate::write::checked;
@@ -87,7 +90,33 @@ pub struct Meeting {
 }
 
 impl Record for Meeting {
-    const SIZE: usize = 12;
+    /// Written whole: 12 bytes. As a difference: the first document's gap (0 when it is the
+    /// same), the second document (its gap when the first is the same) and the count, three
+    /// varints of at most 5 bytes.
+    const SIZE: usize = 15;
+    const DELTA: bool = true;
+    fn put_after(&self, before: Option<&Meeting>, out: &mut Vec<u8>) {
+        let (gap, b) = match before {
+            Some(p) if p.a == self.a => (0, self.b.wrapping_sub(p.b)),
+            Some(p) => (self.a.wrapping_sub(p.a), self.b),
+            None => (self.a, self.b),
+        };
+        for value in [gap, b, self.count] {
+            crate::codec::put_varint(out, u64::from(value));
+        }
+    }
+    fn get_after(before: Option<&Meeting>, bytes: &[u8]) -> Option<(Meeting, usize)> {
+        let mut at = 0;
+        let gap = crate::codec::get_varint(bytes, &mut at)? as u32;
+        let b = crate::codec::get_varint(bytes, &mut at)? as u32;
+        let count = crate::codec::get_varint(bytes, &mut at)? as u32;
+        let (a, b) = match before {
+            Some(p) if gap == 0 => (p.a, p.b.wrapping_add(b)),
+            Some(p) => (p.a.wrapping_add(gap), b),
+            None => (gap, b),
+        };
+        Some((Meeting { a, b, count }, at))
+    }
     fn put(&self, out: &mut [u8]) {
         out[..4].copy_from_slice(&self.a.to_le_bytes());
         out[4..8].copy_from_slice(&self.b.to_le_bytes());
@@ -414,8 +443,9 @@ pub(super) fn summed(
 
 /// Hands every pair whose first document is in `firsts` and that met in at least
 /// `min_meetings` buckets (all bands together) to `each`, in chunks of pair order; returns how
-/// many there were. Each band's meeting file is entered at the range's first pair (a binary
-/// search: the records are sorted and of fixed size), so that ranges are streamed in parallel.
+/// many there were. Each band's meeting file is entered at the block holding the range's first
+/// pair (a binary search over the blocks' first records: the records are sorted), so that
+/// ranges are streamed in parallel.
 pub fn for_each_candidates(
     work: &WorkDir,
     min_meetings: u32,
@@ -426,8 +456,8 @@ pub fn for_each_candidates(
     let mut runs = Vec::with_capacity(ALL_BANDS);
     for band in 0..ALL_BANDS {
         let path = work.meetings(band);
-        let start = first_meeting_of(&path, firsts.start)?;
-        runs.push(RunReader::<Meeting>::open_from(&path, start)?);
+        let start = block_of_first(&path, firsts.start)?;
+        runs.push(RunReader::<Meeting>::open_block(&path, start)?);
     }
     let mut total = 0;
     let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
@@ -435,6 +465,10 @@ pub fn for_each_candidates(
         let m = meeting?;
         if m.a >= firsts.end {
             break;
+        }
+        // The block entered may begin before the range.
+        if m.a < firsts.start {
+            continue;
         }
         if m.count >= min_meetings {
             out.push((m.a, m.b));
@@ -458,8 +492,9 @@ const RANGE_SAMPLES: u64 = 256;
 /// many pair meetings (over all bands) as the others: a range of early documents holds more
 /// pairs than one of late ones (a pair is counted by its first document), so ranges of equal
 /// numbers of documents would not share verification's work evenly. Each band's meeting file is
-/// sampled at 256 places (`RANGE_SAMPLES`; one checked block read each), so every task that asks
-/// gets the same ranges. Ranges may be empty; without meetings, the documents are shared
+/// sampled at 256 places (`RANGE_SAMPLES`), its bytes standing for its meetings: at the first
+/// records of 256 of its blocks (one checked block read each), or, in a file of fewer blocks,
+/// at 256 of its records (the file read whole). So every task that asks gets the same ranges. Ranges may be empty; without meetings, the documents are shared
 /// evenly.
 pub fn balanced_ranges(
     work: &WorkDir,
@@ -467,17 +502,37 @@ pub fn balanced_ranges(
     parts: usize,
 ) -> io::Result<Vec<std::ops::Range<u32>>> {
     let parts = parts.max(1);
-    // (first document, meetings from there to the next sample of its band)
+    // (first document, bytes of meetings from there to the next sample of its band)
     let mut samples: Vec<(u32, u64)> = Vec::new();
     for band in 0..ALL_BANDS {
-        let file = checked::File::open(&work.meetings(band))?;
-        let records = file.len() / Meeting::SIZE as u64;
-        let taken = records.min(RANGE_SAMPLES);
-        let mut word = [0u8; 4];
+        let path = work.meetings(band);
+        let file = checked::File::open(&path)?;
+        let blocks = delta_blocks(file.len());
+        if blocks > RANGE_SAMPLES {
+            for k in 0..RANGE_SAMPLES {
+                let (at, next) = (blocks * k / RANGE_SAMPLES, blocks * (k + 1) / RANGE_SAMPLES);
+                if let Some(first) = first_of_block::<Meeting>(&file, at)? {
+                    samples.push((first.a, (next - at) * DELTA_BLOCK));
+                }
+            }
+            continue;
+        }
+        // (first document, where the record starts)
+        let mut records = Vec::new();
+        let mut reader = RunReader::<Meeting>::open(&path)?;
+        loop {
+            let at = reader.position();
+            match reader.next() {
+                Some(meeting) => records.push((meeting?.a, at)),
+                None => break,
+            }
+        }
+        let n = records.len();
+        let taken = n.min(RANGE_SAMPLES as usize);
         for k in 0..taken {
-            let (at, next) = (records * k / taken, records * (k + 1) / taken);
-            file.read_exact_at(&mut word, at * Meeting::SIZE as u64)?;
-            samples.push((u32::from_le_bytes(word), next - at));
+            let (at, next) = (n * k / taken, n * (k + 1) / taken);
+            let end = records.get(next).map_or(file.len(), |r| r.1);
+            samples.push((records[at].0, end - records[at].1));
         }
     }
     let total: u64 = samples.iter().map(|s| s.1).sum();
@@ -502,19 +557,17 @@ pub fn balanced_ranges(
     Ok(bounds.windows(2).map(|w| w[0]..w[1]).collect())
 }
 
-/// The number of the first record of a meeting file whose first document is `a` or more.
-pub(super) fn first_meeting_of(path: &Path, a: u32) -> io::Result<u64> {
+/// The block of a meeting file where the meetings whose first document is `a` or more begin:
+/// the one before the first block that begins with such a meeting (or the first block).
+pub(super) fn block_of_first(path: &Path, a: u32) -> io::Result<u64> {
     let file = checked::File::open(path)?;
-    let (mut low, mut high) = (0u64, file.len() / Meeting::SIZE as u64);
-    let mut word = [0u8; 4];
+    let (mut low, mut high) = (0u64, delta_blocks(file.len()));
     while low < high {
         let middle = low + (high - low) / 2;
-        file.read_exact_at(&mut word, middle * Meeting::SIZE as u64)?;
-        if u32::from_le_bytes(word) < a {
-            low = middle + 1;
-        } else {
-            high = middle;
+        match first_of_block::<Meeting>(&file, middle)? {
+            Some(first) if first.a < a => low = middle + 1,
+            _ => high = middle,
         }
     }
-    Ok(low)
+    Ok(low.saturating_sub(1))
 }

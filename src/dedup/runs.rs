@@ -1,11 +1,12 @@
 //! Sorted runs of records on disk, and their k-way merge: how dedup's band records and band
 //! meetings outgrow memory. A run is a file of records in ascending order, written when a
 //! buffer reaches its budget; a merge reads every run of a set in one ascending stream. A
-//! record is written whole ([`Record::SIZE`] bytes, so that a reader can seek to the `n`th), or,
-//! for a record whose runs are only read in order ([`Record::DELTA`]), as its difference from
-//! the record before it, in varints: band records' sorted keys then take 6 or 7 bytes instead
-//! of 8, their document and passage numbers 3 and 1 instead of 6. Run files are [`checked`]
-//! files, so a damaged one fails the merge that reads it.
+//! record is written whole ([`Record::SIZE`] bytes, so that a reader can seek to the `n`th), or
+//! ([`Record::DELTA`]) as its difference from the record before it, in varints, in blocks of
+//! [`DELTA_BLOCK`] bytes that a reader can enter: band records' sorted keys then take 6 or 7
+//! bytes instead of 8, their document and passage numbers 3 and 1 instead of 6; a pair meeting
+//! about 4 bytes instead of 12. Run files are [`checked`] files, so a damaged one fails the
+//! merge that reads it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -20,8 +21,8 @@ pub trait Record: Copy + Ord + Send + Sync {
     /// Its size on disk, in bytes, written whole; with [`Record::DELTA`], the most bytes
     /// [`Record::put_after`] writes.
     const SIZE: usize;
-    /// Whether its runs are written with [`Record::put_after`] (and cannot be entered at the
-    /// `n`th record).
+    /// Whether its runs are written with [`Record::put_after`], in blocks of [`DELTA_BLOCK`]
+    /// bytes (entered by block, not at the `n`th record).
     const DELTA: bool = false;
     /// Writes it to `out` ([`Record::SIZE`] bytes).
     fn put(&self, out: &mut [u8]);
@@ -46,6 +47,35 @@ pub trait Record: Copy + Ord + Send + Sync {
     }
 }
 
+/// Bytes of a block of a run of [`Record::DELTA`] records. Each block starts a new chain of
+/// differences (its first record is written as after none), and no record crosses a block's
+/// end: where fewer than [`Record::SIZE`] bytes are left, they are zeros. So a reader can enter
+/// the run at any block ([`RunReader::open_block`], [`first_of_block`]). The zeros cost about
+/// half a record a block.
+pub const DELTA_BLOCK: u64 = 4096;
+
+/// The first record of block `block` of a run of [`Record::DELTA`] records; `None` past its end.
+pub fn first_of_block<R: Record>(file: &checked::File, block: u64) -> io::Result<Option<R>> {
+    let at = block.saturating_mul(DELTA_BLOCK);
+    if at >= file.len() {
+        return Ok(None);
+    }
+    let mut bytes = vec![0u8; (file.len() - at).min(R::SIZE as u64) as usize];
+    file.read_exact_at(&mut bytes, at)?;
+    match R::get_after(None, &bytes) {
+        Some((record, _)) => Ok(Some(record)),
+        None => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "a run file ends inside a record",
+        )),
+    }
+}
+
+/// The number of [`DELTA_BLOCK`] blocks of a run file of `len` bytes.
+pub fn delta_blocks(len: u64) -> u64 {
+    len.div_ceil(DELTA_BLOCK)
+}
+
 /// Writes `records` (already sorted) as a run file.
 pub fn write_run<R: Record>(path: &Path, records: &[R]) -> io::Result<()> {
     let mut out = RunWriter::create(path)?;
@@ -59,7 +89,10 @@ pub fn write_run<R: Record>(path: &Path, records: &[R]) -> io::Result<()> {
 pub struct RunWriter<R> {
     out: checked::Writer<File>,
     bytes: Vec<u8>,
+    /// The record before, in its block ([`Record::DELTA`]).
     last: Option<R>,
+    /// Bytes written.
+    written: u64,
 }
 
 impl<R: Record> RunWriter<R> {
@@ -67,8 +100,9 @@ impl<R: Record> RunWriter<R> {
     pub fn create(path: &Path) -> io::Result<RunWriter<R>> {
         Ok(RunWriter {
             out: checked::Writer::create(path)?,
-            bytes: Vec::with_capacity(R::SIZE),
+            bytes: Vec::with_capacity(DELTA_BLOCK as usize),
             last: None,
+            written: 0,
         })
     }
 
@@ -76,11 +110,19 @@ impl<R: Record> RunWriter<R> {
     pub fn push(&mut self, record: &R) -> io::Result<()> {
         self.bytes.clear();
         if R::DELTA {
+            let room = DELTA_BLOCK - self.written % DELTA_BLOCK;
+            if room < R::SIZE as u64 {
+                self.bytes.resize(room as usize, 0);
+            }
+            if (self.written + self.bytes.len() as u64).is_multiple_of(DELTA_BLOCK) {
+                self.last = None;
+            }
             record.put_after(self.last.as_ref(), &mut self.bytes);
             self.last = Some(*record);
         } else {
             record.put_after(None, &mut self.bytes);
         }
+        self.written += self.bytes.len() as u64;
         self.out.write_all(&self.bytes)
     }
 
@@ -100,8 +142,10 @@ pub struct RunReader<R> {
     end: usize,
     /// Added to the document numbers of every record ([`Record::shifted`]).
     shift: u32,
-    /// The last record read, before its shift ([`Record::DELTA`]).
+    /// The last record read in its block, before its shift ([`Record::DELTA`]).
     last: Option<R>,
+    /// Where `block[at]` is in the file.
+    offset: u64,
 }
 
 /// Bytes read from a run at a time.
@@ -113,16 +157,25 @@ impl<R: Record> RunReader<R> {
         RunReader::open_from(path, 0)
     }
 
-    /// The run's records from the `first`-th on (only from the first for a run of
-    /// [`Record::DELTA`] records).
+    /// The run's records from the `first`-th on (a run of [`Record::DELTA`] records is entered
+    /// by block: [`RunReader::open_block`]).
     pub fn open_from(path: &Path, first: u64) -> io::Result<RunReader<R>> {
         if R::DELTA && first > 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "a run of delta-coded records is read from its start only",
+                "a run of delta-coded records is entered by block",
             ));
         }
-        let input = checked::Reader::open_at(path, first.saturating_mul(R::SIZE as u64))?;
+        RunReader::open_at(path, first.saturating_mul(R::SIZE as u64))
+    }
+
+    /// The records of a run of [`Record::DELTA`] records from block `block` on.
+    pub fn open_block(path: &Path, block: u64) -> io::Result<RunReader<R>> {
+        RunReader::open_at(path, block.saturating_mul(DELTA_BLOCK))
+    }
+
+    fn open_at(path: &Path, offset: u64) -> io::Result<RunReader<R>> {
+        let input = checked::Reader::open_at(path, offset)?;
         // No larger than the run: a small `--mem` merges thousands of small runs.
         let block = (input.remaining().min(BLOCK as u64) as usize).max(R::SIZE);
         Ok(RunReader {
@@ -132,7 +185,14 @@ impl<R: Record> RunReader<R> {
             end: 0,
             shift: 0,
             last: None,
+            offset,
         })
+    }
+
+    /// Where the next record starts in the file, in bytes (or the zeros before it, at a
+    /// block's end).
+    pub fn position(&self) -> u64 {
+        self.offset
     }
 
     /// The run's records with their document numbers moved up by `by`.
@@ -143,12 +203,29 @@ impl<R: Record> RunReader<R> {
 
     fn next_record(&mut self) -> io::Result<Option<R>> {
         let record = loop {
-            let before = if R::DELTA { self.last.as_ref() } else { None };
-            if let Some((record, used)) = R::get_after(before, &self.block[self.at..self.end]) {
-                self.at += used;
-                break record;
+            let room = DELTA_BLOCK - self.offset % DELTA_BLOCK;
+            if R::DELTA && room == DELTA_BLOCK {
+                self.last = None;
             }
-            if self.end - self.at >= R::SIZE {
+            let buffered = self.end - self.at;
+            // The zeros at a block's end, or the next record: what must be buffered.
+            let wanted = if R::DELTA && room < R::SIZE as u64 {
+                if buffered as u64 >= room {
+                    self.at += room as usize;
+                    self.offset += room;
+                    continue;
+                }
+                room as usize
+            } else {
+                let before = if R::DELTA { self.last.as_ref() } else { None };
+                if let Some((record, used)) = R::get_after(before, &self.block[self.at..self.end]) {
+                    self.at += used;
+                    self.offset += used as u64;
+                    break record;
+                }
+                R::SIZE
+            };
+            if buffered >= wanted {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     "a run file holds a record longer than any record",
@@ -524,5 +601,65 @@ mod delta_tests {
         drop(cut);
         let result: io::Result<Vec<BandRecord>> = RunReader::open(&paths[1]).unwrap().collect();
         assert!(result.is_err());
+    }
+
+    /// A run of delta-coded records is entered at any block: from each block on, the records
+    /// come back from that block's first record; the blocks' ends are padded; a meeting file is
+    /// entered at the block where a range of first documents begins.
+    #[test]
+    fn delta_coded_runs_are_entered_by_block() {
+        use crate::dedup::bands::{block_of_first, Meeting};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meetings");
+        // Several meetings per first document, some documents without any, large numbers too.
+        let mut meetings = Vec::new();
+        for a in 0..20_000u32 {
+            if a % 7 == 3 {
+                continue;
+            }
+            for k in 0..(a % 5 + 1) {
+                let b = a + 1 + k * k * 977 + if a % 11 == 0 { 3_000_000_000 } else { 0 };
+                meetings.push(Meeting {
+                    a,
+                    b,
+                    count: 1 + k * (a % 3) * 300,
+                });
+            }
+        }
+        write_run(&path, &meetings).unwrap();
+        let file = checked::File::open(&path).unwrap();
+        let blocks = delta_blocks(file.len());
+        assert!(blocks > 10, "{blocks} blocks");
+        assert!(file.len() < meetings.len() as u64 * 12 / 2);
+        let mut from = 0;
+        for block in 0..blocks {
+            let first: Meeting = first_of_block(&file, block).unwrap().unwrap();
+            let at = meetings[from..].iter().position(|m| *m == first).unwrap() + from;
+            let read: Vec<Meeting> = RunReader::open_block(&path, block)
+                .unwrap()
+                .collect::<io::Result<_>>()
+                .unwrap();
+            assert!(read == meetings[at..], "block {block}");
+            from = at + 1;
+        }
+        assert!(first_of_block::<Meeting>(&file, blocks).unwrap().is_none());
+        for target in [0, 1, 3, 10, 4_999, 5_003, 19_999, 20_000, 50_000] {
+            let block = block_of_first(&path, target).unwrap();
+            let read: Vec<Meeting> = RunReader::<Meeting>::open_block(&path, block)
+                .unwrap()
+                .map(Result::unwrap)
+                .filter(|m| m.a >= target)
+                .collect();
+            let expected: Vec<Meeting> =
+                meetings.iter().copied().filter(|m| m.a >= target).collect();
+            assert!(read == expected, "from {target}");
+            // Entered at the last block that begins before them: the next one begins with one
+            // of them (or there is none).
+            let entered: Meeting = first_of_block(&file, block).unwrap().unwrap();
+            assert!(entered.a < target || block == 0);
+            if let Some(next) = first_of_block::<Meeting>(&file, block + 1).unwrap() {
+                assert!(next.a >= target, "from {target}: block {block} is early");
+            }
+        }
     }
 }

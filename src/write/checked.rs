@@ -141,11 +141,29 @@ impl<W: Write> Write for Writer<W> {
 }
 
 /// A checked file opened for reading at any offset; every block a read touches is checked.
+/// The last blocks a thread read whole (and checked) are kept for its next reads
+/// ([`CACHED_BLOCKS`]): readers of small records in order (dedup's shingle lists, a document's
+/// shingles then its tokens) read each block and sum it once, not once a record.
 pub struct File {
     file: fs::File,
     path: PathBuf,
     len: u64,
+    /// Names the file in the thread's cache of blocks (unique in the process).
+    id: u64,
 }
+
+/// Blocks kept per thread, most recently read first.
+pub const CACHED_BLOCKS: usize = 8;
+
+type CachedBlock = (u64, u64, std::rc::Rc<Vec<u8>>);
+
+thread_local! {
+    /// (file id, block, its checked bytes), most recently used first.
+    static BLOCKS: std::cell::RefCell<Vec<CachedBlock>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+static NEXT_FILE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl File {
     /// Opens a checked file, refusing one whose footer is missing or does not match its size.
@@ -184,6 +202,7 @@ impl File {
             file,
             path: path.to_path_buf(),
             len,
+            id: NEXT_FILE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -216,11 +235,40 @@ impl File {
             })?;
         let first = offset / BLOCK as u64;
         let last = (end - 1) / BLOCK as u64;
+        let from = (offset - first * BLOCK as u64) as usize;
+        if first == last {
+            let block = self.cached_block(first)?;
+            buf.copy_from_slice(&block[from..from + buf.len()]);
+            return Ok(());
+        }
         let mut blocks = Vec::new();
         self.read_blocks(first, last + 1 - first, &mut blocks)?;
-        let from = (offset - first * BLOCK as u64) as usize;
         buf.copy_from_slice(&blocks[from..from + buf.len()]);
         Ok(())
+    }
+
+    /// Block `block`, checked, from the thread's cache or read (and then cached).
+    fn cached_block(&self, block: u64) -> io::Result<std::rc::Rc<Vec<u8>>> {
+        let hit = BLOCKS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let at = cache.iter().position(|c| c.0 == self.id && c.1 == block)?;
+            let entry = cache.remove(at);
+            let bytes = entry.2.clone();
+            cache.insert(0, entry);
+            Some(bytes)
+        });
+        if let Some(bytes) = hit {
+            return Ok(bytes);
+        }
+        let mut bytes = Vec::new();
+        self.read_blocks(block, 1, &mut bytes)?;
+        let bytes = std::rc::Rc::new(bytes);
+        BLOCKS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            cache.truncate(CACHED_BLOCKS - 1);
+            cache.insert(0, (self.id, block, bytes.clone()));
+        });
+        Ok(bytes)
     }
 
     /// Reads `count` whole blocks from block `first` (the last one may be short) into `out`,
@@ -410,6 +458,48 @@ mod tests {
         reader.read_to_end(&mut rest).unwrap();
         assert_eq!(rest.len(), 4_000_000 - 1_000_001);
         assert_eq!(reader.remaining(), 0);
+    }
+
+    #[test]
+    fn a_thread_reads_and_sums_a_block_once_for_its_small_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let bytes = data((CACHED_BLOCKS + 3) * BLOCK);
+        let mut writer = Writer::create(&path).unwrap();
+        writer.write_all(&bytes).unwrap();
+        writer.finish().unwrap();
+        let file = File::open(&path).unwrap();
+        let mut piece = [0u8; 100];
+        file.read_exact_at(&mut piece, 10).unwrap();
+        // Every data byte damaged on disk, under the open file: a block read before comes from
+        // the thread's cache, any other is read and refused.
+        let mut damaged = std::fs::read(&path).unwrap();
+        damaged[..bytes.len()].iter_mut().for_each(|b| *b ^= 0x20);
+        std::fs::write(&path, &damaged).unwrap();
+        file.read_exact_at(&mut piece, 5000).unwrap();
+        assert_eq!(piece, &bytes[5000..5100]);
+        assert!(file.read_exact_at(&mut piece, BLOCK as u64 + 10).is_err());
+        // Another thread has its own cache; a newly opened file too.
+        let other = std::thread::scope(|s| s.spawn(|| file.read_exact_at(&mut [0u8; 4], 0)).join());
+        assert!(other.unwrap().is_err());
+        assert!(File::open(&path)
+            .unwrap()
+            .read_exact_at(&mut piece, 10)
+            .is_err());
+        // A read across blocks is not cached; the cache holds CACHED_BLOCKS blocks at most.
+        assert!(file.read_exact_at(&mut piece, BLOCK as u64 - 50).is_err());
+        let mut restored = damaged.clone();
+        restored[..bytes.len()].copy_from_slice(&bytes);
+        std::fs::write(&path, &restored).unwrap();
+        for block in 1..=CACHED_BLOCKS {
+            file.read_exact_at(&mut piece, (block * BLOCK) as u64)
+                .unwrap();
+        }
+        std::fs::write(&path, &damaged).unwrap();
+        // Block 0 was pushed out: read again, and refused; the last one read is still kept.
+        assert!(file.read_exact_at(&mut piece, 10).is_err());
+        file.read_exact_at(&mut piece, (CACHED_BLOCKS * BLOCK) as u64)
+            .unwrap();
     }
 
     #[test]

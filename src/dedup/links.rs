@@ -517,15 +517,17 @@ pub(super) fn links(
     let path = work.links();
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut first: Option<(u32, Vec<u64>, passage::Tokens)> = None;
+    // The first document of the relations at hand: its shingles, and its tokens once a link
+    // needs them.
+    let mut first: Option<(u32, Vec<u64>, Option<passage::Tokens>)> = None;
     let mut formula_links = 0;
     each_relation(&mut |a, b, pairs| {
         let (da, db) = (&docs[a as usize], &docs[b as usize]);
         // Relations come by first document: its shingles are read once for all of them.
         if first.as_ref().is_none_or(|(doc, ..)| *doc != a) {
-            first = Some((a, reader.read(da)?, reader.read_tokens(da)?));
+            first = Some((a, reader.read(da)?, None));
         }
-        let Some((_, a_list, a_tokens)) = first.as_ref() else {
+        let Some((_, a_list, a_tokens)) = first.as_mut() else {
             return Ok(());
         };
         let b_list = reader.read(db)?;
@@ -537,26 +539,32 @@ pub(super) fn links(
                 continue;
             }
             // What the two passages share is mostly stock phrases: a formula with other
-            // names and figures, not reuse.
-            let of_b: HashSet<u64> = b_list
-                .iter()
-                .filter(|&&e| (e & 0xFFFF) as u16 == pb)
-                .map(|&e| e >> 16)
-                .collect();
+            // names and figures, not reuse. Each passage's shingles are sorted and distinct:
+            // what they share is found by walking both lists.
+            let (of_a, of_b) = (passage_entries(a_list, pa), passage_entries(&b_list, pb));
             let numbered = |shingle: u64| shingle as u32 & passage::NUMBERED != 0;
-            let (mut shared, mut stocked, mut figures_a, mut figures_shared) = (0, 0, 0, 0);
-            for &e in a_list.iter().filter(|&&e| (e & 0xFFFF) as u16 == pa) {
-                let shingle = (e >> 16) as u32;
-                figures_a += u32::from(numbered(e >> 16));
-                if of_b.contains(&(e >> 16)) {
-                    shared += 1;
-                    figures_shared += u32::from(numbered(e >> 16));
-                    stocked += u32::from(
-                        stock.contains(&da.source, shingle) || stock.contains(&db.source, shingle),
-                    );
+            let figures_a = of_a.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
+            let figures_b = of_b.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
+            let (mut shared, mut stocked, mut figures_shared) = (0, 0, 0);
+            let (mut i, mut j) = (0, 0);
+            while i < of_a.len() && j < of_b.len() {
+                let (x, y) = (of_a[i] >> 16, of_b[j] >> 16);
+                match x.cmp(&y) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        let shingle = x as u32;
+                        shared += 1;
+                        figures_shared += u32::from(numbered(x));
+                        stocked += u32::from(
+                            stock.contains(&da.source, shingle)
+                                || stock.contains(&db.source, shingle),
+                        );
+                        i += 1;
+                        j += 1;
+                    }
                 }
             }
-            let figures_b = of_b.iter().filter(|&&s| numbered(s)).count() as u32;
             // Shared text is a link when it is long enough to be more than a stock phrase
             // ("could not be reached for comment"), not mostly the source's stock phrases, and
             // not a template whose figures differ (most shingles holding a figure on either
@@ -570,6 +578,10 @@ pub(super) fn links(
                 continue;
             }
             let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
+            let a_tokens = match a_tokens {
+                Some(tokens) => &*tokens,
+                None => &*a_tokens.insert(reader.read_tokens(da)?),
+            };
             let b_tokens = match &b_tokens {
                 Some(tokens) => tokens,
                 None => b_tokens.insert(reader.read_tokens(db)?),
@@ -610,4 +622,39 @@ pub(super) fn links(
         .collect();
     decisions.ids = docs.iter().map(|d| d.id.clone()).collect();
     Ok(())
+}
+
+/// The entries of passage `p` in a document's shingle list (`shingle << 16 | passage`, passage
+/// by passage, each passage's shingles sorted: [`super::shard::ShingleReader::read`]).
+fn passage_entries(list: &[u64], p: u16) -> &[u64] {
+    let passage = |e: &u64| (*e & 0xFFFF) as u16;
+    let start = list.partition_point(|e| passage(e) < p);
+    let end = start + list[start..].partition_point(|e| passage(e) <= p);
+    &list[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A passage's entries are the run of the list under its number, whatever the shingles'
+    /// values; a passage without shingles has none.
+    #[test]
+    fn a_passages_entries_are_its_run_of_the_list() {
+        let entry = |shingle: u64, p: u64| shingle << 16 | p;
+        let list = [
+            entry(9, 0),
+            entry(u64::from(u32::MAX), 0),
+            entry(1, 2),
+            entry(5, 2),
+            entry(7, 2),
+            entry(0, 5),
+        ];
+        assert_eq!(passage_entries(&list, 0), &list[0..2]);
+        assert!(passage_entries(&list, 1).is_empty());
+        assert_eq!(passage_entries(&list, 2), &list[2..5]);
+        assert_eq!(passage_entries(&list, 5), &list[5..6]);
+        assert!(passage_entries(&list, 7).is_empty());
+        assert!(passage_entries(&[], 0).is_empty());
+    }
 }

@@ -35,41 +35,38 @@ pub const HUGE_TEXT_BYTES: usize = 16 << 20;
 pub const PIECE_BYTES: usize = 4 << 20;
 
 /// A huge document's shingle list (little-endian values) and compressed text (see
-/// [`HUGE_TEXT_BYTES`]), each in a temporary file, with the number of values or bytes.
+/// [`HUGE_TEXT_BYTES`]), each in a temporary file, rewound.
 #[derive(Debug)]
 pub(super) struct Spilled {
-    shingles: (File, u64),
-    text: (File, u64),
+    shingles: File,
+    text: File,
 }
 
-/// Writes values to an anonymous temporary file through a buffer.
+/// Writes to an anonymous temporary file through a buffer.
 pub(super) struct SpillWriter {
     out: io::BufWriter<File>,
-    count: u64,
 }
 
 impl SpillWriter {
     fn new() -> io::Result<SpillWriter> {
         Ok(SpillWriter {
             out: io::BufWriter::with_capacity(64 << 10, tempfile::tempfile()?),
-            count: 0,
         })
     }
 
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.count += 1;
         self.out.write_all(bytes)
     }
 
-    /// The file, rewound, and the number of values.
-    fn finish(self) -> io::Result<(File, u64)> {
+    /// The file, rewound.
+    fn finish(self) -> io::Result<File> {
         use std::io::Seek;
         let mut file = self
             .out
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
         file.rewind()?;
-        Ok((file, self.count))
+        Ok(file)
     }
 }
 
@@ -264,7 +261,7 @@ pub(super) fn sketch_huge(
         });
         failed?;
         let mut compressed = SpillWriter::new()?;
-        compressed.count = text_codec::compress_to(text.as_bytes(), &mut compressed.out)?;
+        text_codec::compress_to(text.as_bytes(), &mut compressed.out)?;
         Ok((
             hash,
             Spilled {
@@ -306,44 +303,30 @@ pub(super) mod text_codec {
         })
     }
 
-    /// `text` compressed to `out`, streamed (for a huge text); the bytes written.
-    pub fn compress_to(text: &[u8], out: &mut impl Write) -> io::Result<u64> {
-        let mut counted = Counted { out, bytes: 0 };
-        let mut encoder = zstd::stream::write::Encoder::new(&mut counted, LEVEL)?;
+    /// `text` compressed to `out`, streamed (for a huge text).
+    pub fn compress_to(text: &[u8], out: &mut impl Write) -> io::Result<()> {
+        let mut encoder = zstd::stream::write::Encoder::new(out, LEVEL)?;
         encoder.set_pledged_src_size(Some(text.len() as u64))?;
         encoder.include_contentsize(true)?;
         encoder.write_all(text)?;
         encoder.finish()?;
-        Ok(counted.bytes)
-    }
-
-    struct Counted<'a, W> {
-        out: &'a mut W,
-        bytes: u64,
-    }
-
-    impl<W: Write> Write for Counted<'_, W> {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            let n = self.out.write(buf)?;
-            self.bytes += n as u64;
-            Ok(n)
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            self.out.flush()
-        }
+        Ok(())
     }
 
     /// The text `bytes` hold, whose length (as a `u32`, [`super::DocMeta::length`]) must be
     /// `length`.
     pub fn decompress(bytes: &[u8], length: u32) -> io::Result<Vec<u8>> {
+        let other_length = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a compressed text is not of its document's length",
+            )
+        };
         let stated = zstd::zstd_safe::get_frame_content_size(bytes)
             .ok()
             .flatten();
         let Some(length) = stated.filter(|&n| n as u32 == length) else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a compressed text is not of its document's length",
-            ));
+            return Err(other_length());
         };
         let length = usize::try_from(length)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a text too long"))?;
@@ -356,10 +339,7 @@ pub(super) mod text_codec {
             decompressor.decompress(bytes, length)
         })?;
         if text.len() != length {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a compressed text is not of its document's length",
-            ));
+            return Err(other_length());
         }
         Ok(text)
     }
@@ -552,9 +532,8 @@ impl<'a> EntryWriter<'a> {
         Ok(())
     }
 
-    /// Copies a spilled list (its file, read from where it stands, and its number of values)
-    /// whole: its values are the bytes of its file.
-    fn copy(&mut self, (file, _): &(File, u64)) -> io::Result<()> {
+    /// Copies a spilled file whole, from where it stands.
+    fn copy(&mut self, file: &File) -> io::Result<()> {
         self.flush()?;
         let mut input = io::BufReader::with_capacity(Self::BUFFER, file);
         self.written += io::copy(&mut input, &mut *self.out)?;

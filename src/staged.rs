@@ -304,11 +304,11 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
 const WORK_FORMAT: u32 = 2;
 
-/// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`], `config` as stored (so
-/// every setting, present and future, is in it), the folder relative inputs start from, the
-/// numbers of ranks and of verify parts, and the bytes of every file the configuration names (a
-/// rules file, whether given with `--rules` or in a config file). The inputs themselves are
-/// checked by size when read.
+/// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],
+/// `config` as stored (so every setting, present and future, is in it), the folder relative
+/// inputs start from, the numbers of ranks and of verify parts, and the bytes of every file the
+/// configuration names (a rules file, whether given with `--rules` or in a config file). The
+/// inputs themselves are checked by size when read.
 pub(crate) fn fingerprint(
     config: &RunConfig,
     base: &Path,

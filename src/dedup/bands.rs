@@ -494,8 +494,8 @@ const RANGE_SAMPLES: u64 = 256;
 /// numbers of documents would not share verification's work evenly. Each band's meeting file is
 /// sampled at 256 places (`RANGE_SAMPLES`), its bytes standing for its meetings: at the first
 /// records of 256 of its blocks (one checked block read each), or, in a file of fewer blocks,
-/// at 256 of its records (the file read whole). So every task that asks gets the same ranges. Ranges may be empty; without meetings, the documents are shared
-/// evenly.
+/// at 256 of its records (the file read whole). So every task that asks gets the same ranges.
+/// Ranges may be empty; without meetings, the documents are shared evenly.
 pub fn balanced_ranges(
     work: &WorkDir,
     documents: u32,

@@ -8,7 +8,7 @@
 //! words, then the same on either side of it, recursively. Runs of a single word do not count:
 //! one shared word is not shared text.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::passage::{Tokens, FIGURE, NAME};
 
@@ -58,7 +58,7 @@ pub fn coverage(a: &Tokens, b: &Tokens) -> Option<Coverage> {
 /// but for fewer than one in [`NAMES_MISSING_PER`] of its words ("Sound Advice Inc" is not in
 /// a notice about "NMR Centers Inc").
 fn numbers_in(a: &Tokens, b: &Tokens) -> bool {
-    let mut stated: HashMap<u32, u32> = HashMap::new();
+    let mut stated: HashMap<u32, u32> = HashMap::default();
     for &n in b.numbers.iter().filter(|&&n| n & NAME == 0) {
         *stated.entry(n).or_default() += 1;
     }
@@ -93,7 +93,7 @@ fn covered_share(a: &[u32], b: &[u32]) -> Option<(f64, bool)> {
     if a.is_empty() {
         return Some((1.0, true));
     }
-    let mut positions: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut positions: HashMap<u32, Vec<u32>> = HashMap::default();
     for (j, &token) in b.iter().enumerate() {
         positions.entry(token).or_default().push(j as u32);
     }
@@ -141,7 +141,7 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(
     // dividend whose figure `b` states only as the prior one is caught by counting numbers.)
     blocks.extend(moved);
     blocks.sort_unstable();
-    let mut pairs: Option<std::collections::HashSet<(u32, u32)>> = None;
+    let mut pairs: Option<HashSet<(u32, u32)>> = None;
     let mut next = 0;
     for (i, &word) in a.iter().enumerate() {
         while next < blocks.len() && blocks[next].0 + blocks[next].2 <= i {
@@ -171,7 +171,7 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(
 /// of at least `min` words, in order, as (first, end) word indices in `a` and in `b`; `None`
 /// when they share no such run (or the alignment ran past its budget).
 pub fn shared_span(a: &[u32], b: &[u32], min: usize) -> Option<((usize, usize), (usize, usize))> {
-    let mut positions: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut positions: HashMap<u32, Vec<u32>> = HashMap::default();
     for (j, &token) in b.iter().enumerate() {
         positions.entry(token).or_default().push(j as u32);
     }
@@ -475,7 +475,7 @@ mod tests {
             b in proptest::collection::vec(0u32..4, 0..40),
         ) {
             let positions = {
-                let mut p: HashMap<u32, Vec<u32>> = HashMap::new();
+                let mut p: HashMap<u32, Vec<u32>> = HashMap::default();
                 for (j, &t) in b.iter().enumerate() {
                     p.entry(t).or_default().push(j as u32);
                 }

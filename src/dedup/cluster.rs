@@ -1,7 +1,7 @@
 //! Clustering: the verified duplicate edges turned into clusters, each with the member the keep
 //! policy prefers kept, and a [`Decision`] for every member.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::documents::DocMeta;
 use super::outcome::{Cluster, Decision, Decisions, DedupSummary, MatchKind, Member};
@@ -24,7 +24,7 @@ pub(super) fn cluster(
 ) -> (Decisions, Vec<u32>) {
     let priority = priority_order(docs, config.keep);
     // The best member of each group, by priority.
-    let mut best: HashMap<u32, u32> = HashMap::new();
+    let mut best: HashMap<u32, u32> = HashMap::default();
     for &i in &priority {
         best.entry(rep[i as usize]).or_insert(i);
     }
@@ -36,7 +36,7 @@ pub(super) fn cluster(
         other_in_this: align::Coverage,
         this_in_other: align::Coverage,
     }
-    let mut neighbours: HashMap<u32, Vec<Near>> = HashMap::new();
+    let mut neighbours: HashMap<u32, Vec<Near>> = HashMap::default();
     for e in duplicates {
         neighbours.entry(e.a).or_default().push(Near {
             other: e.b,
@@ -53,7 +53,7 @@ pub(super) fn cluster(
     }
     let covers = |c: &align::Coverage| c.covers(config.min_coverage);
     // owner[group] = (the group it belongs to, similarity, coverage).
-    let mut owner: HashMap<u32, (u32, f64, f64)> = HashMap::new();
+    let mut owner: HashMap<u32, (u32, f64, f64)> = HashMap::default();
     // First pass: a group that an untaken group covers one way waits for it. Second pass: the
     // groups still untaken (their coverer was taken by a third) in plain priority order.
     for waiting in [true, false] {
@@ -82,7 +82,7 @@ pub(super) fn cluster(
     }
 
     // Members: every document, exact copies following their group.
-    let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind, f64)>> = HashMap::new();
+    let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind, f64)>> = HashMap::default();
     for i in 0..docs.len() as u32 {
         let group = rep[i as usize];
         let Some(&(keeper_group, similarity, coverage)) = owner.get(&group) else {

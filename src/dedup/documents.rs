@@ -2,7 +2,7 @@
 //! passages), the shards' spans in corpus order, exact copies found by normalized text, and the
 //! `docs.bin` file a staged task writes a shard's documents to.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -76,7 +76,7 @@ impl DocMeta {
 /// For each document (in corpus order), the first document with the same normalized text; an
 /// empty document stands for itself (it is no copy of another empty one).
 pub fn first_copies(docs: &[DocMeta]) -> Vec<u32> {
-    let mut first: HashMap<u64, u32> = HashMap::new();
+    let mut first: HashMap<u64, u32> = HashMap::default();
     docs.iter()
         .enumerate()
         .map(|(i, doc)| {
@@ -156,7 +156,7 @@ pub fn for_each_doc(
     let bytes = checked::read(path)?;
     let mut input = crate::codec::Reader::new(&bytes, "a document file");
     let count = input.u64()?;
-    let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::new();
+    let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::default();
     for _ in 0..count {
         let id = input.string()?;
         let source = input.string()?;
@@ -239,7 +239,7 @@ impl SomeDocs {
             Ok(())
         };
         let mut some = SomeDocs::default();
-        let mut hashes: HashMap<u64, u32> = HashMap::new();
+        let mut hashes: HashMap<u64, u32> = HashMap::default();
         each_doc(&mut |i, doc| {
             if is_wanted(i) {
                 if !doc.is_empty() {

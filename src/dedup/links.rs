@@ -2,7 +2,9 @@
 //! matching passage pair a link unless it is a source's formula (common passages) or shared so
 //! widely that it is a reuse group.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::io;
 
 use super::bands::BandMerge;
@@ -82,7 +84,7 @@ pub(super) fn formulaic_passages(
     reader: &ShingleReader,
     docs: &[DocMeta],
     nodes: &[(u32, u16)],
-    node_of: &HashMap<(u32, u16), u32>,
+    node_of: &NodeIndex,
     rep: &[u32],
     threshold: &dyn Fn(&str) -> u64,
 ) -> io::Result<(Vec<bool>, Stock)> {
@@ -90,7 +92,7 @@ pub(super) fn formulaic_passages(
     for &(doc, passage) in nodes {
         passages_of.entry(doc).or_default().push(passage);
     }
-    let mut sources: HashMap<&str, u32> = HashMap::new();
+    let mut sources: HashMap<&str, u32> = HashMap::default();
     let mut source_names: Vec<&str> = Vec::new();
     let mut source_of = |doc: u32| {
         let name: &str = &docs[doc as usize].source;
@@ -101,7 +103,7 @@ pub(super) fn formulaic_passages(
     };
     // The shingles of linked passages, by source; then, over every document, in how many
     // documents of its source each of them is.
-    let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut counts: HashMap<(u32, u32), u32> = HashMap::default();
     for (&doc, passages) in &passages_of {
         let source = source_of(doc);
         for entry in reader.read(&docs[doc as usize])? {
@@ -166,7 +168,7 @@ pub(super) fn formulaic_passages(
     }
     for (&doc, passages) in &passages_of {
         let source = sources[&*docs[doc as usize].source];
-        let mut counts: HashMap<u16, (u32, u32)> = HashMap::new();
+        let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
         for entry in reader.read(&docs[doc as usize])? {
             let passage = (entry & 0xFFFF) as u16;
             if passages.contains(&passage) {
@@ -177,7 +179,7 @@ pub(super) fn formulaic_passages(
         }
         for (passage, (all, common)) in counts {
             if 2 * common >= all {
-                formulaic[node_of[&(doc, passage)] as usize] = true;
+                formulaic[node_of.get(doc, passage) as usize] = true;
             }
         }
     }
@@ -299,6 +301,56 @@ pub(super) struct Components {
     parent: Vec<u32>,
 }
 
+/// The node number of each linked passage, by document and passage: a slot per passage of
+/// every document with a link, found by the document's first slot. Dense where a hash map of
+/// millions of entries missed the cache at every lookup.
+pub(super) struct NodeIndex {
+    /// Each document's first slot in `slots`, or `u32::MAX` while it has no linked passage.
+    first: Vec<u32>,
+    /// Node numbers, `u32::MAX` for a passage with no link.
+    slots: Vec<u32>,
+}
+
+impl NodeIndex {
+    fn new(documents: usize) -> NodeIndex {
+        NodeIndex {
+            first: vec![u32::MAX; documents],
+            slots: Vec::new(),
+        }
+    }
+
+    /// The node of passage `passage` of document `doc` (which has `passages` of them), made by
+    /// `make` the first time.
+    fn get_or_insert(
+        &mut self,
+        doc: u32,
+        passage: u16,
+        passages: usize,
+        make: impl FnOnce() -> u32,
+    ) -> u32 {
+        debug_assert!(
+            (passage as usize) < passages.max(1),
+            "passage {passage} of {passages}"
+        );
+        let first = &mut self.first[doc as usize];
+        if *first == u32::MAX {
+            *first = self.slots.len() as u32;
+            self.slots
+                .resize(self.slots.len() + passages.max(1), u32::MAX);
+        }
+        let slot = &mut self.slots[*first as usize + passage as usize];
+        if *slot == u32::MAX {
+            *slot = make();
+        }
+        *slot
+    }
+
+    /// The node of a passage made before by [`NodeIndex::get_or_insert`].
+    fn get(&self, doc: u32, passage: u16) -> u32 {
+        self.slots[self.first[doc as usize] as usize + passage as usize]
+    }
+}
+
 impl Components {
     fn add(&mut self) -> u32 {
         self.parent.push(self.parent.len() as u32);
@@ -341,7 +393,7 @@ pub(super) fn links(
     action: DedupAction,
     decisions: &mut Decisions,
 ) -> io::Result<()> {
-    let dropped: std::collections::HashSet<u32> = match action {
+    let dropped: HashSet<u32> = match action {
         DedupAction::Drop => decisions
             .by_doc
             .iter()
@@ -370,18 +422,18 @@ pub(super) fn links(
     };
 
     // Every linked passage a node; passages joined by links, components.
-    let mut node_of: HashMap<(u32, u16), u32> = HashMap::new();
+    let mut node_of = NodeIndex::new(docs.len());
     let mut nodes: Vec<(u32, u16)> = Vec::new();
     let mut joined = Components::default();
     each_relation(&mut |a, b, pairs| {
         for &(pa, pb, _) in pairs {
-            let mut node = |key: (u32, u16)| {
-                *node_of.entry(key).or_insert_with(|| {
-                    nodes.push(key);
+            let mut node = |doc: u32, passage: u16| {
+                node_of.get_or_insert(doc, passage, docs[doc as usize].passages.len(), || {
+                    nodes.push((doc, passage));
                     joined.add()
                 })
             };
-            let (x, y) = (node((a, pa)), node((b, pb)));
+            let (x, y) = (node(a, pa), node(b, pb));
             joined.union(x, y);
         }
         Ok(())
@@ -389,7 +441,7 @@ pub(super) fn links(
 
     // A source's common passages: in a component, its passages when they are in enough of its
     // documents.
-    let mut source_documents: HashMap<&str, u64> = HashMap::new();
+    let mut source_documents: HashMap<&str, u64> = HashMap::default();
     for doc in docs {
         *source_documents.entry(&doc.source).or_default() += 1;
     }
@@ -469,7 +521,7 @@ pub(super) fn links(
     }
     each_relation(&mut |a, b, pairs| {
         for &(pa, pb, _) in pairs {
-            let (x, y) = (node_of[&(a, pa)], node_of[&(b, pb)]);
+            let (x, y) = (node_of.get(a, pa), node_of.get(b, pb));
             if !common[x as usize] && !common[y as usize] {
                 reuse.union(x, y);
             }
@@ -534,7 +586,7 @@ pub(super) fn links(
         let mut b_tokens = None;
         let mut written = 0;
         for &(pa, pb, similarity) in pairs {
-            let (x, y) = (node_of[&(a, pa)], node_of[&(b, pb)]);
+            let (x, y) = (node_of.get(a, pa), node_of.get(b, pb));
             if common[x as usize] || common[y as usize] || grouped[x as usize] {
                 continue;
             }
@@ -635,6 +687,30 @@ fn passage_entries(list: &[u64], p: u16) -> &[u64] {
 
 #[cfg(test)]
 mod tests {
+    use super::NodeIndex;
+
+    #[test]
+    fn node_index_numbers_each_passage_once() {
+        let mut index = NodeIndex::new(4);
+        let mut made = 0;
+        let mut node = |index: &mut NodeIndex, doc, passage, passages| {
+            index.get_or_insert(doc, passage, passages, || {
+                made += 1;
+                made - 1
+            })
+        };
+        assert_eq!(node(&mut index, 2, 1, 3), 0);
+        assert_eq!(node(&mut index, 0, 0, 1), 1);
+        assert_eq!(node(&mut index, 2, 0, 3), 2);
+        assert_eq!(node(&mut index, 2, 1, 3), 0);
+        assert_eq!(node(&mut index, 3, 4, 5), 3);
+        assert_eq!(node(&mut index, 0, 0, 1), 1);
+        assert_eq!((index.get(2, 1), index.get(2, 0), index.get(0, 0)), (0, 2, 1));
+        assert_eq!(index.get(3, 4), 3);
+        // Slots only for documents with a link: 3 + 1 + 5.
+        assert_eq!(index.slots.len(), 9);
+    }
+
     use super::*;
 
     /// A passage's entries are the run of the list under its number, whatever the shingles'

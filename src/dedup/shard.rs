@@ -356,7 +356,7 @@ pub struct ShardWriter {
     buffered: usize,
     budget: usize,
     spills: u32,
-    seen: HashMap<u64, u32>,
+    seen: rustc_hash::FxHashMap<u64, u32>,
     docs: Vec<DocMeta>,
 }
 
@@ -374,7 +374,7 @@ impl ShardWriter {
             buffered: 0,
             budget: (memory.min(MAX_RUN_BYTES) / std::mem::size_of::<BandRecord>()).max(1024),
             spills: 0,
-            seen: HashMap::new(),
+            seen: Default::default(),
             docs: Vec::new(),
         })
     }

@@ -129,7 +129,7 @@ pub(crate) fn pick(decisions: &Decisions) -> std::io::Result<Picked> {
         .collect();
     let mut sample = |doc: u32| {
         if let Some(id) = decisions.ids.get(doc as usize) {
-            picked.documents.insert(doc, id.clone());
+            picked.documents.insert(doc, id.to_string());
         }
     };
     for &(n, member) in picked.doubtful.iter().chain(&picked.across) {
@@ -1145,7 +1145,7 @@ mod tests {
     ) -> (Decisions, tempfile::TempDir) {
         let documents = 3 * clusters + 2 * pairs;
         let mut decisions = Decisions {
-            ids: (0..documents).map(|i| format!("d{i}")).collect(),
+            ids: (0..documents).map(|i| format!("d{i}").into()).collect(),
             ..Decisions::default()
         };
         for c in 0..clusters {

@@ -24,9 +24,12 @@ pub(super) fn cluster(
 ) -> (Decisions, Vec<u32>) {
     let priority = priority_order(docs, config.keep);
     // The best member of each group, by priority.
-    let mut best: HashMap<u32, u32> = HashMap::default();
+    let mut best: Vec<u32> = vec![u32::MAX; docs.len()];
     for &i in &priority {
-        best.entry(rep[i as usize]).or_insert(i);
+        let group = &mut best[rep[i as usize] as usize];
+        if *group == u32::MAX {
+            *group = i;
+        }
     }
     /// A verified duplicate of a group: the other group, their similarity, how the other is
     /// covered by this one, and this one by the other.
@@ -59,7 +62,7 @@ pub(super) fn cluster(
     for waiting in [true, false] {
         for &i in &priority {
             let group = rep[i as usize];
-            if best[&group] != i || owner.contains_key(&group) {
+            if best[group as usize] != i || owner.contains_key(&group) {
                 continue;
             }
             let near = neighbours.get(&group).map(Vec::as_slice).unwrap_or(&[]);
@@ -88,7 +91,7 @@ pub(super) fn cluster(
         let Some(&(keeper_group, similarity, coverage)) = owner.get(&group) else {
             continue;
         };
-        let keeper = best[&keeper_group];
+        let keeper = best[keeper_group as usize];
         let kind = if group == keeper_group && i != keeper {
             MatchKind::Exact
         } else {
@@ -123,7 +126,7 @@ pub(super) fn cluster(
             members[0].2 = MatchKind::Exact;
         }
         let cluster = number as u32 + 1;
-        let kept_id = docs[*keeper as usize].id.clone();
+        let kept_id = docs[*keeper as usize].id.to_string();
         for &(i, similarity, kind, coverage) in &members {
             cluster_of[i as usize] = cluster;
             let duplicate_of = (i != *keeper).then(|| kept_id.clone());
@@ -136,7 +139,7 @@ pub(super) fn cluster(
                     .summary
                     .duplicate_coverage
                     .add(crate::report::LowCoverage {
-                        id: docs[i as usize].id.clone(),
+                        id: docs[i as usize].id.to_string(),
                         kept: kept_id.clone(),
                         cluster,
                         coverage: round(coverage),
@@ -161,7 +164,7 @@ pub(super) fn cluster(
             members: members
                 .iter()
                 .map(|&(i, similarity, kind, coverage)| Member {
-                    id: docs[i as usize].id.clone(),
+                    id: docs[i as usize].id.to_string(),
                     similarity: round(similarity),
                     coverage: round(coverage),
                     kind,

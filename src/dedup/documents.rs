@@ -2,6 +2,7 @@
 //! passages), the shards' spans in corpus order, exact copies found by normalized text, and the
 //! `docs.bin` file a staged task writes a shard's documents to.
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -34,18 +35,20 @@ pub struct PassageMeta {
 /// What dedup keeps in memory of a document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocMeta {
-    /// The document's id, as clusters.jsonl and passages.jsonl name it.
-    pub id: String,
+    /// The document's id, as clusters.jsonl and passages.jsonl name it (inline up to 24 bytes:
+    /// millions of short ids are millions of allocations saved).
+    pub id: CompactString,
     /// The outlet or collection (for passage reuse between sources).
     pub source: std::sync::Arc<str>,
     /// Its text's length in bytes (for `--keep longest`).
     pub length: u32,
     /// Its date, for `--keep earliest`.
-    pub date: Option<String>,
+    pub date: Option<CompactString>,
     /// The hash of its whole normalized text: equal for exact copies.
     pub hash: u64,
-    /// Its passages, in text order.
-    pub passages: Vec<PassageMeta>,
+    /// Its passages, in text order (a boxed slice: no spare capacity kept for millions of
+    /// documents).
+    pub passages: Box<[PassageMeta]>,
     /// Where its shingle list and tokens are in its shard's `shingles.bin`: shard, byte offset
     /// and length in bytes (0 for a document whose exact copy came earlier in the shard: only
     /// the first copy is indexed).
@@ -183,10 +186,10 @@ pub fn for_each_doc(
             })
             .collect::<io::Result<_>>()?;
         each(DocMeta {
-            id,
+            id: id.into(),
             source,
             length,
-            date,
+            date: date.map(Into::into),
             hash,
             passages,
             shard,

@@ -29,7 +29,7 @@ pub(super) fn formulas_found(common: &mut CommonPassages, merged: BandMerge, doc
         common.top.push(CommonPassage {
             source: doc.source.to_string(),
             documents: u64::from(f.documents),
-            example: doc.id.clone(),
+            example: doc.id.to_string(),
             span: [p.start, p.end],
         });
     }
@@ -504,7 +504,7 @@ pub(super) fn links(
             found.push(CommonPassage {
                 source: source.to_string(),
                 documents: documents.len() as u64,
-                example: docs[doc as usize].id.clone(),
+                example: docs[doc as usize].id.to_string(),
                 span: [p.start, p.end],
             });
         }
@@ -555,11 +555,11 @@ pub(super) fn links(
         sources.dedup();
         decisions.reuse.push(ReuseGroup {
             group: decisions.reuse.len() as u32 + 1,
-            example: docs[doc as usize].id.clone(),
+            example: docs[doc as usize].id.to_string(),
             span: [p.start, p.end],
             documents: documents
                 .iter()
-                .map(|&d| docs[d as usize].id.clone())
+                .map(|&d| docs[d as usize].id.to_string())
                 .collect(),
             sources,
         });
@@ -705,7 +705,10 @@ mod tests {
         assert_eq!(node(&mut index, 2, 1, 3), 0);
         assert_eq!(node(&mut index, 3, 4, 5), 3);
         assert_eq!(node(&mut index, 0, 0, 1), 1);
-        assert_eq!((index.get(2, 1), index.get(2, 0), index.get(0, 0)), (0, 2, 1));
+        assert_eq!(
+            (index.get(2, 1), index.get(2, 0), index.get(0, 0)),
+            (0, 2, 1)
+        );
         assert_eq!(index.get(3, 4), 3);
         // Slots only for documents with a link: 3 + 1 + 5.
         assert_eq!(index.slots.len(), 9);

@@ -73,10 +73,10 @@ impl SpillWriter {
 /// A document sketched (in parallel), ready for [`ShardWriter::add`] (in input order).
 #[derive(Debug)]
 pub struct Sketched {
-    id: String,
+    id: compact_str::CompactString,
     source: std::sync::Arc<str>,
     length: u32,
-    date: Option<String>,
+    date: Option<compact_str::CompactString>,
     hash: u64,
     passages: Vec<PassageMeta>,
     /// Every shingle, passage by passage (each passage's shingles distinct; how many each
@@ -190,10 +190,10 @@ pub(super) fn sketch_text_sized(
         None => analysis_hash,
     };
     Sketched {
-        id: id.to_string(),
+        id: id.into(),
         source: std::sync::Arc::from(""),
         length: text.len() as u32,
-        date,
+        date: date.map(Into::into),
         hash,
         passages: metas,
         shingles,
@@ -453,7 +453,7 @@ impl ShardWriter {
             length: sketch.length,
             date: sketch.date,
             hash: sketch.hash,
-            passages: sketch.passages,
+            passages: sketch.passages.into_boxed_slice(),
             shard: self.shard,
             offset,
             entry_bytes,

@@ -323,6 +323,21 @@ fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
     if uncollapsed {
         return true;
     }
+    // `ng` and `nh` are no word of any language that writes `à`: they end a Vietnamese
+    // syllable (`hoÃ nh` → `hoành`, `dÃ ng` → `dàng`), in text with no other Vietnamese letter too.
+    if matches!(fragment, "ng" | "nh") {
+        return true;
+    }
+    // A Vietnamese syllable's start (`t`, `ng`, `kh`, or one with its glide: `ho`), `à`, then a
+    // vowel that ends the syllable (`tÃ o` → `tào`, `cÃ y` → `cày`). The words of the Romance
+    // languages that are such a start and `à` are few, and a vowel after them is a word
+    // (`là o`, `già i`, `dà i`, Catalan `mà i`): those stay apart.
+    if matches!(fragment, "i" | "o" | "u" | "y")
+        && is_vietnamese_onset(prefix)
+        && !matches!(prefix, "l" | "d" | "gi" | "m")
+    {
+        return true;
+    }
     // Vietnamese writes one syllable per word: after a syllable's start (`ng`), `à` and the
     // space are followed by one of the endings a syllable with `à` has (`ngà y` → `ngày`).
     if VIETNAMESE_ENDINGS.contains(&fragment) && (is_vietnamese(prefix) || is_vietnamese(text)) {
@@ -420,6 +435,20 @@ fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
 /// The endings of a Vietnamese syllable after its vowel `à` (`ngày`, `vào`, `làm`, `bàn`,
 /// `càng`, `thành`, `hàu`).
 const VIETNAMESE_ENDINGS: [&str; 9] = ["i", "y", "o", "u", "m", "n", "ng", "nh", "c"];
+
+/// Whether `prefix` is all of a Vietnamese syllable before its vowel `à`: a start (`b`, `ch`,
+/// `đ`, `ngh`, `qu`, `tr`…), alone or with the glide `o` (`hoà`, `khoà`).
+fn is_vietnamese_onset(prefix: &str) -> bool {
+    const ONSETS: [&str; 27] = [
+        "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
+        "nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x",
+    ];
+    let onset = prefix
+        .strip_suffix('o')
+        .filter(|o| !o.is_empty())
+        .unwrap_or(prefix);
+    ONSETS.contains(&onset)
+}
 
 /// Whether the text is Vietnamese: it has a letter only Vietnamese writes (`ơ`, `ư`, `đ`, or
 /// one from the Latin Extended Additional block's Vietnamese range, `ả`, `ệ`).
@@ -621,18 +650,43 @@ mod tests {
     #[test]
     fn a_grave_in_vietnamese_after_a_capital_or_ending_a_line() {
         // Vietnamese syllables: `à`, its no-break space turned into a space, then a syllable's
-        // ending; not in text of another language, where a lone vowel is a word.
+        // ending.
         for (before, after) in [
             ("ng", "y"),
             ("v", "o"),
             ("th", "nh"),
             ("c", "ng"),
             ("m", "i"),
+            ("l", "o"),
         ] {
             let text = format!("Cưỡi nhổ {before}Ã {after} lằn");
             assert_eq!(fix(&text, true), format!("Cưỡi nhổ {before}à{after} lằn"));
+        }
+        // In text with no other Vietnamese letter: `ng` and `nh` are no word, nor is a bare
+        // syllable start and `à` (`tà`, `ngà`, `hoà`) a Romance one, so what follows joins; the
+        // few Romance words of that shape (`là`, `già`, `dà`, `mà`) keep a vowel after them a
+        // word, and a longer rest stays a word.
+        for (before, after, joined) in [
+            ("th", "nh", true),
+            ("c", "ng", true),
+            ("ng", "y", true),
+            ("v", "o", true),
+            ("ho", "i", true),
+            ("kh", "u", true),
+            ("m", "i", false),
+            ("l", "o", false),
+            ("gi", "i", false),
+            ("d", "i", false),
+            ("citt", "o", false),
+            ("t", "ra", false),
+        ] {
             let other = format!("Il dit {before}Ã {after} plus");
-            assert_eq!(fix(&other, true), format!("Il dit {before}à {after} plus"));
+            let space = if joined { "" } else { " " };
+            assert_eq!(
+                fix(&other, true),
+                format!("Il dit {before}à{space}{after} plus"),
+                "{other}"
+            );
         }
         // After a capital before a lowercase letter (`VÃnh`), with damage elsewhere only.
         assert_eq!(fix("VÃnh Đồn", true), "Vành Đồn");

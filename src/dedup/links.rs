@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rayon::prelude::*;
 
 use super::bands::BandMerge;
 use super::documents::{DocMeta, PassageMeta};
@@ -112,41 +115,55 @@ pub(super) fn formulaic_passages(
             }
         }
     }
-    // One bit per value of a shingle's top 22 bits: most shingles of the corpus are in no linked
-    // passage, and one bit test turns them away before the table.
-    let mut linked = vec![0u64; 1 << 16];
+    // One bit per value of a shingle's top 26 bits (8 MiB): most shingles of the corpus are in
+    // no linked passage, and one bit test turns them away before the table.
+    let mut linked = vec![0u64; 1 << 20];
     for &(_, shingle) in counts.keys() {
-        let top = (shingle >> 10) as usize;
+        let top = (shingle >> 6) as usize;
         linked[top >> 6] |= 1 << (top & 63);
     }
-    let mut shingles: Vec<u32> = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
-        // Exact copies count once: the first stands for them (it alone is indexed when they
-        // are in one shard).
-        if rep[i] != i as u32 {
-            continue;
-        }
-        let Some(&source) = sources.get(&*doc.source) else {
-            continue;
-        };
-        shingles.clear();
-        shingles.extend(
-            reader
-                .read(doc)?
-                .iter()
-                .map(|&entry| (entry >> 16) as u32)
-                .filter(|&shingle| {
-                    let top = (shingle >> 10) as usize;
-                    linked[top >> 6] & (1 << (top & 63)) != 0
-                }),
-        );
-        shingles.sort_unstable();
-        shingles.dedup();
-        for &shingle in &shingles {
-            if let Some(count) = counts.get_mut(&(source, shingle)) {
-                *count += 1;
+    // Every document's shingles read and filtered in parallel; the counts are atomic, so the
+    // sums do not depend on the order the threads add them in.
+    let slots: HashMap<(u32, u32), usize> = counts
+        .keys()
+        .enumerate()
+        .map(|(slot, &key)| (key, slot))
+        .collect();
+    let tallies: Vec<AtomicU32> = (0..slots.len()).map(|_| AtomicU32::new(0)).collect();
+    docs.par_iter().enumerate().try_for_each_init(
+        Vec::new,
+        |shingles: &mut Vec<u32>, (i, doc)| {
+            // Exact copies count once: the first stands for them (it alone is indexed when
+            // they are in one shard).
+            if rep[i] != i as u32 {
+                return Ok(());
             }
-        }
+            let Some(&source) = sources.get(&*doc.source) else {
+                return Ok(());
+            };
+            shingles.clear();
+            shingles.extend(
+                reader
+                    .read(doc)?
+                    .iter()
+                    .map(|&entry| (entry >> 16) as u32)
+                    .filter(|&shingle| {
+                        let top = (shingle >> 6) as usize;
+                        linked[top >> 6] & (1 << (top & 63)) != 0
+                    }),
+            );
+            shingles.sort_unstable();
+            shingles.dedup();
+            for &shingle in shingles.iter() {
+                if let Some(&slot) = slots.get(&(source, shingle)) {
+                    tallies[slot].fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok::<(), io::Error>(())
+        },
+    )?;
+    for (key, slot) in slots {
+        counts.insert(key, tallies[slot].load(Ordering::Relaxed));
     }
     let stock: HashSet<(u32, u32)> = counts
         .into_iter()
@@ -393,21 +410,20 @@ pub(super) fn links(
     action: DedupAction,
     decisions: &mut Decisions,
 ) -> io::Result<()> {
-    let dropped: HashSet<u32> = match action {
-        DedupAction::Drop => decisions
-            .by_doc
-            .iter()
-            .filter(|(_, d)| d.duplicate_of.is_some())
-            .map(|(&i, _)| i)
-            .collect(),
-        DedupAction::Annotate => Default::default(),
-    };
+    // The documents left out of the output, one bit each: tested for both documents of every
+    // relation in each of the three walks below.
+    let mut dropped = vec![0u64; docs.len().div_ceil(64)];
+    if action == DedupAction::Drop {
+        for (&i, d) in &decisions.by_doc {
+            if d.duplicate_of.is_some() {
+                dropped[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+    let is_dropped = |i: u32| dropped[i as usize / 64] & (1 << (i % 64)) != 0;
     let linkable = |a: u32, b: u32, pairs: &[(u16, u16, f64)]| {
         let (ca, cb) = (cluster_of[a as usize], cluster_of[b as usize]);
-        !(ca != u32::MAX && ca == cb
-            || pairs.is_empty()
-            || dropped.contains(&a)
-            || dropped.contains(&b))
+        !(ca != u32::MAX && ca == cb || pairs.is_empty() || is_dropped(a) || is_dropped(b))
     };
     let each_relation = |each: &mut OnRelation| {
         for part in 0..parts {

@@ -106,12 +106,12 @@ pub(super) fn formulaic_passages(
     };
     // The shingles of linked passages, by source; then, over every document, in how many
     // documents of its source each of them is.
-    let mut counts: HashMap<(u32, u32), u32> = HashMap::default();
+    let mut counts: HashMap<(u32, u32), AtomicU32> = HashMap::default();
     for (&doc, passages) in &passages_of {
         let source = source_of(doc);
         for entry in reader.read(&docs[doc as usize])? {
             if passages.contains(&((entry & 0xFFFF) as u16)) {
-                counts.insert((source, (entry >> 16) as u32), 0);
+                counts.insert((source, (entry >> 16) as u32), AtomicU32::new(0));
             }
         }
     }
@@ -124,12 +124,6 @@ pub(super) fn formulaic_passages(
     }
     // Every document's shingles read and filtered in parallel; the counts are atomic, so the
     // sums do not depend on the order the threads add them in.
-    let slots: HashMap<(u32, u32), usize> = counts
-        .keys()
-        .enumerate()
-        .map(|(slot, &key)| (key, slot))
-        .collect();
-    let tallies: Vec<AtomicU32> = (0..slots.len()).map(|_| AtomicU32::new(0)).collect();
     docs.par_iter().enumerate().try_for_each_init(
         Vec::new,
         |shingles: &mut Vec<u32>, (i, doc)| {
@@ -155,20 +149,17 @@ pub(super) fn formulaic_passages(
             shingles.sort_unstable();
             shingles.dedup();
             for &shingle in shingles.iter() {
-                if let Some(&slot) = slots.get(&(source, shingle)) {
-                    tallies[slot].fetch_add(1, Ordering::Relaxed);
+                if let Some(count) = counts.get(&(source, shingle)) {
+                    count.fetch_add(1, Ordering::Relaxed);
                 }
             }
             Ok::<(), io::Error>(())
         },
     )?;
-    for (key, slot) in slots {
-        counts.insert(key, tallies[slot].load(Ordering::Relaxed));
-    }
     let stock: HashSet<(u32, u32)> = counts
         .into_iter()
-        .filter(|&((source, _), count)| {
-            u64::from(count) >= threshold(source_names[source as usize])
+        .filter(|((source, _), count)| {
+            u64::from(count.load(Ordering::Relaxed)) >= threshold(source_names[*source as usize])
         })
         .map(|(key, _)| key)
         .collect();
@@ -582,105 +573,133 @@ pub(super) fn links(
     }
     decisions.summary.reuse_groups = decisions.reuse.len() as u64;
 
+    // The relations of each part (a range of first documents) on a thread of their own; the
+    // links are written part after part, in the order one thread would write them.
+    #[derive(Default)]
+    struct PartLinks {
+        links: Vec<LinkRef>,
+        formula_links: u64,
+        reuse_pairs: BTreeMap<(String, String), u64>,
+    }
+    let found: Vec<PartLinks> = (0..parts)
+        .into_par_iter()
+        .map(|part| -> io::Result<PartLinks> {
+            let mut found = PartLinks::default();
+            // The first document of the relations at hand: its shingles, and its tokens once
+            // a link needs them.
+            let mut first: Option<(u32, Vec<u64>, Option<passage::Tokens>)> = None;
+            for_each_relation(&work.relations(part), |a, b, pairs| {
+                if !linkable(a, b, pairs) {
+                    return Ok(());
+                }
+                let (da, db) = (&docs[a as usize], &docs[b as usize]);
+                // Relations come by first document: its shingles are read once for all of them.
+                if first.as_ref().is_none_or(|(doc, ..)| *doc != a) {
+                    first = Some((a, reader.read(da)?, None));
+                }
+                let Some((_, a_list, a_tokens)) = first.as_mut() else {
+                    return Ok(());
+                };
+                let b_list = reader.read(db)?;
+                let mut b_tokens = None;
+                let mut written = 0;
+                for &(pa, pb, similarity) in pairs {
+                    let (x, y) = (node_of.get(a, pa), node_of.get(b, pb));
+                    if common[x as usize] || common[y as usize] || grouped[x as usize] {
+                        continue;
+                    }
+                    // What the two passages share is mostly stock phrases: a formula with
+                    // other names and figures, not reuse. Each passage's shingles are sorted
+                    // and distinct: what they share is found by walking both lists.
+                    let (of_a, of_b) = (passage_entries(a_list, pa), passage_entries(&b_list, pb));
+                    let numbered = |shingle: u64| shingle as u32 & passage::NUMBERED != 0;
+                    let figures_a = of_a.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
+                    let figures_b = of_b.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
+                    let (mut shared, mut stocked, mut figures_shared) = (0, 0, 0);
+                    let (mut i, mut j) = (0, 0);
+                    while i < of_a.len() && j < of_b.len() {
+                        let (x, y) = (of_a[i] >> 16, of_b[j] >> 16);
+                        match x.cmp(&y) {
+                            std::cmp::Ordering::Less => i += 1,
+                            std::cmp::Ordering::Greater => j += 1,
+                            std::cmp::Ordering::Equal => {
+                                let shingle = x as u32;
+                                shared += 1;
+                                figures_shared += u32::from(numbered(x));
+                                stocked += u32::from(
+                                    stock.contains(&da.source, shingle)
+                                        || stock.contains(&db.source, shingle),
+                                );
+                                i += 1;
+                                j += 1;
+                            }
+                        }
+                    }
+                    // Shared text is a link when it is long enough to be more than a stock
+                    // phrase ("could not be reached for comment"), not mostly the source's stock
+                    // phrases, and not a template whose figures differ (most shingles holding a
+                    // figure on either side unshared: another week's report, another company's
+                    // dividend).
+                    let short = shared < MIN_LINK_SHINGLES;
+                    let stock_phrases = 2 * stocked >= shared && stocked > 0;
+                    let other_figures = figures_a.min(figures_b) > 0
+                        && 2 * figures_shared < figures_a.min(figures_b);
+                    if short || stock_phrases || other_figures {
+                        found.formula_links += 1;
+                        continue;
+                    }
+                    let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
+                    let a_tokens = match a_tokens {
+                        Some(tokens) => &*tokens,
+                        None => &*a_tokens.insert(reader.read_tokens(da)?),
+                    };
+                    let b_tokens = match &b_tokens {
+                        Some(tokens) => tokens,
+                        None => b_tokens.insert(reader.read_tokens(db)?),
+                    };
+                    let (a_span, b_span, other_figures) = shared_text(a_tokens, pa, b_tokens, pb);
+                    if other_figures {
+                        found.formula_links += 1;
+                        continue;
+                    }
+                    let link = LinkRef {
+                        a,
+                        b,
+                        a_span,
+                        b_span,
+                        similarity: round(similarity),
+                    };
+                    found.links.push(link);
+                    written += 1;
+                }
+                if written == 0 {
+                    return Ok(());
+                }
+                let key = if da.source <= db.source {
+                    (da.source.to_string(), db.source.to_string())
+                } else {
+                    (db.source.to_string(), da.source.to_string())
+                };
+                *found.reuse_pairs.entry(key).or_default() += written;
+                Ok(())
+            })?;
+            Ok(found)
+        })
+        .collect::<io::Result<_>>()?;
     let path = work.links();
     let mut out = runs::RunWriter::<LinkRef>::create(&path)?;
     let mut reuse_pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
-    // The first document of the relations at hand: its shingles, and its tokens once a link
-    // needs them.
-    let mut first: Option<(u32, Vec<u64>, Option<passage::Tokens>)> = None;
     let mut formula_links = 0;
-    each_relation(&mut |a, b, pairs| {
-        let (da, db) = (&docs[a as usize], &docs[b as usize]);
-        // Relations come by first document: its shingles are read once for all of them.
-        if first.as_ref().is_none_or(|(doc, ..)| *doc != a) {
-            first = Some((a, reader.read(da)?, None));
+    for part in found {
+        for link in &part.links {
+            out.push(link)?;
         }
-        let Some((_, a_list, a_tokens)) = first.as_mut() else {
-            return Ok(());
-        };
-        let b_list = reader.read(db)?;
-        let mut b_tokens = None;
-        let mut written = 0;
-        for &(pa, pb, similarity) in pairs {
-            let (x, y) = (node_of.get(a, pa), node_of.get(b, pb));
-            if common[x as usize] || common[y as usize] || grouped[x as usize] {
-                continue;
-            }
-            // What the two passages share is mostly stock phrases: a formula with other
-            // names and figures, not reuse. Each passage's shingles are sorted and distinct:
-            // what they share is found by walking both lists.
-            let (of_a, of_b) = (passage_entries(a_list, pa), passage_entries(&b_list, pb));
-            let numbered = |shingle: u64| shingle as u32 & passage::NUMBERED != 0;
-            let figures_a = of_a.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
-            let figures_b = of_b.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
-            let (mut shared, mut stocked, mut figures_shared) = (0, 0, 0);
-            let (mut i, mut j) = (0, 0);
-            while i < of_a.len() && j < of_b.len() {
-                let (x, y) = (of_a[i] >> 16, of_b[j] >> 16);
-                match x.cmp(&y) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
-                    std::cmp::Ordering::Equal => {
-                        let shingle = x as u32;
-                        shared += 1;
-                        figures_shared += u32::from(numbered(x));
-                        stocked += u32::from(
-                            stock.contains(&da.source, shingle)
-                                || stock.contains(&db.source, shingle),
-                        );
-                        i += 1;
-                        j += 1;
-                    }
-                }
-            }
-            // Shared text is a link when it is long enough to be more than a stock phrase
-            // ("could not be reached for comment"), not mostly the source's stock phrases, and
-            // not a template whose figures differ (most shingles holding a figure on either
-            // side unshared: another week's report, another company's dividend).
-            let short = shared < MIN_LINK_SHINGLES;
-            let stock_phrases = 2 * stocked >= shared && stocked > 0;
-            let other_figures =
-                figures_a.min(figures_b) > 0 && 2 * figures_shared < figures_a.min(figures_b);
-            if short || stock_phrases || other_figures {
-                formula_links += 1;
-                continue;
-            }
-            let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
-            let a_tokens = match a_tokens {
-                Some(tokens) => &*tokens,
-                None => &*a_tokens.insert(reader.read_tokens(da)?),
-            };
-            let b_tokens = match &b_tokens {
-                Some(tokens) => tokens,
-                None => b_tokens.insert(reader.read_tokens(db)?),
-            };
-            let (a_span, b_span, other_figures) = shared_text(a_tokens, pa, b_tokens, pb);
-            if other_figures {
-                formula_links += 1;
-                continue;
-            }
-            let link = LinkRef {
-                a,
-                b,
-                a_span,
-                b_span,
-                similarity: round(similarity),
-            };
-            out.push(&link)?;
-            written += 1;
+        decisions.summary.passage_links += part.links.len() as u64;
+        formula_links += part.formula_links;
+        for (key, links) in part.reuse_pairs {
+            *reuse_pairs.entry(key).or_default() += links;
         }
-        if written == 0 {
-            return Ok(());
-        }
-        decisions.summary.passage_links += written;
-        let key = if da.source <= db.source {
-            (da.source.to_string(), db.source.to_string())
-        } else {
-            (db.source.to_string(), da.source.to_string())
-        };
-        *reuse_pairs.entry(key).or_default() += written;
-        Ok(())
-    })?;
+    }
     out.finish()?;
     decisions.summary.common_passages.links = formula_links;
     decisions.links_file = Some(path);

@@ -43,6 +43,26 @@ pub fn huge_record() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
 }
 
+/// Says that the main pass is over: the memory its batches of records churned through, kept
+/// for reuse until now, goes back to the OS, and what is freed from then on goes back after
+/// [`AFTER_MAIN_PASS_PURGE_MS`]. The steps after it (dedup's merge, verification, clustering
+/// and the replay) build what they hold rather than cycle megabytes a moment, and their peak
+/// would otherwise stack on the main pass's.
+pub fn main_pass_done() {
+    // SAFETY: sets an integer option (see `huge_record`), then asks mimalloc to free what it
+    // can; both may be called at any time, from any thread.
+    unsafe {
+        if !returning() {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, AFTER_MAIN_PASS_PURGE_MS);
+        }
+        libmimalloc_sys::mi_collect(true);
+    }
+}
+
+/// How long memory freed after the main pass is kept before it is returned, in milliseconds
+/// (mimalloc's own default is of this order).
+const AFTER_MAIN_PASS_PURGE_MS: std::ffi::c_long = 100;
+
 /// Whether [`huge_record`] was called in this process.
 pub fn returning() -> bool {
     RETURNING.load(Ordering::Relaxed)

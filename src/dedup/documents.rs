@@ -2,10 +2,11 @@
 //! passages), the shards' spans in corpus order, exact copies found by normalized text, and the
 //! `docs.bin` file a staged task writes a shard's documents to.
 
-use compact_str::CompactString;
-use rustc_hash::FxHashMap as HashMap;
 use std::io::{self, Write};
 use std::path::Path;
+
+use compact_str::CompactString;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::write::checked;
 

@@ -3,12 +3,11 @@
 //! widely that it is a reuse group.
 
 use std::collections::BTreeMap;
-
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bands::BandMerge;
 use super::documents::{DocMeta, PassageMeta};

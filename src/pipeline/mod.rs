@@ -132,6 +132,7 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                     config, &files, &pool, &stages, sketch, &mut tally, notices, &mut sink,
                 )?;
                 after_main_pass(config, &tally, notices)?;
+                crate::memory::main_pass_done();
                 let progress = pass::steps_bar(config);
                 let found = sink.decide(&config.dedup, &pool, &progress)?;
                 // report.html shows some clusters and links, picked from what dedup found, with

@@ -44,8 +44,8 @@ pub fn huge_record() {
 }
 
 /// Says that the main pass is over: the memory its batches of records churned through, kept
-/// for reuse until now, goes back to the OS, and what is freed from then on goes back after
-/// [`AFTER_MAIN_PASS_PURGE_MS`]. The steps after it (dedup's merge, verification, clustering
+/// for reuse until now, goes back to the OS, and what is freed from then on goes back within
+/// 100 ms. The steps after it (dedup's merge, verification, clustering
 /// and the replay) build what they hold rather than cycle megabytes a moment, and their peak
 /// would otherwise stack on the main pass's.
 pub fn main_pass_done() {

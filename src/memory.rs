@@ -8,7 +8,9 @@
 //! megabytes behind (its line buffer's smaller selves, the copies each stage made) that no later
 //! block reuses: kept, they would count in the peak RSS as if still held (a 205 MB JSON Lines
 //! record: 1,411 MB kept, 835 MB returned). So the reader calls [`huge_record`] as soon as a
-//! record grows past [`HUGE_RECORD`], and from then on freed memory is returned at once.
+//! record grows past [`HUGE_RECORD`], and from then on freed memory is returned at once. When
+//! the main pass ends, [`main_pass_done`] returns what it kept (1 GB corpus with dedup: 695–815
+//! → 615 MB peak RSS).
 //!
 //! Built without mimalloc as the global allocator (the library's tests), the option set here is
 //! one mimalloc never reads: harmless.
@@ -45,9 +47,9 @@ pub fn huge_record() {
 
 /// Says that the main pass is over: the memory its batches of records churned through, kept
 /// for reuse until now, goes back to the OS, and what is freed from then on goes back within
-/// 100 ms. The steps after it (dedup's merge, verification, clustering
-/// and the replay) build what they hold rather than cycle megabytes a moment, and their peak
-/// would otherwise stack on the main pass's.
+/// 100 ms. The steps after it (dedup's merge, verification, clustering and the replay) build
+/// what they hold rather than cycle megabytes a moment, and their peak would otherwise stack on
+/// the main pass's.
 pub fn main_pass_done() {
     // SAFETY: sets an integer option (see `huge_record`), then asks mimalloc to free what it
     // can; both may be called at any time, from any thread.

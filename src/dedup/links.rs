@@ -611,29 +611,18 @@ pub(super) fn links(
                     // other names and figures, not reuse. Each passage's shingles are sorted
                     // and distinct: what they share is found by walking both lists.
                     let (of_a, of_b) = (passage_entries(a_list, pa), passage_entries(&b_list, pb));
-                    let numbered = |shingle: u64| shingle as u32 & passage::NUMBERED != 0;
-                    let figures_a = of_a.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
-                    let figures_b = of_b.iter().filter(|&&e| numbered(e >> 16)).count() as u32;
-                    let (mut shared, mut stocked, mut figures_shared) = (0, 0, 0);
-                    let (mut i, mut j) = (0, 0);
-                    while i < of_a.len() && j < of_b.len() {
-                        let (x, y) = (of_a[i] >> 16, of_b[j] >> 16);
-                        match x.cmp(&y) {
-                            std::cmp::Ordering::Less => i += 1,
-                            std::cmp::Ordering::Greater => j += 1,
-                            std::cmp::Ordering::Equal => {
-                                let shingle = x as u32;
-                                shared += 1;
-                                figures_shared += u32::from(numbered(x));
-                                stocked += u32::from(
-                                    stock.contains(&da.source, shingle)
-                                        || stock.contains(&db.source, shingle),
-                                );
-                                i += 1;
-                                j += 1;
-                            }
-                        }
-                    }
+                    let figures = |entries: &[u64]| {
+                        entries
+                            .iter()
+                            .filter(|&&e| numbered((e >> 16) as u32))
+                            .count() as u32
+                    };
+                    let (figures_a, figures_b) = (figures(of_a), figures(of_b));
+                    let (shared, stocked, figures_shared) =
+                        shared_shingles(of_a, of_b, |shingle| {
+                            stock.contains(&da.source, shingle)
+                                || stock.contains(&db.source, shingle)
+                        });
                     // Shared text is a link when it is long enough to be more than a stock
                     // phrase ("could not be reached for comment"), not mostly the source's stock
                     // phrases, and not a template whose figures differ (most shingles holding a
@@ -717,6 +706,33 @@ fn passage_entries(list: &[u64], p: u16) -> &[u64] {
     let start = list.partition_point(|e| passage(e) < p);
     let end = start + list[start..].partition_point(|e| passage(e) <= p);
     &list[start..end]
+}
+
+/// Whether a shingle holds a figure.
+fn numbered(shingle: u32) -> bool {
+    shingle & passage::NUMBERED != 0
+}
+
+/// What two passages' entries (sorted, distinct shingles) share, found by walking both: the
+/// shingles, those `stocked` says are stock phrases, and those holding a figure.
+fn shared_shingles(a: &[u64], b: &[u64], stocked: impl Fn(u32) -> bool) -> (u32, u32, u32) {
+    let (mut shared, mut stock, mut figures) = (0, 0, 0);
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = ((a[i] >> 16) as u32, (b[j] >> 16) as u32);
+        match x.cmp(&y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                stock += u32::from(stocked(x));
+                figures += u32::from(numbered(x));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (shared, stock, figures)
 }
 
 #[cfg(test)]

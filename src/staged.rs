@@ -302,7 +302,8 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// The version of the work folder's binary files (spool, shingle lists, runs, document lists):
 /// raised whenever one changes, so that tasks of two builds never read each other's files.
 /// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
-const WORK_FORMAT: u32 = 2;
+/// 3: band keys of 40 bits.
+const WORK_FORMAT: u32 = 3;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],
 /// `config` as stored (so every setting, present and future, is in it), the folder relative

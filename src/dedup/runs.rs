@@ -3,8 +3,9 @@
 //! buffer reaches its budget; a merge reads every run of a set in one ascending stream. A
 //! record is written whole ([`Record::SIZE`] bytes, so that a reader can seek to the `n`th), or
 //! ([`Record::DELTA`]) as its difference from the record before it, in varints, in blocks of
-//! [`DELTA_BLOCK`] bytes that a reader can enter: band records' sorted keys then take 6 or 7
-//! bytes instead of 8, their document and passage numbers 3 and 1 instead of 6; a pair meeting
+//! [`DELTA_BLOCK`] bytes that a reader can enter: band records' sorted keys (40 bits,
+//! [`crate::dedup::sketch::KEY_BITS`]) then take about 4 bytes instead of 8, their document and
+//! passage numbers 3 and 1 instead of 6; a pair meeting
 //! about 4 bytes instead of 12. Run files are [`checked`] files, so a damaged one fails the
 //! merge that reads it.
 

@@ -122,6 +122,7 @@ impl RunConfig {
         };
         dedup.shingle.fold_digits = args.dedup.fold_digits;
         dedup.memory = args.dedup.mem;
+        dedup.text_field = args.text_field.clone();
         let date_field = (dedup.keep == KeepPolicy::Earliest).then_some(args.dedup.date_field);
         Ok(RunConfig {
             stages: parse_stages(&args.stages)?,

@@ -54,6 +54,14 @@ pub struct DedupConfig {
     pub min_collisions: u32,
     /// Memory for band records and meeting counts before they spill to disk, in bytes.
     pub memory: usize,
+    /// The field of a JSON Lines record that holds its text (`--text-field`): verification
+    /// reads a document's text back from its spooled record.
+    #[serde(default = "default_text_field")]
+    pub text_field: String,
+}
+
+fn default_text_field() -> String {
+    "text".to_string()
 }
 
 /// The default of `--mem`.
@@ -73,6 +81,7 @@ impl Default for DedupConfig {
             bucket_cap: 256,
             min_collisions: 2,
             memory: DEFAULT_MEMORY,
+            text_field: default_text_field(),
         }
     }
 }

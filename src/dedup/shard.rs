@@ -20,6 +20,7 @@ use super::work::WorkDir;
 use super::DedupConfig;
 use crate::document::Document;
 use crate::write::checked;
+use crate::write::spool::{SpoolReader, SpoolRef};
 
 /// The largest run of band records a shard writer sorts in memory: larger runs would only make
 /// the merge's heap a little smaller, at the cost of memory that grows with the corpus.
@@ -35,11 +36,11 @@ pub const HUGE_TEXT_BYTES: usize = 16 << 20;
 pub const PIECE_BYTES: usize = 4 << 20;
 
 /// A huge document's shingle list (little-endian values) and compressed text (see
-/// [`HUGE_TEXT_BYTES`]), each in a temporary file, rewound.
+/// [`HUGE_TEXT_BYTES`]; none when the text is spooled), each in a temporary file, rewound.
 #[derive(Debug)]
 pub(super) struct Spilled {
     shingles: File,
-    text: File,
+    text: Option<File>,
 }
 
 /// Writes to an anonymous temporary file through a buffer.
@@ -85,8 +86,9 @@ pub struct Sketched {
     /// Key, passage and band of every band record.
     keys: Vec<(u64, u16, u8)>,
     /// The text, compressed ([`text_codec`]), which verification tokenizes again for its
-    /// alignment (empty for a huge document: it is in `spilled`).
-    text: Vec<u8>,
+    /// alignment (empty for a huge document: it is in `spilled`); `None` when the text is
+    /// read back from the spool instead ([`ShardWriter::add_spooled`]).
+    text: Option<Vec<u8>>,
     /// The tokens of the text before strip's statistics, without spans (see
     /// [`Tokens::unstripped`]).
     unstripped: Option<Box<Tokens>>,
@@ -96,13 +98,17 @@ pub struct Sketched {
 }
 
 /// Sketches a document (as the main pass will write it). `unstripped` are the tokens of its
-/// text before strip's statistics, when they removed lines (see [`Tokens::unstripped`]).
+/// text before strip's statistics, when they removed lines (see [`Tokens::unstripped`]). Its
+/// text is not kept: the main pass spools the document's record, which holds it
+/// ([`ShardWriter::add_spooled`]).
 pub fn sketch_document(
     doc: &Document,
     config: &DedupConfig,
     unstripped: Option<Tokens>,
 ) -> Sketched {
-    let mut sketch = sketch_text_with(&doc.id, &doc.text, doc.date.clone(), config, unstripped);
+    let sizes = (HUGE_TEXT_BYTES, PIECE_BYTES);
+    let (id, date) = (&doc.id, doc.date.clone());
+    let mut sketch = sketch_text_sized(id, &doc.text, date, config, unstripped, sizes, false);
     sketch.source = doc.source.clone();
     sketch
 }
@@ -129,10 +135,11 @@ pub(super) fn sketch_text_with(
     unstripped: Option<Tokens>,
 ) -> Sketched {
     let sizes = (HUGE_TEXT_BYTES, PIECE_BYTES);
-    sketch_text_sized(id, text, date, config, unstripped, sizes)
+    sketch_text_sized(id, text, date, config, unstripped, sizes, true)
 }
 
-/// [`sketch_text_with`], with a text longer than `huge` bytes sketched in pieces of `piece`.
+/// [`sketch_text_with`], with a text longer than `huge` bytes sketched in pieces of `piece`;
+/// the text is kept (compressed) when `keep_text` says so.
 pub(super) fn sketch_text_sized(
     id: &str,
     text: &str,
@@ -140,13 +147,14 @@ pub(super) fn sketch_text_sized(
     config: &DedupConfig,
     unstripped: Option<Tokens>,
     (huge, piece): (usize, usize),
+    keep_text: bool,
 ) -> Sketched {
     let mut shingles = Vec::new();
     let mut keys = Vec::new();
     let mut metas = Vec::new();
     let (analysis_hash, compressed, spilled) = if text.len() > huge {
-        let (hash, spilled) = sketch_huge(text, config, piece, &mut keys, &mut metas);
-        (hash, Ok(Vec::new()), Some(spilled))
+        let (hash, spilled) = sketch_huge(text, config, piece, keep_text, &mut keys, &mut metas);
+        (hash, Ok(keep_text.then(Vec::new)), Some(spilled))
     } else {
         let analysis = analyze(text, &config.shingle);
         shingles.reserve(analysis.passages.iter().map(|p| p.shingles.len()).sum());
@@ -156,13 +164,14 @@ pub(super) fn sketch_text_sized(
             Ok(())
         })
         .unwrap_or_default();
-        (analysis.hash, text_codec::compress(text.as_bytes()), None)
+        let compressed = keep_text.then(|| text_codec::compress(text.as_bytes()));
+        (analysis.hash, compressed.transpose(), None)
     };
     // A text that cannot be compressed (zstd out of memory) is spilled as a huge one's
     // failure is: reported when the shard writer adds it.
     let (text_bytes, spilled) = match compressed {
         Ok(bytes) => (bytes, spilled),
-        Err(err) => (Vec::new(), Some(Err(err))),
+        Err(err) => (None, Some(Err(err))),
     };
     // Links name spans of the text as written only.
     let unstripped = unstripped.map(|mut before| {
@@ -246,6 +255,7 @@ pub(super) fn sketch_huge(
     text: &str,
     config: &DedupConfig,
     piece_bytes: usize,
+    keep_text: bool,
     keys: &mut Vec<(u64, u16, u8)>,
     metas: &mut Vec<PassageMeta>,
 ) -> (u64, io::Result<Spilled>) {
@@ -260,13 +270,19 @@ pub(super) fn sketch_huge(
             }
         });
         failed?;
-        let mut compressed = SpillWriter::new()?;
-        text_codec::compress_to(text.as_bytes(), &mut compressed.out)?;
+        let text = match keep_text {
+            true => {
+                let mut compressed = SpillWriter::new()?;
+                text_codec::compress_to(text.as_bytes(), &mut compressed.out)?;
+                Some(compressed.finish()?)
+            }
+            false => None,
+        };
         Ok((
             hash,
             Spilled {
                 shingles: shingles.finish()?,
-                text: compressed.finish()?,
+                text,
             },
         ))
     };
@@ -389,15 +405,22 @@ impl ShardWriter {
         self.docs.is_empty()
     }
 
-    /// Adds the next document of the shard.
+    /// Adds the next document of the shard, its text kept with its shingles.
     pub fn add(&mut self, sketch: Sketched) -> io::Result<()> {
+        self.add_spooled(sketch, None)
+    }
+
+    /// Adds the next document of the shard, whose record is at `spooled` in the shard's spool
+    /// (when given): its entry points there for the text instead of holding a copy.
+    pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<SpoolRef>) -> io::Result<()> {
         let index = self.docs.len() as u32;
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
         let (offset, entry_bytes) = if first_copy {
             // The shingle list (4 bytes a shingle), then the numbers of unstripped words (plus
             // one, 0 when there are none) and unstripped numbers, their tokens (4 bytes each),
-            // and the compressed text.
+            // and the text: `TEXT_HERE` and the compressed text, or `TEXT_SPOOLED` and where
+            // the record is in the spool (frame and offset, 4 bytes each).
             let before = sketch.unstripped.as_deref();
             let spilled = sketch.spilled.as_ref().map(|spilled| match spilled {
                 Ok(spilled) => Ok(spilled),
@@ -428,9 +451,26 @@ impl ShardWriter {
             for token in lists.into_iter().flatten() {
                 out.put(&token.to_le_bytes())?;
             }
-            match spilled {
-                Some(spilled) => out.copy(&spilled.text)?,
-                None => out.put(&sketch.text)?,
+            match (spooled, spilled.and_then(|s| s.text.as_ref()), &sketch.text) {
+                (Some(at), _, _) => {
+                    out.put(&[TEXT_SPOOLED])?;
+                    out.put(&at.frame.to_le_bytes())?;
+                    out.put(&at.at.to_le_bytes())?;
+                }
+                (None, Some(text), _) => {
+                    out.put(&[TEXT_HERE])?;
+                    out.copy(text)?;
+                }
+                (None, None, Some(text)) => {
+                    out.put(&[TEXT_HERE])?;
+                    out.put(text)?;
+                }
+                (None, None, None) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("document {} was sketched without its text", sketch.id),
+                    ))
+                }
             }
             let entry_bytes = out.finish()?;
             let offset = self.offset;
@@ -547,27 +587,47 @@ impl<'a> EntryWriter<'a> {
     }
 }
 
-/// Reads documents' shingle lists back from the shards' files.
+/// A shingle file entry's text is the compressed text that follows.
+const TEXT_HERE: u8 = 0;
+/// A shingle file entry's text is in the shard's spool, where the [`SpoolRef`] that follows
+/// says.
+const TEXT_SPOOLED: u8 = 1;
+
+/// Reads documents' shingle lists back from the shards' files, and their texts from the shards'
+/// spools where they are there.
 pub struct ShingleReader {
     files: HashMap<u32, checked::File>,
+    spools: HashMap<u32, SpoolReader>,
     /// Whether digits fold to 0 in the tokens of the texts read ([`ShingleConfig`]).
     fold_digits: bool,
+    /// The field of a JSON Lines record that holds its text.
+    text_field: String,
 }
 
 impl ShingleReader {
-    /// Opens the shingle lists of `shards` in `work`, sketched with `config`.
+    /// Opens the shingle lists of `shards` in `work`, sketched with `config`, and the
+    /// shards' spools where there are any (a spooled JSON Lines record's text is in its
+    /// `text_field`).
     pub fn open(
         work: &WorkDir,
         config: &ShingleConfig,
+        text_field: &str,
         shards: impl IntoIterator<Item = u32>,
     ) -> io::Result<ShingleReader> {
         let mut files = HashMap::new();
+        let mut spools = HashMap::new();
         for shard in shards {
             files.insert(shard, checked::File::open(&work.shingles(shard))?);
+            let spool = work.spool(shard);
+            if crate::write::spool::frames_path(&spool).exists() {
+                spools.insert(shard, SpoolReader::open(&spool)?);
+            }
         }
         Ok(ShingleReader {
             files,
+            spools,
             fold_digits: config.fold_digits,
+            text_field: text_field.to_string(),
         })
     }
 
@@ -625,14 +685,54 @@ impl ShingleReader {
                 .transpose()
         };
         let before = read().map_err(|_| damaged(doc))?;
-        let compressed = input
-            .take(bytes.len() - input.position())
-            .map_err(|_| damaged(doc))?;
-        let text = text_codec::decompress(compressed, doc.length).map_err(|_| damaged(doc))?;
-        let text = std::str::from_utf8(&text).map_err(|_| damaged(doc))?;
-        let mut tokens = super::passage::tokens(text, self.fold_digits);
+        let text = match input.u8().map_err(|_| damaged(doc))? {
+            TEXT_HERE => {
+                let compressed = input
+                    .take(bytes.len() - input.position())
+                    .map_err(|_| damaged(doc))?;
+                let text =
+                    text_codec::decompress(compressed, doc.length).map_err(|_| damaged(doc))?;
+                String::from_utf8(text).map_err(|_| damaged(doc))?
+            }
+            TEXT_SPOOLED => {
+                let at = SpoolRef {
+                    frame: input.u32().map_err(|_| damaged(doc))?,
+                    at: input.u32().map_err(|_| damaged(doc))?,
+                };
+                self.spooled_text(doc, at)?
+            }
+            _ => return Err(damaged(doc)),
+        };
+        let mut tokens = super::passage::tokens(&text, self.fold_digits);
         tokens.unstripped = before;
         Ok(tokens)
+    }
+
+    /// The text of `doc`, from its record at `at` in its shard's spool: the text the record's
+    /// format reads from it, which must be the one sketched (of its length).
+    fn spooled_text(&self, doc: &DocMeta, at: SpoolRef) -> io::Result<String> {
+        let spool = self.spools.get(&doc.shard).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no spool for shard {}", doc.shard),
+            )
+        })?;
+        let (tag, record) = spool.record(at)?;
+        let format = crate::format::by_tag(tag).ok_or_else(|| damaged(doc))?;
+        // A record rendered by a format that did not read it holds its text as `text`.
+        let text = format
+            .sample_text(&record, &self.text_field)
+            .or_else(|| format.sample_text(&record, "text"))
+            .filter(|text| text.len() as u32 == doc.length);
+        text.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the text of document {} cannot be read back from its spooled record",
+                    doc.id
+                ),
+            )
+        })
     }
 
     fn file(&self, doc: &DocMeta) -> io::Result<&checked::File> {
@@ -649,6 +749,7 @@ impl ShingleReader {
 mod tests {
     use super::super::passage::{pieces, tokens};
     use super::*;
+    use crate::write::spool::SpoolWriter;
 
     /// A text of `lines` paragraphs of sentences, with figures and words of an unspaced script.
     fn paragraphs(lines: usize) -> String {
@@ -677,7 +778,7 @@ mod tests {
         let config = DedupConfig::default();
         let mut writer = ShardWriter::new(&work, 0, config.memory).unwrap();
         let before = tokens("Before 12 statistics.", false);
-        let sketch = sketch_text_sized("doc", text, None, &config, Some(before), sizes);
+        let sketch = sketch_text_sized("doc", text, None, &config, Some(before), sizes, true);
         assert_eq!(sketch.spilled.is_some(), text.len() > huge);
         writer.add(sketch).unwrap();
         writer
@@ -698,7 +799,7 @@ mod tests {
         let work = WorkDir::new(dir.path());
         work.create_dir(&work.shard_dir(0)).unwrap();
         checked::write_to(&mut File::create(work.shingles(0)).unwrap(), bytes).unwrap();
-        let reader = ShingleReader::open(&work, &ShingleConfig::default(), [0]).unwrap();
+        let reader = ShingleReader::open(&work, &ShingleConfig::default(), "text", [0]).unwrap();
         docs.iter()
             .map(|doc| (reader.read(doc).unwrap(), reader.read_tokens(doc).unwrap()))
             .collect()
@@ -771,7 +872,8 @@ mod tests {
             let work = WorkDir::new(dir.path());
             work.create_dir(&work.shard_dir(0)).unwrap();
             checked::write_to(&mut File::create(work.shingles(0)).unwrap(), &bytes).unwrap();
-            let reader = ShingleReader::open(&work, &ShingleConfig::default(), [0]).unwrap();
+            let reader =
+                ShingleReader::open(&work, &ShingleConfig::default(), "text", [0]).unwrap();
             let err = reader.read_tokens(&docs[0]).unwrap_err();
             assert!(err.to_string().contains("doc"), "{err}");
         }
@@ -822,5 +924,67 @@ mod tests {
         assert_eq!(a.spans, b.spans);
         assert_eq!(a.numbers, b.numbers);
         assert!(!a.words.is_empty() && !a.numbers.is_empty());
+    }
+
+    /// A document sketched by the main pass keeps no copy of its text: its entry points at its
+    /// record in the spool, whose format gives the text back (a JSON Lines record's text field
+    /// named as configured, a plain text record whole; a huge one sketched in pieces too), and
+    /// the tokens are those of the text. A record that does not hold the sketched text is an
+    /// error naming the document, never other tokens.
+    #[test]
+    fn a_spooled_document_reads_its_text_from_its_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let config = DedupConfig::default();
+        let mut writer = ShardWriter::new(&work, 0, config.memory).unwrap();
+        let mut spool = SpoolWriter::create(&work.spool(0)).unwrap();
+        let jsonl = crate::format::by_name("jsonl").unwrap();
+        let text_format = crate::format::by_name("text").unwrap();
+        let texts = [
+            "Café \"quoted\" text\nwith a line break, 3.5 million and a tab\there.".to_string(),
+            paragraphs(3),
+            paragraphs(400),
+            "A record that lost its text.".to_string(),
+        ];
+        spool.start(0).unwrap();
+        for (i, text) in texts.iter().enumerate() {
+            let (format, record) = match i {
+                0 => (
+                    jsonl,
+                    format!(
+                        "{{\"id\":1,\"body\":{}}}\n",
+                        serde_json::to_string(text).unwrap()
+                    ),
+                ),
+                3 => (jsonl, "{\"id\":4,\"body\":\"other words\"}\n".to_string()),
+                _ => (text_format, text.clone()),
+            };
+            let at = spool
+                .record(0, i as u32, format.tag(), record.as_bytes())
+                .unwrap();
+            let sizes = (8192, 4096);
+            let sketch = sketch_text_sized("d", text, None, &config, None, sizes, false);
+            assert_eq!(sketch.text, None);
+            writer.add_spooled(sketch, Some(at)).unwrap();
+        }
+        spool.finish().unwrap();
+        let docs = writer.finish().unwrap();
+        let shingles = std::fs::metadata(work.shingles(0)).unwrap().len() as usize;
+        let listed: usize = docs.iter().map(|d| d.shingle_count() * 4).sum();
+        assert!(
+            shingles < listed + 200,
+            "{shingles} bytes for {listed} of shingles"
+        );
+        let reader = ShingleReader::open(&work, &ShingleConfig::default(), "body", [0]).unwrap();
+        for (doc, text) in docs.iter().zip(&texts).take(3) {
+            let read = reader.read_tokens(doc).unwrap();
+            let expected = tokens(text, false);
+            assert_eq!(
+                (read.words, read.numbers),
+                (expected.words, expected.numbers)
+            );
+        }
+        let err = reader.read_tokens(&docs[3]).unwrap_err();
+        assert!(err.to_string().contains("cannot be read back"), "{err}");
     }
 }

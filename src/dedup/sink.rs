@@ -170,12 +170,17 @@ impl Sink for DedupSink {
             .checked_add(1)
             .context("dedup handles at most 4,294,967,295 documents a shard")?;
         let context = || format!("cannot write to {}", self.dir.display());
-        if let (Some(shard), Some(sketch)) = (&mut self.shard, kept.sketch) {
-            shard.add(*sketch).with_context(context)?;
-        }
-        self.spool
+        let spooled = self
+            .spool
             .record(kept.file as u32, doc, kept.format.tag(), &kept.bytes)
-            .with_context(context)
+            .with_context(context)?;
+        if let (Some(shard), Some(sketch)) = (&mut self.shard, kept.sketch) {
+            // The document's text is read back from its spooled record.
+            shard
+                .add_spooled(*sketch, Some(spooled))
+                .with_context(context)?;
+        }
+        Ok(())
     }
 
     fn end_file(&mut self) -> anyhow::Result<()> {

@@ -97,9 +97,16 @@ impl Format for JsonLines {
         annotate_line(rendered, annotation)
     }
 
+    /// The text as the reader reads it ([`parse_record`]'s field lookup and unescaping).
     fn sample_text(&self, rendered: &[u8], text_field: &str) -> Option<String> {
-        let value: serde_json::Value = serde_json::from_slice(rendered).ok()?;
-        value.get(text_field)?.as_str().map(str::to_string)
+        let raw = std::str::from_utf8(rendered).ok()?;
+        let names = FieldNames {
+            text: text_field,
+            id: "",
+            source: "",
+            date: "",
+        };
+        unescape_string(find_fields(raw, &names).ok()?.text?.get())
     }
 
     fn opening(&self) -> Opening {

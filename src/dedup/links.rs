@@ -105,19 +105,28 @@ pub(super) fn formulaic_passages(
     };
     // The shingles of linked passages, by source; then, over every document, in how many
     // documents of its source each of them is.
-    let mut counts: HashMap<(u32, u32), AtomicU32> = HashMap::default();
+    let mut keys = Vec::new();
+    let mut sorted = 0;
     for (&doc, passages) in &passages_of {
         let source = source_of(doc);
         for entry in reader.read(&docs[doc as usize])? {
             if passages.contains(&((entry & 0xFFFF) as u16)) {
-                counts.insert((source, (entry >> 16) as u32), AtomicU32::new(0));
+                keys.push(Tally::key(source, (entry >> 16) as u32));
             }
         }
+        // Copies of a passage repeat its keys: the list is kept to a few times its distinct
+        // keys.
+        if keys.len() > 3 * sorted + (8 << 20) {
+            keys.par_sort_unstable();
+            keys.dedup();
+            sorted = keys.len();
+        }
     }
+    let counts = Tally::new(keys);
     // One bit per value of a shingle's top 26 bits (8 MiB): most shingles of the corpus are in
     // no linked passage, and one bit test turns them away before the table.
     let mut linked = vec![0u64; 1 << 20];
-    for &(_, shingle) in counts.keys() {
+    for (_, shingle, _) in counts.iter() {
         let top = (shingle >> 6) as usize;
         linked[top >> 6] |= 1 << (top & 63);
     }
@@ -148,7 +157,7 @@ pub(super) fn formulaic_passages(
             shingles.sort_unstable();
             shingles.dedup();
             for &shingle in shingles.iter() {
-                if let Some(count) = counts.get(&(source, shingle)) {
+                if let Some(count) = counts.get(source, shingle) {
                     count.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -156,12 +165,11 @@ pub(super) fn formulaic_passages(
         },
     )?;
     let stock: HashSet<(u32, u32)> = counts
-        .into_iter()
-        .filter(|((source, _), count)| {
-            u64::from(count.load(Ordering::Relaxed)) >= threshold(source_names[*source as usize])
-        })
-        .map(|(key, _)| key)
+        .iter()
+        .filter(|&(source, _, count)| u64::from(count) >= threshold(source_names[source as usize]))
+        .map(|(source, shingle, _)| (source, shingle))
         .collect();
+    drop(counts);
     let mut formulaic = vec![false; nodes.len()];
     let stock = Stock {
         sources: sources
@@ -191,6 +199,69 @@ pub(super) fn formulaic_passages(
         }
     }
     Ok((formulaic, stock))
+}
+
+/// Atomic counts for a set of (source, shingle) keys known in advance, in 12 bytes a key: the
+/// keys sorted (the shingle in the high half, so that they spread evenly over the index), an
+/// index of where each value of their top [`Tally::INDEX_BITS`] bits starts, and a count
+/// beside each key. A hash map of tens of millions of keys took twice that, and three times
+/// while it grew.
+struct Tally {
+    keys: Vec<u64>,
+    counts: Vec<AtomicU32>,
+    /// Where each value of the keys' top bits starts in `keys`, then their number.
+    starts: Vec<u32>,
+}
+
+impl Tally {
+    const INDEX_BITS: u32 = 20;
+
+    fn key(source: u32, shingle: u32) -> u64 {
+        u64::from(shingle) << 32 | u64::from(source)
+    }
+
+    /// A tally of `keys` (in any order, repeated or not, fewer than 2^32 distinct), each
+    /// counted 0.
+    fn new(mut keys: Vec<u64>) -> Tally {
+        keys.par_sort_unstable();
+        keys.dedup();
+        keys.shrink_to_fit();
+        let mut starts = vec![0u32; (1 << Self::INDEX_BITS) + 1];
+        for &key in &keys {
+            starts[(key >> (64 - Self::INDEX_BITS)) as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let counts = keys.iter().map(|_| AtomicU32::new(0)).collect();
+        Tally {
+            keys,
+            counts,
+            starts,
+        }
+    }
+
+    /// The count of `(source, shingle)`, if it is one of the keys.
+    fn get(&self, source: u32, shingle: u32) -> Option<&AtomicU32> {
+        let key = Self::key(source, shingle);
+        let top = (key >> (64 - Self::INDEX_BITS)) as usize;
+        let (from, to) = (self.starts[top] as usize, self.starts[top + 1] as usize);
+        let slot = &self.keys[from..to];
+        // A slot holds a few keys (a cache line) unless they crowd there.
+        let at = match slot.len() {
+            0..=16 => slot.iter().position(|&k| k == key),
+            _ => slot.binary_search(&key).ok(),
+        }?;
+        Some(&self.counts[from + at])
+    }
+
+    /// Every key, as source and shingle, with its count.
+    fn iter(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        self.keys.iter().zip(&self.counts).map(|(&key, count)| {
+            let count = count.load(Ordering::Relaxed);
+            (key as u32, (key >> 32) as u32, count)
+        })
+    }
 }
 
 /// The shingles each source repeats in many documents (see [`formulaic_passages`]).
@@ -738,6 +809,56 @@ fn shared_shingles(a: &[u64], b: &[u64], stocked: impl Fn(u32) -> bool) -> (u32,
 #[cfg(test)]
 mod tests {
     use super::NodeIndex;
+
+    #[test]
+    fn a_tally_counts_its_keys_and_no_others() {
+        // Keys of three sources, some repeated, spread over the index and crowded in one slot.
+        let mut keys = Vec::new();
+        for i in 0..50_000u32 {
+            let shingle = i.wrapping_mul(2_654_435_761);
+            keys.push(Tally::key(i % 3, shingle));
+            keys.push(Tally::key(i % 3, shingle));
+            keys.push(Tally::key(7, i));
+        }
+        let tally = Tally::new(keys);
+        assert_eq!(tally.iter().count(), 100_000);
+        for i in (0..50_000u32).step_by(7) {
+            let shingle = i.wrapping_mul(2_654_435_761);
+            for _ in 0..=i % 4 {
+                tally
+                    .get(i % 3, shingle)
+                    .unwrap()
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            assert!(tally.get((i + 1) % 3, shingle).is_none());
+            assert!(tally.get(7, i).is_some());
+            assert!(tally.get(7, 50_000 + i).is_none());
+        }
+        for (source, shingle, count) in tally.iter() {
+            if source == 7 {
+                assert_eq!(count, 0);
+            } else {
+                // The shingle's i: inverse of the odd multiplier modulo 2^32.
+                let i = shingle.wrapping_mul(INVERSE);
+                let expected = if i % 7 == 0 { i % 4 + 1 } else { 0 };
+                assert_eq!((source, count), (i % 3, expected), "shingle {shingle}");
+            }
+        }
+    }
+
+    /// The inverse of 2,654,435,761 modulo 2^32.
+    const INVERSE: u32 = inverse(2_654_435_761);
+
+    const fn inverse(a: u32) -> u32 {
+        // Newton's iteration: each step doubles the correct low bits.
+        let mut x = a;
+        let mut i = 0;
+        while i < 5 {
+            x = x.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(x)));
+            i += 1;
+        }
+        x
+    }
 
     #[test]
     fn node_index_numbers_each_passage_once() {

@@ -302,7 +302,8 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// The version of the work folder's binary files (spool, shingle lists, runs, document lists):
 /// raised whenever one changes, so that tasks of two builds never read each other's files.
 /// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
-/// 3: band keys of 40 bits.
+/// 3: band keys of 40 bits; the spool in frames, with their list, and the shingle lists'
+/// entries pointing at the documents' spooled records instead of holding their texts.
 const WORK_FORMAT: u32 = 3;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],

@@ -123,12 +123,22 @@ pub(super) fn formulaic_passages(
         }
     }
     let counts = Tally::new(keys);
-    // One bit per value of a shingle's top 26 bits (8 MiB): most shingles of the corpus are in
-    // no linked passage, and one bit test turns them away before the table.
+    // A filter of 8 MiB: most shingles of the corpus are in no linked passage, and one test
+    // of a word turns them away before the table. A shingle sets the bit its top 26 bits name
+    // and, while the filter is at most half full, a second one in the same word (its low 6
+    // bits): three times fewer shingles get through to the table at 1 GB.
+    let second = counts.len() < (1 << 25);
+    let bits_of = |shingle: u32| {
+        let second = u64::from(second) << (shingle & 63);
+        (
+            (shingle >> 12) as usize,
+            1u64 << ((shingle >> 6) & 63) | second,
+        )
+    };
     let mut linked = vec![0u64; 1 << 20];
     for (_, shingle, _) in counts.iter() {
-        let top = (shingle >> 6) as usize;
-        linked[top >> 6] |= 1 << (top & 63);
+        let (word, bits) = bits_of(shingle);
+        linked[word] |= bits;
     }
     // Every document's shingles read and filtered in parallel; the counts are atomic, so the
     // sums do not depend on the order the threads add them in.
@@ -150,8 +160,8 @@ pub(super) fn formulaic_passages(
                     .iter()
                     .map(|&entry| (entry >> 16) as u32)
                     .filter(|&shingle| {
-                        let top = (shingle >> 6) as usize;
-                        linked[top >> 6] & (1 << (top & 63)) != 0
+                        let (word, bits) = bits_of(shingle);
+                        linked[word] & bits == bits
                     }),
             );
             shingles.sort_unstable();
@@ -201,21 +211,21 @@ pub(super) fn formulaic_passages(
     Ok((formulaic, stock))
 }
 
-/// Atomic counts for a set of (source, shingle) keys known in advance, in 12 bytes a key: the
-/// keys sorted (the shingle in the high half, so that they spread evenly over the index), an
-/// index of where each value of their top [`Tally::INDEX_BITS`] bits starts, and a count
-/// beside each key. A hash map of tens of millions of keys took twice that, and three times
-/// while it grew.
+/// Atomic counts for a set of (source, shingle) keys known in advance, in about 13 bytes a
+/// key: the keys sorted (the shingle in the high half, so that they spread evenly over the
+/// index), an index of where each value of their top bits starts (as many bits as give about
+/// four keys a value, so that a lookup reads the index and one cache line of keys, as a hash
+/// map's does), and a count beside each key. A hash map of tens of millions of keys took twice
+/// that, and three times while it grew.
 struct Tally {
     keys: Vec<u64>,
     counts: Vec<AtomicU32>,
-    /// Where each value of the keys' top bits starts in `keys`, then their number.
+    /// Where each value of the keys' top `bits` bits starts in `keys`, then their number.
     starts: Vec<u32>,
+    bits: u32,
 }
 
 impl Tally {
-    const INDEX_BITS: u32 = 20;
-
     fn key(source: u32, shingle: u32) -> u64 {
         u64::from(shingle) << 32 | u64::from(source)
     }
@@ -226,9 +236,10 @@ impl Tally {
         keys.par_sort_unstable();
         keys.dedup();
         keys.shrink_to_fit();
-        let mut starts = vec![0u32; (1 << Self::INDEX_BITS) + 1];
+        let bits = (keys.len() / 4).max(1).ilog2().clamp(10, 30);
+        let mut starts = vec![0u32; (1 << bits) + 1];
         for &key in &keys {
-            starts[(key >> (64 - Self::INDEX_BITS)) as usize + 1] += 1;
+            starts[(key >> (64 - bits)) as usize + 1] += 1;
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
@@ -238,13 +249,14 @@ impl Tally {
             keys,
             counts,
             starts,
+            bits,
         }
     }
 
     /// The count of `(source, shingle)`, if it is one of the keys.
     fn get(&self, source: u32, shingle: u32) -> Option<&AtomicU32> {
         let key = Self::key(source, shingle);
-        let top = (key >> (64 - Self::INDEX_BITS)) as usize;
+        let top = (key >> (64 - self.bits)) as usize;
         let (from, to) = (self.starts[top] as usize, self.starts[top + 1] as usize);
         let slot = &self.keys[from..to];
         // A slot holds a few keys (a cache line) unless they crowd there.
@@ -253,6 +265,11 @@ impl Tally {
             _ => slot.binary_search(&key).ok(),
         }?;
         Some(&self.counts[from + at])
+    }
+
+    /// The number of keys.
+    fn len(&self) -> usize {
+        self.keys.len()
     }
 
     /// Every key, as source and shingle, with its count.

@@ -134,12 +134,7 @@ pub fn decide_merged(
     // streamed and verified in parallel, each to its own relations file; in range order, they
     // are the relations in pair order, whatever the number of ranges.
     let spans = documents::spans(docs);
-    let reader = ShingleReader::open(
-        work,
-        &config.shingle,
-        &config.text_field,
-        spans.iter().map(|s| s.shard),
-    )?;
+    let reader = ShingleReader::open(work, config, spans.iter().map(|s| s.shard))?;
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
     progress.step("verifying candidate pairs", Some(docs.len() as u64));
     let all = AllDocs { docs, rep: &rep };
@@ -257,12 +252,7 @@ pub fn verify_part(
         .iter()
         .enumerate()
         .filter(|&(i, span)| spans.get(i + 1).map_or(documents, |next| next.first) > span.first);
-    let reader = ShingleReader::open(
-        work,
-        &config.shingle,
-        &config.text_field,
-        sketched.map(|(_, span)| span.shard),
-    )?;
+    let reader = ShingleReader::open(work, config, sketched.map(|(_, span)| span.shard))?;
     let found = verify_range(
         work,
         &docs,
@@ -292,12 +282,7 @@ pub fn decide_verified(
 ) -> io::Result<Decisions> {
     let rep = documents::first_copies(docs);
     let spans = documents::spans(docs);
-    let reader = ShingleReader::open(
-        work,
-        &config.shingle,
-        &config.text_field,
-        spans.iter().map(|s| s.shard),
-    )?;
+    let reader = ShingleReader::open(work, config, spans.iter().map(|s| s.shard))?;
     cluster_and_link(
         work,
         docs,

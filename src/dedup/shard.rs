@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::bands::BandRecord;
 use super::documents::{damaged, DocMeta, PassageMeta};
-use super::passage::{analyze, analyze_in_pieces, Passage, ShingleConfig, Tokens};
+use super::passage::{analyze, analyze_in_pieces, Passage, Tokens};
 use super::runs::write_run;
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
 use super::work::WorkDir;
@@ -598,7 +598,7 @@ const TEXT_SPOOLED: u8 = 1;
 pub struct ShingleReader {
     files: HashMap<u32, checked::File>,
     spools: HashMap<u32, SpoolReader>,
-    /// Whether digits fold to 0 in the tokens of the texts read ([`ShingleConfig`]).
+    /// Whether digits fold to 0 in the tokens of the texts read ([`super::passage::ShingleConfig`]).
     fold_digits: bool,
     /// The field of a JSON Lines record that holds its text.
     text_field: String,
@@ -606,12 +606,11 @@ pub struct ShingleReader {
 
 impl ShingleReader {
     /// Opens the shingle lists of `shards` in `work`, sketched with `config`, and the
-    /// shards' spools where there are any (a spooled JSON Lines record's text is in its
-    /// `text_field`).
+    /// shards' spools where there are any (a spooled JSON Lines record's text is in
+    /// [`DedupConfig::text_field`]).
     pub fn open(
         work: &WorkDir,
-        config: &ShingleConfig,
-        text_field: &str,
+        config: &DedupConfig,
         shards: impl IntoIterator<Item = u32>,
     ) -> io::Result<ShingleReader> {
         let mut files = HashMap::new();
@@ -626,8 +625,8 @@ impl ShingleReader {
         Ok(ShingleReader {
             files,
             spools,
-            fold_digits: config.fold_digits,
-            text_field: text_field.to_string(),
+            fold_digits: config.shingle.fold_digits,
+            text_field: config.text_field.clone(),
         })
     }
 
@@ -799,7 +798,7 @@ mod tests {
         let work = WorkDir::new(dir.path());
         work.create_dir(&work.shard_dir(0)).unwrap();
         checked::write_to(&mut File::create(work.shingles(0)).unwrap(), bytes).unwrap();
-        let reader = ShingleReader::open(&work, &ShingleConfig::default(), "text", [0]).unwrap();
+        let reader = ShingleReader::open(&work, &DedupConfig::default(), [0]).unwrap();
         docs.iter()
             .map(|doc| (reader.read(doc).unwrap(), reader.read_tokens(doc).unwrap()))
             .collect()
@@ -872,8 +871,7 @@ mod tests {
             let work = WorkDir::new(dir.path());
             work.create_dir(&work.shard_dir(0)).unwrap();
             checked::write_to(&mut File::create(work.shingles(0)).unwrap(), &bytes).unwrap();
-            let reader =
-                ShingleReader::open(&work, &ShingleConfig::default(), "text", [0]).unwrap();
+            let reader = ShingleReader::open(&work, &DedupConfig::default(), [0]).unwrap();
             let err = reader.read_tokens(&docs[0]).unwrap_err();
             assert!(err.to_string().contains("doc"), "{err}");
         }
@@ -975,7 +973,11 @@ mod tests {
             shingles < listed + 200,
             "{shingles} bytes for {listed} of shingles"
         );
-        let reader = ShingleReader::open(&work, &ShingleConfig::default(), "body", [0]).unwrap();
+        let config = DedupConfig {
+            text_field: "body".into(),
+            ..config
+        };
+        let reader = ShingleReader::open(&work, &config, [0]).unwrap();
         for (doc, text) in docs.iter().zip(&texts).take(3) {
             let read = reader.read_tokens(doc).unwrap();
             let expected = tokens(text, false);

@@ -1,7 +1,56 @@
 //! Little-endian binary records that the staged commands hand from task to task: written with
-//! `to_le_bytes`, read back with [`Reader`], which fails cleanly on a short or damaged file.
+//! `to_le_bytes`, read back with [`Reader`], which fails cleanly on a short or damaged file; and
+//! the zstd frames the work folder's compressed files are made of, each stating its size
+//! ([`compress_frame_to`], [`decompress_frame`]).
 
-use std::io;
+use std::cell::RefCell;
+use std::io::{self, Write};
+
+/// `parts`, one after another, compressed at `level` to `out` as one zstd frame that states its
+/// size: streamed, so a huge text is never gathered or copied whole.
+pub fn compress_frame_to(parts: &[&[u8]], level: i32, out: &mut impl Write) -> io::Result<()> {
+    let size = parts.iter().map(|part| part.len() as u64).sum();
+    let mut encoder = zstd::stream::write::Encoder::new(out, level)?;
+    encoder.set_pledged_src_size(Some(size))?;
+    encoder.include_contentsize(true)?;
+    for part in parts {
+        encoder.write_all(part)?;
+    }
+    encoder.finish()?;
+    Ok(())
+}
+
+/// The size a zstd frame states for what it holds, when it states one.
+pub fn frame_size(frame: &[u8]) -> Option<u64> {
+    zstd::zstd_safe::get_frame_content_size(frame)
+        .ok()
+        .flatten()
+}
+
+/// One zstd frame that states its size, decompressed with this thread's context; an error when
+/// it states none, or holds another size.
+pub fn decompress_frame(frame: &[u8]) -> io::Result<Vec<u8>> {
+    thread_local! {
+        static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { RefCell::new(None) };
+    }
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "a damaged compressed frame");
+    let size = frame_size(frame)
+        .and_then(|size| usize::try_from(size).ok())
+        .ok_or_else(bad)?;
+    let bytes = DECOMPRESSOR.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let decompressor = match slot.as_mut() {
+            Some(decompressor) => decompressor,
+            None => slot.insert(zstd::bulk::Decompressor::new()?),
+        };
+        decompressor.decompress(frame, size)
+    })?;
+    match bytes.len() == size {
+        true => Ok(bytes),
+        false => Err(bad()),
+    }
+}
 
 /// Appends a string as its length (u32) and its bytes.
 pub fn put_str(buf: &mut Vec<u8>, s: &str) {

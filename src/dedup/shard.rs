@@ -273,7 +273,8 @@ pub(super) fn sketch_huge(
         let text = match keep_text {
             true => {
                 let mut compressed = SpillWriter::new()?;
-                text_codec::compress_to(text.as_bytes(), &mut compressed.out)?;
+                let text = text.as_bytes();
+                crate::codec::compress_frame_to(&[text], text_codec::LEVEL, &mut compressed.out)?;
                 Some(compressed.finish()?)
             }
             false => None,
@@ -296,14 +297,12 @@ pub(super) fn sketch_huge(
 /// each its own frame, which states the text's length.
 pub(super) mod text_codec {
     use std::cell::RefCell;
-    use std::io::{self, Write};
+    use std::io;
 
-    const LEVEL: i32 = 1;
+    pub const LEVEL: i32 = 1;
 
     thread_local! {
         static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
-            const { RefCell::new(None) };
-        static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
             const { RefCell::new(None) };
     }
 
@@ -319,16 +318,6 @@ pub(super) mod text_codec {
         })
     }
 
-    /// `text` compressed to `out`, streamed (for a huge text).
-    pub fn compress_to(text: &[u8], out: &mut impl Write) -> io::Result<()> {
-        let mut encoder = zstd::stream::write::Encoder::new(out, LEVEL)?;
-        encoder.set_pledged_src_size(Some(text.len() as u64))?;
-        encoder.include_contentsize(true)?;
-        encoder.write_all(text)?;
-        encoder.finish()?;
-        Ok(())
-    }
-
     /// The text `bytes` hold, whose length (as a `u32`, [`super::DocMeta::length`]) must be
     /// `length`.
     pub fn decompress(bytes: &[u8], length: u32) -> io::Result<Vec<u8>> {
@@ -338,26 +327,10 @@ pub(super) mod text_codec {
                 "a compressed text is not of its document's length",
             )
         };
-        let stated = zstd::zstd_safe::get_frame_content_size(bytes)
-            .ok()
-            .flatten();
-        let Some(length) = stated.filter(|&n| n as u32 == length) else {
-            return Err(other_length());
-        };
-        let length = usize::try_from(length)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a text too long"))?;
-        let text = DECOMPRESSOR.with(|slot| {
-            let mut slot = slot.borrow_mut();
-            let decompressor = match slot.as_mut() {
-                Some(decompressor) => decompressor,
-                None => slot.insert(zstd::bulk::Decompressor::new()?),
-            };
-            decompressor.decompress(bytes, length)
-        })?;
-        if text.len() != length {
-            return Err(other_length());
+        match crate::codec::frame_size(bytes) {
+            Some(stated) if stated as u32 == length => crate::codec::decompress_frame(bytes),
+            _ => Err(other_length()),
         }
-        Ok(text)
     }
 }
 

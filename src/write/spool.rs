@@ -130,12 +130,7 @@ impl SpoolWriter {
             self.flush()?;
             let frame = u32::try_from(self.starts.len()).map_err(|_| too_large())?;
             self.starts.push(self.out.len());
-            let mut encoder = zstd::stream::write::Encoder::new(&mut self.out, LEVEL)?;
-            encoder.set_pledged_src_size(Some(length + RECORD_HEADER as u64))?;
-            encoder.include_contentsize(true)?;
-            encoder.write_all(&header)?;
-            encoder.write_all(bytes)?;
-            encoder.finish()?;
+            crate::codec::compress_frame_to(&[&header, bytes], LEVEL, &mut self.out)?;
             return Ok(SpoolRef { frame, at: 0 });
         }
         let at = self.frame.len() as u32;
@@ -181,26 +176,6 @@ impl SpoolWriter {
     }
 }
 
-/// `compressed`, one frame of `size` bytes, decompressed with this thread's context.
-fn decompress(compressed: &[u8], size: usize) -> io::Result<Vec<u8>> {
-    thread_local! {
-        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    DECOMPRESSOR.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        let decompressor = match slot.as_mut() {
-            Some(decompressor) => decompressor,
-            None => slot.insert(zstd::bulk::Decompressor::new()?),
-        };
-        let frame = decompressor.decompress(compressed, size)?;
-        match frame.len() == size {
-            true => Ok(frame),
-            false => Err(io::Error::from(io::ErrorKind::InvalidData)),
-        }
-    })
-}
-
 /// Reads single records back from a finished spool, by the [`SpoolRef`]s its writer gave.
 pub struct SpoolReader {
     file: checked::File,
@@ -242,12 +217,7 @@ impl SpoolReader {
         }
         let mut compressed = vec![0u8; usize::try_from(end - start).map_err(|_| corrupt())?];
         self.file.read_exact_at(&mut compressed, start)?;
-        let size = zstd::zstd_safe::get_frame_content_size(&compressed)
-            .ok()
-            .flatten()
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(corrupt)?;
-        let frame = decompress(&compressed, size).map_err(|_| corrupt())?;
+        let frame = crate::codec::decompress_frame(&compressed).map_err(|_| corrupt())?;
         let at = at.at as usize;
         let header = frame.get(at..at + RECORD_HEADER).ok_or_else(corrupt)?;
         if header[0] != RECORD {

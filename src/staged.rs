@@ -304,7 +304,7 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
 /// 3: band keys of 40 bits; the spool in frames, with their list, and the shingle lists'
 /// entries pointing at the documents' spooled records instead of holding their texts.
-const WORK_FORMAT: u32 = 3;
+const WORK_FORMAT: u32 = 4;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],
 /// `config` as stored (so every setting, present and future, is in it), the folder relative
@@ -751,7 +751,7 @@ pub fn bucket(args: &BandArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
                     &WorkDir::new(&work.root),
                     &spans,
                     band as usize,
-                    dedup.bucket_cap,
+                    (dedup.bucket_cap, dedup.crowd),
                     dedup::band_memory(dedup, 1),
                     &formulas,
                 )
@@ -811,13 +811,16 @@ pub fn verify(args: &PartArgs, notices: &mut dyn Notices) -> anyhow::Result<()> 
     }
     let root = WorkDir::new(&work.root);
     let fail = || format!("cannot verify part {part} in {}", work.root.display());
-    let ranges = bands::balanced_ranges(&root, documents, parts as usize).with_context(fail)?;
+    let crowds = dedup::Crowds::load(&root).with_context(fail)?;
+    let ranges =
+        bands::balanced_ranges(&root, &crowds, documents, parts as usize).with_context(fail)?;
     let firsts = ranges[part as usize].clone();
     let (found, held) = work
         .pool()?
         .install(|| {
             dedup::verify_part(
                 &root,
+                &crowds,
                 &spans,
                 documents,
                 &work.config.dedup,

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::crowds::{CrowdWriter, Crowds};
 use super::documents::{first_copies, DocMeta, ShardSpan};
 use super::runs::{
     delta_blocks, first_of_block, merge_levels, write_run, Merge, Record, RunReader, RunWriter,
@@ -266,12 +267,15 @@ impl BandMerge {
 /// temporary name, then renamed). Buckets holding more than `cap` passages are dropped; in the
 /// others, the passages of a source that has its threshold of documents there (`formulas`)
 /// make no pairs: they are the source's formula, not reuse. Returns what was dropped and
-/// found. Meeting counts spill to runs whenever they take `memory` bytes.
+/// found. Meeting counts spill to runs whenever they take `memory` bytes. A bucket of more
+/// than `crowd` passages (not counting formulas) is written whole to `meetings/BB.crowds`
+/// instead of as its pairs' meetings ([`super::crowds`]); its pairs are counted when candidates
+/// are read.
 pub fn merge_band(
     work: &WorkDir,
     shards: &[ShardSpan],
     band: usize,
-    cap: usize,
+    (cap, crowd): (usize, usize),
     memory: usize,
     formulas: &Formulas,
 ) -> io::Result<BandMerge> {
@@ -301,6 +305,8 @@ pub fn merge_band(
     let mut bucket: Vec<BandRecord> = Vec::new();
     let mut overflow = false;
     let (mut common, mut scratch) = (Vec::new(), Vec::new());
+    let mut crowds = CrowdWriter::create(work, band)?;
+    let mut crowded: Vec<u32> = Vec::new();
     let mut flush = |bucket: &mut Vec<BandRecord>,
                      overflow: &mut bool,
                      meetings: &mut Vec<Meeting>|
@@ -321,6 +327,20 @@ pub fn merge_band(
                 if merged.formulas.len() >= 4 * FORMULAS_KEPT {
                     merged.keep_largest();
                 }
+            }
+            crowded.clear();
+            crowded.extend(
+                bucket
+                    .iter()
+                    .zip(&common)
+                    .filter(|(_, &formula)| !formula)
+                    .map(|(r, _)| r.doc),
+            );
+            if crowded.len() > crowd {
+                crowds.add(&mut crowded)?;
+                bucket.clear();
+                *overflow = false;
+                return Ok(());
             }
             for (x, r) in bucket.iter().enumerate() {
                 if common[x] {
@@ -407,6 +427,7 @@ pub fn merge_band(
     for path in merged_runs {
         fs::remove_file(path)?;
     }
+    crowds.finish()?;
     fs::rename(&target, work.meetings(band))?;
     merged.keep_largest();
     Ok(merged)
@@ -445,13 +466,16 @@ pub(super) fn summed(
 /// `min_meetings` buckets (all bands together) to `each`, in chunks of pair order; returns how
 /// many there were. Each band's meeting file is entered at the block holding the range's first
 /// pair (a binary search over the blocks' first records: the records are sorted), so that
-/// ranges are streamed in parallel.
+/// ranges are streamed in parallel. The pairs of `crowds` (the crowded buckets) whose first
+/// document is in the range are made in memory, for as many first documents at a time as make
+/// about `crowd_pairs` pairs, sorted, and counted with the meetings of the same pairs.
 pub fn for_each_candidates(
     work: &WorkDir,
+    (crowds, crowd_pairs): (&Crowds, usize),
     min_meetings: u32,
     chunk: usize,
     firsts: std::ops::Range<u32>,
-    mut each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
+    each: impl FnMut(&[(u32, u32)]) -> io::Result<()>,
 ) -> io::Result<u64> {
     let mut runs = Vec::with_capacity(ALL_BANDS);
     for band in 0..ALL_BANDS {
@@ -459,30 +483,93 @@ pub fn for_each_candidates(
         let start = block_of_first(&path, firsts.start)?;
         runs.push(RunReader::<Meeting>::open_block(&path, start)?);
     }
-    let mut total = 0;
-    let mut out: Vec<(u32, u32)> = Vec::with_capacity(chunk);
-    for meeting in summed(Merge::new(runs)?) {
-        let m = meeting?;
-        if m.a >= firsts.end {
+    // The range's meetings, from its first document on (the block entered may begin before).
+    let start = firsts.start;
+    let mut meetings =
+        summed(Merge::new(runs)?).filter(move |m| !matches!(m, Ok(m) if m.a < start));
+    let mut next = meetings.next().transpose()?;
+    let mut out = Candidates {
+        min_meetings,
+        chunk,
+        pairs: Vec::with_capacity(chunk),
+        total: 0,
+        each,
+    };
+    let heads = crowds.firsts_in(firsts.clone());
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut at = 0;
+    loop {
+        // The next first documents whose crowded pairs make about `crowd_pairs` (a document's
+        // pairs are never split), and the documents up to the next one's.
+        let mut end = at;
+        let mut made = 0;
+        while end < heads.len()
+            && (made < crowd_pairs.max(1) || (end > at && heads[end].doc == heads[end - 1].doc))
+        {
+            made += heads[end].pairs();
+            end += 1;
+        }
+        let until = heads.get(end).map_or(firsts.end, |h| h.doc);
+        pairs.clear();
+        for head in &heads[at..end] {
+            crowds.pairs_of(head, &mut pairs);
+        }
+        pairs.par_sort_unstable();
+        for same in pairs.chunk_by(|x, y| x == y) {
+            let (a, b) = ((same[0] >> 32) as u32, same[0] as u32);
+            let mut count = same.len() as u32;
+            while let Some(m) = next.filter(|m| (m.a, m.b) <= (a, b)) {
+                if (m.a, m.b) == (a, b) {
+                    count += m.count;
+                } else {
+                    out.push(m.a, m.b, m.count)?;
+                }
+                next = meetings.next().transpose()?;
+            }
+            out.push(a, b, count)?;
+        }
+        while let Some(m) = next.filter(|m| m.a < until.min(firsts.end)) {
+            out.push(m.a, m.b, m.count)?;
+            next = meetings.next().transpose()?;
+        }
+        if end == heads.len() {
             break;
         }
-        // The block entered may begin before the range.
-        if m.a < firsts.start {
-            continue;
-        }
-        if m.count >= min_meetings {
-            out.push((m.a, m.b));
-            total += 1;
-            if out.len() >= chunk {
-                each(&out)?;
-                out.clear();
+        at = end;
+    }
+    out.finish()
+}
+
+/// The candidates of a range, handed on in chunks.
+struct Candidates<F> {
+    min_meetings: u32,
+    chunk: usize,
+    pairs: Vec<(u32, u32)>,
+    total: u64,
+    each: F,
+}
+
+impl<F: FnMut(&[(u32, u32)]) -> io::Result<()>> Candidates<F> {
+    /// A pair and the buckets it met in: a candidate when they are enough.
+    fn push(&mut self, a: u32, b: u32, count: u32) -> io::Result<()> {
+        if count >= self.min_meetings {
+            self.pairs.push((a, b));
+            self.total += 1;
+            if self.pairs.len() >= self.chunk {
+                (self.each)(&self.pairs)?;
+                self.pairs.clear();
             }
         }
+        Ok(())
     }
-    if !out.is_empty() {
-        each(&out)?;
+
+    /// Hands on the last chunk; returns how many candidates there were.
+    fn finish(mut self) -> io::Result<u64> {
+        if !self.pairs.is_empty() {
+            (self.each)(&self.pairs)?;
+        }
+        Ok(self.total)
     }
-    Ok(total)
 }
 
 /// Meeting records sampled in each band's file by [`balanced_ranges`].
@@ -495,15 +582,28 @@ const RANGE_SAMPLES: u64 = 256;
 /// sampled at 256 places (`RANGE_SAMPLES`), its bytes standing for its meetings: at the first
 /// records of 256 of its blocks (one checked block read each), or, in a file of fewer blocks,
 /// at 256 of its records (the file read whole). So every task that asks gets the same ranges.
-/// Ranges may be empty; without meetings, the documents are shared evenly.
+/// Ranges may be empty; without meetings, the documents are shared evenly. The pairs of the
+/// crowded buckets ([`Crowds`]) are counted by blocks of documents, 4 bytes a pair (about what
+/// a meeting takes).
 pub fn balanced_ranges(
     work: &WorkDir,
+    crowds: &Crowds,
     documents: u32,
     parts: usize,
 ) -> io::Result<Vec<std::ops::Range<u32>>> {
     let parts = parts.max(1);
     // (first document, bytes of meetings from there to the next sample of its band)
     let mut samples: Vec<(u32, u64)> = Vec::new();
+    if !crowds.is_empty() {
+        let block = documents.div_ceil(1 << 16).max(1);
+        let mut pairs = vec![0u64; documents.div_ceil(block) as usize];
+        crowds.add_pairs_by_block(block, &mut pairs);
+        for (i, &n) in pairs.iter().enumerate() {
+            if n > 0 {
+                samples.push((i as u32 * block, 4 * n));
+            }
+        }
+    }
     for band in 0..ALL_BANDS {
         let path = work.meetings(band);
         let file = checked::File::open(&path)?;

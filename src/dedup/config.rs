@@ -58,6 +58,16 @@ pub struct DedupConfig {
     /// reads a document's text back from its spooled record.
     #[serde(default = "default_text_field")]
     pub text_field: String,
+    /// Buckets holding more passages than this (a source's formula not counted) are
+    /// crowded: written whole for the candidates step, not as their pairs' meetings
+    /// ([`super::crowds`]). Not an option: it changes where pairs are counted, never which
+    /// pairs are candidates (tests set it low to take that path).
+    #[serde(default = "default_crowd")]
+    pub crowd: usize,
+}
+
+fn default_crowd() -> usize {
+    super::crowds::CROWD
 }
 
 fn default_text_field() -> String {
@@ -82,6 +92,7 @@ impl Default for DedupConfig {
             min_collisions: 2,
             memory: DEFAULT_MEMORY,
             text_field: default_text_field(),
+            crowd: default_crowd(),
         }
     }
 }
@@ -99,4 +110,10 @@ pub fn sketch_memory(config: &DedupConfig) -> usize {
 /// of at most 32 MB, like band records (see [`sketch_memory`] for the whole division).
 pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
     (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
+}
+
+/// The pairs of crowded buckets ([`super::crowds`]) a range of first documents gathers and
+/// sorts at a time: 1/64 of `--mem` in 8-byte pairs (4 million at the default), at least one.
+pub fn crowd_pairs(config: &DedupConfig) -> usize {
+    (config.memory / 64 / 8).max(1)
 }

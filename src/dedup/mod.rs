@@ -21,6 +21,7 @@ pub mod align;
 pub mod bands;
 mod cluster;
 mod config;
+pub mod crowds;
 pub mod documents;
 mod links;
 mod outcome;
@@ -39,6 +40,7 @@ use rayon::prelude::*;
 
 use crate::progress::Progress;
 use bands::BandMerge;
+pub use crowds::Crowds;
 use documents::DocMeta;
 use shard::ShingleReader;
 pub use work::WorkDir;
@@ -76,7 +78,7 @@ pub fn decide(
                 work,
                 &shards,
                 band,
-                config.bucket_cap,
+                (config.bucket_cap, config.crowd),
                 band_memory(config, rayon::current_num_threads()),
                 &formulas,
             )?;
@@ -138,14 +140,17 @@ pub fn decide_merged(
     let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
     progress.step("verifying candidate pairs", Some(docs.len() as u64));
     let all = AllDocs { docs, rep: &rep };
+    let crowds = Crowds::load(work)?;
     let verified: Vec<VerifiedRange> = ranges
         .par_iter()
         .enumerate()
         .map(|(part, firsts)| {
-            verify_range(work, &all, &reader, config, part, firsts.clone(), progress)
+            let firsts = firsts.clone();
+            verify_range(work, &all, &reader, &crowds, config, part, firsts, progress)
                 .map(VerifiedRange::from)
         })
         .collect::<io::Result<_>>()?;
+    drop(crowds);
     if inputs == Inputs::Consume {
         work::remove_meetings(work)?;
     }
@@ -222,6 +227,7 @@ impl VerifiedRange {
 /// document files that keeps only the texts of the marked documents).
 pub fn verify_part(
     work: &WorkDir,
+    crowds: &Crowds,
     spans: &[documents::ShardSpan],
     documents: u32,
     config: &DedupConfig,
@@ -231,6 +237,7 @@ pub fn verify_part(
     let mut wanted = vec![0u64; (documents as usize).div_ceil(64)];
     bands::for_each_candidates(
         work,
+        (crowds, config::crowd_pairs(config)),
         config.min_collisions,
         verify::VERIFY_CHUNK,
         firsts.clone(),
@@ -257,6 +264,7 @@ pub fn verify_part(
         work,
         &docs,
         &reader,
+        crowds,
         config,
         part,
         firsts,
@@ -673,17 +681,19 @@ mod tests {
         let mut merged = BandMerge::default();
         for band in 0..sketch::ALL_BANDS {
             let memory = band_memory(config, 1);
-            let band = bands::merge_band(&work, &spans, band, config.bucket_cap, memory, &formulas);
+            let caps = (config.bucket_cap, config.crowd);
+            let band = bands::merge_band(&work, &spans, band, caps, memory, &formulas);
             merged.add(band.unwrap());
         }
         let documents = docs.len() as u32;
-        let ranges = bands::balanced_ranges(&work, documents, parts).unwrap();
+        let crowds = Crowds::load(&work).unwrap();
+        let ranges = bands::balanced_ranges(&work, &crowds, documents, parts).unwrap();
         assert_eq!(ranges.len(), parts);
         let mut verified = Vec::new();
         let mut figures = Vec::new();
         for (part, firsts) in ranges.into_iter().enumerate() {
             let (found, held) =
-                verify_part(&work, &spans, documents, config, part, firsts).unwrap();
+                verify_part(&work, &crowds, &spans, documents, config, part, firsts).unwrap();
             figures.push((found.candidates, held));
             let path = work.duplicates(part);
             found.write_duplicates(&path).unwrap();
@@ -941,28 +951,103 @@ mod tests {
         )
     }
 
+    /// 60 documents made of five paragraphs in many combinations, some edited: buckets of
+    /// dozens of passages, pairs that meet in many bands and pairs that meet once.
+    fn mixed_texts() -> Vec<(String, String)> {
+        let paragraphs = [P1, P2, P3, P4, OTHER];
+        (0..60)
+            .map(|i| {
+                let p = |k: usize| paragraphs[(i * 7 + k * 3) % paragraphs.len()];
+                let text = match i % 4 {
+                    0 => format!("{}\n{}\n{}", p(0), p(1), p(2)),
+                    1 => format!("Story {i}: {}\n{}", p(0), p(2).replace("the", "a")),
+                    2 => format!(
+                        "{}\nUnrelated words number {i} follow here to fill the line.",
+                        p(1)
+                    ),
+                    _ => format!("{}\n{}", p(2), p(1)),
+                };
+                (format!("d{i}"), text)
+            })
+            .collect()
+    }
+
+    /// Every candidate pair of `texts` (in `shards` shards), read in `parts` ranges, with the
+    /// band merge's crowd threshold `crowd` and memory `memory`; and how many passages the
+    /// crowded buckets held.
+    fn candidates_of(
+        texts: &[(&str, &str)],
+        shards: usize,
+        parts: u32,
+        crowd: usize,
+        memory: usize,
+    ) -> (Vec<(u32, u32)>, usize) {
+        let config = DedupConfig {
+            crowd,
+            memory,
+            ..DedupConfig::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let docs = sketch_shards(&work, texts, &config, shards);
+        let spans = documents::spans(&docs);
+        let formulas = bands::Formulas::of(&docs);
+        for band in 0..sketch::ALL_BANDS {
+            let caps = (config.bucket_cap, config.crowd);
+            let memory = band_memory(&config, 1);
+            bands::merge_band(&work, &spans, band, caps, memory, &formulas).unwrap();
+        }
+        let crowds = Crowds::load(&work).unwrap();
+        let mut pairs = Vec::new();
+        let n = docs.len() as u32;
+        for firsts in verify::first_ranges(n, parts as usize) {
+            let crowded = (&crowds, config::crowd_pairs(&config));
+            let min = config.min_collisions;
+            let total = bands::for_each_candidates(&work, crowded, min, 7, firsts, |chunk| {
+                pairs.extend_from_slice(chunk);
+                Ok(())
+            });
+            assert!(total.unwrap() > 0 || parts > 1);
+        }
+        (pairs, crowds.passages())
+    }
+
+    #[test]
+    fn crowded_buckets_make_the_same_candidates_as_their_meetings() {
+        let texts = mixed_texts();
+        let texts: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(i, t)| (i.as_str(), t.as_str()))
+            .collect();
+        // Buckets of more than 2 passages crowded, or every bucket; pairs made 1 at a time
+        // (1-byte memory); in 1, 3 and 5 ranges; 1 to 3 shards (which index exact copies
+        // apart, so the candidates are compared with the same shards' without crowds).
+        for (shards, parts, crowd, memory) in
+            [(1, 1, 2, DEFAULT_MEMORY), (3, 5, 2, 1), (2, 3, 0, 1)]
+        {
+            let (plain, none) = candidates_of(&texts, shards, parts, usize::MAX, DEFAULT_MEMORY);
+            assert_eq!(none, 0);
+            assert!(plain.len() > 100, "{}", plain.len());
+            assert!(
+                plain.windows(2).all(|w| w[0] < w[1]),
+                "pairs in order, once each"
+            );
+            let (crowded, passages) = candidates_of(&texts, shards, parts, crowd, memory);
+            assert!(passages > 100, "{passages} passages crowded");
+            assert_eq!(
+                crowded, plain,
+                "{shards} shards, {parts} parts, crowd {crowd}"
+            );
+        }
+    }
+
     #[test]
     fn shards_and_spilling_do_not_change_the_outcome() {
-        let paragraphs = [P1, P2, P3, P4, OTHER];
-        let mut texts: Vec<String> = Vec::new();
-        for i in 0..60 {
-            let p = |k: usize| paragraphs[(i * 7 + k * 3) % paragraphs.len()];
-            texts.push(match i % 4 {
-                0 => format!("{}\n{}\n{}", p(0), p(1), p(2)),
-                1 => format!("Story {i}: {}\n{}", p(0), p(2).replace("the", "a")),
-                2 => format!(
-                    "{}\nUnrelated words number {i} follow here to fill the line.",
-                    p(1)
-                ),
-                _ => format!("{}\n{}", p(2), p(1)),
-            });
-        }
-        let texts: Vec<(String, &str)> = texts
+        let texts = mixed_texts();
+        let texts: Vec<(&str, &str)> = texts
             .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("d{i}"), t.as_str()))
+            .map(|(i, t)| (i.as_str(), t.as_str()))
             .collect();
-        let texts: Vec<(&str, &str)> = texts.iter().map(|(id, t)| (id.as_str(), *t)).collect();
         let config = DedupConfig::default();
         let whole = decide_in(&texts, &config, 1);
         assert!(!whole.clusters.is_empty());
@@ -980,6 +1065,15 @@ mod tests {
         assert_eq!(outcome(&decide_in(&texts, &tiny, 1)), outcome(&whole));
         assert_eq!(outcome(&decide_in(&texts, &config, 3)), outcome(&whole));
         assert_eq!(outcome(&decide_in(&texts, &tiny, 4)), outcome(&whole));
+        // Buckets of more than two passages crowded, their pairs made one at a time.
+        let crowded = DedupConfig {
+            crowd: 2,
+            memory: 1,
+            ..DedupConfig::default()
+        };
+        assert_eq!(outcome(&decide_in(&texts, &crowded, 2)), outcome(&whole));
+        let (staged, _) = decide_staged(&texts, &crowded, 2, 4);
+        assert_eq!(outcome(&staged), outcome(&whole), "staged, crowded");
         // Candidates are verified in ranges of first documents, 4 per thread: 4 and 44 ranges.
         for threads in [1, 11] {
             let pool = rayon::ThreadPoolBuilder::new()

@@ -10,6 +10,7 @@ use std::io;
 use rayon::prelude::*;
 
 use super::bands;
+use super::crowds::Crowds;
 use super::documents::{DocMeta, SomeDocs};
 use super::shard::ShingleReader;
 use super::work::WorkDir;
@@ -103,6 +104,7 @@ pub(super) fn verify_range(
     work: &WorkDir,
     docs: &impl Lookup,
     reader: &ShingleReader,
+    crowds: &Crowds,
     config: &DedupConfig,
     part: usize,
     firsts: std::ops::Range<u32>,
@@ -119,7 +121,9 @@ pub(super) fn verify_range(
     let mut candidates = 0;
     let mut done = firsts.start;
     let end = firsts.end;
-    bands::for_each_candidates(work, config.min_collisions, VERIFY_CHUNK, firsts, |chunk| {
+    let crowded = (crowds, super::config::crowd_pairs(config));
+    let min = config.min_collisions;
+    bands::for_each_candidates(work, crowded, min, VERIFY_CHUNK, firsts, |chunk| {
         for &(a, b) in chunk {
             candidates += u64::from(docs.get(a)?.1 && docs.get(b)?.1);
         }

@@ -106,6 +106,11 @@ impl WorkDir {
     pub fn meetings(&self, band: usize) -> PathBuf {
         self.meetings_dir().join(format!("{band:02}.bin"))
     }
+
+    /// The crowded buckets of band `band` ([`super::crowds`]), written with its meetings.
+    pub fn crowds(&self, band: usize) -> PathBuf {
+        self.meetings_dir().join(format!("{band:02}.crowds"))
+    }
 }
 
 /// Deletes band `band`'s runs of every shard (once merged).
@@ -119,10 +124,11 @@ pub fn remove_band_runs(work: &WorkDir, shards: &[ShardSpan], band: usize) -> io
     Ok(())
 }
 
-/// Deletes the meeting counts (once candidates are verified).
+/// Deletes the meeting counts and crowded buckets (once candidates are verified).
 pub fn remove_meetings(work: &WorkDir) -> io::Result<()> {
     for band in 0..ALL_BANDS {
         fs::remove_file(work.meetings(band))?;
+        fs::remove_file(work.crowds(band))?;
     }
     Ok(())
 }

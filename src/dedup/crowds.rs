@@ -1,0 +1,210 @@
+//! Crowded buckets: a bucket of many passages is written whole, its documents in order, instead
+//! of as the meetings of all its pairs. A bucket of `n` passages makes about `n²/2` pair
+//! meetings, and most of a large corpus's meetings come from such buckets: passages that many
+//! documents share in part, each pair meeting once and never again, so never a candidate (a
+//! candidate meets twice). Written as meetings, they were most of the work folder at its peak
+//! (0.82× the input at 10 GB). Written as buckets they take a few bytes a passage, and the
+//! candidates step ([`super::bands::for_each_candidates`]) makes their pairs for one range of
+//! first documents at a time, in memory, where they are counted with the meeting files'.
+//!
+//! A band's crowded buckets go to `meetings/BB.crowds` (a [`checked`] file): per bucket, its
+//! number of passages, then their documents in ascending order (a document once per passage it
+//! has in the bucket), the first as it is and the others as gaps, all varints. The pairs a
+//! bucket makes are those of two of its passages of different documents, as a bucket's pairs
+//! are counted in [`super::bands::merge_band`]: a pair of documents with two and three
+//! passages in one bucket meets there six times.
+
+use std::fs;
+use std::io::{self, Write};
+use std::ops::Range;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::sketch::ALL_BANDS;
+use super::work::WorkDir;
+use crate::write::checked;
+
+/// Buckets holding more passages than this are crowded (see [`super::DedupConfig::crowd`]):
+/// from 17 passages on, a bucket's 136 or more pairs take more bytes as meetings (about 4
+/// bytes each) than its passages as a list (about 3 each) by a factor of 20 and more. On a
+/// 1 GB generated news corpus, buckets of more than 16 passages hold 1% of the band records
+/// and make 59% of the pair meetings, 68% of those that are never a candidate.
+pub const CROWD: usize = 16;
+
+/// Writes one band's crowded buckets under a temporary name; [`CrowdWriter::finish`] renames
+/// the file into place.
+pub(super) struct CrowdWriter {
+    out: checked::Writer<fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl CrowdWriter {
+    /// Starts the crowded buckets of band `band` in `work` (its meetings folder must exist).
+    pub(super) fn create(work: &WorkDir, band: usize) -> io::Result<CrowdWriter> {
+        let path = work.crowds(band);
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(format!(".tmp-{}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        Ok(CrowdWriter {
+            out: checked::Writer::create(&tmp)?,
+            tmp,
+            path,
+            bytes: Vec::new(),
+        })
+    }
+
+    /// Adds a bucket: the document of each of its passages (sorted here).
+    pub(super) fn add(&mut self, docs: &mut [u32]) -> io::Result<()> {
+        docs.sort_unstable();
+        self.bytes.clear();
+        crate::codec::put_varint(&mut self.bytes, docs.len() as u64);
+        let mut before = 0;
+        for &doc in docs.iter() {
+            crate::codec::put_varint(&mut self.bytes, u64::from(doc - before));
+            before = doc;
+        }
+        self.out.write_all(&self.bytes)
+    }
+
+    /// Finishes the file and renames it into place.
+    pub(super) fn finish(self) -> io::Result<()> {
+        self.out.finish()?;
+        fs::rename(&self.tmp, &self.path)
+    }
+}
+
+/// Every band's crowded buckets, read whole: the documents of each bucket in ascending order.
+#[derive(Debug, Default)]
+pub struct Crowds {
+    /// The buckets' documents, one after another.
+    docs: Vec<u32>,
+    /// Where each bucket begins in `docs`, and where the last ends.
+    starts: Vec<u32>,
+}
+
+fn damaged(path: &std::path::Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "{} is damaged: a bucket runs past its end or names no document in order",
+            path.display()
+        ),
+    )
+}
+
+impl Crowds {
+    /// Reads every band's crowded buckets from `work`.
+    pub fn load(work: &WorkDir) -> io::Result<Crowds> {
+        let mut crowds = Crowds {
+            docs: Vec::new(),
+            starts: vec![0],
+        };
+        for band in 0..ALL_BANDS {
+            let path = work.crowds(band);
+            let bytes = checked::read(&path)?;
+            let mut at = 0;
+            while at < bytes.len() {
+                let n = crate::codec::get_varint(&bytes, &mut at).ok_or_else(|| damaged(&path))?;
+                let mut doc = 0u64;
+                for _ in 0..n {
+                    doc +=
+                        crate::codec::get_varint(&bytes, &mut at).ok_or_else(|| damaged(&path))?;
+                    crowds
+                        .docs
+                        .push(u32::try_from(doc).map_err(|_| damaged(&path))?);
+                }
+                let end = u32::try_from(crowds.docs.len()).map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::OutOfMemory,
+                        "crowded buckets hold more than 2^32 passages",
+                    )
+                })?;
+                crowds.starts.push(end);
+            }
+        }
+        Ok(crowds)
+    }
+
+    /// The passages the crowded buckets hold.
+    pub fn passages(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there are no crowded buckets.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    fn buckets(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.starts.windows(2).map(|w| w[0] as usize..w[1] as usize)
+    }
+
+    /// The pairs each passage of a crowded bucket makes with the documents after its own in
+    /// the bucket, added to the weight of its document's block of `block` documents (in
+    /// `weights`, one per block): how the pairs of a range of first documents are estimated.
+    pub(super) fn add_pairs_by_block(&self, block: u32, weights: &mut [u64]) {
+        for bucket in self.buckets() {
+            let docs = &self.docs[bucket.clone()];
+            for &doc in docs {
+                let later = docs.len() - docs.partition_point(|&d| d <= doc);
+                if let Some(w) = weights.get_mut((doc / block.max(1)) as usize) {
+                    *w += later as u64;
+                }
+            }
+        }
+    }
+
+    /// The passages of crowded buckets whose document is in `firsts`, with where the bucket's
+    /// later documents begin and where it ends, in document order: the first documents of the
+    /// range's pairs.
+    pub(super) fn firsts_in(&self, firsts: Range<u32>) -> Vec<Firsts> {
+        let mut out: Vec<Firsts> = Vec::new();
+        for bucket in self.buckets() {
+            let docs = &self.docs[bucket.clone()];
+            let mut i = docs.partition_point(|&d| d < firsts.start);
+            while i < docs.len() && docs[i] < firsts.end {
+                let doc = docs[i];
+                let after = docs.partition_point(|&d| d <= doc);
+                for _ in i..after {
+                    out.push(Firsts {
+                        doc,
+                        later: (bucket.start + after) as u32,
+                        end: bucket.end as u32,
+                    });
+                }
+                i = after;
+            }
+        }
+        out.par_sort_unstable_by_key(|f| (f.doc, f.later));
+        out
+    }
+
+    /// Appends the pairs of `first` (as `a << 32 | b`), one per passage of a later document.
+    pub(super) fn pairs_of(&self, first: &Firsts, out: &mut Vec<u64>) {
+        let a = u64::from(first.doc) << 32;
+        out.extend(
+            self.docs[first.later as usize..first.end as usize]
+                .iter()
+                .map(|&b| a | u64::from(b)),
+        );
+    }
+}
+
+/// A passage of a crowded bucket as the first document of pairs: its document, and the
+/// bucket's passages of later documents (`later..end` in the buckets' documents).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Firsts {
+    pub(super) doc: u32,
+    later: u32,
+    end: u32,
+}
+
+impl Firsts {
+    /// The pairs it makes.
+    pub(super) fn pairs(&self) -> usize {
+        (self.end - self.later) as usize
+    }
+}

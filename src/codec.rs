@@ -84,6 +84,93 @@ pub fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
+/// Writes values of up to 32 bits each, low bits first, into bytes ([`BitReader`] reads them).
+pub struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    bits: u64,
+    held: u32,
+}
+
+impl<'a> BitWriter<'a> {
+    /// Appends to `out`.
+    pub fn new(out: &'a mut Vec<u8>) -> BitWriter<'a> {
+        BitWriter {
+            out,
+            bits: 0,
+            held: 0,
+        }
+    }
+
+    /// Appends the low `width` bits of `value` (`width` at most 32).
+    pub fn put(&mut self, value: u64, width: u32) {
+        debug_assert!(width <= 32);
+        let mask = (1u64 << width) - 1;
+        self.bits |= (value & mask) << self.held;
+        self.held += width;
+        while self.held >= 8 {
+            self.out.push(self.bits as u8);
+            self.bits >>= 8;
+            self.held -= 8;
+        }
+    }
+
+    /// Appends a 64-bit value.
+    pub fn put64(&mut self, value: u64) {
+        self.put(value & 0xFFFF_FFFF, 32);
+        self.put(value >> 32, 32);
+    }
+
+    /// Writes the last bits, the rest of their byte zeros.
+    pub fn finish(self) {
+        if self.held > 0 {
+            self.out.push(self.bits as u8);
+        }
+    }
+}
+
+/// Reads what a [`BitWriter`] wrote; every read is `None` past the end.
+pub struct BitReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    bits: u64,
+    held: u32,
+}
+
+impl<'a> BitReader<'a> {
+    /// Reads `bytes` from their first bit.
+    pub fn new(bytes: &'a [u8]) -> BitReader<'a> {
+        BitReader {
+            bytes,
+            at: 0,
+            bits: 0,
+            held: 0,
+        }
+    }
+
+    /// The next `width` bits (at most 32) as a value.
+    pub fn get(&mut self, width: u32) -> Option<u64> {
+        if width > 32 {
+            return None;
+        }
+        while self.held < width {
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
+            self.bits |= u64::from(byte) << self.held;
+            self.held += 8;
+        }
+        let value = self.bits & ((1u64 << width) - 1);
+        self.bits >>= width;
+        self.held -= width;
+        Some(value)
+    }
+
+    /// The next 64-bit value.
+    pub fn get64(&mut self) -> Option<u64> {
+        let low = self.get(32)?;
+        Some(low | self.get(32)? << 32)
+    }
+}
+
 /// A cursor over a file read whole; `what` names the file in errors.
 pub struct Reader<'a> {
     bytes: &'a [u8],

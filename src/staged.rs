@@ -304,7 +304,7 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
 /// 3: band keys of 40 bits; the spool in frames, with their list, and the shingle lists'
 /// entries pointing at the documents' spooled records instead of holding their texts.
-const WORK_FORMAT: u32 = 4;
+const WORK_FORMAT: u32 = 5;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],
 /// `config` as stored (so every setting, present and future, is in it), the folder relative

@@ -3,11 +3,10 @@
 //! buffer reaches its budget; a merge reads every run of a set in one ascending stream. A
 //! record is written whole ([`Record::SIZE`] bytes, so that a reader can seek to the `n`th), or
 //! ([`Record::DELTA`]) as its difference from the record before it, in varints, in blocks of
-//! [`DELTA_BLOCK`] bytes that a reader can enter: band records' sorted keys (40 bits,
-//! [`crate::dedup::sketch::KEY_BITS`]) then take about 4 bytes instead of 8, their document and
-//! passage numbers 3 and 1 instead of 6; a pair meeting
-//! about 4 bytes instead of 12. Run files are [`checked`] files, so a damaged one fails the
-//! merge that reads it.
+//! [`DELTA_BLOCK`] bytes that a reader can enter (a pair meeting: about 4 bytes instead of
+//! 12), or ([`Record::PACKED`]) in blocks of [`DELTA_BLOCK`] bytes that the record type packs
+//! and unpacks whole, read in order (band records as bits: about 5.7 bytes instead of 14). Run
+//! files are [`checked`] files, so a damaged one fails the merge that reads it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -46,7 +45,26 @@ pub trait Record: Copy + Ord + Send + Sync {
     fn shifted(self, _by: u32) -> Self {
         self
     }
+    /// Whether its runs are written in blocks of [`DELTA_BLOCK`] bytes that [`Record::pack`]
+    /// fills and [`Record::unpack`] reads whole (read in order only, never entered by block).
+    const PACKED: bool = false;
+    /// Appends a block of at most [`DELTA_BLOCK`] bytes holding the first records of
+    /// `records` (sorted, at least one) to `out`; returns how many it holds (at least one). A
+    /// record with [`Record::PACKED`] implements it and [`Record::unpack`]; the others never
+    /// pack (0).
+    fn pack(_records: &[Self], _out: &mut Vec<u8>) -> usize {
+        0
+    }
+    /// Appends the records of a block [`Record::pack`] wrote (perhaps followed by zeros) to
+    /// `out`; `None` when the block is damaged.
+    fn unpack(_block: &[u8], _out: &mut Vec<Self>) -> Option<()> {
+        None
+    }
 }
+
+/// Records a [`Record::PACKED`] run writer gathers before it packs a block: more than a block
+/// of the records packed so far holds.
+const PACK_AHEAD: usize = 8192;
 
 /// Bytes of a block of a run of [`Record::DELTA`] records. Each block starts a new chain of
 /// differences (its first record is written as after none), and no record crosses a block's
@@ -90,6 +108,8 @@ pub fn write_run<R: Record>(path: &Path, records: &[R]) -> io::Result<()> {
 pub struct RunWriter<R> {
     out: checked::Writer<File>,
     bytes: Vec<u8>,
+    /// Records not yet packed ([`Record::PACKED`]).
+    pending: Vec<R>,
     /// The record before, in its block ([`Record::DELTA`]).
     last: Option<R>,
     /// Bytes written.
@@ -102,13 +122,49 @@ impl<R: Record> RunWriter<R> {
         Ok(RunWriter {
             out: checked::Writer::create(path)?,
             bytes: Vec::with_capacity(DELTA_BLOCK as usize),
+            pending: Vec::new(),
             last: None,
             written: 0,
         })
     }
 
+    /// Packs and writes blocks of the pending records while there are at least `keep` of them
+    /// (all of them with `keep` 0); every block but the file's last is padded to
+    /// [`DELTA_BLOCK`] bytes.
+    fn pack_pending(&mut self, keep: usize) -> io::Result<()> {
+        let mut done = 0;
+        while self.pending.len() - done > keep.saturating_sub(1) && done < self.pending.len() {
+            if !self.written.is_multiple_of(DELTA_BLOCK) {
+                self.bytes.clear();
+                self.bytes
+                    .resize((DELTA_BLOCK - self.written % DELTA_BLOCK) as usize, 0);
+                self.out.write_all(&self.bytes)?;
+                self.written += self.bytes.len() as u64;
+            }
+            self.bytes.clear();
+            let packed = R::pack(&self.pending[done..], &mut self.bytes);
+            if packed == 0 || self.bytes.len() as u64 > DELTA_BLOCK {
+                return Err(io::Error::other(
+                    "records packed into no block, or too large a one",
+                ));
+            }
+            done += packed;
+            self.out.write_all(&self.bytes)?;
+            self.written += self.bytes.len() as u64;
+        }
+        self.pending.drain(..done);
+        Ok(())
+    }
+
     /// Appends a record.
     pub fn push(&mut self, record: &R) -> io::Result<()> {
+        if R::PACKED {
+            self.pending.push(*record);
+            if self.pending.len() >= 2 * PACK_AHEAD {
+                self.pack_pending(PACK_AHEAD)?;
+            }
+            return Ok(());
+        }
         self.bytes.clear();
         if R::DELTA {
             let room = DELTA_BLOCK - self.written % DELTA_BLOCK;
@@ -128,7 +184,8 @@ impl<R: Record> RunWriter<R> {
     }
 
     /// Ends the run.
-    pub fn finish(self) -> io::Result<()> {
+    pub fn finish(mut self) -> io::Result<()> {
+        self.pack_pending(0)?;
         self.out.finish()?;
         Ok(())
     }
@@ -147,6 +204,10 @@ pub struct RunReader<R> {
     last: Option<R>,
     /// Where `block[at]` is in the file.
     offset: u64,
+    /// The records of the block read last, and how many of them were read
+    /// ([`Record::PACKED`]).
+    unpacked: Vec<R>,
+    taken: usize,
 }
 
 /// Bytes read from a run at a time.
@@ -161,10 +222,10 @@ impl<R: Record> RunReader<R> {
     /// The run's records from the `first`-th on (a run of [`Record::DELTA`] records is entered
     /// by block: [`RunReader::open_block`]).
     pub fn open_from(path: &Path, first: u64) -> io::Result<RunReader<R>> {
-        if R::DELTA && first > 0 {
+        if (R::DELTA || R::PACKED) && first > 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "a run of delta-coded records is entered by block",
+                "a run of delta-coded or packed records is entered by block",
             ));
         }
         RunReader::open_at(path, first.saturating_mul(R::SIZE as u64))
@@ -179,6 +240,11 @@ impl<R: Record> RunReader<R> {
         let input = checked::Reader::open_at(path, offset)?;
         // No larger than the run: a small `--mem` merges thousands of small runs.
         let block = (input.remaining().min(BLOCK as u64) as usize).max(R::SIZE);
+        let block = if R::PACKED {
+            input.remaining().min(DELTA_BLOCK) as usize
+        } else {
+            block
+        };
         Ok(RunReader {
             input,
             block: vec![0u8; block],
@@ -187,6 +253,8 @@ impl<R: Record> RunReader<R> {
             shift: 0,
             last: None,
             offset,
+            unpacked: Vec::new(),
+            taken: 0,
         })
     }
 
@@ -202,7 +270,54 @@ impl<R: Record> RunReader<R> {
         self
     }
 
+    /// The next record of a run of [`Record::PACKED`] records: a block read and unpacked whole
+    /// when the one before is used up.
+    fn next_packed(&mut self) -> io::Result<Option<R>> {
+        while self.taken == self.unpacked.len() {
+            let want = (DELTA_BLOCK - self.offset % DELTA_BLOCK).min(self.input.remaining());
+            if want == 0 {
+                return Ok(None);
+            }
+            let want = want as usize;
+            self.block.resize(want, 0);
+            let mut got = 0;
+            while got < want {
+                match self.input.read(&mut self.block[got..want]) {
+                    Ok(0) => break,
+                    Ok(n) => got += n,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+            if got < want {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "a run file ends inside a block",
+                ));
+            }
+            self.offset += want as u64;
+            self.unpacked.clear();
+            self.taken = 0;
+            if R::unpack(&self.block[..want], &mut self.unpacked).is_none() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a run file holds a block that does not unpack",
+                ));
+            }
+        }
+        let record = self.unpacked[self.taken];
+        self.taken += 1;
+        Ok(Some(if self.shift == 0 {
+            record
+        } else {
+            record.shifted(self.shift)
+        }))
+    }
+
     fn next_record(&mut self) -> io::Result<Option<R>> {
+        if R::PACKED {
+            return self.next_packed();
+        }
         let record = loop {
             let room = DELTA_BLOCK - self.offset % DELTA_BLOCK;
             if R::DELTA && room == DELTA_BLOCK {

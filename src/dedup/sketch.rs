@@ -22,7 +22,7 @@ pub const BANDS: usize = BINS / ROWS;
 /// The bits of a band key: a key only has to keep unrelated passages out of one bucket, and
 /// 40 bits do (about 440 chance meetings a band in 30 million passages, each a pair that meets
 /// once, while a candidate must meet twice). Fewer bits make the gaps between a sorted run's
-/// keys smaller: about 4 bytes written instead of 7 ([`crate::dedup::runs`]).
+/// keys smaller (packed as Rice code, [`crate::dedup::bands`]).
 pub const KEY_BITS: u32 = 40;
 
 /// The key of a band: `hash` cut to [`KEY_BITS`].

@@ -632,7 +632,7 @@ pub fn for_each_candidates(
             let mut count = same.len() as u32;
             while let Some(m) = next.filter(|m| (m.a, m.b) <= (a, b)) {
                 if (m.a, m.b) == (a, b) {
-                    count += m.count;
+                    count = count.saturating_add(m.count);
                 } else {
                     out.push(m.a, m.b, m.count)?;
                 }

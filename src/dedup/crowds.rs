@@ -110,8 +110,10 @@ impl Crowds {
                 let n = crate::codec::get_varint(&bytes, &mut at).ok_or_else(|| damaged(&path))?;
                 let mut doc = 0u64;
                 for _ in 0..n {
-                    doc +=
-                        crate::codec::get_varint(&bytes, &mut at).ok_or_else(|| damaged(&path))?;
+                    let gap = crate::codec::get_varint(&bytes, &mut at);
+                    doc = gap
+                        .and_then(|gap| doc.checked_add(gap))
+                        .ok_or_else(|| damaged(&path))?;
                     crowds
                         .docs
                         .push(u32::try_from(doc).map_err(|_| damaged(&path))?);
@@ -206,5 +208,61 @@ impl Firsts {
     /// The pairs it makes.
     pub(super) fn pairs(&self) -> usize {
         (self.end - self.later) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Crowded buckets written for every band (two in band 0, none in the others).
+    fn written(dir: &std::path::Path) -> WorkDir {
+        let work = WorkDir::new(dir);
+        work.create_dir(&work.meetings_dir()).unwrap();
+        for band in 0..ALL_BANDS {
+            let mut out = CrowdWriter::create(&work, band).unwrap();
+            if band == 0 {
+                // Document 5 has two passages in the first bucket.
+                out.add(&mut [9, 5, 2, 5]).unwrap();
+                out.add(&mut [7, 3, 8]).unwrap();
+            }
+            out.finish().unwrap();
+        }
+        work
+    }
+
+    #[test]
+    fn a_crowded_buckets_pairs_are_those_of_its_passages_of_different_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let crowds = Crowds::load(&written(dir.path())).unwrap();
+        assert_eq!(crowds.passages(), 7);
+        let pairs = |firsts: Range<u32>| {
+            let mut out = Vec::new();
+            for head in crowds.firsts_in(firsts) {
+                crowds.pairs_of(&head, &mut out);
+            }
+            out.sort_unstable();
+            out.iter().map(|&p| ((p >> 32) as u32, p as u32)).collect::<Vec<_>>()
+        };
+        // Each of document 5's two passages meets 2's and 9's: (2, 5) and (5, 9) twice.
+        let all = vec![(2, 5), (2, 5), (2, 9), (3, 7), (3, 8), (5, 9), (5, 9), (7, 8)];
+        assert_eq!(pairs(0..10), all);
+        assert_eq!(pairs(3..6), vec![(3, 7), (3, 8), (5, 9), (5, 9)]);
+        assert_eq!(pairs(9..20), vec![]);
+        let mut weights = vec![0u64; 3];
+        crowds.add_pairs_by_block(4, &mut weights);
+        assert_eq!(weights, vec![5, 3, 0]);
+    }
+
+    #[test]
+    fn a_damaged_crowds_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = written(dir.path());
+        let path = work.crowds(0);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[1] ^= 0x40;
+        std::fs::write(&path, bytes).unwrap();
+        let err = Crowds::load(&work).unwrap_err().to_string();
+        assert!(err.contains("00.crowds"), "{err}");
     }
 }

@@ -242,10 +242,21 @@ mod tests {
                 crowds.pairs_of(&head, &mut out);
             }
             out.sort_unstable();
-            out.iter().map(|&p| ((p >> 32) as u32, p as u32)).collect::<Vec<_>>()
+            out.iter()
+                .map(|&p| ((p >> 32) as u32, p as u32))
+                .collect::<Vec<_>>()
         };
         // Each of document 5's two passages meets 2's and 9's: (2, 5) and (5, 9) twice.
-        let all = vec![(2, 5), (2, 5), (2, 9), (3, 7), (3, 8), (5, 9), (5, 9), (7, 8)];
+        let all = vec![
+            (2, 5),
+            (2, 5),
+            (2, 9),
+            (3, 7),
+            (3, 8),
+            (5, 9),
+            (5, 9),
+            (7, 8),
+        ];
         assert_eq!(pairs(0..10), all);
         assert_eq!(pairs(3..6), vec![(3, 7), (3, 8), (5, 9), (5, 9)]);
         assert_eq!(pairs(9..20), vec![]);

@@ -304,6 +304,8 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// 2: the spool compressed, shingle lists with compressed texts, band runs delta-coded.
 /// 3: band keys of 40 bits; the spool in frames, with their list, and the shingle lists'
 /// entries pointing at the documents' spooled records instead of holding their texts.
+/// 4: crowded buckets written whole (`meetings/BB.crowds`) instead of as their pairs' meetings.
+/// 5: band runs packed as bits.
 const WORK_FORMAT: u32 = 5;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],

@@ -418,7 +418,8 @@ pub fn merge_band(
     let mut overflow = false;
     let (mut common, mut scratch) = (Vec::new(), Vec::new());
     let mut crowds = CrowdWriter::create(work, band)?;
-    let mut crowded: Vec<u32> = Vec::new();
+    // The documents of a bucket's passages, a source's formula left out.
+    let mut members: Vec<u32> = Vec::new();
     let mut flush = |bucket: &mut Vec<BandRecord>,
                      overflow: &mut bool,
                      meetings: &mut Vec<Meeting>|
@@ -440,31 +441,26 @@ pub fn merge_band(
                     merged.keep_largest();
                 }
             }
-            crowded.clear();
-            crowded.extend(
+            members.clear();
+            members.extend(
                 bucket
                     .iter()
                     .zip(&common)
                     .filter(|(_, &formula)| !formula)
                     .map(|(r, _)| r.doc),
             );
-            if crowded.len() > crowd {
-                crowds.add(&mut crowded)?;
-                bucket.clear();
-                *overflow = false;
-                return Ok(());
-            }
-            for (x, r) in bucket.iter().enumerate() {
-                if common[x] {
-                    continue;
-                }
-                for (y, s) in bucket.iter().enumerate().skip(x + 1) {
-                    if r.doc != s.doc && !common[y] {
-                        meetings.push(Meeting {
-                            a: r.doc.min(s.doc),
-                            b: r.doc.max(s.doc),
-                            count: 1,
-                        });
+            if members.len() > crowd {
+                crowds.add(&mut members)?;
+            } else {
+                for (x, &a) in members.iter().enumerate() {
+                    for &b in &members[x + 1..] {
+                        if a != b {
+                            meetings.push(Meeting {
+                                a: a.min(b),
+                                b: a.max(b),
+                                count: 1,
+                            });
+                        }
                     }
                 }
             }
@@ -640,7 +636,7 @@ pub fn for_each_candidates(
             }
             out.push(a, b, count)?;
         }
-        while let Some(m) = next.filter(|m| m.a < until.min(firsts.end)) {
+        while let Some(m) = next.filter(|m| m.a < until) {
             out.push(m.a, m.b, m.count)?;
             next = meetings.next().transpose()?;
         }

@@ -149,11 +149,10 @@ impl Crowds {
     /// `weights`, one per block): how the pairs of a range of first documents are estimated.
     pub(super) fn add_pairs_by_block(&self, block: u32, weights: &mut [u64]) {
         for bucket in self.buckets() {
-            let docs = &self.docs[bucket.clone()];
-            for &doc in docs {
-                let later = docs.len() - docs.partition_point(|&d| d <= doc);
+            let docs = &self.docs[bucket];
+            for (doc, passages) in doc_runs(docs, 0) {
                 if let Some(w) = weights.get_mut((doc / block.max(1)) as usize) {
-                    *w += later as u64;
+                    *w += (passages.len() * (docs.len() - passages.end)) as u64;
                 }
             }
         }
@@ -166,18 +165,14 @@ impl Crowds {
         let mut out: Vec<Firsts> = Vec::new();
         for bucket in self.buckets() {
             let docs = &self.docs[bucket.clone()];
-            let mut i = docs.partition_point(|&d| d < firsts.start);
-            while i < docs.len() && docs[i] < firsts.end {
-                let doc = docs[i];
-                let after = docs.partition_point(|&d| d <= doc);
-                for _ in i..after {
-                    out.push(Firsts {
-                        doc,
-                        later: (bucket.start + after) as u32,
-                        end: bucket.end as u32,
-                    });
-                }
-                i = after;
+            let from = docs.partition_point(|&d| d < firsts.start);
+            for (doc, passages) in doc_runs(docs, from).take_while(|&(doc, _)| doc < firsts.end) {
+                let head = Firsts {
+                    doc,
+                    later: (bucket.start + passages.end) as u32,
+                    end: bucket.end as u32,
+                };
+                out.extend(std::iter::repeat_n(head, passages.len()));
             }
         }
         out.par_sort_unstable_by_key(|f| (f.doc, f.later));
@@ -193,6 +188,16 @@ impl Crowds {
                 .map(|&b| a | u64::from(b)),
         );
     }
+}
+
+/// The documents of a bucket (sorted) from position `from` on, each with the positions of its
+/// passages there.
+fn doc_runs(docs: &[u32], from: usize) -> impl Iterator<Item = (u32, Range<usize>)> + '_ {
+    let mut at = from;
+    docs[from..].chunk_by(|x, y| x == y).map(move |run| {
+        at += run.len();
+        (run[0], at - run.len()..at)
+    })
 }
 
 /// A passage of a crowded bucket as the first document of pairs: its document, and the

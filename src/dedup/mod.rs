@@ -677,14 +677,7 @@ mod tests {
         let work = WorkDir::new(dir.path());
         let docs = sketch_shards(&work, texts, config, shards);
         let spans = documents::spans(&docs);
-        let formulas = bands::Formulas::of(&docs);
-        let mut merged = BandMerge::default();
-        for band in 0..sketch::ALL_BANDS {
-            let memory = band_memory(config, 1);
-            let caps = (config.bucket_cap, config.crowd);
-            let band = bands::merge_band(&work, &spans, band, caps, memory, &formulas);
-            merged.add(band.unwrap());
-        }
+        let merged = merge_each_band(&work, &docs, config);
         let documents = docs.len() as u32;
         let crowds = Crowds::load(&work).unwrap();
         let ranges = bands::balanced_ranges(&work, &crowds, documents, parts).unwrap();
@@ -714,6 +707,20 @@ mod tests {
         )
         .unwrap();
         (outcome_of(decisions), figures)
+    }
+
+    /// Every band merged on its own, one after another, as the staged `bucket` tasks do.
+    fn merge_each_band(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> BandMerge {
+        let spans = documents::spans(docs);
+        let formulas = bands::Formulas::of(docs);
+        let mut merged = BandMerge::default();
+        for band in 0..sketch::ALL_BANDS {
+            let memory = band_memory(config, 1);
+            let caps = (config.bucket_cap, config.crowd);
+            let band = bands::merge_band(work, &spans, band, caps, memory, &formulas);
+            merged.add(band.unwrap());
+        }
+        merged
     }
 
     /// Decisions with their passage links read back.
@@ -972,6 +979,14 @@ mod tests {
             .collect()
     }
 
+    /// `texts` as the deciding helpers take them.
+    fn borrowed(texts: &[(String, String)]) -> Vec<(&str, &str)> {
+        texts
+            .iter()
+            .map(|(i, t)| (i.as_str(), t.as_str()))
+            .collect()
+    }
+
     /// Every candidate pair of `texts` (in `shards` shards), read in `parts` ranges, with the
     /// band merge's crowd threshold `crowd` and memory `memory`; and how many passages the
     /// crowded buckets held.
@@ -990,13 +1005,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
         let docs = sketch_shards(&work, texts, &config, shards);
-        let spans = documents::spans(&docs);
-        let formulas = bands::Formulas::of(&docs);
-        for band in 0..sketch::ALL_BANDS {
-            let caps = (config.bucket_cap, config.crowd);
-            let memory = band_memory(&config, 1);
-            bands::merge_band(&work, &spans, band, caps, memory, &formulas).unwrap();
-        }
+        merge_each_band(&work, &docs, &config);
         let crowds = Crowds::load(&work).unwrap();
         let mut pairs = Vec::new();
         let n = docs.len() as u32;
@@ -1014,11 +1023,8 @@ mod tests {
 
     #[test]
     fn crowded_buckets_make_the_same_candidates_as_their_meetings() {
-        let texts = mixed_texts();
-        let texts: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(i, t)| (i.as_str(), t.as_str()))
-            .collect();
+        let owned = mixed_texts();
+        let texts = borrowed(&owned);
         // Buckets of more than 2 passages crowded, or every bucket; pairs made 1 at a time
         // (1-byte memory); in 1, 3 and 5 ranges; 1 to 3 shards (which index exact copies
         // apart, so the candidates are compared with the same shards' without crowds).
@@ -1043,11 +1049,8 @@ mod tests {
 
     #[test]
     fn shards_and_spilling_do_not_change_the_outcome() {
-        let texts = mixed_texts();
-        let texts: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(i, t)| (i.as_str(), t.as_str()))
-            .collect();
+        let owned = mixed_texts();
+        let texts = borrowed(&owned);
         let config = DedupConfig::default();
         let whole = decide_in(&texts, &config, 1);
         assert!(!whole.clusters.is_empty());

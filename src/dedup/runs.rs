@@ -133,7 +133,7 @@ impl<R: Record> RunWriter<R> {
     /// [`DELTA_BLOCK`] bytes.
     fn pack_pending(&mut self, keep: usize) -> io::Result<()> {
         let mut done = 0;
-        while self.pending.len() - done > keep.saturating_sub(1) && done < self.pending.len() {
+        while self.pending.len() - done >= keep.max(1) {
             if !self.written.is_multiple_of(DELTA_BLOCK) {
                 self.bytes.clear();
                 self.bytes
@@ -239,11 +239,10 @@ impl<R: Record> RunReader<R> {
     fn open_at(path: &Path, offset: u64) -> io::Result<RunReader<R>> {
         let input = checked::Reader::open_at(path, offset)?;
         // No larger than the run: a small `--mem` merges thousands of small runs.
-        let block = (input.remaining().min(BLOCK as u64) as usize).max(R::SIZE);
-        let block = if R::PACKED {
-            input.remaining().min(DELTA_BLOCK) as usize
-        } else {
-            block
+        // A packed run is read one block at a time (`next_packed`).
+        let block = match R::PACKED {
+            true => input.remaining().min(DELTA_BLOCK) as usize,
+            false => (input.remaining().min(BLOCK as u64) as usize).max(R::SIZE),
         };
         Ok(RunReader {
             input,
@@ -280,25 +279,18 @@ impl<R: Record> RunReader<R> {
             }
             let want = want as usize;
             self.block.resize(want, 0);
-            let mut got = 0;
-            while got < want {
-                match self.input.read(&mut self.block[got..want]) {
-                    Ok(0) => break,
-                    Ok(n) => got += n,
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                    Err(err) => return Err(err),
-                }
-            }
-            if got < want {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "a run file ends inside a block",
-                ));
-            }
+            self.input
+                .read_exact(&mut self.block)
+                .map_err(|err| match err.kind() {
+                    io::ErrorKind::UnexpectedEof => {
+                        io::Error::new(err.kind(), "a run file ends inside a block")
+                    }
+                    _ => err,
+                })?;
             self.offset += want as u64;
             self.unpacked.clear();
             self.taken = 0;
-            if R::unpack(&self.block[..want], &mut self.unpacked).is_none() {
+            if R::unpack(&self.block, &mut self.unpacked).is_none() {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     "a run file holds a block that does not unpack",

@@ -992,6 +992,11 @@ RECALL_CLASSES = [
 ]
 
 
+# `à` directly before a sign, or before a space and a sign: what follows `Ã` in the damage does
+# not say whether the space was the no-break space's or the text's.
+A_GRAVE_SIGN = re.compile(r"à ?[^\w\s]")
+
+
 def cmd_recall(args):
     work = args.work
     os.makedirs(work, exist_ok=True)
@@ -1036,6 +1041,7 @@ def cmd_recall(args):
     header = f"{'class':<20} {'members':>7} {'textwash':>15} {'ftfy':>15}  description"
     rep.append(header)
     details = []
+    extra_rows = []
     for cls, desc in RECALL_CLASSES:
         ds = [d for d in data if d[1] == cls]
         tw_ok = [d for d in ds if tw.get(d[0]) == d[3]]
@@ -1061,6 +1067,23 @@ def cmd_recall(args):
                                 for k, v in sorted(by_tag.items(), key=lambda kv: -kv[1][0])}
             details.append(f"== {cls}: exact by damaged sequence (textwash/ftfy/members): " + ", ".join(
                 f"{visible(k)} {v[1]}/{v[2]}/{v[0]}" for k, v in sorted(by_tag.items(), key=lambda kv: -kv[1][0])))
+        if cls.startswith("h-nbsp"):
+            # Where `à` meets a sign (`università!`, `serà °C`), the space that may follow `Ã`
+            # is `à`'s no-break space in one text and the text's own in another: the damage
+            # reads the same (`Ã !`), in this class or against the others. Before a letter, what
+            # decides is whether the letters go on with the word (`pÃ gina`) or are a word.
+            split = collections.defaultdict(lambda: [0, 0, 0])
+            for d in ds:
+                key = "next to a sign" if A_GRAVE_SIGN.search(d[3]) else "before letters"
+                split[key][0] += 1
+                split[key][1] += tw.get(d[0]) == d[3]
+                split[key][2] += ft[d[0]] == d[3]
+            row["by_what_follows_a_grave"] = {
+                k: {"members": v[0], "textwash_exact": v[1], "ftfy_exact": v[2]} for k, v in split.items()}
+            for k in ("before letters", "next to a sign"):
+                v = split[k]
+                sub_pct = lambda n: f"{n:>5} {100 * n / max(1, v[0]):6.1f}%"  # noqa: E731
+                extra_rows.append(f"{'  …à ' + k:<20} {v[0]:>7} {sub_pct(v[1]):>15} {sub_pct(v[2]):>15}")
         fail_langs = collections.Counter(d[2] for d in tw_fail)
         row["textwash_failures_by_language"] = dict(fail_langs.most_common(8))
         row["textwash_failing_examples"] = [
@@ -1070,6 +1093,8 @@ def cmd_recall(args):
         rows.append(row)
         pct = lambda k: f"{k:>5} {100 * k / max(1, len(ds)):6.1f}%"  # noqa: E731
         rep.append(f"{cls:<20} {len(ds):>7} {pct(len(tw_ok)):>15} {pct(len(ft_ok)):>15}  {desc}")
+        rep.extend(extra_rows)
+        extra_rows.clear()
         if "textwash_exact_or_marked" in row:
             rep.append(f"{'  …exact or marked':<20} {'':>7} {pct(row['textwash_exact_or_marked']):>15} "
                        f"{pct(row['ftfy_exact_or_marked']):>15}")

@@ -93,6 +93,9 @@ const CP437: [char; 128] = [
     '≡', '±', '≥', '≤', '⌠', '⌡', '÷', '≈', '°', '∙', '·', '√', 'ⁿ', '²', '■', '\u{a0}',
 ];
 
+/// Where Windows-1252 is in [`CHARMAPS`]: first.
+pub const WINDOWS_1252: usize = 0;
+
 /// Every encoding the mojibake fix tries, in order of preference when two explain the same
 /// text equally well.
 pub static CHARMAPS: LazyLock<Vec<Charmap>> = LazyLock::new(|| {

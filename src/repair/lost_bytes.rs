@@ -61,9 +61,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
     let mut balance = Balance::default();
     let mut chars = text.char_indices().peekable();
     let mut prev: Option<char> = None;
-    // `Ã` and two spaces somewhere: spaces were not collapsed after the no-break spaces became
-    // spaces, so one space after `Ã` before a word was its no-break space, inside the word.
-    let uncollapsed = text.contains("Ã  ");
+    let regime = Regime::of(text);
     while let Some((at, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
         // `Ã` right after other misread characters that, with it and its no-break space,
@@ -88,7 +86,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             let mut end = at + c.len_utf8();
             if next.is_some_and(|n| n == ' ' || n == '\u{a0}') {
                 let word_start = decoded.len() - 'à'.len_utf8();
-                let consumed = a_grave_space(text, end, &decoded[..word_start], uncollapsed);
+                let consumed = a_grave_space(text, end, &decoded[..word_start], regime);
                 if consumed > 0 {
                     chars.next();
                     end += consumed;
@@ -256,15 +254,28 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                         .nth(1)
                         .is_none_or(char::is_whitespace)
                     && is_vietnamese(text);
+                // A capitalised word with `à` after its first letter (`FÃ cilment` for
+                // `Fàcilment`), where what follows the space goes on with the word: no word
+                // of capitals is a capital, `Ã`, then a lowercase word.
+                let capitalised = evidence
+                    && next == Some(' ')
+                    && prev.is_some_and(char::is_uppercase)
+                    && text[..at]
+                        .chars()
+                        .rev()
+                        .nth(1)
+                        .is_none_or(|p| !p.is_alphanumeric())
+                    && joins(text, word_before(text, at), at + c.len_utf8() + 1, regime);
                 if (standalone
                     || ends_lowercase_word
                     || vietnamese_capital
+                    || capitalised
                     || (evidence && after_lowercase))
                     && !mojibake::about_encodings(text, at, at + c.len_utf8())
                 {
                     let space_at = at + c.len_utf8();
                     let prefix = word_before(text, at);
-                    let consumed = a_grave_space(text, space_at, prefix, uncollapsed);
+                    let consumed = a_grave_space(text, space_at, prefix, regime);
                     if consumed > 0 {
                         chars.next();
                     }
@@ -286,7 +297,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
 /// word: the rest is a lone consonant (`Ã s` → `às`; a lone vowel is a word in the languages
 /// that write `à`), or the joined word appears elsewhere in the text (`Ä‘Ã o` → `đào` where
 /// `đào` is written correctly once).
-fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
+fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     let is_word_char = |c: char| c.is_alphabetic();
     let fragment_len = text[rest..]
         .char_indices()
@@ -302,25 +313,43 @@ fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
             return true;
         }
     }
-    if prefix.is_empty() {
-        return false;
+    // Catalan writes `à` inside words (`pàgina`, `pràctica`, `estàvem`) and at their start
+    // (`àrea`); the other languages that write `à` only at a word's end (`città`, `voilà`) or
+    // alone (`à la`). A rest shaped like the end of a Catalan word after its stressed `à` was
+    // inside the word. Not in Vietnamese text (its own rules follow), nor where the text shows
+    // its no-break spaces dropped (a space after `Ã` is then a real one).
+    let vietnamese = is_vietnamese(text);
+    if regime != Regime::Dropped
+        && !vietnamese
+        && !prefix.is_empty()
+        && catalan_word_end(fragment, reads_as_future(prefix))
+    {
+        return true;
     }
-    // Inside a word, the rest starting with two consonants no word starts with (`prÃ ctica`,
-    // `circumstÃ ncies`, `guÃ rdia`): the space was `à`'s no-break space. (Not
-    // in Vietnamese, whose syllables start with `ng`, `nh`, nor before `ng` anywhere: names.)
+    // The rest starting with two consonants no word starts with (`prÃ ctica`, `circumstÃ ncies`,
+    // `guÃ rdia`, `Ã lbum`): the space was `à`'s no-break space, inside the word or after its
+    // first letter. (Not in Vietnamese, whose syllables start with `ng`, `nh`, nor before `ng`
+    // anywhere: names.)
     let mut start = fragment.chars();
     if let (Some(first @ ('n' | 'r' | 'c' | 'm' | 'l')), Some(second)) =
         (start.next(), start.next())
     {
         let onset = matches!(second, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'r' | 'l')
             || matches!((first, second), ('c', 'z') | ('n', 'g'));
-        if second.is_ascii_lowercase() && !onset && !is_vietnamese(text) {
+        // A word, not an abbreviation of consonants (`à mt`, `libertà mm`).
+        let has_vowel = fragment.contains(['a', 'e', 'i', 'o', 'u', 'y']);
+        if second.is_ascii_lowercase() && !onset && has_vowel && !vietnamese {
             return true;
         }
     }
+    // No Catalan word is `à` alone (the preposition is `a`): in Catalan text, `à` then a space
+    // then a lowercase word was a word starting with `à` (`Ã rea` → `àrea`).
+    if prefix.is_empty() {
+        return regime != Regime::Dropped && !vietnamese && is_catalan(text);
+    }
     // Inside a word, in text whose spaces were not collapsed: the space was its no-break
     // space (`estÃ vem` → `estàvem`).
-    if uncollapsed {
+    if regime == Regime::Kept {
         return true;
     }
     // `ng` and `nh` are no word of any language that writes `à`: they end a Vietnamese
@@ -351,11 +380,104 @@ fn joins(text: &str, prefix: &str, rest: usize, uncollapsed: bool) -> bool {
     })
 }
 
+/// What became of a document's no-break spaces, as far as its `Ã`s show it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Regime {
+    /// `Ã` and two spaces somewhere: the no-break spaces became spaces and spaces were not
+    /// collapsed, so one space after `Ã` before a word was its no-break space, inside the word.
+    Kept,
+    /// `Ã` glued between lowercase letters (`estÃvem`): the no-break spaces were dropped, so a
+    /// space after `Ã` is one the text had.
+    Dropped,
+    /// Neither, or both.
+    Unknown,
+}
+
+impl Regime {
+    fn of(text: &str) -> Regime {
+        let kept = text.contains("Ã  ");
+        let dropped = text.match_indices('Ã').any(|(at, c)| {
+            text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_lowercase)
+                && text[at + c.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|n| n.is_ascii_lowercase())
+        });
+        match (kept, dropped) {
+            (true, false) => Regime::Kept,
+            (false, true) => Regime::Dropped,
+            _ => Regime::Unknown,
+        }
+    }
+}
+
+/// Whether `rest`, what follows `à` inside a word, is how a Catalan
+/// word goes on after its stressed `à`: consonants then an unstressed ending of a learned
+/// word (`pàg-ina`, `pràct-ica`, `farmàc-ia`, `càm-era`, `fàc-il`, `catàl-eg`, `ràp-id`), or,
+/// an ending of the imperfect or the past (`estàv-em`, `vàr-em`). Catalan
+/// marks every word stressed before its last syllable, and these are the commonest shapes
+/// of those words (70% of the Catalan words with `à` inside, in word lists beyond the commonest
+/// 5,000). A few common words of Catalan, Italian, Portuguese, French and Spanish have the
+/// same shape (`per`, `via`, `sua`, `vida`) and follow `città` or `serà` as words.
+///
+/// After what reads as a future's stem (`serÃ `, `sortirÃ `: Catalan and Italian futures end in
+/// `-rà`, the commonest words that do), an ending of two letters is not enough: `sortirà crim`.
+fn catalan_word_end(rest: &str, after_future: bool) -> bool {
+    const VERB_ENDINGS: &[&str] = &["vem", "veu", "rem", "reu", "ssem", "sseu"];
+    const ENDINGS: &[&str] = &[
+        "ia", "ies", "iament", "ic", "ica", "ics", "iques", "icament", "id", "ida", "ides", "ids",
+        "idament", "il", "ils", "ilment", "ul", "ula", "uls", "ules", "eg", "egs", "ega", "egues",
+        "iga", "igues", "im", "ims", "ima", "imes", "ina", "ines", "er", "ers", "era", "eres",
+        "ec", "ecs", "isi", "isis", "ua", "ues", "uic", "uica", "uics", "uiques", "utic", "utica",
+        "utics", "utiques", "etre", "etres", "ol", "ols", "ola", "oles",
+    ];
+    const COMMON_WORDS: &[&str] = &[
+        "cher", "chega", "chica", "cima", "col", "crec", "crida", "crisi", "crisis", "cul", "dia",
+        "dic", "dies", "diga", "dues", "fer", "fera", "fica", "fil", "fils", "fim", "fines",
+        "lega", "ler", "liga", "lima", "llega", "lliga", "mec", "mer", "metres", "mia", "mica",
+        "mil", "mim", "nul", "per", "pies", "prima", "pues", "qua", "ric", "rica", "rua", "sec",
+        "ser", "sera", "sia", "sim", "sol", "sols", "stia", "sua", "sul", "ter", "tria", "tua",
+        "ver", "vera", "vers", "veu", "via", "vida", "vides", "vies", "vol", "vols",
+    ];
+    if VERB_ENDINGS.contains(&rest) {
+        return true;
+    }
+    if COMMON_WORDS.contains(&rest) {
+        return false;
+    }
+    let is_vowel = |c: char| "aeiouyàèéíïòóúüáâãêôõîûìùë".contains(c);
+    // The consonants, `qu` and `gu` before `e` or `i` among them (`màqu-ina`, `llengu-es`).
+    let onset = rest.find(is_vowel).unwrap_or(rest.len());
+    let mut ending = &rest[onset..];
+    if rest[..onset].ends_with(['q', 'g']) && ending.starts_with('u') {
+        let after_u = &ending[1..];
+        if rest[..onset].ends_with('q') || after_u.starts_with(['e', 'i']) {
+            ending = after_u;
+        }
+    }
+    ending.len() < rest.len()
+        && ENDINGS.contains(&ending)
+        && !(after_future && ending.chars().count() < 3)
+}
+
+/// Whether the letters before `à` read as a future's stem: an infinitive's `r` (`ser`, `far`,
+/// `sortir`), or the `dr`, `br` of the irregular ones (`podr`, `sabr`).
+fn reads_as_future(prefix: &str) -> bool {
+    let mut back = prefix.chars().rev();
+    match (back.next(), back.next()) {
+        (Some('r'), Some(before)) => "aeiouàèéíòóúdb".contains(before),
+        _ => false,
+    }
+}
+
 /// How many bytes of whitespace after `Ã` (at `space_at`) were its no-break space, to be taken
 /// back with it: a no-break space; the first of two spaces; a space ending the line (no line
 /// ends in one); a space inside a word, where [`joins`] says so. `prefix` is the word before
 /// `Ã`, decoded.
-fn a_grave_space(text: &str, space_at: usize, prefix: &str, uncollapsed: bool) -> usize {
+fn a_grave_space(text: &str, space_at: usize, prefix: &str, regime: Regime) -> usize {
     let mut rest = text[space_at..].chars();
     let first = rest.next();
     let second = rest.next();
@@ -364,7 +486,7 @@ fn a_grave_space(text: &str, space_at: usize, prefix: &str, uncollapsed: bool) -
             && first != Some('\n')
             && second.is_some_and(|s| s.is_whitespace() && s != '\n'))
         || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
-        || (first == Some(' ') && joins(text, prefix, space_at + 1, uncollapsed))
+        || (first == Some(' ') && joins(text, prefix, space_at + 1, regime))
         || (first == Some(' ') && !prefix.is_empty() && second.is_some_and(closes_a_word))
     {
         first.map_or(0, char::len_utf8)
@@ -448,6 +570,31 @@ fn is_vietnamese_onset(prefix: &str) -> bool {
         .filter(|o| !o.is_empty())
         .unwrap_or(prefix);
     ONSETS.contains(&onset)
+}
+
+/// Whether the text is Catalan, by what only Catalan writes: `l·l`; a word ending in `-ció`,
+/// `-cions`, `-ència`, `-ències`, `-òria` or `-òries`; `qü`; `ò` inside a word (Italian writes it
+/// only at the end); or one of its commonest words that no neighbour spells the same (`amb`,
+/// `els`, `perquè`, `això`, `aquesta`…). Vietnamese, with `ò` inside syllables, is told apart by
+/// the caller.
+fn is_catalan(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "amb", "els", "dels", "pels", "perquè", "també", "això", "aquest", "aquesta", "aquests",
+        "aquestes", "seva", "seves", "molt", "molts", "moltes", "mateix", "mateixa", "doncs",
+        "només", "després", "què", "és", "més",
+    ];
+    if text.contains("l·l") || text.contains("qü") {
+        return true;
+    }
+    text.split(|c: char| !c.is_alphabetic()).any(|word| {
+        let lower = word.to_lowercase();
+        let w = lower.as_str();
+        ["ció", "cions", "ència", "ències", "òria", "òries"]
+            .iter()
+            .any(|end| w.ends_with(end) && w.len() > end.len())
+            || w.trim_end_matches('ò').contains('ò')
+            || WORDS.contains(&w)
+    })
 }
 
 /// Whether the text is Vietnamese: it has a letter only Vietnamese writes (`ơ`, `ư`, `đ`, or
@@ -580,9 +727,66 @@ mod tests {
             let text = format!("{word} và {before}Ã {after} nữa");
             assert_eq!(fix(&text, true), format!("{word} và {word} nữa"), "{text}");
         }
-        for text in ["voilÃ o livro", "estÃ vem aqui"] {
+        for text in ["voilÃ o livro", "estÃ molt aqui"] {
             assert_eq!(fix(text, true), text.replace('Ã', "à"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_grave_split_inside_a_catalan_word_is_joined_by_the_shape_of_its_end() {
+        // Catalan writes `à` inside words stressed before their last syllable: what follows
+        // the space is the end of such a word (`-ina`, `-ica`, `-ia`, `-er`, `-vem`), not a word.
+        for (before, after) in [
+            ("p", "gina"),
+            ("pr", "ctiques"),
+            ("farm", "cia"),
+            ("c", "mera"),
+            ("f", "cil"),
+            ("cat", "leg"),
+            ("r", "pidament"),
+            ("est", "vem"),
+            ("v", "rem"),
+        ] {
+            let text = format!("Ara la {before}Ã {after} nova");
+            let word = format!("{before}à{after}").replace('Ã', "à");
+            assert_eq!(fix(&text, true), format!("Ara la {word} nova"), "{text}");
+        }
+        // A word after a word ending in `à` stays a word, common words of that shape included
+        // (`per`, `via`, `sua`, `mica`), and so does a run of consonants (`mm`).
+        for text in [
+            "la cittÃ per tutti",
+            "la cittÃ mia",
+            "serÃ una mica",
+            "sortirÃ vida",
+            "la libertÃ mm",
+            "a cittÃ nuova",
+            // The cost: a Catalan word whose end is a common word stays split.
+            "la dinÃ mica",
+        ] {
+            assert_eq!(fix(text, true), text.replace('Ã', "à"), "{text}");
+        }
+        // Where the text shows its no-break spaces dropped (`estÃvem`), a space after `Ã` is
+        // the text's own, whatever follows.
+        assert_eq!(
+            fix("ella estÃvem i serÃ gina", true),
+            "ella estàvem i serà gina"
+        );
+    }
+
+    #[test]
+    fn a_grave_starting_a_word_or_after_a_capital_is_joined_in_catalan() {
+        // No Catalan word is `à` alone: in Catalan text (`col·legi`, `-ció`), `à` and a space
+        // before a lowercase word starts that word. Elsewhere `à` is the French or Portuguese
+        // word.
+        assert_eq!(fix("Una Ã rea del col·legi", true), "Una àrea del col·legi");
+        assert_eq!(fix("Une Ã rea nouvelle", true), "Une à rea nouvelle");
+        // Two consonants no word starts with: the word goes on, in any language.
+        assert_eq!(fix("Un Ã lbum nou", true), "Un àlbum nou");
+        // A capitalised word with `à` after its first letter, in a damaged text.
+        assert_eq!(fix("FÃ cilment ho farem", true), "Fàcilment ho farem");
+        assert_eq!(fix("FÃ cilment ho farem", false), "FÃ cilment ho farem");
+        // Portuguese capitals end in `Ã`: a capital then `Ã` is not split Catalan.
+        assert_eq!(fix("IRMÃ de todos", true), "IRMÃ de todos");
     }
 
     #[test]
@@ -638,7 +842,7 @@ mod tests {
             fix("Ella estÃ vem tu, anem Ã  la", true),
             "Ella estàvem tu, anem à la"
         );
-        assert_eq!(fix("Ella estÃ vem tu", true), "Ella està vem tu");
+        assert_eq!(fix("Ella estÃ molt", true), "Ella està molt");
         // The rest of the word starting with two consonants no word starts with.
         assert_eq!(
             fix("la circumstÃ ncia i la prÃ ctica", true),

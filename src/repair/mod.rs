@@ -235,9 +235,16 @@ impl Repairer {
             if work.step(|t| lost_bytes::find(t, evidence)) {
                 // A restored byte can complete a run the mojibake fix had to leave (`Ä‘Ã o`:
                 // `đ` before the `à` that lost its no-break space).
-                if c.mojibake && evidence {
+                // And a restored byte is evidence itself: the text was misread as
+                // Windows-1252, so its weak runs (`tweetÂ·`) are read as such too.
+                if c.mojibake {
                     for _layer in 0..4 {
-                        if !work.step(mojibake::find) {
+                        let found = if evidence {
+                            work.step(mojibake::find)
+                        } else {
+                            work.step(mojibake::find_misread)
+                        };
+                        if !found {
                             break;
                         }
                     }

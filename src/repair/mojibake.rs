@@ -17,6 +17,7 @@
 //!   A run that the document's encoding cannot explain, or explains less of, may be read with
 //!   another encoding that is strong for that run or for its line.
 
+use crate::repair::charmap::WINDOWS_1252;
 use crate::repair::charmap::{Charmap, CHARMAPS};
 use crate::repair::{chars, plausibility};
 use compact_str::CompactString;
@@ -139,6 +140,16 @@ struct Scratch {
 /// Finds one layer of mojibake in `text`; returns the edits, or nothing when the document
 /// gives no strong evidence.
 pub fn find(text: &str) -> Vec<Edit> {
+    find_in(text, false)
+}
+
+/// As [`find`], in a text already known to have been misread as Windows-1252 (a byte that
+/// was lost on the way was restored): its weak runs are read as if a strong one were there.
+pub fn find_misread(text: &str) -> Vec<Edit> {
+    find_in(text, true)
+}
+
+fn find_in(text: &str, misread: bool) -> Vec<Edit> {
     let runs = non_ascii_runs(text);
     if runs.is_empty() {
         return Vec::new();
@@ -212,6 +223,9 @@ pub fn find(text: &str) -> Vec<Edit> {
         for (r, evidence) in line_evidence.iter_mut().enumerate() {
             *evidence |= extra[line_of[r] as usize];
         }
+    }
+    if misread {
+        scores[WINDOWS_1252].0 += 1;
     }
     let strong = |reading: &Reading, m: usize| {
         reading.strong() || (reading.candidate && qualified & (1 << m) != 0)

@@ -249,3 +249,17 @@ fn a_one_letter_word_of_a_misread_phrase_comes_back_beside_english() {
     // Alone next to English, it stays.
     assert_eq!(repair("He promised Ðœ there."), "He promised Ðœ there.");
 }
+
+#[test]
+fn a_restored_byte_is_evidence_for_the_weak_misreadings_beside_it() {
+    // `Â·` glued to a word is no signature on its own; beside an `à` that lost its no-break
+    // space, the text was misread as Windows-1252 and it is read as such too.
+    assert_eq!(
+        repair("Golfo orientale tweetÂ· fermato identitÃ  supporto"),
+        "Golfo orientale tweet· fermato identità supporto"
+    );
+    assert_eq!(
+        repair("Golfo orientale tweetÂ· fermato"),
+        "Golfo orientale tweetÂ· fermato"
+    );
+}

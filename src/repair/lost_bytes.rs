@@ -26,6 +26,7 @@ use crate::repair::{mojibake, Edit};
 pub const QUOTE_FIX: &str = "lost-byte-quote";
 pub const DAGGER_FIX: &str = "lost-byte-dagger-quote";
 pub const A_GRAVE_FIX: &str = "lost-byte-a-grave";
+pub const A0_FIX: &str = "lost-byte-no-break-space";
 
 /// Open quotes in the current line.
 #[derive(Default)]
@@ -282,6 +283,19 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     let end = space_at + consumed;
                     edits.push(edit(at, end, "à".to_string(), A_GRAVE_FIX));
                     prev = Some('à');
+                    continue;
+                }
+            }
+            // Another character whose UTF-8 ends in A0 (`Р` D0 A0, `Ơ` C6 A0, `Ạ` E1 BA A0),
+            // its no-break space turned into a space or dropped, in a damaged document.
+            c if evidence && !c.is_ascii() && c != 'Â' => {
+                let floor = edits.last().map_or(0, |e| e.end);
+                if let Some((run_start, end, decoded)) = a0_lost(text, at, c, floor) {
+                    if end > at + c.len_utf8() {
+                        chars.next();
+                    }
+                    prev = decoded.chars().next_back();
+                    edits.push(edit(run_start, end, decoded, A0_FIX));
                     continue;
                 }
             }
@@ -552,6 +566,108 @@ fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
         return None;
     }
     Some((start, decoded.to_string()))
+}
+
+/// A character whose UTF-8 ends in byte A0, other than `à`, misread as Windows-1252 with that
+/// byte (a no-break space) then turned into a space or dropped: `c` at `at` ends the misread
+/// run (from `floor` on) and the run with A0 decodes to letters. Taken, with the space after
+/// it where that was its no-break space, only where the text says which:
+/// - a Cyrillic, Greek or Hebrew letter (`Ð ` for `Р`) between letters of its script, the word
+///   going on after the space (`Ð оссия` → `Россия`), or before two spaces;
+/// - a Vietnamese capital (`Ơ`, `Ạ`, `Ỡ`) in Vietnamese text, before two spaces, or before
+///   one space or none and an ending of its syllable (`GƯÆ NG` → `GƯƠNG`), or before one
+///   space and a word (`BẠ đèn`).
+///
+/// Returns where the run starts, where the edit ends (the space included when it was the
+/// no-break space) and the decoded run. `Â` (C2 A0 is the no-break space itself, and `Â` +
+/// space is Romanian and Vietnamese text) and `Å` (Scandinavian `Å` before a space) are left.
+fn a0_lost(text: &str, at: usize, c: char, floor: usize) -> Option<(usize, usize, String)> {
+    let map = &CHARMAPS[0];
+    let after = at + c.len_utf8();
+    let next = text[after..].chars().next();
+    if map.byte(c).is_none() || c == 'Å' {
+        return None;
+    }
+    let mut start = at;
+    for (i, r) in text[floor..at].char_indices().rev() {
+        if r.is_ascii() || r.is_whitespace() || map.byte(r).is_none() {
+            break;
+        }
+        start = floor + i;
+    }
+    // The longest tail of the run that decodes with A0 to letters only.
+    let mut bytes: Vec<u8> = text[start..after]
+        .chars()
+        .filter_map(|r| map.byte(r))
+        .collect();
+    bytes.push(0xA0);
+    let (from, decoded) = (0..bytes.len() - 1).find_map(|from| {
+        std::str::from_utf8(&bytes[from..])
+            .ok()
+            .filter(|s| s.chars().all(char::is_alphabetic))
+            .map(|s| (from, s.to_string()))
+    })?;
+    // Back from byte offset `from` to the character where it starts.
+    let run_start = start
+        + text[start..after]
+            .char_indices()
+            .scan(0usize, |n, (i, r)| {
+                let here = *n;
+                *n += usize::from(map.byte(r).is_some());
+                Some((i, here))
+            })
+            .find(|&(_, n)| n == from)
+            .map(|(i, _)| i)?;
+    let letter = decoded.chars().next_back()?;
+    let before = text[..run_start].chars().next_back();
+    let mut rest = text[after..].chars();
+    let (first, second) = (rest.next(), rest.next());
+    let two_spaces = first == Some(' ') && second.is_some_and(|s| s == ' ' || s == '\u{a0}');
+    let fragment_at = after + usize::from(first == Some(' '));
+    let fragment: String = text[fragment_at..]
+        .chars()
+        .take_while(|r| r.is_alphabetic())
+        .collect();
+    if let Some(script) = other_script(letter) {
+        // Between letters of its script: nothing Latin glued before it (`MEÐ ÞVÍ` is Icelandic).
+        let inside = before.is_none_or(|b| !b.is_alphanumeric() || other_script(b) == Some(script))
+            && decoded.chars().all(|d| other_script(d) == Some(script));
+        let goes_on = first == Some(' ')
+            && fragment
+                .chars()
+                .next()
+                .is_some_and(|f| other_script(f) == Some(script));
+        return (inside && (two_spaces || goes_on))
+            .then(|| (run_start, after + usize::from(first == Some(' ')), decoded));
+    }
+    let vietnamese_capital =
+        letter == 'Ơ' || (('\u{1EA0}'..='\u{1EF9}').contains(&letter) && letter.is_uppercase());
+    if !vietnamese_capital || !is_vietnamese(text) {
+        return None;
+    }
+    // A syllable's ending (the stops `c`, `ch`, `p`, `t` too: `VẠT`, `ĐẠC`).
+    let ending = [
+        "i", "y", "o", "u", "m", "n", "ng", "nh", "c", "ch", "p", "t",
+    ]
+    .contains(&fragment.to_lowercase().as_str());
+    let end = if two_spaces || (first == Some(' ') && ending) {
+        after + 1
+    } else if first == Some(' ') || (ending && next.is_some_and(|n| n.is_ascii_alphabetic())) {
+        after
+    } else {
+        return None;
+    };
+    Some((run_start, end, decoded))
+}
+
+/// The script of a Cyrillic, Greek or Hebrew letter (the non-Latin ones a byte A0 ends).
+fn other_script(c: char) -> Option<u8> {
+    match c {
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(0),
+        '\u{0400}'..='\u{04FF}' => Some(1),
+        '\u{0590}'..='\u{05FF}' => Some(2),
+        _ => None,
+    }
 }
 
 /// The endings of a Vietnamese syllable after its vowel `à` (`ngày`, `vào`, `làm`, `bàn`,

@@ -369,7 +369,9 @@ impl Triage {
                 }
                 '\u{FB00}'..='\u{FB06}' => seen.ligature = true,
                 '\u{FF01}'..='\u{FF5E}' => seen.fullwidth = true,
-                '†' | 'Ã' | 'â' => seen.lost_byte_pattern = true,
+                // (`Ð`, `Æ`, `Î`, `º`: the last misread byte of `Р`, `Ơ`, `Π`, `Ạ`, whose A0
+                // may have become a space.)
+                '†' | 'Ã' | 'â' | 'Ð' | 'Æ' | 'Î' | 'º' => seen.lost_byte_pattern = true,
                 '‘' | '’' | '‚' | '‛' | '“' | '”' | '„' | '‟' => {
                     seen.curly_quote = true
                 }

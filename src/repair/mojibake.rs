@@ -576,11 +576,23 @@ fn read_run(
                 // 0x8F, 0x90 and 0x9D undefined, and a byte there is often dropped): no one
                 // can say which letter it was, so it is marked U+FFFD, as ftfy does, in a run
                 // that is misread UTF-8 otherwise (checked below).
+                // (Not `Æ` ending a run of Vietnamese letters before a space: `Ơ` (C6 A0)
+                // whose no-break space became that space, `ĐƯÆ NG`; the lost-byte fix decides,
+                // as for `Ã`.)
+                let lead = map.byte(chars[i].1);
                 if western
-                    && map
-                        .byte(chars[i].1)
-                        .is_some_and(|b| (0xC2..=0xDF).contains(&b))
+                    && lead == Some(0xC6)
+                    && i + 1 == chars.len()
+                    && text[range.end..].starts_with(' ')
+                    && scratch.sequences.iter().any(|seq| {
+                        matches!(seq.decoded, 'ơ' | 'ư' | 'đ' | 'Ơ' | 'Ư' | 'Đ')
+                            || ('\u{1EA0}'..='\u{1EF9}').contains(&seq.decoded)
+                    })
                 {
+                    i += 1;
+                    continue;
+                }
+                if western && lead.is_some_and(|b| (0xC2..=0xDF).contains(&b)) {
                     let start = range.start + chars[i].0;
                     let end = range.start + chars.get(i + 1).map_or(run.len(), |&(at, _)| at);
                     scratch.sequences.push(Sequence {

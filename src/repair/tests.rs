@@ -263,3 +263,29 @@ fn a_restored_byte_is_evidence_for_the_weak_misreadings_beside_it() {
         "Golfo orientale tweetÂ· fermato"
     );
 }
+
+/// UTF-8 misread as Windows-1252 (undefined bytes as C1 controls), every no-break space then
+/// turned into a space.
+fn misread_nbsp_as_space(text: &str) -> String {
+    misread("windows-1252", text.as_bytes()).replace('\u{a0}', " ")
+}
+
+#[test]
+fn a_letter_whose_last_byte_became_a_space_comes_back() {
+    // `Р` is D0 A0, `Ơ` C6 A0, `Ạ` E1 BA A0: the A0 read as a no-break space, then a space.
+    for text in [
+        "Россия и Украина сегодня",
+        "ПРЕЗИДЕНТ РОССИИ заявил",
+        "ĐƯƠNG phố NẠN nhân ngày",
+        "BẠ đèn và GƯƠNG mặt",
+    ] {
+        let damaged = misread_nbsp_as_space(text);
+        assert_ne!(damaged, text);
+        assert_eq!(repair(&damaged), text, "{damaged}");
+    }
+    // Icelandic capitals end in `Ð` before a space (`MEÐ`), and Scandinavian `Å` is a word:
+    // left, even beside damage.
+    for text in ["MEÐ ÞVÍ að cafÃ©", "Å ta en cafÃ©"] {
+        assert_eq!(repair(text), text.replace("Ã©", "é"), "{text}");
+    }
+}

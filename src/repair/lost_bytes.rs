@@ -333,9 +333,14 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     // inside the word. Not in Vietnamese text (its own rules follow), nor where the text shows
     // its no-break spaces dropped (a space after `Ã` is then a real one).
     let vietnamese = is_vietnamese(text);
+    // (Not after the few words of French and Italian that end in `à`: `voilà crimes`.)
+    let ends_in_a_grave = ["l", "gi", "voil", "déj", "del", "hol"]
+        .iter()
+        .any(|w| prefix.eq_ignore_ascii_case(w));
     if regime != Regime::Dropped
         && !vietnamese
         && !prefix.is_empty()
+        && !ends_in_a_grave
         && catalan_word_end(fragment, reads_as_future(prefix))
     {
         return true;
@@ -394,6 +399,23 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     })
 }
 
+/// Whether the text shows `Ã` whose no-break space became a space or was dropped: `Ã` before a
+/// space or glued to a lowercase ASCII letter, which no correct text writes after a lowercase
+/// letter (`identitÃ  `, `estÃvem`). Not `Ã` before a no-break space, a misreading the mojibake
+/// fix may have left on purpose (a text quoting mojibake).
+pub fn a_grave_lost_its_space(text: &str) -> bool {
+    text.match_indices('Ã').any(|(at, c)| {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_lowercase)
+            && text[at + c.len()..]
+                .chars()
+                .next()
+                .is_some_and(|n| n == ' ' || n.is_ascii_lowercase())
+    })
+}
+
 /// What became of a document's no-break spaces, as far as its `Ã`s show it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Regime {
@@ -438,7 +460,8 @@ impl Regime {
 /// same shape (`per`, `via`, `sua`, `vida`) and follow `città` or `serà` as words.
 ///
 /// After what reads as a future's stem (`serÃ `, `sortirÃ `: Catalan and Italian futures end in
-/// `-rà`, the commonest words that do), an ending of two letters is not enough: `sortirà crim`.
+/// `-rà`, the commonest words that do), an ending of two letters other than `-ia` (`literària`)
+/// is not enough: `sortirà crim`.
 fn catalan_word_end(rest: &str, after_future: bool) -> bool {
     const VERB_ENDINGS: &[&str] = &["vem", "veu", "rem", "reu", "ssem", "sseu"];
     const ENDINGS: &[&str] = &[
@@ -474,7 +497,7 @@ fn catalan_word_end(rest: &str, after_future: bool) -> bool {
     }
     ending.len() < rest.len()
         && ENDINGS.contains(&ending)
-        && !(after_future && ending.chars().count() < 3)
+        && !(after_future && ending.chars().count() < 3 && ending != "ia")
 }
 
 /// Whether the letters before `à` read as a future's stem: an infinitive's `r` (`ser`, `far`,
@@ -862,6 +885,7 @@ mod tests {
             ("r", "pidament"),
             ("est", "vem"),
             ("v", "rem"),
+            ("liter", "ria"),
         ] {
             let text = format!("Ara la {before}Ã {after} nova");
             let word = format!("{before}à{after}").replace('Ã', "à");
@@ -876,6 +900,7 @@ mod tests {
             "sortirÃ vida",
             "la libertÃ mm",
             "a cittÃ nuova",
+            "voilÃ crimes",
             // The cost: a Catalan word whose end is a common word stays split.
             "la dinÃ mica",
         ] {

@@ -232,12 +232,13 @@ impl Repairer {
         }
         if c.lost_bytes && seen.lost_byte_pattern {
             let evidence = evidence || work.text().contains("â€");
+            let lost_no_break_space = lost_bytes::a_grave_lost_its_space(work.text());
             if work.step(|t| lost_bytes::find(t, evidence)) {
                 // A restored byte can complete a run the mojibake fix had to leave (`Ä‘Ã o`:
                 // `đ` before the `à` that lost its no-break space).
-                // And a restored byte is evidence itself: the text was misread as
-                // Windows-1252, so its weak runs (`tweetÂ·`) are read as such too.
-                if c.mojibake {
+                // And `Ã` whose no-break space was lost is evidence itself: the text was
+                // misread as Windows-1252, so its weak runs (`tweetÂ·`) are read as such too.
+                if c.mojibake && (evidence || lost_no_break_space) {
                     for _layer in 0..4 {
                         let found = if evidence {
                             work.step(mojibake::find)

@@ -994,8 +994,7 @@ RECALL_CLASSES = [
 
 # `à` directly before a sign, or before a space and a sign: what follows `Ã` in the damage does
 # not say whether the space was the no-break space's or the text's.
-A_GRAVE_SIGN = re.compile(r"à ?[^\w\s]")
-A_GRAVE_SIGN_PARTS = re.compile(r"à( ?)([^\w\s])")
+A_GRAVE_SIGN = re.compile(r"à( ?)([^\w\s])")
 
 
 def cmd_recall(args):
@@ -1085,7 +1084,7 @@ def cmd_recall(args):
                 # The best any rule can do next to a sign: for each sign, the larger share of
                 # `à` glued to it or spaced from it (the damage is the same); every other member
                 # counted right.
-                seen = [[(m.group(2), bool(m.group(1))) for m in A_GRAVE_SIGN_PARTS.finditer(d[3])]
+                seen = [[(m.group(2), bool(m.group(1))) for m in A_GRAVE_SIGN.finditer(d[3])]
                         for d in ds]
                 shares = collections.Counter(o for occ in seen for o in occ)
                 majority = {sign: shares[(sign, False)] >= shares[(sign, True)] for sign, _ in shares}

@@ -404,15 +404,17 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
 /// letter (`identitÃ  `, `estÃvem`). Not `Ã` before a no-break space, a misreading the mojibake
 /// fix may have left on purpose (a text quoting mojibake).
 pub fn a_grave_lost_its_space(text: &str) -> bool {
+    a_grave_after_lowercase(text, |n| n == ' ' || n.is_ascii_lowercase())
+}
+
+/// Whether the text has `Ã` after a lowercase letter and before a character `next` accepts.
+fn a_grave_after_lowercase(text: &str, next: impl Fn(char) -> bool) -> bool {
     text.match_indices('Ã').any(|(at, c)| {
         text[..at]
             .chars()
             .next_back()
             .is_some_and(char::is_lowercase)
-            && text[at + c.len()..]
-                .chars()
-                .next()
-                .is_some_and(|n| n == ' ' || n.is_ascii_lowercase())
+            && text[at + c.len()..].chars().next().is_some_and(&next)
     })
 }
 
@@ -432,16 +434,7 @@ enum Regime {
 impl Regime {
     fn of(text: &str) -> Regime {
         let kept = text.contains("Ã  ");
-        let dropped = text.match_indices('Ã').any(|(at, c)| {
-            text[..at]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_lowercase)
-                && text[at + c.len()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|n| n.is_ascii_lowercase())
-        });
+        let dropped = a_grave_after_lowercase(text, |n| n.is_ascii_lowercase());
         match (kept, dropped) {
             (true, false) => Regime::Kept,
             (false, true) => Regime::Dropped,
@@ -566,13 +559,7 @@ fn word_before(text: &str, at: usize) -> &str {
 /// letters, the one before `à` lowercase.
 fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
     let map = &CHARMAPS[0];
-    let mut start = at;
-    for (i, c) in text[floor..at].char_indices().rev() {
-        if c.is_ascii() || c.is_whitespace() || map.byte(c).is_none() {
-            break;
-        }
-        start = floor + i;
-    }
+    let start = misread_run_start(text, at, floor);
     if start == at {
         return None;
     }
@@ -611,13 +598,7 @@ fn a0_lost(text: &str, at: usize, c: char, floor: usize) -> Option<(usize, usize
     if map.byte(c).is_none() || c == 'Å' {
         return None;
     }
-    let mut start = at;
-    for (i, r) in text[floor..at].char_indices().rev() {
-        if r.is_ascii() || r.is_whitespace() || map.byte(r).is_none() {
-            break;
-        }
-        start = floor + i;
-    }
+    let start = misread_run_start(text, at, floor);
     // The longest tail of the run that decodes with A0 to letters only.
     let mut bytes: Vec<u8> = text[start..after]
         .chars()
@@ -630,17 +611,8 @@ fn a0_lost(text: &str, at: usize, c: char, floor: usize) -> Option<(usize, usize
             .filter(|s| s.chars().all(char::is_alphabetic))
             .map(|s| (from, s.to_string()))
     })?;
-    // Back from byte offset `from` to the character where it starts.
-    let run_start = start
-        + text[start..after]
-            .char_indices()
-            .scan(0usize, |n, (i, r)| {
-                let here = *n;
-                *n += usize::from(map.byte(r).is_some());
-                Some((i, here))
-            })
-            .find(|&(_, n)| n == from)
-            .map(|(i, _)| i)?;
+    // Each character of the run is one byte: the tail starts at the `from`th character.
+    let run_start = start + text[start..after].char_indices().nth(from)?.0;
     let letter = decoded.chars().next_back()?;
     let before = text[..run_start].chars().next_back();
     let mut rest = text[after..].chars();
@@ -668,11 +640,11 @@ fn a0_lost(text: &str, at: usize, c: char, floor: usize) -> Option<(usize, usize
     if !vietnamese_capital || !is_vietnamese(text) {
         return None;
     }
-    // A syllable's ending (the stops `c`, `ch`, `p`, `t` too: `VẠT`, `ĐẠC`).
-    let ending = [
-        "i", "y", "o", "u", "m", "n", "ng", "nh", "c", "ch", "p", "t",
-    ]
-    .contains(&fragment.to_lowercase().as_str());
+    // A syllable's ending, the stops `ch`, `p`, `t` too (`VẠT`, `ĐẠCH`): a capital `Ạ` or `Ơ`
+    // takes any tone's.
+    let fragment = fragment.to_lowercase();
+    let ending = VIETNAMESE_ENDINGS.contains(&fragment.as_str())
+        || matches!(fragment.as_str(), "ch" | "p" | "t");
     let end = if two_spaces || (first == Some(' ') && ending) {
         after + 1
     } else if first == Some(' ') || (ending && next.is_some_and(|n| n.is_ascii_alphabetic())) {
@@ -691,6 +663,20 @@ fn other_script(c: char) -> Option<u8> {
         '\u{0590}'..='\u{05FF}' => Some(2),
         _ => None,
     }
+}
+
+/// Where the run of misread characters (non-ASCII, each a Windows-1252 byte) that ends at `at`
+/// starts, at or after `floor`.
+fn misread_run_start(text: &str, at: usize, floor: usize) -> usize {
+    let map = &CHARMAPS[0];
+    let mut start = at;
+    for (i, c) in text[floor..at].char_indices().rev() {
+        if c.is_ascii() || c.is_whitespace() || map.byte(c).is_none() {
+            break;
+        }
+        start = floor + i;
+    }
+    start
 }
 
 /// The endings of a Vietnamese syllable after its vowel `à` (`ngày`, `vào`, `làm`, `bàn`,
@@ -739,9 +725,12 @@ fn is_catalan(text: &str) -> bool {
 /// Whether the text is Vietnamese: it has a letter only Vietnamese writes (`ơ`, `ư`, `đ`, or
 /// one from the Latin Extended Additional block's Vietnamese range, `ả`, `ệ`).
 fn is_vietnamese(text: &str) -> bool {
-    text.chars().any(|c| {
-        matches!(c, 'ơ' | 'ư' | 'đ' | 'Ơ' | 'Ư' | 'Đ') || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
-    })
+    text.chars().any(is_vietnamese_letter)
+}
+
+/// Whether `c` is a letter only Vietnamese writes (`ơ`, `ư`, `đ`, `ả`, `ệ`…).
+pub fn is_vietnamese_letter(c: char) -> bool {
+    matches!(c, 'ơ' | 'ư' | 'đ' | 'Ơ' | 'Ư' | 'Đ') || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
 }
 
 /// A `†` between a letter or closing punctuation and a letter, digit or dash: where `” ` was,

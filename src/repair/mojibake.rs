@@ -17,9 +17,8 @@
 //!   A run that the document's encoding cannot explain, or explains less of, may be read with
 //!   another encoding that is strong for that run or for its line.
 
-use crate::repair::charmap::WINDOWS_1252;
-use crate::repair::charmap::{Charmap, CHARMAPS};
-use crate::repair::{chars, plausibility};
+use crate::repair::charmap::{Charmap, CHARMAPS, WINDOWS_1252};
+use crate::repair::{chars, lost_bytes, plausibility};
 use compact_str::CompactString;
 
 use crate::repair::Edit;
@@ -584,10 +583,10 @@ fn read_run(
                     && lead == Some(0xC6)
                     && i + 1 == chars.len()
                     && text[range.end..].starts_with(' ')
-                    && scratch.sequences.iter().any(|seq| {
-                        matches!(seq.decoded, 'ơ' | 'ư' | 'đ' | 'Ơ' | 'Ư' | 'Đ')
-                            || ('\u{1EA0}'..='\u{1EF9}').contains(&seq.decoded)
-                    })
+                    && scratch
+                        .sequences
+                        .iter()
+                        .any(|seq| lost_bytes::is_vietnamese_letter(seq.decoded))
                 {
                     i += 1;
                     continue;

@@ -13,6 +13,7 @@
 //! whole and flagged (the guard): losing article text is worse than leaving a stray "Share".
 
 mod figures;
+mod inline;
 mod rules;
 mod shape;
 pub mod stats;
@@ -26,6 +27,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::document::Document;
 use crate::stage::{Notes, Stage, StageName, Verdict};
+pub use inline::{GLUED_LINK, NAME_CARD};
 use rules::{Judgement, RuleSet};
 use stats::{HashedKey, LineIndex, StatsConfig};
 
@@ -50,6 +52,15 @@ pub const RELATED_HEADLINES: &str = "related-headlines";
 /// The id of removals of a comment section: what follows a comments header ("2 comments",
 /// "Join the Conversation") after the article, when comments' details come right after it.
 pub const COMMENT_SECTION: &str = "comment-section";
+/// The id of removals of a line that another line of its document starts with and goes on
+/// from: a caption or a headline cut off mid-sentence (an image's truncated title text).
+pub const CUT_OFF_COPY: &str = "cut-off-copy";
+/// The id of removals of teasers' excerpts: three lines or more of one length, each cut off
+/// with an ellipsis.
+pub const CUT_EXCERPTS: &str = "cut-excerpts";
+/// The id of removals of a page's keywords, its tags for search engines: six comma-separated
+/// items or more that share a word ("stock car brasil, stock car cascavel, …").
+pub const KEYWORD_LIST: &str = "keyword-list";
 /// The flag of a document the guard left whole.
 pub const GUARD_FLAG: &str = "guard-kept-whole";
 
@@ -159,6 +170,11 @@ pub struct Stripper {
     headline: bool,
     related: bool,
     comments: bool,
+    cards: bool,
+    links: bool,
+    keywords: bool,
+    copies: bool,
+    excerpts: bool,
 }
 
 impl Stripper {
@@ -178,6 +194,11 @@ impl Stripper {
             headline: config.drop_title && !config.disabled.iter().any(|d| d == HEADLINE),
             related: !config.disabled.iter().any(|d| d == RELATED_HEADLINES),
             comments: !config.disabled.iter().any(|d| d == COMMENT_SECTION),
+            cards: !config.disabled.iter().any(|d| d == NAME_CARD),
+            links: !config.disabled.iter().any(|d| d == GLUED_LINK),
+            keywords: !config.disabled.iter().any(|d| d == KEYWORD_LIST),
+            copies: !config.disabled.iter().any(|d| d == CUT_OFF_COPY),
+            excerpts: !config.disabled.iter().any(|d| d == CUT_EXCERPTS),
         })
     }
 
@@ -217,6 +238,14 @@ impl Stripper {
             if wrapped.is_some_and(|w| w.in_paragraph(&lines, number)) {
                 continue;
             }
+            // A related story's link glued to the paragraph after it: the link is cut before
+            // a rule for links takes the paragraph with it.
+            if self.links {
+                if let Some((s, e)) = inline::glued_link(line) {
+                    removals.push(removal(GLUED_LINK, s, e, true));
+                    continue;
+                }
+            }
             let words = self.rules.words(line);
             match self.rules.judge(line, words, &mut buf) {
                 Judgement::Drop { rule } => {
@@ -241,6 +270,15 @@ impl Stripper {
                 Judgement::Keep => {}
             }
             if line.trim().is_empty() {
+                continue;
+            }
+            if self.keywords
+                && shape::is_keyword_list(line)
+                && !self
+                    .rules
+                    .is_protected(line, rules::normalize_line(line, &mut String::new()))
+            {
+                removals.push(removal(KEYWORD_LIST, 0, line.len(), false));
                 continue;
             }
             if navigation.get(number) == Some(&true)
@@ -273,6 +311,15 @@ impl Stripper {
             {
                 removals.push(removal(REPEATED_IN_DOCUMENT, 0, line.len(), false));
             }
+        }
+        if self.cards && wrapped.is_none() {
+            name_cards(text, &lines, &mut removals);
+        }
+        if self.copies && wrapped.is_none() {
+            cut_off_copies(text, &lines, &mut removals);
+        }
+        if self.excerpts && wrapped.is_none() {
+            cut_excerpts(text, &lines, &mut removals);
         }
         if self.headline && wrapped.is_none() {
             headline(&lines, &line_starts(text, &lines), &mut removals);
@@ -373,8 +420,13 @@ impl Stripper {
             return;
         }
         let mut removed = vec![false; lines.len()];
+        // Removed lines that tell of a page's furniture: not a caption or a copy of a line,
+        // which sit beside the story's own text (a lead photo's caption between the headline and
+        // the first paragraph makes no menu of the headline).
+        let mut evidence_at = vec![false; lines.len()];
         for r in removals.iter() {
             removed[r.line] |= !r.cut;
+            evidence_at[r.line] |= !r.cut && !BESIDE_THE_STORY.contains(&r.rule);
         }
         // The article's prose, less what rules took for furniture (a cookie notice, a caption
         // ending in its credit).
@@ -385,11 +437,22 @@ impl Stripper {
         ) else {
             return;
         };
+        // Over a short head (the story's headline, byline, date, a photo's credit; its captions
+        // not counted), the document's first line shaped as a headline is the story's: left to
+        // the rules for a headline ([`HEADLINE`], [`PAGE_TITLE`]). Over a page's menus it is the
+        // page's title.
+        let head = (0..first)
+            .filter(|&n| !lines[n].trim().is_empty() && (evidence_at[n] || !removed[n]))
+            .count();
+        let headline = lines
+            .iter()
+            .position(|l| !l.trim().is_empty())
+            .filter(|&n| head <= MAX_ARTICLE_HEAD && has_headline_shape(lines[n]));
         let mut added = Vec::new();
         for zone in [0..first, last + 1..lines.len()] {
             let filled = zone.clone().filter(|&n| !lines[n].trim().is_empty());
             let (lines_in, evidence) = filled.fold((0, 0), |(all, gone), n| {
-                (all + 1, gone + usize::from(removed[n]))
+                (all + 1, gone + usize::from(evidence_at[n]))
             });
             if evidence < MIN_FURNITURE_EVIDENCE || evidence * FURNITURE_EVIDENCE_SHARE < lines_in {
                 continue;
@@ -406,6 +469,7 @@ impl Stripper {
                     continue;
                 }
                 if listed
+                    || Some(number) == headline
                     || !is_furniture_line(line, buf)
                     || self
                         .rules
@@ -458,6 +522,8 @@ impl Stripper {
             let mut ends_at_figures = false;
             // A teaser's sentence may follow a headline (a card: headline, teaser, time).
             let mut after_headline = false;
+            // Headlines of the run that other passes removed.
+            let mut removed_in_run = 0;
             while at < lines.len() {
                 let line = lines[at];
                 if line.trim().is_empty() {
@@ -465,6 +531,14 @@ impl Stripper {
                     continue;
                 }
                 if let Some(rule) = removed[at] {
+                    // A headline cut off beside its whole copy, and a teaser's excerpt, are
+                    // the run's.
+                    if rule == CUT_OFF_COPY || rule == CUT_EXCERPTS {
+                        removed_in_run += 1;
+                        after_headline = true;
+                        at += 1;
+                        continue;
+                    }
                     // A card's time or counter ("32M ago", "Rating: 36 Votes") is inside the
                     // run; other furniture ends it.
                     if !CARD_DETAILS.contains(&rule) {
@@ -515,7 +589,8 @@ impl Stripper {
             if run.last().is_some_and(|&(_, teaser)| teaser) {
                 run.pop();
             }
-            if run.len() >= 2 && (!ends_at_text || run.len() >= 3) && !ends_at_figures {
+            let headlines = run.len() + removed_in_run;
+            if headlines >= 2 && (!ends_at_text || headlines >= 3) && !ends_at_figures {
                 added.extend(
                     run.into_iter().map(|(n, _)| {
                         Removal::whole_line(n, starts[n], lines[n], RELATED_HEADLINES)
@@ -585,6 +660,141 @@ impl Stripper {
     }
 }
 
+/// Adds to `removals` each line of [`MIN_WORDS_TO_DEDUPE`] words or more that ends in a letter
+/// or a digit, mid-sentence, and that another line of the document starts with and goes on
+/// from after a space ([`CUT_OFF_COPY`]): "Karma Automotive Andreas Thurner, … unveil Karman
+/// Vision SC2 concept vehicle at" beside the caption it was cut from. Nothing is lost: the
+/// longer line holds all of it. A headline beside the page's title, "Headline - Site", goes on
+/// with a separator and is no cut-off copy: it is the story's, and the page's title may go
+/// ([`PAGE_TITLE`]). The first line is left to the rules for a headline ([`HEADLINE`]): a
+/// story's first paragraph may open with its title's words.
+fn cut_off_copies(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
+    let cut_off = |line: &str| {
+        line.trim_end()
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && rules::count_words(line, MIN_WORDS_TO_DEDUPE) >= MIN_WORDS_TO_DEDUPE
+    };
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let candidates: Vec<usize> = (0..lines.len())
+        .filter(|&n| Some(n) != first && cut_off(lines[n]))
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    let removed: HashSet<usize> = removals.iter().map(|r| r.line).collect();
+    let starts = line_starts(text, lines);
+    let mut added = Vec::new();
+    for number in candidates {
+        let line = lines[number].trim();
+        if removed.contains(&number) {
+            continue;
+        }
+        let continued = lines.iter().any(|l| {
+            let l = l.trim();
+            l.starts_with(line)
+                && l.as_bytes().get(line.len()) == Some(&b' ')
+                && !TITLE_SEPARATORS
+                    .iter()
+                    .any(|separator| l[line.len()..].starts_with(separator))
+        });
+        if continued {
+            added.push(Removal::whole_line(
+                number,
+                starts[number],
+                lines[number],
+                CUT_OFF_COPY,
+            ));
+        }
+    }
+    add_removals(removals, added);
+}
+
+/// The fewest lines of one length, cut off with an ellipsis, that are teasers' excerpts.
+const MIN_EXCERPTS: usize = 3;
+/// The shortest excerpt, in characters.
+const MIN_EXCERPT_CHARS: usize = 60;
+/// How much the lengths of a list's excerpts differ, in characters: a page cuts each at one
+/// length, a word's end or an ellipsis's form aside.
+const EXCERPT_LENGTH_SLACK: usize = 8;
+
+/// Adds to `removals` the excerpts of a list of teasers ([`CUT_EXCERPTS`]): lines of
+/// [`MIN_EXCERPT_CHARS`] characters or more that end in an ellipsis ("...", "..", "…") right
+/// after a word or a comma, mid-sentence, when [`MIN_EXCERPTS`] of them or more have the same
+/// length within [`EXCERPT_LENGTH_SLACK`] characters: a page cut each card's text at a fixed
+/// length ("… The headphones offer up to 12 hours of list..."). A paragraph that trails off
+/// ("I just don't know...") has no two others of its length.
+fn cut_excerpts(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
+    let cut_short = |line: &str| {
+        let line = line.trim_end();
+        let rest = ["...", "..", "…"]
+            .iter()
+            .find_map(|ellipsis| line.strip_suffix(ellipsis))?;
+        let rest = rest.strip_suffix(' ').unwrap_or(rest);
+        let chars = line.chars().count();
+        (chars >= MIN_EXCERPT_CHARS
+            && rest
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, ',' | ';' | ':')))
+        .then_some(chars)
+    };
+    let excerpts: Vec<(usize, usize)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(n, line)| cut_short(line).map(|chars| (n, chars)))
+        .collect();
+    if excerpts.len() < MIN_EXCERPTS {
+        return;
+    }
+    let removed: HashSet<usize> = removals.iter().map(|r| r.line).collect();
+    let starts = line_starts(text, lines);
+    let added: Vec<Removal> = excerpts
+        .iter()
+        .filter(|&&(n, chars)| {
+            !removed.contains(&n)
+                && excerpts
+                    .iter()
+                    .filter(|&&(_, other)| chars.abs_diff(other) <= EXCERPT_LENGTH_SLACK)
+                    .count()
+                    >= MIN_EXCERPTS
+        })
+        .map(|&(n, _)| Removal::whole_line(n, starts[n], lines[n], CUT_EXCERPTS))
+        .collect();
+    add_removals(removals, added);
+}
+
+/// Adds to `removals` the name cards ([`inline::name_cards`]) of lines nothing else removed or
+/// cut.
+fn name_cards(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
+    if !text.contains("MORE") {
+        return;
+    }
+    let starts = line_starts(text, lines);
+    let mut added = Vec::new();
+    let mut judged = removals.iter().map(|r| r.line).peekable();
+    for (number, (line, &line_start)) in lines.iter().zip(&starts).enumerate() {
+        while judged.next_if(|&n| n < number).is_some() {}
+        if judged.peek() == Some(&number) {
+            continue;
+        }
+        let span = |(s, e), rule| Removal {
+            line: number,
+            start: line_start + s,
+            end: line_start + e,
+            rule,
+            cut: true,
+        };
+        added.extend(
+            inline::name_cards(line)
+                .into_iter()
+                .map(|s| span(s, NAME_CARD)),
+        );
+    }
+    add_removals(removals, added);
+}
+
 /// The rule whose lines head a comment section (and are a comment's "Reply").
 const COMMENTS_HEADER: &str = "comments";
 /// A comment's details come within this many lines of the comments header.
@@ -623,6 +833,14 @@ fn is_commenter_and_date(line: &str) -> bool {
         .is_some_and(char::is_uppercase);
     capital && (month && year_or_day || time)
 }
+
+/// The most lines with text above a story's first paragraph that are its head (headline,
+/// byline, date, a photo's caption and credit) rather than a page's menus.
+const MAX_ARTICLE_HEAD: usize = 12;
+
+/// Removals that are no evidence of a block of page furniture around them: captions and copies,
+/// which sit beside the story's text.
+const BESIDE_THE_STORY: [&str; 3] = ["dated-caption", "caption-credit", CUT_OFF_COPY];
 
 /// The rule whose lines head a list of links.
 const LINKS_HEADER: &str = "more-links";
@@ -703,6 +921,11 @@ fn headline(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
 /// plague after eating a rabbit" over the story's first paragraph. "Remember New Jersey's epic
 /// quest to find a state slogan?" asks a question and stays.
 fn reads_as_headline(line: &str, next: &str) -> bool {
+    has_headline_shape(line) && is_prose(next) && !next.trim_start().starts_with(char::is_lowercase)
+}
+
+/// Whether a line has a headline's shape, whatever follows it ([`reads_as_headline`]).
+fn has_headline_shape(line: &str) -> bool {
     let line = line.trim();
     let all_capitals =
         line.chars().any(char::is_uppercase) && !line.chars().any(char::is_lowercase);
@@ -719,8 +942,6 @@ fn reads_as_headline(line: &str, next: &str) -> bool {
         && !tells_in_the_past(line)
         && !figures::is_figure_line(line, &mut buf)
         && !figures::dense_with_figures(line, &mut buf)
-        && is_prose(next)
-        && !next.trim_start().starts_with(char::is_lowercase)
 }
 
 /// Whether a line reports in the past tense ("… police said", "Conagra Inc said it completed
@@ -1181,7 +1402,7 @@ fn visible_bytes(text: &str) -> usize {
 fn remove(text: &str, removals: &[Removal]) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut dropped = vec![false; lines.len()];
-    let mut cuts: Vec<Option<(usize, usize)>> = vec![None; lines.len()];
+    let mut cuts: Vec<Vec<(usize, usize)>> = vec![Vec::new(); lines.len()];
     let mut line_starts = Vec::with_capacity(lines.len());
     let mut offset = 0;
     for line in &lines {
@@ -1191,7 +1412,7 @@ fn remove(text: &str, removals: &[Removal]) -> String {
     for removal in removals {
         if removal.cut {
             let base = line_starts[removal.line];
-            cuts[removal.line] = Some((removal.start - base, removal.end - base));
+            cuts[removal.line].push((removal.start - base, removal.end - base));
         } else {
             dropped[removal.line] = true;
         }
@@ -1219,16 +1440,32 @@ fn remove(text: &str, removals: &[Removal]) -> String {
             out.push('\n');
         }
         first = false;
-        match cuts[i] {
-            Some((s, e)) => {
-                out.push_str(line[..s].trim_end());
-                let rest = &line[e..];
-                if !rest.trim().is_empty() {
+        if cuts[i].is_empty() {
+            out.push_str(line);
+            continue;
+        }
+        // What the cuts leave of the line, its pieces joined by one space.
+        cuts[i].sort_unstable();
+        let line_start = out.len();
+        let mut from = 0;
+        for &(s, e) in cuts[i]
+            .iter()
+            .chain(std::iter::once(&(line.len(), line.len())))
+        {
+            let piece = &line[from.min(s)..s];
+            let piece = if from == 0 { piece } else { piece.trim_start() };
+            let piece = if s == line.len() {
+                piece
+            } else {
+                piece.trim_end()
+            };
+            if !piece.trim().is_empty() {
+                if out.len() > line_start {
                     out.push(' ');
-                    out.push_str(rest.trim_start());
                 }
+                out.push_str(piece);
             }
-            None => out.push_str(line),
+            from = from.max(e);
         }
     }
     out
@@ -1352,6 +1589,8 @@ mod tests {
     const FIRST: &str =
         "The Syrian army announced a new offensive against rebel-held areas of Aleppo.";
     const SECOND: &str = "Diplomats failed to find a way in New York to revive the ceasefire.";
+    const MORE: &str = "Aid agencies said tens of thousands of civilians had fled the eastern \
+                        districts of the city since the bombing began, many of them on foot.";
 
     /// A whole article on one line that ends with a bracketed credit is prose, so the guard
     /// weighs it (before, a one-line article whose other prose line a statistic removed was
@@ -1684,6 +1923,132 @@ mod tests {
         )
         .replace('\n', "\n\n");
         assert_eq!(removed_by(&text, RELATED_HEADLINES), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_cut_off_copy_goes_and_the_line_it_was_cut_from_stays() {
+        let caption = "Karma Automotive executives unveil the Karman Vision SC2 concept vehicle \
+                       at the Auto Show in Los Angeles on a bright morning.";
+        let cut = "Karma Automotive executives unveil the Karman Vision SC2 concept vehicle at";
+        let text = format!("{FIRST}\n{cut}\n{caption}\n{SECOND}").replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, CUT_OFF_COPY), [cut]);
+        assert_eq!(strip(&text), format!("{FIRST}\n\n{caption}\n\n{SECOND}"));
+        // Cut mid-word ("Automobility" read as "Auto"), a short line, a line ending a sentence,
+        // or the document's first line (a headline whose words open the first paragraph) stay.
+        for kept in [
+            "Karma Automotive executives unveil the Karman Vision SC2 concept vehicle at the Au",
+            "Karma Automotive executives unveil",
+            "Karma Automotive executives unveil the Karman Vision SC2 concept vehicle.",
+        ] {
+            let text = format!("{FIRST}\n{kept}\n{caption}\n{SECOND}").replace('\n', "\n\n");
+            assert_eq!(
+                removed_by(&text, CUT_OFF_COPY),
+                Vec::<String>::new(),
+                "{kept}"
+            );
+        }
+        let text = format!("{cut}\n{caption}\n{SECOND}").replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, CUT_OFF_COPY), Vec::<String>::new());
+        // A headline beside the page's title, which goes on with a separator and the site's
+        // name, is the story's.
+        let headline = "Browns defensive snap counts, stats, and notes from the loss: Week 11";
+        let text = format!("Menu\n{headline} - Dawgs By Nature\n{headline}\n{FIRST}\n{SECOND}")
+            .replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, CUT_OFF_COPY), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_headline_over_a_photos_caption_stays() {
+        let headline = "Deval Patrick takes nascent 2020 campaign to South Carolina";
+        let caption = "Former Massachusetts Gov. Deval Patrick, left, speaks with a business \
+                       owner during a campaign stop, Tuesday, Nov. 19, 2019, in Columbia, S.C.";
+        let text = format!(
+            "{headline}\nMeg Kinnard and Errin Haines, Associated Press\n\
+             Updated 12:24 am EST, Wednesday, November 20, 2019\n{caption}\n\
+             Photo: Meg Kinnard, AP\n{caption}\nPhoto: Meg Kinnard, AP\n{FIRST}\n{SECOND}\n{MORE}\n\
+             About a dozen black female small-business owners were gathered in a shared workspace \
+             when the former governor walked into the back of the room mid-meeting.\n\
+             He is eager to get their attention and their vote, and he has little time to do it \
+             before the first primaries early next year, his aides said."
+        )
+        .replace('\n', "\n\n");
+        let stripped = stripper().strip(&text, "s").unwrap();
+        assert!(!stripped.guarded);
+        let rules: Vec<&str> = stripped.removals.iter().map(|r| r.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "wire-byline",
+                "timestamp",
+                "dated-caption",
+                "photo-credit",
+                "dated-caption",
+                "photo-credit"
+            ]
+        );
+        assert!(stripped.text.starts_with(headline));
+    }
+
+    #[test]
+    fn excerpts_cut_at_one_length_go_and_a_paragraph_that_trails_off_stays() {
+        let excerpts = [
+            "Apple recently launched the new AirPods Pro for $250, but it is already possible to \
+             grab a pair at a discount. The AirPods Pro features Active Noise Cancellat...",
+            "Amazon is not waiting until Black Friday to offer deep iPad Pro discounts at its web \
+             store. Today you can get the latest 12.9-inch iPad Pro for just $949.99, $199...",
+            "Dell has released its list of Black Friday deals to help get the holiday season \
+             kickstarted. Starting with the easy to throw into a carry-on Dell XPS 13 2-in-1,...",
+        ];
+        let text = format!("{FIRST}\n{}\n{SECOND}", excerpts.join("\n")).replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, CUT_EXCERPTS), excerpts);
+        // Two of one length are no list; lengths far apart are no list; a sentence ended
+        // before its ellipsis is no cut.
+        let two = format!("{FIRST}\n{}\n{SECOND}", excerpts[..2].join("\n")).replace('\n', "\n\n");
+        assert_eq!(removed_by(&two, CUT_EXCERPTS), Vec::<String>::new());
+        let apart = [
+            excerpts[0].to_string(),
+            format!("{} {FIRST}", &excerpts[1][..excerpts[1].len() - 3]) + "...",
+            excerpts[2].to_string(),
+        ];
+        let text = format!("{FIRST}\n{}\n{SECOND}", apart.join("\n")).replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, CUT_EXCERPTS), Vec::<String>::new());
+        let ended: Vec<String> = excerpts
+            .iter()
+            .map(|e| format!("{}....", e.trim_end_matches(['.', ',', '$', '1', '9'])))
+            .collect();
+        let text = format!("{FIRST}\n{}\n{SECOND}", ended.join("\n")).replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, CUT_EXCERPTS), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_keyword_list_goes() {
+        let keywords = "calendario stock car 2018, stock car brasil, stock car cascavel, stock \
+                        car interlagos, stock car santa cruz do sul, stock car taruma";
+        let names = "Bob Marley, Bruno Mars, Drake, The Eagles, Jay Z, Frank Sinatra";
+        let text = format!("{FIRST}\n{names}\n{SECOND}\n{keywords}").replace('\n', "\n\n");
+        assert_eq!(removed_by(&text, KEYWORD_LIST), [keywords]);
+    }
+
+    #[test]
+    fn spans_glued_into_a_line_are_cut_and_the_line_stays() {
+        let line = "A New York man threatened to kill Rep. Ilhan OmarIlhan OmarHillicon Valley: \
+                    Progressives oppose funding bill | Senators call for 5G coordinator MORE \
+                    (D-Minn.), and Sen. John ThuneJohn Randolph ThuneSenate passes stopgap MORE \
+                    (R-S.D.) said so on Monday.";
+        let link = "Also on rt.com Journalists threatened with arrests as Bolivia purges \
+                    socialist elementsAn Associated Press journalist in the area saw a dead man.";
+        // (More of the article, so that the guard lets the cuts through.)
+        let text = format!("{FIRST}\n{line}\n{link}\n{SECOND}\n{MORE}").replace('\n', "\n\n");
+        assert_eq!(
+            strip(&text),
+            format!(
+                "{FIRST}\n\nA New York man threatened to kill Rep. Ilhan Omar (D-Minn.), and \
+                 Sen. John Thune (R-S.D.) said so on Monday.\n\nAn Associated Press journalist \
+                 in the area saw a dead man.\n\n{SECOND}\n\n{MORE}"
+            )
+        );
+        assert_eq!(removed_by(&text, NAME_CARD).len(), 2);
+        assert_eq!(removed_by(&text, GLUED_LINK).len(), 1);
     }
 
     #[test]

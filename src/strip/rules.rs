@@ -71,6 +71,9 @@ pub enum Shape {
     Label,
     /// A label that opens like a prompt and tells nothing ([`crate::strip::shape::is_prompt`]).
     Prompt,
+    /// A photo's caption: present tense, no quotation, tells nothing
+    /// ([`crate::strip::shape::is_caption`]).
+    Caption,
 }
 
 #[derive(Debug, Deserialize)]
@@ -510,6 +513,7 @@ impl RuleSet {
             None => true,
             Some(Shape::Label) => shape::is_label(line),
             Some(Shape::Prompt) => shape::is_prompt(line, normalized),
+            Some(Shape::Caption) => shape::is_caption(normalized),
         }
     }
 

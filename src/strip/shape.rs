@@ -94,6 +94,68 @@ pub fn is_prompt(line: &str, normalized: &str) -> bool {
     opens && !words.any(|w| REPORTING_WORDS.contains(&w))
 }
 
+/// Words of a story's telling in the past: a caption says what a photo shows in the present
+/// ("Mayor Pete Buttigieg speaks during a fundraiser, Sunday, Nov. 17, 2019, in Las Vegas."),
+/// a story tells what happened ("John Smith died on Tuesday, Nov. 19, 2019, in Los Angeles.").
+#[rustfmt::skip]
+const PAST_WORDS: &[&str] = &[
+    "was", "were", "had", "did", "died", "born", "killed", "would", "could", "became",
+    "went", "came", "began", "took", "made", "got", "won", "lost", "saw", "met",
+];
+
+/// Whether a line, in its matching form `normalized` ([`crate::strip::rules::normalize_line`],
+/// quotes made straight), can be a photo's caption: no quotation, and no word that reports
+/// ([`REPORTING_WORDS`]) or tells in the past ([`PAST_WORDS`]).
+pub fn is_caption(normalized: &str) -> bool {
+    !normalized.contains('"')
+        && !normalized
+            .split(' ')
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+            .any(|w| REPORTING_WORDS.contains(&w) || PAST_WORDS.contains(&w))
+}
+
+/// The fewest items of a keyword list.
+const MIN_KEYWORDS: usize = 6;
+/// The most words of one keyword.
+const MAX_KEYWORD_WORDS: usize = 6;
+
+/// Whether a line is a page's list of keywords (its tags, for search engines): [`MIN_KEYWORDS`]
+/// items or more separated by commas, each of [`MAX_KEYWORD_WORDS`] words at most, no sentence
+/// ended, and one word of four letters or more in two thirds of the items or more: "calendario
+/// stock car 2018, stock car brasil, stock car cascavel, stock car interlagos, …". A list in a
+/// story names different things ("Bob Marley, Bruno Mars, Drake, The Eagles, Jay Z, Frank
+/// Sinatra").
+pub fn is_keyword_list(line: &str) -> bool {
+    let line = line.trim();
+    if line.ends_with(['.', '!', '?'])
+        || memchr::memchr_iter(b',', line.as_bytes()).count() + 1 < MIN_KEYWORDS
+    {
+        return false;
+    }
+    let items: Vec<&str> = line.split(',').map(str::trim).collect();
+    if items.iter().any(|item| {
+        let words = item.split_whitespace().count();
+        words == 0 || words > MAX_KEYWORD_WORDS
+    }) {
+        return false;
+    }
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for item in &items {
+        let mut words: Vec<String> = item
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4)
+            .map(str::to_lowercase)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        for word in words {
+            *counts.entry(word).or_default() += 1;
+        }
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    most * 3 >= items.len() * 2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +185,27 @@ mod tests {
             "sign up for the paid",
         ] {
             assert!(!prompt(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn keyword_lists_repeat_their_words() {
+        assert!(is_keyword_list(
+            "calendario stock car 2018, stock car brasil, stock car cascavel, stock car corrida \
+             milhão, stock car interlagos, stock car santa cruz do sul, stock car taruma"
+        ));
+        for line in [
+            "A: Bob Marley, Bruno Mars, Drake, The Eagles, Jay Z, Frank Sinatra",
+            // A sentence ends.
+            "stock car brasil, stock car cascavel, stock car interlagos, stock car taruma, stock \
+             car velopark, stock car londrina.",
+            // Too few items.
+            "stock car brasil, stock car cascavel, stock car interlagos",
+            // A long item is a clause.
+            "stock car brasil, stock car cascavel, stock car interlagos, stock car taruma, stock \
+             car velopark, and the stock car race that ran in the rain all day",
+        ] {
+            assert!(!is_keyword_list(line), "{line}");
         }
     }
 

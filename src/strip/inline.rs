@@ -109,6 +109,12 @@ const MAX_LINKED_HEADLINE: usize = 250;
 /// more glued to a capitalised word ("elementsAn"); a name spelt so ("MacBook", "iPhone") is
 /// no end.
 pub(super) fn glued_link(line: &str) -> Option<(usize, usize)> {
+    // Every label starts with "also", "read", "related", "recommended" or "see": most lines
+    // never pay for the pattern.
+    let first = line.trim_start().bytes().next()?.to_ascii_lowercase();
+    if !matches!(first, b'a' | b'r' | b's') {
+        return None;
+    }
     let label = LINK_LABEL.find(line)?;
     let headline = &line[label.end()..floor_boundary(line, label.end() + MAX_LINKED_HEADLINE)];
     let mut lowercase_run = 0;

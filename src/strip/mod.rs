@@ -183,22 +183,23 @@ impl Stripper {
     /// Fails when the rule file cannot be read or a rule does not compile.
     pub fn new(config: &StripConfig, stats: Option<Arc<LineIndex>>) -> anyhow::Result<Stripper> {
         let specs = rules::load_specs(config.rules.as_deref(), &config.disabled)?;
+        let on = |id: &str| !config.disabled.iter().any(|d| d == id);
         Ok(Stripper {
             rules: RuleSet::compile(&specs, config.protect_words)?,
             stats: stats.filter(|_| config.wants_stats()),
             guard: config.guard,
-            dedupe: !config.disabled.iter().any(|d| d == REPEATED_IN_DOCUMENT),
-            navigation: !config.disabled.iter().any(|d| d == NAVIGATION_RUN),
-            furniture: !config.disabled.iter().any(|d| d == FURNITURE_BLOCK),
-            title: !config.disabled.iter().any(|d| d == PAGE_TITLE),
-            headline: config.drop_title && !config.disabled.iter().any(|d| d == HEADLINE),
-            related: !config.disabled.iter().any(|d| d == RELATED_HEADLINES),
-            comments: !config.disabled.iter().any(|d| d == COMMENT_SECTION),
-            cards: !config.disabled.iter().any(|d| d == NAME_CARD),
-            links: !config.disabled.iter().any(|d| d == GLUED_LINK),
-            keywords: !config.disabled.iter().any(|d| d == KEYWORD_LIST),
-            copies: !config.disabled.iter().any(|d| d == CUT_OFF_COPY),
-            excerpts: !config.disabled.iter().any(|d| d == CUT_EXCERPTS),
+            dedupe: on(REPEATED_IN_DOCUMENT),
+            navigation: on(NAVIGATION_RUN),
+            furniture: on(FURNITURE_BLOCK),
+            title: on(PAGE_TITLE),
+            headline: config.drop_title && on(HEADLINE),
+            related: on(RELATED_HEADLINES),
+            comments: on(COMMENT_SECTION),
+            cards: on(NAME_CARD),
+            links: on(GLUED_LINK),
+            keywords: on(KEYWORD_LIST),
+            copies: on(CUT_OFF_COPY),
+            excerpts: on(CUT_EXCERPTS),
         })
     }
 
@@ -683,7 +684,7 @@ fn cut_off_copies(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
     if candidates.is_empty() {
         return;
     }
-    let removed: HashSet<usize> = removals.iter().map(|r| r.line).collect();
+    let removed = judged_lines(removals);
     let starts = line_starts(text, lines);
     let mut added = Vec::new();
     for number in candidates {
@@ -748,7 +749,7 @@ fn cut_excerpts(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
     if excerpts.len() < MIN_EXCERPTS {
         return;
     }
-    let removed: HashSet<usize> = removals.iter().map(|r| r.line).collect();
+    let removed = judged_lines(removals);
     let starts = line_starts(text, lines);
     let added: Vec<Removal> = excerpts
         .iter()
@@ -771,28 +772,27 @@ fn name_cards(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
     if !text.contains("MORE") {
         return;
     }
+    let judged = judged_lines(removals);
     let starts = line_starts(text, lines);
     let mut added = Vec::new();
-    let mut judged = removals.iter().map(|r| r.line).peekable();
     for (number, (line, &line_start)) in lines.iter().zip(&starts).enumerate() {
-        while judged.next_if(|&n| n < number).is_some() {}
-        if judged.peek() == Some(&number) {
+        if judged.contains(&number) {
             continue;
         }
-        let span = |(s, e), rule| Removal {
+        added.extend(inline::name_cards(line).into_iter().map(|(s, e)| Removal {
             line: number,
             start: line_start + s,
             end: line_start + e,
-            rule,
+            rule: NAME_CARD,
             cut: true,
-        };
-        added.extend(
-            inline::name_cards(line)
-                .into_iter()
-                .map(|s| span(s, NAME_CARD)),
-        );
+        }));
     }
     add_removals(removals, added);
+}
+
+/// The lines that a removal or a cut already took.
+fn judged_lines(removals: &[Removal]) -> HashSet<usize> {
+    removals.iter().map(|r| r.line).collect()
 }
 
 /// The rule whose lines head a comment section (and are a comment's "Reply").
@@ -2018,6 +2018,41 @@ mod tests {
             .collect();
         let text = format!("{FIRST}\n{}\n{SECOND}", ended.join("\n")).replace('\n', "\n\n");
         assert_eq!(removed_by(&text, CUT_EXCERPTS), Vec::<String>::new());
+    }
+
+    /// Each pass can be switched off by its id, and then removes nothing.
+    #[test]
+    fn every_pass_can_be_disabled() {
+        let keywords = "calendario stock car 2018, stock car brasil, stock car cascavel, stock \
+                        car interlagos, stock car santa cruz do sul, stock car taruma";
+        let text = format!("{FIRST}\n{keywords}\n{SECOND}\n{MORE}").replace('\n', "\n\n");
+        for id in [
+            REPEATED_IN_SOURCE,
+            REPEATED_IN_DOCUMENT,
+            NAVIGATION_RUN,
+            FURNITURE_BLOCK,
+            PAGE_TITLE,
+            RELATED_HEADLINES,
+            COMMENT_SECTION,
+            CUT_OFF_COPY,
+            CUT_EXCERPTS,
+            KEYWORD_LIST,
+            NAME_CARD,
+            GLUED_LINK,
+        ] {
+            let config = StripConfig {
+                stats: None,
+                disabled: vec![id.to_string()],
+                ..StripConfig::default()
+            };
+            let stripper = Stripper::new(&config, None).unwrap_or_else(|e| panic!("{id}: {e}"));
+            let expected = usize::from(id != KEYWORD_LIST);
+            assert_eq!(
+                removed_by_with(&stripper, &text, KEYWORD_LIST).len(),
+                expected,
+                "{id}"
+            );
+        }
     }
 
     #[test]

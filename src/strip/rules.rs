@@ -137,8 +137,10 @@ pub fn load_specs(extra: Option<&Path>, disabled: &[String]) -> anyhow::Result<V
 /// `navigation-run` is a document's run of menu labels, `furniture-block` the headlines,
 /// labels and ranks left in a block of page furniture, `page-title` a page's first line naming
 /// its site, `related-headlines` the headlines under a header of links, `comment-section` the
-/// comments after an article ([`crate::strip`]).
-pub const STATISTIC_IDS: [&str; 7] = [
+/// comments after an article, `cut-off-copy` a line cut off beside the line it was cut from,
+/// `cut-excerpts` teasers' excerpts cut at one length, `keyword-list` a page's keywords,
+/// `name-card` and `glued-link` spans cut out of a line ([`crate::strip`]).
+pub const STATISTIC_IDS: [&str; 12] = [
     "repeated-in-source",
     "repeated-in-document",
     "navigation-run",
@@ -146,6 +148,11 @@ pub const STATISTIC_IDS: [&str; 7] = [
     "page-title",
     "related-headlines",
     "comment-section",
+    "cut-off-copy",
+    "cut-excerpts",
+    "keyword-list",
+    "name-card",
+    "glued-link",
 ];
 
 /// How a line was judged.

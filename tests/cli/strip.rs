@@ -103,6 +103,44 @@ fn credits_that_end_a_one_line_article_are_cut_and_the_line_stays() {
 }
 
 #[test]
+fn cards_glued_into_a_sentence_are_cut_the_sentence_stays_and_the_pass_can_be_disabled() {
+    let input =
+        "Officials said the bill would pass the House on Thursday and the Senate next week.\n\
+                 A man threatened to kill Rep. Ilhan OmarIlhan OmarHillicon Valley: Progressives \
+                 oppose funding bill | Senators call for 5G coordinator MORE (D-Minn.), and Sen. \
+                 John ThuneJohn Randolph ThuneSenate passes stopgap MORE (R-S.D.) said so on \
+                 Monday, prosecutors told the court in a filing made public late on Friday.\n\
+                 The man is due to be sentenced in February and faces up to ten years in prison.\n";
+    let output = textwash()
+        .args(["strip", "--explain"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "<stdin>:2: [name-card] cut: Ilhan OmarHillicon Valley: Progressives oppose funding bill \
+         | Senators call for 5G coordinator MORE\n\
+         <stdin>:2: [name-card] cut: John Randolph ThuneSenate passes stopgap MORE\n"
+    );
+    let output = textwash().arg("strip").write_stdin(input).output().unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "Officials said the bill would pass the House on Thursday and the Senate next week.\n\
+         A man threatened to kill Rep. Ilhan Omar (D-Minn.), and Sen. John Thune (R-S.D.) said \
+         so on Monday, prosecutors told the court in a filing made public late on Friday.\n\
+         The man is due to be sentenced in February and faces up to ten years in prison.\n"
+    );
+    let output = textwash()
+        .args(["strip", "--disable", "name-card"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), input);
+}
+
+#[test]
 fn strip_explains_each_removal_with_its_rule() {
     let input = "The army announced a new offensive against rebel-held areas of the city.\n\
                  Advertisement\n\

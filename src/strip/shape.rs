@@ -94,18 +94,20 @@ pub fn is_prompt(line: &str, normalized: &str) -> bool {
     opens && !words.any(|w| REPORTING_WORDS.contains(&w))
 }
 
-/// Words of a story's telling in the past: a caption says what a photo shows in the present
-/// ("Mayor Pete Buttigieg speaks during a fundraiser, Sunday, Nov. 17, 2019, in Las Vegas."),
-/// a story tells what happened ("John Smith died on Tuesday, Nov. 19, 2019, in Los Angeles.").
+/// Words of a story's telling in the past or announcing what is to come: a caption says what a
+/// photo shows, now ("Mayor Pete Buttigieg speaks during a fundraiser, Sunday, Nov. 17, 2019, in
+/// Las Vegas."); a story tells what happened ("John Smith died on Tuesday, Nov. 19, 2019, in Los
+/// Angeles.") or will ("The debate is scheduled for Wednesday, Nov. 20, 2019, in Atlanta.").
 #[rustfmt::skip]
 const PAST_WORDS: &[&str] = &[
     "was", "were", "had", "did", "died", "born", "killed", "would", "could", "became",
     "went", "came", "began", "took", "made", "got", "won", "lost", "saw", "met",
+    "will", "scheduled", "expected", "planned", "due",
 ];
 
 /// Whether a line, in its matching form `normalized` ([`crate::strip::rules::normalize_line`],
 /// quotes made straight), can be a photo's caption: no quotation, and no word that reports
-/// ([`REPORTING_WORDS`]) or tells in the past ([`PAST_WORDS`]).
+/// ([`REPORTING_WORDS`]), tells in the past or announces ([`PAST_WORDS`]).
 pub fn is_caption(normalized: &str) -> bool {
     !normalized.contains('"')
         && !normalized

@@ -222,8 +222,11 @@ impl Stripper {
         } else {
             Vec::new()
         };
+        // Where each line starts in the text, for the passes over the whole document.
+        let mut starts = Vec::with_capacity(lines.len());
         for (number, &line) in lines.iter().enumerate() {
             let start = offset;
+            starts.push(start);
             // The line's length in the text: with its CR, if it had one.
             let cr = usize::from(text.as_bytes().get(start + line.len()) == Some(&b'\r'));
             offset += line.len() + cr + 1;
@@ -273,29 +276,18 @@ impl Stripper {
             if line.trim().is_empty() {
                 continue;
             }
-            if self.keywords
-                && shape::is_keyword_list(line)
-                && !self
-                    .rules
-                    .is_protected(line, rules::normalize_line(line, &mut String::new()))
-            {
+            if self.keywords && shape::is_keyword_list(line) && !self.rules.protects(line) {
                 removals.push(removal(KEYWORD_LIST, 0, line.len(), false));
                 continue;
             }
-            if navigation.get(number) == Some(&true)
-                && !self
-                    .rules
-                    .is_protected(line, rules::normalize_line(line, &mut String::new()))
-            {
+            if navigation.get(number) == Some(&true) && !self.rules.protects(line) {
                 removals.push(removal(NAVIGATION_RUN, 0, line.len(), false));
                 continue;
             }
             if let Some(index) = &self.stats {
                 if words < self.rules.protect_words()
                     && index.is_boilerplate(source, line, &mut buf)
-                    && !self
-                        .rules
-                        .is_protected(line, rules::normalize_line(line, &mut String::new()))
+                    && !self.rules.protects(line)
                     && !figures.in_table(&lines, number, words)
                 {
                     removals.push(removal(REPEATED_IN_SOURCE, 0, line.len(), false));
@@ -314,22 +306,21 @@ impl Stripper {
             }
         }
         if self.cards && wrapped.is_none() {
-            name_cards(text, &lines, &mut removals);
+            name_cards(&lines, &starts, text, &mut removals);
         }
         if self.copies && wrapped.is_none() {
-            cut_off_copies(text, &lines, &mut removals);
+            cut_off_copies(&lines, &starts, &mut removals);
         }
         if self.excerpts && wrapped.is_none() {
-            cut_excerpts(text, &lines, &mut removals);
+            cut_excerpts(&lines, &starts, &mut removals);
         }
         if self.headline && wrapped.is_none() {
-            headline(&lines, &line_starts(text, &lines), &mut removals);
+            headline(&lines, &starts, &mut removals);
         }
         if removals.is_empty() {
             return None;
         }
         if wrapped.is_none() {
-            let starts = line_starts(text, &lines);
             if self.title {
                 page_title(&lines, &starts, &mut removals);
             }
@@ -472,9 +463,7 @@ impl Stripper {
                 if listed
                     || Some(number) == headline
                     || !is_furniture_line(line, buf)
-                    || self
-                        .rules
-                        .is_protected(line, rules::normalize_line(line, &mut String::new()))
+                    || self.rules.protects(line)
                 {
                     continue;
                 }
@@ -559,9 +548,7 @@ impl Stripper {
                     .trim_start()
                     .strip_prefix(['-', '•', '*', '–', '·', '▪', '►'])
                     .unwrap_or(line);
-                let protected = self
-                    .rules
-                    .is_protected(line, rules::normalize_line(line, &mut String::new()));
+                let protected = self.rules.protects(line);
                 if !protected && is_furniture_line(item, buf) {
                     after_headline = true;
                 } else if !protected
@@ -669,7 +656,7 @@ impl Stripper {
 /// with a separator and is no cut-off copy: it is the story's, and the page's title may go
 /// ([`PAGE_TITLE`]). The first line is left to the rules for a headline ([`HEADLINE`]): a
 /// story's first paragraph may open with its title's words.
-fn cut_off_copies(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
+fn cut_off_copies(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
     let cut_off = |line: &str| {
         line.trim_end()
             .chars()
@@ -685,7 +672,6 @@ fn cut_off_copies(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
         return;
     }
     let removed = judged_lines(removals);
-    let starts = line_starts(text, lines);
     let mut added = Vec::new();
     for number in candidates {
         let line = lines[number].trim();
@@ -726,7 +712,7 @@ const EXCERPT_LENGTH_SLACK: usize = 8;
 /// length within [`EXCERPT_LENGTH_SLACK`] characters: a page cut each card's text at a fixed
 /// length ("… The headphones offer up to 12 hours of list..."). A paragraph that trails off
 /// ("I just don't know...") has no two others of its length.
-fn cut_excerpts(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
+fn cut_excerpts(lines: &[&str], starts: &[usize], removals: &mut Vec<Removal>) {
     let cut_short = |line: &str| {
         let line = line.trim_end();
         let rest = ["...", "..", "…"]
@@ -750,7 +736,6 @@ fn cut_excerpts(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
         return;
     }
     let removed = judged_lines(removals);
-    let starts = line_starts(text, lines);
     let added: Vec<Removal> = excerpts
         .iter()
         .filter(|&&(n, chars)| {
@@ -768,14 +753,13 @@ fn cut_excerpts(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
 
 /// Adds to `removals` the name cards ([`inline::name_cards`]) of lines nothing else removed or
 /// cut.
-fn name_cards(text: &str, lines: &[&str], removals: &mut Vec<Removal>) {
+fn name_cards(lines: &[&str], starts: &[usize], text: &str, removals: &mut Vec<Removal>) {
     if !text.contains("MORE") {
         return;
     }
     let judged = judged_lines(removals);
-    let starts = line_starts(text, lines);
     let mut added = Vec::new();
-    for (number, (line, &line_start)) in lines.iter().zip(&starts).enumerate() {
+    for (number, (line, &line_start)) in lines.iter().zip(starts).enumerate() {
         if judged.contains(&number) {
             continue;
         }
@@ -851,18 +835,6 @@ const CARD_DETAILS: [&str; 4] = ["timestamp", "engagement-counts", "byline", "re
 const MAX_PRICE_WORDS: usize = 4;
 /// The most words of a teaser's sentence under a related headline.
 const MAX_TEASER_WORDS: usize = 35;
-
-/// Where each line starts in the text (a CR before the LF belongs to the line break).
-fn line_starts(text: &str, lines: &[&str]) -> Vec<usize> {
-    let mut starts = Vec::with_capacity(lines.len());
-    let mut offset = 0;
-    for line in lines {
-        starts.push(offset);
-        let cr = usize::from(text.as_bytes().get(offset + line.len()) == Some(&b'\r'));
-        offset += line.len() + cr + 1;
-    }
-    starts
-}
 
 /// Adds to `removals` the document's first line when it is a page's title naming its site
 /// ([`names_its_site`]) and rules found the document to be a page: at least

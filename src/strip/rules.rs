@@ -524,7 +524,12 @@ impl RuleSet {
         }
     }
 
-    /// Whether a protect rule covers the line.
+    /// Whether a protect rule covers the line, normalized here ([`normalize_line`]).
+    pub fn protects(&self, line: &str) -> bool {
+        self.is_protected(line, normalize_line(line, &mut String::new()))
+    }
+
+    /// Whether a protect rule covers the line; `normalized` is its matching form.
     pub fn is_protected(&self, line: &str, normalized: &str) -> bool {
         self.protect_literals
             .as_ref()

@@ -102,6 +102,18 @@ fn credits_that_end_a_one_line_article_are_cut_and_the_line_stays() {
     }
 }
 
+/// What `textwash strip ARGS` writes for `input` on stdin; it must succeed.
+fn strip_stdin(args: &[&str], input: &str) -> String {
+    let output = textwash()
+        .arg("strip")
+        .args(args)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "strip {args:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[test]
 fn cards_glued_into_a_sentence_are_cut_the_sentence_stays_and_the_pass_can_be_disabled() {
     let input =
@@ -111,33 +123,20 @@ fn cards_glued_into_a_sentence_are_cut_the_sentence_stays_and_the_pass_can_be_di
                  John ThuneJohn Randolph ThuneSenate passes stopgap MORE (R-S.D.) said so on \
                  Monday, prosecutors told the court in a filing made public late on Friday.\n\
                  The man is due to be sentenced in February and faces up to ten years in prison.\n";
-    let output = textwash()
-        .args(["strip", "--explain"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        strip_stdin(&["--explain"], input),
         "<stdin>:2: [name-card] cut: Ilhan OmarHillicon Valley: Progressives oppose funding bill \
          | Senators call for 5G coordinator MORE\n\
          <stdin>:2: [name-card] cut: John Randolph ThuneSenate passes stopgap MORE\n"
     );
-    let output = textwash().arg("strip").write_stdin(input).output().unwrap();
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        strip_stdin(&[], input),
         "Officials said the bill would pass the House on Thursday and the Senate next week.\n\
          A man threatened to kill Rep. Ilhan Omar (D-Minn.), and Sen. John Thune (R-S.D.) said \
          so on Monday, prosecutors told the court in a filing made public late on Friday.\n\
          The man is due to be sentenced in February and faces up to ten years in prison.\n"
     );
-    let output = textwash()
-        .args(["strip", "--disable", "name-card"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), input);
+    assert_eq!(strip_stdin(&["--disable", "name-card"], input), input);
 }
 
 #[test]
@@ -146,20 +145,13 @@ fn strip_explains_each_removal_with_its_rule() {
                  Advertisement\n\
                  Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n\
                  He declined to comment. Copyright 2016 The Associated Press. All rights reserved.\n";
-    let output = textwash()
-        .args(["strip", "--explain"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        strip_stdin(&["--explain"], input),
         "<stdin>:2: [advertisement] removed: Advertisement\n\
          <stdin>:4: [agency-notice] cut:  Copyright 2016 The Associated Press. All rights reserved.\n"
     );
-    let output = textwash().arg("strip").write_stdin(input).output().unwrap();
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        strip_stdin(&[], input),
         "The army announced a new offensive against rebel-held areas of the city.\n\
          Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n\
          He declined to comment.\n"
@@ -170,26 +162,13 @@ fn strip_explains_each_removal_with_its_rule() {
 fn drop_title_removes_a_headline_over_prose_and_only_when_asked() {
     let input = "Diplomats fail to revive the Syrian ceasefire\n\
                  Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n";
-    let kept = textwash().arg("strip").write_stdin(input).output().unwrap();
-    assert!(kept.status.success());
-    assert_eq!(String::from_utf8(kept.stdout).unwrap(), input);
-    let output = textwash()
-        .args(["strip", "--drop-title", "--explain"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    assert_eq!(strip_stdin(&[], input), input);
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        strip_stdin(&["--drop-title", "--explain"], input),
         "<stdin>:1: [headline] removed: Diplomats fail to revive the Syrian ceasefire\n"
     );
-    let output = textwash()
-        .args(["strip", "--drop-title"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        strip_stdin(&["--drop-title"], input),
         "Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n"
     );
 }

@@ -347,6 +347,9 @@ pub struct ShardWriter {
     spills: u32,
     seen: rustc_hash::FxHashMap<u64, u32>,
     docs: Vec<DocMeta>,
+    /// The buffer each entry is written through, kept from one document to the next: a new
+    /// one's pages are zeroed by the kernel as they are first written, for every document.
+    entry_buffer: Vec<u8>,
 }
 
 impl ShardWriter {
@@ -365,6 +368,7 @@ impl ShardWriter {
             spills: 0,
             seen: Default::default(),
             docs: Vec::new(),
+            entry_buffer: Vec::with_capacity(EntryWriter::BUFFER),
         })
     }
 
@@ -409,7 +413,7 @@ impl ShardWriter {
             ];
             let counts = [before.map_or(0, |b| b.words.len() + 1), lists[1].len()];
             // Written through a small buffer: a huge document's entry is never copied whole.
-            let mut out = EntryWriter::new(&mut self.shingles);
+            let mut out = EntryWriter::new(&mut self.shingles, &mut self.entry_buffer);
             match spilled {
                 Some(spilled) => out.copy(&spilled.shingles)?,
                 None => {
@@ -515,17 +519,19 @@ impl ShardWriter {
 /// bytes.
 pub(super) struct EntryWriter<'a> {
     out: &'a mut checked::Writer<File>,
-    buffer: Vec<u8>,
+    buffer: &'a mut Vec<u8>,
     written: u64,
 }
 
 impl<'a> EntryWriter<'a> {
     const BUFFER: usize = 64 << 10;
 
-    fn new(out: &'a mut checked::Writer<File>) -> EntryWriter<'a> {
+    /// An entry written to `out` through `buffer` (emptied first).
+    fn new(out: &'a mut checked::Writer<File>, buffer: &'a mut Vec<u8>) -> EntryWriter<'a> {
+        buffer.clear();
         EntryWriter {
             out,
-            buffer: Vec::with_capacity(Self::BUFFER),
+            buffer,
             written: 0,
         }
     }
@@ -539,7 +545,7 @@ impl<'a> EntryWriter<'a> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.write_all(&self.buffer)?;
+        self.out.write_all(self.buffer)?;
         self.written += self.buffer.len() as u64;
         self.buffer.clear();
         Ok(())

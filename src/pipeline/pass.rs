@@ -14,7 +14,7 @@ use crate::config::{OnError, RunConfig};
 use crate::dedup::DedupConfig;
 use crate::document::Document;
 use crate::error::Problem;
-use crate::read::batch::{read_batches, Batch};
+use crate::read::batch::{read_batches_reusing, Batch};
 use crate::read::{self, InputFile, Unit};
 use crate::stage::{build_stages, Notes, Stage, Verdict};
 use crate::strip::stats::{document_lines, LineCounter};
@@ -59,6 +59,8 @@ pub(crate) fn main_pass(
 ) -> anyhow::Result<()> {
     let progress = progress_bar(config, files, None);
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(READ_AHEAD);
+    // Batches' buffers go back to the reader once processed, to be filled again.
+    let (spare_sender, spare_receiver) = sync_channel::<Vec<u8>>(READ_AHEAD + 1);
     let (result_sender, result_receiver) = sync_channel::<(u64, u64, Vec<Processed>)>(WRITE_BEHIND);
     // The reader is not joined: when the run stops early it may be blocked reading a pipe that
     // never closes, and it stops by itself at its next send once the receiver is gone.
@@ -70,9 +72,14 @@ pub(crate) fn main_pass(
         std::thread::Builder::new()
             .name("textwash-read".into())
             .spawn(move || {
-                read_batches(&files, &read, cutting, &progress, |batch| {
-                    batch_sender.send(batch).is_ok()
-                })
+                read_batches_reusing(
+                    &files,
+                    &read,
+                    cutting,
+                    &progress,
+                    &spare_receiver,
+                    |batch| batch_sender.send(batch).is_ok(),
+                )
             })
             .context("cannot start the reading thread")?;
     }
@@ -115,6 +122,7 @@ pub(crate) fn main_pass(
             {
                 break;
             }
+            let _ = spare_sender.try_send(batch.data);
         }
         drop(result_sender);
         writer
@@ -146,11 +154,13 @@ fn survey_pass<T: Send>(
         notices.note(&format!("standard input is left out of {what}"));
     }
     let progress = progress_bar(config, &readable, Some(label));
-    read_batches(
+    let (spare_sender, spare_receiver) = sync_channel::<Vec<u8>>(1);
+    read_batches_reusing(
         &readable,
         &config.read,
         config.cutting(),
         &progress,
+        &spare_receiver,
         |batch| {
             let results: Vec<T> = pool.install(|| {
                 batch
@@ -174,6 +184,7 @@ fn survey_pass<T: Send>(
             for item in results {
                 consume(item);
             }
+            let _ = spare_sender.try_send(batch.data);
             true
         },
     );

@@ -7,6 +7,7 @@
 
 use std::io::Read;
 use std::ops::Range;
+use std::sync::mpsc::Receiver;
 
 use indicatif::ProgressBar;
 
@@ -53,7 +54,31 @@ pub fn read_batches(
     progress: &ProgressBar,
     mut emit: impl FnMut(Batch) -> bool,
 ) {
-    read_batches_of(files, config, cutting, MAX_UNITS, progress, &mut emit)
+    read_batches_of(files, config, cutting, MAX_UNITS, progress, None, &mut emit)
+}
+
+/// [`read_batches`], filling the buffers that come back on `spare` (a batch's
+/// [`Batch::data`], handed back once its units were processed) before it allocates new ones.
+///
+/// A new buffer of a batch's size is memory the kernel has to zero page by page as it is
+/// first written (7% of a run's CPU time); a buffer handed back has its pages already.
+pub fn read_batches_reusing(
+    files: &[InputFile],
+    config: &ReadConfig,
+    cutting: Cutting,
+    progress: &ProgressBar,
+    spare: &Receiver<Vec<u8>>,
+    mut emit: impl FnMut(Batch) -> bool,
+) {
+    read_batches_of(
+        files,
+        config,
+        cutting,
+        MAX_UNITS,
+        progress,
+        Some(spare),
+        &mut emit,
+    )
 }
 
 /// [`read_batches`] with at most `max_units` units a batch.
@@ -63,9 +88,11 @@ fn read_batches_of(
     cutting: Cutting,
     max_units: usize,
     progress: &ProgressBar,
+    spare: Option<&Receiver<Vec<u8>>>,
     emit: &mut dyn FnMut(Batch) -> bool,
 ) {
     let mut cutter = Cutter {
+        spare,
         batch: Batch::default(),
         batch_bytes: cutting.batch_bytes,
         max_units,
@@ -100,6 +127,8 @@ fn read_batches_of(
 /// record's bytes, goes in without handing the batch on.
 pub struct Cutter<'a> {
     batch: Batch,
+    /// Buffers handed back for reuse ([`read_batches_reusing`]).
+    spare: Option<&'a Receiver<Vec<u8>>>,
     batch_bytes: usize,
     max_units: usize,
     max_record: usize,
@@ -213,10 +242,17 @@ impl Cutter<'_> {
             return;
         }
         let capacity = self.batch_bytes + self.batch_bytes / 4;
+        let data = match self.spare.and_then(|spare| spare.try_recv().ok()) {
+            Some(mut reused) => {
+                reused.clear();
+                reused
+            }
+            None => Vec::with_capacity(capacity),
+        };
         let batch = std::mem::replace(
             &mut self.batch,
             Batch {
-                data: Vec::with_capacity(capacity),
+                data,
                 ..Batch::default()
             },
         );
@@ -243,14 +279,18 @@ mod tests {
         Problem(String, Option<u64>, &'static str),
     }
 
+    /// Every batch's buffer is handed back for reuse, as the main pass does, so that records
+    /// read into a reused buffer are checked too.
     fn read_all(files: &[InputFile], cutting: Cutting, max_units: usize) -> Vec<Seen> {
         let mut seen = Vec::new();
+        let (back, spare) = std::sync::mpsc::sync_channel(2);
         read_batches_of(
             files,
             &crate::read::tests::config(),
             cutting,
             max_units,
             &ProgressBar::hidden(),
+            Some(&spare),
             &mut |batch| {
                 for unit in &batch.units {
                     seen.push(match unit {
@@ -269,6 +309,7 @@ mod tests {
                         ),
                     });
                 }
+                let _ = back.try_send(batch.data);
                 true
             },
         );

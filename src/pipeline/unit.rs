@@ -160,9 +160,11 @@ pub(crate) fn process_unit(
     let parse_time = parse_started.elapsed();
     let mut runs = Vec::with_capacity(stages.len() + 1);
     let mut unstripped = None;
+    // The text's hash before each stage: the one after the stage before it.
+    let mut hash = xxh3_64(doc.text.as_bytes());
     for stage in stages {
         let stage_started = Instant::now();
-        let before = xxh3_64(doc.text.as_bytes());
+        let before = hash;
         let mut notes = Notes::default();
         let verdict = stage.apply(&mut doc, &mut notes);
         if let (Some(text), Some(dedup)) = (notes.before_statistics.take(), dedup) {
@@ -178,9 +180,10 @@ pub(crate) fn process_unit(
         if let Some(audit) = &mut audit {
             audit.after(stage.as_ref(), &notes, &doc);
         }
+        hash = xxh3_64(doc.text.as_bytes());
         runs.push(StageRun {
             name: stage.name(),
-            changed: xxh3_64(doc.text.as_bytes()) != before,
+            changed: hash != before,
             dropped,
             time: stage_started.elapsed(),
             notes,

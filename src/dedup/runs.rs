@@ -9,6 +9,7 @@
 //! files are [`checked`] files, so a damaged one fails the merge that reads it.
 
 use std::cmp::Reverse;
+use std::collections::binary_heap::PeekMut;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -422,11 +423,17 @@ impl<R: Record> Merge<R> {
 
     fn next_record(&mut self) -> io::Result<Option<R>> {
         if self.runs.len() > SCAN_RUNS {
-            let Some(Reverse((record, i))) = self.heap.pop() else {
+            // The run's next record takes the top's place and sinks once, where a pop and a
+            // push would move the heap twice.
+            let Some(mut top) = self.heap.peek_mut() else {
                 return Ok(None);
             };
-            if let Some(next) = self.runs[i].next_record()? {
-                self.heap.push(Reverse((next, i)));
+            let Reverse((record, i)) = *top;
+            match self.runs[i].next_record()? {
+                Some(next) => *top = Reverse((next, i)),
+                None => {
+                    PeekMut::pop(top);
+                }
             }
             return Ok(Some(record));
         }

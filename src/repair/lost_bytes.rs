@@ -313,10 +313,13 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
 /// `đào` is written correctly once).
 fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     let is_word_char = |c: char| c.is_alphabetic();
-    let fragment_len = text[rest..]
+    // The word ends at a letter that is not one: `Â` or `Ã` misreading what follows
+    // (`circumstÃ nciesÂ·`, the middle dot misread too).
+    let after = &text[rest..];
+    let fragment_len = after
         .char_indices()
-        .find(|&(_, c)| !is_word_char(c))
-        .map_or(text.len() - rest, |(i, _)| i);
+        .find(|&(i, c)| !is_word_char(c) || misread_lead(&after[i..]))
+        .map_or(after.len(), |(i, _)| i);
     let fragment = &text[rest..rest + fragment_len];
     if fragment.is_empty() || !fragment.chars().all(char::is_lowercase) {
         return false;
@@ -360,6 +363,19 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
         if second.is_ascii_lowercase() && !onset && has_vowel && !vietnamese {
             return true;
         }
+    }
+    // A short start of a word (`c`, `b`, `cl`), `à`, then `s` and a consonant (`cÃ stig`,
+    // `bÃ squet`, `clÃ ssic`): no word of a language that writes `à` starts with `s` and a
+    // consonant but Italian's, and Italian's short words that end in `à` are `là`, `già` and `dà`
+    // (French's `là` too). Vietnamese syllables never start so.
+    if (1..=2).contains(&prefix.chars().count())
+        && prefix
+            .chars()
+            .all(|c| c.is_lowercase() && !"aeiouàèéíòóú".contains(c))
+        && !matches!(prefix, "l" | "gi" | "d")
+        && s_and_consonant(fragment)
+    {
+        return true;
     }
     // No Catalan word is `à` alone (the preposition is `a`): in Catalan text, `à` then a space
     // then a lowercase word was a word starting with `à` (`Ã rea` → `àrea`).
@@ -405,6 +421,25 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
 /// fix may have left on purpose (a text quoting mojibake).
 pub fn a_grave_lost_its_space(text: &str) -> bool {
     a_grave_after_lowercase(text, |n| n == ' ' || n.is_ascii_lowercase())
+}
+
+/// Whether `rest` starts with `s` then a consonant other than `h` (`stig`, `squet`, `ssic`).
+fn s_and_consonant(rest: &str) -> bool {
+    let mut letters = rest.chars();
+    letters.next() == Some('s')
+        && letters
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() && !"aeiouyh".contains(c))
+}
+
+/// Whether `text` starts with `Â` or `Ã` and the character that the misreading of a UTF-8
+/// sequence puts after it (U+0080–U+00BF): a misread character, not a letter of the word.
+fn misread_lead(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some('Â' | 'Ã'))
+        && chars
+            .next()
+            .is_some_and(|c| ('\u{80}'..='\u{BF}').contains(&c))
 }
 
 /// Whether the text has `Ã` after a lowercase letter and before a character `next` accepts.
@@ -717,6 +752,11 @@ fn is_catalan(text: &str) -> bool {
         ["ció", "cions", "ència", "ències", "òria", "òries"]
             .iter()
             .any(|end| w.ends_with(end) && w.len() > end.len())
+            // Nouns in `-tat` (`veritat`, `oportunitats`, `ciutat`), where French writes
+            // `-té` and Italian `-tà`; not `habitat`, a word of French and English too.
+            || ["ilitat", "ivitat", "unitat", "eritat", "ositat", "icitat", "alitat", "aritat", "iutat", "ietat"]
+                .iter()
+                .any(|end| w.trim_end_matches('s').ends_with(end))
             || w.trim_end_matches('ò').contains('ò')
             || WORDS.contains(&w)
     })
@@ -917,6 +957,42 @@ mod tests {
         assert_eq!(fix("FÃ cilment ho farem", false), "FÃ cilment ho farem");
         // Portuguese capitals end in `Ã`: a capital then `Ã` is not split Catalan.
         assert_eq!(fix("IRMÃ de todos", true), "IRMÃ de todos");
+        // Catalan nouns in `-tat` say the text is Catalan; `habitat` is French and English too.
+        assert_eq!(
+            fix("Les oportunitats Ã rea nova", true),
+            "Les oportunitats àrea nova"
+        );
+        assert_eq!(
+            fix("Un habitat Ã rea nouvelle", true),
+            "Un habitat à rea nouvelle"
+        );
+    }
+
+    #[test]
+    fn a_grave_after_a_short_start_before_s_and_a_consonant_is_inside_the_word() {
+        // No word of the languages that write `à` starts with `s` and a consonant but
+        // Italian's, and Italian's short words ending in `à` are `là`, `già`, `dà`.
+        assert_eq!(fix("Quaranta cÃ stig i", true), "Quaranta càstig i");
+        assert_eq!(fix("un clÃ ssic nou", true), "un clàssic nou");
+        assert_eq!(fix("la cittÃ stessa", true), "la città stessa");
+        assert_eq!(fix("proprio lÃ stesso", true), "proprio là stesso");
+        assert_eq!(fix("la cÃ sera", true), "la cà sera");
+        // Not before `sh` (a name, a loanword).
+        assert_eq!(fix("la cÃ show", true), "la cà show");
+    }
+
+    #[test]
+    fn a_grave_word_ends_before_a_misread_sign() {
+        // `Â·` glued after the word is the middle dot misread, not letters of it (the
+        // mojibake pass takes it back; this one joins the word).
+        assert_eq!(
+            fix("portarÃ  jugat circumstÃ nciesÂ·.", true),
+            "portarà jugat circumstànciesÂ·."
+        );
+        assert_eq!(
+            fix("portarÃ  jugat circumstÃ nciesÂ de", true),
+            "portarà jugat circumstà nciesÂ de"
+        );
     }
 
     #[test]

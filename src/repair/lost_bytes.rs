@@ -418,9 +418,17 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
 /// Whether the text shows `Ã` whose no-break space became a space or was dropped: `Ã` before a
 /// space or glued to a lowercase ASCII letter, which no correct text writes after a lowercase
 /// letter (`identitÃ  `, `estÃvem`). Not `Ã` before a no-break space, a misreading the mojibake
-/// fix may have left on purpose (a text quoting mojibake).
+/// fix may have left on purpose (a text quoting mojibake). Or `Ã` alone between two words, its
+/// no-break space turned into a space before the text's own (`teatroÂ· Ã  civil`): no word is
+/// `Ã`, and no text sets two spaces after a letter it means.
 pub fn a_grave_lost_its_space(text: &str) -> bool {
     a_grave_after_lowercase(text, |n| n == ' ' || n.is_ascii_lowercase())
+        || text.match_indices("Ã  ").any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + "Ã  ".len()..].chars().next();
+            before.is_some_and(|c| c == ' ')
+                && after.is_some_and(|c| c.is_alphabetic() && c.is_lowercase())
+        })
 }
 
 /// Whether `rest` starts with `s` then a consonant other than `h` (`stig`, `squet`, `ssic`).

@@ -262,6 +262,12 @@ fn a_restored_byte_is_evidence_for_the_weak_misreadings_beside_it() {
         repair("Golfo orientale tweetÂ· fermato"),
         "Golfo orientale tweetÂ· fermato"
     );
+    // `Ã` alone between two words with two spaces after it: `à` whose no-break space became
+    // a space before the text's own.
+    assert_eq!(
+        repair("FazendoÂ· teatroÂ· Ã  civil."),
+        "Fazendo· teatro· à civil."
+    );
     // `Ã` before a real no-break space is no lost byte: a text quoting layers of mojibake keeps
     // the layer it quotes.
     assert!(repair("Two layers: à → Ã\u{a0} → ÃƒÂ\u{a0}.").ends_with("→ ÃƒÂ\u{a0}."));

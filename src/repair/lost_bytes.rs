@@ -367,13 +367,15 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     // A short start of a word (`c`, `b`, `cl`), `à`, then `s` and a consonant (`cÃ stig`,
     // `bÃ squet`, `clÃ ssic`): no word of a language that writes `à` starts with `s` and a
     // consonant but Italian's, and Italian's short words that end in `à` are `là`, `già` and `dà`
-    // (French's `là` too). Vietnamese syllables never start so.
+    // (French's `là` too). Vietnamese syllables never start so: in Vietnamese text such a word
+    // is a loanword after a syllable (`nhà stylist`), and stays apart.
     if (1..=2).contains(&prefix.chars().count())
         && prefix
             .chars()
             .all(|c| c.is_lowercase() && !"aeiouàèéíòóú".contains(c))
         && !matches!(prefix, "l" | "gi" | "d")
         && s_and_consonant(fragment)
+        && !vietnamese
     {
         return true;
     }
@@ -987,6 +989,10 @@ mod tests {
         assert_eq!(fix("la cÃ sera", true), "la cà sera");
         // Not before `sh` (a name, a loanword).
         assert_eq!(fix("la cÃ show", true), "la cà show");
+        assert_eq!(
+            fix("Một nhÃ stylist nổi tiếng", true),
+            "Một nhà stylist nổi tiếng"
+        );
     }
 
     #[test]

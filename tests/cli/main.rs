@@ -28,6 +28,18 @@ pub fn textwash() -> assert_cmd::Command {
     cmd
 }
 
+/// What `textwash ARGS...` writes for `input` on stdin; it must succeed (its stderr is shown
+/// when it does not).
+pub fn stdout_of(args: &[&str], input: impl Into<Vec<u8>>) -> String {
+    let output = textwash().args(args).write_stdin(input).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// Runs `textwash run ARGS... -o OUT`; returns the exit code and stderr.
 pub fn run(args: &[&dyn AsRef<OsStr>], out: &Path) -> (i32, String) {
     let output = textwash()

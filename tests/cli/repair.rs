@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{corpus_files, record, report, run, textwash, Scratch};
+use crate::{corpus_files, record, report, run, stdout_of, textwash, Scratch};
 
 fn seeds() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
@@ -97,18 +97,12 @@ fn run_repairs_the_seeds_and_counts_fixes_by_name() {
 #[test]
 fn fix_reads_stdin_and_explains_each_change() {
     let input = "fine line\nâ€œWeâ€™re here,â€\u{9d} he said &amp; left.\r\n";
-    let assert = textwash().arg("fix").write_stdin(input).assert().success();
     assert_eq!(
-        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
+        stdout_of(&["fix"], input),
         "fine line\n“We’re here,” he said & left.\n"
     );
-    let assert = textwash()
-        .args(["fix", "--explain"])
-        .write_stdin(input)
-        .assert()
-        .success();
     assert_eq!(
-        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
+        stdout_of(&["fix", "--explain"], input),
         "<stdin>:2:1: â€œ → “ (mojibake-windows-1252)\n\
          <stdin>:2:6: â€™ → ’ (mojibake-windows-1252)\n\
          <stdin>:2:17: â€\\u{9d} → ” (mojibake-windows-1252)\n\
@@ -125,24 +119,11 @@ fn fix_leaves_correct_text_that_forms_bytes_of_other_characters_and_fixes_lone_s
     let correct = "“I love you, Beyoncé…” the fan shouted.\n\
                    大会”，“第二次”。段落4：这是\n\
                    In mojibake, the pound sign £ shows up as Â£.\n";
-    let assert = textwash()
-        .arg("fix")
-        .write_stdin(correct)
-        .assert()
-        .success();
-    assert_eq!(
-        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
-        correct
-    );
+    assert_eq!(stdout_of(&["fix"], correct), correct);
     // Damage alone in a document: a pound sign misread, a lone U+0085 for `…`.
     let damaged = "It cost Â£790million.\nIt was late\u{85} really late.\n";
-    let assert = textwash()
-        .arg("fix")
-        .write_stdin(damaged)
-        .assert()
-        .success();
     assert_eq!(
-        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
+        stdout_of(&["fix"], damaged),
         "It cost £790million.\nIt was late… really late.\n"
     );
 }
@@ -165,13 +146,8 @@ fn fix_jsonl_repairs_the_text_field_and_keeps_every_line() {
     );
     assert!(stderr.contains("<stdin>:2: invalid JSON"), "{stderr}");
 
-    let assert = textwash()
-        .args(["fix", "--jsonl", "--explain"])
-        .write_stdin(good)
-        .assert()
-        .success();
     assert_eq!(
-        String::from_utf8(assert.get_output().stdout.clone()).unwrap(),
+        stdout_of(&["fix", "--jsonl", "--explain"], good),
         "<stdin>:1: [doc-1] 1:7: Ã© → é (mojibake-windows-1252)\n\
          <stdin>:1: [doc-1] 1:18: Ã© → é (mojibake-windows-1252)\n"
     );
@@ -181,16 +157,7 @@ fn fix_jsonl_repairs_the_text_field_and_keeps_every_line() {
 fn fixes_switch_off_by_flag_and_by_config_file() {
     let s = Scratch::new();
     let input = "cafÃ© &amp; “quotes”\n";
-    let fix = |args: &[&str]| {
-        let output = textwash()
-            .arg("fix")
-            .args(args)
-            .write_stdin(input)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{args:?}");
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let fix = |args: &[&str]| stdout_of(&[&["fix"], args].concat(), input);
     assert_eq!(fix(&[]), "café & “quotes”\n");
     assert_eq!(fix(&["--disable", "mojibake"]), "cafÃ© & “quotes”\n");
     assert_eq!(fix(&["--disable", "mojibake,html-entities"]), input);

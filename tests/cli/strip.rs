@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{corpus_files, record, report, run, textwash, Scratch};
+use crate::{corpus_files, record, report, run, stdout_of, textwash, Scratch};
 
 /// The lines of the seeds that are boilerplate (or a repeat), and nothing else.
 const REMOVED: [(&str, &str); 8] = [
@@ -102,18 +102,6 @@ fn credits_that_end_a_one_line_article_are_cut_and_the_line_stays() {
     }
 }
 
-/// What `textwash strip ARGS` writes for `input` on stdin; it must succeed.
-fn strip_stdin(args: &[&str], input: &str) -> String {
-    let output = textwash()
-        .arg("strip")
-        .args(args)
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "strip {args:?}");
-    String::from_utf8(output.stdout).unwrap()
-}
-
 #[test]
 fn cards_glued_into_a_sentence_are_cut_the_sentence_stays_and_the_pass_can_be_disabled() {
     let input =
@@ -124,19 +112,22 @@ fn cards_glued_into_a_sentence_are_cut_the_sentence_stays_and_the_pass_can_be_di
                  Monday, prosecutors told the court in a filing made public late on Friday.\n\
                  The man is due to be sentenced in February and faces up to ten years in prison.\n";
     assert_eq!(
-        strip_stdin(&["--explain"], input),
+        stdout_of(&["strip", "--explain"], input),
         "<stdin>:2: [name-card] cut: Ilhan OmarHillicon Valley: Progressives oppose funding bill \
          | Senators call for 5G coordinator MORE\n\
          <stdin>:2: [name-card] cut: John Randolph ThuneSenate passes stopgap MORE\n"
     );
     assert_eq!(
-        strip_stdin(&[], input),
+        stdout_of(&["strip"], input),
         "Officials said the bill would pass the House on Thursday and the Senate next week.\n\
          A man threatened to kill Rep. Ilhan Omar (D-Minn.), and Sen. John Thune (R-S.D.) said \
          so on Monday, prosecutors told the court in a filing made public late on Friday.\n\
          The man is due to be sentenced in February and faces up to ten years in prison.\n"
     );
-    assert_eq!(strip_stdin(&["--disable", "name-card"], input), input);
+    assert_eq!(
+        stdout_of(&["strip", "--disable", "name-card"], input),
+        input
+    );
 }
 
 #[test]
@@ -146,12 +137,12 @@ fn strip_explains_each_removal_with_its_rule() {
                  Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n\
                  He declined to comment. Copyright 2016 The Associated Press. All rights reserved.\n";
     assert_eq!(
-        strip_stdin(&["--explain"], input),
+        stdout_of(&["strip", "--explain"], input),
         "<stdin>:2: [advertisement] removed: Advertisement\n\
          <stdin>:4: [agency-notice] cut:  Copyright 2016 The Associated Press. All rights reserved.\n"
     );
     assert_eq!(
-        strip_stdin(&[], input),
+        stdout_of(&["strip"], input),
         "The army announced a new offensive against rebel-held areas of the city.\n\
          Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n\
          He declined to comment.\n"
@@ -162,13 +153,13 @@ fn strip_explains_each_removal_with_its_rule() {
 fn drop_title_removes_a_headline_over_prose_and_only_when_asked() {
     let input = "Diplomats fail to revive the Syrian ceasefire\n\
                  Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n";
-    assert_eq!(strip_stdin(&[], input), input);
+    assert_eq!(stdout_of(&["strip"], input), input);
     assert_eq!(
-        strip_stdin(&["--drop-title", "--explain"], input),
+        stdout_of(&["strip", "--drop-title", "--explain"], input),
         "<stdin>:1: [headline] removed: Diplomats fail to revive the Syrian ceasefire\n"
     );
     assert_eq!(
-        strip_stdin(&["--drop-title"], input),
+        stdout_of(&["strip", "--drop-title"], input),
         "Diplomats failed to find a way in New York to revive the ceasefire, officials said.\n"
     );
 }
@@ -265,20 +256,7 @@ fn rules_come_from_files_and_config_and_can_be_disabled() {
     let s = Scratch::new();
     let input = "Listen to our podcast every Friday!\nAdvertisement\nThe article itself goes on for a good while longer than this.\n";
     let rules = s.write("rules.toml", "[[rule]]\nid = \"house-promo\"\nkind = \"drop-short\"\nmax-words = 8\nliterals = [\"our podcast\"]\nexample = \"Listen to our podcast\"\n");
-    let strip = |args: &[&str]| {
-        let output = textwash()
-            .arg("strip")
-            .args(args)
-            .write_stdin(input)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let strip = |args: &[&str]| stdout_of(&[&["strip"], args].concat(), input);
     let article = "The article itself goes on for a good while longer than this.\n";
     assert_eq!(strip(&["--rules", rules.to_str().unwrap()]), article);
     assert_eq!(

@@ -347,8 +347,8 @@ pub struct ShardWriter {
     spills: u32,
     seen: rustc_hash::FxHashMap<u64, u32>,
     docs: Vec<DocMeta>,
-    /// The buffer each entry is written through, kept from one document to the next: a new
-    /// one's pages are zeroed by the kernel as they are first written, for every document.
+    /// The buffer each entry is written through, kept from one document to the next instead
+    /// of a new 64 KiB one for every document.
     entry_buffer: Vec<u8>,
 }
 

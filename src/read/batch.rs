@@ -60,8 +60,11 @@ pub fn read_batches(
 /// [`read_batches`], filling the buffers that come back on `spare` (a batch's
 /// [`Batch::data`], handed back once its units were processed) before it allocates new ones.
 ///
-/// A new buffer of a batch's size is memory the kernel has to zero page by page as it is
-/// first written (7% of a run's CPU time); a buffer handed back has its pages already.
+/// The reader then fills the few buffers the batches in flight need, instead of a new one of
+/// a batch's size for every batch (peak RSS on a 200 MB corpus with dedup: 346 → 333 MB,
+/// together with the shard writer's entry buffer). The kernel's zeroing of new pages, which
+/// the profile put under reading, did not shrink with it: it is the peak's pages, each
+/// zeroed once.
 pub fn read_batches_reusing(
     files: &[InputFile],
     config: &ReadConfig,

@@ -364,8 +364,13 @@ def number_expr(rng):
     ])
 
 
-def sentence(rng, lang):
-    """One sentence of 3-12 real words of `lang`, with typographic characters next to them."""
+def sentence(rng, lang, native=False):
+    """One sentence of 3-12 real words of `lang`, with typographic characters next to them.
+
+    `native`: French spacing (a no-break space before `;:!?`, inside guillemets) only in French;
+    other languages glue those signs to the word, as their typography does. (The draws are the
+    same either way, so the sentences differ only there.) Without it, any language may have
+    French spacing: more correct text for the negative suite."""
     ws = words(lang)
     k = rng.randint(3, 12)
     toks = [rng.choice(ws) for _ in range(k)]
@@ -393,6 +398,8 @@ def sentence(rng, lang):
         if kind < 0.25:  # quotes around 1-3 words, maybe with … ! , before the closing one
             j = min(k - 1, i + rng.randint(0, 2))
             o, c = rng.choice(CJK_QUOTES if lang in ("zh", "ja") else QUOTE_PAIRS)
+            if native and lang != "fr":
+                o, c = o.strip("\u00a0\u202f"), c.strip("\u00a0\u202f")
             inner = rng.choice(["", "", "…", "!", ",", "?", "."])
             toks[i] = o + toks[i]
             toks[j] = toks[j] + inner + c
@@ -408,7 +415,8 @@ def sentence(rng, lang):
         elif kind < 0.85:  # an emoji after a word, with or without a space
             toks[i] = toks[i] + rng.choice(["", " ", "\u00a0"]) + rng.choice(EMOJI)
         elif kind < 0.92:  # French spacing before ; : ! ?
-            toks[i] = toks[i] + rng.choice(SPACES[:1] + SPACES[2:]) + rng.choice(";:!?")
+            space = rng.choice(SPACES[:1] + SPACES[2:])
+            toks[i] = toks[i] + (space if lang == "fr" or not native else "") + rng.choice(";:!?")
         else:  # a bullet or middle dot between words
             toks[i] = toks[i] + rng.choice([" •", " ·", "·", " • "])
     sep = "" if lang in NO_SPACES else " "
@@ -882,7 +890,7 @@ def damage_member(rng, cls):
         return s, cesu8(s).decode("sloppy-windows-1252"), lang
     if cls in ("h-nbsp-to-space", "h-nbsp-lost", "h-nbsp-collapsed"):
         lang = rng.choice(["fr", "it", "pt", "ca", "vi"])
-        s = sentence(rng, lang).replace("\u00a0", " ").replace("\u202f", " ")
+        s = sentence(rng, lang, native=True).replace("\u00a0", " ").replace("\u202f", " ")
         if "à" not in s:
             aw = [w for w in words(lang) if "à" in w]
             ws = s.split(" ")

@@ -220,11 +220,23 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     .chars()
                     .next_back()
                     .is_some_and(char::is_uppercase);
-                // After a word in capitals, only before a lowercase word (`CAMPS Ã expert`).
+                // After a word in capitals, only before a lowercase word (`CAMPS Ã expert`), or
+                // between words of capitals (`AMEAÇAS Ã GOOGLE`), not between letters in a list
+                // of them (`Â Ã Ä`).
                 let lowercase_follows = following.is_some_and(char::is_lowercase);
+                let between_words = word_before(text, text[..at].trim_end().len())
+                    .chars()
+                    .count()
+                    >= 2
+                    && text[at + c.len_utf8()..]
+                        .trim_start_matches([' ', '\t', '\u{a0}'])
+                        .chars()
+                        .take_while(|n| n.is_alphabetic())
+                        .count()
+                        >= 2;
                 let standalone = prev.is_none_or(char::is_whitespace)
                     && if after_capitals {
-                        lowercase_follows
+                        lowercase_follows || between_words
                     } else {
                         word_follows
                             || two_spaces
@@ -344,7 +356,7 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
         && !vietnamese
         && !prefix.is_empty()
         && !ends_in_a_grave
-        && catalan_word_end(fragment, reads_as_future(prefix))
+        && catalan_word_end(fragment, reads_as_future(prefix), could_end_a_word(prefix))
     {
         return true;
     }
@@ -381,8 +393,15 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     }
     // No Catalan word is `à` alone (the preposition is `a`): in Catalan text, `à` then a space
     // then a lowercase word was a word starting with `à` (`Ã rea` → `àrea`).
+    // In Vietnamese text, `à` then `o` is the syllable `ào`, more common than the particle
+    // `à` before the rare word `o`.
     if prefix.is_empty() {
-        return regime != Regime::Dropped && !vietnamese && is_catalan(text);
+        return regime != Regime::Dropped
+            && if vietnamese {
+                fragment == "o"
+            } else {
+                is_catalan(text) || catalan_a_initial(fragment)
+            };
     }
     // Inside a word, in text whose spaces were not collapsed: the space was its no-break
     // space (`estÃ vem` → `estàvem`).
@@ -500,7 +519,11 @@ impl Regime {
 /// After what reads as a future's stem (`serÃ `, `sortirÃ `: Catalan and Italian futures end in
 /// `-rà`, the commonest words that do), an ending of two letters other than `-ia` (`literària`)
 /// is not enough: `sortirà crim`.
-fn catalan_word_end(rest: &str, after_future: bool) -> bool {
+///
+/// `after_word`: the letters before `à` and `à` may be a word of their own (`città`, `là`); when
+/// they cannot (`grà`, `pà`), a common word after them does not keep them apart (`pà tria` →
+/// `pàtria`).
+fn catalan_word_end(rest: &str, after_future: bool, after_word: bool) -> bool {
     const VERB_ENDINGS: &[&str] = &["vem", "veu", "rem", "reu", "ssem", "sseu"];
     const ENDINGS: &[&str] = &[
         "ia", "ies", "iament", "ic", "ica", "ics", "iques", "icament", "id", "ida", "ides", "ids",
@@ -520,7 +543,7 @@ fn catalan_word_end(rest: &str, after_future: bool) -> bool {
     if VERB_ENDINGS.contains(&rest) {
         return true;
     }
-    if COMMON_WORDS.contains(&rest) {
+    if after_word && COMMON_WORDS.contains(&rest) {
         return false;
     }
     let is_vowel = |c: char| "aeiouyàèéíïòóúüáâãêôõîûìùë".contains(c);
@@ -536,6 +559,45 @@ fn catalan_word_end(rest: &str, after_future: bool) -> bool {
     ending.len() < rest.len()
         && ENDINGS.contains(&ending)
         && !(after_future && ending.chars().count() < 3 && ending != "ia")
+}
+
+/// Whether `rest` is the rest of a Catalan word that starts with `à` (`àrea`, `àngel`, `ànim`,
+/// `àvia`, `àmbit`): a closed class of learned words, which no word of French or Portuguese
+/// (the languages that write `à` alone, then a word) spells without it. (`via`, `vida`, `tic`,
+/// `tom` are such words, and are left to [`is_catalan`].)
+fn catalan_a_initial(rest: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "bac", "cid", "frica", "fric", "gil", "guila", "lbum", "lgebra", "lies", "lex", "mbit",
+        "mfora", "mplia", "mpli", "ncora", "nec", "ngel", "ngul", "nim", "nima", "nsia", "nsies",
+        "pat", "pex", "rab", "rbitre", "rea", "rees", "rid", "rida", "rtic", "sia", "tic", "tom",
+        "udio", "ustria", "via", "vid", "vida",
+    ];
+    const ALSO_WORDS: &[&str] = &["via", "vies", "vida", "vides", "tic", "tics", "tom", "toms"];
+    if ALSO_WORDS.contains(&rest) {
+        return false;
+    }
+    let singular = rest
+        .strip_suffix("es")
+        .filter(|s| STEMS.contains(s) || STEMS.contains(&format!("{s}a").as_str()))
+        .or_else(|| rest.strip_suffix('s'))
+        .unwrap_or(rest);
+    STEMS.contains(&rest)
+        || STEMS.contains(&singular)
+        || rest
+            .strip_suffix('a')
+            .is_some_and(|s| STEMS.contains(&s) && s.len() > 2)
+}
+
+/// Whether `prefix` and `à` may be a word of Italian, Catalan or French: a prefix with a vowel
+/// (`citt`, `ser`, `voil`), or one of the few words of a consonant and `à` (`là`, `già`, `dà`,
+/// Catalan `mà`, Venetian `cà`). Not `gr`, `p`, `tr`: no word is `grà`.
+fn could_end_a_word(prefix: &str) -> bool {
+    prefix
+        .chars()
+        .any(|c| "aeiouyàèéíïòóúü".contains(c.to_ascii_lowercase()))
+        || ["l", "gi", "d", "m", "c"]
+            .iter()
+            .any(|w| prefix.eq_ignore_ascii_case(w))
 }
 
 /// Whether the letters before `à` read as a future's stem: an infinitive's `r` (`ser`, `far`,
@@ -563,6 +625,10 @@ fn a_grave_space(text: &str, space_at: usize, prefix: &str, regime: Regime) -> u
         || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
         || (first == Some(' ') && joins(text, prefix, space_at + 1, regime))
         || (first == Some(' ') && !prefix.is_empty() && second.is_some_and(closes_a_word))
+        || (first == Some(' ')
+            && !prefix.is_empty()
+            && regime != Regime::Dropped
+            && ends_a_word_glued(text, space_at + 1, prefix))
     {
         first.map_or(0, char::len_utf8)
     } else {
@@ -577,6 +643,60 @@ fn a_grave_space(text: &str, space_at: usize, prefix: &str, regime: Regime) -> u
 /// and not in others (`20 °C`, `Home · News`, Swedish `”` opening a quotation, `…`, an emoji).
 fn closes_a_word(c: char) -> bool {
     matches!(c, '.' | ',' | ')' | ']')
+}
+
+/// Whether the sign at `at` is one that Italian, Catalan, Portuguese and Vietnamese set right
+/// after a word, ending it (`città!`, `università…`, `qualità™`, `«città»`), in a text that
+/// does not set a space before such signs elsewhere, as French does (`voilà !`, `« déjà »`).
+/// Then `wordÃ`, a space and the sign lost `à`'s no-break space to that space. Not where the
+/// sign starts a word (`…parola`), nor `»` that closes no `«` (it opens a quotation in Danish
+/// and German), nor after French's own words in `à` (`voilà`, `déjà`, `au-delà`), which
+/// French text writes.
+fn ends_a_word_glued(text: &str, at: usize, prefix: &str) -> bool {
+    let mut rest = text[at..].chars();
+    let Some(sign) = rest.next() else {
+        return false;
+    };
+    if ["voil", "déj", "del"]
+        .iter()
+        .any(|w| prefix.to_lowercase() == *w)
+    {
+        return false;
+    }
+    if !matches!(sign, '!' | '?' | ';' | ':' | '…' | '™' | '®' | '»')
+        || rest.next().is_some_and(char::is_alphanumeric)
+    {
+        return false;
+    }
+    if sign == '»'
+        && text[..at]
+            .rfind('«')
+            .is_none_or(|o| text[o..at].contains('»'))
+    {
+        return false;
+    }
+    !sets_french_spacing(text)
+}
+
+/// Whether the text sets a space before `!`, `?`, `;`, `:` or `»` after a word or number other
+/// than one ending in `Ã` (`voilà !`, `12 € ?`), or after `«`: French typography.
+fn sets_french_spacing(text: &str) -> bool {
+    let spaces = [' ', '\u{a0}', '\u{202f}', '\u{2009}'];
+    let mut chars = text.chars().peekable();
+    let mut before = None;
+    while let Some(c) = chars.next() {
+        if spaces.contains(&c) {
+            if let Some(&n) = chars.peek() {
+                let after_word = before.is_some_and(|b: char| b.is_alphanumeric() && b != 'Ã');
+                if (after_word && matches!(n, '!' | '?' | ';' | ':' | '»')) || before == Some('«')
+                {
+                    return true;
+                }
+            }
+        }
+        before = Some(c);
+    }
+    false
 }
 
 /// Whether the word ending in `Ã` at `at` is written again on its line with more after the
@@ -743,7 +863,7 @@ fn is_vietnamese_onset(prefix: &str) -> bool {
 }
 
 /// Whether the text is Catalan, by what only Catalan writes: `l·l`; a word ending in `-ció`,
-/// `-cions`, `-ència`, `-ències`, `-òria` or `-òries`; `qü`; `ò` inside a word (Italian writes it
+/// `-cions`, `-ssió`, `-xió`, `-ència`, `-ències`, `-òria` or `-òries`; `qü`; `ò` inside a word (Italian writes it
 /// only at the end); or one of its commonest words that no neighbour spells the same (`amb`,
 /// `els`, `perquè`, `això`, `aquesta`…). Vietnamese, with `ò` inside syllables, is told apart by
 /// the caller.
@@ -759,7 +879,7 @@ fn is_catalan(text: &str) -> bool {
     text.split(|c: char| !c.is_alphabetic()).any(|word| {
         let lower = word.to_lowercase();
         let w = lower.as_str();
-        ["ció", "cions", "ència", "ències", "òria", "òries"]
+        ["ció", "cions", "ssió", "ssions", "xió", "xions", "ència", "ències", "òria", "òries"]
             .iter()
             .any(|end| w.ends_with(end) && w.len() > end.len())
             // Nouns in `-tat` (`veritat`, `oportunitats`, `ciutat`), where French writes
@@ -940,11 +1060,16 @@ mod tests {
             "la libertÃ mm",
             "a cittÃ nuova",
             "voilÃ crimes",
-            // The cost: a Catalan word whose end is a common word stays split.
+            // The cost: a Catalan word whose end is a common word stays split after letters
+            // that, with `à`, could be a word (`dinà` is shaped like `Canadà`).
             "la dinÃ mica",
         ] {
             assert_eq!(fix(text, true), text.replace('Ã', "à"), "{text}");
         }
+        // No word is `grà` or `pà`: after them, a common word's shape is the word's end.
+        assert_eq!(fix("la grÃ fica nova", true), "la gràfica nova");
+        assert_eq!(fix("la pÃ tria nova", true), "la pàtria nova");
+        assert_eq!(fix("proprio lÃ mia", true), "proprio là mia");
         // Where the text shows its no-break spaces dropped (`estÃvem`), a space after `Ã` is
         // the text's own, whatever follows.
         assert_eq!(
@@ -958,8 +1083,15 @@ mod tests {
         // No Catalan word is `à` alone: in Catalan text (`col·legi`, `-ció`), `à` and a space
         // before a lowercase word starts that word. Elsewhere `à` is the French or Portuguese
         // word.
-        assert_eq!(fix("Una Ã rea del col·legi", true), "Una àrea del col·legi");
-        assert_eq!(fix("Une Ã rea nouvelle", true), "Une à rea nouvelle");
+        assert_eq!(
+            fix("Una Ã ries del col·legi", true),
+            "Una àries del col·legi"
+        );
+        assert_eq!(fix("Une Ã ries nouvelle", true), "Une à ries nouvelle");
+        assert_eq!(
+            fix("Il pense Ã rire demain", true),
+            "Il pense à rire demain"
+        );
         // Two consonants no word starts with: the word goes on, in any language.
         assert_eq!(fix("Un Ã lbum nou", true), "Un àlbum nou");
         // A capitalised word with `à` after its first letter, in a damaged text.
@@ -969,13 +1101,36 @@ mod tests {
         assert_eq!(fix("IRMÃ de todos", true), "IRMÃ de todos");
         // Catalan nouns in `-tat` say the text is Catalan; `habitat` is French and English too.
         assert_eq!(
-            fix("Les oportunitats Ã rea nova", true),
-            "Les oportunitats àrea nova"
+            fix("Les oportunitats Ã ries nova", true),
+            "Les oportunitats àries nova"
         );
         assert_eq!(
-            fix("Un habitat Ã rea nouvelle", true),
-            "Un habitat à rea nouvelle"
+            fix("Un habitat Ã ries nouvelle", true),
+            "Un habitat à ries nouvelle"
         );
+        // `-ssió`, `-xió`: Catalan (Spanish writes `-sión`, Portuguese `-são`).
+        assert!(is_catalan("la pressió"));
+        assert!(is_catalan("una connexió"));
+        assert!(!is_catalan("la pression et la connexion"));
+        // The Catalan words that start with `à` are a closed class of learned words whose
+        // rest no French or Portuguese word spells: joined in any text.
+        for (rest, joined) in [
+            ("ngels", "àngels"),
+            ("nim", "ànim"),
+            ("rees", "àrees"),
+            ("mbits", "àmbits"),
+            ("frica", "àfrica"),
+            ("udio", "àudio"),
+        ] {
+            assert_eq!(
+                fix(&format!("Una Ã {rest} gran"), true),
+                format!("Una {joined} gran")
+            );
+        }
+        // Not where the rest is a word of Portuguese or French too (`à via pública`), without
+        // other Catalan in the text.
+        assert_eq!(fix("Sair Ã via pública", true), "Sair à via pública");
+        assert_eq!(fix("Una Ã via del col·legi", true), "Una àvia del col·legi");
     }
 
     #[test]
@@ -1036,6 +1191,19 @@ mod tests {
         assert_eq!(fix("la cittÃ . E poi", false), "la città. E poi");
         assert_eq!(fix("(la universitÃ ) i", false), "(la università) i");
         assert_eq!(fix("voilÃ ! dit-il", false), "voilà ! dit-il");
+        // Italian, Catalan, Portuguese and Vietnamese set `!?;:…™` right after the word; a
+        // space after `Ã` there was its no-break space. Not in a text that sets a space
+        // before such signs elsewhere (French), nor before a sign that starts a word.
+        assert_eq!(fix("la universitÃ ! E poi", false), "la università! E poi");
+        assert_eq!(fix("la cittÃ … e poi", false), "la città… e poi");
+        assert_eq!(fix("la qualitÃ ™ e poi", false), "la qualità™ e poi");
+        assert_eq!(fix("«la cittÃ » e poi", false), "«la città» e poi");
+        assert_eq!(
+            fix("Il dit : la citÃ ! non", false),
+            "Il dit : la cità ! non"
+        );
+        assert_eq!(fix("la cittÃ …parola", false), "la città …parola");
+        assert_eq!(fix("»la cittÃ »parola«", false), "»la città »parola«");
         assert_eq!(fix("la metÃ °C e poi", false), "la metà °C e poi");
         // Alone before two spaces, whatever follows.
         assert_eq!(fix("peur Ã  • vite", false), "peur à • vite");
@@ -1045,7 +1213,11 @@ mod tests {
         assert_eq!(fix("Abertos Ã 👍 ganha", false), "Abertos à 👍 ganha");
         assert_eq!(fix("100 Ã °C fout", false), "100 à °C fout");
         assert_eq!(fix("CAMPS Ã expert", false), "CAMPS à expert");
-        assert_eq!(fix("BÊTE Ã TRES", false), "BÊTE Ã TRES");
+        // Between words of capitals, where no word is `Ã`; not in a list of letters.
+        assert_eq!(fix("BÊTE Ã TRES", false), "BÊTE à TRES");
+        assert_eq!(fix("AMEAÇAS Ã  GOOGLE", false), "AMEAÇAS à GOOGLE");
+        assert_eq!(fix("Letters: Â Ã Ä", false), "Letters: Â Ã Ä");
+        assert_eq!(fix("Letters: Â Ã Ä Å", false), "Letters: Â Ã Ä Å");
         assert_eq!(fix("layers: Ã → Ãƒ", false), "layers: Ã → Ãƒ");
         // A capital and `Ã` in Vietnamese with damage elsewhere (`BÃ` for `Bà`); not in
         // Portuguese capitals.
@@ -1073,6 +1245,9 @@ mod tests {
 
     #[test]
     fn a_grave_in_vietnamese_after_a_capital_or_ending_a_line() {
+        // `à` alone then `o` in Vietnamese text is the syllable `ào`; elsewhere two words.
+        assert_eq!(fix("Duke viết Ã o sexy", true), "Duke viết ào sexy");
+        assert_eq!(fix("Il va Ã o sexy", true), "Il va à o sexy");
         // Vietnamese syllables: `à`, its no-break space turned into a space, then a syllable's
         // ending.
         for (before, after) in [

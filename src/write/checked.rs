@@ -1,7 +1,8 @@
 //! Work files that tell when they were damaged: the files one step (or one staged task) writes
 //! for a later one to read — the corpus spool, shard shingle lists and document lists, sorted
 //! runs, band meetings, strip's line counts — carry a checksum of every 16 KiB block, checked
-//! whenever a block is read.
+//! the first time an open file reads the block (a later read of it takes only the bytes it
+//! asks for).
 //!
 //! A flipped byte on disk or in a copy between machines then fails the step that reads it, with
 //! an error naming the file, instead of reaching the output. The data keeps its offsets (readers
@@ -150,6 +151,9 @@ pub struct File {
     len: u64,
     /// Names the file in the thread's cache of blocks (unique in the process).
     id: u64,
+    /// One bit per block: set once the block was read whole and matched its checksum. A read
+    /// that touches only such blocks takes just its bytes from the file.
+    verified: Vec<std::sync::atomic::AtomicU64>,
 }
 
 /// Blocks kept per thread, most recently read first.
@@ -203,6 +207,9 @@ impl File {
             path: path.to_path_buf(),
             len,
             id: NEXT_FILE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            verified: (0..blocks.div_ceil(64))
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
         })
     }
 
@@ -216,7 +223,8 @@ impl File {
         self.len == 0
     }
 
-    /// Fills `buf` with the data at `offset`, checking every block it touches.
+    /// Fills `buf` with the data at `offset`, checking every block it touches (once: a block
+    /// already checked is not read whole again).
     pub fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         if buf.is_empty() {
             return Ok(());
@@ -237,6 +245,17 @@ impl File {
         let last = (end - 1) / BLOCK as u64;
         let from = (offset - first * BLOCK as u64) as usize;
         if first == last {
+            if let Some(block) = self.cache_hit(first) {
+                buf.copy_from_slice(&block[from..from + buf.len()]);
+                return Ok(());
+            }
+        }
+        // Blocks checked before: only the bytes asked for are read (a shingle list of a few
+        // kilobytes, where a whole block is 16).
+        if (first..=last).all(|block| self.is_verified(block)) {
+            return read_exact_at(&self.file, buf, offset);
+        }
+        if first == last {
             let block = self.cached_block(first)?;
             buf.copy_from_slice(&block[from..from + buf.len()]);
             return Ok(());
@@ -247,20 +266,49 @@ impl File {
         Ok(())
     }
 
-    /// Block `block`, checked, from the thread's cache or read (and then cached).
-    fn cached_block(&self, block: u64) -> io::Result<std::rc::Rc<Vec<u8>>> {
-        let hit = BLOCKS.with(|cache| {
+    fn is_verified(&self, block: u64) -> bool {
+        self.verified[(block / 64) as usize].load(std::sync::atomic::Ordering::Relaxed)
+            & (1 << (block % 64))
+            != 0
+    }
+
+    fn set_verified(&self, first: u64, count: u64) {
+        for block in first..first + count {
+            self.verified[(block / 64) as usize]
+                .fetch_or(1 << (block % 64), std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Block `block` from the thread's cache, made the most recently used, if it is there.
+    fn cache_hit(&self, block: u64) -> Option<std::rc::Rc<Vec<u8>>> {
+        BLOCKS.with(|cache| {
             let mut cache = cache.borrow_mut();
             let at = cache.iter().position(|c| c.0 == self.id && c.1 == block)?;
             let entry = cache.remove(at);
             let bytes = entry.2.clone();
             cache.insert(0, entry);
             Some(bytes)
-        });
-        if let Some(bytes) = hit {
+        })
+    }
+
+    /// Block `block`, checked, from the thread's cache or read (and then cached).
+    fn cached_block(&self, block: u64) -> io::Result<std::rc::Rc<Vec<u8>>> {
+        if let Some(bytes) = self.cache_hit(block) {
             return Ok(bytes);
         }
-        let mut bytes = Vec::new();
+        // The buffer of the least recently used block, when the cache is full and nothing
+        // else holds it: no new allocation, and no zeroing of a new one.
+        let mut bytes = BLOCKS
+            .with(|cache| {
+                let mut cache = cache.borrow_mut();
+                if cache.len() < CACHED_BLOCKS {
+                    return None;
+                }
+                cache
+                    .pop()
+                    .and_then(|(_, _, bytes)| std::rc::Rc::try_unwrap(bytes).ok())
+            })
+            .unwrap_or_default();
         self.read_blocks(block, 1, &mut bytes)?;
         let bytes = std::rc::Rc::new(bytes);
         BLOCKS.with(|cache| {
@@ -295,6 +343,7 @@ impl File {
                 ));
             }
         }
+        self.set_verified(first, count);
         Ok(())
     }
 }
@@ -461,7 +510,7 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_reads_and_sums_a_block_once_for_its_small_reads() {
+    fn an_open_file_reads_and_sums_a_block_once_for_its_small_reads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.bin");
         let bytes = data((CACHED_BLOCKS + 3) * BLOCK);
@@ -472,22 +521,21 @@ mod tests {
         let mut piece = [0u8; 100];
         file.read_exact_at(&mut piece, 10).unwrap();
         // Every data byte damaged on disk, under the open file: a block read before comes from
-        // the thread's cache, any other is read and refused.
+        // the thread's cache, any other is read whole and refused.
         let mut damaged = std::fs::read(&path).unwrap();
         damaged[..bytes.len()].iter_mut().for_each(|b| *b ^= 0x20);
         std::fs::write(&path, &damaged).unwrap();
         file.read_exact_at(&mut piece, 5000).unwrap();
         assert_eq!(piece, &bytes[5000..5100]);
         assert!(file.read_exact_at(&mut piece, BLOCK as u64 + 10).is_err());
-        // Another thread has its own cache; a newly opened file too.
-        let other = std::thread::scope(|s| s.spawn(|| file.read_exact_at(&mut [0u8; 4], 0)).join());
-        assert!(other.unwrap().is_err());
+        assert!(file.read_exact_at(&mut piece, BLOCK as u64 - 50).is_err());
+        // A newly opened file checks every block again.
         assert!(File::open(&path)
             .unwrap()
             .read_exact_at(&mut piece, 10)
             .is_err());
-        // A read across blocks is not cached; the cache holds CACHED_BLOCKS blocks at most.
-        assert!(file.read_exact_at(&mut piece, BLOCK as u64 - 50).is_err());
+        // A block checked once is not read whole again by this file, on any thread: a read
+        // takes only its bytes from the disk (checked when they were written and first read).
         let mut restored = damaged.clone();
         restored[..bytes.len()].copy_from_slice(&bytes);
         std::fs::write(&path, &restored).unwrap();
@@ -495,11 +543,29 @@ mod tests {
             file.read_exact_at(&mut piece, (block * BLOCK) as u64)
                 .unwrap();
         }
+        // (Seen with the checksums damaged, the data not: another thread, whose cache is
+        // empty, reads block 2 without summing it again.)
+        let mut sums_damaged = restored.clone();
+        sums_damaged[bytes.len()..bytes.len() + 8 * 3]
+            .iter_mut()
+            .for_each(|b| *b ^= 0x20);
+        std::fs::write(&path, &sums_damaged).unwrap();
+        let other = std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut piece = [0u8; 100];
+                file.read_exact_at(&mut piece, (2 * BLOCK + 7) as u64)
+                    .map(|()| piece)
+            })
+            .join()
+        });
+        assert_eq!(
+            other.unwrap().unwrap(),
+            &bytes[2 * BLOCK + 7..2 * BLOCK + 107]
+        );
+        // A block never read whole is still checked: the last one, damaged.
         std::fs::write(&path, &damaged).unwrap();
-        // Block 0 was pushed out: read again, and refused; the last one read is still kept.
-        assert!(file.read_exact_at(&mut piece, 10).is_err());
-        file.read_exact_at(&mut piece, (CACHED_BLOCKS * BLOCK) as u64)
-            .unwrap();
+        let last = ((CACHED_BLOCKS + 2) * BLOCK) as u64;
+        assert!(file.read_exact_at(&mut piece, last).is_err());
     }
 
     #[test]

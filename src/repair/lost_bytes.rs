@@ -657,10 +657,8 @@ fn ends_a_word_glued(text: &str, at: usize, prefix: &str) -> bool {
     let Some(sign) = rest.next() else {
         return false;
     };
-    if ["voil", "déj", "del"]
-        .iter()
-        .any(|w| prefix.to_lowercase() == *w)
-    {
+    let prefix = prefix.to_lowercase();
+    if ["voil", "déj", "del"].contains(&prefix.as_str()) || (prefix == "l" && looks_french(text)) {
         return false;
     }
     if !matches!(sign, '!' | '?' | ';' | ':' | '…' | '™' | '®' | '»')
@@ -676,6 +674,20 @@ fn ends_a_word_glued(text: &str, at: usize, prefix: &str) -> bool {
         return false;
     }
     !sets_french_spacing(text)
+}
+
+/// Whether the text has what French writes and Italian does not (`là` is a word of both): `ê`,
+/// `î`, `û`, `œ`, `ë`, or a word ending in `-ée`, `-eux`, `-aux`, `-ère`.
+fn looks_french(text: &str) -> bool {
+    text.contains(['ê', 'î', 'û', 'œ', 'ë'])
+        || text.split(|c: char| !c.is_alphabetic()).any(|word| {
+            let lower = word.to_lowercase();
+            let w = lower.trim_end_matches('s');
+            w.len() > 3
+                && ["ée", "eux", "aux", "ère"]
+                    .iter()
+                    .any(|end| w.ends_with(end))
+        })
 }
 
 /// Whether the text sets a space before `!`, `?`, `;`, `:` or `»` after a word or number other
@@ -1204,6 +1216,12 @@ mod tests {
         );
         assert_eq!(fix("la cittÃ …parola", false), "la città …parola");
         assert_eq!(fix("»la cittÃ »parola«", false), "»la città »parola«");
+        // `là` is French too: in a text with French letters or endings it stays apart.
+        assert_eq!(
+            fix("Il est lÃ ! Une fenêtre", false),
+            "Il est là ! Une fenêtre"
+        );
+        assert_eq!(fix("Lui è lÃ ! E poi", false), "Lui è là! E poi");
         assert_eq!(fix("la metÃ °C e poi", false), "la metà °C e poi");
         // Alone before two spaces, whatever follows.
         assert_eq!(fix("peur Ã  • vite", false), "peur à • vite");

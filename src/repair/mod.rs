@@ -465,7 +465,18 @@ impl<'a> Work<'a> {
 
     /// Runs one fix; true when it changed something.
     fn step(&mut self, fix: impl FnOnce(&str) -> Vec<Edit>) -> bool {
-        let edits = fix(self.text());
+        let mut edits = fix(self.text());
+        // Each fix gives its edits in order and apart; should one ever overlap the one before
+        // it, it is left out rather than applied over text already replaced.
+        let mut end = 0;
+        edits.retain(|edit| {
+            let apart = edit.start >= end && edit.end >= edit.start;
+            debug_assert!(apart, "overlapping edit {}..{}", edit.start, edit.end);
+            if apart {
+                end = edit.end;
+            }
+            apart
+        });
         if edits.is_empty() {
             return false;
         }

@@ -300,6 +300,10 @@ fn find_in(text: &str, misread: bool) -> Vec<Edit> {
     if !strangers.is_empty() {
         let before = taken.len();
         for &(r, seq, script) in &strangers {
+            // A run another encoding read is taken as that one reads it.
+            if taken[..before].iter().any(|t| t.run == r) {
+                continue;
+            }
             let kin = taken[..before].iter().any(|t| {
                 t.map == best
                     && t.strong
@@ -1373,6 +1377,19 @@ mod tests {
         for text in ["Ðað og Ðé", "ÐÑ€ ok", "Þá ÐÐ"] {
             assert!(find(text).is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_run_taken_under_one_encoding_is_not_also_a_stranger_under_another() {
+        // The run `€é€™»` reads as a lone Cyrillic-like letter under Windows-1252 beside ASCII
+        // words (a stranger) and as other letters under MacRoman: one reading only, edits that
+        // do not overlap (they overlapped, and applying them panicked).
+        let text = "éƒ™Ãƒr€é€™»aƒ™";
+        let edits = find(text);
+        assert!(
+            edits.windows(2).all(|w| w[0].end <= w[1].start),
+            "{edits:?}"
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@
 //!   was dropped.
 
 use crate::repair::charmap::CHARMAPS;
+use std::cell::OnceCell;
+use std::collections::HashSet;
+
 use crate::repair::{mojibake, Edit};
 
 pub const QUOTE_FIX: &str = "lost-byte-quote";
@@ -62,7 +65,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
     let mut balance = Balance::default();
     let mut chars = text.char_indices().peekable();
     let mut prev: Option<char> = None;
-    let regime = Regime::of(text);
+    let doc = Doc::new(text);
     while let Some((at, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
         // `Ã` right after other misread characters that, with it and its no-break space,
@@ -87,7 +90,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             let mut end = at + c.len_utf8();
             if next.is_some_and(|n| n == ' ' || n == '\u{a0}') {
                 let word_start = decoded.len() - 'à'.len_utf8();
-                let consumed = a_grave_space(text, end, &decoded[..word_start], regime);
+                let consumed = a_grave_space(&doc, end, &decoded[..word_start]);
                 if consumed > 0 {
                     chars.next();
                     end += consumed;
@@ -266,7 +269,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                         .rev()
                         .nth(1)
                         .is_none_or(char::is_whitespace)
-                    && is_vietnamese(text);
+                    && doc.vietnamese();
                 // A capitalised word with `à` after its first letter (`FÃ cilment` for
                 // `Fàcilment`), where what follows the space goes on with the word: no word
                 // of capitals is a capital, `Ã`, then a lowercase word.
@@ -278,7 +281,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                         .rev()
                         .nth(1)
                         .is_none_or(|p| !p.is_alphanumeric())
-                    && joins(text, word_before(text, at), at + c.len_utf8() + 1, regime);
+                    && joins(&doc, word_before(text, at), at + c.len_utf8() + 1);
                 if (standalone
                     || ends_lowercase_word
                     || vietnamese_capital
@@ -288,7 +291,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                 {
                     let space_at = at + c.len_utf8();
                     let prefix = word_before(text, at);
-                    let consumed = a_grave_space(text, space_at, prefix, regime);
+                    let consumed = a_grave_space(&doc, space_at, prefix);
                     if consumed > 0 {
                         chars.next();
                     }
@@ -302,7 +305,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
             // its no-break space turned into a space or dropped, in a damaged document.
             c if evidence && !c.is_ascii() && c != 'Â' => {
                 let floor = edits.last().map_or(0, |e| e.end);
-                if let Some((run_start, end, decoded)) = a0_lost(text, at, c, floor) {
+                if let Some((run_start, end, decoded)) = a0_lost(&doc, at, c, floor) {
                     if end > at + c.len_utf8() {
                         chars.next();
                     }
@@ -323,7 +326,8 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
 /// word: the rest is a lone consonant (`Ã s` → `às`; a lone vowel is a word in the languages
 /// that write `à`), or the joined word appears elsewhere in the text (`Ä‘Ã o` → `đào` where
 /// `đào` is written correctly once).
-fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
+fn joins(doc: &Doc, prefix: &str, rest: usize) -> bool {
+    let (text, regime) = (doc.text, doc.regime);
     let is_word_char = |c: char| c.is_alphabetic();
     // The word ends at a letter that is not one: `Â` or `Ã` misreading what follows
     // (`circumstÃ nciesÂ·`, the middle dot misread too).
@@ -347,7 +351,7 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     // alone (`à la`). A rest shaped like the end of a Catalan word after its stressed `à` was
     // inside the word. Not in Vietnamese text (its own rules follow), nor where the text shows
     // its no-break spaces dropped (a space after `Ã` is then a real one).
-    let vietnamese = is_vietnamese(text);
+    let vietnamese = doc.vietnamese();
     // (Not after the few words of French and Italian that end in `à`: `voilà crimes`.)
     let ends_in_a_grave = ["l", "gi", "voil", "déj", "del", "hol"]
         .iter()
@@ -400,7 +404,7 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
             && if vietnamese {
                 fragment == "o"
             } else {
-                is_catalan(text) || catalan_a_initial(fragment)
+                doc.catalan() || catalan_a_initial(fragment)
             };
     }
     // Inside a word, in text whose spaces were not collapsed: the space was its no-break
@@ -425,15 +429,10 @@ fn joins(text: &str, prefix: &str, rest: usize, regime: Regime) -> bool {
     }
     // Vietnamese writes one syllable per word: after a syllable's start (`ng`), `à` and the
     // space are followed by one of the endings a syllable with `à` has (`ngà y` → `ngày`).
-    if VIETNAMESE_ENDINGS.contains(&fragment) && (is_vietnamese(prefix) || is_vietnamese(text)) {
+    if VIETNAMESE_ENDINGS.contains(&fragment) && (is_vietnamese(prefix) || doc.vietnamese()) {
         return true;
     }
-    let joined = format!("{prefix}à{fragment}");
-    text.match_indices(joined.as_str()).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + joined.len()..].chars().next();
-        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
-    })
+    doc.has_word(&format!("{prefix}à{fragment}"))
 }
 
 /// Whether the text shows `Ã` whose no-break space became a space or was dropped: `Ã` before a
@@ -480,6 +479,64 @@ fn a_grave_after_lowercase(text: &str, next: impl Fn(char) -> bool) -> bool {
             .is_some_and(char::is_lowercase)
             && text[at + c.len()..].chars().next().is_some_and(&next)
     })
+}
+
+/// A document and what the rules ask of it as a whole, each found once, when first asked: a
+/// rule runs at every `Ã`, and a document of a million of them must not be read a million
+/// times.
+struct Doc<'a> {
+    text: &'a str,
+    regime: Regime,
+    vietnamese: OnceCell<bool>,
+    catalan: OnceCell<bool>,
+    french: OnceCell<bool>,
+    french_spacing: OnceCell<bool>,
+    /// Its words: the runs of letters.
+    words: OnceCell<HashSet<&'a str>>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(text: &'a str) -> Doc<'a> {
+        Doc {
+            text,
+            regime: Regime::of(text),
+            vietnamese: OnceCell::new(),
+            catalan: OnceCell::new(),
+            french: OnceCell::new(),
+            french_spacing: OnceCell::new(),
+            words: OnceCell::new(),
+        }
+    }
+
+    fn vietnamese(&self) -> bool {
+        *self.vietnamese.get_or_init(|| is_vietnamese(self.text))
+    }
+
+    fn catalan(&self) -> bool {
+        *self.catalan.get_or_init(|| is_catalan(self.text))
+    }
+
+    fn french(&self) -> bool {
+        *self.french.get_or_init(|| looks_french(self.text))
+    }
+
+    fn french_spacing(&self) -> bool {
+        *self
+            .french_spacing
+            .get_or_init(|| sets_french_spacing(self.text))
+    }
+
+    /// Whether `word` is written in the document as a word of its own.
+    fn has_word(&self, word: &str) -> bool {
+        self.words
+            .get_or_init(|| {
+                self.text
+                    .split(|c: char| !c.is_alphabetic())
+                    .filter(|w| !w.is_empty())
+                    .collect()
+            })
+            .contains(word)
+    }
 }
 
 /// What became of a document's no-break spaces, as far as its `Ã`s show it.
@@ -614,7 +671,8 @@ fn reads_as_future(prefix: &str) -> bool {
 /// back with it: a no-break space; the first of two spaces; a space ending the line (no line
 /// ends in one); a space inside a word, where [`joins`] says so. `prefix` is the word before
 /// `Ã`, decoded.
-fn a_grave_space(text: &str, space_at: usize, prefix: &str, regime: Regime) -> usize {
+fn a_grave_space(doc: &Doc, space_at: usize, prefix: &str) -> usize {
+    let text = doc.text;
     let mut rest = text[space_at..].chars();
     let first = rest.next();
     let second = rest.next();
@@ -623,12 +681,12 @@ fn a_grave_space(text: &str, space_at: usize, prefix: &str, regime: Regime) -> u
             && first != Some('\n')
             && second.is_some_and(|s| s.is_whitespace() && s != '\n'))
         || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
-        || (first == Some(' ') && joins(text, prefix, space_at + 1, regime))
+        || (first == Some(' ') && joins(doc, prefix, space_at + 1))
         || (first == Some(' ') && !prefix.is_empty() && second.is_some_and(closes_a_word))
         || (first == Some(' ')
             && !prefix.is_empty()
-            && regime != Regime::Dropped
-            && ends_a_word_glued(text, space_at + 1, prefix))
+            && doc.regime != Regime::Dropped
+            && ends_a_word_glued(doc, space_at + 1, prefix))
     {
         first.map_or(0, char::len_utf8)
     } else {
@@ -652,13 +710,14 @@ fn closes_a_word(c: char) -> bool {
 /// sign starts a word (`…parola`), nor `»` that closes no `«` (it opens a quotation in Danish
 /// and German), nor after French's own words in `à` (`voilà`, `déjà`, `au-delà`), which
 /// French text writes.
-fn ends_a_word_glued(text: &str, at: usize, prefix: &str) -> bool {
+fn ends_a_word_glued(doc: &Doc, at: usize, prefix: &str) -> bool {
+    let text = doc.text;
     let mut rest = text[at..].chars();
     let Some(sign) = rest.next() else {
         return false;
     };
     let prefix = prefix.to_lowercase();
-    if ["voil", "déj", "del"].contains(&prefix.as_str()) || (prefix == "l" && looks_french(text)) {
+    if ["voil", "déj", "del"].contains(&prefix.as_str()) || (prefix == "l" && doc.french()) {
         return false;
     }
     if !matches!(sign, '!' | '?' | ';' | ':' | '…' | '™' | '®' | '»')
@@ -673,7 +732,7 @@ fn ends_a_word_glued(text: &str, at: usize, prefix: &str) -> bool {
     {
         return false;
     }
-    !sets_french_spacing(text)
+    !doc.french_spacing()
 }
 
 /// Whether the text has what French writes and Italian does not (`là` is a word of both): `ê`,
@@ -712,13 +771,26 @@ fn sets_french_spacing(text: &str) -> bool {
 }
 
 /// Whether the word ending in `Ã` at `at` is written again on its line with more after the
-/// `Ã` (`BeyoncÃƒ rather than BeyoncÃ.`): a text showing layers of damage, quoted.
+/// `Ã` (`BeyoncÃƒ rather than BeyoncÃ.`): a text showing layers of damage, quoted. Only
+/// [`QUOTE_WINDOW`] bytes on either side are looked at, so that a line of many such words is
+/// not read again for each.
 fn quoted_elsewhere(text: &str, at: usize) -> bool {
     let word = &text[at - word_before(text, at).len()..at + 'Ã'.len_utf8()];
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let mut from = at.saturating_sub(QUOTE_WINDOW);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (at + QUOTE_WINDOW).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let line_start = text[from..at].rfind('\n').map_or(from, |i| from + i + 1);
+    let line_end = text[at..to].find('\n').map_or(to, |i| at + i);
     text[line_start..line_end].matches(word).count() > 1
 }
+
+/// How far around a word [`quoted_elsewhere`] looks, in bytes: a paragraph.
+const QUOTE_WINDOW: usize = 2000;
 
 /// The letters right before `at`.
 fn word_before(text: &str, at: usize) -> &str {
@@ -768,7 +840,8 @@ fn glued_run(text: &str, at: usize, floor: usize) -> Option<(usize, String)> {
 /// Returns where the run starts, where the edit ends (the space included when it was the
 /// no-break space) and the decoded run. `Â` (C2 A0 is the no-break space itself, and `Â` +
 /// space is Romanian and Vietnamese text) and `Å` (Scandinavian `Å` before a space) are left.
-fn a0_lost(text: &str, at: usize, c: char, floor: usize) -> Option<(usize, usize, String)> {
+fn a0_lost(doc: &Doc, at: usize, c: char, floor: usize) -> Option<(usize, usize, String)> {
+    let text = doc.text;
     let map = &CHARMAPS[0];
     let after = at + c.len_utf8();
     let next = text[after..].chars().next();
@@ -814,7 +887,7 @@ fn a0_lost(text: &str, at: usize, c: char, floor: usize) -> Option<(usize, usize
     }
     let vietnamese_capital =
         letter == 'Ơ' || (('\u{1EA0}'..='\u{1EF9}').contains(&letter) && letter.is_uppercase());
-    if !vietnamese_capital || !is_vietnamese(text) {
+    if !vietnamese_capital || !doc.vietnamese() {
         return None;
     }
     // A syllable's ending, the stops `ch`, `p`, `t` too (`VẠT`, `ĐẠCH`): a capital `Ạ` or `Ơ`

@@ -267,15 +267,18 @@ impl File {
     }
 
     fn is_verified(&self, block: u64) -> bool {
-        self.verified[(block / 64) as usize].load(std::sync::atomic::Ordering::Relaxed)
-            & (1 << (block % 64))
-            != 0
+        self.verified
+            .get((block / 64) as usize)
+            .is_some_and(|word| {
+                word.load(std::sync::atomic::Ordering::Relaxed) & (1 << (block % 64)) != 0
+            })
     }
 
     fn set_verified(&self, first: u64, count: u64) {
         for block in first..first + count {
-            self.verified[(block / 64) as usize]
-                .fetch_or(1 << (block % 64), std::sync::atomic::Ordering::Relaxed);
+            if let Some(word) = self.verified.get((block / 64) as usize) {
+                word.fetch_or(1 << (block % 64), std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 

@@ -256,7 +256,8 @@ impl File {
             return read_exact_at(&self.file, buf, offset);
         }
         if first == last {
-            let block = self.cached_block(first)?;
+            // (Not in the cache: looked for above.)
+            let block = self.read_and_cache(first)?;
             buf.copy_from_slice(&block[from..from + buf.len()]);
             return Ok(());
         }
@@ -294,11 +295,9 @@ impl File {
         })
     }
 
-    /// Block `block`, checked, from the thread's cache or read (and then cached).
-    fn cached_block(&self, block: u64) -> io::Result<std::rc::Rc<Vec<u8>>> {
-        if let Some(bytes) = self.cache_hit(block) {
-            return Ok(bytes);
-        }
+    /// Block `block`, read and checked, then kept in the thread's cache (which the caller
+    /// found without it).
+    fn read_and_cache(&self, block: u64) -> io::Result<std::rc::Rc<Vec<u8>>> {
         // The buffer of the least recently used block, when the cache is full and nothing
         // else holds it: no new allocation, and no zeroing of a new one.
         let mut bytes = BLOCKS

@@ -100,8 +100,9 @@ impl Default for DedupConfig {
 /// How `--mem` ([`DedupConfig::memory`]) is divided, in this one place: half for the band
 /// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
 /// quarter shared by the band merges running at once for their meeting counts
-/// ([`band_memory`]); every run at most 32 MB. The rest is left for the documents' metadata
-/// and the duplicate edges, which grow with the corpus.
+/// ([`band_memory`]); every run at most 32 MB; later, an eighth for the count of each source's
+/// stock phrases (`stock_keys`). The rest is left for the documents' metadata and the
+/// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
     (config.memory / 2).min(shard::MAX_RUN_BYTES)
 }
@@ -110,6 +111,13 @@ pub fn sketch_memory(config: &DedupConfig) -> usize {
 /// of at most 32 MB, like band records (see [`sketch_memory`] for the whole division).
 pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
     (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
+}
+
+/// The (source, shingle) keys the count of each source's stock phrases holds at once
+/// ([`super::links::formulaic_passages`]): an eighth of `--mem` at 16 bytes a key while they
+/// are gathered (16 million at the default), at least 64.
+pub fn stock_keys(config: &DedupConfig) -> usize {
+    (config.memory / 8 / 16).max(64)
 }
 
 /// The pairs of crowded buckets ([`super::crowds`]) a range of first documents gathers and

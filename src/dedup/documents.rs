@@ -47,9 +47,16 @@ pub struct DocMeta {
     pub date: Option<CompactString>,
     /// The hash of its whole normalized text: equal for exact copies.
     pub hash: u64,
-    /// Its passages, in text order (a boxed slice: no spare capacity kept for millions of
-    /// documents).
-    pub passages: Box<[PassageMeta]>,
+    /// Its passages. Their spans, words and shingles are in its entry of `shingles.bin`, after
+    /// its shingle list ([`super::shard::ShingleReader::passages`]): millions of documents'
+    /// passages are not held in memory.
+    pub passage_count: u32,
+    /// Its words, over all its passages.
+    pub words: u32,
+    /// Its distinct shingles, over all its passages: the length of its shingle list.
+    pub shingles: u32,
+    /// The bytes of its passages in its entry, after its shingle list.
+    pub passage_bytes: u32,
     /// Where its shingle list and tokens are in its shard's `shingles.bin`: shard, byte offset
     /// and length in bytes (0 for a document whose exact copy came earlier in the shard: only
     /// the first copy is indexed).
@@ -63,18 +70,66 @@ pub struct DocMeta {
 impl DocMeta {
     /// Shingles in its shingle list (the tokens follow).
     pub(super) fn shingle_count(&self) -> usize {
-        self.passages.iter().map(|p| p.shingles as usize).sum()
+        self.shingles as usize
     }
 
     /// Its words, over all its passages.
     pub fn words(&self) -> u32 {
-        self.passages.iter().map(|p| p.words).sum()
+        self.words
+    }
+
+    /// Its passages.
+    pub fn passage_count(&self) -> usize {
+        self.passage_count as usize
     }
 
     /// No text to match: never an exact duplicate of another empty document.
     pub fn is_empty(&self) -> bool {
-        self.passages.is_empty() && self.length == 0
+        self.passage_count == 0 && self.length == 0
     }
+}
+
+/// Writes `passages` as a document's entry holds them after its shingle list: for each, the gap
+/// from the previous one's end to its start, its length in bytes, its words and its shingles,
+/// as varints (about 5 bytes a passage).
+pub(super) fn put_passages(buf: &mut Vec<u8>, passages: &[PassageMeta]) {
+    let mut end = 0;
+    for p in passages {
+        crate::codec::put_varint(buf, u64::from(p.start.wrapping_sub(end)));
+        crate::codec::put_varint(buf, u64::from(p.end.wrapping_sub(p.start)));
+        crate::codec::put_varint(buf, u64::from(p.words));
+        crate::codec::put_varint(buf, u64::from(p.shingles));
+        end = p.end;
+    }
+}
+
+/// Reads back the passages of `doc` that [`put_passages`] wrote to `bytes`; their words and
+/// shingles must add up to the document's.
+pub(super) fn get_passages(bytes: &[u8], doc: &DocMeta) -> io::Result<Vec<PassageMeta>> {
+    let mut input = crate::codec::Reader::new(bytes, "a shingle file");
+    let mut field = || u32::try_from(input.varint().ok()?).ok();
+    let mut passages = Vec::with_capacity(doc.passage_count());
+    let (mut end, mut words, mut shingles) = (0u32, 0u64, 0u64);
+    for _ in 0..doc.passage_count {
+        let start = end.wrapping_add(field().ok_or_else(|| damaged(doc))?);
+        end = start.wrapping_add(field().ok_or_else(|| damaged(doc))?);
+        let (Some(passage_words), Some(passage_shingles)) = (field(), field()) else {
+            return Err(damaged(doc));
+        };
+        words += u64::from(passage_words);
+        shingles += u64::from(passage_shingles);
+        passages.push(PassageMeta {
+            start,
+            end,
+            words: passage_words,
+            shingles: passage_shingles,
+        });
+    }
+    let whole = input.is_empty() && words == u64::from(doc.words);
+    if !whole || shingles != u64::from(doc.shingles) {
+        return Err(damaged(doc));
+    }
+    Ok(passages)
 }
 
 /// For each document (in corpus order), the first document with the same normalized text; an
@@ -128,11 +183,13 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
         buf.extend_from_slice(&doc.hash.to_le_bytes());
         buf.extend_from_slice(&doc.offset.to_le_bytes());
         buf.extend_from_slice(&doc.entry_bytes.to_le_bytes());
-        buf.extend_from_slice(&(doc.passages.len() as u32).to_le_bytes());
-        for p in &doc.passages {
-            for word in [p.start, p.end, p.words, p.shingles] {
-                buf.extend_from_slice(&word.to_le_bytes());
-            }
+        for field in [
+            doc.passage_count,
+            doc.words,
+            doc.shingles,
+            doc.passage_bytes,
+        ] {
+            buf.extend_from_slice(&field.to_le_bytes());
         }
         out.write_all(&buf)?;
     }
@@ -176,23 +233,18 @@ pub fn for_each_doc(
         let hash = input.u64()?;
         let offset = input.u64()?;
         let entry_bytes = input.u64()?;
-        let passages = (0..input.u32()?)
-            .map(|_| {
-                Ok(PassageMeta {
-                    start: input.u32()?,
-                    end: input.u32()?,
-                    words: input.u32()?,
-                    shingles: input.u32()?,
-                })
-            })
-            .collect::<io::Result<_>>()?;
+        let (passage_count, words) = (input.u32()?, input.u32()?);
+        let (shingles, passage_bytes) = (input.u32()?, input.u32()?);
         each(DocMeta {
             id: id.into(),
             source,
             length,
             date: date.map(Into::into),
             hash,
-            passages,
+            passage_count,
+            words,
+            shingles,
+            passage_bytes,
             shard,
             offset,
             entry_bytes,
@@ -298,4 +350,69 @@ pub(super) fn damaged(doc: &DocMeta) -> io::Error {
         io::ErrorKind::InvalidData,
         format!("the token list of {} is damaged", doc.id),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(passages: &[PassageMeta], bytes: &[u8]) -> DocMeta {
+        DocMeta {
+            id: "d".into(),
+            source: std::sync::Arc::from("s"),
+            length: 10_000,
+            date: None,
+            hash: 0,
+            passage_count: passages.len() as u32,
+            words: passages.iter().map(|p| p.words).sum(),
+            shingles: passages.iter().map(|p| p.shingles).sum(),
+            passage_bytes: bytes.len() as u32,
+            shard: 0,
+            offset: 0,
+            entry_bytes: 0,
+        }
+    }
+
+    /// A document's passages come back as they were written, in a few bytes each; bytes that
+    /// do not add up to the document's words and shingles are an error naming it.
+    #[test]
+    fn passages_read_back_as_written_and_damage_is_an_error() {
+        let passages = [
+            PassageMeta {
+                start: 0,
+                end: 120,
+                words: 20,
+                shingles: 16,
+            },
+            PassageMeta {
+                start: 122,
+                end: 9_000,
+                words: 1_500,
+                shingles: 1_480,
+            },
+            PassageMeta {
+                start: 9_000,
+                end: 9_000,
+                words: 0,
+                shingles: 0,
+            },
+        ];
+        let mut bytes = Vec::new();
+        put_passages(&mut bytes, &passages);
+        assert!(bytes.len() <= 15, "{} bytes", bytes.len());
+        let meta = doc(&passages, &bytes);
+        assert_eq!(get_passages(&bytes, &meta).unwrap(), passages);
+        assert_eq!(get_passages(&[], &doc(&[], &[])).unwrap(), []);
+        // A passage's shingles changed, a byte left over, bytes missing.
+        let mut other = bytes.clone();
+        other[3] += 1;
+        let mut longer = bytes.clone();
+        longer.push(0);
+        for damaged in [&other[..], &longer, &bytes[..bytes.len() - 1]] {
+            let err = get_passages(damaged, &meta).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+        }
+        let err = get_passages(&other, &meta).unwrap_err();
+        assert!(err.to_string().contains("of d is damaged"), "{err}");
+    }
 }

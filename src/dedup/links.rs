@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bands::BandMerge;
-use super::documents::{DocMeta, PassageMeta};
+use super::documents::{damaged, DocMeta, PassageMeta};
 use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
 use super::shard::ShingleReader;
 use super::verify::for_each_relation;
@@ -19,13 +19,18 @@ use super::{align, passage, round, runs, DedupAction};
 
 /// Adds what the band merges found to the common passages: how many buckets a formula made no
 /// pairs in, and the largest formulas among those named.
-pub(super) fn formulas_found(common: &mut CommonPassages, merged: BandMerge, docs: &[DocMeta]) {
+pub(super) fn formulas_found(
+    common: &mut CommonPassages,
+    merged: BandMerge,
+    docs: &[DocMeta],
+    reader: &ShingleReader,
+) -> io::Result<()> {
     common.buckets = merged.formula_buckets;
     for f in merged.formulas {
         let Some(doc) = docs.get(f.doc as usize) else {
             continue;
         };
-        let Some(p) = doc.passages.get(f.passage as usize) else {
+        let Some(&p) = reader.passages(doc)?.get(f.passage as usize) else {
             continue;
         };
         common.top.push(CommonPassage {
@@ -53,6 +58,7 @@ pub(super) fn formulas_found(common: &mut CommonPassages, merged: BandMerge, doc
         ))
     });
     top.truncate(COMMON_SHOWN);
+    Ok(())
 }
 
 /// A passage that recurs in at least this many documents of its source (or
@@ -81,7 +87,9 @@ pub(super) const COMMON_SHOWN: usize = 20;
 /// stock phrases: at least half of their shingles are in `threshold` documents of the source or
 /// more. A formula's copies differ in names and figures, so they are not all linked to each
 /// other; their shared words still recur. Only the shingles of linked passages are counted, over
-/// one read of every document's shingle list.
+/// reads of every document's shingle list: one read when the linked passages' (source, shingle)
+/// keys fit in `budget` keys, else one for each range of shingles whose keys do
+/// ([`stock_in_range`]), so that the count's memory does not grow with the corpus.
 pub(super) fn formulaic_passages(
     reader: &ShingleReader,
     docs: &[DocMeta],
@@ -89,150 +97,220 @@ pub(super) fn formulaic_passages(
     node_of: &NodeIndex,
     rep: &[u32],
     threshold: &dyn Fn(&str) -> u64,
+    budget: usize,
 ) -> io::Result<(Vec<bool>, Stock)> {
     let mut passages_of: BTreeMap<u32, Vec<u16>> = BTreeMap::new();
     for &(doc, passage) in nodes {
         passages_of.entry(doc).or_default().push(passage);
     }
+    let passages_of: Vec<(u32, Vec<u16>)> = passages_of.into_iter().collect();
     let mut sources: HashMap<&str, u32> = HashMap::default();
     let mut source_names: Vec<&str> = Vec::new();
-    let mut source_of = |doc: u32| {
+    for &(doc, _) in &passages_of {
         let name: &str = &docs[doc as usize].source;
-        *sources.entry(name).or_insert_with(|| {
+        sources.entry(name).or_insert_with(|| {
             source_names.push(name);
             source_names.len() as u32 - 1
-        })
-    };
-    // The shingles of linked passages, by source; then, over every document, in how many
-    // documents of its source each of them is.
-    let mut keys = Vec::new();
-    let mut sorted = 0;
-    for (&doc, passages) in &passages_of {
-        let source = source_of(doc);
-        for entry in reader.read(&docs[doc as usize])? {
-            if passages.contains(&((entry & 0xFFFF) as u16)) {
-                keys.push(Tally::key(source, (entry >> 16) as u32));
-            }
-        }
-        // Copies of a passage repeat its keys: the list is kept to a few times its distinct
-        // keys.
-        if keys.len() > 3 * sorted + (8 << 20) {
-            keys.par_sort_unstable();
-            keys.dedup();
-            sorted = keys.len();
-        }
+        });
     }
-    let counts = Tally::new(keys);
-    // A filter of 8 MiB: most shingles of the corpus are in no linked passage, and one test
-    // of a word turns them away before the table. A shingle sets the bit its top 26 bits name
-    // and, while the filter is at most half full, a second one in the same word (its low 6
-    // bits): three times fewer shingles get through to the table at 1 GB.
-    let second = counts.len() < (1 << 25);
-    let bits_of = |shingle: u32| {
-        let second = u64::from(second) << (shingle & 63);
-        (
-            (shingle >> 12) as usize,
-            1u64 << ((shingle >> 6) & 63) | second,
-        )
+    let thresholds: Vec<u64> = source_names.iter().map(|name| threshold(name)).collect();
+    let linked = Linked {
+        reader,
+        docs,
+        passages_of: &passages_of,
+        sources: &sources,
     };
-    let mut linked = vec![0u64; 1 << 20];
-    for (_, shingle, _) in counts.iter() {
-        let (word, bits) = bits_of(shingle);
-        linked[word] |= bits;
+    // Range after range of shingles, each as wide as `budget` keys allow: the stock keys come
+    // out sorted.
+    let mut stock_keys = Vec::new();
+    let mut from = 0u64;
+    while from <= u64::from(u32::MAX) {
+        let (to, counts) = linked.gather(from, budget)?;
+        if counts.len() > 0 {
+            linked.count(&counts, from..to, rep)?;
+        }
+        stock_keys.extend(
+            counts
+                .iter()
+                .filter(|&(source, _, count)| u64::from(count) >= thresholds[source as usize])
+                .map(|(source, shingle, _)| Tally::key(source, shingle)),
+        );
+        from = to;
     }
-    // Every document's shingles read and filtered in parallel; the counts are atomic, so the
-    // sums do not depend on the order the threads add them in.
-    docs.par_iter().enumerate().try_for_each_init(
-        Vec::new,
-        |shingles: &mut Vec<u32>, (i, doc)| {
-            // Exact copies count once: the first stands for them (it alone is indexed when
-            // they are in one shard).
-            if rep[i] != i as u32 {
-                return Ok(());
-            }
-            let Some(&source) = sources.get(&*doc.source) else {
-                return Ok(());
-            };
-            shingles.clear();
-            shingles.extend(
-                reader
-                    .read(doc)?
-                    .iter()
-                    .map(|&entry| (entry >> 16) as u32)
-                    .filter(|&shingle| {
-                        let (word, bits) = bits_of(shingle);
-                        linked[word] & bits == bits
-                    }),
-            );
-            shingles.sort_unstable();
-            shingles.dedup();
-            for &shingle in shingles.iter() {
-                if let Some(count) = counts.get(source, shingle) {
-                    count.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            Ok::<(), io::Error>(())
-        },
-    )?;
-    let stock: HashSet<(u32, u32)> = counts
-        .iter()
-        .filter(|&(source, _, count)| u64::from(count) >= threshold(source_names[source as usize]))
-        .map(|(source, shingle, _)| (source, shingle))
-        .collect();
-    drop(counts);
     let mut formulaic = vec![false; nodes.len()];
     let stock = Stock {
         sources: sources
             .iter()
             .map(|(&name, &i)| (name.to_string(), i))
             .collect(),
-        shingles: stock,
+        shingles: KeyIndex::new(stock_keys),
     };
-    if stock.shingles.is_empty() {
+    if stock.shingles.keys.is_empty() {
         return Ok((formulaic, stock));
     }
-    for (&doc, passages) in &passages_of {
-        let source = sources[&*docs[doc as usize].source];
-        let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
-        for entry in reader.read(&docs[doc as usize])? {
-            let passage = (entry & 0xFFFF) as u16;
-            if passages.contains(&passage) {
-                let count = counts.entry(passage).or_default();
-                count.0 += 1;
-                count.1 += u32::from(stock.shingles.contains(&(source, (entry >> 16) as u32)));
+    let marked = passages_of
+        .par_iter()
+        .map(|(doc, passages)| -> io::Result<Vec<u16>> {
+            let source = sources[&*docs[*doc as usize].source];
+            let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
+            for entry in reader.read(&docs[*doc as usize])? {
+                let passage = (entry & 0xFFFF) as u16;
+                if passages.contains(&passage) {
+                    let count = counts.entry(passage).or_default();
+                    count.0 += 1;
+                    let key = Tally::key(source, (entry >> 16) as u32);
+                    count.1 += u32::from(stock.shingles.position(key).is_some());
+                }
             }
-        }
-        for (passage, (all, common)) in counts {
-            if 2 * common >= all {
-                formulaic[node_of.get(doc, passage) as usize] = true;
-            }
+            Ok(counts
+                .into_iter()
+                .filter(|&(_, (all, common))| 2 * common >= all)
+                .map(|(passage, _)| passage)
+                .collect())
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    for ((doc, _), passages) in passages_of.iter().zip(marked) {
+        for passage in passages {
+            formulaic[node_of.get(*doc, passage) as usize] = true;
         }
     }
     Ok((formulaic, stock))
 }
 
-/// Atomic counts for a set of (source, shingle) keys known in advance, in about 13 bytes a
-/// key: the keys sorted (the shingle in the high half, so that they spread evenly over the
-/// index), an index of where each value of their top bits starts (as many bits as give about
-/// four keys a value, so that a lookup reads the index and one cache line of keys, as a hash
-/// map's does), and a count beside each key. A hash map of tens of millions of keys took twice
-/// that, and three times while it grew.
-struct Tally {
+/// The linked passages of [`formulaic_passages`]: their documents' shingle lists, and the
+/// number of each source.
+struct Linked<'a> {
+    reader: &'a ShingleReader,
+    docs: &'a [DocMeta],
+    /// Each linked document, with its linked passages, in document order.
+    passages_of: &'a [(u32, Vec<u16>)],
+    sources: &'a HashMap<&'a str, u32>,
+}
+
+impl Linked<'_> {
+    /// The (source, shingle) keys of linked passages whose shingles are `from` or more, up to
+    /// where `budget` keys end (see [`stock_in_range`]): that end (2^32 when they all fit), and
+    /// a tally of them.
+    fn gather(&self, from: u64, budget: usize) -> io::Result<(u64, Tally)> {
+        let mut to = 1u64 << 32;
+        let mut keys = Vec::new();
+        let mut sorted = 0;
+        // Documents a few thousand at a time, read in parallel, their keys added in order: where
+        // the range ends does not depend on the threads.
+        for chunk in self.passages_of.chunks(4096) {
+            let found = chunk
+                .par_iter()
+                .map(|&(doc, ref passages)| -> io::Result<Vec<u64>> {
+                    let doc = &self.docs[doc as usize];
+                    let source = self.sources[&*doc.source];
+                    let mut keys = Vec::new();
+                    for entry in self.reader.read(doc)? {
+                        let shingle = entry >> 16;
+                        if (from..to).contains(&shingle)
+                            && passages.contains(&((entry & 0xFFFF) as u16))
+                        {
+                            keys.push(Tally::key(source, shingle as u32));
+                        }
+                    }
+                    Ok(keys)
+                })
+                .collect::<io::Result<Vec<_>>>()?;
+            keys.extend(found.into_iter().flatten());
+            // Copies of a passage repeat its keys: the list is kept to its distinct keys and a
+            // budget's worth more.
+            if keys.len() > sorted + budget.max(1 << 20) {
+                to = stock_in_range(&mut keys, from, to, budget);
+                sorted = keys.len();
+            }
+        }
+        let to = stock_in_range(&mut keys, from, to, budget);
+        Ok((to, Tally::new(keys)))
+    }
+
+    /// Adds to `counts` the documents of each key's source its shingle is in, over every
+    /// document but exact copies, in parallel; only shingles in `range` are looked up.
+    fn count(&self, counts: &Tally, range: std::ops::Range<u64>, rep: &[u32]) -> io::Result<()> {
+        // A filter of 8 MiB: most shingles of the corpus are in no linked passage, and one test
+        // of a word turns them away before the table. A shingle sets the bit its top 26 bits
+        // name and, while the filter is at most half full, a second one in the same word (its
+        // low 6 bits): three times fewer shingles get through to the table at 1 GB.
+        let second = counts.len() < (1 << 25);
+        let bits_of = |shingle: u32| {
+            let second = u64::from(second) << (shingle & 63);
+            (
+                (shingle >> 12) as usize,
+                1u64 << ((shingle >> 6) & 63) | second,
+            )
+        };
+        let mut linked = vec![0u64; 1 << 20];
+        for (_, shingle, _) in counts.iter() {
+            let (word, bits) = bits_of(shingle);
+            linked[word] |= bits;
+        }
+        // The counts are atomic, so the sums do not depend on the order the threads add them
+        // in.
+        self.docs.par_iter().enumerate().try_for_each_init(
+            Vec::new,
+            |shingles: &mut Vec<u32>, (i, doc)| {
+                // Exact copies count once: the first stands for them (it alone is indexed when
+                // they are in one shard).
+                if rep[i] != i as u32 {
+                    return Ok(());
+                }
+                let Some(&source) = self.sources.get(&*doc.source) else {
+                    return Ok(());
+                };
+                shingles.clear();
+                shingles.extend(
+                    self.reader
+                        .read_shingles(doc)?
+                        .into_iter()
+                        .filter(|&shingle| {
+                            let (word, bits) = bits_of(shingle);
+                            range.contains(&u64::from(shingle)) && linked[word] & bits == bits
+                        }),
+                );
+                shingles.sort_unstable();
+                shingles.dedup();
+                for &shingle in shingles.iter() {
+                    if let Some(count) = counts.get(source, shingle) {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Ok::<(), io::Error>(())
+            },
+        )
+    }
+}
+
+/// Sorts and dedups `keys` (the [`Tally::key`]s of shingles from `from` to `to`), and when more
+/// than `budget` are left, ends the range at the shingle of the first key past the budget: the
+/// keys of lower shingles are kept, the others dropped for a later range. Returns the range's
+/// end. A range holds at least one shingle, whatever its keys.
+fn stock_in_range(keys: &mut Vec<u64>, from: u64, to: u64, budget: usize) -> u64 {
+    keys.par_sort_unstable();
+    keys.dedup();
+    let Some(&first_out) = keys.get(budget) else {
+        return to;
+    };
+    let to = (first_out >> 32).max(from + 1);
+    keys.truncate(keys.partition_point(|&key| key >> 32 < to));
+    to
+}
+
+/// A sorted set of `u64` keys with an index of where each value of their top bits starts (as
+/// many bits as give about four keys a value), so that a lookup reads the index and one cache
+/// line of keys, as a hash map's does, in about 9 bytes a key.
+struct KeyIndex {
     keys: Vec<u64>,
-    counts: Vec<AtomicU32>,
     /// Where each value of the keys' top `bits` bits starts in `keys`, then their number.
     starts: Vec<u32>,
     bits: u32,
 }
 
-impl Tally {
-    fn key(source: u32, shingle: u32) -> u64 {
-        u64::from(shingle) << 32 | u64::from(source)
-    }
-
-    /// A tally of `keys` (in any order, repeated or not, fewer than 2^32 distinct), each
-    /// counted 0.
-    fn new(mut keys: Vec<u64>) -> Tally {
+impl KeyIndex {
+    /// The index of `keys` (in any order, repeated or not, fewer than 2^32 distinct).
+    fn new(mut keys: Vec<u64>) -> KeyIndex {
         keys.par_sort_unstable();
         keys.dedup();
         keys.shrink_to_fit();
@@ -244,18 +322,11 @@ impl Tally {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        let counts = keys.iter().map(|_| AtomicU32::new(0)).collect();
-        Tally {
-            keys,
-            counts,
-            starts,
-            bits,
-        }
+        KeyIndex { keys, starts, bits }
     }
 
-    /// The count of `(source, shingle)`, if it is one of the keys.
-    fn get(&self, source: u32, shingle: u32) -> Option<&AtomicU32> {
-        let key = Self::key(source, shingle);
+    /// Where `key` is in the sorted keys, if it is one of them.
+    fn position(&self, key: u64) -> Option<usize> {
         let top = (key >> (64 - self.bits)) as usize;
         let (from, to) = (self.starts[top] as usize, self.starts[top + 1] as usize);
         let slot = &self.keys[from..to];
@@ -264,34 +335,68 @@ impl Tally {
             0..=16 => slot.iter().position(|&k| k == key),
             _ => slot.binary_search(&key).ok(),
         }?;
-        Some(&self.counts[from + at])
+        Some(from + at)
+    }
+}
+
+/// Atomic counts for a set of (source, shingle) keys known in advance, in about 13 bytes a
+/// key: the keys in a [`KeyIndex`] (the shingle in the high half, so that they spread evenly
+/// over the index) and a count beside each key. A hash map of tens of millions of keys took
+/// twice that, and three times while it grew.
+struct Tally {
+    index: KeyIndex,
+    counts: Vec<AtomicU32>,
+}
+
+impl Tally {
+    fn key(source: u32, shingle: u32) -> u64 {
+        u64::from(shingle) << 32 | u64::from(source)
+    }
+
+    /// A tally of `keys` (in any order, repeated or not, fewer than 2^32 distinct), each
+    /// counted 0.
+    fn new(keys: Vec<u64>) -> Tally {
+        let index = KeyIndex::new(keys);
+        let counts = index.keys.iter().map(|_| AtomicU32::new(0)).collect();
+        Tally { index, counts }
+    }
+
+    /// The count of `(source, shingle)`, if it is one of the keys.
+    fn get(&self, source: u32, shingle: u32) -> Option<&AtomicU32> {
+        let at = self.index.position(Self::key(source, shingle))?;
+        Some(&self.counts[at])
     }
 
     /// The number of keys.
     fn len(&self) -> usize {
-        self.keys.len()
+        self.index.keys.len()
     }
 
     /// Every key, as source and shingle, with its count.
     fn iter(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
-        self.keys.iter().zip(&self.counts).map(|(&key, count)| {
-            let count = count.load(Ordering::Relaxed);
-            (key as u32, (key >> 32) as u32, count)
-        })
+        self.index
+            .keys
+            .iter()
+            .zip(&self.counts)
+            .map(|(&key, count)| {
+                let count = count.load(Ordering::Relaxed);
+                (key as u32, (key >> 32) as u32, count)
+            })
     }
 }
 
 /// The shingles each source repeats in many documents (see [`formulaic_passages`]).
 pub(super) struct Stock {
     sources: HashMap<String, u32>,
-    shingles: HashSet<(u32, u32)>,
+    /// Their [`Tally::key`]s.
+    shingles: KeyIndex,
 }
 
 impl Stock {
     fn contains(&self, source: &str, shingle: u32) -> bool {
         self.sources
             .get(source)
-            .is_some_and(|&s| self.shingles.contains(&(s, shingle)))
+            .is_some_and(|&s| self.shingles.position(Tally::key(s, shingle)).is_some())
     }
 }
 
@@ -486,6 +591,7 @@ pub(super) fn links(
     cluster_of: &[u32],
     rep: &[u32],
     action: DedupAction,
+    stock_keys: usize,
     decisions: &mut Decisions,
 ) -> io::Result<()> {
     // The documents left out of the output, one bit each: tested for both documents of every
@@ -522,7 +628,7 @@ pub(super) fn links(
     each_relation(&mut |a, b, pairs| {
         for &(pa, pb, _) in pairs {
             let mut node = |doc: u32, passage: u16| {
-                node_of.get_or_insert(doc, passage, docs[doc as usize].passages.len(), || {
+                node_of.get_or_insert(doc, passage, docs[doc as usize].passage_count(), || {
                     nodes.push((doc, passage));
                     joined.add()
                 })
@@ -541,7 +647,8 @@ pub(super) fn links(
     }
     let threshold =
         |source: &str| common_threshold(source_documents.get(source).copied().unwrap_or(0));
-    let (formulaic, stock) = formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold)?;
+    let (formulaic, stock) =
+        formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold, stock_keys)?;
     let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for node in 0..nodes.len() as u32 {
         by_root.entry(joined.find(node)).or_default().push(node);
@@ -553,7 +660,7 @@ pub(super) fn links(
         let at = |last: bool| {
             members.iter().all(|&n| {
                 let (doc, passage) = nodes[n as usize];
-                let count = docs[doc as usize].passages.len();
+                let count = docs[doc as usize].passage_count();
                 count > 1
                     && if last {
                         passage as usize + 1 == count
@@ -563,6 +670,14 @@ pub(super) fn links(
             })
         };
         documents.len() >= SIGN_OFF_DOCUMENTS && (at(true) || at(false))
+    };
+    let passage_of = |doc: u32, passage: u16| -> io::Result<PassageMeta> {
+        let doc = &docs[doc as usize];
+        let passages = reader.passages(doc)?;
+        passages
+            .get(passage as usize)
+            .copied()
+            .ok_or_else(|| damaged(doc))
     };
     let mut common = vec![false; nodes.len()];
     let mut found: Vec<CommonPassage> = Vec::new();
@@ -593,7 +708,7 @@ pub(super) fn links(
                 common[node as usize] = true;
             }
             let (doc, passage) = nodes[members[0] as usize];
-            let p = &docs[doc as usize].passages[passage as usize];
+            let p = passage_of(doc, passage)?;
             decisions.summary.common_passages.passages += members.len() as u64;
             found.push(CommonPassage {
                 source: source.to_string(),
@@ -640,7 +755,7 @@ pub(super) fn links(
             grouped[node as usize] = true;
         }
         let (doc, passage) = nodes[members[0] as usize];
-        let p = &docs[doc as usize].passages[passage as usize];
+        let p = passage_of(doc, passage)?;
         let mut sources: Vec<String> = documents
             .iter()
             .map(|&d| docs[d as usize].source.to_string())
@@ -674,7 +789,8 @@ pub(super) fn links(
             let mut found = PartLinks::default();
             // The first document of the relations at hand: its shingles, and its tokens once
             // a link needs them.
-            let mut first: Option<(u32, Vec<u64>, Option<passage::Tokens>)> = None;
+            type Listed = (Vec<PassageMeta>, Vec<u64>);
+            let mut first: Option<(u32, Listed, Option<passage::Tokens>)> = None;
             for_each_relation(&work.relations(part), |a, b, pairs| {
                 if !linkable(a, b, pairs) {
                     return Ok(());
@@ -682,12 +798,12 @@ pub(super) fn links(
                 let (da, db) = (&docs[a as usize], &docs[b as usize]);
                 // Relations come by first document: its shingles are read once for all of them.
                 if first.as_ref().is_none_or(|(doc, ..)| *doc != a) {
-                    first = Some((a, reader.read(da)?, None));
+                    first = Some((a, reader.read_with_passages(da)?, None));
                 }
-                let Some((_, a_list, a_tokens)) = first.as_mut() else {
+                let Some((_, (a_passages, a_list), a_tokens)) = first.as_mut() else {
                     return Ok(());
                 };
-                let b_list = reader.read(db)?;
+                let (b_passages, b_list) = reader.read_with_passages(db)?;
                 let mut b_tokens = None;
                 let mut written = 0;
                 for &(pa, pb, similarity) in pairs {
@@ -724,7 +840,11 @@ pub(super) fn links(
                         found.formula_links += 1;
                         continue;
                     }
-                    let (pa, pb) = (&da.passages[pa as usize], &db.passages[pb as usize]);
+                    let (Some(pa), Some(pb)) =
+                        (a_passages.get(pa as usize), b_passages.get(pb as usize))
+                    else {
+                        return Err(damaged(da));
+                    };
                     let a_tokens = match a_tokens {
                         Some(tokens) => &*tokens,
                         None => &*a_tokens.insert(reader.read_tokens(da)?),
@@ -923,5 +1043,127 @@ mod tests {
         assert_eq!(passage_entries(&list, 5), &list[5..6]);
         assert!(passage_entries(&list, 7).is_empty());
         assert!(passage_entries(&[], 0).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod stock_tests {
+    use super::super::shard::{sketch_text, ShardWriter};
+    use super::super::DedupConfig;
+    use super::*;
+
+    /// Counting the stock shingles range after range of shingles, as a small budget makes it,
+    /// finds the same stock shingles and formulaic passages as counting them at once.
+    #[test]
+    fn stock_counted_in_ranges_is_stock_counted_at_once() {
+        let config = DedupConfig::default();
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let mut writer = ShardWriter::new(&work, 0, config.memory).unwrap();
+        // Paragraphs of words drawn from a vocabulary of four: their shingles recur in a few
+        // documents or in many, on either side of the threshold; a stock sentence closes half
+        // the documents of each source.
+        let vocabulary = ["rain", "wheat", "price", "port"];
+        let mut x = 7u64;
+        for i in 0..60 {
+            let mut paragraphs = Vec::new();
+            for _ in 0..3 {
+                let words: Vec<&str> = (0..20)
+                    .map(|_| {
+                        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        vocabulary[(x >> 40) as usize % vocabulary.len()]
+                    })
+                    .collect();
+                paragraphs.push(format!("{}.", words.join(" ")));
+            }
+            if i % 2 == 0 {
+                paragraphs.push(
+                    "Traders said the market would stay quiet until the harvest figures came out."
+                        .to_string(),
+                );
+            }
+            let source = if i % 3 == 0 { "wire" } else { "daily" };
+            let text = paragraphs.join("\n");
+            writer
+                .add(sketch_text(&format!("d{i}"), &text, None, &config).with_source(source))
+                .unwrap();
+        }
+        let docs = writer.finish().unwrap();
+        let reader = ShingleReader::open(&work, &config, [0]).unwrap();
+        let mut node_of = NodeIndex::new(docs.len());
+        let mut nodes = Vec::new();
+        for (doc, meta) in docs.iter().enumerate() {
+            for passage in 0..meta.passage_count() as u16 {
+                node_of.get_or_insert(doc as u32, passage, meta.passage_count(), || {
+                    nodes.push((doc as u32, passage));
+                    nodes.len() as u32 - 1
+                });
+            }
+        }
+        let rep: Vec<u32> = (0..docs.len() as u32).collect();
+        let threshold = |_: &str| 6;
+        let count = |budget: usize| {
+            let (formulaic, stock) =
+                formulaic_passages(&reader, &docs, &nodes, &node_of, &rep, &threshold, budget)
+                    .unwrap();
+            (formulaic, stock.shingles.keys)
+        };
+        let (formulaic, stock) = count(usize::MAX);
+        let keys: HashSet<(u32, u64)> = docs
+            .iter()
+            .flat_map(|doc| {
+                let source = u32::from(&*doc.source == "wire");
+                reader
+                    .read(doc)
+                    .unwrap()
+                    .into_iter()
+                    .map(move |e| (source, e >> 16))
+            })
+            .collect();
+        assert!(
+            keys.len() > 400,
+            "{} keys: several ranges of 64",
+            keys.len()
+        );
+        assert!(
+            stock.len() > 20 && stock.len() < keys.len() / 2,
+            "{}",
+            stock.len()
+        );
+        let marked = formulaic.iter().filter(|&&f| f).count();
+        assert!(
+            marked > 30 && marked < nodes.len(),
+            "{marked} of {}",
+            nodes.len()
+        );
+        for budget in [64, 200, 1000] {
+            assert_eq!(
+                count(budget),
+                (formulaic.clone(), stock.clone()),
+                "{budget}"
+            );
+        }
+    }
+
+    /// A range ends at the shingle of the first key past the budget; a range of one shingle
+    /// holds all its keys, even past the budget.
+    #[test]
+    fn a_range_ends_where_its_keys_outgrow_the_budget() {
+        let key = |shingle: u32, source: u32| Tally::key(source, shingle);
+        let mut keys = vec![
+            key(9, 0),
+            key(3, 1),
+            key(3, 0),
+            key(5, 0),
+            key(3, 1),
+            key(7, 2),
+        ];
+        assert_eq!(stock_in_range(&mut keys.clone(), 3, 1 << 32, 10), 1 << 32);
+        // Four distinct keys over a budget of three: the range stops before shingle 7.
+        assert_eq!(stock_in_range(&mut keys, 3, 1 << 32, 3), 7);
+        assert_eq!(keys, [key(3, 0), key(3, 1), key(5, 0)]);
+        let mut one = vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)];
+        assert_eq!(stock_in_range(&mut one, 4, 100, 1), 5);
+        assert_eq!(one, [key(4, 0), key(4, 1), key(4, 2)]);
     }
 }

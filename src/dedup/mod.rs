@@ -319,7 +319,7 @@ fn cluster_and_link(
 ) -> io::Result<Decisions> {
     let mut summary = DedupSummary {
         documents: docs.len() as u64,
-        passages: docs.iter().map(|d| d.passages.len() as u64).sum(),
+        passages: docs.iter().map(|d| u64::from(d.passage_count)).sum(),
         dropped_buckets: merged.dropped_buckets,
         ..DedupSummary::default()
     };
@@ -347,11 +347,17 @@ fn cluster_and_link(
         &cluster_of,
         rep,
         config.action,
+        config::stock_keys(config),
         &mut decisions,
+    )?;
+    formulas_found(
+        &mut decisions.summary.common_passages,
+        merged,
+        docs,
+        &reader,
     )?;
     drop(reader);
     let spans = documents::spans(docs);
-    formulas_found(&mut decisions.summary.common_passages, merged, docs);
     if inputs == Inputs::Consume {
         for part in 0..parts {
             std::fs::remove_file(work.relations(part))?;

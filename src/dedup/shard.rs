@@ -350,6 +350,8 @@ pub struct ShardWriter {
     /// The buffer each entry is written through, kept from one document to the next instead
     /// of a new 64 KiB one for every document.
     entry_buffer: Vec<u8>,
+    /// The buffer a document's passages are encoded in.
+    passage_bytes: Vec<u8>,
 }
 
 impl ShardWriter {
@@ -369,6 +371,7 @@ impl ShardWriter {
             seen: Default::default(),
             docs: Vec::new(),
             entry_buffer: Vec::with_capacity(EntryWriter::BUFFER),
+            passage_bytes: Vec::new(),
         })
     }
 
@@ -391,6 +394,7 @@ impl ShardWriter {
     /// (when given): its entry points there for the text instead of holding a copy.
     pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<SpoolRef>) -> io::Result<()> {
         let index = self.docs.len() as u32;
+        let mut passage_bytes = std::mem::take(&mut self.passage_bytes);
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
         let (offset, entry_bytes) = if first_copy {
@@ -422,6 +426,9 @@ impl ShardWriter {
                     }
                 }
             }
+            passage_bytes.clear();
+            super::documents::put_passages(&mut passage_bytes, &sketch.passages);
+            out.put(&passage_bytes)?;
             for count in counts {
                 out.put(&(count as u32).to_le_bytes())?;
             }
@@ -464,17 +471,26 @@ impl ShardWriter {
         } else {
             (0, 0)
         };
+        let passages = &sketch.passages;
         self.docs.push(DocMeta {
             id: sketch.id,
             source: sketch.source,
             length: sketch.length,
             date: sketch.date,
             hash: sketch.hash,
-            passages: sketch.passages.into_boxed_slice(),
+            passage_count: passages.len() as u32,
+            words: passages.iter().map(|p| p.words).sum(),
+            shingles: passages.iter().map(|p| p.shingles).sum(),
+            passage_bytes: if first_copy {
+                passage_bytes.len() as u32
+            } else {
+                0
+            },
             shard: self.shard,
             offset,
             entry_bytes,
         });
+        self.passage_bytes = passage_bytes;
         if self.buffered >= self.budget {
             self.spill()?;
         }
@@ -611,6 +627,37 @@ impl ShingleReader {
 
     /// A document's shingles with their passages, `shingle << 16 | passage`.
     pub fn read(&self, doc: &DocMeta) -> io::Result<Vec<u64>> {
+        Ok(self.read_with_passages(doc)?.1)
+    }
+
+    /// A document's passages, and its shingles with their passages (as [`ShingleReader::read`]
+    /// gives them), in one read.
+    pub fn read_with_passages(&self, doc: &DocMeta) -> io::Result<(Vec<PassageMeta>, Vec<u64>)> {
+        let file = self.file(doc)?;
+        let count = doc.shingle_count();
+        let head = count as u64 * 4 + u64::from(doc.passage_bytes);
+        if head > doc.entry_bytes {
+            return Err(damaged(doc));
+        }
+        let mut bytes = vec![0u8; head as usize];
+        file.read_exact_at(&mut bytes, doc.offset)?;
+        let (list, passages) = bytes.split_at(count * 4);
+        let passages = super::documents::get_passages(passages, doc)?;
+        let mut shingles = list
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut packed = Vec::with_capacity(count);
+        for (p, passage) in passages.iter().enumerate() {
+            for shingle in shingles.by_ref().take(passage.shingles as usize) {
+                packed.push(u64::from(shingle) << 16 | p as u64);
+            }
+        }
+        Ok((passages, packed))
+    }
+
+    /// A document's shingles, passage after passage, without their passages: one read of its
+    /// shingle list alone.
+    pub fn read_shingles(&self, doc: &DocMeta) -> io::Result<Vec<u32>> {
         let file = self.file(doc)?;
         let count = doc.shingle_count();
         if count as u64 * 4 > doc.entry_bytes {
@@ -618,23 +665,29 @@ impl ShingleReader {
         }
         let mut bytes = vec![0u8; count * 4];
         file.read_exact_at(&mut bytes, doc.offset)?;
-        let mut shingles = bytes
+        Ok(bytes
             .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        let mut packed = Vec::with_capacity(count);
-        for (p, passage) in doc.passages.iter().enumerate() {
-            for shingle in shingles.by_ref().take(passage.shingles as usize) {
-                packed.push(u64::from(shingle) << 16 | p as u64);
-            }
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    /// A document's passages, read from its entry.
+    pub fn passages(&self, doc: &DocMeta) -> io::Result<Vec<PassageMeta>> {
+        let file = self.file(doc)?;
+        let at = doc.shingle_count() as u64 * 4;
+        if at + u64::from(doc.passage_bytes) > doc.entry_bytes {
+            return Err(damaged(doc));
         }
-        Ok(packed)
+        let mut bytes = vec![0u8; doc.passage_bytes as usize];
+        file.read_exact_at(&mut bytes, doc.offset + at)?;
+        super::documents::get_passages(&bytes, doc)
     }
 
     /// A document's tokens (see [`super::passage::tokens`]): those of its text, tokenized
     /// again, and those it had before strip's statistics.
     pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
         let file = self.file(doc)?;
-        let at = doc.shingle_count() as u64 * 4;
+        let at = doc.shingle_count() as u64 * 4 + u64::from(doc.passage_bytes);
         let rest = doc.entry_bytes.saturating_sub(at);
         if rest == 0 {
             return Ok(Default::default());
@@ -771,7 +824,8 @@ mod tests {
         (docs, checked::read(&work.shingles(0)).unwrap())
     }
 
-    /// Each document's shingle list and tokens, read back from a shard's `shingles.bin`.
+    /// Each document's shingle list and tokens, read back from a shard's `shingles.bin`; its
+    /// passages, read alone, are those read with its shingle list.
     fn read_back((docs, bytes): &(Vec<DocMeta>, Vec<u8>)) -> Vec<(Vec<u64>, Tokens)> {
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
@@ -779,7 +833,14 @@ mod tests {
         checked::write_to(&mut File::create(work.shingles(0)).unwrap(), bytes).unwrap();
         let reader = ShingleReader::open(&work, &DedupConfig::default(), [0]).unwrap();
         docs.iter()
-            .map(|doc| (reader.read(doc).unwrap(), reader.read_tokens(doc).unwrap()))
+            .map(|doc| {
+                let (passages, list) = reader.read_with_passages(doc).unwrap();
+                assert_eq!(reader.passages(doc).unwrap(), passages);
+                assert_eq!(passages.len(), doc.passage_count());
+                let shingles: Vec<u32> = list.iter().map(|&e| (e >> 16) as u32).collect();
+                assert_eq!(reader.read_shingles(doc).unwrap(), shingles);
+                (list, reader.read_tokens(doc).unwrap())
+            })
             .collect()
     }
 
@@ -822,7 +883,7 @@ mod tests {
         assert!(passages.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(
             passages.last(),
-            Some(&(whole.0[0].passages.len() as u64 - 1))
+            Some(&(u64::from(whole.0[0].passage_count) - 1))
         );
         // The text is held compressed: the entry is smaller than its text.
         assert!(whole.0[0].entry_bytes < text.len() as u64);
@@ -947,10 +1008,13 @@ mod tests {
         spool.finish().unwrap();
         let docs = writer.finish().unwrap();
         let shingles = std::fs::metadata(work.shingles(0)).unwrap().len() as usize;
-        let listed: usize = docs.iter().map(|d| d.shingle_count() * 4).sum();
+        let listed: usize = docs
+            .iter()
+            .map(|d| d.shingle_count() * 4 + d.passage_bytes as usize)
+            .sum();
         assert!(
             shingles < listed + 200,
-            "{shingles} bytes for {listed} of shingles"
+            "{shingles} bytes for {listed} of shingles and passages"
         );
         let config = DedupConfig {
             text_field: "body".into(),

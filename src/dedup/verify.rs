@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::bands;
 use super::crowds::Crowds;
-use super::documents::{DocMeta, SomeDocs};
+use super::documents::{DocMeta, PassageMeta, SomeDocs};
 use super::shard::ShingleReader;
 use super::work::WorkDir;
 use super::{align, DedupConfig};
@@ -141,7 +141,7 @@ pub(super) fn verify_range(
                 if !a_first {
                     return Ok(Vec::new());
                 }
-                let a_list = reader.read(da)?;
+                let (a_passages, a_list) = reader.read_with_passages(da)?;
                 let a_index = ShingleIndex::new(&a_list);
                 let mut a_tokens = None;
                 let mut out = Vec::new();
@@ -150,12 +150,10 @@ pub(super) fn verify_range(
                     if !b_first {
                         continue;
                     }
-                    let shared = a_index.shared_counts(
-                        &reader.read(db)?,
-                        da.passages.len(),
-                        db.passages.len(),
-                    );
-                    let Some(mut v) = verify(a, b, da, db, &shared, config) else {
+                    let (b_passages, b_list) = reader.read_with_passages(db)?;
+                    let shared = a_index.shared_counts(&b_list, a_passages.len(), b_passages.len());
+                    let (a_doc, b_doc) = ((da, &a_passages[..]), (db, &b_passages[..]));
+                    let Some(mut v) = verify(a, b, a_doc, b_doc, &shared, config) else {
                         continue;
                     };
                     if v.duplicate {
@@ -412,22 +410,22 @@ impl<'a> ShingleIndex<'a> {
     }
 }
 
-/// Compares every passage of `a` (document `ia`) with every passage of `b` (document `ib`),
-/// from their shared shingle counts.
+/// Compares every passage of `a` (document `ia`, with its passages) with every passage of `b`
+/// (document `ib`), from their shared shingle counts.
 pub(super) fn verify(
     ia: u32,
     ib: u32,
-    a: &DocMeta,
-    b: &DocMeta,
+    (a, a_passages): (&DocMeta, &[PassageMeta]),
+    (b, b_passages): (&DocMeta, &[PassageMeta]),
     shared_counts: &[u32],
     config: &DedupConfig,
 ) -> Option<Verified> {
     let mut matched = Vec::new();
-    let mut a_hit = vec![false; a.passages.len()];
-    let mut b_hit = vec![false; b.passages.len()];
-    for (pa, passage_a) in a.passages.iter().enumerate() {
-        for (pb, passage_b) in b.passages.iter().enumerate() {
-            let shared = shared_counts[pa * b.passages.len() + pb] as usize;
+    let mut a_hit = vec![false; a_passages.len()];
+    let mut b_hit = vec![false; b_passages.len()];
+    for (pa, passage_a) in a_passages.iter().enumerate() {
+        for (pb, passage_b) in b_passages.iter().enumerate() {
+            let shared = shared_counts[pa * b_passages.len() + pb] as usize;
             if shared == 0 {
                 continue;
             }
@@ -444,9 +442,8 @@ pub(super) fn verify(
     if matched.is_empty() {
         return None;
     }
-    let share = |doc: &DocMeta, hit: &[bool]| {
-        let covered: u32 = doc
-            .passages
+    let share = |doc: &DocMeta, passages: &[PassageMeta], hit: &[bool]| {
+        let covered: u32 = passages
             .iter()
             .zip(hit)
             .filter(|(_, h)| **h)
@@ -454,7 +451,7 @@ pub(super) fn verify(
             .sum();
         f64::from(covered) / f64::from(doc.words().max(1))
     };
-    let (share_a, share_b) = (share(a, &a_hit), share(b, &b_hit));
+    let (share_a, share_b) = (share(a, a_passages, &a_hit), share(b, b_passages, &b_hit));
     let (smaller, larger) = if a.words() <= b.words() {
         (share_a, share_b)
     } else {

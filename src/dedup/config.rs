@@ -114,8 +114,9 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
 }
 
 /// The (source, shingle) keys the count of each source's stock phrases holds at once
-/// ([`super::links::formulaic_passages`]): an eighth of `--mem` at 16 bytes a key while they
-/// are gathered (16 million at the default), at least 64.
+/// ([`super::links::formulaic_passages`]): an eighth of `--mem` at 16 bytes a key (8 as they
+/// are gathered, merged in place in one block, and 13 in the table that counts them, with the
+/// filter before it): 16 million at the default, at least 64.
 pub fn stock_keys(config: &DedupConfig) -> usize {
     (config.memory / 8 / 16).max(64)
 }

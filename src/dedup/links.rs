@@ -193,11 +193,20 @@ impl Linked<'_> {
     /// a tally of them.
     fn gather(&self, from: u64, budget: usize) -> io::Result<(u64, Tally)> {
         let mut to = 1u64 << 32;
-        let mut keys = Vec::new();
-        let mut sorted = 0;
-        // Documents a few thousand at a time, read in parallel, their keys added in order: where
+        // The keys so far, sorted and distinct, in one block sized once: the budget and room
+        // for a merge (a step and a chunk of documents' keys), and never more than the linked
+        // documents' shingles.
+        let step = (budget / 8).clamp(1 << 10, 1 << 21);
+        let most: usize = self
+            .passages_of
+            .iter()
+            .map(|(doc, _)| self.docs[*doc as usize].shingle_count())
+            .sum();
+        let mut keys = Vec::with_capacity(budget.saturating_add(2 * step).min(most));
+        let mut fresh = Vec::new();
+        // Documents a thousand at a time, read in parallel, their keys added in order: where
         // the range ends does not depend on the threads.
-        for chunk in self.passages_of.chunks(4096) {
+        for chunk in self.passages_of.chunks(1024) {
             let found = chunk
                 .par_iter()
                 .map(|&(doc, ref passages)| -> io::Result<Vec<u64>> {
@@ -215,15 +224,12 @@ impl Linked<'_> {
                     Ok(keys)
                 })
                 .collect::<io::Result<Vec<_>>>()?;
-            keys.extend(found.into_iter().flatten());
-            // Copies of a passage repeat its keys: the list is kept to its distinct keys and a
-            // budget's worth more.
-            if keys.len() > sorted + budget.max(1 << 20) {
-                to = stock_in_range(&mut keys, from, to, budget);
-                sorted = keys.len();
+            fresh.extend(found.into_iter().flatten().filter(|&key| key >> 32 < to));
+            if fresh.len() >= step {
+                to = stock_in_range(&mut keys, &mut fresh, from, to, budget);
             }
         }
-        let to = stock_in_range(&mut keys, from, to, budget);
+        let to = stock_in_range(&mut keys, &mut fresh, from, to, budget);
         Ok((to, Tally::new(keys)))
     }
 
@@ -283,12 +289,34 @@ impl Linked<'_> {
     }
 }
 
-/// Sorts and dedups `keys` (the [`Tally::key`]s of shingles from `from` to `to`), and when more
-/// than `budget` are left, ends the range at the shingle of the first key past the budget: the
-/// keys of lower shingles are kept, the others dropped for a later range. Returns the range's
-/// end. A range holds at least one shingle, whatever its keys.
-fn stock_in_range(keys: &mut Vec<u64>, from: u64, to: u64, budget: usize) -> u64 {
-    keys.par_sort_unstable();
+/// Merges `fresh` (in any order, repeated or not; emptied) into `keys` (sorted and distinct),
+/// both the [`Tally::key`]s of shingles from `from` to `to`; when more than `budget` keys are
+/// then held, ends the range at the shingle of the first key past the budget: the keys of lower
+/// shingles are kept, the others dropped for a later range. Returns the range's end. A range
+/// holds at least one shingle, whatever its keys. The merge runs from the back, in place: no
+/// second copy of the keys.
+fn stock_in_range(
+    keys: &mut Vec<u64>,
+    fresh: &mut Vec<u64>,
+    from: u64,
+    to: u64,
+    budget: usize,
+) -> u64 {
+    fresh.sort_unstable();
+    fresh.dedup();
+    let held = keys.len();
+    keys.resize(held + fresh.len(), 0);
+    let (mut i, mut at) = (held, keys.len());
+    while let Some(&next) = fresh.last() {
+        at -= 1;
+        if i > 0 && keys[i - 1] > next {
+            keys[at] = keys[i - 1];
+            i -= 1;
+        } else {
+            keys[at] = next;
+            fresh.pop();
+        }
+    }
     keys.dedup();
     let Some(&first_out) = keys.get(budget) else {
         return to;
@@ -1150,7 +1178,7 @@ mod stock_tests {
     #[test]
     fn a_range_ends_where_its_keys_outgrow_the_budget() {
         let key = |shingle: u32, source: u32| Tally::key(source, shingle);
-        let mut keys = vec![
+        let fresh = vec![
             key(9, 0),
             key(3, 1),
             key(3, 0),
@@ -1158,12 +1186,35 @@ mod stock_tests {
             key(3, 1),
             key(7, 2),
         ];
-        assert_eq!(stock_in_range(&mut keys.clone(), 3, 1 << 32, 10), 1 << 32);
+        let (mut keys, mut all) = (Vec::new(), fresh.clone());
+        assert_eq!(stock_in_range(&mut keys, &mut all, 3, 1 << 32, 10), 1 << 32);
+        assert!(all.is_empty());
+        assert_eq!(
+            keys,
+            [key(3, 0), key(3, 1), key(5, 0), key(7, 2), key(9, 0)]
+        );
         // Four distinct keys over a budget of three: the range stops before shingle 7.
-        assert_eq!(stock_in_range(&mut keys, 3, 1 << 32, 3), 7);
+        let (mut keys, mut all) = (Vec::new(), fresh.clone());
+        assert_eq!(stock_in_range(&mut keys, &mut all, 3, 1 << 32, 3), 7);
         assert_eq!(keys, [key(3, 0), key(3, 1), key(5, 0)]);
+        // Merged into keys already held: in order, each once.
+        let mut held = vec![key(3, 1), key(4, 0), key(8, 1)];
+        let mut more = vec![key(8, 1), key(3, 0), key(9, 9), key(4, 0), key(3, 2)];
+        assert_eq!(stock_in_range(&mut held, &mut more, 3, 10, 100), 10);
+        let merged = [
+            key(3, 0),
+            key(3, 1),
+            key(3, 2),
+            key(4, 0),
+            key(8, 1),
+            key(9, 9),
+        ];
+        assert_eq!(held, merged);
         let mut one = vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)];
-        assert_eq!(stock_in_range(&mut one, 4, 100, 1), 5);
-        assert_eq!(one, [key(4, 0), key(4, 1), key(4, 2)]);
+        assert_eq!(stock_in_range(&mut Vec::new(), &mut one, 4, 100, 1), 5);
+        let mut keys = Vec::new();
+        let mut one = vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)];
+        stock_in_range(&mut keys, &mut one, 4, 100, 1);
+        assert_eq!(keys, [key(4, 0), key(4, 1), key(4, 2)]);
     }
 }

@@ -456,7 +456,9 @@ pub struct DedupArgs {
     pub(crate) fold_digits: bool,
 
     /// Memory for dedup's band records and pair counts before they spill to sorted files in a
-    /// hidden work folder in OUT (and are merged from there): `2G`, `500M`, `64K` or bytes.
+    /// hidden work folder in OUT (and are merged from there), and for the count of each
+    /// source's stock phrases, which runs in more passes when it is less: `2G`, `500M`, `64K`
+    /// or bytes.
     #[arg(long, default_value = "2G", value_name = "SIZE", value_parser = parse_size)]
     pub(crate) mem: usize,
 }

@@ -1210,11 +1210,8 @@ mod stock_tests {
             key(9, 9),
         ];
         assert_eq!(held, merged);
-        let mut one = vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)];
-        assert_eq!(stock_in_range(&mut Vec::new(), &mut one, 4, 100, 1), 5);
-        let mut keys = Vec::new();
-        let mut one = vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)];
-        stock_in_range(&mut keys, &mut one, 4, 100, 1);
+        let (mut keys, mut one) = (Vec::new(), vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)]);
+        assert_eq!(stock_in_range(&mut keys, &mut one, 4, 100, 1), 5);
         assert_eq!(keys, [key(4, 0), key(4, 1), key(4, 2)]);
     }
 }

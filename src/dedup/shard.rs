@@ -394,10 +394,9 @@ impl ShardWriter {
     /// (when given): its entry points there for the text instead of holding a copy.
     pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<SpoolRef>) -> io::Result<()> {
         let index = self.docs.len() as u32;
-        let mut passage_bytes = std::mem::take(&mut self.passage_bytes);
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
-        let (offset, entry_bytes) = if first_copy {
+        let (offset, entry_bytes, passage_bytes) = if first_copy {
             // The shingle list (4 bytes a shingle), then the numbers of unstripped words (plus
             // one, 0 when there are none) and unstripped numbers, their tokens (4 bytes each),
             // and the text: `TEXT_HERE` and the compressed text, or `TEXT_SPOOLED` and where
@@ -426,9 +425,9 @@ impl ShardWriter {
                     }
                 }
             }
-            passage_bytes.clear();
-            super::documents::put_passages(&mut passage_bytes, &sketch.passages);
-            out.put(&passage_bytes)?;
+            self.passage_bytes.clear();
+            super::documents::put_passages(&mut self.passage_bytes, &sketch.passages);
+            out.put(&self.passage_bytes)?;
             for count in counts {
                 out.put(&(count as u32).to_le_bytes())?;
             }
@@ -467,9 +466,9 @@ impl ShardWriter {
                 });
             }
             self.buffered += sketch.keys.len();
-            (offset, entry_bytes)
+            (offset, entry_bytes, self.passage_bytes.len() as u32)
         } else {
-            (0, 0)
+            (0, 0, 0)
         };
         let passages = &sketch.passages;
         self.docs.push(DocMeta {
@@ -481,16 +480,11 @@ impl ShardWriter {
             passage_count: passages.len() as u32,
             words: passages.iter().map(|p| p.words).sum(),
             shingles: passages.iter().map(|p| p.shingles).sum(),
-            passage_bytes: if first_copy {
-                passage_bytes.len() as u32
-            } else {
-                0
-            },
+            passage_bytes,
             shard: self.shard,
             offset,
             entry_bytes,
         });
-        self.passage_bytes = passage_bytes;
         if self.buffered >= self.budget {
             self.spill()?;
         }
@@ -588,6 +582,13 @@ const TEXT_HERE: u8 = 0;
 /// says.
 const TEXT_SPOOLED: u8 = 1;
 
+/// The little-endian `u32`s of `bytes` (a shingle list).
+fn le_u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
 /// Reads documents' shingle lists back from the shards' files, and their texts from the shards'
 /// spools where they are there.
 pub struct ShingleReader {
@@ -633,20 +634,12 @@ impl ShingleReader {
     /// A document's passages, and its shingles with their passages (as [`ShingleReader::read`]
     /// gives them), in one read.
     pub fn read_with_passages(&self, doc: &DocMeta) -> io::Result<(Vec<PassageMeta>, Vec<u64>)> {
-        let file = self.file(doc)?;
-        let count = doc.shingle_count();
-        let head = count as u64 * 4 + u64::from(doc.passage_bytes);
-        if head > doc.entry_bytes {
-            return Err(damaged(doc));
-        }
-        let mut bytes = vec![0u8; head as usize];
-        file.read_exact_at(&mut bytes, doc.offset)?;
-        let (list, passages) = bytes.split_at(count * 4);
+        let list_bytes = doc.shingle_count() as u64 * 4;
+        let bytes = self.read_entry(doc, 0, list_bytes + u64::from(doc.passage_bytes))?;
+        let (list, passages) = bytes.split_at(list_bytes as usize);
         let passages = super::documents::get_passages(passages, doc)?;
-        let mut shingles = list
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        let mut packed = Vec::with_capacity(count);
+        let mut shingles = le_u32s(list);
+        let mut packed = Vec::with_capacity(doc.shingle_count());
         for (p, passage) in passages.iter().enumerate() {
             for shingle in shingles.by_ref().take(passage.shingles as usize) {
                 packed.push(u64::from(shingle) << 16 | p as u64);
@@ -658,48 +651,43 @@ impl ShingleReader {
     /// A document's shingles, passage after passage, without their passages: one read of its
     /// shingle list alone.
     pub fn read_shingles(&self, doc: &DocMeta) -> io::Result<Vec<u32>> {
-        let file = self.file(doc)?;
-        let count = doc.shingle_count();
-        if count as u64 * 4 > doc.entry_bytes {
-            return Err(damaged(doc));
-        }
-        let mut bytes = vec![0u8; count * 4];
-        file.read_exact_at(&mut bytes, doc.offset)?;
-        Ok(bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        let bytes = self.read_entry(doc, 0, doc.shingle_count() as u64 * 4)?;
+        Ok(le_u32s(&bytes).collect())
     }
 
     /// A document's passages, read from its entry.
     pub fn passages(&self, doc: &DocMeta) -> io::Result<Vec<PassageMeta>> {
-        let file = self.file(doc)?;
         let at = doc.shingle_count() as u64 * 4;
-        if at + u64::from(doc.passage_bytes) > doc.entry_bytes {
+        let bytes = self.read_entry(doc, at, u64::from(doc.passage_bytes))?;
+        super::documents::get_passages(&bytes, doc)
+    }
+
+    /// `len` bytes of `doc`'s entry from its byte `at` on; bytes past its end are damage.
+    fn read_entry(&self, doc: &DocMeta, at: u64, len: u64) -> io::Result<Vec<u8>> {
+        let file = self.file(doc)?;
+        if at.checked_add(len).is_none_or(|end| end > doc.entry_bytes) {
             return Err(damaged(doc));
         }
-        let mut bytes = vec![0u8; doc.passage_bytes as usize];
+        let mut bytes = vec![0u8; usize::try_from(len).map_err(|_| damaged(doc))?];
         file.read_exact_at(&mut bytes, doc.offset + at)?;
-        super::documents::get_passages(&bytes, doc)
+        Ok(bytes)
     }
 
     /// A document's tokens (see [`super::passage::tokens`]): those of its text, tokenized
     /// again, and those it had before strip's statistics.
     pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
-        let file = self.file(doc)?;
+        self.file(doc)?;
         let at = doc.shingle_count() as u64 * 4 + u64::from(doc.passage_bytes);
         let rest = doc.entry_bytes.saturating_sub(at);
         if rest == 0 {
             return Ok(Default::default());
         }
-        let rest = usize::try_from(rest).map_err(|_| damaged(doc))?;
-        let mut bytes = vec![0u8; rest];
-        file.read_exact_at(&mut bytes, doc.offset + at)?;
+        let bytes = self.read_entry(doc, at, rest)?;
         let mut input = crate::codec::Reader::new(&bytes, "a shingle file");
         let mut read = || -> io::Result<Option<Box<Tokens>>> {
             let (unstripped, unstripped_numbers) = (input.u32()?, input.u32()?);
             let listed = u64::from(unstripped.saturating_sub(1)) + u64::from(unstripped_numbers);
-            if listed * 4 > rest as u64 {
+            if listed * 4 > rest {
                 return Err(damaged(doc));
             }
             let mut list =

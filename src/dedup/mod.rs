@@ -24,6 +24,7 @@ mod config;
 pub mod crowds;
 pub mod documents;
 mod links;
+mod lists;
 mod outcome;
 pub mod passage;
 pub(crate) mod replay;

@@ -80,9 +80,9 @@ pub struct Sketched {
     date: Option<compact_str::CompactString>,
     hash: u64,
     passages: Vec<PassageMeta>,
-    /// Every shingle, passage by passage (each passage's shingles distinct; how many each
+    /// The shingle list: every passage's shingles, coded ([`super::lists`]; how many each
     /// passage has is in its [`PassageMeta`]).
-    shingles: Vec<u32>,
+    shingles: Vec<u8>,
     /// Key, passage and band of every band record.
     keys: Vec<(u64, u16, u8)>,
     /// The text, compressed ([`text_codec`]), which verification tokenizes again for its
@@ -157,10 +157,13 @@ pub(super) fn sketch_text_sized(
         (hash, Ok(keep_text.then(Vec::new)), Some(spilled))
     } else {
         let analysis = analyze(text, &config.shingle);
-        shingles.reserve(analysis.passages.iter().map(|p| p.shingles.len()).sum());
+        shingles.reserve(super::lists::list_bound(
+            analysis.passages.iter().map(|p| p.shingles.len()).sum(),
+            analysis.passages.len(),
+        ));
         keys.reserve(analysis.passages.len() * BANDS);
-        add_passages(analysis.passages, &mut keys, &mut metas, |shingle| {
-            shingles.push(shingle);
+        add_passages(analysis.passages, &mut keys, &mut metas, |list| {
+            super::lists::put_passage(list, &mut shingles);
             Ok(())
         })
         .unwrap_or_default();
@@ -220,7 +223,7 @@ pub(super) fn add_passages(
     passages: Vec<Passage>,
     keys: &mut Vec<(u64, u16, u8)>,
     metas: &mut Vec<PassageMeta>,
-    mut list: impl FnMut(u32) -> io::Result<()>,
+    mut list: impl FnMut(&[u32]) -> io::Result<()>,
 ) -> io::Result<()> {
     for passage in passages {
         let Ok(p) = u16::try_from(metas.len()) else {
@@ -229,9 +232,7 @@ pub(super) fn add_passages(
         if p == u16::MAX {
             break;
         }
-        for &shingle in &passage.shingles {
-            list(shingle)?;
-        }
+        list(&passage.shingles)?;
         for (band, key) in band_keys(&passage.shingles, SEED).into_iter().enumerate() {
             keys.push((key, p, band as u8));
         }
@@ -261,11 +262,14 @@ pub(super) fn sketch_huge(
 ) -> (u64, io::Result<Spilled>) {
     let mut spill = || -> io::Result<(u64, Spilled)> {
         let mut shingles = SpillWriter::new()?;
+        let mut coded = Vec::new();
         let mut failed = Ok(());
         let hash = analyze_in_pieces(text, &config.shingle, piece_bytes, |passages| {
             if failed.is_ok() {
-                failed = add_passages(passages, keys, metas, |shingle| {
-                    shingles.put(&shingle.to_le_bytes())
+                failed = add_passages(passages, keys, metas, |list| {
+                    coded.clear();
+                    super::lists::put_passage(list, &mut coded);
+                    shingles.put(&coded)
                 });
             }
         });
@@ -397,10 +401,12 @@ impl ShardWriter {
         let first_copy =
             sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
         let (offset, entry_bytes, passage_bytes) = if first_copy {
-            // The shingle list (4 bytes a shingle), then the numbers of unstripped words (plus
-            // one, 0 when there are none) and unstripped numbers, their tokens (4 bytes each),
-            // and the text: `TEXT_HERE` and the compressed text, or `TEXT_SPOOLED` and where
-            // the record is in the spool (frame and offset, 4 bytes each).
+            // The passages ([`super::documents::put_passages`]), the shingle list's length in
+            // bytes (a varint) and the list ([`super::lists`]), then the numbers of unstripped
+            // words (plus one, 0 when there are none) and unstripped numbers, their tokens (4
+            // bytes each), and the text: `TEXT_HERE` and the compressed text, or
+            // `TEXT_SPOOLED` and where the record is in the spool (frame and offset, 4 bytes
+            // each).
             let before = sketch.unstripped.as_deref();
             let spilled = sketch.spilled.as_ref().map(|spilled| match spilled {
                 Ok(spilled) => Ok(spilled),
@@ -417,17 +423,26 @@ impl ShardWriter {
             let counts = [before.map_or(0, |b| b.words.len() + 1), lists[1].len()];
             // Written through a small buffer: a huge document's entry is never copied whole.
             let mut out = EntryWriter::new(&mut self.shingles, &mut self.entry_buffer);
-            match spilled {
-                Some(spilled) => out.copy(&spilled.shingles)?,
-                None => {
-                    for shingle in &sketch.shingles {
-                        out.put(&shingle.to_le_bytes())?;
-                    }
-                }
-            }
             self.passage_bytes.clear();
             super::documents::put_passages(&mut self.passage_bytes, &sketch.passages);
             out.put(&self.passage_bytes)?;
+            let passage_bytes = self.passage_bytes.len() as u32;
+            match spilled {
+                Some(spilled) => {
+                    self.passage_bytes.clear();
+                    let list_bytes = spilled.shingles.metadata()?.len();
+                    crate::codec::put_varint(&mut self.passage_bytes, list_bytes);
+                    out.put(&self.passage_bytes)?;
+                    out.copy(&spilled.shingles)?
+                }
+                None => {
+                    self.passage_bytes.clear();
+                    let list_bytes = sketch.shingles.len() as u64;
+                    crate::codec::put_varint(&mut self.passage_bytes, list_bytes);
+                    out.put(&self.passage_bytes)?;
+                    out.put(&sketch.shingles)?;
+                }
+            }
             for count in counts {
                 out.put(&(count as u32).to_le_bytes())?;
             }
@@ -466,7 +481,7 @@ impl ShardWriter {
                 });
             }
             self.buffered += sketch.keys.len();
-            (offset, entry_bytes, self.passage_bytes.len() as u32)
+            (offset, entry_bytes, passage_bytes)
         } else {
             (0, 0, 0)
         };
@@ -582,13 +597,6 @@ const TEXT_HERE: u8 = 0;
 /// says.
 const TEXT_SPOOLED: u8 = 1;
 
-/// The little-endian `u32`s of `bytes` (a shingle list).
-fn le_u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-}
-
 /// Reads documents' shingle lists back from the shards' files, and their texts from the shards'
 /// spools where they are there.
 pub struct ShingleReader {
@@ -634,32 +642,67 @@ impl ShingleReader {
     /// A document's passages, and its shingles with their passages (as [`ShingleReader::read`]
     /// gives them), in one read.
     pub fn read_with_passages(&self, doc: &DocMeta) -> io::Result<(Vec<PassageMeta>, Vec<u64>)> {
-        let list_bytes = doc.shingle_count() as u64 * 4;
-        let bytes = self.read_entry(doc, 0, list_bytes + u64::from(doc.passage_bytes))?;
-        let (list, passages) = bytes.split_at(list_bytes as usize);
-        let passages = super::documents::get_passages(passages, doc)?;
-        let mut shingles = le_u32s(list);
+        let (passages, bytes, list) = self.read_list(doc)?;
         let mut packed = Vec::with_capacity(doc.shingle_count());
+        let mut at = list.start;
+        let list = &bytes[..list.end];
         for (p, passage) in passages.iter().enumerate() {
-            for shingle in shingles.by_ref().take(passage.shingles as usize) {
-                packed.push(u64::from(shingle) << 16 | p as u64);
-            }
+            let each = |shingle| packed.push(u64::from(shingle) << 16 | p as u64);
+            super::lists::get_passage(list, &mut at, passage.shingles as usize, each)
+                .ok_or_else(|| damaged(doc))?;
         }
-        Ok((passages, packed))
+        match at == list.len() {
+            true => Ok((passages, packed)),
+            false => Err(damaged(doc)),
+        }
     }
 
     /// A document's shingles, passage after passage, without their passages: one read of its
-    /// shingle list alone.
+    /// shingle list and passages.
     pub fn read_shingles(&self, doc: &DocMeta) -> io::Result<Vec<u32>> {
-        let bytes = self.read_entry(doc, 0, doc.shingle_count() as u64 * 4)?;
-        Ok(le_u32s(&bytes).collect())
+        let (passages, bytes, list) = self.read_list(doc)?;
+        let mut shingles = Vec::with_capacity(doc.shingle_count());
+        let mut at = list.start;
+        let list = &bytes[..list.end];
+        for passage in &passages {
+            let count = passage.shingles as usize;
+            super::lists::get_passage(list, &mut at, count, |shingle| shingles.push(shingle))
+                .ok_or_else(|| damaged(doc))?;
+        }
+        match at == list.len() {
+            true => Ok(shingles),
+            false => Err(damaged(doc)),
+        }
     }
 
     /// A document's passages, read from its entry.
     pub fn passages(&self, doc: &DocMeta) -> io::Result<Vec<PassageMeta>> {
-        let at = doc.shingle_count() as u64 * 4;
-        let bytes = self.read_entry(doc, at, u64::from(doc.passage_bytes))?;
+        let bytes = self.read_entry(doc, 0, u64::from(doc.passage_bytes))?;
         super::documents::get_passages(&bytes, doc)
+    }
+
+    /// A document's passages and the start of its entry that holds its shingle list, in one
+    /// read of at most the most its list can take: the passages, the bytes and where the list
+    /// is in them.
+    fn read_list(
+        &self,
+        doc: &DocMeta,
+    ) -> io::Result<(Vec<PassageMeta>, Vec<u8>, std::ops::Range<usize>)> {
+        let passage_bytes = doc.passage_bytes as usize;
+        let most = super::lists::list_bound(doc.shingle_count(), doc.passage_count());
+        let most = (passage_bytes + 10 + most) as u64;
+        let bytes = self.read_entry(doc, 0, most.min(doc.entry_bytes))?;
+        let passages = super::documents::get_passages(
+            bytes.get(..passage_bytes).ok_or_else(|| damaged(doc))?,
+            doc,
+        )?;
+        let mut at = passage_bytes;
+        let list = crate::codec::get_varint(&bytes, &mut at)
+            .and_then(|len| at.checked_add(usize::try_from(len).ok()?))
+            .filter(|&end| end <= bytes.len())
+            .map(|end| at..end)
+            .ok_or_else(|| damaged(doc))?;
+        Ok((passages, bytes, list))
     }
 
     /// `len` bytes of `doc`'s entry from its byte `at` on; bytes past its end are damage.
@@ -677,13 +720,21 @@ impl ShingleReader {
     /// again, and those it had before strip's statistics.
     pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
         self.file(doc)?;
-        let at = doc.shingle_count() as u64 * 4 + u64::from(doc.passage_bytes);
+        let at = u64::from(doc.passage_bytes);
         let rest = doc.entry_bytes.saturating_sub(at);
         if rest == 0 {
             return Ok(Default::default());
         }
         let bytes = self.read_entry(doc, at, rest)?;
-        let mut input = crate::codec::Reader::new(&bytes, "a shingle file");
+        // Past the shingle list, which its length in bytes leads.
+        let mut skip = 0;
+        let list_end = crate::codec::get_varint(&bytes, &mut skip)
+            .and_then(|len| skip.checked_add(usize::try_from(len).ok()?))
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| damaged(doc))?;
+        let bytes = &bytes[list_end..];
+        let rest = bytes.len() as u64;
+        let mut input = crate::codec::Reader::new(bytes, "a shingle file");
         let mut read = || -> io::Result<Option<Box<Tokens>>> {
             let (unstripped, unstripped_numbers) = (input.u32()?, input.u32()?);
             let listed = u64::from(unstripped.saturating_sub(1)) + u64::from(unstripped_numbers);

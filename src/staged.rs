@@ -147,23 +147,7 @@ pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
     let world_size = args.world_size;
     let base = std::env::current_dir().context("cannot tell the current folder")?;
     let threads = args.pipeline.threads;
-    let config = planned_config(args, &base)?;
-    let fingerprint = fingerprint(&config, &base, world_size, verify_parts)?;
-    let path = work.join(MANIFEST);
-    if let Ok(bytes) = fs::read(&path) {
-        let existing: Option<Manifest> = serde_json::from_slice(&bytes).ok();
-        if existing.is_none_or(|existing| existing.fingerprint != fingerprint) {
-            bail!(
-                "{} was planned with other parameters or inputs; plan into a new work folder",
-                work.display()
-            );
-        }
-        notices.note(&format!(
-            "{} is already planned; nothing to do",
-            work.display()
-        ));
-        return Ok(());
-    }
+    let mut config = planned_config(args, &base)?;
     let (files, problems) = discover_from(&base, &config, &work);
     if let Some(problem) = problems.first() {
         bail!("{problem}");
@@ -193,6 +177,24 @@ pub fn plan(args: PlanArgs, notices: &mut dyn Notices) -> anyhow::Result<()> {
                 file.format.description()
             );
         }
+    }
+    // Every shard cuts its band keys alike, sized to the whole corpus.
+    config.dedup.key_bits = crate::dedup::key_bits_for(read::text_bytes_high(&files));
+    let fingerprint = fingerprint(&config, &base, world_size, verify_parts)?;
+    let path = work.join(MANIFEST);
+    if let Ok(bytes) = fs::read(&path) {
+        let existing: Option<Manifest> = serde_json::from_slice(&bytes).ok();
+        if existing.is_none_or(|existing| existing.fingerprint != fingerprint) {
+            bail!(
+                "{} was planned with other parameters or inputs; plan into a new work folder",
+                work.display()
+            );
+        }
+        notices.note(&format!(
+            "{} is already planned; nothing to do",
+            work.display()
+        ));
+        return Ok(());
     }
     let sizes: Vec<u64> = files.iter().map(|f| f.size.unwrap_or(0)).collect();
     let shards = assign(&sizes, world_size)
@@ -306,7 +308,8 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// entries pointing at the documents' spooled records instead of holding their texts.
 /// 4: crowded buckets written whole (`meetings/BB.crowds`) instead of as their pairs' meetings.
 /// 5: band runs packed as bits.
-const WORK_FORMAT: u32 = 5;
+/// 6: shingle lists as Rice-coded gaps, after the passages; band keys cut to the corpus's size.
+const WORK_FORMAT: u32 = 6;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],
 /// `config` as stored (so every setting, present and future, is in it), the folder relative

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::passage::ShingleConfig;
 use super::shard;
+use super::sketch::KEY_BITS;
 
 /// Which member of a cluster is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +65,38 @@ pub struct DedupConfig {
     /// pairs are candidates (tests set it low to take that path).
     #[serde(default = "default_crowd")]
     pub crowd: usize,
+    /// The bits band keys are cut to, sized to the corpus by [`key_bits_for`]: a key only has
+    /// to keep unrelated passages out of one bucket, and a shorter one takes fewer bits in
+    /// the band runs. Not an option: it changes which pairs meet by chance, once each, never
+    /// which pairs are candidates (they must meet twice).
+    #[serde(default = "default_key_bits")]
+    pub key_bits: u32,
+}
+
+fn default_key_bits() -> u32 {
+    KEY_BITS
+}
+
+/// The fewest bits of band keys [`key_bits_for`] gives.
+pub const MIN_KEY_BITS: u32 = 32;
+
+/// The bits of band keys for a corpus whose inputs take `bytes` (as text: a compressed file
+/// counts for several times its size; `None` when a size is unknown, as for standard input,
+/// which gives all of [`KEY_BITS`]).
+///
+/// A band holds a key of every passage; `n` random keys of `b` bits make about `n² / 2^(b+1)`
+/// chance meetings. Passages are counted high, one per 256 bytes of text (news has one per
+/// 400 or so), and the key takes 7 bits over `log2` of that count, so that chance meetings stay
+/// under one per 256 passages of a band: each is one meeting of one pair, far from the two a
+/// candidate needs, and a few bytes in the band merge. Between [`MIN_KEY_BITS`] and
+/// [`KEY_BITS`]: 32 up to about 2.5 GB, 33 at 10 GB, 39 at 1 TB, 40 past 2 TB.
+pub fn key_bits_for(bytes: Option<u64>) -> u32 {
+    let Some(bytes) = bytes else {
+        return KEY_BITS;
+    };
+    let passages = (bytes / 256).max(1);
+    let log2 = 64 - (passages - 1).leading_zeros();
+    (log2 + 7).clamp(MIN_KEY_BITS, KEY_BITS)
 }
 
 fn default_crowd() -> usize {
@@ -93,6 +126,7 @@ impl Default for DedupConfig {
             memory: DEFAULT_MEMORY,
             text_field: default_text_field(),
             crowd: default_crowd(),
+            key_bits: default_key_bits(),
         }
     }
 }
@@ -125,4 +159,33 @@ pub fn stock_keys(config: &DedupConfig) -> usize {
 /// sorts at a time: 1/64 of `--mem` in 8-byte pairs (4 million at the default), at least one.
 pub fn crowd_pairs(config: &DedupConfig) -> usize {
     (config.memory / 64 / 8).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys grow a bit for each doubling of the corpus past about 2.5 GB, within their bounds;
+    /// a corpus of unknown size gets every bit.
+    #[test]
+    fn band_keys_are_sized_to_the_corpus() {
+        const GB: u64 = 1 << 30;
+        assert_eq!(key_bits_for(None), KEY_BITS);
+        assert_eq!(key_bits_for(Some(0)), MIN_KEY_BITS);
+        assert_eq!(key_bits_for(Some(2 * GB)), MIN_KEY_BITS);
+        assert_eq!(key_bits_for(Some(10 * GB)), 33);
+        assert_eq!(key_bits_for(Some(20 * GB)), 34);
+        assert_eq!(key_bits_for(Some(1 << 40)), 39);
+        assert_eq!(key_bits_for(Some(u64::MAX)), KEY_BITS);
+        // Chance meetings (n² / 2^(b+1) for n passages, one per 256 bytes) stay under one per
+        // 256 passages of a band.
+        for bytes in [GB, 10 * GB, 100 * GB, 1 << 40] {
+            let n = (bytes / 256) as f64;
+            let chance = n * n / 2f64.powi(key_bits_for(Some(bytes)) as i32 + 1);
+            assert!(
+                chance <= n / 256.0,
+                "{bytes} bytes: {chance} chance meetings"
+            );
+        }
+    }
 }

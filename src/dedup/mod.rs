@@ -47,7 +47,8 @@ use shard::ShingleReader;
 pub use work::WorkDir;
 
 pub use config::{
-    band_memory, sketch_memory, DedupAction, DedupConfig, KeepPolicy, DEFAULT_MEMORY,
+    band_memory, key_bits_for, sketch_memory, DedupAction, DedupConfig, KeepPolicy, DEFAULT_MEMORY,
+    MIN_KEY_BITS,
 };
 pub use links::{common_threshold, COMMON_DOCUMENTS, COMMON_PER_MILLE, REUSE_DOCUMENTS};
 pub use outcome::{
@@ -753,7 +754,9 @@ mod tests {
         let per_shard = texts.len().div_ceil(shards).max(1);
         let mut docs = Vec::new();
         for (s, chunk) in texts.chunks(per_shard).enumerate() {
-            let mut writer = shard::ShardWriter::new(work, s as u32, config.memory).unwrap();
+            let mut writer = shard::ShardWriter::new(work, s as u32, config.memory)
+                .unwrap()
+                .with_key_bits(config.key_bits);
             for (id, text) in chunk {
                 writer
                     .add(shard::sketch_text(id, text, None, config))
@@ -1075,6 +1078,32 @@ mod tests {
         assert_eq!(outcome(&decide_in(&texts, &tiny, 1)), outcome(&whole));
         assert_eq!(outcome(&decide_in(&texts, &config, 3)), outcome(&whole));
         assert_eq!(outcome(&decide_in(&texts, &tiny, 4)), outcome(&whole));
+        // Band keys cut to 16 bits, in every shard alike: the runs hold nothing longer, and
+        // the few chance meetings change no decision.
+        let short = DedupConfig {
+            key_bits: 16,
+            ..DedupConfig::default()
+        };
+        assert_eq!(outcome(&decide_in(&texts, &short, 3)), outcome(&whole));
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        sketch_shards(&work, &texts, &short, 3);
+        let mut records = 0;
+        for shard in 0..3 {
+            for band in 0..sketch::ALL_BANDS {
+                let Ok(runs) = std::fs::read_dir(work.band_dir(shard, band)) else {
+                    continue;
+                };
+                for run in runs {
+                    let path = run.unwrap().path();
+                    for record in runs::RunReader::<bands::BandRecord>::open(&path).unwrap() {
+                        assert_eq!(record.unwrap().key >> 16, 0);
+                        records += 1;
+                    }
+                }
+            }
+        }
+        assert!(records > 1000, "{records} band records");
         // Buckets of more than two passages crowded, their pairs made one at a time.
         let crowded = DedupConfig {
             crowd: 2,

@@ -15,7 +15,7 @@ use super::bands::BandRecord;
 use super::documents::{damaged, DocMeta, PassageMeta};
 use super::passage::{analyze, analyze_in_pieces, Passage, Tokens};
 use super::runs::write_run;
-use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, SEED};
+use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, KEY_BITS, SEED};
 use super::work::WorkDir;
 use super::DedupConfig;
 use crate::document::Document;
@@ -356,6 +356,8 @@ pub struct ShardWriter {
     entry_buffer: Vec<u8>,
     /// The buffer a document's passages are encoded in.
     passage_bytes: Vec<u8>,
+    /// Band keys are cut to these low bits ([`DedupConfig::key_bits`]).
+    key_mask: u64,
 }
 
 impl ShardWriter {
@@ -376,7 +378,15 @@ impl ShardWriter {
             docs: Vec::new(),
             entry_buffer: Vec::with_capacity(EntryWriter::BUFFER),
             passage_bytes: Vec::new(),
+            key_mask: (1 << KEY_BITS) - 1,
         })
+    }
+
+    /// Cuts band keys to their low `bits` (at most [`KEY_BITS`]): see
+    /// [`DedupConfig::key_bits`].
+    pub fn with_key_bits(mut self, bits: u32) -> ShardWriter {
+        self.key_mask = (1 << bits.min(KEY_BITS)) - 1;
+        self
     }
 
     /// Documents added so far.
@@ -475,7 +485,7 @@ impl ShardWriter {
             self.offset += entry_bytes;
             for &(key, passage, band) in &sketch.keys {
                 self.buffers[band as usize].push(BandRecord {
-                    key,
+                    key: key & self.key_mask,
                     doc: index,
                     passage,
                 });

@@ -47,7 +47,9 @@ impl DedupSink {
             spool_path: work.spool(shard),
             shard: match config {
                 Some(config) => Some(
-                    ShardWriter::new(work, shard, sketch_memory(config)).with_context(context)?,
+                    ShardWriter::new(work, shard, sketch_memory(config))
+                        .with_context(context)?
+                        .with_key_bits(config.key_bits),
                 ),
                 None => None,
             },

@@ -19,7 +19,7 @@ use anyhow::{bail, Context};
 
 use crate::config::RunConfig;
 use crate::dedup::work::WorkDir;
-use crate::dedup::DedupAction;
+use crate::dedup::{key_bits_for, DedupAction, DedupConfig};
 use crate::error::Problem;
 use crate::exit::ExitCode;
 use crate::format;
@@ -126,15 +126,19 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
         match &scratch {
             Some(scratch) => {
                 let work = WorkDir::new(scratch.path());
-                let mut sink = DedupSink::new(&work, 0, Some(&config.dedup))?;
-                let sketch = Some(&config.dedup);
+                let dedup = DedupConfig {
+                    key_bits: key_bits_for(read::text_bytes_high(&files)),
+                    ..config.dedup.clone()
+                };
+                let mut sink = DedupSink::new(&work, 0, Some(&dedup))?;
+                let sketch = Some(&dedup);
                 pass::main_pass(
                     config, &files, &pool, &stages, sketch, &mut tally, notices, &mut sink,
                 )?;
                 after_main_pass(config, &tally, notices)?;
                 crate::memory::main_pass_done();
                 let progress = pass::steps_bar(config);
-                let found = sink.decide(&config.dedup, &pool, &progress)?;
+                let found = sink.decide(&dedup, &pool, &progress)?;
                 // report.html shows some clusters and links, picked from what dedup found, with
                 // the texts of their documents, taken from the spool as it is replayed.
                 let picked =

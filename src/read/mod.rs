@@ -115,6 +115,17 @@ pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
 /// The name standard input goes by in messages.
 pub const STDIN_NAME: &str = "<stdin>";
 
+/// The bytes of text `files` hold, counted high: a compressed file (gzip, zstd, or Parquet,
+/// whose columns are) counts for eight times its size; `None` when a size is unknown
+/// (standard input).
+pub fn text_bytes_high(files: &[InputFile]) -> Option<u64> {
+    files.iter().try_fold(0u64, |sum, file| {
+        let packed = file.compression != Compression::None || file.format.name() == "parquet";
+        let factor = if packed { 8 } else { 1 };
+        Some(sum.saturating_add(file.size?.saturating_mul(factor)))
+    })
+}
+
 /// Expands the command line's inputs into files, in a stable order: inputs as given, each
 /// folder walked in file-name order. `exclude` (the output folder) is never read. Folders or
 /// files that cannot be listed are returned as problems.

@@ -308,7 +308,8 @@ fn assign(sizes: &[u64], ranks: u32) -> Vec<Vec<usize>> {
 /// entries pointing at the documents' spooled records instead of holding their texts.
 /// 4: crowded buckets written whole (`meetings/BB.crowds`) instead of as their pairs' meetings.
 /// 5: band runs packed as bits.
-/// 6: shingle lists as Rice-coded gaps, after the passages; band keys cut to the corpus's size.
+/// 6: shingle lists as Elias–Fano codes of their gaps, after the passages; band keys cut to
+/// the corpus's size.
 const WORK_FORMAT: u32 = 6;
 
 /// A hash of what shapes a staged run's output and tasks: the version and [`WORK_FORMAT`],

@@ -40,7 +40,7 @@ pub(super) fn put_passage(shingles: &[u32], out: &mut Vec<u8>) {
         let mean = (u64::from(last - first) - (n - 1)) / (n - 1);
         let k = (64 - mean.leading_zeros()).saturating_sub(1).min(31);
         out.push(k as u8);
-        let mut bits = Writer::new(out);
+        let mut bits = crate::codec::BitWriter::new(out);
         bits.put(u64::from(first), 32);
         let mask = (1u64 << k) - 1;
         for w in shingles.windows(2) {
@@ -68,43 +68,6 @@ pub(super) fn put_passage(shingles: &[u32], out: &mut Vec<u8>) {
     out.push(PLAIN);
     for shingle in shingles {
         out.extend_from_slice(&shingle.to_le_bytes());
-    }
-}
-
-/// Writes values of up to 32 bits each, low bits first, 32 bits at a time.
-struct Writer<'a> {
-    out: &'a mut Vec<u8>,
-    word: u64,
-    held: u32,
-}
-
-impl<'a> Writer<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Writer<'a> {
-        Writer {
-            out,
-            word: 0,
-            held: 0,
-        }
-    }
-
-    /// Appends the low `width` bits of `value` (`width` at most 32; the bits above it zeros).
-    fn put(&mut self, value: u64, width: u32) {
-        debug_assert!(width <= 32 && value >> width == 0);
-        self.word |= value << self.held;
-        self.held += width;
-        if self.held >= 32 {
-            self.out
-                .extend_from_slice(&(self.word as u32).to_le_bytes());
-            self.word >>= 32;
-            self.held -= 32;
-        }
-    }
-
-    /// Writes the bits held, the last byte's rest zeros.
-    fn finish(self) {
-        let bytes = self.held.div_ceil(8) as usize;
-        self.out
-            .extend_from_slice(&self.word.to_le_bytes()[..bytes]);
     }
 }
 

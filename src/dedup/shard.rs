@@ -437,21 +437,16 @@ impl ShardWriter {
             super::documents::put_passages(&mut self.passage_bytes, &sketch.passages);
             out.put(&self.passage_bytes)?;
             let passage_bytes = self.passage_bytes.len() as u32;
+            let list_bytes = match spilled {
+                Some(spilled) => spilled.shingles.metadata()?.len(),
+                None => sketch.shingles.len() as u64,
+            };
+            self.passage_bytes.clear();
+            crate::codec::put_varint(&mut self.passage_bytes, list_bytes);
+            out.put(&self.passage_bytes)?;
             match spilled {
-                Some(spilled) => {
-                    self.passage_bytes.clear();
-                    let list_bytes = spilled.shingles.metadata()?.len();
-                    crate::codec::put_varint(&mut self.passage_bytes, list_bytes);
-                    out.put(&self.passage_bytes)?;
-                    out.copy(&spilled.shingles)?
-                }
-                None => {
-                    self.passage_bytes.clear();
-                    let list_bytes = sketch.shingles.len() as u64;
-                    crate::codec::put_varint(&mut self.passage_bytes, list_bytes);
-                    out.put(&self.passage_bytes)?;
-                    out.put(&sketch.shingles)?;
-                }
+                Some(spilled) => out.copy(&spilled.shingles)?,
+                None => out.put(&sketch.shingles)?,
             }
             for count in counts {
                 out.put(&(count as u32).to_le_bytes())?;
@@ -607,6 +602,15 @@ const TEXT_HERE: u8 = 0;
 /// says.
 const TEXT_SPOOLED: u8 = 1;
 
+/// Where the shingle list that `bytes` start with is in them: after its length in bytes, a
+/// varint; `None` when they do not hold that many.
+fn list_span(bytes: &[u8]) -> Option<std::ops::Range<usize>> {
+    let mut start = 0;
+    let len = usize::try_from(crate::codec::get_varint(bytes, &mut start)?).ok()?;
+    let end = start.checked_add(len).filter(|&end| end <= bytes.len())?;
+    Some(start..end)
+}
+
 /// Reads documents' shingle lists back from the shards' files, and their texts from the shards'
 /// spools where they are there.
 pub struct ShingleReader {
@@ -652,37 +656,19 @@ impl ShingleReader {
     /// A document's passages, and its shingles with their passages (as [`ShingleReader::read`]
     /// gives them), in one read.
     pub fn read_with_passages(&self, doc: &DocMeta) -> io::Result<(Vec<PassageMeta>, Vec<u64>)> {
-        let (passages, bytes, list) = self.read_list(doc)?;
         let mut packed = Vec::with_capacity(doc.shingle_count());
-        let mut at = list.start;
-        let list = &bytes[..list.end];
-        for (p, passage) in passages.iter().enumerate() {
-            let each = |shingle| packed.push(u64::from(shingle) << 16 | p as u64);
-            super::lists::get_passage(list, &mut at, passage.shingles as usize, each)
-                .ok_or_else(|| damaged(doc))?;
-        }
-        match at == list.len() {
-            true => Ok((passages, packed)),
-            false => Err(damaged(doc)),
-        }
+        let passages = self.read_list(doc, |p, shingle| {
+            packed.push(u64::from(shingle) << 16 | p as u64)
+        })?;
+        Ok((passages, packed))
     }
 
     /// A document's shingles, passage after passage, without their passages: one read of its
     /// shingle list and passages.
     pub fn read_shingles(&self, doc: &DocMeta) -> io::Result<Vec<u32>> {
-        let (passages, bytes, list) = self.read_list(doc)?;
         let mut shingles = Vec::with_capacity(doc.shingle_count());
-        let mut at = list.start;
-        let list = &bytes[..list.end];
-        for passage in &passages {
-            let count = passage.shingles as usize;
-            super::lists::get_passage(list, &mut at, count, |shingle| shingles.push(shingle))
-                .ok_or_else(|| damaged(doc))?;
-        }
-        match at == list.len() {
-            true => Ok(shingles),
-            false => Err(damaged(doc)),
-        }
+        self.read_list(doc, |_, shingle| shingles.push(shingle))?;
+        Ok(shingles)
     }
 
     /// A document's passages, read from its entry.
@@ -691,13 +677,14 @@ impl ShingleReader {
         super::documents::get_passages(&bytes, doc)
     }
 
-    /// A document's passages and the start of its entry that holds its shingle list, in one
-    /// read of at most the most its list can take: the passages, the bytes and where the list
-    /// is in them.
+    /// Reads a document's passages and shingle list, in one read of at most the most its list
+    /// can take: hands each shingle, with its passage's number, to `each`, in order, and
+    /// returns the passages.
     fn read_list(
         &self,
         doc: &DocMeta,
-    ) -> io::Result<(Vec<PassageMeta>, Vec<u8>, std::ops::Range<usize>)> {
+        mut each: impl FnMut(usize, u32),
+    ) -> io::Result<Vec<PassageMeta>> {
         let passage_bytes = doc.passage_bytes as usize;
         let most = super::lists::list_bound(doc.shingle_count(), doc.passage_count());
         let most = (passage_bytes + 10 + most) as u64;
@@ -706,13 +693,20 @@ impl ShingleReader {
             bytes.get(..passage_bytes).ok_or_else(|| damaged(doc))?,
             doc,
         )?;
-        let mut at = passage_bytes;
-        let list = crate::codec::get_varint(&bytes, &mut at)
-            .and_then(|len| at.checked_add(usize::try_from(len).ok()?))
-            .filter(|&end| end <= bytes.len())
-            .map(|end| at..end)
+        let list = list_span(&bytes[passage_bytes..])
+            .map(|list| list.start + passage_bytes..list.end + passage_bytes)
             .ok_or_else(|| damaged(doc))?;
-        Ok((passages, bytes, list))
+        let mut at = list.start;
+        let bytes = &bytes[..list.end];
+        for (p, passage) in passages.iter().enumerate() {
+            let count = passage.shingles as usize;
+            super::lists::get_passage(bytes, &mut at, count, |shingle| each(p, shingle))
+                .ok_or_else(|| damaged(doc))?;
+        }
+        match at == list.end {
+            true => Ok(passages),
+            false => Err(damaged(doc)),
+        }
     }
 
     /// `len` bytes of `doc`'s entry from its byte `at` on; bytes past its end are damage.
@@ -736,13 +730,9 @@ impl ShingleReader {
             return Ok(Default::default());
         }
         let bytes = self.read_entry(doc, at, rest)?;
-        // Past the shingle list, which its length in bytes leads.
-        let mut skip = 0;
-        let list_end = crate::codec::get_varint(&bytes, &mut skip)
-            .and_then(|len| skip.checked_add(usize::try_from(len).ok()?))
-            .filter(|&end| end <= bytes.len())
-            .ok_or_else(|| damaged(doc))?;
-        let bytes = &bytes[list_end..];
+        // Past the shingle list.
+        let list = list_span(&bytes).ok_or_else(|| damaged(doc))?;
+        let bytes = &bytes[list.end..];
         let rest = bytes.len() as u64;
         let mut input = crate::codec::Reader::new(bytes, "a shingle file");
         let mut read = || -> io::Result<Option<Box<Tokens>>> {

@@ -75,7 +75,7 @@ pub(crate) fn pick(decisions: &Decisions) -> std::io::Result<Picked> {
     let mut numbers: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
     for (&doc, decision) in &decisions.by_doc {
         if let Some(id) = decisions.ids.get(doc as usize) {
-            numbers.insert((decision.cluster, id.as_str()), (doc, decision.length));
+            numbers.insert((decision.cluster, id), (doc, decision.length));
         }
     }
     let mut order: Vec<Doubt> = decisions
@@ -1145,7 +1145,13 @@ mod tests {
     ) -> (Decisions, tempfile::TempDir) {
         let documents = 3 * clusters + 2 * pairs;
         let mut decisions = Decisions {
-            ids: (0..documents).map(|i| format!("d{i}").into()).collect(),
+            ids: {
+                let mut ids = crate::dedup::documents::Strings::default();
+                for i in 0..documents {
+                    ids.push(&format!("d{i}"));
+                }
+                std::sync::Arc::new(ids)
+            },
             ..Decisions::default()
         };
         for c in 0..clusters {

@@ -11,7 +11,7 @@
 //! rank), each with about the same number of pair meetings ([`bands::balanced_ranges`], from
 //! samples of the meeting files, so every task computes the same ranges). A `verify` task holds
 //! only what its range needs: a bit per document of the corpus while it marks the documents its
-//! pairs name, then those documents' metadata (`DocMeta`: id, source, passages) and whether
+//! pairs name, then those documents' metadata (`DocMeta`: length, passages, entry) and whether
 //! each is the first of its exact copies, reading shingle lists and tokens from disk pair by
 //! pair ([`dedup::verify_part`]). `cluster` reads the duplicate edges of every part, clusters
 //! them and makes the links from the parts' relations files, in part order (which is pair
@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{BandArgs, PartArgs, PlanArgs, RankArgs, WorkArgs};
 use crate::config::RunConfig;
 use crate::dedup::bands::{self, BandMerge};
-use crate::dedup::documents::{self, DocMeta, ShardSpan};
+use crate::dedup::documents::{self, Docs, ShardSpan};
 use crate::dedup::replay::{replay_decided, Replayed};
 use crate::dedup::sink::DedupSink;
 use crate::dedup::work::WorkDir;
@@ -711,15 +711,14 @@ fn corpus(work: &Work, by: &str) -> anyhow::Result<(Vec<ShardSpan>, u32)> {
 }
 
 /// Every shard's documents, in corpus order.
-fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Vec<DocMeta>> {
-    let mut docs = Vec::new();
+fn read_all_docs(work: &Work, spans: &[ShardSpan]) -> anyhow::Result<Docs> {
+    let mut docs = Docs::default();
     for span in spans {
         let path = WorkDir::new(&work.root).docs(span.shard);
-        docs.extend(
-            documents::read_docs(&path, span.shard)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        );
+        documents::read_docs(&path, span.shard, &mut docs)
+            .with_context(|| format!("cannot read {}", path.display()))?;
     }
+    docs.shrink_to_fit();
     Ok(docs)
 }
 

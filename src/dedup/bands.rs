@@ -8,7 +8,6 @@
 //! 2. **candidates** ([`for_each_candidates`]): the meeting files of all bands merged, counts
 //!    summed, pairs meeting often enough handed on in chunks for verification.
 
-use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::crowds::{CrowdWriter, Crowds};
-use super::documents::{first_copies, DocMeta, ShardSpan};
+use super::documents::{first_copies, Docs, ShardSpan};
 use super::runs::{
     delta_blocks, first_of_block, merge_levels, write_run, Merge, Record, RunReader, RunWriter,
     DELTA_BLOCK,
@@ -260,19 +259,15 @@ pub struct Formulas {
 
 impl Formulas {
     /// The sources of `docs` (in corpus order) and their thresholds.
-    pub fn of(docs: &[DocMeta]) -> Formulas {
-        let mut index: HashMap<&str, u32> = HashMap::new();
-        let mut sizes: Vec<u64> = Vec::new();
+    pub fn of(docs: &Docs) -> Formulas {
+        let mut sizes: Vec<u64> = vec![0; docs.source_count()];
         let source_of = docs
             .iter()
             .map(|doc| {
-                let next = index.len() as u32;
-                let source = *index.entry(&doc.source).or_insert(next);
-                if source == next {
-                    sizes.push(0);
+                if let Some(size) = sizes.get_mut(doc.source as usize) {
+                    *size += 1;
                 }
-                sizes[source as usize] += 1;
-                source
+                doc.source
             })
             .collect();
         let threshold = sizes

@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::documents::DocMeta;
+use super::documents::Docs;
 use super::outcome::{Cluster, Decision, Decisions, DedupSummary, MatchKind, Member};
 use super::verify::Edge;
 use super::{align, round, DedupConfig, KeepPolicy};
@@ -16,7 +16,7 @@ use super::{align, round, DedupConfig, KeepPolicy};
 /// policy chooses only among documents that cover each other. Then cluster records and
 /// decisions, and the cluster of each document.
 pub(super) fn cluster(
-    docs: &[DocMeta],
+    docs: &Docs,
     rep: &[u32],
     duplicates: &[Edge],
     config: &DedupConfig,
@@ -126,7 +126,7 @@ pub(super) fn cluster(
             members[0].2 = MatchKind::Exact;
         }
         let cluster = number as u32 + 1;
-        let kept_id = docs[*keeper as usize].id.to_string();
+        let kept_id = docs.id(*keeper).to_string();
         for &(i, similarity, kind, coverage) in &members {
             cluster_of[i as usize] = cluster;
             let duplicate_of = (i != *keeper).then(|| kept_id.clone());
@@ -139,7 +139,7 @@ pub(super) fn cluster(
                     .summary
                     .duplicate_coverage
                     .add(crate::report::LowCoverage {
-                        id: docs[i as usize].id.to_string(),
+                        id: docs.id(i).to_string(),
                         kept: kept_id.clone(),
                         cluster,
                         coverage: round(coverage),
@@ -164,7 +164,7 @@ pub(super) fn cluster(
             members: members
                 .iter()
                 .map(|&(i, similarity, kind, coverage)| Member {
-                    id: docs[i as usize].id.to_string(),
+                    id: docs.id(i).to_string(),
                     similarity: round(similarity),
                     coverage: round(coverage),
                     kind,
@@ -178,7 +178,7 @@ pub(super) fn cluster(
 }
 
 /// Document indices in the order the keep policy prefers them.
-pub(super) fn priority_order(docs: &[DocMeta], keep: KeepPolicy) -> Vec<u32> {
+pub(super) fn priority_order(docs: &Docs, keep: KeepPolicy) -> Vec<u32> {
     let mut order: Vec<u32> = (0..docs.len() as u32).collect();
     match keep {
         KeepPolicy::First => {}
@@ -186,7 +186,7 @@ pub(super) fn priority_order(docs: &[DocMeta], keep: KeepPolicy) -> Vec<u32> {
             order.sort_by_key(|&i| (std::cmp::Reverse(docs[i as usize].length), i))
         }
         KeepPolicy::Earliest => order.sort_by(|&a, &b| {
-            let (da, db) = (&docs[a as usize].date, &docs[b as usize].date);
+            let (da, db) = (docs.date(a), docs.date(b));
             match (da, db) {
                 (Some(x), Some(y)) => x.cmp(y),
                 (Some(_), None) => std::cmp::Ordering::Less,

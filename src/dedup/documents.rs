@@ -1,11 +1,11 @@
-//! What dedup keeps in memory of each document ([`DocMeta`]: its id, source, date, length and
-//! passages), the shards' spans in corpus order, exact copies found by normalized text, and the
+//! What dedup keeps in memory of each document ([`Docs`]: a [`DocMeta`] of numbers for each,
+//! its length, passages and where its entry is, with ids, sources and dates in tables beside
+//! them), the shards' spans in corpus order, exact copies found by normalized text, and the
 //! `docs.bin` file a staged task writes a shard's documents to.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::write::checked;
@@ -33,20 +33,20 @@ pub struct PassageMeta {
     pub shingles: u32,
 }
 
-/// What dedup keeps in memory of a document.
+/// What dedup keeps in memory of a document: 56 bytes of numbers. Its id, source and date are
+/// in the tables of [`Docs`], which holds the corpus's documents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocMeta {
-    /// The document's id, as clusters.jsonl and passages.jsonl name it (inline up to 24 bytes:
-    /// millions of short ids are millions of allocations saved).
-    pub id: CompactString,
-    /// The outlet or collection (for passage reuse between sources).
-    pub source: std::sync::Arc<str>,
-    /// Its text's length in bytes (for `--keep longest`).
-    pub length: u32,
-    /// Its date, for `--keep earliest`.
-    pub date: Option<CompactString>,
     /// The hash of its whole normalized text: equal for exact copies.
     pub hash: u64,
+    /// Where its shingle list and tokens are in its shard's `shingles.bin`: shard, byte offset
+    /// and length in bytes (0 for a document whose exact copy came earlier in the shard: only
+    /// the first copy is indexed).
+    pub offset: u64,
+    /// See [`DocMeta::offset`].
+    pub entry_bytes: u64,
+    /// Its text's length in bytes (for `--keep longest`).
+    pub length: u32,
     /// Its passages. Their spans, words and shingles are in its entry of `shingles.bin`, after
     /// its shingle list ([`super::shard::ShingleReader::passages`]): millions of documents'
     /// passages are not held in memory.
@@ -57,14 +57,151 @@ pub struct DocMeta {
     pub shingles: u32,
     /// The bytes of its passages in its entry, after its shingle list.
     pub passage_bytes: u32,
-    /// Where its shingle list and tokens are in its shard's `shingles.bin`: shard, byte offset
-    /// and length in bytes (0 for a document whose exact copy came earlier in the shard: only
-    /// the first copy is indexed).
+    /// See [`DocMeta::offset`].
     pub shard: u32,
-    /// See [`DocMeta::shard`].
-    pub offset: u64,
-    /// See [`DocMeta::shard`].
-    pub entry_bytes: u64,
+    /// The number of its outlet or collection in the sources of its [`Docs`] (for passage
+    /// reuse between sources).
+    pub source: u32,
+}
+
+/// Strings one after another in one block, each found by its number: 8 bytes a string besides
+/// its bytes, where a `CompactString` each took 24 (and an allocation of its own past 24
+/// bytes, as URLs used as ids are).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Strings {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+}
+
+impl Strings {
+    /// Adds `s`, numbered [`Strings::len`] before the call.
+    pub fn push(&mut self, s: &str) {
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    /// String `i`, if there are that many.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize,
+        };
+        // Only whole `&str`s are pushed: a string's bytes are UTF-8.
+        std::str::from_utf8(self.bytes.get(start..end)?).ok()
+    }
+
+    /// How many strings there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
+/// The documents dedup holds, in corpus order: each one's [`DocMeta`] (a slice of them, by
+/// `Deref`), with ids, sources and dates in tables beside them. At 10 GB of news (2.7 million
+/// documents), 76 bytes a document where a `DocMeta` that held its strings took 112.
+#[derive(Debug, Default, PartialEq)]
+pub struct Docs {
+    metas: Vec<DocMeta>,
+    ids: std::sync::Arc<Strings>,
+    sources: Vec<std::sync::Arc<str>>,
+    source_numbers: HashMap<std::sync::Arc<str>, u32>,
+    /// Each document's date as `=` and the date, or empty for none; no strings at all while no
+    /// document has a date (dates are kept only for `--keep earliest`).
+    dates: Strings,
+}
+
+impl std::ops::Deref for Docs {
+    type Target = [DocMeta];
+
+    fn deref(&self) -> &[DocMeta] {
+        &self.metas
+    }
+}
+
+impl Docs {
+    /// Adds a document (its `source` field is set here), with its id, source and date.
+    pub fn push(&mut self, mut meta: DocMeta, id: &str, source: &str, date: Option<&str>) {
+        meta.source = match self.source_numbers.get(source) {
+            Some(&n) => n,
+            None => {
+                let name: std::sync::Arc<str> = std::sync::Arc::from(source);
+                let n = self.sources.len() as u32;
+                self.sources.push(name.clone());
+                self.source_numbers.insert(name, n);
+                n
+            }
+        };
+        std::sync::Arc::make_mut(&mut self.ids).push(id);
+        match date {
+            Some(date) => {
+                // The documents before the first with a date had none.
+                while self.dates.len() < self.metas.len() {
+                    self.dates.push("");
+                }
+                let mut marked = String::with_capacity(date.len() + 1);
+                marked.push('=');
+                marked.push_str(date);
+                self.dates.push(&marked);
+            }
+            None if !self.dates.is_empty() => self.dates.push(""),
+            None => {}
+        }
+        self.metas.push(meta);
+    }
+
+    /// Adds every document of `other`, after these.
+    pub fn extend(&mut self, other: Docs) {
+        for (i, meta) in other.metas.into_iter().enumerate() {
+            let id = other.ids.get(i).unwrap_or_default();
+            let source = other.sources.get(meta.source as usize).map_or("", |s| &**s);
+            let date = other.dates.get(i).and_then(|d| d.strip_prefix('='));
+            self.push(meta, id, source, date);
+        }
+    }
+
+    /// Gives back the memory reserved past what is held.
+    pub fn shrink_to_fit(&mut self) {
+        self.metas.shrink_to_fit();
+        std::sync::Arc::make_mut(&mut self.ids).shrink_to_fit();
+        self.dates.shrink_to_fit();
+    }
+
+    /// Document `i`'s id.
+    pub fn id(&self, i: u32) -> &str {
+        self.ids.get(i as usize).unwrap_or_default()
+    }
+
+    /// Every document's id, by number: shared, so that the decisions name documents after
+    /// the documents are gone.
+    pub fn ids(&self) -> std::sync::Arc<Strings> {
+        self.ids.clone()
+    }
+
+    /// The name of `doc`'s source.
+    pub fn source(&self, doc: &DocMeta) -> &str {
+        self.sources.get(doc.source as usize).map_or("", |s| s)
+    }
+
+    /// How many sources the documents are from (numbered from 0 in [`DocMeta::source`]).
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Document `i`'s date, if it has one and dates are kept.
+    pub fn date(&self, i: u32) -> Option<&str> {
+        self.dates.get(i as usize)?.strip_prefix('=')
+    }
 }
 
 impl DocMeta {
@@ -164,16 +301,16 @@ pub fn spans(docs: &[DocMeta]) -> Vec<ShardSpan> {
 
 /// Writes a shard's documents (what [`super::shard::ShardWriter::finish`] returns) to a file,
 /// for the task that clusters the whole corpus.
-pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
+pub fn write_docs(path: &Path, docs: &Docs) -> io::Result<()> {
     let mut out = checked::Writer::create(path)?;
     let mut buf = Vec::new();
     out.write_all(&(docs.len() as u64).to_le_bytes())?;
-    for doc in docs {
+    for (i, doc) in docs.iter().enumerate() {
         buf.clear();
-        crate::codec::put_str(&mut buf, &doc.id);
-        crate::codec::put_str(&mut buf, &doc.source);
+        crate::codec::put_str(&mut buf, docs.id(i as u32));
+        crate::codec::put_str(&mut buf, docs.source(doc));
         buf.extend_from_slice(&doc.length.to_le_bytes());
-        match &doc.date {
+        match docs.date(i as u32) {
             Some(date) => {
                 buf.push(1);
                 crate::codec::put_str(&mut buf, date);
@@ -197,34 +334,28 @@ pub fn write_docs(path: &Path, docs: &[DocMeta]) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads back the documents [`write_docs`] wrote for shard `shard`.
-pub fn read_docs(path: &Path, shard: u32) -> io::Result<Vec<DocMeta>> {
-    let mut docs = Vec::new();
-    for_each_doc(path, shard, |doc| {
-        docs.push(doc);
+/// Reads back the documents [`write_docs`] wrote for shard `shard`, after those of `docs`.
+pub fn read_docs(path: &Path, shard: u32, docs: &mut Docs) -> io::Result<()> {
+    for_each_doc(path, shard, |doc, id, source, date| {
+        docs.push(doc, id, source, date);
         Ok(())
-    })?;
-    Ok(docs)
+    })
 }
 
-/// Hands each document [`write_docs`] wrote for shard `shard` to `each`, in order, holding
-/// only the file's bytes and one document at a time.
+/// Hands each document [`write_docs`] wrote for shard `shard` to `each`, in order, with its id,
+/// source and date (the document's `source` number is 0: [`Docs::push`] sets it), holding only
+/// the file's bytes and one document at a time.
 pub fn for_each_doc(
     path: &Path,
     shard: u32,
-    mut each: impl FnMut(DocMeta) -> io::Result<()>,
+    mut each: impl FnMut(DocMeta, &str, &str, Option<&str>) -> io::Result<()>,
 ) -> io::Result<()> {
     let bytes = checked::read(path)?;
     let mut input = crate::codec::Reader::new(&bytes, "a document file");
     let count = input.u64()?;
-    let mut sources: HashMap<String, std::sync::Arc<str>> = HashMap::default();
     for _ in 0..count {
         let id = input.string()?;
         let source = input.string()?;
-        let source = sources
-            .entry(source)
-            .or_insert_with_key(|s| std::sync::Arc::from(s.as_str()))
-            .clone();
         let length = input.u32()?;
         let date = match input.u8()? {
             0 => None,
@@ -235,20 +366,19 @@ pub fn for_each_doc(
         let entry_bytes = input.u64()?;
         let (passage_count, words) = (input.u32()?, input.u32()?);
         let (shingles, passage_bytes) = (input.u32()?, input.u32()?);
-        each(DocMeta {
-            id: id.into(),
-            source,
-            length,
-            date: date.map(Into::into),
+        let doc = DocMeta {
             hash,
+            offset,
+            entry_bytes,
+            length,
             passage_count,
             words,
             shingles,
             passage_bytes,
             shard,
-            offset,
-            entry_bytes,
-        })?;
+            source: 0,
+        };
+        each(doc, &id, &source, date.as_deref())?;
     }
     Ok(())
 }
@@ -285,7 +415,7 @@ impl SomeDocs {
                 let mut i = span.first;
                 named(
                     &path,
-                    for_each_doc(&path, span.shard, |doc| {
+                    for_each_doc(&path, span.shard, |doc, _, _, _| {
                         f(i, doc);
                         i += 1;
                         Ok(())
@@ -345,10 +475,15 @@ fn named<T>(path: &Path, result: io::Result<T>) -> io::Result<T> {
     })
 }
 
+/// The error of a document's damaged entry in its shard's `shingles.bin`, named by shard and
+/// place (the work folder's files name documents by number, not id).
 pub(super) fn damaged(doc: &DocMeta) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("the token list of {} is damaged", doc.id),
+        format!(
+            "the shingle list at byte {} of shard {}'s shingles.bin is damaged",
+            doc.offset, doc.shard
+        ),
     )
 }
 
@@ -358,11 +493,9 @@ mod tests {
 
     fn doc(passages: &[PassageMeta], bytes: &[u8]) -> DocMeta {
         DocMeta {
-            id: "d".into(),
-            source: std::sync::Arc::from("s"),
             length: 10_000,
-            date: None,
             hash: 0,
+            source: 0,
             passage_count: passages.len() as u32,
             words: passages.iter().map(|p| p.words).sum(),
             shingles: passages.iter().map(|p| p.shingles).sum(),
@@ -413,6 +546,6 @@ mod tests {
             assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
         }
         let err = get_passages(&other, &meta).unwrap_err();
-        assert!(err.to_string().contains("of d is damaged"), "{err}");
+        assert!(err.to_string().contains("of shard 0's"), "{err}");
     }
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bands::BandMerge;
-use super::documents::{damaged, DocMeta, PassageMeta};
+use super::documents::{damaged, Docs, PassageMeta};
 use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
 use super::shard::ShingleReader;
 use super::verify::for_each_relation;
@@ -22,7 +22,7 @@ use super::{align, passage, round, runs, DedupAction};
 pub(super) fn formulas_found(
     common: &mut CommonPassages,
     merged: BandMerge,
-    docs: &[DocMeta],
+    docs: &Docs,
     reader: &ShingleReader,
 ) -> io::Result<()> {
     common.buckets = merged.formula_buckets;
@@ -34,9 +34,9 @@ pub(super) fn formulas_found(
             continue;
         };
         common.top.push(CommonPassage {
-            source: doc.source.to_string(),
+            source: docs.source(doc).to_string(),
             documents: u64::from(f.documents),
-            example: doc.id.to_string(),
+            example: docs.id(f.doc).to_string(),
             span: [p.start, p.end],
         });
     }
@@ -92,7 +92,7 @@ pub(super) const COMMON_SHOWN: usize = 20;
 /// ([`stock_in_range`]), so that the count's memory does not grow with the corpus.
 pub(super) fn formulaic_passages(
     reader: &ShingleReader,
-    docs: &[DocMeta],
+    docs: &Docs,
     nodes: &[(u32, u16)],
     node_of: &NodeIndex,
     rep: &[u32],
@@ -107,7 +107,7 @@ pub(super) fn formulaic_passages(
     let mut sources: HashMap<&str, u32> = HashMap::default();
     let mut source_names: Vec<&str> = Vec::new();
     for &(doc, _) in &passages_of {
-        let name: &str = &docs[doc as usize].source;
+        let name: &str = docs.source(&docs[doc as usize]);
         sources.entry(name).or_insert_with(|| {
             source_names.push(name);
             source_names.len() as u32 - 1
@@ -151,7 +151,7 @@ pub(super) fn formulaic_passages(
     let marked = passages_of
         .par_iter()
         .map(|(doc, passages)| -> io::Result<Vec<u16>> {
-            let source = sources[&*docs[*doc as usize].source];
+            let source = sources[docs.source(&docs[*doc as usize])];
             let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
             for entry in reader.read(&docs[*doc as usize])? {
                 let passage = (entry & 0xFFFF) as u16;
@@ -181,7 +181,7 @@ pub(super) fn formulaic_passages(
 /// number of each source.
 struct Linked<'a> {
     reader: &'a ShingleReader,
-    docs: &'a [DocMeta],
+    docs: &'a Docs,
     /// Each linked document, with its linked passages, in document order.
     passages_of: &'a [(u32, Vec<u16>)],
     sources: &'a HashMap<&'a str, u32>,
@@ -211,7 +211,7 @@ impl Linked<'_> {
                 .par_iter()
                 .map(|&(doc, ref passages)| -> io::Result<Vec<u64>> {
                     let doc = &self.docs[doc as usize];
-                    let source = self.sources[&*doc.source];
+                    let source = self.sources[self.docs.source(doc)];
                     let mut keys = Vec::new();
                     for entry in self.reader.read(doc)? {
                         let shingle = entry >> 16;
@@ -263,7 +263,7 @@ impl Linked<'_> {
                 if rep[i] != i as u32 {
                     return Ok(());
                 }
-                let Some(&source) = self.sources.get(&*doc.source) else {
+                let Some(&source) = self.sources.get(self.docs.source(doc)) else {
                     return Ok(());
                 };
                 shingles.clear();
@@ -614,7 +614,7 @@ impl Components {
 pub(super) fn links(
     work: &WorkDir,
     reader: &ShingleReader,
-    docs: &[DocMeta],
+    docs: &Docs,
     parts: usize,
     cluster_of: &[u32],
     rep: &[u32],
@@ -670,8 +670,8 @@ pub(super) fn links(
     // A source's common passages: in a component, its passages when they are in enough of its
     // documents.
     let mut source_documents: HashMap<&str, u64> = HashMap::default();
-    for doc in docs {
-        *source_documents.entry(&doc.source).or_default() += 1;
+    for doc in docs.iter() {
+        *source_documents.entry(docs.source(doc)).or_default() += 1;
     }
     let threshold =
         |source: &str| common_threshold(source_documents.get(source).copied().unwrap_or(0));
@@ -713,7 +713,7 @@ pub(super) fn links(
         let mut of_source: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         for &node in members {
             of_source
-                .entry(&docs[nodes[node as usize].0 as usize].source)
+                .entry(docs.source(&docs[nodes[node as usize].0 as usize]))
                 .or_default()
                 .push(node);
         }
@@ -741,7 +741,7 @@ pub(super) fn links(
             found.push(CommonPassage {
                 source: source.to_string(),
                 documents: documents.len() as u64,
-                example: docs[doc as usize].id.to_string(),
+                example: docs.id(doc).to_string(),
                 span: [p.start, p.end],
             });
         }
@@ -786,18 +786,15 @@ pub(super) fn links(
         let p = passage_of(doc, passage)?;
         let mut sources: Vec<String> = documents
             .iter()
-            .map(|&d| docs[d as usize].source.to_string())
+            .map(|&d| docs.source(&docs[d as usize]).to_string())
             .collect();
         sources.sort();
         sources.dedup();
         decisions.reuse.push(ReuseGroup {
             group: decisions.reuse.len() as u32 + 1,
-            example: docs[doc as usize].id.to_string(),
+            example: docs.id(doc).to_string(),
             span: [p.start, p.end],
-            documents: documents
-                .iter()
-                .map(|&d| docs[d as usize].id.to_string())
-                .collect(),
+            documents: documents.iter().map(|&d| docs.id(d).to_string()).collect(),
             sources,
         });
     }
@@ -852,8 +849,8 @@ pub(super) fn links(
                     let (figures_a, figures_b) = (figures(of_a), figures(of_b));
                     let (shared, stocked, figures_shared) =
                         shared_shingles(of_a, of_b, |shingle| {
-                            stock.contains(&da.source, shingle)
-                                || stock.contains(&db.source, shingle)
+                            stock.contains(docs.source(da), shingle)
+                                || stock.contains(docs.source(db), shingle)
                         });
                     // Shared text is a link when it is long enough to be more than a stock
                     // phrase ("could not be reached for comment"), not mostly the source's stock
@@ -899,10 +896,11 @@ pub(super) fn links(
                 if written == 0 {
                     return Ok(());
                 }
-                let key = if da.source <= db.source {
-                    (da.source.to_string(), db.source.to_string())
+                let (sa, sb) = (docs.source(da), docs.source(db));
+                let key = if sa <= sb {
+                    (sa.to_string(), sb.to_string())
                 } else {
-                    (db.source.to_string(), da.source.to_string())
+                    (sb.to_string(), sa.to_string())
                 };
                 *found.reuse_pairs.entry(key).or_default() += written;
                 Ok(())
@@ -931,7 +929,7 @@ pub(super) fn links(
         .into_iter()
         .map(|((a, b), links)| SourceReuse { a, b, links })
         .collect();
-    decisions.ids = docs.iter().map(|d| d.id.clone()).collect();
+    decisions.ids = docs.ids();
     Ok(())
 }
 
@@ -1140,7 +1138,7 @@ mod stock_tests {
         let keys: HashSet<(u32, u64)> = docs
             .iter()
             .flat_map(|doc| {
-                let source = u32::from(&*doc.source == "wire");
+                let source = u32::from(docs.source(doc) == "wire");
                 reader
                     .read(doc)
                     .unwrap()

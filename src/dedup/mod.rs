@@ -3,7 +3,7 @@
 //! Dedup needs the whole corpus, so it works in steps over files in a work folder ([`work`]).
 //! The main pass sketches every document (as repair and strip leave it): its passages'
 //! shingles and their LSH band keys ([`passage`], [`sketch`]) go to disk, a small
-//! [`documents::DocMeta`] stays in memory. [`decide`] then merges each band's records into buckets,
+//! [`documents::DocMeta`] (56 bytes) and the document's id stay in memory ([`documents::Docs`]). [`decide`] then merges each band's records into buckets,
 //! counts how often pairs of documents meet, verifies every pair that meets often enough with
 //! exact shingle Jaccard and containment over all passage pairs of the two documents, and
 //! clusters: documents in the keep-policy order each become a cluster's kept member unless a
@@ -42,7 +42,7 @@ use rayon::prelude::*;
 use crate::progress::Progress;
 use bands::BandMerge;
 pub use crowds::Crowds;
-use documents::DocMeta;
+use documents::Docs;
 use shard::ShingleReader;
 pub use work::WorkDir;
 
@@ -64,7 +64,7 @@ use verify::{first_ranges, verify_range, AllDocs, Edge};
 /// sketched in `work`; runs on the current thread pool. Each step reports to `progress`.
 pub fn decide(
     work: &WorkDir,
-    docs: &[DocMeta],
+    docs: &Docs,
     config: &DedupConfig,
     progress: &dyn Progress,
 ) -> io::Result<Decisions> {
@@ -121,7 +121,7 @@ pub enum Inputs {
 /// report).
 pub fn decide_merged(
     work: &WorkDir,
-    docs: &[DocMeta],
+    docs: &Docs,
     config: &DedupConfig,
     merged: BandMerge,
     merge_seconds: f64,
@@ -281,7 +281,7 @@ pub fn verify_part(
 #[allow(clippy::too_many_arguments)]
 pub fn decide_verified(
     work: &WorkDir,
-    docs: &[DocMeta],
+    docs: &Docs,
     config: &DedupConfig,
     merged: BandMerge,
     merge_seconds: f64,
@@ -310,7 +310,7 @@ pub fn decide_verified(
 #[allow(clippy::too_many_arguments)]
 fn cluster_and_link(
     work: &WorkDir,
-    docs: &[DocMeta],
+    docs: &Docs,
     rep: &[u32],
     reader: ShingleReader,
     config: &DedupConfig,
@@ -718,7 +718,7 @@ mod tests {
     }
 
     /// Every band merged on its own, one after another, as the staged `bucket` tasks do.
-    fn merge_each_band(work: &WorkDir, docs: &[DocMeta], config: &DedupConfig) -> BandMerge {
+    fn merge_each_band(work: &WorkDir, docs: &Docs, config: &DedupConfig) -> BandMerge {
         let spans = documents::spans(docs);
         let formulas = bands::Formulas::of(docs);
         let mut merged = BandMerge::default();
@@ -750,9 +750,9 @@ mod tests {
         texts: &[(&str, &str)],
         config: &DedupConfig,
         shards: usize,
-    ) -> Vec<DocMeta> {
+    ) -> Docs {
         let per_shard = texts.len().div_ceil(shards).max(1);
-        let mut docs = Vec::new();
+        let mut docs = Docs::default();
         for (s, chunk) in texts.chunks(per_shard).enumerate() {
             let mut writer = shard::ShardWriter::new(work, s as u32, config.memory)
                 .unwrap()
@@ -766,7 +766,9 @@ mod tests {
             // As the staged commands hand them from task to task.
             let path = work.docs(s as u32);
             documents::write_docs(&path, &shard).unwrap();
-            assert_eq!(documents::read_docs(&path, s as u32).unwrap(), shard);
+            let mut back = Docs::default();
+            documents::read_docs(&path, s as u32, &mut back).unwrap();
+            assert_eq!(back, shard);
             docs.extend(shard);
         }
         docs

@@ -194,8 +194,16 @@ impl Decisions {
     /// The link as written to passages.jsonl.
     pub fn link(&self, link: &LinkRef) -> Link {
         Link {
-            a: self.ids[link.a as usize].to_string(),
-            b: self.ids[link.b as usize].to_string(),
+            a: self
+                .ids
+                .get(link.a as usize)
+                .unwrap_or_default()
+                .to_string(),
+            b: self
+                .ids
+                .get(link.b as usize)
+                .unwrap_or_default()
+                .to_string(),
             a_span: link.a_span,
             b_span: link.b_span,
             similarity: link.similarity,
@@ -243,7 +251,7 @@ pub struct Decisions {
     /// By document number (input order), for members of clusters.
     pub by_doc: HashMap<u32, Decision>,
     /// Every document's id, by number (links refer to documents by number).
-    pub ids: Vec<compact_str::CompactString>,
+    pub ids: std::sync::Arc<super::documents::Strings>,
     /// The clusters, as written to clusters.jsonl.
     pub clusters: Vec<Cluster>,
     /// The passage links, as [`LinkRef`] records, in the work folder.

@@ -12,12 +12,13 @@ use std::io::{self, Write};
 use rayon::prelude::*;
 
 use super::bands::BandRecord;
-use super::documents::{damaged, DocMeta, PassageMeta};
+use super::documents::{damaged, DocMeta, Docs, PassageMeta};
 use super::passage::{analyze, analyze_in_pieces, Passage, Tokens};
 use super::runs::write_run;
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, KEY_BITS, SEED};
 use super::work::WorkDir;
 use super::DedupConfig;
+use super::KeepPolicy;
 use crate::document::Document;
 use crate::write::checked;
 use crate::write::spool::{SpoolReader, SpoolRef};
@@ -205,7 +206,10 @@ pub(super) fn sketch_text_sized(
         id: id.into(),
         source: std::sync::Arc::from(""),
         length: text.len() as u32,
-        date: date.map(Into::into),
+        // Only `--keep earliest` reads dates: otherwise they are not held.
+        date: date
+            .filter(|_| config.keep == KeepPolicy::Earliest)
+            .map(Into::into),
         hash,
         passages: metas,
         shingles,
@@ -350,7 +354,7 @@ pub struct ShardWriter {
     budget: usize,
     spills: u32,
     seen: rustc_hash::FxHashMap<u64, u32>,
-    docs: Vec<DocMeta>,
+    docs: Docs,
     /// The buffer each entry is written through, kept from one document to the next instead
     /// of a new 64 KiB one for every document.
     entry_buffer: Vec<u8>,
@@ -375,7 +379,7 @@ impl ShardWriter {
             budget: (memory.min(MAX_RUN_BYTES) / std::mem::size_of::<BandRecord>()).max(1024),
             spills: 0,
             seen: Default::default(),
-            docs: Vec::new(),
+            docs: Docs::default(),
             entry_buffer: Vec::with_capacity(EntryWriter::BUFFER),
             passage_bytes: Vec::new(),
             key_mask: (1 << KEY_BITS) - 1,
@@ -491,20 +495,20 @@ impl ShardWriter {
             (0, 0, 0)
         };
         let passages = &sketch.passages;
-        self.docs.push(DocMeta {
-            id: sketch.id,
-            source: sketch.source,
-            length: sketch.length,
-            date: sketch.date,
+        let meta = DocMeta {
             hash: sketch.hash,
+            offset,
+            entry_bytes,
+            length: sketch.length,
             passage_count: passages.len() as u32,
             words: passages.iter().map(|p| p.words).sum(),
             shingles: passages.iter().map(|p| p.shingles).sum(),
             passage_bytes,
             shard: self.shard,
-            offset,
-            entry_bytes,
-        });
+            source: 0,
+        };
+        let date = sketch.date.as_deref();
+        self.docs.push(meta, &sketch.id, &sketch.source, date);
         if self.buffered >= self.budget {
             self.spill()?;
         }
@@ -538,9 +542,10 @@ impl ShardWriter {
     }
 
     /// Spills what is left and returns the shard's documents.
-    pub fn finish(mut self) -> io::Result<Vec<DocMeta>> {
+    pub fn finish(mut self) -> io::Result<Docs> {
         self.spill()?;
         self.shingles.finish()?;
+        self.docs.shrink_to_fit();
         Ok(self.docs)
     }
 }
@@ -798,8 +803,9 @@ impl ShingleReader {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "the text of document {} cannot be read back from its spooled record",
-                    doc.id
+                    "the text of the document at byte {} of shard {}'s shingles.bin cannot be \
+                     read back from its spooled record (frame {}, byte {})",
+                    doc.offset, doc.shard, at.frame, at.at
                 ),
             )
         })
@@ -841,7 +847,7 @@ mod tests {
     /// Sketches `text` (with tokens before strip's statistics) into a shard of its own, in pieces
     /// of `huge / 2` when it is longer than `huge`: the shard's documents and its
     /// `shingles.bin`.
-    fn written(text: &str, huge: usize) -> (Vec<DocMeta>, Vec<u8>) {
+    fn written(text: &str, huge: usize) -> (Docs, Vec<u8>) {
         let sizes = (huge, huge / 2);
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
@@ -865,7 +871,7 @@ mod tests {
 
     /// Each document's shingle list and tokens, read back from a shard's `shingles.bin`; its
     /// passages, read alone, are those read with its shingle list.
-    fn read_back((docs, bytes): &(Vec<DocMeta>, Vec<u8>)) -> Vec<(Vec<u64>, Tokens)> {
+    fn read_back((docs, bytes): &(Docs, Vec<u8>)) -> Vec<(Vec<u64>, Tokens)> {
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
         work.create_dir(&work.shard_dir(0)).unwrap();
@@ -934,7 +940,7 @@ mod tests {
     #[test]
     fn a_damaged_entry_is_an_error() {
         let (docs, bytes) = written(&paragraphs(20), usize::MAX);
-        let mut longer = docs.clone();
+        let mut longer = docs.to_vec();
         longer[0].length += 1;
         // The compressed text's first byte: a frame with another magic number.
         let mut flipped = bytes.clone();
@@ -945,14 +951,14 @@ mod tests {
             .position(|w| w == magic)
             .unwrap();
         flipped[entry.start + frame] ^= 0x55;
-        for (docs, bytes) in [(longer, bytes), (docs, flipped)] {
+        for (docs, bytes) in [(longer, bytes), (docs.to_vec(), flipped)] {
             let dir = tempfile::tempdir().unwrap();
             let work = WorkDir::new(dir.path());
             work.create_dir(&work.shard_dir(0)).unwrap();
             checked::write_to(&mut File::create(work.shingles(0)).unwrap(), &bytes).unwrap();
             let reader = ShingleReader::open(&work, &DedupConfig::default(), [0]).unwrap();
             let err = reader.read_tokens(&docs[0]).unwrap_err();
-            assert!(err.to_string().contains("doc"), "{err}");
+            assert!(err.to_string().contains("of shard 0's"), "{err}");
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::documents::DocMeta;
+use super::documents::Docs;
 use super::replay::{replay_decided, spooled_format, Replayed};
 use super::shard::ShardWriter;
 use super::work::WorkDir;
@@ -60,12 +60,12 @@ impl DedupSink {
     }
 
     /// Ends the main pass's files: the spool's path and the shard's documents.
-    pub(crate) fn close(self, pool: &rayon::ThreadPool) -> anyhow::Result<(PathBuf, Vec<DocMeta>)> {
+    pub(crate) fn close(self, pool: &rayon::ThreadPool) -> anyhow::Result<(PathBuf, Docs)> {
         let context = || format!("cannot write to {}", self.dir.display());
         self.spool.finish().with_context(context)?;
         let docs = match self.shard {
             Some(shard) => pool.install(|| shard.finish()).with_context(context)?,
-            None => Vec::new(),
+            None => Docs::default(),
         };
         Ok((self.spool_path, docs))
     }

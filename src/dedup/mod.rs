@@ -224,7 +224,7 @@ impl VerifiedRange {
 /// ([`WorkDir::relations`]); returns what was found and how many documents were held.
 ///
 /// The range's candidates are streamed twice: once to mark the documents they name (a bit per
-/// document of the corpus), then to verify them with only those documents' [`DocMeta`]s in
+/// document of the corpus), then to verify them with only those documents' [`DocMeta`](documents::DocMeta)s in
 /// memory, and whether each is the first of its exact copies (found by a second read of the
 /// document files that keeps only the texts of the marked documents).
 pub fn verify_part(

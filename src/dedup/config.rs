@@ -134,8 +134,10 @@ impl Default for DedupConfig {
 /// How `--mem` ([`DedupConfig::memory`]) is divided, in this one place: half for the band
 /// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
 /// quarter shared by the band merges running at once for their meeting counts
-/// ([`band_memory`]); every run at most 32 MB; later, an eighth for the count of each source's
-/// stock phrases (`stock_keys`). The rest is left for the documents' metadata and the
+/// ([`band_memory`]); every run at most 32 MB; later, a 32nd shared by the ranges verified at
+/// once for their crowded passages ([`crowd_heads`]) and a 64th for their pairs
+/// ([`crowd_pairs`]), then an eighth for the count of each source's stock phrases
+/// (`stock_keys`). The rest is left for the documents' metadata and the
 /// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
     (config.memory / 2).min(shard::MAX_RUN_BYTES)
@@ -153,6 +155,13 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
 /// filter before it): 16 million at the default, at least 64.
 pub fn stock_keys(config: &DedupConfig) -> usize {
     (config.memory / 8 / 16).max(64)
+}
+
+/// The bytes of crowded passages ([`super::crowds::Crowds::firsts_in`]) a range of first
+/// documents holds when `parallel` ranges are verified at once: 1/32 of `--mem` shared by them
+/// (32 MB each at the default on two threads), at least one passage's.
+pub fn crowd_heads(config: &DedupConfig, parallel: usize) -> usize {
+    (config.memory / 32 / parallel.max(1)).max(16)
 }
 
 /// The pairs of crowded buckets ([`super::crowds`]) a range of first documents gathers and

@@ -76,13 +76,16 @@ impl CrowdWriter {
     }
 }
 
-/// Every band's crowded buckets, read whole: the documents of each bucket in ascending order.
+/// Every band's crowded buckets, read whole and held as their files hold them (about 2 bytes a
+/// passage, where the documents as `u32`s took 4 and twice that while they grew): the
+/// documents of each bucket in ascending order, decoded where they are used.
 #[derive(Debug, Default)]
 pub struct Crowds {
-    /// The buckets' documents, one after another.
-    docs: Vec<u32>,
-    /// Where each bucket begins in `docs`, and where the last ends.
-    starts: Vec<u32>,
+    /// Every band's buckets, one band after another: per bucket, its number of passages, then
+    /// their documents, the first as it is and the others as gaps (varints).
+    bytes: Vec<u8>,
+    /// The passages of all buckets.
+    passages: usize,
 }
 
 fn damaged(path: &std::path::Path) -> io::Error {
@@ -96,12 +99,10 @@ fn damaged(path: &std::path::Path) -> io::Error {
 }
 
 impl Crowds {
-    /// Reads every band's crowded buckets from `work`.
+    /// Reads every band's crowded buckets from `work`, each checked whole as it is read: every
+    /// bucket ends within its file and names documents below 2^32.
     pub fn load(work: &WorkDir) -> io::Result<Crowds> {
-        let mut crowds = Crowds {
-            docs: Vec::new(),
-            starts: vec![0],
-        };
+        let mut crowds = Crowds::default();
         for band in 0..ALL_BANDS {
             let path = work.crowds(band);
             let bytes = checked::read(&path)?;
@@ -113,81 +114,106 @@ impl Crowds {
                     let gap = crate::codec::get_varint(&bytes, &mut at);
                     doc = gap
                         .and_then(|gap| doc.checked_add(gap))
+                        .filter(|&doc| doc <= u64::from(u32::MAX))
                         .ok_or_else(|| damaged(&path))?;
-                    crowds
-                        .docs
-                        .push(u32::try_from(doc).map_err(|_| damaged(&path))?);
                 }
-                let end = u32::try_from(crowds.docs.len()).map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::OutOfMemory,
-                        "crowded buckets hold more than 2^32 passages",
-                    )
-                })?;
-                crowds.starts.push(end);
+                crowds.passages += n as usize;
             }
+            crowds.bytes.extend_from_slice(&bytes);
         }
+        crowds.bytes.shrink_to_fit();
         Ok(crowds)
     }
 
     /// The passages the crowded buckets hold.
     pub fn passages(&self) -> usize {
-        self.docs.len()
+        self.passages
     }
 
     /// Whether there are no crowded buckets.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.passages == 0
     }
 
-    fn buckets(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        self.starts.windows(2).map(|w| w[0] as usize..w[1] as usize)
+    /// Calls `each` with every bucket's documents, in order, each with the byte where the
+    /// documents after it begin (the bucket decoded into `docs` and `ends`).
+    fn for_each_bucket(&self, mut each: impl FnMut(&[u32], &[usize])) {
+        let (mut docs, mut ends) = (Vec::new(), Vec::new());
+        let bytes = &self.bytes;
+        let mut at = 0;
+        // `load` checked every bucket: a decoding that fails ends the walk, never a panic.
+        while let Some(n) = crate::codec::get_varint(bytes, &mut at) {
+            docs.clear();
+            ends.clear();
+            let mut doc = 0u32;
+            for _ in 0..n {
+                let Some(gap) = crate::codec::get_varint(bytes, &mut at) else {
+                    return;
+                };
+                doc = doc.wrapping_add(gap as u32);
+                docs.push(doc);
+                ends.push(at);
+            }
+            each(&docs, &ends);
+        }
     }
 
     /// The pairs each passage of a crowded bucket makes with the documents after its own in
     /// the bucket, added to the weight of its document's block of `block` documents (in
     /// `weights`, one per block): how the pairs of a range of first documents are estimated.
     pub(super) fn add_pairs_by_block(&self, block: u32, weights: &mut [u64]) {
-        for bucket in self.buckets() {
-            let docs = &self.docs[bucket];
+        self.for_each_bucket(|docs, _| {
             for (doc, passages) in doc_runs(docs, 0) {
                 if let Some(w) = weights.get_mut((doc / block.max(1)) as usize) {
                     *w += (passages.len() * (docs.len() - passages.end)) as u64;
                 }
             }
-        }
+        });
     }
 
-    /// The passages of crowded buckets whose document is in `firsts`, with where the bucket's
-    /// later documents begin and where it ends, in document order: the first documents of the
-    /// range's pairs.
+    /// The passages of crowded buckets whose document is in `firsts`, each with where the
+    /// bucket's later documents begin and how many there are, in document order: the first
+    /// documents of the range's pairs. 16 bytes each: [`ranges_for`] sizes the ranges.
     pub(super) fn firsts_in(&self, firsts: Range<u32>) -> Vec<Firsts> {
         let mut out: Vec<Firsts> = Vec::new();
-        for bucket in self.buckets() {
-            let docs = &self.docs[bucket.clone()];
+        self.for_each_bucket(|docs, ends| {
             let from = docs.partition_point(|&d| d < firsts.start);
             for (doc, passages) in doc_runs(docs, from).take_while(|&(doc, _)| doc < firsts.end) {
+                // The later documents are decoded from the byte after this document's last
+                // passage, their gaps counted from this document.
                 let head = Firsts {
                     doc,
-                    later: (bucket.start + passages.end) as u32,
-                    end: bucket.end as u32,
+                    later: (docs.len() - passages.end) as u32,
+                    at: ends[passages.end - 1] as u64,
                 };
                 out.extend(std::iter::repeat_n(head, passages.len()));
             }
-        }
-        out.par_sort_unstable_by_key(|f| (f.doc, f.later));
+        });
+        out.par_sort_unstable_by_key(|f| (f.doc, f.at));
         out
     }
 
     /// Appends the pairs of `first` (as `a << 32 | b`), one per passage of a later document.
     pub(super) fn pairs_of(&self, first: &Firsts, out: &mut Vec<u64>) {
         let a = u64::from(first.doc) << 32;
-        out.extend(
-            self.docs[first.later as usize..first.end as usize]
-                .iter()
-                .map(|&b| a | u64::from(b)),
-        );
+        let mut at = first.at as usize;
+        let mut doc = first.doc;
+        for _ in 0..first.later {
+            let Some(gap) = crate::codec::get_varint(&self.bytes, &mut at) else {
+                return;
+            };
+            doc = doc.wrapping_add(gap as u32);
+            out.push(a | u64::from(doc));
+        }
     }
+}
+
+/// How many ranges of first documents verification needs so that each range's crowded
+/// passages ([`Crowds::firsts_in`], 16 bytes each) take about `memory` bytes at most: at least
+/// `parts`.
+pub fn ranges_for(crowds: &Crowds, memory: usize, parts: usize) -> usize {
+    let per_range = (memory / std::mem::size_of::<Firsts>()).max(1);
+    parts.max(crowds.passages().div_ceil(per_range))
 }
 
 /// The documents of a bucket (sorted) from position `from` on, each with the positions of its
@@ -201,18 +227,18 @@ fn doc_runs(docs: &[u32], from: usize) -> impl Iterator<Item = (u32, Range<usize
 }
 
 /// A passage of a crowded bucket as the first document of pairs: its document, and the
-/// bucket's passages of later documents (`later..end` in the buckets' documents).
+/// bucket's passages of later documents (`later` of them, from byte `at` of the buckets).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Firsts {
     pub(super) doc: u32,
     later: u32,
-    end: u32,
+    at: u64,
 }
 
 impl Firsts {
     /// The pairs it makes.
     pub(super) fn pairs(&self) -> usize {
-        (self.end - self.later) as usize
+        self.later as usize
     }
 }
 
@@ -268,6 +294,11 @@ mod tests {
         let mut weights = vec![0u64; 3];
         crowds.add_pairs_by_block(4, &mut weights);
         assert_eq!(weights, vec![5, 3, 0]);
+        // Seven passages, two to a range of 32 bytes: four ranges, unless more are asked for.
+        assert_eq!(ranges_for(&crowds, 32, 1), 4);
+        assert_eq!(ranges_for(&crowds, 32, 8), 8);
+        assert_eq!(ranges_for(&crowds, 1 << 20, 2), 2);
+        assert_eq!(ranges_for(&Crowds::default(), 0, 3), 3);
     }
 
     #[test]

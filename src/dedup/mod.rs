@@ -139,10 +139,12 @@ pub fn decide_merged(
     // are the relations in pair order, whatever the number of ranges.
     let spans = documents::spans(docs);
     let reader = ShingleReader::open(work, config, spans.iter().map(|s| s.shard))?;
-    let ranges = first_ranges(docs.len() as u32, rayon::current_num_threads() * 4);
+    let crowds = Crowds::load(work)?;
+    let threads = rayon::current_num_threads();
+    let parts = crowds::ranges_for(&crowds, config::crowd_heads(config, threads), threads * 4);
+    let ranges = first_ranges(docs.len() as u32, parts);
     progress.step("verifying candidate pairs", Some(docs.len() as u64));
     let all = AllDocs { docs, rep: &rep };
-    let crowds = Crowds::load(work)?;
     let verified: Vec<VerifiedRange> = ranges
         .par_iter()
         .enumerate()

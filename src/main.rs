@@ -60,6 +60,7 @@ fn staged_task(
 
 fn main() -> std::process::ExitCode {
     // Freed memory is kept for the next batch, until a huge record is read (`memory`).
+    textwash::memory::small_pages();
     textwash::memory::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {

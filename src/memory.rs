@@ -12,6 +12,9 @@
 //! the main pass ends, [`main_pass_done`] returns what it kept (1 GB corpus with dedup: 695–815
 //! → 615 MB peak RSS).
 //!
+//! Transparent huge pages are turned off for the process ([`small_pages`]): with them, memory
+//! returned to the OS in pieces smaller than a huge page stayed counted.
+//!
 //! Built without mimalloc as the global allocator (the library's tests), the option set here is
 //! one mimalloc never reads: harmless.
 
@@ -31,6 +34,20 @@ static RETURNING: AtomicBool = AtomicBool::new(false);
 pub fn keep_freed_memory() {
     // SAFETY: sets an integer option; mimalloc reads it when it considers returning memory.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
+/// Turns transparent huge pages off for the process, before it allocates much. mimalloc asks
+/// the kernel for huge pages on its regions (2 MB each), and the kernel hands out, zeroes and
+/// counts a whole huge page for a block that touches part of it; memory mimalloc returns in
+/// 64 KB pieces stays counted while the rest of its huge page is in use. At 10 GB, between
+/// 300 and 450 MB of the peak RSS was memory no longer held (1 GB: 470 → 421 MB peak RSS).
+pub fn small_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `prctl(PR_SET_THP_DISABLE)` takes integer arguments and sets a flag of this
+    // process only; it fails harmlessly on kernels without it.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 /// Says that a record of [`HUGE_RECORD`] bytes or more is being read: from now on, freed memory

@@ -353,7 +353,9 @@ pub struct ShardWriter {
     buffered: usize,
     budget: usize,
     spills: u32,
-    seen: rustc_hash::FxHashMap<u64, u32>,
+    /// The first document of each normalized text in the shard, by number, found by its hash
+    /// in `docs`.
+    firsts: hashbrown::HashTable<u32>,
     docs: Docs,
     /// The buffer each entry is written through, kept from one document to the next instead
     /// of a new 64 KiB one for every document.
@@ -378,7 +380,7 @@ impl ShardWriter {
             buffered: 0,
             budget: (memory.min(MAX_RUN_BYTES) / std::mem::size_of::<BandRecord>()).max(1024),
             spills: 0,
-            seen: Default::default(),
+            firsts: hashbrown::HashTable::new(),
             docs: Docs::default(),
             entry_buffer: Vec::with_capacity(EntryWriter::BUFFER),
             passage_bytes: Vec::new(),
@@ -412,8 +414,18 @@ impl ShardWriter {
     /// (when given): its entry points there for the text instead of holding a copy.
     pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<SpoolRef>) -> io::Result<()> {
         let index = self.docs.len() as u32;
-        let first_copy =
-            sketch.passages.is_empty() || *self.seen.entry(sketch.hash).or_insert(index) == index;
+        let first_copy = sketch.passages.is_empty() || {
+            let (docs, hash) = (&self.docs, sketch.hash);
+            let is_copy = |&i: &u32| docs.get(i as usize).is_some_and(|d| d.hash == hash);
+            let rehash = |&i: &u32| docs.get(i as usize).map_or(0, |d| d.hash);
+            match self.firsts.find(hash, is_copy) {
+                Some(_) => false,
+                None => {
+                    self.firsts.insert_unique(hash, index, rehash);
+                    true
+                }
+            }
+        };
         let (offset, entry_bytes, passage_bytes) = if first_copy {
             // The passages ([`super::documents::put_passages`]), the shingle list's length in
             // bytes (a varint) and the list ([`super::lists`]), then the numbers of unstripped

@@ -677,6 +677,7 @@ pub(super) fn links(
         |source: &str| common_threshold(source_documents.get(source).copied().unwrap_or(0));
     let (formulaic, stock) =
         formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold, stock_keys)?;
+    crate::memory::return_freed();
     let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for node in 0..nodes.len() as u32 {
         by_root.entry(joined.find(node)).or_default().push(node);

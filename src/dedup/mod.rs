@@ -91,6 +91,7 @@ pub fn decide(
         })
         .collect::<io::Result<_>>()?;
     drop(formulas);
+    crate::memory::return_freed();
     let mut merged = BandMerge::default();
     for band in bands {
         merged.add(band);
@@ -155,6 +156,7 @@ pub fn decide_merged(
         })
         .collect::<io::Result<_>>()?;
     drop(crowds);
+    crate::memory::return_freed();
     if inputs == Inputs::Consume {
         work::remove_meetings(work)?;
     }
@@ -343,6 +345,7 @@ fn cluster_and_link(
     progress.step("clustering and linking", None);
     let (mut decisions, cluster_of) = cluster(docs, rep, &duplicates, config, summary);
     drop(duplicates);
+    crate::memory::return_freed();
     links(
         work,
         &reader,
@@ -361,6 +364,7 @@ fn cluster_and_link(
         &reader,
     )?;
     drop(reader);
+    crate::memory::return_freed();
     let spans = documents::spans(docs);
     if inputs == Inputs::Consume {
         for part in 0..parts {

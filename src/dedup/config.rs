@@ -135,8 +135,8 @@ impl Default for DedupConfig {
 /// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
 /// quarter shared by the band merges running at once for their meeting counts
 /// ([`band_memory`]); every run at most 32 MB; later, a 32nd shared by the ranges verified at
-/// once for their crowded passages ([`crowd_heads`]) and a 64th for their pairs
-/// ([`crowd_pairs`]), then an eighth for the count of each source's stock phrases
+/// once for their crowded passages (`crowd_heads`) and a 64th for their pairs
+/// (`crowd_pairs`), then an eighth for the count of each source's stock phrases
 /// (`stock_keys`). The rest is left for the documents' metadata and the
 /// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
@@ -157,7 +157,7 @@ pub fn stock_keys(config: &DedupConfig) -> usize {
     (config.memory / 8 / 16).max(64)
 }
 
-/// The bytes of crowded passages ([`super::crowds::Crowds::firsts_in`]) a range of first
+/// The bytes of crowded passages (as `Crowds::firsts_in` gathers them) a range of first
 /// documents holds when `parallel` ranges are verified at once: 1/32 of `--mem` shared by them
 /// (32 MB each at the default on two threads), at least one passage's.
 pub fn crowd_heads(config: &DedupConfig, parallel: usize) -> usize {

@@ -209,7 +209,7 @@ impl Crowds {
 }
 
 /// How many ranges of first documents verification needs so that each range's crowded
-/// passages ([`Crowds::firsts_in`], 16 bytes each) take about `memory` bytes at most: at least
+/// passages (16 bytes each, as `Crowds::firsts_in` gathers them) take about `memory` bytes at most: at least
 /// `parts`.
 pub fn ranges_for(crowds: &Crowds, memory: usize, parts: usize) -> usize {
     let per_range = (memory / std::mem::size_of::<Firsts>()).max(1);

@@ -106,19 +106,8 @@ impl Crowds {
         for band in 0..ALL_BANDS {
             let path = work.crowds(band);
             let bytes = checked::read(&path)?;
-            let mut at = 0;
-            while at < bytes.len() {
-                let n = crate::codec::get_varint(&bytes, &mut at).ok_or_else(|| damaged(&path))?;
-                let mut doc = 0u64;
-                for _ in 0..n {
-                    let gap = crate::codec::get_varint(&bytes, &mut at);
-                    doc = gap
-                        .and_then(|gap| doc.checked_add(gap))
-                        .filter(|&doc| doc <= u64::from(u32::MAX))
-                        .ok_or_else(|| damaged(&path))?;
-                }
-                crowds.passages += n as usize;
-            }
+            let whole = each_bucket(&bytes, |docs, _| crowds.passages += docs.len());
+            whole.ok_or_else(|| damaged(&path))?;
             crowds.bytes.extend_from_slice(&bytes);
         }
         crowds.bytes.shrink_to_fit();
@@ -137,25 +126,9 @@ impl Crowds {
 
     /// Calls `each` with every bucket's documents, in order, each with the byte where the
     /// documents after it begin (the bucket decoded into `docs` and `ends`).
-    fn for_each_bucket(&self, mut each: impl FnMut(&[u32], &[usize])) {
-        let (mut docs, mut ends) = (Vec::new(), Vec::new());
-        let bytes = &self.bytes;
-        let mut at = 0;
+    fn for_each_bucket(&self, each: impl FnMut(&[u32], &[usize])) {
         // `load` checked every bucket: a decoding that fails ends the walk, never a panic.
-        while let Some(n) = crate::codec::get_varint(bytes, &mut at) {
-            docs.clear();
-            ends.clear();
-            let mut doc = 0u32;
-            for _ in 0..n {
-                let Some(gap) = crate::codec::get_varint(bytes, &mut at) else {
-                    return;
-                };
-                doc = doc.wrapping_add(gap as u32);
-                docs.push(doc);
-                ends.push(at);
-            }
-            each(&docs, &ends);
-        }
+        let _ = each_bucket(&self.bytes, each);
     }
 
     /// The pairs each passage of a crowded bucket makes with the documents after its own in
@@ -206,6 +179,28 @@ impl Crowds {
             out.push(a | u64::from(doc));
         }
     }
+}
+
+/// Calls `each` with every bucket of `bytes` (as a crowds file holds them) decoded: its
+/// documents, each with the byte where the documents after it begin. `None` when a bucket runs
+/// past the end or names a document past 2^32 (the buckets before it were handed on).
+fn each_bucket(bytes: &[u8], mut each: impl FnMut(&[u32], &[usize])) -> Option<()> {
+    let (mut docs, mut ends) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    while at < bytes.len() {
+        let n = crate::codec::get_varint(bytes, &mut at)?;
+        docs.clear();
+        ends.clear();
+        let mut doc = 0u32;
+        for _ in 0..n {
+            let gap = u32::try_from(crate::codec::get_varint(bytes, &mut at)?).ok()?;
+            doc = doc.checked_add(gap)?;
+            docs.push(doc);
+            ends.push(at);
+        }
+        each(&docs, &ends);
+    }
+    Some(())
 }
 
 /// How many ranges of first documents verification needs so that each range's crowded

@@ -272,26 +272,34 @@ pub(super) fn get_passages(bytes: &[u8], doc: &DocMeta) -> io::Result<Vec<Passag
 /// For each document (in corpus order), the first document with the same normalized text; an
 /// empty document stands for itself (it is no copy of another empty one).
 pub fn first_copies(docs: &[DocMeta]) -> Vec<u32> {
-    // The first document of each text, by number, found by its hash in `docs`: 4 bytes a
-    // document where a map from hash to number took 16.
-    let mut firsts: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
-    let hash_of = |&i: &u32| docs[i as usize].hash;
+    let mut firsts = FirstCopies::default();
     docs.iter()
         .enumerate()
-        .map(|(i, doc)| {
-            if doc.is_empty() {
-                return i as u32;
-            }
-            let is_copy = |&first: &u32| docs[first as usize].hash == doc.hash;
-            match firsts.find(doc.hash, is_copy) {
-                Some(&first) => first,
-                None => {
-                    firsts.insert_unique(doc.hash, i as u32, hash_of);
-                    i as u32
-                }
-            }
+        .map(|(i, doc)| match doc.is_empty() {
+            true => i as u32,
+            false => firsts.first(docs, i as u32, doc.hash),
         })
         .collect()
+}
+
+/// The first document of each normalized text, by number, found by its hash in the documents'
+/// metadata: 4 bytes a slot where a map from hash to number took 16.
+#[derive(Debug, Default)]
+pub(super) struct FirstCopies(hashbrown::HashTable<u32>);
+
+impl FirstCopies {
+    /// The first document whose text hashes to `hash` among those added before, looked up in
+    /// `docs`; else `i`, added as the first of its text.
+    pub(super) fn first(&mut self, docs: &[DocMeta], i: u32, hash: u64) -> u32 {
+        let hash_of = |&n: &u32| docs.get(n as usize).map_or(0, |d| d.hash);
+        match self.0.find(hash, |&n| hash_of(&n) == hash) {
+            Some(&first) => first,
+            None => {
+                self.0.insert_unique(hash, i, hash_of);
+                i
+            }
+        }
+    }
 }
 
 /// The shards of documents in corpus order, each with the number of its first document.

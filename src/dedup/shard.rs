@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use rayon::prelude::*;
 
 use super::bands::BandRecord;
-use super::documents::{damaged, DocMeta, Docs, PassageMeta};
+use super::documents::{damaged, DocMeta, Docs, FirstCopies, PassageMeta};
 use super::passage::{analyze, analyze_in_pieces, Passage, Tokens};
 use super::runs::write_run;
 use super::sketch::{band_keys, probe_keys, ALL_BANDS, BANDS, KEY_BITS, SEED};
@@ -355,7 +355,7 @@ pub struct ShardWriter {
     spills: u32,
     /// The first document of each normalized text in the shard, by number, found by its hash
     /// in `docs`.
-    firsts: hashbrown::HashTable<u32>,
+    firsts: FirstCopies,
     docs: Docs,
     /// The buffer each entry is written through, kept from one document to the next instead
     /// of a new 64 KiB one for every document.
@@ -380,7 +380,7 @@ impl ShardWriter {
             buffered: 0,
             budget: (memory.min(MAX_RUN_BYTES) / std::mem::size_of::<BandRecord>()).max(1024),
             spills: 0,
-            firsts: hashbrown::HashTable::new(),
+            firsts: FirstCopies::default(),
             docs: Docs::default(),
             entry_buffer: Vec::with_capacity(EntryWriter::BUFFER),
             passage_bytes: Vec::new(),
@@ -414,18 +414,8 @@ impl ShardWriter {
     /// (when given): its entry points there for the text instead of holding a copy.
     pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<SpoolRef>) -> io::Result<()> {
         let index = self.docs.len() as u32;
-        let first_copy = sketch.passages.is_empty() || {
-            let (docs, hash) = (&self.docs, sketch.hash);
-            let is_copy = |&i: &u32| docs.get(i as usize).is_some_and(|d| d.hash == hash);
-            let rehash = |&i: &u32| docs.get(i as usize).map_or(0, |d| d.hash);
-            match self.firsts.find(hash, is_copy) {
-                Some(_) => false,
-                None => {
-                    self.firsts.insert_unique(hash, index, rehash);
-                    true
-                }
-            }
-        };
+        let first_copy = sketch.passages.is_empty()
+            || self.firsts.first(&self.docs, index, sketch.hash) == index;
         let (offset, entry_bytes, passage_bytes) = if first_copy {
             // The passages ([`super::documents::put_passages`]), the shingle list's length in
             // bytes (a varint) and the list ([`super::lists`]), then the numbers of unstripped

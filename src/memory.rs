@@ -4,19 +4,25 @@
 //! The binary's allocator is mimalloc. Every batch allocates megabytes that the writer frees a
 //! moment later; by default mimalloc gives freed memory back to the OS after 10 ms, and the next
 //! batch faults it in again, zeroed (20 MB through all stages: 1.43 s → 1.07 s wall when it is
-//! kept), so [`keep_freed_memory`] keeps it. But a huge record leaves blocks of hundreds of
-//! megabytes behind (its line buffer's smaller selves, the copies each stage made) that no later
-//! block reuses: kept, they would count in the peak RSS as if still held (a 205 MB JSON Lines
-//! record: 1,411 MB kept, 835 MB returned). So the reader calls [`huge_record`] as soon as a
-//! record grows past [`HUGE_RECORD`], and from then on freed memory is returned at once. When
-//! the main pass ends, [`main_pass_done`] returns what it kept (1 GB corpus with dedup: 695–815
-//! → 615 MB peak RSS).
+//! kept), so [`keep_freed_memory`] keeps it: mimalloc still notes each freed range as one to
+//! return, but only after an hour. What no batch takes again (the smaller selves of a growing
+//! table, the documents' metadata before it doubled, the survey's counts) goes back when the
+//! writer calls [`return_kept`], after every [`RETURN_EVERY`] bytes of input: the churning
+//! batches' memory is faulted in again once per call, not once per batch. With -1 (keep for
+//! good, as before) mimalloc did not even note what was freed, so nothing freed in the main
+//! pass was ever returned, after it either (10 GB with dedup: the main pass's peak RSS 865 →
+//! 590 MB, verification's 810 → 663; 1 GB: 419–458 → 384–387 MB, the same CPU time). A huge record leaves blocks of hundreds of megabytes
+//! behind (its line buffer's smaller selves, the copies each stage made) at once, so the reader
+//! calls [`huge_record`] as soon as a record grows past [`HUGE_RECORD`], and from then on freed
+//! memory is returned at once (a 205 MB JSON Lines record: 1,411 MB kept, 835 MB returned).
+//! When the main pass ends, [`main_pass_done`] returns what it kept and later frees go back
+//! within a second.
 //!
 //! Transparent huge pages are turned off for the process ([`small_pages`]): with them, memory
 //! returned to the OS in pieces smaller than a huge page stayed counted.
 //!
-//! Built without mimalloc as the global allocator (the library's tests), the option set here is
-//! one mimalloc never reads: harmless.
+//! Built without mimalloc as the global allocator (the library's tests), the options set and
+//! the collections asked for here touch a heap nothing allocates from: harmless.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -29,11 +35,29 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Whether [`huge_record`] was called.
 static RETURNING: AtomicBool = AtomicBool::new(false);
 
-/// Keeps freed memory for reuse instead of returning it to the OS. Called by the binary before
-/// any thread is started.
+/// Input bytes between two calls of [`return_kept`] in the main pass.
+pub const RETURN_EVERY: u64 = 256 << 20;
+
+/// How long mimalloc keeps freed memory in the main pass before it returns it by itself, in
+/// milliseconds: an hour (mimalloc waits ten times as long for its arenas), so that it is
+/// returned when [`return_kept`] says, not between two batches. A delay of -1 would keep it
+/// for good: mimalloc would not even note what was freed, and nothing could return it later.
+const KEEP_MS: std::ffi::c_long = 3_600_000;
+
+/// Keeps freed memory for reuse instead of returning it to the OS, until [`return_kept`] or
+/// [`main_pass_done`]. Called by the binary before any thread is started.
 pub fn keep_freed_memory() {
     // SAFETY: sets an integer option; mimalloc reads it when it considers returning memory.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, KEEP_MS) };
+}
+
+/// Returns to the OS every range freed since the last call that no block took again: called by
+/// the main pass's writer thread after every [`RETURN_EVERY`] bytes of input. The next batches
+/// fault in again what they churn through, once per call.
+pub fn return_kept() {
+    // SAFETY: `mi_collect` may be called at any time, from any thread; forced, it returns
+    // every freed range of mimalloc's arenas (process-wide) that is still free.
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 /// Turns transparent huge pages off for the process, before it allocates much. mimalloc asks
@@ -64,7 +88,7 @@ pub fn huge_record() {
 
 /// Says that the main pass is over: the memory its batches of records churned through, kept
 /// for reuse until now, goes back to the OS, and what is freed from then on goes back within
-/// 100 ms. The steps after it (dedup's merge, verification, clustering and the replay) build
+/// a second (mimalloc waits ten times `AFTER_MAIN_PASS_PURGE_MS` for its arenas). The steps after it (dedup's merge, verification, clustering and the replay) build
 /// what they hold rather than cycle megabytes a moment, and their peak would otherwise stack on
 /// the main pass's.
 pub fn main_pass_done() {

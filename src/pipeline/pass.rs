@@ -86,7 +86,14 @@ pub(crate) fn main_pass(
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let progress = &progress;
         let writer = scope.spawn(|| -> anyhow::Result<()> {
+            // Input bytes since memory kept for the batches was last returned (`memory`).
+            let mut unreturned = 0u64;
             for (bytes_read, null_texts, results) in result_receiver {
+                unreturned += bytes_read;
+                if unreturned >= crate::memory::RETURN_EVERY {
+                    unreturned = 0;
+                    crate::memory::return_kept();
+                }
                 tally.input.bytes += bytes_read;
                 tally.input.null_texts += null_texts;
                 let write_started = Instant::now();

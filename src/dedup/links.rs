@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bands::BandMerge;
-use super::documents::{damaged, Docs, PassageMeta};
+use super::documents::{damaged, DocMeta, Docs, PassageMeta};
 use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
 use super::shard::ShingleReader;
 use super::verify::for_each_relation;
@@ -86,10 +86,11 @@ pub(super) const COMMON_SHOWN: usize = 20;
 /// Which linked passages (`nodes`, numbered by `node_of`) are made mostly of their source's
 /// stock phrases: at least half of their shingles are in `threshold` documents of the source or
 /// more. A formula's copies differ in names and figures, so they are not all linked to each
-/// other; their shared words still recur. Only the shingles of linked passages are counted, over
-/// reads of every document's shingle list: one read when the linked passages' (source, shingle)
-/// keys fit in `budget` keys, else one for each range of shingles whose keys do
-/// ([`stock_in_range`]), so that the count's memory does not grow with the corpus.
+/// other; their shared words still recur. Only the shingles of linked passages are counted, a
+/// source at a time, over reads of that source's documents' shingle lists: one read when the
+/// source's linked passages' keys fit in `budget` keys, else one for each range of shingles
+/// whose keys do ([`stock_in_range`]), so that the count's memory does not grow with the
+/// corpus, and each document is read once per range of its own source, not of every source.
 pub(super) fn formulaic_passages(
     reader: &ShingleReader,
     docs: &Docs,
@@ -113,29 +114,40 @@ pub(super) fn formulaic_passages(
             source_names.len() as u32 - 1
         });
     }
+    // The number here of each of the documents' sources (`DocMeta::source`), if it has a
+    // linked passage.
+    let mut counted_as = vec![None; docs.source_count()];
+    let mut named = vec![false; docs.source_count()];
+    for doc in docs.iter() {
+        let number = doc.source as usize;
+        if !std::mem::replace(&mut named[number], true) {
+            counted_as[number] = sources.get(docs.source(doc)).copied();
+        }
+    }
     let thresholds: Vec<u64> = source_names.iter().map(|name| threshold(name)).collect();
     let linked = Linked {
         reader,
         docs,
         passages_of: &passages_of,
-        sources: &sources,
+        counted_as: &counted_as,
     };
-    // Range after range of shingles, each as wide as `budget` keys allow: the stock keys come
-    // out sorted.
+    // Source after source, range after range of shingles, each as wide as `budget` keys allow.
     let mut stock_keys = Vec::new();
-    let mut from = 0u64;
-    while from <= u64::from(u32::MAX) {
-        let (to, counts) = linked.gather(from, budget)?;
-        if counts.len() > 0 {
-            linked.count(&counts, from..to, rep)?;
+    for source in 0..source_names.len() as u32 {
+        let mut from = 0u64;
+        while from <= u64::from(u32::MAX) {
+            let (to, counts) = linked.gather(source, from, budget)?;
+            if counts.len() > 0 {
+                linked.count(source, &counts, from..to, rep)?;
+            }
+            stock_keys.extend(
+                counts
+                    .iter()
+                    .filter(|&(source, _, count)| u64::from(count) >= thresholds[source as usize])
+                    .map(|(source, shingle, _)| Tally::key(source, shingle)),
+            );
+            from = to;
         }
-        stock_keys.extend(
-            counts
-                .iter()
-                .filter(|&(source, _, count)| u64::from(count) >= thresholds[source as usize])
-                .map(|(source, shingle, _)| Tally::key(source, shingle)),
-        );
-        from = to;
     }
     let mut formulaic = vec![false; nodes.len()];
     let stock = Stock {
@@ -184,21 +196,32 @@ struct Linked<'a> {
     docs: &'a Docs,
     /// Each linked document, with its linked passages, in document order.
     passages_of: &'a [(u32, Vec<u16>)],
-    sources: &'a HashMap<&'a str, u32>,
+    /// The number [`formulaic_passages`] gives each of the documents' sources, by
+    /// `DocMeta::source`; `None` for a source without linked passages.
+    counted_as: &'a [Option<u32>],
 }
 
 impl Linked<'_> {
-    /// The (source, shingle) keys of linked passages whose shingles are `from` or more, up to
-    /// where `budget` keys end (see [`stock_in_range`]): that end (2^32 when they all fit), and
-    /// a tally of them.
-    fn gather(&self, from: u64, budget: usize) -> io::Result<(u64, Tally)> {
+    /// The source a document is counted in, if any.
+    fn source_of(&self, doc: &DocMeta) -> Option<u32> {
+        self.counted_as.get(doc.source as usize).copied().flatten()
+    }
+
+    /// The (source, shingle) keys of `source`'s linked passages whose shingles are `from` or
+    /// more, up to where `budget` keys end (see [`stock_in_range`]): that end (2^32 when they
+    /// all fit), and a tally of them.
+    fn gather(&self, source: u32, from: u64, budget: usize) -> io::Result<(u64, Tally)> {
         let mut to = 1u64 << 32;
         // The keys so far, sorted and distinct, in one block sized once: the budget and room
         // for a merge (a step and a chunk of documents' keys), and never more than the linked
         // documents' shingles.
         let step = (budget / 8).clamp(1 << 10, 1 << 21);
-        let most: usize = self
+        let mine: Vec<&(u32, Vec<u16>)> = self
             .passages_of
+            .iter()
+            .filter(|(doc, _)| self.source_of(&self.docs[*doc as usize]) == Some(source))
+            .collect();
+        let most: usize = mine
             .iter()
             .map(|(doc, _)| self.docs[*doc as usize].shingle_count())
             .sum();
@@ -206,12 +229,11 @@ impl Linked<'_> {
         let mut fresh = Vec::new();
         // Documents a thousand at a time, read in parallel, their keys added in order: where
         // the range ends does not depend on the threads.
-        for chunk in self.passages_of.chunks(1024) {
+        for chunk in mine.chunks(1024) {
             let found = chunk
                 .par_iter()
-                .map(|&(doc, ref passages)| -> io::Result<Vec<u64>> {
+                .map(|&&(doc, ref passages)| -> io::Result<Vec<u64>> {
                     let doc = &self.docs[doc as usize];
-                    let source = self.sources[self.docs.source(doc)];
                     let mut keys = Vec::new();
                     for entry in self.reader.read(doc)? {
                         let shingle = entry >> 16;
@@ -233,9 +255,16 @@ impl Linked<'_> {
         Ok((to, Tally::new(keys)))
     }
 
-    /// Adds to `counts` the documents of each key's source its shingle is in, over every
-    /// document but exact copies, in parallel; only shingles in `range` are looked up.
-    fn count(&self, counts: &Tally, range: std::ops::Range<u64>, rep: &[u32]) -> io::Result<()> {
+    /// Adds to `counts` (the keys of `source`) the documents of `source` each key's shingle is
+    /// in, over every document of it but exact copies, in parallel; only shingles in `range`
+    /// are looked up.
+    fn count(
+        &self,
+        source: u32,
+        counts: &Tally,
+        range: std::ops::Range<u64>,
+        rep: &[u32],
+    ) -> io::Result<()> {
         // A filter of 8 MiB: most shingles of the corpus are in no linked passage, and one test
         // of a word turns them away before the table. A shingle sets the bit its top 26 bits
         // name and, while the filter is at most half full, a second one in the same word (its
@@ -260,12 +289,9 @@ impl Linked<'_> {
             |shingles: &mut Vec<u32>, (i, doc)| {
                 // Exact copies count once: the first stands for them (it alone is indexed when
                 // they are in one shard).
-                if rep[i] != i as u32 {
+                if rep[i] != i as u32 || self.source_of(doc) != Some(source) {
                     return Ok(());
                 }
-                let Some(&source) = self.sources.get(self.docs.source(doc)) else {
-                    return Ok(());
-                };
                 shingles.clear();
                 shingles.extend(
                     self.reader
@@ -1157,6 +1183,25 @@ mod stock_tests {
             "{}",
             stock.len()
         );
+        // Counted by hand: each source's shingles in 6 of its documents or more (the sources
+        // numbered as first met: d0 is of "wire").
+        let mut in_documents: HashMap<(u32, u32), u64> = HashMap::default();
+        for doc in docs.iter() {
+            let source = u32::from(docs.source(doc) == "daily");
+            let mut shingles = reader.read_shingles(doc).unwrap();
+            shingles.sort_unstable();
+            shingles.dedup();
+            for shingle in shingles {
+                *in_documents.entry((source, shingle)).or_default() += 1;
+            }
+        }
+        let mut expected: Vec<u64> = in_documents
+            .into_iter()
+            .filter(|&(_, n)| n >= 6)
+            .map(|((source, shingle), _)| Tally::key(source, shingle))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(stock, expected);
         let marked = formulaic.iter().filter(|&&f| f).count();
         assert!(
             marked > 30 && marked < nodes.len(),

@@ -100,11 +100,15 @@ pub(super) fn formulaic_passages(
     threshold: &dyn Fn(&str) -> u64,
     budget: usize,
 ) -> io::Result<(Vec<bool>, Stock)> {
-    let mut passages_of: BTreeMap<u32, Vec<u16>> = BTreeMap::new();
-    for &(doc, passage) in nodes {
-        passages_of.entry(doc).or_default().push(passage);
+    // Each linked document with its linked passages, in document order, grouped from the
+    // nodes sorted (where a map built them entry by entry, twice their size while it grew).
+    let mut sorted = nodes.to_vec();
+    sorted.par_sort_unstable();
+    let mut passages_of: Vec<(u32, Vec<u16>)> = Vec::new();
+    for group in sorted.chunk_by(|a, b| a.0 == b.0) {
+        passages_of.push((group[0].0, group.iter().map(|&(_, p)| p).collect()));
     }
-    let passages_of: Vec<(u32, Vec<u16>)> = passages_of.into_iter().collect();
+    drop(sorted);
     let mut sources: HashMap<&str, u32> = HashMap::default();
     let mut source_names: Vec<&str> = Vec::new();
     for &(doc, _) in &passages_of {

@@ -11,12 +11,13 @@
 //! batches' memory is faulted in again once per call, not once per batch. With -1 (keep for
 //! good, as before) mimalloc did not even note what was freed, so nothing freed in the main
 //! pass was ever returned, after it either (10 GB with dedup: the main pass's peak RSS 865 →
-//! 590 MB, verification's 810 → 663; 1 GB: 419–458 → 384–387 MB, the same CPU time). A huge record leaves blocks of hundreds of megabytes
-//! behind (its line buffer's smaller selves, the copies each stage made) at once, so the reader
-//! calls [`huge_record`] as soon as a record grows past [`HUGE_RECORD`], and from then on freed
-//! memory is returned at once (a 205 MB JSON Lines record: 1,411 MB kept, 835 MB returned).
-//! When the main pass ends, [`main_pass_done`] returns what it kept and later frees go back
-//! within a second.
+//! 590 MB, verification's 810 → 663; 1 GB: 419–458 → 384–387 MB, the same CPU time).
+//!
+//! A huge record leaves blocks of hundreds of megabytes behind (its line buffer's smaller
+//! selves, the copies each stage made) at once, so the reader calls [`huge_record`] as soon as
+//! a record grows past [`HUGE_RECORD`], and from then on freed memory is returned at once (a
+//! 205 MB JSON Lines record: 1,411 MB kept, 835 MB returned). When the main pass ends,
+//! [`main_pass_done`] returns what it kept and later frees go back within a second.
 //!
 //! Transparent huge pages are turned off for the process ([`small_pages`]): with them, memory
 //! returned to the OS in pieces smaller than a huge page stayed counted.
@@ -88,9 +89,10 @@ pub fn huge_record() {
 
 /// Says that the main pass is over: the memory its batches of records churned through, kept
 /// for reuse until now, goes back to the OS, and what is freed from then on goes back within
-/// a second (mimalloc waits ten times `AFTER_MAIN_PASS_PURGE_MS` for its arenas). The steps after it (dedup's merge, verification, clustering and the replay) build
-/// what they hold rather than cycle megabytes a moment, and their peak would otherwise stack on
-/// the main pass's.
+/// a second (mimalloc waits ten times `AFTER_MAIN_PASS_PURGE_MS` for its arenas). The steps
+/// after it (dedup's merge, verification, clustering and the replay) build what they hold
+/// rather than cycle megabytes a moment, and their peak would otherwise stack on the main
+/// pass's.
 pub fn main_pass_done() {
     // SAFETY: sets an integer option (see `huge_record`), then asks mimalloc to free what it
     // can; both may be called at any time, from any thread.

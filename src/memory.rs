@@ -94,14 +94,11 @@ pub fn huge_record() {
 /// rather than cycle megabytes a moment, and their peak would otherwise stack on the main
 /// pass's.
 pub fn main_pass_done() {
-    // SAFETY: sets an integer option (see `huge_record`), then asks mimalloc to free what it
-    // can; both may be called at any time, from any thread.
-    unsafe {
-        if !returning() {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, AFTER_MAIN_PASS_PURGE_MS);
-        }
-        libmimalloc_sys::mi_collect(true);
+    if !returning() {
+        // SAFETY: sets an integer option (see `huge_record`), which may be done at any time.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, AFTER_MAIN_PASS_PURGE_MS) };
     }
+    return_kept();
 }
 
 /// Returns to the OS what the threads of the current rayon pool, and the calling thread, have

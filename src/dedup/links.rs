@@ -109,23 +109,15 @@ pub(super) fn formulaic_passages(
         passages_of.push((group[0].0, group.iter().map(|&(_, p)| p).collect()));
     }
     drop(sorted);
-    let mut sources: HashMap<&str, u32> = HashMap::default();
+    // Each linked document's source, numbered here in the order they are first met, by its
+    // number in `docs` (one a name: `Docs::push`); `None` for a source without linked passages.
+    let mut counted_as = vec![None; docs.source_count()];
     let mut source_names: Vec<&str> = Vec::new();
     for &(doc, _) in &passages_of {
-        let name: &str = docs.source(&docs[doc as usize]);
-        sources.entry(name).or_insert_with(|| {
-            source_names.push(name);
-            source_names.len() as u32 - 1
-        });
-    }
-    // The number here of each of the documents' sources (`DocMeta::source`), if it has a
-    // linked passage.
-    let mut counted_as = vec![None; docs.source_count()];
-    let mut named = vec![false; docs.source_count()];
-    for doc in docs.iter() {
-        let number = doc.source as usize;
-        if !std::mem::replace(&mut named[number], true) {
-            counted_as[number] = sources.get(docs.source(doc)).copied();
+        let meta = &docs[doc as usize];
+        if let Some(slot @ None) = counted_as.get_mut(meta.source as usize) {
+            *slot = Some(source_names.len() as u32);
+            source_names.push(docs.source(meta));
         }
     }
     let thresholds: Vec<u64> = source_names.iter().map(|name| threshold(name)).collect();
@@ -155,9 +147,9 @@ pub(super) fn formulaic_passages(
     }
     let mut formulaic = vec![false; nodes.len()];
     let stock = Stock {
-        sources: sources
-            .iter()
-            .map(|(&name, &i)| (name.to_string(), i))
+        sources: (0..)
+            .zip(&source_names)
+            .map(|(i, &name)| (name.to_string(), i))
             .collect(),
         shingles: KeyIndex::new(stock_keys),
     };
@@ -167,7 +159,9 @@ pub(super) fn formulaic_passages(
     let marked = passages_of
         .par_iter()
         .map(|(doc, passages)| -> io::Result<Vec<u16>> {
-            let source = sources[docs.source(&docs[*doc as usize])];
+            let Some(source) = linked.source_of(&docs[*doc as usize]) else {
+                return Ok(Vec::new());
+            };
             let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
             for entry in reader.read(&docs[*doc as usize])? {
                 let passage = (entry & 0xFFFF) as u16;

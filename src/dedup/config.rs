@@ -136,7 +136,7 @@ impl Default for DedupConfig {
 /// quarter shared by the band merges running at once for their meeting counts
 /// ([`band_memory`]); every run at most 32 MB; later, a 32nd shared by the ranges verified at
 /// once for their crowded passages (`crowd_heads`) and a 64th for their pairs
-/// (`crowd_pairs`), then an eighth for the count of each source's stock phrases
+/// (`crowd_pairs`), then a sixteenth for the count of each source's stock phrases
 /// (`stock_keys`). The rest is left for the documents' metadata and the
 /// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
@@ -149,10 +149,10 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
     (config.memory / 4 / parallel.max(1)).min(shard::MAX_RUN_BYTES)
 }
 
-/// The (source, shingle) keys the count of each source's stock phrases holds at once
-/// ([`super::links::formulaic_passages`]): an eighth of `--mem` at 16 bytes a key (8 as they
-/// are gathered, merged in place in one block, and 13 in the table that counts them, with the
-/// filter before it): 16 million at the default, at least 64.
+/// The shingles the count of each source's stock phrases holds at once
+/// ([`super::links::formulaic_passages`]): 16 million at the default, at least 64. At about 9
+/// bytes a shingle (4 as they are gathered, merged in place in one block, 9 in the table that
+/// counts them, with the filter before it), a sixteenth of `--mem`.
 pub fn stock_keys(config: &DedupConfig) -> usize {
     (config.memory / 8 / 16).max(64)
 }

@@ -139,8 +139,8 @@ pub(super) fn formulaic_passages(
             stock_keys.extend(
                 counts
                     .iter()
-                    .filter(|&(source, _, count)| u64::from(count) >= thresholds[source as usize])
-                    .map(|(source, shingle, _)| Tally::key(source, shingle)),
+                    .filter(|&(_, count)| u64::from(count) >= thresholds[source as usize])
+                    .map(|(shingle, _)| stock_key(source, shingle)),
             );
             from = to;
         }
@@ -168,7 +168,7 @@ pub(super) fn formulaic_passages(
                 if passages.contains(&passage) {
                     let count = counts.entry(passage).or_default();
                     count.0 += 1;
-                    let key = Tally::key(source, (entry >> 16) as u32);
+                    let key = stock_key(source, (entry >> 16) as u32);
                     count.1 += u32::from(stock.shingles.position(key).is_some());
                 }
             }
@@ -205,12 +205,13 @@ impl Linked<'_> {
         self.counted_as.get(doc.source as usize).copied().flatten()
     }
 
-    /// The (source, shingle) keys of `source`'s linked passages whose shingles are `from` or
-    /// more, up to where `budget` keys end (see [`stock_in_range`]): that end (2^32 when they
-    /// all fit), and a tally of them.
+    /// The shingles of `source`'s linked passages that are `from` or more, up to where
+    /// `budget` of them end (see [`stock_in_range`]): that end (2^32 when they all fit), and a
+    /// tally of them. A source's shingles are counted alone, so its keys are its shingles: 4
+    /// bytes each, where a (source, shingle) key took 8.
     fn gather(&self, source: u32, from: u64, budget: usize) -> io::Result<(u64, Tally)> {
         let mut to = 1u64 << 32;
-        // The keys so far, sorted and distinct, in one block sized once: the budget and room
+        // The shingles so far, sorted and distinct, in one block sized once: the budget and room
         // for a merge (a step and a chunk of documents' keys), and never more than the linked
         // documents' shingles.
         let step = (budget / 8).clamp(1 << 10, 1 << 21);
@@ -230,7 +231,7 @@ impl Linked<'_> {
         for chunk in mine.chunks(1024) {
             let found = chunk
                 .par_iter()
-                .map(|&&(doc, ref passages)| -> io::Result<Vec<u64>> {
+                .map(|&&(doc, ref passages)| -> io::Result<Vec<u32>> {
                     let doc = &self.docs[doc as usize];
                     let mut keys = Vec::new();
                     for entry in self.reader.read(doc)? {
@@ -238,13 +239,18 @@ impl Linked<'_> {
                         if (from..to).contains(&shingle)
                             && passages.contains(&((entry & 0xFFFF) as u16))
                         {
-                            keys.push(Tally::key(source, shingle as u32));
+                            keys.push(shingle as u32);
                         }
                     }
                     Ok(keys)
                 })
                 .collect::<io::Result<Vec<_>>>()?;
-            fresh.extend(found.into_iter().flatten().filter(|&key| key >> 32 < to));
+            fresh.extend(
+                found
+                    .into_iter()
+                    .flatten()
+                    .filter(|&key| u64::from(key) < to),
+            );
             if fresh.len() >= step {
                 to = stock_in_range(&mut keys, &mut fresh, from, to, budget);
             }
@@ -253,8 +259,7 @@ impl Linked<'_> {
         Ok((to, Tally::new(keys)))
     }
 
-    /// Adds to `counts` (the keys of `source`) the documents of `source` each key's shingle is
-    /// in, over every document of it but exact copies, in parallel; only shingles in `range`
+    /// Adds to `counts` (shingles of `source`) the documents of `source` each shingle is in, over every document of it but exact copies, in parallel; only shingles in `range`
     /// are looked up.
     fn count(
         &self,
@@ -276,7 +281,7 @@ impl Linked<'_> {
             )
         };
         let mut linked = vec![0u64; 1 << 20];
-        for (_, shingle, _) in counts.iter() {
+        for (shingle, _) in counts.iter() {
             let (word, bits) = bits_of(shingle);
             linked[word] |= bits;
         }
@@ -303,7 +308,7 @@ impl Linked<'_> {
                 shingles.sort_unstable();
                 shingles.dedup();
                 for &shingle in shingles.iter() {
-                    if let Some(count) = counts.get(source, shingle) {
+                    if let Some(count) = counts.get(shingle) {
                         count.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -314,14 +319,13 @@ impl Linked<'_> {
 }
 
 /// Merges `fresh` (in any order, repeated or not; emptied) into `keys` (sorted and distinct),
-/// both the [`Tally::key`]s of shingles from `from` to `to`; when more than `budget` keys are
-/// then held, ends the range at the shingle of the first key past the budget: the keys of lower
-/// shingles are kept, the others dropped for a later range. Returns the range's end. A range
-/// holds at least one shingle, whatever its keys. The merge runs from the back, in place: no
-/// second copy of the keys.
+/// both shingles from `from` to `to`; when more than `budget` are then held, ends the range at
+/// the first shingle past the budget: the lower ones are kept, the others dropped for a later
+/// range. Returns the range's end. The merge runs from the back, in place: no second copy of
+/// the keys.
 fn stock_in_range(
-    keys: &mut Vec<u64>,
-    fresh: &mut Vec<u64>,
+    keys: &mut Vec<u32>,
+    fresh: &mut Vec<u32>,
     from: u64,
     to: u64,
     budget: usize,
@@ -345,31 +349,48 @@ fn stock_in_range(
     let Some(&first_out) = keys.get(budget) else {
         return to;
     };
-    let to = (first_out >> 32).max(from + 1);
-    keys.truncate(keys.partition_point(|&key| key >> 32 < to));
+    let to = u64::from(first_out).max(from + 1);
+    keys.truncate(keys.partition_point(|&key| u64::from(key) < to));
     to
 }
 
-/// A sorted set of `u64` keys with an index of where each value of their top bits starts (as
-/// many bits as give about four keys a value), so that a lookup reads the index and one cache
-/// line of keys, as a hash map's does, in about 9 bytes a key.
-struct KeyIndex {
-    keys: Vec<u64>,
+/// A sorted set of keys (`u32` or `u64`) with an index of where each value of their top bits
+/// starts (as many bits as give about four keys a value), so that a lookup reads the index and
+/// one cache line of keys, as a hash map's does, in about a byte a key besides the keys.
+struct KeyIndex<K> {
+    keys: Vec<K>,
     /// Where each value of the keys' top `bits` bits starts in `keys`, then their number.
     starts: Vec<u32>,
     bits: u32,
 }
 
-impl KeyIndex {
+/// A key of a [`KeyIndex`]: its top `bits` bits.
+trait IndexKey: Copy + Ord + Send {
+    fn top(self, bits: u32) -> usize;
+}
+
+impl IndexKey for u32 {
+    fn top(self, bits: u32) -> usize {
+        (self >> (32 - bits)) as usize
+    }
+}
+
+impl IndexKey for u64 {
+    fn top(self, bits: u32) -> usize {
+        (self >> (64 - bits)) as usize
+    }
+}
+
+impl<K: IndexKey> KeyIndex<K> {
     /// The index of `keys` (in any order, repeated or not, fewer than 2^32 distinct).
-    fn new(mut keys: Vec<u64>) -> KeyIndex {
+    fn new(mut keys: Vec<K>) -> KeyIndex<K> {
         keys.par_sort_unstable();
         keys.dedup();
         keys.shrink_to_fit();
         let bits = (keys.len() / 4).max(1).ilog2().clamp(10, 30);
         let mut starts = vec![0u32; (1 << bits) + 1];
         for &key in &keys {
-            starts[(key >> (64 - bits)) as usize + 1] += 1;
+            starts[key.top(bits) + 1] += 1;
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
@@ -378,8 +399,8 @@ impl KeyIndex {
     }
 
     /// Where `key` is in the sorted keys, if it is one of them.
-    fn position(&self, key: u64) -> Option<usize> {
-        let top = (key >> (64 - self.bits)) as usize;
+    fn position(&self, key: K) -> Option<usize> {
+        let top = key.top(self.bits);
         let (from, to) = (self.starts[top] as usize, self.starts[top + 1] as usize);
         let slot = &self.keys[from..to];
         // A slot holds a few keys (a cache line) unless they crowd there.
@@ -391,31 +412,31 @@ impl KeyIndex {
     }
 }
 
-/// Atomic counts for a set of (source, shingle) keys known in advance, in about 13 bytes a
-/// key: the keys in a [`KeyIndex`] (the shingle in the high half, so that they spread evenly
-/// over the index) and a count beside each key. A hash map of tens of millions of keys took
-/// twice that, and three times while it grew.
+/// The key of a (source, shingle) in the stock's [`KeyIndex`]: the shingle in the high half, so
+/// that keys spread evenly over the index.
+fn stock_key(source: u32, shingle: u32) -> u64 {
+    u64::from(shingle) << 32 | u64::from(source)
+}
+
+/// Atomic counts for a set of one source's shingles known in advance, in about 9 bytes a
+/// shingle: the shingles in a [`KeyIndex`] and a count beside each. A hash map of tens of
+/// millions of keys took three times that, and more while it grew.
 struct Tally {
-    index: KeyIndex,
+    index: KeyIndex<u32>,
     counts: Vec<AtomicU32>,
 }
 
 impl Tally {
-    fn key(source: u32, shingle: u32) -> u64 {
-        u64::from(shingle) << 32 | u64::from(source)
-    }
-
-    /// A tally of `keys` (in any order, repeated or not, fewer than 2^32 distinct), each
-    /// counted 0.
-    fn new(keys: Vec<u64>) -> Tally {
-        let index = KeyIndex::new(keys);
+    /// A tally of `shingles` (in any order, repeated or not), each counted 0.
+    fn new(shingles: Vec<u32>) -> Tally {
+        let index = KeyIndex::new(shingles);
         let counts = index.keys.iter().map(|_| AtomicU32::new(0)).collect();
         Tally { index, counts }
     }
 
-    /// The count of `(source, shingle)`, if it is one of the keys.
-    fn get(&self, source: u32, shingle: u32) -> Option<&AtomicU32> {
-        let at = self.index.position(Self::key(source, shingle))?;
+    /// The count of `shingle`, if it is one of the keys.
+    fn get(&self, shingle: u32) -> Option<&AtomicU32> {
+        let at = self.index.position(shingle)?;
         Some(&self.counts[at])
     }
 
@@ -424,31 +445,28 @@ impl Tally {
         self.index.keys.len()
     }
 
-    /// Every key, as source and shingle, with its count.
-    fn iter(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+    /// Every shingle with its count.
+    fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.index
             .keys
             .iter()
             .zip(&self.counts)
-            .map(|(&key, count)| {
-                let count = count.load(Ordering::Relaxed);
-                (key as u32, (key >> 32) as u32, count)
-            })
+            .map(|(&shingle, count)| (shingle, count.load(Ordering::Relaxed)))
     }
 }
 
 /// The shingles each source repeats in many documents (see [`formulaic_passages`]).
 pub(super) struct Stock {
     sources: HashMap<String, u32>,
-    /// Their [`Tally::key`]s.
-    shingles: KeyIndex,
+    /// Their [`stock_key`]s.
+    shingles: KeyIndex<u64>,
 }
 
 impl Stock {
     fn contains(&self, source: &str, shingle: u32) -> bool {
         self.sources
             .get(source)
-            .is_some_and(|&s| self.shingles.position(Tally::key(s, shingle)).is_some())
+            .is_some_and(|&s| self.shingles.position(stock_key(s, shingle)).is_some())
     }
 }
 
@@ -626,6 +644,26 @@ impl Components {
             self.parent[high as usize] = low;
         }
     }
+
+    /// The nodes `keep` says, each with its component's root, sorted: a component is a run of
+    /// one root, roots and each one's nodes in increasing order. One block of 8 bytes a node,
+    /// where a map of a list per root took several times that.
+    fn grouped(&mut self, keep: impl Fn(u32) -> bool) -> Vec<(u32, u32)> {
+        let mut pairs: Vec<(u32, u32)> = (0..self.parent.len() as u32)
+            .filter(|&node| keep(node))
+            .map(|node| (self.find(node), node))
+            .collect();
+        pairs.par_sort_unstable();
+        pairs
+    }
+}
+
+/// The nodes of each component in `grouped` ([`Components::grouped`]), one component after
+/// another.
+fn each_component(grouped: &[(u32, u32)]) -> impl Iterator<Item = Vec<u32>> + '_ {
+    grouped
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|run| run.iter().map(|&(_, node)| node).collect())
 }
 
 /// Passage links: every verified relation between documents that did not end up in one
@@ -702,10 +740,8 @@ pub(super) fn links(
     let (formulaic, stock) =
         formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold, stock_keys)?;
     crate::memory::return_freed();
-    let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for node in 0..nodes.len() as u32 {
-        by_root.entry(joined.find(node)).or_default().push(node);
-    }
+    let components = joined.grouped(|_| true);
+    drop(joined);
     // A standing form: the same passage closing (or opening) several documents of a source,
     // each with more to it, is the source's furniture or formula (an author's biography, a
     // standing note, the lead of a weekly template), not reuse of a story's text.
@@ -734,9 +770,9 @@ pub(super) fn links(
     };
     let mut common = vec![false; nodes.len()];
     let mut found: Vec<CommonPassage> = Vec::new();
-    for members in by_root.values() {
+    for members in each_component(&components) {
         let mut of_source: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for &node in members {
+        for &node in &members {
             of_source
                 .entry(docs.source(&docs[nodes[node as usize].0 as usize]))
                 .or_default()
@@ -771,6 +807,7 @@ pub(super) fn links(
             });
         }
     }
+    drop((components, formulaic));
     decisions.summary.common_passages.groups = found.len() as u64;
     found.sort_by_key(|c| std::cmp::Reverse(c.documents));
     found.truncate(COMMON_SHOWN);
@@ -790,21 +827,17 @@ pub(super) fn links(
         }
         Ok(())
     })?;
-    let mut by_root: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for node in 0..nodes.len() as u32 {
-        if !common[node as usize] {
-            by_root.entry(reuse.find(node)).or_default().push(node);
-        }
-    }
+    let components = reuse.grouped(|node| !common[node as usize]);
+    drop(reuse);
     let mut grouped = vec![false; nodes.len()];
-    for members in by_root.values() {
+    for members in each_component(&components) {
         let mut documents: Vec<u32> = members.iter().map(|&n| nodes[n as usize].0).collect();
         documents.sort_unstable();
         documents.dedup();
         if documents.len() < REUSE_DOCUMENTS {
             continue;
         }
-        for &node in members {
+        for &node in &members {
             grouped[node as usize] = true;
         }
         let (doc, passage) = nodes[members[0] as usize];
@@ -823,6 +856,7 @@ pub(super) fn links(
             sources,
         });
     }
+    drop(components);
     decisions.summary.reuse_groups = decisions.reuse.len() as u64;
 
     // The relations of each part (a range of first documents) on a thread of their own; the
@@ -996,42 +1030,54 @@ fn shared_shingles(a: &[u64], b: &[u64], stocked: impl Fn(u32) -> bool) -> (u32,
 
 #[cfg(test)]
 mod tests {
-    use super::NodeIndex;
+    use super::*;
 
     #[test]
     fn a_tally_counts_its_keys_and_no_others() {
-        // Keys of three sources, some repeated, spread over the index and crowded in one slot.
-        let mut keys = Vec::new();
+        // Shingles spread over the index, each given twice, and a run of others crowded in a
+        // slot or two (their top bits the same).
+        let crowded: HashSet<u32> = (0..50_000u32).map(|i| 0x1234_0000 + 2 * i).collect();
+        let spread = |i: u32| i.wrapping_mul(2_654_435_761);
+        let mut keys: Vec<u32> = crowded.iter().copied().collect();
         for i in 0..50_000u32 {
-            let shingle = i.wrapping_mul(2_654_435_761);
-            keys.push(Tally::key(i % 3, shingle));
-            keys.push(Tally::key(i % 3, shingle));
-            keys.push(Tally::key(7, i));
+            keys.extend([spread(i), spread(i)]);
         }
+        let distinct: HashSet<u32> = keys.iter().copied().collect();
         let tally = Tally::new(keys);
-        assert_eq!(tally.iter().count(), 100_000);
+        assert_eq!(tally.len(), distinct.len());
+        assert!(distinct.len() > 99_900);
         for i in (0..50_000u32).step_by(7) {
-            let shingle = i.wrapping_mul(2_654_435_761);
             for _ in 0..=i % 4 {
                 tally
-                    .get(i % 3, shingle)
+                    .get(spread(i))
                     .unwrap()
                     .fetch_add(1, Ordering::Relaxed);
             }
-            assert!(tally.get((i + 1) % 3, shingle).is_none());
-            assert!(tally.get(7, i).is_some());
-            assert!(tally.get(7, 50_000 + i).is_none());
+            assert!(tally.get(0x1234_0000 + 2 * i).is_some());
+            // Between the crowded shingles, and past them: not keys.
+            assert!(
+                tally.get(0x1234_0001 + 2 * i).is_none()
+                    || distinct.contains(&(0x1234_0001 + 2 * i))
+            );
+            assert_eq!(
+                tally.get(spread(50_000 + i)).is_some(),
+                distinct.contains(&spread(50_000 + i))
+            );
         }
-        for (source, shingle, count) in tally.iter() {
-            if source == 7 {
-                assert_eq!(count, 0);
-            } else {
-                // The shingle's i: inverse of the odd multiplier modulo 2^32.
-                let i = shingle.wrapping_mul(INVERSE);
-                let expected = if i % 7 == 0 { i % 4 + 1 } else { 0 };
-                assert_eq!((source, count), (i % 3, expected), "shingle {shingle}");
-            }
+        let mut seen = 0;
+        for (shingle, count) in tally.iter() {
+            seen += 1;
+            // The shingle's i: inverse of the odd multiplier modulo 2^32.
+            let i = shingle.wrapping_mul(INVERSE);
+            let counted = i < 50_000 && i % 7 == 0;
+            let expected = if counted { i % 4 + 1 } else { 0 };
+            assert_eq!(count, expected, "shingle {shingle}");
+            assert!(
+                i < 50_000 || crowded.contains(&shingle),
+                "shingle {shingle}"
+            );
         }
+        assert_eq!(seen, distinct.len());
     }
 
     /// The inverse of 2,654,435,761 modulo 2^32.
@@ -1072,8 +1118,6 @@ mod tests {
         // Slots only for documents with a link: 3 + 1 + 5.
         assert_eq!(index.slots.len(), 9);
     }
-
-    use super::*;
 
     /// A passage's entries are the run of the list under its number, whatever the shingles'
     /// values; a passage without shingles has none.
@@ -1196,7 +1240,7 @@ mod stock_tests {
         let mut expected: Vec<u64> = in_documents
             .into_iter()
             .filter(|&(_, n)| n >= 6)
-            .map(|((source, shingle), _)| Tally::key(source, shingle))
+            .map(|((source, shingle), _)| stock_key(source, shingle))
             .collect();
         expected.sort_unstable();
         assert_eq!(stock, expected);
@@ -1215,45 +1259,30 @@ mod stock_tests {
         }
     }
 
-    /// A range ends at the shingle of the first key past the budget; a range of one shingle
-    /// holds all its keys, even past the budget.
+    /// A range ends at the first shingle past the budget.
     #[test]
     fn a_range_ends_where_its_keys_outgrow_the_budget() {
-        let key = |shingle: u32, source: u32| Tally::key(source, shingle);
-        let fresh = vec![
-            key(9, 0),
-            key(3, 1),
-            key(3, 0),
-            key(5, 0),
-            key(3, 1),
-            key(7, 2),
-        ];
+        let fresh = vec![9, 3, 4, 5, 3, 7];
         let (mut keys, mut all) = (Vec::new(), fresh.clone());
         assert_eq!(stock_in_range(&mut keys, &mut all, 3, 1 << 32, 10), 1 << 32);
         assert!(all.is_empty());
-        assert_eq!(
-            keys,
-            [key(3, 0), key(3, 1), key(5, 0), key(7, 2), key(9, 0)]
-        );
-        // Four distinct keys over a budget of three: the range stops before shingle 7.
+        assert_eq!(keys, [3, 4, 5, 7, 9]);
+        // Five distinct shingles over a budget of three: the range stops before shingle 7.
         let (mut keys, mut all) = (Vec::new(), fresh.clone());
         assert_eq!(stock_in_range(&mut keys, &mut all, 3, 1 << 32, 3), 7);
-        assert_eq!(keys, [key(3, 0), key(3, 1), key(5, 0)]);
-        // Merged into keys already held: in order, each once.
-        let mut held = vec![key(3, 1), key(4, 0), key(8, 1)];
-        let mut more = vec![key(8, 1), key(3, 0), key(9, 9), key(4, 0), key(3, 2)];
+        assert_eq!(keys, [3, 4, 5]);
+        // Merged into shingles already held: in order, each once.
+        let mut held = vec![3, 4, 8];
+        let mut more = vec![8, 5, 9, 4, 6];
         assert_eq!(stock_in_range(&mut held, &mut more, 3, 10, 100), 10);
-        let merged = [
-            key(3, 0),
-            key(3, 1),
-            key(3, 2),
-            key(4, 0),
-            key(8, 1),
-            key(9, 9),
-        ];
-        assert_eq!(held, merged);
-        let (mut keys, mut one) = (Vec::new(), vec![key(4, 0), key(4, 1), key(4, 2), key(6, 0)]);
-        assert_eq!(stock_in_range(&mut keys, &mut one, 4, 100, 1), 5);
-        assert_eq!(keys, [key(4, 0), key(4, 1), key(4, 2)]);
+        assert_eq!(held, [3, 4, 5, 6, 8, 9]);
+        // The last shingle of the range can be u32::MAX: the range then ends at 2^32.
+        let (mut keys, mut one) = (Vec::new(), vec![u32::MAX, 4]);
+        assert_eq!(stock_in_range(&mut keys, &mut one, 4, 1 << 32, 2), 1 << 32);
+        assert_eq!(keys, [4, u32::MAX]);
+        // A budget of one: one shingle a range.
+        let (mut keys, mut one) = (Vec::new(), vec![4, 6]);
+        assert_eq!(stock_in_range(&mut keys, &mut one, 4, 100, 1), 6);
+        assert_eq!(keys, [4]);
     }
 }

@@ -100,21 +100,18 @@ pub(super) fn formulaic_passages(
     threshold: &dyn Fn(&str) -> u64,
     budget: usize,
 ) -> io::Result<(Vec<bool>, Stock)> {
-    // Each linked document with its linked passages, in document order, grouped from the
-    // nodes sorted (where a map built them entry by entry, twice their size while it grew).
+    // Each linked document with its linked passages, in document order: a run of the nodes
+    // sorted (where a list of each document's passages took an allocation a document, and a
+    // map of them twice their size while it grew).
     let mut sorted = nodes.to_vec();
     sorted.par_sort_unstable();
-    let mut passages_of: Vec<(u32, Vec<u16>)> = Vec::new();
-    for group in sorted.chunk_by(|a, b| a.0 == b.0) {
-        passages_of.push((group[0].0, group.iter().map(|&(_, p)| p).collect()));
-    }
-    drop(sorted);
+    let passages_of: Vec<Run> = sorted.chunk_by(|a, b| a.0 == b.0).collect();
     // Each linked document's source, numbered here in the order they are first met, by its
     // number in `docs` (one a name: `Docs::push`); `None` for a source without linked passages.
     let mut counted_as = vec![None; docs.source_count()];
     let mut source_names: Vec<&str> = Vec::new();
-    for &(doc, _) in &passages_of {
-        let meta = &docs[doc as usize];
+    for run in &passages_of {
+        let meta = &docs[run[0].0 as usize];
         if let Some(slot @ None) = counted_as.get_mut(meta.source as usize) {
             *slot = Some(source_names.len() as u32);
             source_names.push(docs.source(meta));
@@ -158,14 +155,15 @@ pub(super) fn formulaic_passages(
     }
     let marked = passages_of
         .par_iter()
-        .map(|(doc, passages)| -> io::Result<Vec<u16>> {
-            let Some(source) = linked.source_of(&docs[*doc as usize]) else {
+        .map(|run| -> io::Result<Vec<u16>> {
+            let doc = &docs[run[0].0 as usize];
+            let Some(source) = linked.source_of(doc) else {
                 return Ok(Vec::new());
             };
             let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
-            for entry in reader.read(&docs[*doc as usize])? {
+            for entry in reader.read(doc)? {
                 let passage = (entry & 0xFFFF) as u16;
-                if passages.contains(&passage) {
+                if holds(run, passage) {
                     let count = counts.entry(passage).or_default();
                     count.0 += 1;
                     let key = stock_key(source, (entry >> 16) as u32);
@@ -179,12 +177,20 @@ pub(super) fn formulaic_passages(
                 .collect())
         })
         .collect::<io::Result<Vec<_>>>()?;
-    for ((doc, _), passages) in passages_of.iter().zip(marked) {
+    for (run, passages) in passages_of.iter().zip(marked) {
         for passage in passages {
-            formulaic[node_of.get(*doc, passage) as usize] = true;
+            formulaic[node_of.get(run[0].0, passage) as usize] = true;
         }
     }
     Ok((formulaic, stock))
+}
+
+/// A linked document's linked passages, each as (document, passage), in order.
+type Run<'a> = &'a [(u32, u16)];
+
+/// Whether `passage` is in `run`.
+fn holds(run: Run, passage: u16) -> bool {
+    run.iter().any(|&(_, p)| p == passage)
 }
 
 /// The linked passages of [`formulaic_passages`]: their documents' shingle lists, and the
@@ -192,8 +198,8 @@ pub(super) fn formulaic_passages(
 struct Linked<'a> {
     reader: &'a ShingleReader,
     docs: &'a Docs,
-    /// Each linked document, with its linked passages, in document order.
-    passages_of: &'a [(u32, Vec<u16>)],
+    /// Each linked document's run of linked passages, in document order.
+    passages_of: &'a [Run<'a>],
     /// The number [`formulaic_passages`] gives each of the documents' sources, by
     /// `DocMeta::source`; `None` for a source without linked passages.
     counted_as: &'a [Option<u32>],
@@ -215,14 +221,15 @@ impl Linked<'_> {
         // for a merge (a step and a chunk of documents' keys), and never more than the linked
         // documents' shingles.
         let step = (budget / 8).clamp(1 << 10, 1 << 21);
-        let mine: Vec<&(u32, Vec<u16>)> = self
+        let mine: Vec<Run> = self
             .passages_of
             .iter()
-            .filter(|(doc, _)| self.source_of(&self.docs[*doc as usize]) == Some(source))
+            .filter(|run| self.source_of(&self.docs[run[0].0 as usize]) == Some(source))
+            .copied()
             .collect();
         let most: usize = mine
             .iter()
-            .map(|(doc, _)| self.docs[*doc as usize].shingle_count())
+            .map(|run| self.docs[run[0].0 as usize].shingle_count())
             .sum();
         let mut keys = Vec::with_capacity(budget.saturating_add(2 * step).min(most));
         let mut fresh = Vec::new();
@@ -231,14 +238,12 @@ impl Linked<'_> {
         for chunk in mine.chunks(1024) {
             let found = chunk
                 .par_iter()
-                .map(|&&(doc, ref passages)| -> io::Result<Vec<u32>> {
-                    let doc = &self.docs[doc as usize];
+                .map(|run| -> io::Result<Vec<u32>> {
+                    let doc = &self.docs[run[0].0 as usize];
                     let mut keys = Vec::new();
                     for entry in self.reader.read(doc)? {
                         let shingle = entry >> 16;
-                        if (from..to).contains(&shingle)
-                            && passages.contains(&((entry & 0xFFFF) as u16))
-                        {
+                        if (from..to).contains(&shingle) && holds(run, (entry & 0xFFFF) as u16) {
                             keys.push(shingle as u32);
                         }
                     }

@@ -55,43 +55,67 @@ pub(super) fn cluster(
         });
     }
     let covers = |c: &align::Coverage| c.covers(config.min_coverage);
-    // owner[group] = (the group it belongs to, similarity, coverage).
+    // Each group's owner: itself for a group that keeps (`keeps`, a flag a group: nearly every
+    // group keeps), else in `owner`, (the group it belongs to, similarity, coverage), for the
+    // groups another one took. A map of every group, and a list of members for every keeper
+    // (below), took hundreds of megabytes at 10 GB for the few that are in clusters.
+    let mut keeps = vec![false; docs.len()];
     let mut owner: HashMap<u32, (u32, f64, f64)> = HashMap::default();
+    let owned = |keeps: &[bool], owner: &HashMap<u32, (u32, f64, f64)>, group: u32| {
+        keeps[group as usize] || owner.contains_key(&group)
+    };
     // First pass: a group that an untaken group covers one way waits for it. Second pass: the
     // groups still untaken (their coverer was taken by a third) in plain priority order.
     for waiting in [true, false] {
         for &i in &priority {
             let group = rep[i as usize];
-            if best[group as usize] != i || owner.contains_key(&group) {
+            if best[group as usize] != i || owned(&keeps, &owner, group) {
                 continue;
             }
             let near = neighbours.get(&group).map(Vec::as_slice).unwrap_or(&[]);
             if waiting
                 && near.iter().any(|n| {
-                    !owner.contains_key(&n.other)
+                    !owned(&keeps, &owner, n.other)
                         && covers(&n.this_in_other)
                         && !covers(&n.other_in_this)
                 })
             {
                 continue;
             }
-            owner.insert(group, (group, 1.0, 1.0));
+            keeps[group as usize] = true;
             for n in near {
-                if covers(&n.other_in_this) && !owner.contains_key(&n.other) {
+                if covers(&n.other_in_this) && !owned(&keeps, &owner, n.other) {
                     owner.insert(n.other, (group, n.similarity, n.other_in_this.share));
                 }
             }
         }
     }
+    let owner_of = |group: u32| {
+        if keeps[group as usize] {
+            Some((group, 1.0, 1.0))
+        } else {
+            owner.get(&group).copied()
+        }
+    };
 
-    // Members: every document, exact copies following their group.
+    // Members: every document of a cluster (a keeper with more than itself), exact copies
+    // following their group.
+    let mut members = vec![0u32; docs.len()];
+    for &group in rep {
+        if let Some((keeper_group, ..)) = owner_of(group) {
+            members[best[keeper_group as usize] as usize] += 1;
+        }
+    }
     let mut members_of: HashMap<u32, Vec<(u32, f64, MatchKind, f64)>> = HashMap::default();
     for i in 0..docs.len() as u32 {
         let group = rep[i as usize];
-        let Some(&(keeper_group, similarity, coverage)) = owner.get(&group) else {
+        let Some((keeper_group, similarity, coverage)) = owner_of(group) else {
             continue;
         };
         let keeper = best[keeper_group as usize];
+        if members[keeper as usize] < 2 {
+            continue;
+        }
         let kind = if group == keeper_group && i != keeper {
             MatchKind::Exact
         } else {
@@ -107,11 +131,8 @@ pub(super) fn cluster(
             .or_default()
             .push((i, similarity, kind, coverage));
     }
-    let mut keepers: Vec<u32> = members_of
-        .iter()
-        .filter(|(_, m)| m.len() > 1)
-        .map(|(&k, _)| k)
-        .collect();
+    drop(members);
+    let mut keepers: Vec<u32> = members_of.keys().copied().collect();
     keepers.sort_unstable();
     let mut decisions = Decisions {
         summary,

@@ -136,7 +136,7 @@ impl Default for DedupConfig {
 /// quarter shared by the band merges running at once for their meeting counts
 /// ([`band_memory`]); every run at most 32 MB; later, a 32nd shared by the ranges verified at
 /// once for their crowded passages (`crowd_heads`) and a 64th for their pairs
-/// (`crowd_pairs`), then a sixteenth for the count of each source's stock phrases
+/// (`crowd_pairs`), then about a fourteenth for the count of each source's stock phrases
 /// (`stock_keys`). The rest is left for the documents' metadata and the
 /// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
@@ -152,7 +152,7 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
 /// The shingles the count of each source's stock phrases holds at once
 /// ([`super::links::formulaic_passages`]): 16 million at the default, at least 64. At about 9
 /// bytes a shingle (4 as they are gathered, merged in place in one block, 9 in the table that
-/// counts them, with the filter before it), a sixteenth of `--mem`.
+/// counts them, with the filter before it), about a fourteenth of `--mem`.
 pub fn stock_keys(config: &DedupConfig) -> usize {
     (config.memory / 8 / 16).max(64)
 }

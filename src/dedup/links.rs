@@ -264,8 +264,9 @@ impl Linked<'_> {
         Ok((to, Tally::new(keys)))
     }
 
-    /// Adds to `counts` (shingles of `source`) the documents of `source` each shingle is in, over every document of it but exact copies, in parallel; only shingles in `range`
-    /// are looked up.
+    /// Adds to `counts` (shingles of `source`) the documents of `source` each shingle is in,
+    /// over every document of it but exact copies, in parallel; only shingles in `range` are
+    /// looked up.
     fn count(
         &self,
         source: u32,

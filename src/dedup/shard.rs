@@ -484,6 +484,16 @@ impl ShardWriter {
             let entry_bytes = out.finish()?;
             let offset = self.offset;
             self.offset += entry_bytes;
+            let entry_bytes = u32::try_from(entry_bytes).map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "document {} takes {entry_bytes} bytes of shingles and tokens, more \
+                         than 4 GiB",
+                        sketch.id
+                    ),
+                )
+            })?;
             for &(key, passage, band) in &sketch.keys {
                 self.buffers[band as usize].push(BandRecord {
                     key: key & self.key_mask,
@@ -695,7 +705,7 @@ impl ShingleReader {
         let passage_bytes = doc.passage_bytes as usize;
         let most = super::lists::list_bound(doc.shingle_count(), doc.passage_count());
         let most = (passage_bytes + 10 + most) as u64;
-        let bytes = self.read_entry(doc, 0, most.min(doc.entry_bytes))?;
+        let bytes = self.read_entry(doc, 0, most.min(u64::from(doc.entry_bytes)))?;
         let passages = super::documents::get_passages(
             bytes.get(..passage_bytes).ok_or_else(|| damaged(doc))?,
             doc,
@@ -719,7 +729,10 @@ impl ShingleReader {
     /// `len` bytes of `doc`'s entry from its byte `at` on; bytes past its end are damage.
     fn read_entry(&self, doc: &DocMeta, at: u64, len: u64) -> io::Result<Vec<u8>> {
         let file = self.file(doc)?;
-        if at.checked_add(len).is_none_or(|end| end > doc.entry_bytes) {
+        if at
+            .checked_add(len)
+            .is_none_or(|end| end > u64::from(doc.entry_bytes))
+        {
             return Err(damaged(doc));
         }
         let mut bytes = vec![0u8; usize::try_from(len).map_err(|_| damaged(doc))?];
@@ -732,7 +745,7 @@ impl ShingleReader {
     pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
         self.file(doc)?;
         let at = u64::from(doc.passage_bytes);
-        let rest = doc.entry_bytes.saturating_sub(at);
+        let rest = u64::from(doc.entry_bytes).saturating_sub(at);
         if rest == 0 {
             return Ok(Default::default());
         }
@@ -902,7 +915,7 @@ mod tests {
         let pieced = written(&text, 4096);
         assert!(text.len() > 16 * 2048);
         // Where the entries are may differ (the texts are compressed in one piece or streamed).
-        let placed = |docs: &[DocMeta]| {
+        let placed = |docs: &Docs| {
             docs.iter()
                 .map(|d| DocMeta {
                     offset: 0,
@@ -933,7 +946,7 @@ mod tests {
             Some(&(u64::from(whole.0[0].passage_count) - 1))
         );
         // The text is held compressed: the entry is smaller than its text.
-        assert!(whole.0[0].entry_bytes < text.len() as u64);
+        assert!(u64::from(whole.0[0].entry_bytes) < text.len() as u64);
     }
 
     /// A damaged entry (a text of another length, the compressed text's frame damaged) is an
@@ -946,7 +959,8 @@ mod tests {
         longer[0].length += 1;
         // The compressed text's first byte: a frame with another magic number.
         let mut flipped = bytes.clone();
-        let entry = docs[0].offset as usize..(docs[0].offset + docs[0].entry_bytes) as usize;
+        let entry =
+            docs[0].offset as usize..(docs[0].offset + u64::from(docs[0].entry_bytes)) as usize;
         let magic = [0x28, 0xB5, 0x2F, 0xFD];
         let frame = bytes[entry.clone()]
             .windows(4)

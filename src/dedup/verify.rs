@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::bands;
 use super::crowds::Crowds;
-use super::documents::{DocMeta, PassageMeta, SomeDocs};
+use super::documents::{DocMeta, Metas, PassageMeta, SomeDocs};
 use super::shard::ShingleReader;
 use super::work::WorkDir;
 use super::{align, DedupConfig};
@@ -69,7 +69,7 @@ pub(super) trait Lookup: Sync {
 
 /// Every document, with the first of each one's copies ([`super::documents::first_copies`]).
 pub(super) struct AllDocs<'a> {
-    pub(super) docs: &'a [DocMeta],
+    pub(super) docs: &'a Metas,
     pub(super) rep: &'a [u32],
 }
 

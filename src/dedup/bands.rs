@@ -613,7 +613,13 @@ pub fn for_each_candidates(
             end += 1;
         }
         let until = heads.get(end).map_or(firsts.end, |h| h.doc);
+        // Sized to the pairs the heads make (and an eighth more, so that the next heads rarely
+        // need another block), not doubled past them: a block of 64 MB where 33 were needed,
+        // and both blocks held while the larger was filled.
         pairs.clear();
+        if pairs.capacity() < made {
+            pairs = Vec::with_capacity(made + made / 8);
+        }
         for head in &heads[at..end] {
             crowds.pairs_of(head, &mut pairs);
         }

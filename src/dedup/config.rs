@@ -134,9 +134,9 @@ impl Default for DedupConfig {
 /// How `--mem` ([`DedupConfig::memory`]) is divided, in this one place: half for the band
 /// records the main pass buffers before it spills them as sorted runs ([`sketch_memory`]), a
 /// quarter shared by the band merges running at once for their meeting counts
-/// ([`band_memory`]); every run at most 32 MB; later, a 32nd shared by the ranges verified at
-/// once for their crowded passages (`crowd_heads`) and a 64th for their pairs
-/// (`crowd_pairs`), then about a fourteenth for the count of each source's stock phrases
+/// ([`band_memory`]); every run at most 32 MB; later, a 64th shared by the ranges verified at
+/// once for their crowded passages (`crowd_heads`) and a 128th for each range's pairs
+/// (`crowd_pairs`), then about a 28th for the count of each source's stock phrases
 /// (`stock_keys`). The rest is left for the documents' metadata and the
 /// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
@@ -150,24 +150,26 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
 }
 
 /// The shingles the count of each source's stock phrases holds at once
-/// ([`super::links::formulaic_passages`]): 16 million at the default, at least 64. At about 9
+/// ([`super::links::formulaic_passages`]): 8 million at the default, at least 64. At about 9
 /// bytes a shingle (4 as they are gathered, merged in place in one block, 9 in the table that
-/// counts them, with the filter before it), about a fourteenth of `--mem`.
+/// counts them, with the filter before it), about a 28th of `--mem`. Halved from 16 million: at
+/// 10 GB, the count was the peak of the run; it now reads a source's documents about twice as
+/// often.
 pub fn stock_keys(config: &DedupConfig) -> usize {
-    (config.memory / 8 / 16).max(64)
+    (config.memory / 8 / 32).max(64)
 }
 
 /// The bytes of crowded passages (as `Crowds::firsts_in` gathers them) a range of first
-/// documents holds when `parallel` ranges are verified at once: 1/32 of `--mem` shared by them
-/// (32 MB each at the default on two threads), at least one passage's.
+/// documents holds when `parallel` ranges are verified at once: 1/64 of `--mem` shared by them
+/// (16 MB each at the default on two threads), at least one passage's.
 pub fn crowd_heads(config: &DedupConfig, parallel: usize) -> usize {
-    (config.memory / 32 / parallel.max(1)).max(16)
+    (config.memory / 64 / parallel.max(1)).max(16)
 }
 
 /// The pairs of crowded buckets ([`super::crowds`]) a range of first documents gathers and
-/// sorts at a time: 1/64 of `--mem` in 8-byte pairs (4 million at the default), at least one.
+/// sorts at a time: 1/128 of `--mem` in 8-byte pairs (2 million at the default), at least one.
 pub fn crowd_pairs(config: &DedupConfig) -> usize {
-    (config.memory / 64 / 8).max(1)
+    (config.memory / 128 / 8).max(1)
 }
 
 #[cfg(test)]

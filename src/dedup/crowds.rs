@@ -103,6 +103,12 @@ impl Crowds {
     /// bucket ends within its file and names documents below 2^32.
     pub fn load(work: &WorkDir) -> io::Result<Crowds> {
         let mut crowds = Crowds::default();
+        // One block the size of the files, where a block that doubled held up to twice them.
+        let mut size = 0;
+        for band in 0..ALL_BANDS {
+            size += fs::metadata(work.crowds(band))?.len() as usize;
+        }
+        crowds.bytes.reserve_exact(size);
         for band in 0..ALL_BANDS {
             let path = work.crowds(band);
             let bytes = checked::read(&path)?;
@@ -148,7 +154,14 @@ impl Crowds {
     /// bucket's later documents begin and how many there are, in document order: the first
     /// documents of the range's pairs. 16 bytes each: [`ranges_for`] sizes the ranges.
     pub(super) fn firsts_in(&self, firsts: Range<u32>) -> Vec<Firsts> {
-        let mut out: Vec<Firsts> = Vec::new();
+        // Counted first, then gathered into a block of that size: a block that doubled as it
+        // grew held up to twice the heads, and both blocks while the larger was filled.
+        let mut count = 0;
+        self.for_each_bucket(|docs, _| {
+            let from = docs.partition_point(|&d| d < firsts.start);
+            count += docs[from..].partition_point(|&d| d < firsts.end);
+        });
+        let mut out: Vec<Firsts> = Vec::with_capacity(count);
         self.for_each_bucket(|docs, ends| {
             let from = docs.partition_point(|&d| d < firsts.start);
             for (doc, passages) in doc_runs(docs, from).take_while(|&(doc, _)| doc < firsts.end) {

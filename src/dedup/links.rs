@@ -100,18 +100,16 @@ pub(super) fn formulaic_passages(
     threshold: &dyn Fn(&str) -> u64,
     budget: usize,
 ) -> io::Result<(Vec<bool>, Stock)> {
-    // Each linked document with its linked passages, in document order: a run of the nodes
-    // sorted (where a list of each document's passages took an allocation a document, and a
-    // map of them twice their size while it grew).
-    let mut sorted = nodes.to_vec();
-    sorted.par_sort_unstable();
-    let passages_of: Vec<Run> = sorted.chunk_by(|a, b| a.0 == b.0).collect();
+    // The linked documents, in order; which of their passages are linked, `node_of` says
+    // (where the nodes sorted by document were a second copy of them, and a slice of them for
+    // each document two more words).
+    let linked_docs: Vec<u32> = node_of.documents().collect();
     // Each linked document's source, numbered here in the order they are first met, by its
     // number in `docs` (one a name: `Docs::push`); `None` for a source without linked passages.
     let mut counted_as = vec![None; docs.source_count()];
     let mut source_names: Vec<&str> = Vec::new();
-    for run in &passages_of {
-        let meta = &docs[run[0].0 as usize];
+    for &doc in &linked_docs {
+        let meta = &docs[doc as usize];
         if let Some(slot @ None) = counted_as.get_mut(meta.source as usize) {
             *slot = Some(source_names.len() as u32);
             source_names.push(docs.source(meta));
@@ -121,7 +119,8 @@ pub(super) fn formulaic_passages(
     let linked = Linked {
         reader,
         docs,
-        passages_of: &passages_of,
+        linked_docs: &linked_docs,
+        node_of,
         counted_as: &counted_as,
     };
     // Source after source, range after range of shingles, each as wide as `budget` keys allow.
@@ -153,17 +152,17 @@ pub(super) fn formulaic_passages(
     if stock.shingles.keys.is_empty() {
         return Ok((formulaic, stock));
     }
-    let marked = passages_of
+    let marked = linked_docs
         .par_iter()
-        .map(|run| -> io::Result<Vec<u16>> {
-            let doc = &docs[run[0].0 as usize];
+        .map(|&number| -> io::Result<Vec<u16>> {
+            let doc = &docs[number as usize];
             let Some(source) = linked.source_of(doc) else {
                 return Ok(Vec::new());
             };
             let mut counts: HashMap<u16, (u32, u32)> = HashMap::default();
             for entry in reader.read(doc)? {
                 let passage = (entry & 0xFFFF) as u16;
-                if holds(run, passage) {
+                if node_of.holds(number, passage, doc.passage_count()) {
                     let count = counts.entry(passage).or_default();
                     count.0 += 1;
                     let key = stock_key(source, (entry >> 16) as u32);
@@ -177,20 +176,12 @@ pub(super) fn formulaic_passages(
                 .collect())
         })
         .collect::<io::Result<Vec<_>>>()?;
-    for (run, passages) in passages_of.iter().zip(marked) {
+    for (&doc, passages) in linked_docs.iter().zip(marked) {
         for passage in passages {
-            formulaic[node_of.get(run[0].0, passage) as usize] = true;
+            formulaic[node_of.get(doc, passage) as usize] = true;
         }
     }
     Ok((formulaic, stock))
-}
-
-/// A linked document's linked passages, each as (document, passage), in order.
-type Run<'a> = &'a [(u32, u16)];
-
-/// Whether `passage` is in `run`.
-fn holds(run: Run, passage: u16) -> bool {
-    run.iter().any(|&(_, p)| p == passage)
 }
 
 /// The linked passages of [`formulaic_passages`]: their documents' shingle lists, and the
@@ -198,8 +189,10 @@ fn holds(run: Run, passage: u16) -> bool {
 struct Linked<'a> {
     reader: &'a ShingleReader,
     docs: &'a Docs,
-    /// Each linked document's run of linked passages, in document order.
-    passages_of: &'a [Run<'a>],
+    /// The linked documents, in order.
+    linked_docs: &'a [u32],
+    /// Which of their passages are linked.
+    node_of: &'a NodeIndex,
     /// The number [`formulaic_passages`] gives each of the documents' sources, by
     /// `DocMeta::source`; `None` for a source without linked passages.
     counted_as: &'a [Option<u32>],
@@ -221,15 +214,15 @@ impl Linked<'_> {
         // for a merge (a step and a chunk of documents' keys), and never more than the linked
         // documents' shingles.
         let step = (budget / 8).clamp(1 << 10, 1 << 21);
-        let mine: Vec<Run> = self
-            .passages_of
+        let mine: Vec<u32> = self
+            .linked_docs
             .iter()
-            .filter(|run| self.source_of(&self.docs[run[0].0 as usize]) == Some(source))
             .copied()
+            .filter(|&doc| self.source_of(&self.docs[doc as usize]) == Some(source))
             .collect();
         let most: usize = mine
             .iter()
-            .map(|run| self.docs[run[0].0 as usize].shingle_count())
+            .map(|&doc| self.docs[doc as usize].shingle_count())
             .sum();
         let mut keys = Vec::with_capacity(budget.saturating_add(2 * step).min(most));
         let mut fresh = Vec::new();
@@ -238,12 +231,15 @@ impl Linked<'_> {
         for chunk in mine.chunks(1024) {
             let found = chunk
                 .par_iter()
-                .map(|run| -> io::Result<Vec<u32>> {
-                    let doc = &self.docs[run[0].0 as usize];
+                .map(|&number| -> io::Result<Vec<u32>> {
+                    let doc = &self.docs[number as usize];
                     let mut keys = Vec::new();
                     for entry in self.reader.read(doc)? {
                         let shingle = entry >> 16;
-                        if (from..to).contains(&shingle) && holds(run, (entry & 0xFFFF) as u16) {
+                        let passage = (entry & 0xFFFF) as u16;
+                        if (from..to).contains(&shingle)
+                            && self.node_of.holds(number, passage, doc.passage_count())
+                        {
                             keys.push(shingle as u32);
                         }
                     }
@@ -619,6 +615,25 @@ impl NodeIndex {
             *slot = make();
         }
         *slot
+    }
+
+    /// Whether passage `passage` of document `doc` (which has `passages` of them) has a node.
+    fn holds(&self, doc: u32, passage: u16, passages: usize) -> bool {
+        let first = self.first.get(doc as usize).copied().unwrap_or(u32::MAX);
+        first != u32::MAX
+            && (passage as usize) < passages.max(1)
+            && self
+                .slots
+                .get(first as usize + passage as usize)
+                .is_some_and(|&node| node != u32::MAX)
+    }
+
+    /// The documents with a node, in order.
+    fn documents(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..)
+            .zip(&self.first)
+            .filter(|&(_, &first)| first != u32::MAX)
+            .map(|(doc, _)| doc)
     }
 
     /// The node of a passage made before by [`NodeIndex::get_or_insert`].

@@ -101,8 +101,7 @@ pub(super) fn formulaic_passages(
     budget: usize,
 ) -> io::Result<(Vec<bool>, Stock)> {
     // The linked documents, in order; which of their passages are linked, `node_of` says
-    // (where the nodes sorted by document were a second copy of them, and a slice of them for
-    // each document two more words).
+    // (where a copy of the nodes was sorted by document and sliced, a slice per document).
     let linked_docs: Vec<u32> = node_of.documents().collect();
     // Each linked document's source, numbered here in the order they are first met, by its
     // number in `docs` (one a name: `Docs::push`); `None` for a source without linked passages.
@@ -1052,6 +1051,33 @@ fn shared_shingles(a: &[u64], b: &[u64], stocked: impl Fn(u32) -> bool) -> (u32,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A passage has a node only in its own document: a passage number past the document's
+    /// passages is not read from the next document's slots.
+    #[test]
+    fn a_node_is_found_only_in_its_own_documents_passages() {
+        let mut index = NodeIndex::new(4);
+        let mut made = 0;
+        let mut make = || {
+            made += 1;
+            made - 1
+        };
+        // Document 1 has three passages (the second linked), document 2 two (the first).
+        assert_eq!(index.get_or_insert(1, 1, 3, &mut make), 0);
+        assert_eq!(index.get_or_insert(2, 0, 2, &mut make), 1);
+        assert_eq!(index.get_or_insert(1, 1, 3, &mut make), 0);
+        assert!(index.holds(1, 1, 3));
+        assert!(!index.holds(1, 0, 3));
+        assert!(
+            !index.holds(1, 3, 3),
+            "document 2's first slot read as document 1's"
+        );
+        assert!(index.holds(2, 0, 2));
+        assert!(!index.holds(2, 1, 2));
+        assert!(!index.holds(0, 0, 1));
+        assert!(!index.holds(9, 0, 1));
+        assert_eq!(index.documents().collect::<Vec<_>>(), [1, 2]);
+    }
 
     #[test]
     fn a_tally_counts_its_keys_and_no_others() {

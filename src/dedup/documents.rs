@@ -44,8 +44,8 @@ pub struct DocMeta {
     /// and length in bytes (0 for a document whose exact copy came earlier in the shard: only
     /// the first copy is indexed).
     pub offset: u64,
-    /// See [`DocMeta::offset`] (an entry is less than 4 GiB: its document's passages are
-    /// numbered by `u16`s and their bytes are `u32`s).
+    /// See [`DocMeta::offset`] (an entry of 4 GiB or more is an error where it is written and
+    /// where `docs.bin` is read).
     pub entry_bytes: u32,
     /// Its text's length in bytes (for `--keep longest`).
     pub length: u32,

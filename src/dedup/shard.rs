@@ -481,19 +481,19 @@ impl ShardWriter {
                     ))
                 }
             }
-            let entry_bytes = out.finish()?;
-            let offset = self.offset;
-            self.offset += entry_bytes;
-            let entry_bytes = u32::try_from(entry_bytes).map_err(|_| {
+            let written = out.finish()?;
+            let entry_bytes = u32::try_from(written).map_err(|_| {
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!(
-                        "document {} takes {entry_bytes} bytes of shingles and tokens, more \
-                         than 4 GiB",
+                        "document {} takes {written} bytes of shingles and tokens: 4 GiB or \
+                         more",
                         sketch.id
                     ),
                 )
             })?;
+            let offset = self.offset;
+            self.offset += written;
             for &(key, passage, band) in &sketch.keys {
                 self.buffers[band as usize].push(BandRecord {
                     key: key & self.key_mask,

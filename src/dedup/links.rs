@@ -176,8 +176,11 @@ pub(super) fn formulaic_passages(
         })
         .collect::<io::Result<Vec<_>>>()?;
     for (&doc, passages) in linked_docs.iter().zip(marked) {
+        let count = docs[doc as usize].passage_count();
         for passage in passages {
-            formulaic[node_of.get(doc, passage) as usize] = true;
+            if let Some(node) = node_of.get(doc, passage, count) {
+                formulaic[node as usize] = true;
+            }
         }
     }
     Ok((formulaic, stock))
@@ -572,62 +575,121 @@ pub(super) struct Components {
     parent: Vec<u32>,
 }
 
-/// The node number of each linked passage, by document and passage: a slot per passage of
-/// every document with a link, found by the document's first slot. Dense where a hash map of
-/// millions of entries missed the cache at every lookup.
+/// The node number of each linked passage, by document and passage: a bit per passage of every
+/// document with a link, set for the linked ones, and a node number for each set bit, found by
+/// counting the bits before it. Built from two walks over the linked passages
+/// ([`NodeIndex::of`]), so that every part is sized once: at 10 GB it took 60 MB where a slot of
+/// 4 bytes per passage of every linked document, grown by doubling, took 150.
 pub(super) struct NodeIndex {
-    /// Each document's first slot in `slots`, or `u32::MAX` while it has no linked passage.
+    /// Each document's first bit in `linked`, or `u32::MAX` for a document without a link.
     first: Vec<u32>,
-    /// Node numbers, `u32::MAX` for a passage with no link.
-    slots: Vec<u32>,
+    /// A bit per passage (at least one a document) of each document with a link, set for its
+    /// linked passages.
+    linked: Vec<u64>,
+    /// The set bits of `linked` before each of its words.
+    before: Vec<u32>,
+    /// The node of each linked passage, in the order of their bits; `u32::MAX` until made.
+    node: Vec<u32>,
 }
 
 impl NodeIndex {
-    fn new(documents: usize) -> NodeIndex {
-        NodeIndex {
-            first: vec![u32::MAX; documents],
-            slots: Vec::new(),
+    /// The index of the passages `walk` gives: it is called twice and must give the same
+    /// (document, passage) pairs both times, each with a passage number under its document's
+    /// count of passages, `passages` (others are not indexed). The nodes are made afterwards,
+    /// by [`NodeIndex::get_or_insert`]. Fails when the documents with a link have 2^32 passages
+    /// or more.
+    fn of(
+        documents: usize,
+        passages: impl Fn(u32) -> usize,
+        mut walk: impl FnMut(&mut dyn FnMut(u32, u16)) -> io::Result<()>,
+    ) -> io::Result<NodeIndex> {
+        // The documents with a link, then each one's first bit.
+        let mut first = vec![u32::MAX; documents];
+        walk(&mut |doc, passage| {
+            if (passage as usize) < passages(doc).max(1) {
+                if let Some(first) = first.get_mut(doc as usize) {
+                    *first = 0;
+                }
+            }
+        })?;
+        let mut bits = 0u64;
+        for (doc, first) in (0..).zip(first.iter_mut()) {
+            if *first != u32::MAX {
+                *first = u32::try_from(bits)
+                    .ok()
+                    .filter(|&bits| bits != u32::MAX)
+                    .ok_or_else(|| {
+                        io::Error::other(
+                            "the linked documents have 2^32 passages or more: too many to link",
+                        )
+                    })?;
+                bits += passages(doc).max(1) as u64;
+            }
         }
+        let mut linked = vec![0u64; (bits as usize).div_ceil(64)];
+        walk(&mut |doc, passage| {
+            let at = first.get(doc as usize).copied().unwrap_or(u32::MAX);
+            if at != u32::MAX && (passage as usize) < passages(doc).max(1) {
+                let bit = at as usize + passage as usize;
+                linked[bit / 64] |= 1 << (bit % 64);
+            }
+        })?;
+        let mut before = Vec::with_capacity(linked.len());
+        let mut set = 0u32;
+        for word in &linked {
+            before.push(set);
+            set += word.count_ones();
+        }
+        Ok(NodeIndex {
+            first,
+            linked,
+            before,
+            node: vec![u32::MAX; set as usize],
+        })
+    }
+
+    /// The number of linked passages.
+    fn len(&self) -> usize {
+        self.node.len()
+    }
+
+    /// Where passage `passage` of document `doc` (which has `passages` of them) is in `node`,
+    /// if it is linked.
+    fn position(&self, doc: u32, passage: u16, passages: usize) -> Option<usize> {
+        let first = self.first.get(doc as usize).copied().unwrap_or(u32::MAX);
+        if first == u32::MAX || passage as usize >= passages.max(1) {
+            return None;
+        }
+        let bit = first as usize + passage as usize;
+        let word = *self.linked.get(bit / 64)?;
+        let below = word & ((1u64 << (bit % 64)) - 1);
+        (word & (1 << (bit % 64)) != 0)
+            .then(|| self.before[bit / 64] as usize + below.count_ones() as usize)
     }
 
     /// The node of passage `passage` of document `doc` (which has `passages` of them), made by
-    /// `make` the first time.
+    /// `make` the first time; `None` if the walks of [`NodeIndex::of`] did not give it.
     fn get_or_insert(
         &mut self,
         doc: u32,
         passage: u16,
         passages: usize,
         make: impl FnOnce() -> u32,
-    ) -> u32 {
-        debug_assert!(
-            (passage as usize) < passages.max(1),
-            "passage {passage} of {passages}"
-        );
-        let first = &mut self.first[doc as usize];
-        if *first == u32::MAX {
-            *first = self.slots.len() as u32;
-            self.slots
-                .resize(self.slots.len() + passages.max(1), u32::MAX);
+    ) -> Option<u32> {
+        let at = self.position(doc, passage, passages)?;
+        let node = &mut self.node[at];
+        if *node == u32::MAX {
+            *node = make();
         }
-        let slot = &mut self.slots[*first as usize + passage as usize];
-        if *slot == u32::MAX {
-            *slot = make();
-        }
-        *slot
+        Some(*node)
     }
 
-    /// Whether passage `passage` of document `doc` (which has `passages` of them) has a node.
+    /// Whether passage `passage` of document `doc` (which has `passages` of them) is linked.
     fn holds(&self, doc: u32, passage: u16, passages: usize) -> bool {
-        let first = self.first.get(doc as usize).copied().unwrap_or(u32::MAX);
-        first != u32::MAX
-            && (passage as usize) < passages.max(1)
-            && self
-                .slots
-                .get(first as usize + passage as usize)
-                .is_some_and(|&node| node != u32::MAX)
+        self.position(doc, passage, passages).is_some()
     }
 
-    /// The documents with a node, in order.
+    /// The documents with a link, in order.
     fn documents(&self) -> impl Iterator<Item = u32> + '_ {
         (0..)
             .zip(&self.first)
@@ -636,12 +698,20 @@ impl NodeIndex {
     }
 
     /// The node of a passage made before by [`NodeIndex::get_or_insert`].
-    fn get(&self, doc: u32, passage: u16) -> u32 {
-        self.slots[self.first[doc as usize] as usize + passage as usize]
+    fn get(&self, doc: u32, passage: u16, passages: usize) -> Option<u32> {
+        let node = self.node[self.position(doc, passage, passages)?];
+        (node != u32::MAX).then_some(node)
     }
 }
 
 impl Components {
+    /// Room for `nodes` nodes, made once.
+    fn with_capacity(nodes: usize) -> Components {
+        Components {
+            parent: Vec::with_capacity(nodes),
+        }
+    }
+
     fn add(&mut self) -> u32 {
         self.parent.push(self.parent.len() as u32);
         self.parent.len() as u32 - 1
@@ -731,20 +801,31 @@ pub(super) fn links(
         Ok::<(), io::Error>(())
     };
 
-    // Every linked passage a node; passages joined by links, components.
-    let mut node_of = NodeIndex::new(docs.len());
-    let mut nodes: Vec<(u32, u16)> = Vec::new();
-    let mut joined = Components::default();
+    // Every linked passage a node, numbered in the order the relations name them; passages
+    // joined by links, components.
+    let passages = |doc: u32| docs[doc as usize].passage_count();
+    let mut node_of = NodeIndex::of(docs.len(), passages, |mark| {
+        each_relation(&mut |a, b, pairs| {
+            for &(pa, pb, _) in pairs {
+                mark(a, pa);
+                mark(b, pb);
+            }
+            Ok(())
+        })
+    })?;
+    let mut nodes: Vec<(u32, u16)> = Vec::with_capacity(node_of.len());
+    let mut joined = Components::with_capacity(node_of.len());
     each_relation(&mut |a, b, pairs| {
         for &(pa, pb, _) in pairs {
             let mut node = |doc: u32, passage: u16| {
-                node_of.get_or_insert(doc, passage, docs[doc as usize].passage_count(), || {
+                node_of.get_or_insert(doc, passage, passages(doc), || {
                     nodes.push((doc, passage));
                     joined.add()
                 })
             };
-            let (x, y) = (node(a, pa), node(b, pb));
-            joined.union(x, y);
+            if let (Some(x), Some(y)) = (node(a, pa), node(b, pb)) {
+                joined.union(x, y);
+            }
         }
         Ok(())
     })?;
@@ -840,7 +921,12 @@ pub(super) fn links(
     }
     each_relation(&mut |a, b, pairs| {
         for &(pa, pb, _) in pairs {
-            let (x, y) = (node_of.get(a, pa), node_of.get(b, pb));
+            let (Some(x), Some(y)) = (
+                node_of.get(a, pa, passages(a)),
+                node_of.get(b, pb, passages(b)),
+            ) else {
+                continue;
+            };
             if !common[x as usize] && !common[y as usize] {
                 reuse.union(x, y);
             }
@@ -911,7 +997,12 @@ pub(super) fn links(
                 let mut b_tokens = None;
                 let mut written = 0;
                 for &(pa, pb, similarity) in pairs {
-                    let (x, y) = (node_of.get(a, pa), node_of.get(b, pb));
+                    let (Some(x), Some(y)) = (
+                        node_of.get(a, pa, da.passage_count()),
+                        node_of.get(b, pb, db.passage_count()),
+                    ) else {
+                        continue;
+                    };
                     if common[x as usize] || common[y as usize] || grouped[x as usize] {
                         continue;
                     }
@@ -1056,27 +1147,53 @@ mod tests {
     /// passages is not read from the next document's slots.
     #[test]
     fn a_node_is_found_only_in_its_own_documents_passages() {
-        let mut index = NodeIndex::new(4);
+        // Document 1 has three passages (the second linked), document 2 two (the first);
+        // passage 3 of document 1 is past its passages and would be document 2's first bit.
+        let counts = [1, 3, 2, 1];
+        let given = [(1, 1), (2, 0), (1, 3), (1, 1), (9, 0)];
+        let mut index = index_of(&counts, &given);
         let mut made = 0;
         let mut make = || {
             made += 1;
             made - 1
         };
-        // Document 1 has three passages (the second linked), document 2 two (the first).
-        assert_eq!(index.get_or_insert(1, 1, 3, &mut make), 0);
-        assert_eq!(index.get_or_insert(2, 0, 2, &mut make), 1);
-        assert_eq!(index.get_or_insert(1, 1, 3, &mut make), 0);
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.get_or_insert(1, 1, 3, &mut make), Some(0));
+        assert_eq!(index.get_or_insert(2, 0, 2, &mut make), Some(1));
+        assert_eq!(index.get_or_insert(1, 1, 3, &mut make), Some(0));
+        assert_eq!(index.get_or_insert(1, 3, 3, &mut make), None);
         assert!(index.holds(1, 1, 3));
         assert!(!index.holds(1, 0, 3));
         assert!(
             !index.holds(1, 3, 3),
-            "document 2's first slot read as document 1's"
+            "document 2's first bit read as document 1's"
         );
+        assert_eq!(index.get(1, 3, 3), None);
         assert!(index.holds(2, 0, 2));
         assert!(!index.holds(2, 1, 2));
         assert!(!index.holds(0, 0, 1));
         assert!(!index.holds(9, 0, 1));
         assert_eq!(index.documents().collect::<Vec<_>>(), [1, 2]);
+    }
+
+    /// The index of the (document, passage) pairs `given`, for documents of `counts` passages,
+    /// each walk giving them in the same order.
+    fn index_of(counts: &[usize], given: &[(u32, u16)]) -> NodeIndex {
+        let mut walks = 0;
+        let index = NodeIndex::of(
+            counts.len(),
+            |doc| counts.get(doc as usize).copied().unwrap_or(0),
+            |mark| {
+                walks += 1;
+                for &(doc, passage) in given {
+                    mark(doc, passage);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(walks, 2);
+        index
     }
 
     #[test]
@@ -1143,27 +1260,45 @@ mod tests {
 
     #[test]
     fn node_index_numbers_each_passage_once() {
-        let mut index = NodeIndex::new(4);
+        // Documents of 1, 2, 3, 5 and 70 passages: document 4's bits cross a word.
+        let counts = [1, 2, 3, 5, 70];
+        let given = [(2, 1), (0, 0), (2, 0), (3, 4), (4, 60), (4, 3), (4, 69)];
+        let mut index = index_of(&counts, &given);
         let mut made = 0;
-        let mut node = |index: &mut NodeIndex, doc, passage, passages| {
-            index.get_or_insert(doc, passage, passages, || {
+        let mut node = |index: &mut NodeIndex, doc: u32, passage| {
+            index.get_or_insert(doc, passage, counts[doc as usize], || {
                 made += 1;
                 made - 1
             })
         };
-        assert_eq!(node(&mut index, 2, 1, 3), 0);
-        assert_eq!(node(&mut index, 0, 0, 1), 1);
-        assert_eq!(node(&mut index, 2, 0, 3), 2);
-        assert_eq!(node(&mut index, 2, 1, 3), 0);
-        assert_eq!(node(&mut index, 3, 4, 5), 3);
-        assert_eq!(node(&mut index, 0, 0, 1), 1);
+        assert_eq!(index.len(), 7);
+        assert_eq!(index.get(2, 1, 3), None, "not made yet");
+        assert_eq!(node(&mut index, 2, 1), Some(0));
+        assert_eq!(node(&mut index, 0, 0), Some(1));
+        assert_eq!(node(&mut index, 2, 0), Some(2));
+        assert_eq!(node(&mut index, 2, 1), Some(0));
+        assert_eq!(node(&mut index, 3, 4), Some(3));
+        assert_eq!(node(&mut index, 0, 0), Some(1));
+        assert_eq!(node(&mut index, 4, 69), Some(4));
+        assert_eq!(node(&mut index, 4, 3), Some(5));
+        assert_eq!(node(&mut index, 4, 60), Some(6));
+        assert_eq!(node(&mut index, 3, 3), None, "not given");
         assert_eq!(
-            (index.get(2, 1), index.get(2, 0), index.get(0, 0)),
-            (0, 2, 1)
+            (index.get(2, 1, 3), index.get(2, 0, 3), index.get(0, 0, 1)),
+            (Some(0), Some(2), Some(1))
         );
-        assert_eq!(index.get(3, 4), 3);
-        // Slots only for documents with a link: 3 + 1 + 5.
-        assert_eq!(index.slots.len(), 9);
+        assert_eq!(
+            (
+                index.get(3, 4, 5),
+                index.get(4, 3, 70),
+                index.get(4, 60, 70)
+            ),
+            (Some(3), Some(5), Some(6))
+        );
+        // A bit only for the passages of documents with a link: 1 + 3 + 5 + 70 (document 1
+        // has none), in two words.
+        assert_eq!(index.linked.len(), 2);
+        assert_eq!(index.documents().collect::<Vec<_>>(), [0, 2, 3, 4]);
     }
 
     /// A passage's entries are the run of the list under its number, whatever the shingles'
@@ -1232,16 +1367,24 @@ mod stock_tests {
         }
         let docs = writer.finish().unwrap();
         let reader = ShingleReader::open(&work, &config, [0]).unwrap();
-        let mut node_of = NodeIndex::new(docs.len());
+        let every: Vec<(u32, u16)> = (0..)
+            .zip(docs.iter())
+            .flat_map(|(doc, meta)| (0..meta.passage_count() as u16).map(move |p| (doc, p)))
+            .collect();
+        let passages = |doc: u32| docs[doc as usize].passage_count();
+        let mut node_of = NodeIndex::of(docs.len(), passages, |mark| {
+            every.iter().for_each(|&(doc, passage)| mark(doc, passage));
+            Ok(())
+        })
+        .unwrap();
         let mut nodes = Vec::new();
-        for (doc, meta) in docs.iter().enumerate() {
-            for passage in 0..meta.passage_count() as u16 {
-                node_of.get_or_insert(doc as u32, passage, meta.passage_count(), || {
-                    nodes.push((doc as u32, passage));
-                    nodes.len() as u32 - 1
-                });
-            }
+        for &(doc, passage) in &every {
+            node_of.get_or_insert(doc, passage, passages(doc), || {
+                nodes.push((doc, passage));
+                nodes.len() as u32 - 1
+            });
         }
+        assert_eq!(nodes.len(), node_of.len());
         let rep: Vec<u32> = (0..docs.len() as u32).collect();
         let threshold = |_: &str| 6;
         let count = |budget: usize| {

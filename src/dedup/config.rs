@@ -136,7 +136,7 @@ impl Default for DedupConfig {
 /// quarter shared by the band merges running at once for their meeting counts
 /// ([`band_memory`]); every run at most 32 MB; later, a 64th shared by the ranges verified at
 /// once for their crowded passages (`crowd_heads`) and a 128th for each range's pairs
-/// (`crowd_pairs`), then about a 28th for the count of each source's stock phrases
+/// (`crowd_pairs`), then about a 36th for the count of each source's stock phrases
 /// (`stock_keys`). The rest is left for the documents' metadata and the
 /// duplicate edges, which grow with the corpus.
 pub fn sketch_memory(config: &DedupConfig) -> usize {
@@ -150,11 +150,11 @@ pub fn band_memory(config: &DedupConfig, parallel: usize) -> usize {
 }
 
 /// The shingles the count of each source's stock phrases holds at once
-/// ([`super::links::formulaic_passages`]): 8 million at the default, at least 64. At about 9
-/// bytes a shingle (4 as they are gathered, merged in place in one block, 9 in the table that
-/// counts them, with the filter before it), about a 28th of `--mem`. Halved from 16 million: at
-/// 10 GB, the count was the peak of the run; it now reads a source's documents about twice as
-/// often.
+/// ([`super::links::formulaic_passages`]): 8 million at the default, at least 64. 4 bytes a
+/// shingle as they are gathered (merged in place in one block), about 6 in the table that
+/// counts them (with an 8 MiB filter before it): about a 36th of `--mem`. Halved from 16
+/// million: at 10 GB, the count was the peak of the run; it now reads a source's documents
+/// about twice as often.
 pub fn stock_keys(config: &DedupConfig) -> usize {
     (config.memory / 8 / 32).max(64)
 }

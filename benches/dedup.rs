@@ -70,8 +70,8 @@ fn bench(c: &mut Criterion) {
                         .add(sketch_text(&i.to_string(), doc, None, &config))
                         .expect("add");
                 }
-                let metas = writer.finish().expect("finish");
-                decide(&work, &metas, &config, &NoProgress)
+                let mut metas = writer.finish().expect("finish");
+                decide(&work, &mut metas, &config, &NoProgress)
                     .expect("decide")
                     .clusters
                     .len()

@@ -128,6 +128,68 @@ impl Strings {
         }
         self.ends.shrink_to_fit();
     }
+
+    /// Writes the strings to `path`, a checked file, then frees them: [`Strings::unpark`]
+    /// reads them back as they were.
+    fn park(&mut self, path: &Path) -> io::Result<()> {
+        let mut out = checked::Writer::create(path)?;
+        out.write_all(&(self.bytes.len() as u64).to_le_bytes())?;
+        for block in &self.bytes {
+            out.write_all(&(block.len() as u64).to_le_bytes())?;
+            out.write_all(block)?;
+        }
+        out.write_all(&(self.ends.len() as u64).to_le_bytes())?;
+        for end in self.ends.iter() {
+            out.write_all(&end.to_le_bytes())?;
+        }
+        out.finish()?;
+        *self = Strings::default();
+        Ok(())
+    }
+
+    /// Reads back what [`Strings::park`] wrote to `path`, a block at a time, after the strings
+    /// held (none, once parked), and deletes the file.
+    fn unpark(&mut self, path: &Path) -> io::Result<()> {
+        use std::io::Read;
+        let damaged = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: the documents' ids are damaged", path.display()),
+            )
+        };
+        let mut input = checked::Reader::open(path)?;
+        let u64_of = |input: &mut checked::Reader| -> io::Result<u64> {
+            let mut word = [0u8; 8];
+            input.read_exact(&mut word)?;
+            Ok(u64::from_le_bytes(word))
+        };
+        let (blocks_before, ends_before) = (self.bytes.len() as u64, self.ends.len());
+        let blocks = u64_of(&mut input)?;
+        for _ in 0..blocks {
+            let len = usize::try_from(u64_of(&mut input)?).map_err(|_| damaged())?;
+            if len as u64 > input.remaining() {
+                return Err(damaged());
+            }
+            let mut block = vec![0u8; len];
+            input.read_exact(&mut block)?;
+            self.bytes.push(block);
+        }
+        let ends = u64_of(&mut input)?;
+        if ends.saturating_mul(8) != input.remaining() {
+            return Err(damaged());
+        }
+        for _ in 0..ends {
+            let end = u64_of(&mut input)?;
+            // An end names one of the blocks read here, and a place in it.
+            let block = self.bytes.get(((end >> 40) + blocks_before) as usize);
+            if end >> 40 >= blocks || block.is_none_or(|b| (end & Self::AT) as usize > b.len()) {
+                return Err(damaged());
+            }
+            self.ends.push(end + (blocks_before << 40));
+        }
+        debug_assert_eq!(self.ends.len(), ends_before + ends as usize);
+        std::fs::remove_file(path)
+    }
 }
 
 /// The documents' [`DocMeta`]s in corpus order, in [`Blocks`].
@@ -253,6 +315,8 @@ pub struct Docs {
     /// Each document's date as `=` and the date, or empty for none; no strings at all while no
     /// document has a date (dates are kept only for `--keep earliest`).
     dates: Strings,
+    /// Whether the ids are in the work folder ([`Docs::park_ids`]).
+    parked: bool,
 }
 
 impl std::ops::Deref for Docs {
@@ -276,6 +340,7 @@ impl Docs {
                 n
             }
         };
+        debug_assert!(!self.parked, "a document pushed while the ids are parked");
         std::sync::Arc::make_mut(&mut self.ids).push(id);
         match date {
             Some(date) => {
@@ -311,8 +376,33 @@ impl Docs {
         self.dates.shrink_to_fit();
     }
 
+    /// Writes the documents' ids to `path` and frees them, until [`Docs::unpark_ids`]: for the
+    /// steps that need none (the band merge and verification, 53 MB at 10 GB). While they are
+    /// parked, [`Docs::id`] gives empty strings. Does nothing when the ids are shared
+    /// ([`Docs::ids`]).
+    pub fn park_ids(&mut self, path: &Path) -> io::Result<()> {
+        match std::sync::Arc::get_mut(&mut self.ids) {
+            Some(ids) if !ids.is_empty() => {
+                ids.park(path)?;
+                self.parked = true;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Reads back the ids [`Docs::park_ids`] wrote to `path`, if it did, and deletes the file.
+    pub fn unpark_ids(&mut self, path: &Path) -> io::Result<()> {
+        if self.parked {
+            std::sync::Arc::make_mut(&mut self.ids).unpark(path)?;
+            self.parked = false;
+        }
+        Ok(())
+    }
+
     /// Document `i`'s id.
     pub fn id(&self, i: u32) -> &str {
+        debug_assert!(!self.parked, "an id asked for while the ids are parked");
         self.ids.get(i as usize).unwrap_or_default()
     }
 
@@ -697,6 +787,68 @@ mod tests {
         strings.push("after");
         assert_eq!(strings.get(pushed.len()), Some("after"));
         assert_eq!(strings.get(pushed.len() - 1), Some(""));
+    }
+
+    /// Parked ids are gone from memory and come back as they were, across blocks; the file is
+    /// deleted. A damaged file is refused, not read as other ids.
+    #[test]
+    fn parked_ids_come_back_as_they_were() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ids.bin");
+        let long = "y".repeat(Strings::BLOCK + 1);
+        let mut docs = Docs::default();
+        for i in 0..30_000u32 {
+            let id = match i {
+                3 => String::new(),
+                15_000 => long.clone(),
+                _ => format!("wire-{i}-ü"),
+            };
+            docs.push(doc(&[], &[]), &id, if i % 2 == 0 { "a" } else { "b" }, None);
+        }
+        let before: Vec<String> = (0..30_000).map(|i| docs.id(i).to_string()).collect();
+        let held = docs.ids.bytes.len();
+        assert!(held >= 2, "{held} blocks");
+        docs.park_ids(&path).unwrap();
+        assert!(docs.ids.is_empty() && docs.ids.bytes.is_empty());
+        assert_eq!(docs.len(), 30_000, "the documents stay");
+        // Ids parked twice would be read back once: a second park of none does nothing.
+        docs.park_ids(&path).unwrap();
+        docs.unpark_ids(&path).unwrap();
+        assert!(!path.exists());
+        assert_eq!(docs.ids.bytes.len(), held);
+        let after: Vec<String> = (0..30_000).map(|i| docs.id(i).to_string()).collect();
+        assert_eq!(after, before);
+        assert_eq!(docs.source(&docs[1]), "b");
+        // Unparking what is not parked does nothing.
+        docs.unpark_ids(&path).unwrap();
+        assert_eq!(docs.id(29_999), before[29_999]);
+
+        // Shared ids stay in memory.
+        let shared = docs.ids();
+        docs.park_ids(&path).unwrap();
+        assert!(!path.exists());
+        assert_eq!(docs.id(7), before[7]);
+        drop(shared);
+
+        // A block's length changed, or an end's block past the blocks (the ends are the file's
+        // last 8 bytes each; bits 40 to 47 are an end's sixth byte): refused.
+        for damage in [|_: usize| 8 + 2, |len: usize| len - 8 * 30_000 + 5] {
+            docs.park_ids(&path).unwrap();
+            let mut bytes = checked::read(&path).unwrap();
+            let at = damage(bytes.len());
+            bytes[at] ^= 0x40;
+            let mut out = checked::Writer::create(&path).unwrap();
+            out.write_all(&bytes).unwrap();
+            out.finish().unwrap();
+            let err = docs.unpark_ids(&path).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+            assert!(err.to_string().contains("ids are damaged"), "{err}");
+            docs.ids = std::sync::Arc::new(Strings::default());
+            for id in &before {
+                std::sync::Arc::make_mut(&mut docs.ids).push(id);
+            }
+            docs.parked = false;
+        }
     }
 
     /// Documents pushed past two blocks are found by number, walked in order (one by one and

@@ -64,11 +64,13 @@ use verify::{first_ranges, verify_range, AllDocs, Edge};
 /// sketched in `work`; runs on the current thread pool. Each step reports to `progress`.
 pub fn decide(
     work: &WorkDir,
-    docs: &Docs,
+    docs: &mut Docs,
     config: &DedupConfig,
     progress: &dyn Progress,
 ) -> io::Result<Decisions> {
     let started = std::time::Instant::now();
+    // The ids wait in the work folder until the clustering names documents.
+    docs.park_ids(&work.ids())?;
     // Merge: every band on its own, in parallel, each with its share of the memory.
     let shards = documents::spans(docs);
     let formulas = bands::Formulas::of(docs);
@@ -122,7 +124,7 @@ pub enum Inputs {
 /// report).
 pub fn decide_merged(
     work: &WorkDir,
-    docs: &Docs,
+    docs: &mut Docs,
     config: &DedupConfig,
     merged: BandMerge,
     merge_seconds: f64,
@@ -160,6 +162,7 @@ pub fn decide_merged(
     if inputs == Inputs::Consume {
         work::remove_meetings(work)?;
     }
+    docs.unpark_ids(&work.ids())?;
     let verify_seconds = started.elapsed().as_secs_f64();
     cluster_and_link(
         work,
@@ -412,8 +415,8 @@ mod tests {
                 .add(shard::sketch_text(id, text, None, config).with_source(source))
                 .unwrap();
         }
-        let docs = writer.finish().unwrap();
-        let decisions = decide(&work, &docs, config, &NoProgress).unwrap();
+        let mut docs = writer.finish().unwrap();
+        let decisions = decide(&work, &mut docs, config, &NoProgress).unwrap();
         let mut links = Vec::new();
         decisions
             .for_each_link(|link| {
@@ -673,8 +676,8 @@ mod tests {
     fn decide_in(texts: &[(&str, &str)], config: &DedupConfig, shards: usize) -> Outcome {
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
-        let docs = sketch_shards(&work, texts, config, shards);
-        outcome_of(decide(&work, &docs, config, &NoProgress).unwrap())
+        let mut docs = sketch_shards(&work, texts, config, shards);
+        outcome_of(decide(&work, &mut docs, config, &NoProgress).unwrap())
     }
 
     /// Decides as the staged tasks do: every band merged on its own, the candidates verified in

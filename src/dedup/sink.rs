@@ -79,9 +79,9 @@ impl DedupSink {
     ) -> anyhow::Result<Decided> {
         let work = self.work.clone();
         let context = || format!("deduplication failed in {}", work.root().display());
-        let (spool_path, docs) = self.close(pool)?;
+        let (spool_path, mut docs) = self.close(pool)?;
         let decisions = pool
-            .install(|| decide(&work, &docs, config, progress))
+            .install(|| decide(&work, &mut docs, config, progress))
             .with_context(context)?;
         Ok(Decided {
             work,

@@ -97,6 +97,13 @@ impl WorkDir {
         self.verify_dir().join(format!("duplicates-{part:05}.bin"))
     }
 
+    /// The documents' ids while the band merge and verification run ([`Docs::park_ids`]).
+    ///
+    /// [`Docs::park_ids`]: super::documents::Docs::park_ids
+    pub(super) fn ids(&self) -> PathBuf {
+        self.root.join("ids.bin")
+    }
+
     /// The passage links, as [`super::LinkRef`] records.
     pub(super) fn links(&self) -> PathBuf {
         self.root.join("links.bin")

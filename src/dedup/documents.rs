@@ -147,8 +147,8 @@ impl Strings {
         Ok(())
     }
 
-    /// Reads back what [`Strings::park`] wrote to `path`, a block at a time, after the strings
-    /// held (none, once parked), and deletes the file.
+    /// Reads back what [`Strings::park`] wrote to `path`, a block at a time, in place of the
+    /// strings held (none, once parked), and deletes the file.
     fn unpark(&mut self, path: &Path) -> io::Result<()> {
         use std::io::Read;
         let damaged = || {
@@ -163,16 +163,15 @@ impl Strings {
             input.read_exact(&mut word)?;
             Ok(u64::from_le_bytes(word))
         };
-        let (blocks_before, ends_before) = (self.bytes.len() as u64, self.ends.len());
-        let blocks = u64_of(&mut input)?;
-        for _ in 0..blocks {
+        let mut read = Strings::default();
+        for _ in 0..u64_of(&mut input)? {
             let len = usize::try_from(u64_of(&mut input)?).map_err(|_| damaged())?;
             if len as u64 > input.remaining() {
                 return Err(damaged());
             }
             let mut block = vec![0u8; len];
             input.read_exact(&mut block)?;
-            self.bytes.push(block);
+            read.bytes.push(block);
         }
         let ends = u64_of(&mut input)?;
         if ends.saturating_mul(8) != input.remaining() {
@@ -180,14 +179,13 @@ impl Strings {
         }
         for _ in 0..ends {
             let end = u64_of(&mut input)?;
-            // An end names one of the blocks read here, and a place in it.
-            let block = self.bytes.get(((end >> 40) + blocks_before) as usize);
-            if end >> 40 >= blocks || block.is_none_or(|b| (end & Self::AT) as usize > b.len()) {
-                return Err(damaged());
+            // An end names one of the blocks read, and a place in it.
+            match read.bytes.get((end >> 40) as usize) {
+                Some(block) if (end & Self::AT) as usize <= block.len() => read.ends.push(end),
+                _ => return Err(damaged()),
             }
-            self.ends.push(end + (blocks_before << 40));
         }
-        debug_assert_eq!(self.ends.len(), ends_before + ends as usize);
+        *self = read;
         std::fs::remove_file(path)
     }
 }

@@ -358,43 +358,26 @@ fn stock_in_range(
     to
 }
 
-/// A sorted set of keys (`u32` or `u64`) with an index of where each value of their top bits
-/// starts (as many bits as give about four keys a value), so that a lookup reads the index and
-/// one cache line of keys, as a hash map's does, in about a byte a key besides the keys.
-struct KeyIndex<K> {
-    keys: Vec<K>,
+/// A sorted set of `u64` keys with an index of where each value of their top bits starts (as
+/// many bits as give about four keys a value), so that a lookup reads the index and one cache
+/// line of keys, as a hash map's does, in about a byte a key besides the keys.
+struct KeyIndex {
+    keys: Vec<u64>,
     /// Where each value of the keys' top `bits` bits starts in `keys`, then their number.
     starts: Vec<u32>,
     bits: u32,
 }
 
-/// A key of a [`KeyIndex`]: its top `bits` bits.
-trait IndexKey: Copy + Ord + Send {
-    fn top(self, bits: u32) -> usize;
-}
-
-impl IndexKey for u32 {
-    fn top(self, bits: u32) -> usize {
-        (self >> (32 - bits)) as usize
-    }
-}
-
-impl IndexKey for u64 {
-    fn top(self, bits: u32) -> usize {
-        (self >> (64 - bits)) as usize
-    }
-}
-
-impl<K: IndexKey> KeyIndex<K> {
+impl KeyIndex {
     /// The index of `keys` (in any order, repeated or not, fewer than 2^32 distinct).
-    fn new(mut keys: Vec<K>) -> KeyIndex<K> {
+    fn new(mut keys: Vec<u64>) -> KeyIndex {
         keys.par_sort_unstable();
         keys.dedup();
         keys.shrink_to_fit();
         let bits = (keys.len() / 4).max(1).ilog2().clamp(10, 30);
         let mut starts = vec![0u32; (1 << bits) + 1];
         for &key in &keys {
-            starts[key.top(bits) + 1] += 1;
+            starts[(key >> (64 - bits)) as usize + 1] += 1;
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
@@ -403,8 +386,8 @@ impl<K: IndexKey> KeyIndex<K> {
     }
 
     /// Where `key` is in the sorted keys, if it is one of them.
-    fn position(&self, key: K) -> Option<usize> {
-        let top = key.top(self.bits);
+    fn position(&self, key: u64) -> Option<usize> {
+        let top = (key >> (64 - self.bits)) as usize;
         let (from, to) = (self.starts[top] as usize, self.starts[top + 1] as usize);
         let slot = &self.keys[from..to];
         // A slot holds a few keys (a cache line) unless they crowd there.
@@ -522,7 +505,7 @@ impl Tally {
 pub(super) struct Stock {
     sources: HashMap<String, u32>,
     /// Their [`stock_key`]s.
-    shingles: KeyIndex<u64>,
+    shingles: KeyIndex,
 }
 
 impl Stock {

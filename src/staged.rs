@@ -918,13 +918,13 @@ pub fn cluster(args: &WorkArgs, notices: &mut dyn Notices) -> anyhow::Result<()>
             "the verify tasks covered documents up to {end}, not all {documents}; {inconsistent}"
         );
     }
-    let docs = read_all_docs(&work, &spans)?;
+    let mut docs = read_all_docs(&work, &spans)?;
     let decisions = work
         .pool()?
         .install(|| {
             dedup::decide_verified(
                 &root,
-                &docs,
+                &mut docs,
                 &work.config.dedup,
                 merged,
                 seconds,

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::documents::Docs;
-use super::outcome::{Cluster, Decision, Decisions, DedupSummary, MatchKind, Member};
+use super::outcome::{Cluster, Decision, Decisions, MatchKind, Member};
 use super::verify::Edge;
 use super::{align, round, DedupConfig, KeepPolicy};
 
@@ -13,15 +13,15 @@ use super::{align, round, DedupConfig, KeepPolicy};
 /// whose words it holds) that are not yet taken. So a document is dropped only for a kept one
 /// that covers it, never through a third one. A group that another group covers but does not
 /// cover back (a short text inside a long one) waits for it, whatever the keep policy says: the
-/// policy chooses only among documents that cover each other. Then cluster records and
-/// decisions, and the cluster of each document.
+/// policy chooses only among documents that cover each other. Then the clusters' members by
+/// number ([`Clustering::name`] makes their records and decisions once the ids are back), and
+/// the cluster of each document.
 pub(super) fn cluster(
     docs: &Docs,
     rep: &[u32],
     duplicates: &[Edge],
     config: &DedupConfig,
-    summary: DedupSummary,
-) -> (Decisions, Vec<u32>) {
+) -> (Clustering, Vec<u32>) {
     let priority = priority_order(docs, config.keep);
     // The best member of each group, by priority.
     let mut best: Vec<u32> = vec![u32::MAX; docs.len()];
@@ -134,10 +134,7 @@ pub(super) fn cluster(
     drop(members);
     let mut keepers: Vec<u32> = members_of.keys().copied().collect();
     keepers.sort_unstable();
-    let mut decisions = Decisions {
-        summary,
-        ..Decisions::default()
-    };
+    let mut clustering = Clustering::default();
     let mut cluster_of = vec![u32::MAX; docs.len()];
     for (number, keeper) in keepers.iter().enumerate() {
         let mut members = members_of.remove(keeper).unwrap_or_default();
@@ -146,56 +143,84 @@ pub(super) fn cluster(
         if members[1..].iter().all(|m| m.2 == MatchKind::Exact) {
             members[0].2 = MatchKind::Exact;
         }
-        let cluster = number as u32 + 1;
-        let kept_id = docs.id(*keeper).to_string();
-        for &(i, similarity, kind, coverage) in &members {
-            cluster_of[i as usize] = cluster;
-            let duplicate_of = (i != *keeper).then(|| kept_id.clone());
-            if duplicate_of.is_some() {
-                match kind {
-                    MatchKind::Exact => decisions.summary.exact_duplicates += 1,
-                    MatchKind::Near => decisions.summary.near_duplicates += 1,
-                }
-                decisions
-                    .summary
-                    .duplicate_coverage
-                    .add(crate::report::LowCoverage {
-                        id: docs.id(i).to_string(),
-                        kept: kept_id.clone(),
-                        cluster,
-                        coverage: round(coverage),
-                        similarity: round(similarity),
-                    });
-            }
-            decisions.by_doc.insert(
-                i,
-                Decision {
-                    cluster,
-                    duplicate_of,
-                    similarity: round(similarity),
-                    coverage: round(coverage),
-                    kind,
-                    length: docs[i as usize].length,
-                },
-            );
+        for &(i, ..) in &members {
+            cluster_of[i as usize] = number as u32 + 1;
         }
-        decisions.clusters.push(Cluster {
-            cluster,
-            kept: kept_id,
-            members: members
-                .iter()
-                .map(|&(i, similarity, kind, coverage)| Member {
-                    id: docs.id(i).to_string(),
-                    similarity: round(similarity),
-                    coverage: round(coverage),
-                    kind,
-                })
-                .collect(),
-        });
+        clustering.clusters.push(members);
     }
-    decisions.summary.clusters = decisions.clusters.len() as u64;
+    (clustering, cluster_of)
+}
 
-    (decisions, cluster_of)
+/// The clusters by document number, in cluster order: each one's members (document,
+/// similarity, kind and coverage), the kept one first. About 24 bytes a member, where its
+/// [`Cluster`] and [`Decision`] hold its id and the kept one's (60 MB at 10 GB, through the
+/// passage links' stock count).
+#[derive(Debug, Default)]
+pub(super) struct Clustering {
+    clusters: Vec<Vec<(u32, f64, MatchKind, f64)>>,
+}
+
+impl Clustering {
+    /// The documents that duplicate a kept one.
+    pub(super) fn duplicates(&self) -> impl Iterator<Item = u32> + '_ {
+        self.clusters
+            .iter()
+            .flat_map(|members| members.iter().skip(1).map(|m| m.0))
+    }
+
+    /// The cluster records and every member's decision, named by `docs` (whose ids are held),
+    /// into `decisions`, with their counts.
+    pub(super) fn name(self, docs: &Docs, decisions: &mut Decisions) {
+        for (number, members) in self.clusters.into_iter().enumerate() {
+            let keeper = members[0].0;
+            let cluster = number as u32 + 1;
+            let kept_id = docs.id(keeper).to_string();
+            for &(i, similarity, kind, coverage) in &members {
+                let duplicate_of = (i != keeper).then(|| kept_id.clone());
+                if duplicate_of.is_some() {
+                    match kind {
+                        MatchKind::Exact => decisions.summary.exact_duplicates += 1,
+                        MatchKind::Near => decisions.summary.near_duplicates += 1,
+                    }
+                    decisions
+                        .summary
+                        .duplicate_coverage
+                        .add(crate::report::LowCoverage {
+                            id: docs.id(i).to_string(),
+                            kept: kept_id.clone(),
+                            cluster,
+                            coverage: round(coverage),
+                            similarity: round(similarity),
+                        });
+                }
+                decisions.by_doc.insert(
+                    i,
+                    Decision {
+                        cluster,
+                        duplicate_of,
+                        similarity: round(similarity),
+                        coverage: round(coverage),
+                        kind,
+                        length: docs[i as usize].length,
+                    },
+                );
+            }
+            decisions.clusters.push(Cluster {
+                cluster,
+                kept: kept_id,
+                members: members
+                    .iter()
+                    .map(|&(i, similarity, kind, coverage)| Member {
+                        id: docs.id(i).to_string(),
+                        similarity: round(similarity),
+                        coverage: round(coverage),
+                        kind,
+                    })
+                    .collect(),
+            });
+        }
+        decisions.summary.clusters = decisions.clusters.len() as u64;
+    }
 }
 
 /// Document indices in the order the keep policy prefers them.

@@ -4,7 +4,7 @@
 //! `docs.bin` file a staged task writes a shard's documents to.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -127,66 +127,6 @@ impl Strings {
             block.shrink_to_fit();
         }
         self.ends.shrink_to_fit();
-    }
-
-    /// Writes the strings to `path`, a checked file, then frees them: [`Strings::unpark`]
-    /// reads them back as they were.
-    fn park(&mut self, path: &Path) -> io::Result<()> {
-        let mut out = checked::Writer::create(path)?;
-        out.write_all(&(self.bytes.len() as u64).to_le_bytes())?;
-        for block in &self.bytes {
-            out.write_all(&(block.len() as u64).to_le_bytes())?;
-            out.write_all(block)?;
-        }
-        out.write_all(&(self.ends.len() as u64).to_le_bytes())?;
-        for end in self.ends.iter() {
-            out.write_all(&end.to_le_bytes())?;
-        }
-        out.finish()?;
-        *self = Strings::default();
-        Ok(())
-    }
-
-    /// Reads back what [`Strings::park`] wrote to `path`, a block at a time, in place of the
-    /// strings held (none, once parked), and deletes the file.
-    fn unpark(&mut self, path: &Path) -> io::Result<()> {
-        use std::io::Read;
-        let damaged = || {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: the documents' ids are damaged", path.display()),
-            )
-        };
-        let mut input = checked::Reader::open(path)?;
-        let u64_of = |input: &mut checked::Reader| -> io::Result<u64> {
-            let mut word = [0u8; 8];
-            input.read_exact(&mut word)?;
-            Ok(u64::from_le_bytes(word))
-        };
-        let mut read = Strings::default();
-        for _ in 0..u64_of(&mut input)? {
-            let len = usize::try_from(u64_of(&mut input)?).map_err(|_| damaged())?;
-            if len as u64 > input.remaining() {
-                return Err(damaged());
-            }
-            let mut block = vec![0u8; len];
-            input.read_exact(&mut block)?;
-            read.bytes.push(block);
-        }
-        let ends = u64_of(&mut input)?;
-        if ends.saturating_mul(8) != input.remaining() {
-            return Err(damaged());
-        }
-        for _ in 0..ends {
-            let end = u64_of(&mut input)?;
-            // An end names one of the blocks read, and a place in it.
-            match read.bytes.get((end >> 40) as usize) {
-                Some(block) if (end & Self::AT) as usize <= block.len() => read.ends.push(end),
-                _ => return Err(damaged()),
-            }
-        }
-        *self = read;
-        std::fs::remove_file(path)
     }
 }
 
@@ -313,8 +253,9 @@ pub struct Docs {
     /// Each document's date as `=` and the date, or empty for none; no strings at all while no
     /// document has a date (dates are kept only for `--keep earliest`).
     dates: Strings,
-    /// Whether the ids are in the work folder ([`Docs::park_ids`]).
-    parked: bool,
+    /// Where the ids wait while they are out of memory ([`Docs::park_ids`], or
+    /// [`IdWriter`] from the start).
+    parked: Option<PathBuf>,
 }
 
 impl std::ops::Deref for Docs {
@@ -338,8 +279,10 @@ impl Docs {
                 n
             }
         };
-        debug_assert!(!self.parked, "a document pushed while the ids are parked");
-        std::sync::Arc::make_mut(&mut self.ids).push(id);
+        // Parked ids are written to their file as they come ([`IdWriter`]).
+        if self.parked.is_none() {
+            std::sync::Arc::make_mut(&mut self.ids).push(id);
+        }
         match date {
             Some(date) => {
                 // The documents before the first with a date had none.
@@ -374,33 +317,99 @@ impl Docs {
         self.dates.shrink_to_fit();
     }
 
+    /// Documents whose ids are written to `path` by an [`IdWriter`] as they are pushed
+    /// (the main pass's): no id is held until [`Docs::unpark_ids`].
+    pub fn parked_at(path: &Path) -> Docs {
+        Docs {
+            parked: Some(path.to_path_buf()),
+            ..Docs::default()
+        }
+    }
+
     /// Writes the documents' ids to `path` and frees them, until [`Docs::unpark_ids`]: for the
-    /// steps that need none (the band merge and verification, 53 MB at 10 GB). While they are
-    /// parked, [`Docs::id`] gives empty strings. Does nothing when the ids are shared
-    /// ([`Docs::ids`]).
+    /// steps that need none (the band merge, verification, the stock count: 53 MB at 10 GB).
+    /// While they are parked, [`Docs::id`] gives empty strings. Does nothing when they are
+    /// parked already, or shared ([`Docs::ids`]).
     pub fn park_ids(&mut self, path: &Path) -> io::Result<()> {
-        match std::sync::Arc::get_mut(&mut self.ids) {
-            Some(ids) if !ids.is_empty() => {
-                ids.park(path)?;
-                self.parked = true;
+        if self.parked.is_some() {
+            return Ok(());
+        }
+        if let Some(ids) = std::sync::Arc::get_mut(&mut self.ids) {
+            let mut out = IdWriter::create(path)?;
+            for i in 0..ids.len() {
+                out.push(ids.get(i).unwrap_or_default())?;
             }
-            _ => {}
+            out.finish()?;
+            *ids = Strings::default();
+            self.parked = Some(path.to_path_buf());
         }
         Ok(())
     }
 
-    /// Reads back the ids [`Docs::park_ids`] wrote to `path`, if it did, and deletes the file.
-    pub fn unpark_ids(&mut self, path: &Path) -> io::Result<()> {
-        if self.parked {
-            std::sync::Arc::make_mut(&mut self.ids).unpark(path)?;
-            self.parked = false;
-        }
+    /// Reads back the parked ids, if they are, and deletes their file. A file that does not
+    /// hold one id for each document, in UTF-8, is refused as damaged.
+    pub fn unpark_ids(&mut self) -> io::Result<()> {
+        let ids = self.read_ids()?;
+        self.put_ids(ids);
         Ok(())
+    }
+
+    /// The ids, read back from their file (then deleted) when they are parked, for
+    /// [`Docs::put_ids`]: for a step that holds the documents shared. As
+    /// [`Docs::unpark_ids`], a damaged file is refused.
+    pub fn read_ids(&self) -> io::Result<std::sync::Arc<Strings>> {
+        use std::io::Read;
+        let Some(path) = &self.parked else {
+            return Ok(self.ids.clone());
+        };
+        let damaged = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: the documents' ids are damaged", path.display()),
+            )
+        };
+        let mut input = checked::Reader::open(path)?;
+        let mut ids = Strings::default();
+        let mut id = Vec::new();
+        while input.remaining() > 0 {
+            if input.remaining() < 4 {
+                return Err(damaged());
+            }
+            let mut len = [0u8; 4];
+            input.read_exact(&mut len)?;
+            let len = u64::from(u32::from_le_bytes(len));
+            if len > input.remaining() || ids.len() >= self.metas.len() {
+                return Err(damaged());
+            }
+            id.resize(len as usize, 0);
+            input.read_exact(&mut id)?;
+            ids.push(std::str::from_utf8(&id).map_err(|_| damaged())?);
+        }
+        if ids.len() != self.metas.len() {
+            return Err(damaged());
+        }
+        std::fs::remove_file(path)?;
+        Ok(std::sync::Arc::new(ids))
+    }
+
+    /// Holds `ids` (what [`Docs::read_ids`] gave) as the documents' ids, which are no longer
+    /// parked.
+    pub fn put_ids(&mut self, ids: std::sync::Arc<Strings>) {
+        debug_assert_eq!(
+            ids.len(),
+            self.metas.len(),
+            "ids put back for other documents"
+        );
+        self.ids = ids;
+        self.parked = None;
     }
 
     /// Document `i`'s id.
     pub fn id(&self, i: u32) -> &str {
-        debug_assert!(!self.parked, "an id asked for while the ids are parked");
+        debug_assert!(
+            self.parked.is_none(),
+            "an id asked for while the ids are parked"
+        );
         self.ids.get(i as usize).unwrap_or_default()
     }
 
@@ -423,6 +432,35 @@ impl Docs {
     /// Document `i`'s date, if it has one and dates are kept.
     pub fn date(&self, i: u32) -> Option<&str> {
         self.dates.get(i as usize)?.strip_prefix('=')
+    }
+}
+
+/// Writes documents' ids to a checked file, each as its length (u32) and bytes, in order, for
+/// [`Docs::unpark_ids`] to read back.
+pub struct IdWriter {
+    out: checked::Writer<std::fs::File>,
+    buf: Vec<u8>,
+}
+
+impl IdWriter {
+    /// Creates (or truncates) the file at `path`.
+    pub fn create(path: &Path) -> io::Result<IdWriter> {
+        Ok(IdWriter {
+            out: checked::Writer::create(path)?,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Writes the next document's id.
+    pub fn push(&mut self, id: &str) -> io::Result<()> {
+        self.buf.clear();
+        crate::codec::put_str(&mut self.buf, id);
+        self.out.write_all(&self.buf)
+    }
+
+    /// Ends the file.
+    pub fn finish(self) -> io::Result<()> {
+        self.out.finish().map(drop)
     }
 }
 
@@ -788,64 +826,88 @@ mod tests {
     }
 
     /// Parked ids are gone from memory and come back as they were, across blocks; the file is
-    /// deleted. A damaged file is refused, not read as other ids.
+    /// deleted. Ids written as the documents come read back the same. A damaged file is
+    /// refused, not read as other ids.
     #[test]
     fn parked_ids_come_back_as_they_were() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ids.bin");
         let long = "y".repeat(Strings::BLOCK + 1);
-        let mut docs = Docs::default();
-        for i in 0..30_000u32 {
-            let id = match i {
+        let ids: Vec<String> = (0..30_000u32)
+            .map(|i| match i {
                 3 => String::new(),
                 15_000 => long.clone(),
                 _ => format!("wire-{i}-ü"),
-            };
-            docs.push(doc(&[], &[]), &id, if i % 2 == 0 { "a" } else { "b" }, None);
+            })
+            .collect();
+        let source = |i: usize| if i.is_multiple_of(2) { "a" } else { "b" };
+        let mut docs = Docs::default();
+        for (i, id) in ids.iter().enumerate() {
+            docs.push(doc(&[], &[]), id, source(i), None);
         }
-        let before: Vec<String> = (0..30_000).map(|i| docs.id(i).to_string()).collect();
         let held = docs.ids.bytes.len();
         assert!(held >= 2, "{held} blocks");
         docs.park_ids(&path).unwrap();
         assert!(docs.ids.is_empty() && docs.ids.bytes.is_empty());
         assert_eq!(docs.len(), 30_000, "the documents stay");
-        // Ids parked twice would be read back once: a second park of none does nothing.
-        docs.park_ids(&path).unwrap();
-        docs.unpark_ids(&path).unwrap();
+        // Ids parked twice would be read back once: a second park does nothing.
+        docs.park_ids(&dir.path().join("other.bin")).unwrap();
+        assert!(!dir.path().join("other.bin").exists());
+        docs.unpark_ids().unwrap();
         assert!(!path.exists());
         assert_eq!(docs.ids.bytes.len(), held);
-        let after: Vec<String> = (0..30_000).map(|i| docs.id(i).to_string()).collect();
-        assert_eq!(after, before);
+        let back: Vec<String> = (0..30_000).map(|i| docs.id(i).to_string()).collect();
+        assert_eq!(back, ids);
         assert_eq!(docs.source(&docs[1]), "b");
         // Unparking what is not parked does nothing.
-        docs.unpark_ids(&path).unwrap();
-        assert_eq!(docs.id(29_999), before[29_999]);
+        docs.unpark_ids().unwrap();
+        assert_eq!(docs.id(29_999), ids[29_999]);
 
         // Shared ids stay in memory.
         let shared = docs.ids();
         docs.park_ids(&path).unwrap();
         assert!(!path.exists());
-        assert_eq!(docs.id(7), before[7]);
+        assert_eq!(docs.id(7), ids[7]);
         drop(shared);
 
-        // A block's length changed, or an end's block past the blocks (the ends are the file's
-        // last 8 bytes each; bits 40 to 47 are an end's sixth byte): refused.
-        for damage in [|_: usize| 8 + 2, |len: usize| len - 8 * 30_000 + 5] {
+        // Written as they come: none held, the same read back.
+        let mut streamed = Docs::parked_at(&path);
+        let mut out = IdWriter::create(&path).unwrap();
+        for (i, id) in ids.iter().enumerate() {
+            out.push(id).unwrap();
+            streamed.push(doc(&[], &[]), id, source(i), None);
+        }
+        out.finish().unwrap();
+        assert!(streamed.ids.is_empty());
+        streamed.unpark_ids().unwrap();
+        assert_eq!(streamed, docs);
+
+        // A length changed (longer or shorter: the ids after it misread), an id short or one
+        // too many, bytes that are not UTF-8: refused.
+        let first = 4 + ids[0].len();
+        type Damage<'a> = &'a dyn Fn(&mut Vec<u8>);
+        let damages: [Damage; 5] = [
+            &|bytes| bytes[0] += 1,
+            &|bytes| bytes[first] -= 1,
+            &|bytes| bytes.truncate(bytes.len() - 4 - ids[29_999].len()),
+            &|bytes| bytes.extend_from_slice(&[1, 0, 0, 0, b'x']),
+            &|bytes| bytes[4] = 0xff,
+        ];
+        for damage in damages {
             docs.park_ids(&path).unwrap();
             let mut bytes = checked::read(&path).unwrap();
-            let at = damage(bytes.len());
-            bytes[at] ^= 0x40;
+            damage(&mut bytes);
             let mut out = checked::Writer::create(&path).unwrap();
             out.write_all(&bytes).unwrap();
             out.finish().unwrap();
-            let err = docs.unpark_ids(&path).unwrap_err();
+            let err = docs.unpark_ids().unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
             assert!(err.to_string().contains("ids are damaged"), "{err}");
-            docs.ids = std::sync::Arc::new(Strings::default());
-            for id in &before {
-                std::sync::Arc::make_mut(&mut docs.ids).push(id);
+            let mut ids_again = Strings::default();
+            for id in &ids {
+                ids_again.push(id);
             }
-            docs.parked = false;
+            docs.put_ids(std::sync::Arc::new(ids_again));
         }
     }
 

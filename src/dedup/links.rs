@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bands::BandMerge;
-use super::documents::{damaged, DocMeta, Docs, PassageMeta};
+use super::documents::{damaged, DocMeta, Docs, PassageMeta, Strings};
 use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
 use super::shard::ShingleReader;
 use super::verify::for_each_relation;
@@ -812,18 +812,16 @@ pub(super) fn links(
     parts: usize,
     cluster_of: &[u32],
     rep: &[u32],
-    action: DedupAction,
+    (action, duplicates): (DedupAction, impl Iterator<Item = u32>),
     stock_keys: usize,
     decisions: &mut Decisions,
-) -> io::Result<()> {
+) -> io::Result<std::sync::Arc<Strings>> {
     // The documents left out of the output, one bit each: tested for both documents of every
     // relation in each of the three walks below.
     let mut dropped = vec![0u64; docs.len().div_ceil(64)];
     if action == DedupAction::Drop {
-        for (&i, d) in &decisions.by_doc {
-            if d.duplicate_of.is_some() {
-                dropped[i as usize / 64] |= 1 << (i % 64);
-            }
+        for i in duplicates {
+            dropped[i as usize / 64] |= 1 << (i % 64);
         }
     }
     let is_dropped = |i: u32| dropped[i as usize / 64] & (1 << (i % 64)) != 0;
@@ -883,6 +881,10 @@ pub(super) fn links(
     let (formulaic, stock) =
         formulaic_passages(reader, docs, &nodes, &node_of, rep, &threshold, stock_keys)?;
     crate::memory::return_freed();
+    // The documents are named from here on: their ids, parked through the stock count, are
+    // read back (or shared, when they were held).
+    let ids = docs.read_ids()?;
+    let id = |doc: u32| ids.get(doc as usize).unwrap_or_default();
     let components = joined.grouped(|_| true);
     drop(joined);
     // A standing form: the same passage closing (or opening) several documents of a source,
@@ -945,7 +947,7 @@ pub(super) fn links(
             found.push(CommonPassage {
                 source: source.to_string(),
                 documents: documents.len() as u64,
-                example: docs.id(doc).to_string(),
+                example: id(doc).to_string(),
                 span: [p.start, p.end],
             });
         }
@@ -998,9 +1000,9 @@ pub(super) fn links(
         sources.dedup();
         decisions.reuse.push(ReuseGroup {
             group: decisions.reuse.len() as u32 + 1,
-            example: docs.id(doc).to_string(),
+            example: id(doc).to_string(),
             span: [p.start, p.end],
-            documents: documents.iter().map(|&d| docs.id(d).to_string()).collect(),
+            documents: documents.iter().map(|&d| id(d).to_string()).collect(),
             sources,
         });
     }
@@ -1141,8 +1143,8 @@ pub(super) fn links(
         .into_iter()
         .map(|((a, b), links)| SourceReuse { a, b, links })
         .collect();
-    decisions.ids = docs.ids();
-    Ok(())
+    decisions.ids = ids.clone();
+    Ok(ids)
 }
 
 /// The entries of passage `p` in a document's shingle list (`shingle << 16 | passage`, passage

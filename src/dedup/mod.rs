@@ -162,7 +162,6 @@ pub fn decide_merged(
     if inputs == Inputs::Consume {
         work::remove_meetings(work)?;
     }
-    docs.unpark_ids(&work.ids())?;
     let verify_seconds = started.elapsed().as_secs_f64();
     cluster_and_link(
         work,
@@ -288,7 +287,7 @@ pub fn verify_part(
 #[allow(clippy::too_many_arguments)]
 pub fn decide_verified(
     work: &WorkDir,
-    docs: &Docs,
+    docs: &mut Docs,
     config: &DedupConfig,
     merged: BandMerge,
     merge_seconds: f64,
@@ -317,7 +316,7 @@ pub fn decide_verified(
 #[allow(clippy::too_many_arguments)]
 fn cluster_and_link(
     work: &WorkDir,
-    docs: &Docs,
+    docs: &mut Docs,
     rep: &[u32],
     reader: ShingleReader,
     config: &DedupConfig,
@@ -346,20 +345,27 @@ fn cluster_and_link(
         .insert("verify".into(), round(verify_seconds));
     let started = std::time::Instant::now();
     progress.step("clustering and linking", None);
-    let (mut decisions, cluster_of) = cluster(docs, rep, &duplicates, config, summary);
+    let (clustering, cluster_of) = cluster(docs, rep, &duplicates, config);
     drop(duplicates);
     crate::memory::return_freed();
-    links(
+    let mut decisions = Decisions {
+        summary,
+        ..Decisions::default()
+    };
+    // The ids come back in the links, once their stock count is done.
+    let ids = links(
         work,
         &reader,
         docs,
         parts,
         &cluster_of,
         rep,
-        config.action,
+        (config.action, clustering.duplicates()),
         config::stock_keys(config),
         &mut decisions,
     )?;
+    docs.put_ids(ids);
+    clustering.name(docs, &mut decisions);
     formulas_found(
         &mut decisions.summary.common_passages,
         merged,
@@ -692,7 +698,7 @@ mod tests {
     ) -> (Outcome, Vec<(u64, usize)>) {
         let dir = tempfile::tempdir().unwrap();
         let work = WorkDir::new(dir.path());
-        let docs = sketch_shards(&work, texts, config, shards);
+        let mut docs = sketch_shards(&work, texts, config, shards);
         let spans = documents::spans(&docs);
         let merged = merge_each_band(&work, &docs, config);
         let documents = docs.len() as u32;
@@ -713,7 +719,7 @@ mod tests {
         }
         let decisions = decide_verified(
             &work,
-            &docs,
+            &mut docs,
             config,
             merged,
             0.0,

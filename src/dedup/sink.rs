@@ -48,6 +48,7 @@ impl DedupSink {
             shard: match config {
                 Some(config) => Some(
                     ShardWriter::new(work, shard, sketch_memory(config))
+                        .and_then(|writer| writer.with_parked_ids(&work.shard_ids(shard)))
                         .with_context(context)?
                         .with_key_bits(config.key_bits),
                 ),
@@ -64,7 +65,11 @@ impl DedupSink {
         let context = || format!("cannot write to {}", self.dir.display());
         self.spool.finish().with_context(context)?;
         let docs = match self.shard {
-            Some(shard) => pool.install(|| shard.finish()).with_context(context)?,
+            Some(shard) => {
+                let mut docs = pool.install(|| shard.finish()).with_context(context)?;
+                docs.unpark_ids().with_context(context)?;
+                docs
+            }
             None => Docs::default(),
         };
         Ok((self.spool_path, docs))

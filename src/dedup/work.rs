@@ -104,6 +104,12 @@ impl WorkDir {
         self.root.join("ids.bin")
     }
 
+    /// The ids of a shard's documents, written as the main pass adds them
+    /// ([`super::shard::ShardWriter::with_parked_ids`]).
+    pub(super) fn shard_ids(&self, shard: u32) -> PathBuf {
+        self.shard_dir(shard).join("ids.bin")
+    }
+
     /// The passage links, as [`super::LinkRef`] records.
     pub(super) fn links(&self) -> PathBuf {
         self.root.join("links.bin")

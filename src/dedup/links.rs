@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bands::BandMerge;
-use super::documents::{damaged, DocMeta, Docs, PassageMeta, Strings};
+use super::documents::{damaged, DocMeta, Docs, PassageMeta};
 use super::outcome::{CommonPassage, CommonPassages, Decisions, LinkRef, ReuseGroup, SourceReuse};
 use super::shard::ShingleReader;
 use super::verify::for_each_relation;
@@ -815,7 +815,7 @@ pub(super) fn links(
     (action, duplicates): (DedupAction, impl Iterator<Item = u32>),
     stock_keys: usize,
     decisions: &mut Decisions,
-) -> io::Result<std::sync::Arc<Strings>> {
+) -> io::Result<()> {
     // The documents left out of the output, one bit each: tested for both documents of every
     // relation in each of the three walks below.
     let mut dropped = vec![0u64; docs.len().div_ceil(64)];
@@ -1143,8 +1143,8 @@ pub(super) fn links(
         .into_iter()
         .map(|((a, b), links)| SourceReuse { a, b, links })
         .collect();
-    decisions.ids = ids.clone();
-    Ok(ids)
+    decisions.ids = ids;
+    Ok(())
 }
 
 /// The entries of passage `p` in a document's shingle list (`shingle << 16 | passage`, passage

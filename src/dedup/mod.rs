@@ -352,8 +352,8 @@ fn cluster_and_link(
         summary,
         ..Decisions::default()
     };
-    // The ids come back in the links, once their stock count is done.
-    let ids = links(
+    // The ids come back in the links, once their stock count is done (`decisions.ids`).
+    links(
         work,
         &reader,
         docs,
@@ -364,7 +364,7 @@ fn cluster_and_link(
         config::stock_keys(config),
         &mut decisions,
     )?;
-    docs.put_ids(ids);
+    docs.put_ids(decisions.ids.clone());
     clustering.name(docs, &mut decisions);
     formulas_found(
         &mut decisions.summary.common_passages,

@@ -97,7 +97,9 @@ impl WorkDir {
         self.verify_dir().join(format!("duplicates-{part:05}.bin"))
     }
 
-    /// The documents' ids while the band merge and verification run ([`Docs::park_ids`]).
+    /// The ids of documents held in memory until the band merge, while it, verification and
+    /// the stock count run ([`Docs::park_ids`]; the main pass parks its documents' ids from
+    /// the start, in [`WorkDir::shard_ids`]).
     ///
     /// [`Docs::park_ids`]: super::documents::Docs::park_ids
     pub(super) fn ids(&self) -> PathBuf {

@@ -296,6 +296,8 @@ pub fn decide_verified(
     inputs: Inputs,
     progress: &dyn Progress,
 ) -> io::Result<Decisions> {
+    // The ids wait in the work folder until the links name documents, as in one process.
+    docs.park_ids(&work.ids())?;
     let rep = documents::first_copies(docs);
     let spans = documents::spans(docs);
     let reader = ShingleReader::open(work, config, spans.iter().map(|s| s.shard))?;

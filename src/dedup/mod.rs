@@ -69,7 +69,7 @@ pub fn decide(
     progress: &dyn Progress,
 ) -> io::Result<Decisions> {
     let started = std::time::Instant::now();
-    // The ids wait in the work folder until the clustering names documents.
+    // The ids wait in the work folder until the links name documents, after the stock count.
     docs.park_ids(&work.ids())?;
     // Merge: every band on its own, in parallel, each with its share of the memory.
     let shards = documents::spans(docs);

@@ -1050,11 +1050,6 @@ mod tests {
         assert!(!a.words.is_empty() && !a.numbers.is_empty());
     }
 
-    /// A document sketched by the main pass keeps no copy of its text: its entry points at its
-    /// record in the spool, whose format gives the text back (a JSON Lines record's text field
-    /// named as configured, a plain text record whole; a huge one sketched in pieces too), and
-    /// the tokens are those of the text. A record that does not hold the sketched text is an
-    /// error naming the document, never other tokens.
     /// A writer that parks its documents' ids holds none of them, and gives back the same
     /// documents as one that holds them, once they are read back (an exact copy's id too).
     #[test]
@@ -1087,6 +1082,11 @@ mod tests {
         assert_eq!(parked.id(2), "doc-2-é");
     }
 
+    /// A document sketched by the main pass keeps no copy of its text: its entry points at its
+    /// record in the spool, whose format gives the text back (a JSON Lines record's text field
+    /// named as configured, a plain text record whole; a huge one sketched in pieces too), and
+    /// the tokens are those of the text. A record that does not hold the sketched text is an
+    /// error naming the document, never other tokens.
     #[test]
     fn a_spooled_document_reads_its_text_from_its_record() {
         let dir = tempfile::tempdir().unwrap();

@@ -147,21 +147,78 @@ impl<'a> BitReader<'a> {
         }
     }
 
+    /// Tops the held bits up from the bytes: eight at a time while eight are left, one at a
+    /// time at the end. The bits above those held stay zeros.
+    fn refill(&mut self) {
+        if let Some(word) = self.bytes.get(self.at..self.at + 8) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(word);
+            // Whole bytes only: as many as fit beside the bits held.
+            let taken = (64 - self.held) / 8;
+            if taken == 0 {
+                return;
+            }
+            let fresh = u64::from_le_bytes(le) & (u64::MAX >> (64 - 8 * taken));
+            self.bits |= fresh << self.held;
+            self.at += taken as usize;
+            self.held += 8 * taken;
+        } else if let Some(&byte) = self.bytes.get(self.at) {
+            self.at += 1;
+            self.bits |= u64::from(byte) << self.held;
+            self.held += 8;
+        }
+    }
+
     /// The next `width` bits (at most 32) as a value.
     pub fn get(&mut self, width: u32) -> Option<u64> {
         if width > 32 {
             return None;
         }
-        while self.held < width {
-            let byte = *self.bytes.get(self.at)?;
-            self.at += 1;
-            self.bits |= u64::from(byte) << self.held;
-            self.held += 8;
+        if self.held < width {
+            self.refill();
+            while self.held < width {
+                let before = self.held;
+                self.refill();
+                if self.held == before {
+                    return None;
+                }
+            }
         }
         let value = self.bits & ((1u64 << width) - 1);
         self.bits >>= width;
         self.held -= width;
         Some(value)
+    }
+
+    /// A unary count: the 1 bits before the next 0 bit (which is read too), or `max` 1 bits
+    /// if that many come first (no 0 bit read then). As many [`BitReader::get`]`(1)` calls
+    /// would read, a word at a time.
+    pub fn ones(&mut self, max: u32) -> Option<u32> {
+        let mut count = 0;
+        loop {
+            if self.held == 0 {
+                self.refill();
+                if self.held == 0 {
+                    return None;
+                }
+            }
+            // The bits above those held are zeros, so the run of ones ends within them.
+            let run = (!self.bits).trailing_zeros().min(self.held);
+            let take = run.min(max - count);
+            // `take` may be 64 (a whole word of ones): shifted in two steps.
+            self.bits = (self.bits >> (take / 2)) >> (take - take / 2);
+            self.held -= take;
+            count += take;
+            if count == max {
+                return Some(count);
+            }
+            if self.held > 0 {
+                // The 0 that ends the run.
+                self.bits >>= 1;
+                self.held -= 1;
+                return Some(count);
+            }
+        }
     }
 
     /// The next 64-bit value.
@@ -288,5 +345,72 @@ mod tests {
         let mut at = 0;
         assert_eq!(get_varint(&buf, &mut at), Some(0));
         assert_eq!(at, 1);
+    }
+
+    /// The bit `i` of `bytes`, low bits first: what a reader must return, one at a time.
+    fn bit(bytes: &[u8], i: usize) -> Option<u64> {
+        bytes.get(i / 8).map(|b| u64::from(b >> (i % 8) & 1))
+    }
+
+    #[test]
+    fn bits_read_in_words_are_the_bits_written_one_at_a_time() {
+        // Runs of ones of every length up to past a word, zeros between, at every alignment,
+        // read back with widths and unary counts mixed; and past the end, `None`.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..400 {
+            let mut bytes = Vec::new();
+            let mut writer = BitWriter::new(&mut bytes);
+            for _ in 0..(case % 40 + 1) {
+                let ones = next() % 80;
+                for _ in 0..ones {
+                    writer.put(1, 1);
+                }
+                let width = (next() % 33) as u32;
+                writer.put(next(), width);
+            }
+            writer.finish();
+            let total = bytes.len() * 8;
+            let mut reader = BitReader::new(&bytes);
+            let mut at = 0;
+            while at < total + 70 {
+                if next() % 2 == 0 {
+                    let max = (next() % 70) as u32;
+                    let mut expected = Some(0);
+                    let mut i = at;
+                    while expected.is_some_and(|q| q < max) {
+                        match bit(&bytes, i) {
+                            Some(1) => expected = expected.map(|q| q + 1),
+                            Some(_) => {
+                                i += 1;
+                                break;
+                            }
+                            None => expected = None,
+                        }
+                        i += 1;
+                    }
+                    assert_eq!(reader.ones(max), expected, "case {case}, bit {at}");
+                    if expected.is_none() {
+                        break;
+                    }
+                    at = i;
+                } else {
+                    let width = (next() % 33) as u32;
+                    let expected = (0..width as usize)
+                        .map(|k| bit(&bytes, at + k).map(|b| b << k))
+                        .sum::<Option<u64>>();
+                    assert_eq!(reader.get(width), expected, "case {case}, bit {at}");
+                    if expected.is_none() {
+                        break;
+                    }
+                    at += width as usize;
+                }
+            }
+        }
     }
 }

@@ -173,10 +173,7 @@ fn unpack_band_records(block: &[u8], out: &mut Vec<BandRecord>) -> Option<()> {
     }
     for i in 0..n {
         if i > 0 {
-            let mut q = 0;
-            while q < RICE_ESCAPE && bits.get(1)? == 1 {
-                q += 1;
-            }
+            let q = u64::from(bits.ones(RICE_ESCAPE as u32)?);
             let gap = match q {
                 RICE_ESCAPE => bits.get64()?,
                 _ => q << k | bits.get(k)?,
@@ -255,6 +252,8 @@ pub struct Formulas {
     /// only the first copy it sees, unless it had to forget it).
     first_copy: Vec<u32>,
     threshold: Vec<u32>,
+    /// The smallest threshold.
+    least: u32,
 }
 
 impl Formulas {
@@ -270,13 +269,14 @@ impl Formulas {
                 doc.source
             })
             .collect();
-        let threshold = sizes
+        let threshold: Vec<u32> = sizes
             .iter()
             .map(|&n| super::common_threshold(n).min(u64::from(u32::MAX)) as u32)
             .collect();
         Formulas {
             source_of,
             first_copy: first_copies(docs),
+            least: threshold.iter().copied().min().unwrap_or(u32::MAX),
             threshold,
         }
     }
@@ -292,7 +292,9 @@ impl Formulas {
     ) -> Vec<(u32, u32, usize)> {
         common.clear();
         common.resize(bucket.len(), false);
-        if self.source_of.is_empty() {
+        // Most buckets hold one passage or a few: fewer than any threshold, so none of them
+        // can be a formula, whichever documents they are.
+        if self.source_of.is_empty() || bucket.len() < self.least as usize {
             return Vec::new();
         }
         scratch.clear();

@@ -14,6 +14,7 @@
 
 mod figures;
 mod inline;
+mod needles;
 mod rules;
 mod shape;
 pub mod stats;

@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
+use crate::strip::needles::Prefilter;
 use crate::strip::shape;
 
 /// The built-in rules.
@@ -270,6 +271,9 @@ pub struct RuleSet {
     /// set's lazy DFA needs a larger cache than the default 2 MB (which it clears over and over
     /// on news text, ten times slower than the regexes one by one); it grows only as needed.
     cut_set: Option<RegexSet>,
+    /// Literals one of which a line must hold for a cut regex to match it
+    /// (`needles::Prefilter`): most lines skip the set. `None` when a cut regex has none.
+    cut_needles: Option<Prefilter>,
     protect_literals: Option<LiteralGroup>,
     protect_normalized: Option<RegexGroup>,
     protect_raw: Option<RegexGroup>,
@@ -405,6 +409,7 @@ impl RuleSet {
                 ))
             },
             prefiltered,
+            cut_needles: Prefilter::of(cuts.iter().map(|(_, regex)| regex.as_str())),
             cut_set: if cuts.is_empty() {
                 None
             } else {
@@ -435,7 +440,12 @@ impl RuleSet {
         if words == 0 && line.trim().is_empty() {
             return Judgement::Keep;
         }
-        let any_cut = self.cut_set.as_ref().is_some_and(|set| set.is_match(line));
+        let any_cut = self.cut_set.as_ref().is_some_and(|set| {
+            self.cut_needles
+                .as_ref()
+                .is_none_or(|needles| needles.may_match(line, buf))
+                && set.is_match(line)
+        });
         for (rule, regex) in self.cuts.iter().filter(|_| any_cut) {
             if let Some(found) = regex.find(line) {
                 // The space before a cut span goes with it.
@@ -742,6 +752,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The built-in cut rules all have needles, so most lines skip their regexes; and no line
+    /// a cut regex matches is filtered out: every rule's examples and counter-examples, alone,
+    /// glued after a sentence, upper-cased and with the long s and the Kelvin sign (which
+    /// case-insensitive regexes take for s and k) in place of s and k.
+    #[test]
+    fn cut_rules_have_needles_that_never_hide_a_match() {
+        let (specs, set) = builtin();
+        let needles = set
+            .cut_needles
+            .as_ref()
+            .expect("every cut rule has needles");
+        let cut_set = set.cut_set.as_ref().expect("cut rules");
+        let (mut lines, mut buf) = (0, String::new());
+        for spec in &specs {
+            let cases = spec
+                .example
+                .iter()
+                .chain(&spec.examples)
+                .chain(&spec.counter_examples);
+            for case in cases {
+                for line in [
+                    case.clone(),
+                    format!("The talks ended on Monday. {case}"),
+                    case.to_uppercase(),
+                    case.replace('s', "\u{17f}").replace('k', "\u{212a}"),
+                ] {
+                    if cut_set.is_match(&line) {
+                        lines += 1;
+                        assert!(needles.may_match(&line, &mut buf), "{}: {line:?}", spec.id);
+                    }
+                }
+            }
+        }
+        assert!(lines > 20, "{lines} lines matched");
+        assert!(!needles.may_match("The talks ended on Monday, the ministry said.", &mut buf));
     }
 
     /// Each rule's counter-examples (article lines that use its words) stay: no built-in rule

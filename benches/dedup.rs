@@ -1,7 +1,10 @@
 //! The dedup stage on one thread: sketching documents (normalize, passages, shingles, band and
-//! probe keys), and the whole decision (merge the bands, count meetings, verify, cluster) over a
-//! work folder. Input: about 8 MB of documents made of the seeds' paragraphs in varying order,
-//! so that many documents share passages and some are near copies of others.
+//! probe keys) as the main pass does (`sketch`: the text is not kept, `run` spools the record
+//! that holds it) and with the text compressed into the sketch as the library's `sketch_text`
+//! keeps it (`sketch_keeping_text`), and the whole decision (merge the bands, count meetings,
+//! verify, cluster) over a work folder. Input: about 8 MB of documents made of the seeds'
+//! paragraphs in varying order, so that many documents share passages and some are near copies
+//! of others.
 //!
 //! `cargo bench --bench dedup`. The end-to-end goal of `run` is 25 MB/s per core with repair
 //! and strip; sketching alone has a budget of 150 MB/s per core (issue 21).
@@ -9,9 +12,13 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use textwash::dedup::shard::{sketch_text, ShardWriter};
+use std::sync::Arc;
+
+use textwash::dedup::shard::{sketch_document, sketch_text, ShardWriter};
 use textwash::dedup::work::WorkDir;
 use textwash::dedup::{decide, DedupConfig};
+use textwash::document::{Decoding, Document};
+use textwash::error::Location;
 use textwash::progress::NoProgress;
 
 const TARGET_BYTES: usize = 8 << 20;
@@ -48,7 +55,28 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("dedup");
     group.throughput(Throughput::Bytes(bytes as u64));
     group.sample_size(10);
+    let file: Arc<str> = Arc::from("bench.jsonl");
+    let documents: Vec<Document> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Document {
+            id: i.to_string(),
+            origin: Location::line(&file, i as u64 + 1),
+            source: Arc::from("wire"),
+            text: text.clone(),
+            decoding: Decoding::UTF8,
+            record: None,
+            date: None,
+        })
+        .collect();
     group.bench_function("sketch", |b| {
+        b.iter(|| {
+            for doc in &documents {
+                std::hint::black_box(sketch_document(doc, &config, None));
+            }
+        })
+    });
+    group.bench_function("sketch_keeping_text", |b| {
         b.iter(|| {
             for doc in &docs {
                 std::hint::black_box(sketch_text("d", doc, None, &config));

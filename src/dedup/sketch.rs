@@ -82,13 +82,18 @@ pub fn band_keys(shingles: &[u32], seed: u64) -> [u64; BANDS] {
 /// phrase (J ≈ 0.1) rarely in two. Probe band `k` is band `BANDS + k`.
 pub fn probe_keys(shingles: &[u32], seed: u64) -> impl Iterator<Item = (usize, u64)> {
     const VALUES: usize = PROBE_BANDS * PROBE_ROWS;
-    let mut mins = [u64::MAX; VALUES];
-    // Multiply-add-shift hashing of the (already well-mixed) 32-bit shingles: one multiply
-    // per function and shingle, and a loop the compiler unrolls.
+    // Multiply-add-shift hashing of the (already well-mixed) 32-bit shingles: the top half of
+    // `x * m + s` (mod 2^64) for each function. The product is taken as two products of 32-bit
+    // halves (`x * m` is `x * low(m) + (x * high(m)) << 32`, mod 2^64), which vector units do
+    // four or eight at a time, where a 64-bit multiply they cannot; the hash is under 2^32, so
+    // the minima are kept in 32 bits. The same values as the 64-bit multiply.
+    let mut mins = [u32::MAX; VALUES];
     for &shingle in shingles {
         let x = u64::from(shingle);
         for (k, min) in mins.iter_mut().enumerate() {
-            let h = x.wrapping_mul(MULTIPLIERS[k]).wrapping_add(SALTS[k]) >> 32;
+            let low = x * (MULTIPLIERS[k] & 0xFFFF_FFFF);
+            let high = (x * (MULTIPLIERS[k] >> 32)) << 32;
+            let h = (low.wrapping_add(high).wrapping_add(SALTS[k]) >> 32) as u32;
             *min = (*min).min(h);
         }
     }
@@ -97,7 +102,8 @@ pub fn probe_keys(shingles: &[u32], seed: u64) -> impl Iterator<Item = (usize, u
         let mut bytes = [0u8; 8 + 8 * PROBE_ROWS];
         bytes[..8].copy_from_slice(&((BANDS + k) as u64).to_le_bytes());
         for r in 0..PROBE_ROWS {
-            bytes[8 + 8 * r..16 + 8 * r].copy_from_slice(&mins[k * PROBE_ROWS + r].to_le_bytes());
+            let value = u64::from(mins[k * PROBE_ROWS + r]);
+            bytes[8 + 8 * r..16 + 8 * r].copy_from_slice(&value.to_le_bytes());
         }
         (BANDS + k, band_key(xxh3_64_with_seed(&bytes, seed)))
     })

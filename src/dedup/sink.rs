@@ -60,6 +60,14 @@ impl DedupSink {
         })
     }
 
+    /// Lets the spool read unchanged records back from the input files `inputs` (by file
+    /// number) instead of holding them ([`SpoolWriter::reading_inputs`]): for a run in one
+    /// process, whose inputs stay where they are until it ends.
+    pub(crate) fn reading_inputs(mut self, inputs: Vec<Option<PathBuf>>) -> DedupSink {
+        self.spool = self.spool.reading_inputs(inputs);
+        self
+    }
+
     /// Ends the main pass's files: the spool's path and the shard's documents.
     pub(crate) fn close(self, pool: &rayon::ThreadPool) -> anyhow::Result<(PathBuf, Docs)> {
         let context = || format!("cannot write to {}", self.dir.display());
@@ -152,6 +160,7 @@ impl Decided {
                         format,
                         bytes,
                         sketch: None,
+                        input: None,
                     })
                 }
             },
@@ -177,10 +186,14 @@ impl Sink for DedupSink {
             .checked_add(1)
             .context("dedup handles at most 4,294,967,295 documents a shard")?;
         let context = || format!("cannot write to {}", self.dir.display());
-        let spooled = self
-            .spool
-            .record(kept.file as u32, doc, kept.format.tag(), &kept.bytes)
-            .with_context(context)?;
+        let (file, format) = (kept.file as u32, kept.format.tag());
+        let spooled = match kept.input {
+            Some(span) => self
+                .spool
+                .input_record(file, doc, format, &kept.bytes, span),
+            None => self.spool.record(file, doc, format, &kept.bytes),
+        }
+        .with_context(context)?;
         if let (Some(shard), Some(sketch)) = (&mut self.shard, kept.sketch) {
             // The document's text is read back from its spooled record.
             shard

@@ -126,8 +126,12 @@ impl Format for JsonLines {
 
 /// Cuts a JSON Lines stream into its lines, for [`JsonLines::cut`].
 fn cut_lines(input: &InputFile, reader: Box<dyn io::Read + Send>, cutter: &mut Cutter<'_>) {
-    let (mut reader, transcoded) = match sniff_stream(reader) {
-        Ok(Opened::Text { reader, transcoded }) => (reader, transcoded),
+    let (mut reader, transcoded, skipped) = match sniff_stream(reader) {
+        Ok(Opened::Text {
+            reader,
+            transcoded,
+            skipped,
+        }) => (reader, transcoded, skipped),
         Ok(Opened::Binary { controls, sampled }) => {
             cutter.problem(Problem {
                 location: Location::file(&input.name),
@@ -143,8 +147,14 @@ fn cut_lines(input: &InputFile, reader: Box<dyn io::Read + Send>, cutter: &mut C
     let mut line = 0u64;
     let mut failed = false;
     let limit = cutter.max_record();
+    // Where the line being read starts in the file, when the stream is the file's bytes as they
+    // are (after a UTF-8 byte order mark): each record's place there.
+    let verbatim =
+        input.path.is_some() && input.compression == Compression::None && transcoded.is_none();
+    let mut offset = skipped;
     loop {
         let start = cutter.buffer().len();
+        let line_at = offset;
         match read_line(&mut reader, cutter.buffer(), limit) {
             Ok(Line::End) => break,
             Ok(Line::TooLong) => {
@@ -154,6 +164,7 @@ fn cut_lines(input: &InputFile, reader: Box<dyn io::Read + Send>, cutter: &mut C
                 match copy_rest_of_line(&mut reader, &mut io::sink()) {
                     Ok(rest) => {
                         let len = (limit as u64).saturating_add(rest);
+                        offset = offset.saturating_add(len);
                         cutter.count_read(len);
                         cutter.problem(Problem {
                             location: Location::line(&input.name, line),
@@ -172,6 +183,7 @@ fn cut_lines(input: &InputFile, reader: Box<dyn io::Read + Send>, cutter: &mut C
             }
             Ok(Line::Read(len)) => {
                 line += 1;
+                offset += len as u64;
                 cutter.count_read(len as u64);
                 let data = cutter.buffer();
                 let mut end = data.len();
@@ -185,7 +197,7 @@ fn cut_lines(input: &InputFile, reader: Box<dyn io::Read + Send>, cutter: &mut C
                     data.truncate(start);
                     continue;
                 }
-                cutter.record(start..end, line, transcoded);
+                cutter.record_at(start..end, line, transcoded, verbatim.then_some(line_at));
             }
             Err(err) => {
                 // The partial line is dropped: it is what the error cut short.

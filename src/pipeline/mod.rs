@@ -130,7 +130,15 @@ pub fn run(config: &RunConfig, notices: &mut dyn Notices) -> anyhow::Result<RunO
                     key_bits: key_bits_for(read::text_bytes_high(&files)),
                     ..config.dedup.clone()
                 };
-                let mut sink = DedupSink::new(&work, 0, Some(&dedup))?;
+                // Unchanged records are read back from the inputs, which stay where they are
+                // until the run ends: regular files only, not a device or a pipe, which cannot be
+                // read at an offset.
+                let regular = |path: &Option<std::path::PathBuf>| {
+                    path.clone()
+                        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+                };
+                let mut sink = DedupSink::new(&work, 0, Some(&dedup))?
+                    .reading_inputs(files.iter().map(|f| regular(&f.path)).collect());
                 let sketch = Some(&dedup);
                 pass::main_pass(
                     config, &files, &pool, &stages, sketch, &mut tally, notices, &mut sink,

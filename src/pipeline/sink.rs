@@ -7,6 +7,7 @@
 use crate::dedup::shard::Sketched;
 use crate::format::{Format, Opening};
 use crate::read::InputFile;
+use crate::write::spool::InputSpan;
 use crate::write::Output;
 
 /// A document the stages kept, rendered to the bytes it is written as.
@@ -19,6 +20,9 @@ pub struct Kept {
     pub bytes: Vec<u8>,
     /// Its dedup sketch, when dedup runs.
     pub sketch: Option<Box<Sketched>>,
+    /// Where `bytes` lie in the input file, when they are its own (an unchanged record, with
+    /// dedup on): the spool then reads them back from there.
+    pub input: Option<InputSpan>,
 }
 
 /// What consumes the main pass's output, in input order.

@@ -17,6 +17,7 @@ use crate::report::Transcoded;
 use crate::stage::{Notes, Stage, StageName, Verdict};
 
 use super::sink::Kept;
+use crate::write::spool::InputSpan;
 
 /// What became of one unit, ready to be handed on in order.
 pub(crate) enum Processed {
@@ -208,12 +209,26 @@ pub(crate) fn process_unit(
     });
     let facts = facts_of(&doc, parse_time, runs, audit);
     let format = files[file].format;
+    let bytes = format.render(doc);
+    // With dedup, a record that is its input's bytes is read back from the input, not spooled.
+    let input = match (unit, dedup) {
+        (
+            Unit::Record {
+                at: Some(at),
+                bytes: read,
+                ..
+            },
+            Some(_),
+        ) => InputSpan::of(&bytes, &data[read.clone()], *at),
+        _ => None,
+    };
     Processed::Kept {
         doc: Kept {
             file,
             format,
-            bytes: format.render(doc),
+            bytes,
             sketch,
+            input,
         },
         facts,
     }

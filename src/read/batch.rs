@@ -213,6 +213,18 @@ impl Cutter<'_> {
     ///
     /// [`RecordBytes`]: crate::format::RecordBytes
     pub fn record(&mut self, bytes: Range<usize>, locator: u64, transcoded: Option<Decoding>) {
+        self.record_at(bytes, locator, transcoded, None);
+    }
+
+    /// [`Cutter::record`] for a record whose bytes are the input file's own from byte `at` on
+    /// ([`Unit::Record::at`]).
+    pub fn record_at(
+        &mut self,
+        bytes: Range<usize>,
+        locator: u64,
+        transcoded: Option<Decoding>,
+        at: Option<u64>,
+    ) {
         if !self.started {
             self.started = true;
             // The record's bytes are in the buffer already: the batch must not be handed on
@@ -224,6 +236,7 @@ impl Cutter<'_> {
             locator,
             bytes,
             transcoded,
+            at,
         });
     }
 
@@ -463,5 +476,98 @@ mod tests {
             let cutting = Cutting { batch_bytes, max_record: 1 << 20 };
             prop_assert_eq!(read_all(&files, cutting, max_units), expected(&contents));
         }
+
+        /// A record of an uncompressed JSON Lines file says where its bytes are in the file
+        /// (dedup reads unchanged records back from there): after a byte order mark, `\r\n`
+        /// and `\n` line ends, blank lines and lines too long to be records.
+        #[test]
+        fn a_record_says_where_its_bytes_are_in_its_file(
+            lines in prop::collection::vec((0usize..120, 0u8..4, any::<bool>()), 1..60),
+            bom in any::<bool>(),
+            batch_bytes in 1usize..2000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut bytes = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+            for (n, &(len, kind, crlf)) in lines.iter().enumerate() {
+                let line = match kind {
+                    // Blank and white lines are no records.
+                    0 => " \t".repeat(len % 3).into_bytes(),
+                    _ => {
+                        let mut l = format!("{n}:").into_bytes();
+                        l.resize(l.len() + len, b'a' + (n % 26) as u8);
+                        l
+                    }
+                };
+                bytes.extend_from_slice(&line);
+                bytes.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            let file = input(dir.path(), "f.jsonl", JSONL, &bytes);
+            // Lines over 100 bytes are too long: skipped, their bytes still counted.
+            let cutting = Cutting { batch_bytes, max_record: 100 };
+            let mut records = 0;
+            let mut places = Vec::new();
+            read_batches_of(
+                &[file],
+                &crate::read::tests::config(),
+                cutting,
+                MAX_UNITS,
+                &ProgressBar::hidden(),
+                None,
+                &mut |batch| {
+                    for unit in &batch.units {
+                        if let Unit::Record { bytes: range, at, .. } = unit {
+                            records += 1;
+                            places.push((*at, batch.data[range.clone()].to_vec()));
+                        }
+                    }
+                    true
+                },
+            );
+            prop_assert!(records > 0 || lines.iter().all(|l| l.1 == 0 || l.0 + 4 > 98));
+            for (at, record) in places {
+                let at = at.expect("a plain file's record has a place") as usize;
+                prop_assert_eq!(&bytes[at..at + record.len()], &record[..]);
+            }
+        }
+    }
+
+    /// A compressed file's records have no place in it: their bytes are not the file's.
+    #[test]
+    fn a_compressed_record_has_no_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl.zst");
+        std::fs::write(
+            &path,
+            zstd::encode_all(&b"{\"text\":\"a\"}\n"[..], 1).unwrap(),
+        )
+        .unwrap();
+        let file = InputFile {
+            compression: Compression::Zstd,
+            ..input(
+                dir.path(),
+                "f.jsonl.zst",
+                JSONL,
+                &std::fs::read(&path).unwrap(),
+            )
+        };
+        let mut places = Vec::new();
+        read_batches(
+            &[file],
+            &crate::read::tests::config(),
+            Cutting {
+                batch_bytes: 100,
+                max_record: 100,
+            },
+            &ProgressBar::hidden(),
+            |batch| {
+                for unit in &batch.units {
+                    if let Unit::Record { at, .. } = unit {
+                        places.push(*at);
+                    }
+                }
+                true
+            },
+        );
+        assert_eq!(places, vec![None]);
     }
 }

@@ -301,6 +301,11 @@ pub enum Unit {
         bytes: Range<usize>,
         /// How the file was transcoded to UTF-8, when it was.
         transcoded: Option<Decoding>,
+        /// Where the record's bytes start in the input file, when they are the file's own
+        /// bytes there (an uncompressed file read as it is): an unchanged record is then
+        /// read back from the input instead of being kept in the spool
+        /// (`write::spool::InputSpan`).
+        at: Option<u64>,
     },
     /// Something could not be read.
     Problem(Problem),
@@ -320,6 +325,7 @@ pub fn parse_unit(
             locator,
             bytes,
             transcoded,
+            ..
         } => {
             let input = &files[*file];
             let record = RecordBytes {

@@ -51,6 +51,9 @@ pub enum Opened {
         reader: Box<dyn BufRead + Send>,
         /// How UTF-16 was decoded, when it was.
         transcoded: Option<Decoding>,
+        /// Bytes of the stream left out before the text: a UTF-8 byte order mark. (Where the
+        /// stream is transcoded, none of its bytes are where the text's are.)
+        skipped: u64,
     },
     /// Not text ([`sniff`]): `controls` of the first `sampled` bytes are NUL or control bytes.
     Binary {
@@ -97,6 +100,7 @@ pub fn sniff_stream(mut reader: Box<dyn Read + Send>) -> io::Result<Opened> {
     };
     Ok(Opened::Text {
         reader: text,
+        skipped: skip as u64,
         transcoded: encoding.map(|encoding| Decoding {
             encoding: encoding.name(),
             method,
@@ -234,6 +238,7 @@ mod tests {
             Opened::Text {
                 mut reader,
                 transcoded,
+                ..
             } => {
                 let mut text = Vec::new();
                 reader.read_to_end(&mut text).unwrap();

@@ -15,21 +15,42 @@
 //! work folder holds each text once. A list of where each frame starts is written beside the
 //! spool ([`frames_path`]). Both are [`checked`] files: a byte damaged on disk, or between the
 //! staged tasks that write and read them, fails the read with an error naming the file.
+//!
+//! A record that is its input's own bytes (an unchanged JSON Lines record of an uncompressed
+//! file: two in three on news dumps) is not held at all in a single-process run
+//! ([`SpoolWriter::reading_inputs`]): its event says where it lies in the input file
+//! ([`InputSpan`]) with the xxh3 hash of its bytes, and is read back from there. That saves
+//! compressing and decompressing it (a twentieth of `run`'s CPU time on news) and its place in
+//! the work folder; an input changed during the run fails the read of a record that is not
+//! there any more, naming the file, and never puts other bytes in the output. The input files'
+//! paths are written beside the spool ([`inputs_path`]).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::checked;
 
 const START: u8 = 0;
 const RECORD: u8 = 1;
+/// A record read back from its input file.
+const INPUT: u8 = 2;
 const END: u8 = 3;
 /// The last byte of a finished spool: a spool cut short anywhere is an error, not a shorter
 /// corpus.
 const FINISHED: u8 = 4;
 /// The bytes of a record event before the record's own.
 const RECORD_HEADER: usize = 1 + 1 + 4 + 4 + 8;
+/// The bytes of an input event: tag, format, file, document, offset, length, newline, hash.
+const INPUT_EVENT: usize = 1 + 1 + 4 + 4 + 8 + 8 + 1 + 8;
+/// Input events in one frame at most: reading one back decompresses its frame, which then
+/// stays small (64 events are about 2 KiB).
+const FRAME_INPUTS: usize = 64;
+/// Input files the reader of a spool holds open at once.
+const OPEN_INPUTS: usize = 16;
 
 /// One thing the main pass wrote.
 #[derive(Debug, PartialEq, Eq)]
@@ -71,6 +92,40 @@ pub fn frames_path(spool: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The file beside the spool at `spool` that names the input files its input events point
+/// into, when it has any.
+pub fn inputs_path(spool: &Path) -> PathBuf {
+    let mut name = spool.as_os_str().to_owned();
+    name.push(".inputs");
+    PathBuf::from(name)
+}
+
+/// Where a record lies in its input file: `len` bytes from `offset`, then a newline when
+/// `newline` (the line end its format writes, where the file has `\r\n` or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputSpan {
+    pub offset: u64,
+    pub len: u64,
+    pub newline: bool,
+}
+
+impl InputSpan {
+    /// The span of a record rendered as `rendered` from `read`, the bytes read at `offset` of
+    /// its file: `None` unless the rendering is those bytes (and a newline).
+    pub fn of(rendered: &[u8], read: &[u8], offset: u64) -> Option<InputSpan> {
+        let newline = match rendered.len().checked_sub(read.len())? {
+            0 => false,
+            1 if rendered.last() == Some(&b'\n') => true,
+            _ => return None,
+        };
+        (rendered[..read.len()] == *read).then_some(InputSpan {
+            offset,
+            len: read.len() as u64,
+            newline,
+        })
+    }
+}
+
 /// Appends events to a spool file.
 pub struct SpoolWriter {
     out: checked::Writer<File>,
@@ -80,6 +135,12 @@ pub struct SpoolWriter {
     /// Where each frame written so far starts in the file.
     starts: Vec<u64>,
     compressor: zstd::bulk::Compressor<'static>,
+    /// The input files, by number, that input events may point into ([`None`] for one that
+    /// cannot be read again); `None` when records are always held.
+    inputs: Option<Vec<Option<String>>>,
+    /// Input events in the frame being gathered.
+    frame_inputs: usize,
+    inputs_path: PathBuf,
 }
 
 impl SpoolWriter {
@@ -92,7 +153,25 @@ impl SpoolWriter {
             frame: Vec::with_capacity(FRAME_BYTES + RECORD_HEADER),
             starts: Vec::new(),
             compressor,
+            inputs: None,
+            frame_inputs: 0,
+            inputs_path: inputs_path(path),
         })
+    }
+
+    /// Lets [`SpoolWriter::input_record`] point into the input files `inputs` (by file number;
+    /// `None` for one that cannot be read again, such as standard input) instead of holding
+    /// their records. Only for a spool read back while the inputs are where they were: not one
+    /// a staged task hands to a task on another machine.
+    pub fn reading_inputs(mut self, inputs: Vec<Option<PathBuf>>) -> SpoolWriter {
+        // A path that is not UTF-8 is not written down: its records are held.
+        self.inputs = Some(
+            inputs
+                .into_iter()
+                .map(|path| path.and_then(|p| p.to_str().map(str::to_owned)))
+                .collect(),
+        );
+        self
     }
 
     pub fn start(&mut self, file: u32) -> io::Result<()> {
@@ -140,9 +219,44 @@ impl SpoolWriter {
         Ok(SpoolRef { frame, at })
     }
 
+    /// Appends the record of document `doc`, whose bytes `bytes` are its input file's own at
+    /// `span`: only where they lie and their hash, when the spool reads that file back
+    /// ([`SpoolWriter::reading_inputs`]); else the record itself ([`SpoolWriter::record`]).
+    pub fn input_record(
+        &mut self,
+        file: u32,
+        doc: u32,
+        format: u8,
+        bytes: &[u8],
+        span: InputSpan,
+    ) -> io::Result<SpoolRef> {
+        let known = self
+            .inputs
+            .as_ref()
+            .and_then(|inputs| inputs.get(file as usize))
+            .is_some_and(Option::is_some);
+        if !known || span.len.checked_add(u64::from(span.newline)) != Some(bytes.len() as u64) {
+            return self.record(file, doc, format, bytes);
+        }
+        let frame = u32::try_from(self.starts.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "spool too large"))?;
+        let at = self.frame.len() as u32;
+        self.frame.push(INPUT);
+        self.frame.push(format);
+        self.frame.extend_from_slice(&file.to_le_bytes());
+        self.frame.extend_from_slice(&doc.to_le_bytes());
+        self.frame.extend_from_slice(&span.offset.to_le_bytes());
+        self.frame.extend_from_slice(&span.len.to_le_bytes());
+        self.frame.push(u8::from(span.newline));
+        self.frame.extend_from_slice(&xxh3_64(bytes).to_le_bytes());
+        self.frame_inputs += 1;
+        self.full()?;
+        Ok(SpoolRef { frame, at })
+    }
+
     /// Writes the frame being gathered once it is large enough.
     fn full(&mut self) -> io::Result<()> {
-        if self.frame.len() >= FRAME_BYTES {
+        if self.frame.len() >= FRAME_BYTES || self.frame_inputs >= FRAME_INPUTS {
             self.flush()?;
         }
         Ok(())
@@ -157,6 +271,7 @@ impl SpoolWriter {
         let compressed = self.compressor.compress(&self.frame)?;
         self.out.write_all(&compressed)?;
         self.frame.clear();
+        self.frame_inputs = 0;
         Ok(())
     }
 
@@ -172,8 +287,150 @@ impl SpoolWriter {
         let mut out = checked::Writer::create(&self.frames_path)?;
         out.write_all(&frames)?;
         out.finish()?;
+        if let Some(inputs) = &self.inputs {
+            // Per file: 0, or 1 and the path's length (u32) and bytes.
+            let mut list = Vec::new();
+            for path in inputs {
+                match path {
+                    Some(path) => {
+                        list.push(1);
+                        list.extend_from_slice(&(path.len() as u32).to_le_bytes());
+                        list.extend_from_slice(path.as_bytes());
+                    }
+                    None => list.push(0),
+                }
+            }
+            let mut out = checked::Writer::create(&self.inputs_path)?;
+            out.write_all(&list)?;
+            out.finish()?;
+        }
         Ok(())
     }
+}
+
+/// The input files a spool's input events point into, opened as they are needed.
+struct Inputs {
+    paths: Vec<Option<PathBuf>>,
+    /// Files open, most recently used first, at most [`OPEN_INPUTS`].
+    open: Mutex<Vec<(u32, Arc<File>)>>,
+}
+
+impl Inputs {
+    /// The inputs listed beside the spool at `spool`; none when it lists none.
+    fn of(spool: &Path) -> io::Result<Inputs> {
+        let list_path = inputs_path(spool);
+        let mut paths = Vec::new();
+        if list_path.exists() {
+            let list = checked::read(&list_path)?;
+            let corrupt = || {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} is corrupt", list_path.display()),
+                )
+            };
+            let mut rest = &list[..];
+            while let Some((&present, after)) = rest.split_first() {
+                rest = after;
+                if present == 0 {
+                    paths.push(None);
+                    continue;
+                }
+                let len = rest.get(..4).ok_or_else(corrupt)?;
+                let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                let path = rest.get(4..4 + len).ok_or_else(corrupt)?;
+                let path = std::str::from_utf8(path).map_err(|_| corrupt())?;
+                paths.push(Some(PathBuf::from(path)));
+                rest = &rest[4 + len..];
+            }
+        }
+        Ok(Inputs {
+            paths,
+            open: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The record at `span` of input `file`, which must hash to `hash`.
+    fn read(&self, file: u32, span: InputSpan, hash: u64) -> io::Result<Vec<u8>> {
+        let path = self
+            .paths
+            .get(file as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("the spool names input file {file}, which its list does not hold"),
+                )
+            })?;
+        let changed = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} changed during the run: the record read at byte {} is not there any \
+                     more (run again on the input as it is now)",
+                    path.display(),
+                    span.offset
+                ),
+            )
+        };
+        let len = usize::try_from(span.len).map_err(|_| changed())?;
+        let handle = self.handle(file, path)?;
+        let mut bytes = vec![0u8; len + usize::from(span.newline)];
+        match checked::read_exact_at(&handle, &mut bytes[..len], span.offset) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Err(changed()),
+            Err(err) => {
+                return Err(io::Error::new(
+                    err.kind(),
+                    format!("{}: {err}", path.display()),
+                ))
+            }
+        }
+        if span.newline {
+            bytes[len] = b'\n';
+        }
+        if xxh3_64(&bytes) != hash {
+            return Err(changed());
+        }
+        Ok(bytes)
+    }
+
+    /// Input `file`, open.
+    fn handle(&self, file: u32, path: &Path) -> io::Result<Arc<File>> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(i) = open.iter().position(|(f, _)| *f == file) {
+            let entry = open.remove(i);
+            let handle = entry.1.clone();
+            open.insert(0, entry);
+            return Ok(handle);
+        }
+        let handle = Arc::new(
+            File::open(path)
+                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))?,
+        );
+        open.truncate(OPEN_INPUTS - 1);
+        open.insert(0, (file, handle.clone()));
+        Ok(handle)
+    }
+}
+
+/// An input event's fields after its tag: format, file, document, span and hash.
+fn input_event(bytes: &[u8; INPUT_EVENT - 1]) -> (u8, u32, u32, InputSpan, u64) {
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let long = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    let span = InputSpan {
+        offset: long(9),
+        len: long(17),
+        newline: bytes[25] != 0,
+    };
+    (bytes[0], word(1), word(5), span, long(26))
 }
 
 /// Reads single records back from a finished spool, by the [`SpoolRef`]s its writer gave.
@@ -182,6 +439,7 @@ pub struct SpoolReader {
     /// Where each frame starts, then where the last one ends.
     starts: Vec<u64>,
     path: PathBuf,
+    inputs: Inputs,
 }
 
 impl SpoolReader {
@@ -196,6 +454,7 @@ impl SpoolReader {
             file: checked::File::open(path)?,
             starts,
             path: path.to_owned(),
+            inputs: Inputs::of(path)?,
         })
     }
 
@@ -219,6 +478,14 @@ impl SpoolReader {
         self.file.read_exact_at(&mut compressed, start)?;
         let frame = crate::codec::decompress_frame(&compressed).map_err(|_| corrupt())?;
         let at = at.at as usize;
+        if frame.get(at) == Some(&INPUT) {
+            let event = frame
+                .get(at + 1..at + INPUT_EVENT)
+                .and_then(|e| <&[u8; INPUT_EVENT - 1]>::try_from(e).ok())
+                .ok_or_else(corrupt)?;
+            let (format, file, _, span, hash) = input_event(event);
+            return Ok((format, self.inputs.read(file, span, hash)?));
+        }
         let header = frame.get(at..at + RECORD_HEADER).ok_or_else(corrupt)?;
         if header[0] != RECORD {
             return Err(corrupt());
@@ -240,6 +507,7 @@ pub fn replay(
     mut each: impl FnMut(Event) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut input = zstd::stream::read::Decoder::with_buffer(checked::Reader::open(path)?)?;
+    let inputs = Inputs::of(path)?;
     let corrupt = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -267,6 +535,17 @@ pub fn replay(
                 return match input.read(&mut tag)? {
                     0 => Ok(()),
                     _ => Err(corrupt().into()),
+                }
+            }
+            INPUT => {
+                let mut event = [0u8; INPUT_EVENT - 1];
+                input.read_exact(&mut event)?;
+                let (format, file, doc, span, hash) = input_event(&event);
+                Event::Record {
+                    file,
+                    doc,
+                    format,
+                    bytes: inputs.read(file, span, hash)?,
                 }
             }
             RECORD => {
@@ -442,5 +721,139 @@ mod tests {
         bytes[3] ^= 1;
         std::fs::write(&frames_file, &bytes).unwrap();
         assert!(SpoolReader::open(&path).is_err());
+    }
+
+    /// An unchanged record is held as its place in the input: it comes back from there, by its
+    /// place and in the replay, as the record itself would; a frame of such events stays
+    /// small; a file the list does not name, or a record whose bytes are not its input's,
+    /// is held whole.
+    #[test]
+    fn records_read_back_from_their_input_are_the_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.jsonl");
+        let mut file = Vec::new();
+        let mut spans = Vec::new();
+        for doc in 0..500u32 {
+            // Text that compresses little, as a spooled corpus's many stories do.
+            let words: Vec<String> = (1..=12u64)
+                .map(|k| {
+                    format!(
+                        "{:x}",
+                        (u64::from(doc) + 1).wrapping_mul(k * 0x9E37_79B9_7F4A_7C15)
+                    )
+                })
+                .collect();
+            let line = format!("{{\"id\":{doc},\"text\":\"{}\"}}", words.join(" "));
+            let offset = file.len() as u64;
+            file.extend_from_slice(line.as_bytes());
+            // CRLF line ends too: the record is written back with a LF.
+            file.extend_from_slice(if doc % 3 == 0 { b"\r\n" } else { b"\n" });
+            spans.push((line, offset));
+        }
+        std::fs::write(&input, &file).unwrap();
+        let path = dir.path().join("spool");
+        let mut spool = SpoolWriter::create(&path)
+            .unwrap()
+            .reading_inputs(vec![Some(input.clone()), None]);
+        spool.start(0).unwrap();
+        let mut written = Vec::new();
+        for (doc, (line, offset)) in spans.iter().enumerate() {
+            let rendered = format!("{line}\n").into_bytes();
+            let span = InputSpan::of(&rendered, line.as_bytes(), *offset).unwrap();
+            let at = spool
+                .input_record(0, doc as u32, 1, &rendered, span)
+                .unwrap();
+            written.push((at, rendered));
+        }
+        // Standard input (no path) and a rendering that is not the bytes read are held.
+        spool.end().unwrap();
+        spool.start(1).unwrap();
+        let stdin = InputSpan {
+            offset: 0,
+            len: 3,
+            newline: true,
+        };
+        let held = spool.input_record(1, 500, 1, b"abc\n", stdin).unwrap();
+        written.push((held, b"abc\n".to_vec()));
+        assert_eq!(InputSpan::of(b"{\"a\":2}\n", b"{\"a\":1}", 0), None);
+        assert_eq!(InputSpan::of(b"abc\n\n", b"abc", 0), None);
+        spool.end().unwrap();
+        spool.finish().unwrap();
+        // Nothing of the records is in the spool: far smaller than the input.
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            size * 4 < file.len() as u64,
+            "{size} bytes for {}",
+            file.len()
+        );
+        let frames: std::collections::HashSet<u32> = written.iter().map(|w| w.0.frame).collect();
+        assert!(
+            frames.len() >= 500 / FRAME_INPUTS,
+            "{} frames",
+            frames.len()
+        );
+        let reader = SpoolReader::open(&path).unwrap();
+        for (at, bytes) in &written {
+            assert_eq!(reader.record(*at).unwrap(), (1, bytes.clone()), "{at:?}");
+        }
+        let mut replayed = Vec::new();
+        replay(&path, |e| {
+            if let Event::Record { bytes, .. } = e {
+                replayed.push(bytes);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            replayed,
+            written.iter().map(|w| w.1.clone()).collect::<Vec<_>>()
+        );
+    }
+
+    /// An input changed during the run fails every read of a record no longer there, naming
+    /// the file: its bytes never take a record's place.
+    #[test]
+    fn an_input_changed_under_the_spool_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.jsonl");
+        std::fs::write(&input, b"{\"text\":\"one\"}\n{\"text\":\"two\"}\n").unwrap();
+        let path = dir.path().join("spool");
+        let mut spool = SpoolWriter::create(&path)
+            .unwrap()
+            .reading_inputs(vec![Some(input.clone())]);
+        spool.start(0).unwrap();
+        let mut places = Vec::new();
+        for (doc, (offset, line)) in [(0u64, "{\"text\":\"one\"}"), (15, "{\"text\":\"two\"}")]
+            .into_iter()
+            .enumerate()
+        {
+            let rendered = format!("{line}\n").into_bytes();
+            let span = InputSpan::of(&rendered, line.as_bytes(), offset).unwrap();
+            places.push(
+                spool
+                    .input_record(0, doc as u32, 1, &rendered, span)
+                    .unwrap(),
+            );
+        }
+        spool.end().unwrap();
+        spool.finish().unwrap();
+        let reader = SpoolReader::open(&path).unwrap();
+        assert_eq!(reader.record(places[1]).unwrap().1, b"{\"text\":\"two\"}\n");
+        // The same length, other bytes; then a file cut short.
+        for changed in [
+            &b"{\"text\":\"one\"}\n{\"text\":\"TWO\"}\n"[..],
+            b"{\"text\":\"one\"}\n",
+        ] {
+            std::fs::write(&input, changed).unwrap();
+            let reader = SpoolReader::open(&path).unwrap();
+            let err = reader.record(places[1]).unwrap_err().to_string();
+            assert!(err.contains("in.jsonl changed during the run"), "{err}");
+            let err = replay(&path, |_| Ok(())).unwrap_err().to_string();
+            assert!(err.contains("in.jsonl changed during the run"), "{err}");
+        }
+        std::fs::remove_file(&input).unwrap();
+        let reader = SpoolReader::open(&path).unwrap();
+        let err = reader.record(places[0]).unwrap_err().to_string();
+        assert!(err.contains("in.jsonl"), "{err}");
     }
 }

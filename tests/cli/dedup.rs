@@ -309,3 +309,65 @@ fn a_tiny_mem_runs_within_a_small_limit_of_open_files() {
         );
     }
 }
+
+/// A run reads unchanged records back from an uncompressed input instead of spooling them: the
+/// cleaned corpus and the clusters are the ones a compressed copy of the same input gives
+/// (whose records are all spooled), after a byte order mark and `\r\n` line ends, with
+/// records that repair and strip change, exact copies and an edited copy among them.
+#[test]
+fn records_read_back_from_the_input_are_the_ones_spooled() {
+    let s = Scratch::new();
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    for id in 0..40 {
+        let mut text = crate::prose(id as u64 % 31, 6);
+        match id % 5 {
+            0 => text.push_str("Advertisement\n"),
+            1 => text = text.replacen(' ', " \u{e2}\u{20ac}\u{153}", 1),
+            _ => {}
+        }
+        if id == 33 {
+            text = text.replacen(' ', " quite ", 1);
+        }
+        let line = record(id, &text);
+        input.extend_from_slice(line.trim_end().as_bytes());
+        input.extend_from_slice(if id % 3 == 0 { b"\r\n" } else { b"\n" });
+    }
+    let plain = s.write("plain/in.jsonl", &input);
+    s.write(
+        "packed/in.jsonl.zst",
+        zstd::encode_all(&input[..], 1).unwrap(),
+    );
+    let (plain_out, packed_out) = (s.path("out-plain"), s.path("out-packed"));
+    assert_eq!(run(&[&plain], &plain_out).0, 0);
+    assert_eq!(run(&[&s.path("packed/in.jsonl.zst")], &packed_out).0, 0);
+    let cleaned = std::fs::read(plain_out.join("in.jsonl")).unwrap();
+    let packed = std::fs::read(packed_out.join("in.jsonl.zst")).unwrap();
+    assert_eq!(
+        String::from_utf8(cleaned.clone()).unwrap(),
+        String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap()
+    );
+    for file in ["clusters.jsonl", "passages.jsonl"] {
+        assert_eq!(
+            std::fs::read(plain_out.join(file)).unwrap(),
+            std::fs::read(packed_out.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // Some records were changed, some copies dropped, and most records are as they were read.
+    let rep = report(&plain_out);
+    assert!(
+        rep["stages"]["strip"]["documents_changed"]
+            .as_u64()
+            .unwrap()
+            >= 8
+    );
+    assert!(
+        rep["stages"]["dedup"]["documents_dropped"]
+            .as_u64()
+            .unwrap()
+            >= 5
+    );
+    let cleaned = String::from_utf8(cleaned).unwrap();
+    assert!(cleaned.lines().count() >= 20);
+    assert!(!cleaned.contains("Advertisement"));
+}

@@ -93,10 +93,7 @@ fn covered_share(a: &[u32], b: &[u32]) -> Option<(f64, bool)> {
     if a.is_empty() {
         return Some((1.0, true));
     }
-    let mut positions: HashMap<u32, Vec<u32>> = HashMap::default();
-    for (j, &token) in b.iter().enumerate() {
-        positions.entry(token).or_default().push(j as u32);
-    }
+    let positions = Positions::of(b);
     let (words, figures) = aligned(a, b, &positions)?;
     Some((words as f64 / a.len() as f64, figures))
 }
@@ -104,14 +101,8 @@ fn covered_share(a: &[u32], b: &[u32]) -> Option<(f64, bool)> {
 /// The words of `a` in aligned runs of two or more, plus those in runs of at least [`MOVED`]
 /// words found elsewhere in `b` (a paragraph moved: the same text in another order); and
 /// whether every figure word of `a` is in one of those runs, or next to the same word in `b`.
-fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(usize, bool)> {
-    let mut finder = Finder {
-        a,
-        positions,
-        lengths: Vec::new(),
-        next: Vec::new(),
-        steps: 0,
-    };
+fn aligned(a: &[u32], b: &[u32], positions: &Positions) -> Option<(usize, bool)> {
+    let mut finder = Finder::new(a, positions);
     let mut blocks = Vec::new();
     finder.blocks((0, a.len(), 0, b.len()), 2, false, &mut blocks)?;
     let in_order: usize = blocks.iter().map(|&(_, _, k)| k).sum();
@@ -171,17 +162,8 @@ fn aligned(a: &[u32], b: &[u32], positions: &HashMap<u32, Vec<u32>>) -> Option<(
 /// of at least `min` words, in order, as (first, end) word indices in `a` and in `b`; `None`
 /// when they share no such run (or the alignment ran past its budget).
 pub fn shared_span(a: &[u32], b: &[u32], min: usize) -> Option<((usize, usize), (usize, usize))> {
-    let mut positions: HashMap<u32, Vec<u32>> = HashMap::default();
-    for (j, &token) in b.iter().enumerate() {
-        positions.entry(token).or_default().push(j as u32);
-    }
-    let mut finder = Finder {
-        a,
-        positions: &positions,
-        lengths: Vec::new(),
-        next: Vec::new(),
-        steps: 0,
-    };
+    let positions = Positions::of(b);
+    let mut finder = Finder::new(a, &positions);
     let mut blocks = Vec::new();
     finder.blocks((0, a.len(), 0, b.len()), min, false, &mut blocks)?;
     let first = blocks.iter().min_by_key(|&&(i, ..)| i)?;
@@ -193,17 +175,72 @@ pub fn shared_span(a: &[u32], b: &[u32], min: usize) -> Option<((usize, usize), 
 /// short phrases in any order; a moved paragraph is a long run.
 const MOVED: usize = 12;
 
+/// Where each token of a sequence occurs, in one array: a token's positions, ascending, are
+/// one slice of it. Built without a list per token (a hash map of lists took an allocation a
+/// distinct word, for every pair aligned).
+struct Positions {
+    /// Token → (start, count) in `at`.
+    slots: HashMap<u32, (u32, u32)>,
+    at: Vec<u32>,
+}
+
+impl Positions {
+    fn of(b: &[u32]) -> Positions {
+        let mut slots: HashMap<u32, (u32, u32)> =
+            HashMap::with_capacity_and_hasher(b.len(), Default::default());
+        for &token in b {
+            slots.entry(token).or_insert((0, 0)).1 += 1;
+        }
+        // Each token's slice starts where the ones before it (in any order) end; its count
+        // is set again as its positions are filled in.
+        let mut start = 0;
+        for slot in slots.values_mut() {
+            let count = slot.1;
+            *slot = (start, 0);
+            start += count;
+        }
+        let mut at = vec![0u32; b.len()];
+        for (j, &token) in b.iter().enumerate() {
+            if let Some(slot) = slots.get_mut(&token) {
+                at[(slot.0 + slot.1) as usize] = j as u32;
+                slot.1 += 1;
+            }
+        }
+        Positions { slots, at }
+    }
+
+    /// The slot of `token`: where its positions are in `at`.
+    fn slot(&self, token: u32) -> Option<(u32, u32)> {
+        self.slots.get(&token).copied()
+    }
+}
+
 /// Finds longest common runs; keeps its buffers between calls.
 struct Finder<'a> {
-    a: &'a [u32],
-    positions: &'a HashMap<u32, Vec<u32>>,
+    /// The slot of each word of `a` in `positions` (a count of 0 where `b` lacks it), looked
+    /// up once for every range the recursion searches.
+    slots: Vec<(u32, u32)>,
+    positions: &'a Positions,
     /// Runs ending at the previous word of `a`: (position in b, length), by position.
     lengths: Vec<(u32, u32)>,
     next: Vec<(u32, u32)>,
     steps: u64,
 }
 
-impl Finder<'_> {
+impl<'a> Finder<'a> {
+    fn new(a: &'a [u32], positions: &'a Positions) -> Finder<'a> {
+        Finder {
+            slots: a
+                .iter()
+                .map(|&token| positions.slot(token).unwrap_or((0, 0)))
+                .collect(),
+            positions,
+            lengths: Vec::new(),
+            next: Vec::new(),
+            steps: 0,
+        }
+    }
+
     /// The blocks (start in a, start in b, length) of the longest-run recursion over `range` (a from, a to,
     /// b from, b to), runs shorter than `min` ending it. `anywhere`: each side of a block is
     /// matched against the whole of b's range again, not only the same side of it.
@@ -250,7 +287,9 @@ impl Finder<'_> {
         self.lengths.clear();
         for i in alo..ahi {
             self.next.clear();
-            if let Some(js) = self.positions.get(&self.a[i]) {
+            let (start, count) = self.slots[i];
+            if count > 0 {
+                let js = &self.positions.at[start as usize..(start + count) as usize];
                 let from = js.partition_point(|&j| (j as usize) < blo);
                 // The previous word's runs are sorted by position: walk them alongside.
                 let mut previous = 0;
@@ -474,14 +513,14 @@ mod tests {
             a in proptest::collection::vec(0u32..4, 0..40),
             b in proptest::collection::vec(0u32..4, 0..40),
         ) {
-            let positions = {
-                let mut p: HashMap<u32, Vec<u32>> = HashMap::default();
-                for (j, &t) in b.iter().enumerate() {
-                    p.entry(t).or_default().push(j as u32);
-                }
-                p
-            };
-            let mut finder = Finder { a: &a, positions: &positions, lengths: Vec::new(), next: Vec::new(), steps: 0 };
+            let positions = Positions::of(&b);
+            for (j, &t) in b.iter().enumerate() {
+                let (start, count) = positions.slot(t).unwrap();
+                let at = &positions.at[start as usize..(start + count) as usize];
+                let ascending = at.windows(2).all(|w| w[0] < w[1]);
+                proptest::prop_assert!(ascending && at.contains(&(j as u32)));
+            }
+            let mut finder = Finder::new(&a, &positions);
             let mut blocks = Vec::new();
             finder.blocks((0, a.len(), 0, b.len()), 2, false, &mut blocks).unwrap();
             proptest::prop_assert_eq!(blocks.iter().map(|b| b.2).sum::<usize>(), reference(&a, &b));

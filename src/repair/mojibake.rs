@@ -582,6 +582,24 @@ fn read_run(
                 // (Not `Æ` ending a run of Vietnamese letters before a space: `Ơ` (C6 A0)
                 // whose no-break space became that space, `ĐƯÆ NG`; the lost-byte fix decides,
                 // as for `Ã`.)
+                // `Ã` ending a run before a space, right after a misread sign that opens a word
+                // (a quote, `¿`, a dash): `à` whose no-break space became that space
+                // (`Â«Ã mplia` for `«àmplia`); the lost-byte fix decides it, and the rest of
+                // the run is read without it. (After a letter it stays a lost byte: `Ã«Ã ` is
+                // correct capitals as often.)
+                let start = range.start + chars[i].0;
+                if western
+                    && chars[i].1 == 'Ã'
+                    && i + 1 == chars.len()
+                    && text[range.end..].starts_with(' ')
+                    && scratch
+                        .sequences
+                        .last()
+                        .is_some_and(|seq| seq.end == start && opens_a_word(seq.decoded))
+                {
+                    i += 1;
+                    continue;
+                }
                 let lead = map.byte(chars[i].1);
                 if western
                     && lead == Some(0xC6)
@@ -668,6 +686,15 @@ fn read_run(
     reading.shaped = shaped_like_mojibake(text, sequences, western);
     reading.next_layer = sequences.iter().all(|seq| map.byte(seq.decoded).is_some());
     Some(reading)
+}
+
+/// Whether `c` is a sign set right before a word: an opening quote, `¿`, `¡`, a dash or a
+/// bullet.
+fn opens_a_word(c: char) -> bool {
+    matches!(
+        c,
+        '«' | '‹' | '“' | '‘' | '„' | '‚' | '¿' | '¡' | '—' | '–' | '•' | '·'
+    )
 }
 
 /// Whether every lost-byte mark in `sequences` touches a whole sequence (no gap between them),

@@ -239,6 +239,20 @@ fn a_grave_that_lost_its_no_break_space_inside_other_damage_comes_back() {
 }
 
 #[test]
+fn a_grave_that_lost_its_no_break_space_after_a_misread_sign_comes_back_with_the_sign() {
+    // A word starting with `à` right after an opening quote, bracket or dash, misread as
+    // Windows-1252 and its no-break spaces turned into spaces (`Â«Ã mplia`): the sign is
+    // repaired too, not left beside the restored `à`.
+    for open in ['«', '“', '‘', '„', '‹', '¿', '¡', '—', '–', '•', '·'] {
+        for word in ["àmplia", "àrea", "àngel", "àmbit", "àlbum"] {
+            let clean = format!("La ciutat és {open}{word} de la regió, diu l’alcalde.");
+            let damaged = misread_nbsp_as_space(&clean);
+            assert_eq!(repair(&damaged), clean, "{damaged}");
+        }
+    }
+}
+
+#[test]
 fn a_one_letter_word_of_a_misread_phrase_comes_back_beside_english() {
     // Cyrillic misread whole: its one-letter word `М` is one sequence next to English words,
     // a coincidence alone, but the line's other runs decode to Cyrillic with the same

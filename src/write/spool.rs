@@ -739,7 +739,7 @@ mod tests {
                 .map(|k| {
                     format!(
                         "{:x}",
-                        (u64::from(doc) + 1).wrapping_mul(k * 0x9E37_79B9_7F4A_7C15)
+                        (u64::from(doc) + 1).wrapping_mul(k.wrapping_mul(0x9E37_79B9_7F4A_7C15))
                     )
                 })
                 .collect();

@@ -174,14 +174,11 @@ impl<'a> BitReader<'a> {
         if width > 32 {
             return None;
         }
-        if self.held < width {
+        while self.held < width {
+            let before = self.held;
             self.refill();
-            while self.held < width {
-                let before = self.held;
-                self.refill();
-                if self.held == before {
-                    return None;
-                }
+            if self.held == before {
+                return None;
             }
         }
         let value = self.bits & ((1u64 << width) - 1);

@@ -220,7 +220,8 @@ struct Finder<'a> {
     /// The slot of each word of `a` in `positions` (a count of 0 where `b` lacks it), looked
     /// up once for every range the recursion searches.
     slots: Vec<(u32, u32)>,
-    positions: &'a Positions,
+    /// `b`'s positions, a slot's slice each ([`Positions::at`]).
+    at: &'a [u32],
     /// Runs ending at the previous word of `a`: (position in b, length), by position.
     lengths: Vec<(u32, u32)>,
     next: Vec<(u32, u32)>,
@@ -234,7 +235,7 @@ impl<'a> Finder<'a> {
                 .iter()
                 .map(|&token| positions.slot(token).unwrap_or((0, 0)))
                 .collect(),
-            positions,
+            at: &positions.at,
             lengths: Vec::new(),
             next: Vec::new(),
             steps: 0,
@@ -289,7 +290,7 @@ impl<'a> Finder<'a> {
             self.next.clear();
             let (start, count) = self.slots[i];
             if count > 0 {
-                let js = &self.positions.at[start as usize..(start + count) as usize];
+                let js = &self.at[start as usize..(start + count) as usize];
                 let from = js.partition_point(|&j| (j as usize) < blo);
                 // The previous word's runs are sorted by position: walk them alongside.
                 let mut previous = 0;

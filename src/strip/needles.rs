@@ -4,9 +4,10 @@
 //!
 //! The search is sound by construction: a needle is only ever made of characters the regex
 //! requires in that order. A letter the regex matches in either case (its class is exactly the
-//! letter's two ASCII cases) is searched ASCII-case-insensitively; a letter whose class holds
-//! more (`k` also matches the Kelvin sign, `s` the long s, under Unicode case folding) ends
-//! the needle there, so no match can hide from it.
+//! letter's two ASCII cases) is searched ASCII-case-insensitively. `k` and `s` also match the
+//! Kelvin sign and the long s under Unicode case folding: they are searched as the ASCII
+//! letter, and a line holding either sign is always let through ([`Prefilter::may_match`]),
+//! so no match can hide from a needle.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem;
@@ -14,7 +15,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A literal a match must contain: its bytes, and whether its ASCII letters match in either
 /// case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Needle {
     pub bytes: Vec<u8>,
     pub any_case: bool,
@@ -89,10 +90,7 @@ fn concat(subs: &[Hir]) -> Option<Found> {
     };
     // The parts joined so far: every combination of their needles; and whether every part
     // of the sequence was whole and joined.
-    let mut joined = vec![Needle {
-        bytes: Vec::new(),
-        any_case: false,
-    }];
+    let mut joined = vec![Needle::default()];
     let mut whole = true;
     for sub in subs {
         match needles(sub) {
@@ -109,13 +107,7 @@ fn concat(subs: &[Hir]) -> Option<Found> {
             }
             found => {
                 whole = false;
-                consider(std::mem::replace(
-                    &mut joined,
-                    vec![Needle {
-                        bytes: Vec::new(),
-                        any_case: false,
-                    }],
-                ));
+                consider(std::mem::replace(&mut joined, vec![Needle::default()]));
                 if let Some(found) = found {
                     if found.whole {
                         // Too many combinations: the part starts a new run.
@@ -155,15 +147,7 @@ fn piece(hir: &Hir) -> Option<(Vec<u8>, bool)> {
     match hir.kind() {
         HirKind::Literal(literal) => Some((literal.0.to_vec(), false)),
         HirKind::Class(Class::Unicode(class)) => {
-            let mut chars = Vec::new();
-            for range in class.ranges() {
-                for c in range.start()..=range.end() {
-                    if chars.len() == 3 {
-                        return None;
-                    }
-                    chars.push(c);
-                }
-            }
+            let chars = members(class.ranges().iter().map(|r| r.start()..=r.end()), 3)?;
             match chars[..] {
                 [c] => Some((c.to_string().into_bytes(), false)),
                 [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => {
@@ -180,15 +164,7 @@ fn piece(hir: &Hir) -> Option<(Vec<u8>, bool)> {
             }
         }
         HirKind::Class(Class::Bytes(class)) => {
-            let mut bytes = Vec::new();
-            for range in class.ranges() {
-                for b in range.start()..=range.end() {
-                    if bytes.len() == 2 {
-                        return None;
-                    }
-                    bytes.push(b);
-                }
-            }
+            let bytes = members(class.ranges().iter().map(|r| r.start()..=r.end()), 2)?;
             match bytes[..] {
                 [b] => Some((vec![b], false)),
                 [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => {
@@ -199,6 +175,26 @@ fn piece(hir: &Hir) -> Option<(Vec<u8>, bool)> {
         }
         _ => None,
     }
+}
+
+/// The members of a class's `ranges`, or `None` when it has more than `most`.
+fn members<T>(
+    ranges: impl Iterator<Item = std::ops::RangeInclusive<T>>,
+    most: usize,
+) -> Option<Vec<T>>
+where
+    std::ops::RangeInclusive<T>: Iterator<Item = T>,
+{
+    let mut all = Vec::new();
+    for range in ranges {
+        for member in range {
+            if all.len() == most {
+                return None;
+            }
+            all.push(member);
+        }
+    }
+    Some(all)
 }
 
 /// The needles of several regexes, searched at once: a line in which none is found matches

@@ -68,8 +68,7 @@ pub struct Tokens {
 /// kana, Thai, Lao, Khmer, Myanmar): each such letter is a word of its own (its combining marks
 /// are dropped, as punctuation is).
 pub fn unspaced(c: char) -> bool {
-    c.is_alphanumeric()
-        && matches!(c as u32,
+    matches!(c as u32,
             0x3040..=0x30FF // Hiragana, Katakana
             | 0x31F0..=0x31FF // Katakana extensions
             | 0x3400..=0x4DBF // Han extension A
@@ -80,7 +79,14 @@ pub fn unspaced(c: char) -> bool {
             | 0x0E00..=0x0EFF // Thai, Lao
             | 0x1780..=0x17FF // Khmer
             | 0x1000..=0x109F // Myanmar
-        )
+    ) && c.is_alphanumeric()
+}
+
+/// Whether a character is of the General Punctuation block's marks (dashes, curly quotes,
+/// ellipsis, per mille, primes, guillemets…), none of which is a letter, a digit or a space:
+/// news text has them in every line, and matching drops them without looking them up.
+fn general_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x2027 | 0x2030..=0x205E)
 }
 
 /// The tokens of a text: runs of letters and digits, lowercased (what Python's `\w+` finds,
@@ -690,6 +696,8 @@ impl Words {
             }
             let mut start = i;
             let mut begin = words.open_word();
+            // The smallest ASCII byte kept in the word: a digit is the only one under 0x40.
+            let mut least = u8::MAX;
             while i < bytes.len() {
                 let b = bytes[i];
                 if b < 0x80 {
@@ -697,37 +705,45 @@ impl Words {
                         SPACE => break,
                         KEEP => {
                             // A run of ASCII letters and digits, copied and lowercased (its
-                            // digits folded) at once, through a table that ends it.
+                            // digits folded) through a table that ends it.
                             let table = if fold_digits { &KEPT_FOLDED } else { &KEPT };
-                            let run = bytes[i..]
-                                .iter()
-                                .take_while(|&&b| table[b as usize] != 0)
-                                .count();
-                            words
-                                .text
-                                .extend(bytes[i..i + run].iter().map(|&b| table[b as usize]));
-                            i += run;
+                            let mut j = i;
+                            while j < bytes.len() {
+                                let kept = table[bytes[j] as usize];
+                                if kept == 0 {
+                                    break;
+                                }
+                                words.text.push(kept);
+                                least = least.min(kept);
+                                j += 1;
+                            }
+                            i = j;
                         }
                         _ => i += 1,
                     }
                 } else {
                     let c = char_at(i);
+                    if general_punctuation(c) {
+                        i += c.len_utf8();
+                        continue;
+                    }
                     if c.is_whitespace() {
                         break;
                     }
                     if unspaced(c) {
                         // A word of its own: the word so far ends, this character is one, and
                         // another word starts after it.
-                        words.end_word(start, i, begin);
+                        words.end_word(start, i, begin, least);
                         let at = words.open_word();
                         let mut buf = [0u8; 4];
                         words
                             .text
                             .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                         i += c.len_utf8();
-                        words.end_word(i - c.len_utf8(), i, at);
+                        words.end_word(i - c.len_utf8(), i, at, u8::MAX);
                         start = i;
                         begin = words.open_word();
+                        least = u8::MAX;
                         continue;
                     }
                     if c.is_alphanumeric() {
@@ -741,7 +757,7 @@ impl Words {
                     i += c.len_utf8();
                 }
             }
-            words.end_word(start, i, begin);
+            words.end_word(start, i, begin, least);
         }
         words
     }
@@ -756,17 +772,18 @@ impl Words {
     }
 
     /// Ends the word at `start..end` of the text, whose normalized form starts at `begin` of
-    /// the buffer: hashed, or taken back (with its separator) when nothing of it was kept.
-    fn end_word(&mut self, start: usize, end: usize, begin: usize) {
+    /// the buffer and whose smallest ASCII byte kept is `least`: hashed, or taken back (with its
+    /// separator) when nothing of it was kept.
+    fn end_word(&mut self, start: usize, end: usize, begin: usize, least: u8) {
         if self.text.len() == begin {
             self.text.truncate(begin.saturating_sub(1));
         } else {
-            // The lowest bit says whether the word holds a digit (see [`NUMBERED`]).
-            let word = &self.text[begin..];
-            // A kept word's bytes are lowercase ASCII letters, digits (the only ones under
-            // 0x40) and non-ASCII letters (0x80 and over): a minimum the compiler vectorizes.
-            let numbered = u64::from(word.iter().fold(u8::MAX, |m, &b| m.min(b)) < 0x40);
-            self.hashes.push(xxh3_64(word) & !1 | numbered);
+            // The lowest bit says whether the word holds a digit (see [`NUMBERED`]): a kept
+            // word's bytes are lowercase ASCII letters, digits (the only ones under 0x40) and
+            // non-ASCII letters (0x80 and over).
+            let numbered = u64::from(least < 0x40);
+            self.hashes
+                .push(xxh3_64(&self.text[begin..]) & !1 | numbered);
             self.original.push((start as u32, end as u32));
         }
     }
@@ -1154,6 +1171,19 @@ mod tests {
         (normalized.join(" "), spans)
     }
 
+    #[test]
+    fn general_punctuation_is_neither_letter_digit_nor_space() {
+        let marks: Vec<char> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| general_punctuation(c))
+            .collect();
+        assert!(marks.contains(&'\u{201C}') && marks.contains(&'\u{2014}'));
+        assert!(!marks.contains(&'\u{2028}') && !marks.contains(&'\u{205F}'));
+        for c in marks {
+            assert!(!c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn words_are_what_the_plain_statement_says(
@@ -1162,8 +1192,18 @@ mod tests {
         ) {
             let words = Words::of(&text, fold);
             let (normalized, spans) = reference(&text, fold);
+            // Each word's hash, its lowest bit set when the word holds a digit.
+            let hashes: Vec<u64> = normalized
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(|w| {
+                    let digit = w.bytes().any(|b| b.is_ascii_digit());
+                    xxh3_64(w.as_bytes()) & !1 | u64::from(digit)
+                })
+                .collect();
             proptest::prop_assert_eq!(String::from_utf8(words.text).unwrap(), normalized);
             proptest::prop_assert_eq!(words.original, spans);
+            proptest::prop_assert_eq!(words.hashes, hashes);
         }
     }
 

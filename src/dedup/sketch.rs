@@ -57,7 +57,8 @@ pub fn band_keys(shingles: &[u32], seed: u64) -> [u64; BANDS] {
             if bins[b] != u64::MAX {
                 next = b;
             } else {
-                dense[b] = bins[next % BINS] ^ (((next - b) as u64) << 40);
+                let filled = if next >= BINS { next - BINS } else { next };
+                dense[b] = bins[filled] ^ (((next - b) as u64) << 40);
             }
         }
     }

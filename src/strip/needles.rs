@@ -259,10 +259,11 @@ impl Prefilter {
         buf.push_str(text);
         buf.make_ascii_lowercase();
         lowered.is_match(buf.as_str())
-            || self
-                .folded
-                .iter()
-                .any(|f| f.find(text.as_bytes()).is_some())
+            || (!text.is_ascii()
+                && self
+                    .folded
+                    .iter()
+                    .any(|f| f.find(text.as_bytes()).is_some()))
     }
 }
 

@@ -281,6 +281,12 @@ impl Formulas {
         }
     }
 
+    /// Whether a bucket of `records` records can hold a formula: not when it has fewer than
+    /// the smallest threshold.
+    fn may_mark(&self, records: usize) -> bool {
+        !self.source_of.is_empty() && records >= self.least as usize
+    }
+
     /// Marks in `common` (one flag per record of `bucket`) the records of the sources that have
     /// at least their threshold of documents in the bucket; `scratch` is reused between calls.
     /// Returns the first (source, document count, first record) of each such source.
@@ -294,7 +300,7 @@ impl Formulas {
         common.resize(bucket.len(), false);
         // Most buckets hold one passage or a few: fewer than any threshold, so none of them
         // can be a formula, whichever documents they are.
-        if self.source_of.is_empty() || bucket.len() < self.least as usize {
+        if !self.may_mark(bucket.len()) {
             return Vec::new();
         }
         scratch.clear();
@@ -477,11 +483,16 @@ pub fn merge_band(
         }
         Ok(())
     };
+    // Most buckets hold one passage: no formula (every threshold is more than one document), no
+    // crowd and no pair, so nothing to flush.
+    let lone_is_nothing = !formulas.may_mark(1) && crowd >= 1;
     let mut current = None;
     for record in records {
         let record = record?;
         if current != Some(record.key) {
-            if current.is_some() {
+            if lone_is_nothing && bucket.len() == 1 && !overflow {
+                bucket.clear();
+            } else if current.is_some() {
                 flush(&mut bucket, &mut overflow, &mut meetings)?;
             }
             current = Some(record.key);

@@ -300,15 +300,12 @@ impl Linked<'_> {
                     return Ok(());
                 }
                 shingles.clear();
-                shingles.extend(
-                    self.reader
-                        .read_shingles(doc)?
-                        .into_iter()
-                        .filter(|&shingle| {
-                            let (word, bits) = bits_of(shingle);
-                            range.contains(&u64::from(shingle)) && linked[word] & bits == bits
-                        }),
-                );
+                self.reader.for_each_shingle(doc, |shingle| {
+                    let (word, bits) = bits_of(shingle);
+                    if range.contains(&u64::from(shingle)) && linked[word] & bits == bits {
+                        shingles.push(shingle);
+                    }
+                })?;
                 shingles.sort_unstable();
                 shingles.dedup();
                 for &shingle in shingles.iter() {

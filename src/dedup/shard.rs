@@ -714,6 +714,15 @@ impl ShingleReader {
         Ok(shingles)
     }
 
+    /// Hands each shingle of a document's list to `each`, in order, without gathering them.
+    pub(super) fn for_each_shingle(
+        &self,
+        doc: &DocMeta,
+        mut each: impl FnMut(u32),
+    ) -> io::Result<()> {
+        self.read_list(doc, |_, shingle| each(shingle)).map(drop)
+    }
+
     /// A document's passages, read from its entry.
     pub fn passages(&self, doc: &DocMeta) -> io::Result<Vec<PassageMeta>> {
         let bytes = self.read_entry(doc, 0, u64::from(doc.passage_bytes))?;

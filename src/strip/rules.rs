@@ -173,10 +173,18 @@ pub enum Judgement {
     },
 }
 
-/// Regexes compiled as a set, with the rule each belongs to.
+/// Regexes compiled as sets, with the rule each belongs to: those anchored at the text's start
+/// in one set (a search of it ends a few bytes in on most lines), the others in another, which
+/// lines without any of their needles skip (`needles::Prefilter`, when each of them has some).
+/// One set of both searched every line to its end.
 struct RegexGroup {
+    parts: Vec<SetPart>,
+}
+
+struct SetPart {
     set: RegexSet,
     rules: Vec<usize>,
+    needles: Option<Prefilter>,
 }
 
 impl RegexGroup {
@@ -184,31 +192,80 @@ impl RegexGroup {
         if patterns.is_empty() {
             return Ok(None);
         }
-        let set = match RegexSetBuilder::new(patterns.iter().map(|(p, _)| p))
-            .case_insensitive(true)
-            .size_limit(64 << 20)
-            .dfa_size_limit(SET_DFA_BYTES)
-            .build()
-        {
-            Ok(set) => set,
-            Err(err) => {
-                // Name the pattern at fault; compiling them one by one is for this path only.
-                for (pattern, _) in &patterns {
-                    Regex::new(pattern).with_context(|| format!("invalid regex {pattern:?}"))?;
-                }
-                return Err(err.into());
+        let (anchored, unanchored): (Vec<_>, Vec<_>) =
+            patterns.into_iter().partition(|(p, _)| starts_anchored(p));
+        let mut parts = Vec::new();
+        for (patterns, anchored) in [(anchored, true), (unanchored, false)] {
+            if patterns.is_empty() {
+                continue;
             }
-        };
-        Ok(Some(RegexGroup {
-            set,
-            rules: patterns.into_iter().map(|(_, r)| r).collect(),
-        }))
+            let set = match RegexSetBuilder::new(patterns.iter().map(|(p, _)| p))
+                .case_insensitive(true)
+                .size_limit(64 << 20)
+                .dfa_size_limit(SET_DFA_BYTES)
+                .build()
+            {
+                Ok(set) => set,
+                Err(err) => {
+                    // Name the pattern at fault; compiling them one by one is for this path
+                    // only.
+                    for (pattern, _) in &patterns {
+                        Regex::new(pattern)
+                            .with_context(|| format!("invalid regex {pattern:?}"))?;
+                    }
+                    return Err(err.into());
+                }
+            };
+            let needles = if anchored {
+                None
+            } else {
+                Prefilter::of(patterns.iter().map(|(p, _)| p.as_str()))
+            };
+            parts.push(SetPart {
+                set,
+                rules: patterns.into_iter().map(|(_, r)| r).collect(),
+                needles,
+            });
+        }
+        Ok(Some(RegexGroup { parts }))
     }
 
     /// The rules whose regexes match, in rule order.
     fn matching(&self, text: &str) -> impl Iterator<Item = usize> + '_ {
-        self.set.matches(text).into_iter().map(|i| self.rules[i])
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<String> = const {
+                std::cell::RefCell::new(String::new())
+            };
+        }
+        let mut found = Vec::new();
+        for part in &self.parts {
+            let held = |needles: &Prefilter| {
+                SCRATCH.with(|buf| needles.may_match(text, &mut buf.borrow_mut()))
+            };
+            if part.needles.as_ref().is_none_or(held) && part.set.is_match(text) {
+                found.extend(part.set.matches(text).into_iter().map(|i| part.rules[i]));
+            }
+        }
+        // Each part's rules come in order; two parts' are merged.
+        if self.parts.len() > 1 {
+            found.sort_unstable();
+        }
+        found.into_iter()
     }
+}
+
+/// Whether every match of `pattern` (compiled case-insensitively, as the rules are) starts at
+/// the text's start.
+fn starts_anchored(pattern: &str) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(pattern)
+        .is_ok_and(|hir| {
+            hir.properties()
+                .look_set_prefix()
+                .contains(regex_syntax::hir::Look::Start)
+        })
 }
 
 /// Literals matched at word boundaries.
@@ -751,6 +808,51 @@ mod tests {
                     ),
                 }
             }
+        }
+    }
+
+    /// A group split into its anchored and its unanchored regexes finds what one set of them
+    /// finds, in rule order, needles or not.
+    #[test]
+    fn a_group_split_by_anchoring_matches_as_one_set() {
+        assert!(starts_anchored(r"^\s*(read more|related)"));
+        assert!(starts_anchored(r"^a|^b"));
+        assert!(!starts_anchored(r"^a|b"));
+        assert!(!starts_anchored(
+            r"(all rights reserved|alle rechte vorbehalten)"
+        ));
+        let patterns = [
+            (r"all rights reserved", 0),
+            (r"^\W*copyright\b", 1),
+            (r"\d+ min read", 2),
+            (r"^©", 3),
+            (r"(?-i:Reuters)\W*$", 4),
+            (r"^(?-i:All) rights", 5),
+        ];
+        let group = RegexGroup::new(patterns.iter().map(|&(p, r)| (p.to_string(), r)).collect())
+            .expect("compiles")
+            .expect("patterns");
+        assert_eq!(group.parts.len(), 2);
+        let whole = RegexSetBuilder::new(patterns.iter().map(|(p, _)| p))
+            .case_insensitive(true)
+            .build()
+            .expect("compiles");
+        for line in [
+            "All rights reserved. Copyright 2020",
+            "Copyright 2020. All rights reserved. 5 min read",
+            "© Reuters",
+            "© 2020 REUTERS",
+            "ALL RIGHTS RESERVED",
+            "The talks ended on Monday, the ministry said.",
+            "It took 5 min READ slowly, Reuters",
+            "",
+        ] {
+            let one: Vec<usize> = whole
+                .matches(line)
+                .into_iter()
+                .map(|i| patterns[i].1)
+                .collect();
+            assert_eq!(group.matching(line).collect::<Vec<_>>(), one, "{line:?}");
         }
     }
 

@@ -663,7 +663,16 @@ pub struct ShingleReader {
     fold_digits: bool,
     /// The field of a JSON Lines record that holds its text.
     text_field: String,
+    /// The tokens of the documents read last ([`TOKENS_KEPT`]), by shard and entry.
+    tokens_kept: std::sync::Mutex<std::collections::VecDeque<((u32, u64), Tokens)>>,
 }
+
+/// Documents whose tokens [`ShingleReader::read_tokens`] keeps: verification and links meet
+/// the documents of a group of near copies in pair after pair, one group after another, and
+/// each read reads the record back and tokenizes it again.
+const TOKENS_KEPT: usize = 32;
+/// The most words of a document whose tokens are kept (12 bytes a word).
+const TOKENS_KEPT_WORDS: usize = 1 << 16;
 
 impl ShingleReader {
     /// Opens the shingle lists of `shards` in `work`, sketched with `config`, and the
@@ -688,6 +697,7 @@ impl ShingleReader {
             spools,
             fold_digits: config.shingle.fold_digits,
             text_field: config.text_field.clone(),
+            tokens_kept: Default::default(),
         })
     }
 
@@ -776,8 +786,31 @@ impl ShingleReader {
     }
 
     /// A document's tokens (see [`super::passage::tokens`]): those of its text, tokenized
-    /// again, and those it had before strip's statistics.
-    pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<super::passage::Tokens> {
+    /// again, and those it had before strip's statistics; kept for the next reads of it while
+    /// it is among the last [`TOKENS_KEPT`] documents read.
+    pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<Tokens> {
+        let key = (doc.shard, doc.offset);
+        let kept = |kept: &std::collections::VecDeque<((u32, u64), Tokens)>| {
+            kept.iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone())
+        };
+        // A poisoned lock (a thread panicked holding it) only stops the keeping.
+        if let Some(tokens) = self.tokens_kept.lock().ok().and_then(|k| kept(&k)) {
+            return Ok(tokens);
+        }
+        let tokens = self.tokens_of(doc)?;
+        if tokens.words.len() <= TOKENS_KEPT_WORDS {
+            if let Ok(mut kept) = self.tokens_kept.lock() {
+                if kept.len() == TOKENS_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back((key, tokens.clone()));
+            }
+        }
+        Ok(tokens)
+    }
+
+    /// [`ShingleReader::read_tokens`], read and tokenized.
+    fn tokens_of(&self, doc: &DocMeta) -> io::Result<Tokens> {
         self.file(doc)?;
         let at = u64::from(doc.passage_bytes);
         let rest = u64::from(doc.entry_bytes).saturating_sub(at);
@@ -1149,9 +1182,10 @@ mod tests {
             ..config
         };
         let reader = ShingleReader::open(&work, &config, [0]).unwrap();
-        for (doc, text) in docs.iter().zip(&texts).take(3) {
-            let read = reader.read_tokens(doc).unwrap();
-            let expected = tokens(text, false);
+        // Read again, in another order: the tokens kept are each document's own.
+        for i in [0, 1, 2, 0, 2, 1, 1] {
+            let read = reader.read_tokens(&docs[i]).unwrap();
+            let expected = tokens(&texts[i], false);
             assert_eq!(
                 (read.words, read.numbers),
                 (expected.words, expected.numbers)

@@ -787,7 +787,7 @@ impl ShingleReader {
 
     /// A document's tokens (see [`super::passage::tokens`]): those of its text, tokenized
     /// again, and those it had before strip's statistics; kept for the next reads of it while
-    /// it is among the last [`TOKENS_KEPT`] documents read.
+    /// it is among the last 32 documents read.
     pub fn read_tokens(&self, doc: &DocMeta) -> io::Result<Tokens> {
         let key = (doc.shard, doc.offset);
         let kept = |kept: &std::collections::VecDeque<((u32, u64), Tokens)>| {

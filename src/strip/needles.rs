@@ -11,7 +11,7 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem;
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// A literal a match must contain: its bytes, and whether its ASCII letters match in either
 /// case.
@@ -24,12 +24,22 @@ pub struct Needle {
 /// Needles one of which every match of `pattern` (compiled case-insensitively, as the rules
 /// are) contains; `None` when the syntax does not say (the regex must then always run).
 pub fn required(pattern: &str) -> Option<Vec<Needle>> {
-    let hir = regex_syntax::ParserBuilder::new()
+    needles(&syntax(pattern)?).map(|found| found.set)
+}
+
+/// Whether every match of `pattern` (compiled case-insensitively, as the rules are) starts at
+/// the text's start.
+pub fn starts_anchored(pattern: &str) -> bool {
+    syntax(pattern).is_some_and(|hir| hir.properties().look_set_prefix().contains(Look::Start))
+}
+
+/// The syntax of `pattern`, parsed case-insensitively as the rules are compiled.
+fn syntax(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
         .case_insensitive(true)
         .build()
         .parse(pattern)
-        .ok()?;
-    needles(&hir).map(|found| found.set)
+        .ok()
 }
 
 /// Most needles a sequence's alternatives are multiplied into.

@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
-use crate::strip::needles::Prefilter;
+use crate::strip::needles::{starts_anchored, Prefilter};
 use crate::strip::shape;
 
 /// The built-in rules.
@@ -252,20 +252,6 @@ impl RegexGroup {
         }
         found.into_iter()
     }
-}
-
-/// Whether every match of `pattern` (compiled case-insensitively, as the rules are) starts at
-/// the text's start.
-fn starts_anchored(pattern: &str) -> bool {
-    regex_syntax::ParserBuilder::new()
-        .case_insensitive(true)
-        .build()
-        .parse(pattern)
-        .is_ok_and(|hir| {
-            hir.properties()
-                .look_set_prefix()
-                .contains(regex_syntax::hir::Look::Start)
-        })
 }
 
 /// Literals matched at word boundaries.

@@ -565,13 +565,20 @@ NAMED_CLASSES = [
     ("B", "`Ä`/`Å` + a numeric sign or `°` (`Ä°`, `Å½`)"),
     ("C", "`â€` (Windows-1252/1250) or `ā€` (Windows-1257), the bytes E2 80, + at most one character; `â„¢` (`™`)"),
     ("D", "fullwidth punctuation outside CJK text folded to ASCII"),
+    ("E", "`â` + a sign, letter or C1 control (never a quote, dash or bullet) + one more (not `™`/`®` + NBSP), standing for a symbol U+2190-U+27FF or U+2B00-U+2BFF (`âœ“` → `✓`, `â†’` → `→`); the decoder's marks `ï»¿` (at a line's start) and `ï¿½`"),
 ]
+# Second characters of class E: Windows-1252's readings of 0x86-0x9F and 0xAC-0xAF (signs,
+# letters, a soft hyphen, the C1 controls of its undefined bytes), less the punctuation that
+# follows a word (quotes, dashes, bullet).
+SYMBOL_SECOND = set(bytes(list(range(0x86, 0xA0)) + list(range(0xAC, 0xB0))).decode(
+    "sloppy-windows-1252")) - set("‹‘’“”•–—›")
 NAMED_CLASS_RE = {
     "A1": "[ÂÃ][" + re.escape("".join(sorted(W1252_CONT - W1252_CONT_PUNCT))) + "]",
     "A2": "[ÂÃ][" + re.escape("".join(sorted(W1252_CONT_PUNCT))) + "]",
     "B": "[ÄÅ][" + re.escape("".join(sorted(NUMERIC_SIGNS))) + "]",
     "C": "[âā]€|â„¢",
     "D": "[" + re.escape("".join(sorted(FULLWIDTH_PUNCT))) + "]",
+    "E": "â[" + re.escape("".join(sorted(SYMBOL_SECOND))) + "][" + re.escape("".join(sorted(W1252_CONT))) + "]|ï»¿|ï¿½",
 }
 
 
@@ -585,6 +592,11 @@ def named_class(before, after):
         return "C"
     if len(before) == 1 and before in FULLWIDTH_PUNCT and after.isascii():
         return "D"
+    if len(before) == 3 and before[0] == "â" and before[1] in SYMBOL_SECOND and len(after) == 1 \
+            and 0x2190 <= ord(after) <= 0x2BFF \
+            and not (before[2] == "\u00a0" and before[1] in "™®") \
+            or before in ("ï»¿", "ï¿½"):
+        return "E"
     return None
 
 
@@ -973,7 +985,30 @@ def damage_member(rng, cls):
         # `А`): the truth is the sentence with that letter marked U+FFFD, as ftfy marks it.
         marked = (b[:i - 1] + "\ufffd".encode("utf-8") + b[i + 1:]).decode("utf-8")
         return marked, (b[:i] + b[i + 1:]).decode("sloppy-windows-1252"), lang
+    if cls in ("m-symbol-alone", "m-shape-alone"):
+        lang = rng.choice(LATIN_LANGS)
+        s = sentence(rng, lang)
+        ws = s.split(" ")
+        sym = rng.choice(M_SYMBOLS if cls == "m-symbol-alone" else M_SHAPES)
+        at = rng.randrange(len(ws) + 1)
+        glue = rng.random()
+        if glue < 0.2 and at < len(ws):
+            ws[at] = sym + ws[at]  # before a word: `✓Done`
+        elif glue < 0.4 and at > 0:
+            ws[at - 1] += sym  # after a word: `Brincadeira✅`
+        else:
+            ws.insert(at, sym)
+        s = " ".join(ws)
+        return s, s.replace(sym, moj(sym)), lang, moj(sym)
     raise ValueError(cls)
+
+
+# Symbols news and social text use, whose UTF-8 misread as Windows-1252 is `â`, then a sign, a
+# letter or a C1 control (named class E: `âœ“` for `✓`).
+M_SYMBOLS = list("←↑→↓↔⇒⇨∑−√∞≈≠≤≥⌚⏰☀☎★☆☑☺♀♂♠♣♥♦♪♫⚠⚡⚽✂✈✉✌✍✓✔✗✘✅✨❌❓❗❤➡⟶⬅⬆⬇⭐")
+# Shapes and box drawing, misread as `â` and a quote or dash (`â–º` for `►`): the shape of
+# correct text such as `é…”`, so textwash takes them only beside other damage.
+M_SHAPES = list("─│┌┐└┘■□▪▲►▼◄◆○●◦")
 
 
 RECALL_CLASSES = [
@@ -997,6 +1032,10 @@ RECALL_CLASSES = [
     ("k-caps", "whole sentence read as Windows-1252 with a capital misread as Ã/Å + C1 or punctuation"),
     ("l-nonlatin-lost", "Greek/Cyrillic/Hebrew/Arabic read as Windows-1252 with one undefined byte lost"
                         " (truth: the letter that lost it marked U+FFFD)"),
+    ("m-symbol-alone", "one symbol (arrow, math, star, heart, check mark, dingbat) misread as `â` + a"
+                       " sign or letter + one more, in a sentence otherwise correct"),
+    ("m-shape-alone", "one shape or box-drawing line misread as `â` + a quote or dash + one more"
+                      " (`â–º`), otherwise correct: left alone by design, measured for the record"),
 ]
 
 

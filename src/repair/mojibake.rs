@@ -90,6 +90,8 @@ enum Shape {
     Several(usize),
     /// A three-character sequence that stands for punctuation (`â€œ`, `вЂњ`).
     Punctuation,
+    /// A three-character sequence no text writes, under Windows-1252 ([`signature_at`]).
+    Signature,
 }
 
 impl Reading {
@@ -115,6 +117,9 @@ impl Reading {
                         && (self.mixed_after <= self.mixed_before || self.next_layer)
                 }
                 Shape::Punctuation => self.before > 0 && self.glue_after <= self.glue_before,
+                Shape::Signature => {
+                    self.after <= self.before && self.glue_after <= self.glue_before
+                }
             }
     }
 
@@ -160,6 +165,7 @@ fn find_in(text: &str, misread: bool) -> Vec<Edit> {
         stands: Vec::new(),
         decoded: Vec::new(),
     };
+    let runs = split_signatures(text, runs, &mut scratch);
     // First pass: which encoding explains the document, and which explain each line. The
     // document's encoding is the one with the most strong runs; between encodings that explain
     // it equally often (Windows-1250 and ISO-8859-2 share most of their letters), the one whose
@@ -489,6 +495,61 @@ pub fn about_encodings(text: &str, start: usize, end: usize) -> bool {
     names_encoding(window_around(text, start, end).1)
 }
 
+/// `runs` with each run that no encoding reads whole, and that holds a [`signature_at`] glued
+/// to other characters (`velocitàâœ¨`, `realizóâ‡’`), cut into the signatures and the stretches
+/// between them: a signature is evidence on its own, and the letters glued to it are real
+/// text when they read as nothing. (A run some encoding reads is left whole: MacRoman's
+/// `≠‡¶æ` reads as Bengali, not as `≠` and `‡¶æ`.)
+fn split_signatures(
+    text: &str,
+    runs: Vec<std::ops::Range<usize>>,
+    scratch: &mut Scratch,
+) -> Vec<std::ops::Range<usize>> {
+    // A signature starts with `â` or `ï` (C3 A2, C3 AF).
+    let signature_inside = |run: &std::ops::Range<usize>| {
+        let bytes = &text.as_bytes()[run.clone()];
+        memchr::memchr_iter(0xC3, bytes).any(|at| {
+            matches!(bytes.get(at + 1), Some(0xA2 | 0xAF))
+                && signature_at(&text[run.start + at..run.end]).is_some()
+        })
+    };
+    if !runs.iter().any(signature_inside) {
+        return runs;
+    }
+    let mut out = Vec::with_capacity(runs.len());
+    for run in runs {
+        let whole = |scratch: &mut Scratch| {
+            CHARMAPS
+                .iter()
+                .any(|map| read_run(text, run.clone(), map, scratch).is_some_and(|r| r.strong()))
+        };
+        if !signature_inside(&run) || whole(scratch) {
+            out.push(run);
+            continue;
+        }
+        // The pieces start where the run did: the characters kept for it are not theirs.
+        scratch.chars_of = usize::MAX;
+        let (mut from, mut at) = (run.start, run.start);
+        while at < run.end {
+            match signature_at(&text[at..run.end]) {
+                Some(len) => {
+                    if text[from..at].chars().nth(1).is_some() {
+                        out.push(from..at);
+                    }
+                    out.push(at..at + len);
+                    at += len;
+                    from = at;
+                }
+                None => at += text[at..].chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        if text[from..run.end].chars().nth(1).is_some() {
+            out.push(from..run.end);
+        }
+    }
+    out
+}
+
 /// Byte ranges of the maximal runs of two or more consecutive non-ASCII characters: a misread
 /// character is always at least two of them.
 fn non_ascii_runs(text: &str) -> Vec<std::ops::Range<usize>> {
@@ -734,6 +795,7 @@ fn shaped_like_mojibake(text: &str, sequences: &[Sequence], western: bool) -> Sh
         {
             Shape::Punctuation
         }
+        [seq] if western && is_signature(text, seq) => Shape::Signature,
         [_] => Shape::None,
         _ => Shape::Several(sequences.len()),
     }
@@ -899,6 +961,54 @@ fn weigh(
         mixed_after,
         shaped: Shape::None,
     }
+}
+
+/// The length in bytes of the signature `text` starts with, if any: three characters that
+/// no text writes, the Windows-1252 reading of
+///
+/// - a symbol of the blocks news and social text use (arrows, mathematical operators,
+///   technical signs, miscellaneous symbols, dingbats: `→ ≈ ⌚ ★ ♥ ✓ ✅ ❤ ⬆`), read as `â` and a
+///   second character that is a sign, a letter, a soft hyphen or a C1 control (`†`, `ˆ`, `‰`,
+///   `˜`, `™`, `œ`, `ž`, `¬`, `®`…), never the punctuation that follows a word (a quote, a
+///   dash, a bullet), and not `™` or `®` before a no-break space (`â™` + U+00A0, `♠`, is a
+///   brand in `â` and its trademark sign, spaced): `âœ“` for `✓`. No word puts those after `â`.
+///   The shapes read as `â` and a quote or dash (`â–º` for `►`, `â”€` for `─`) begin with a
+///   letter and punctuation, as correct text such as `é…”` does: they are left to documents
+///   that show other damage;
+/// - the marks a decoder leaves: the byte order mark (`ï»¿`) and the replacement character
+///   (`ï¿½`).
+///
+/// A signature is evidence on its own, even glued to correct letters (`velocitàâœ¨`): see
+/// [`non_ascii_runs`].
+fn signature_at(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let (_, first) = chars.next()?;
+    if first != 'â' && first != 'ï' {
+        return None;
+    }
+    let (_, second) = chars.next()?;
+    let (at, third) = chars.next()?;
+    let map = &CHARMAPS[WINDOWS_1252];
+    let bytes = [map.byte(first)?, map.byte(second)?, map.byte(third)?];
+    let decoded = std::str::from_utf8(&bytes).ok()?.chars().next()?;
+    // The second byte: 0x86-0x9F and 0xAC-0xAF (the blocks from arrows to dingbats, and the
+    // symbols after Braille), less the quotes, dashes and bullet.
+    // A word's trademark sign and a no-break space (`â®` ending a brand, then U+00A0: `⮠`
+    // under Windows-1252) is how text sets the sign.
+    let sign_then_space = bytes[2] == 0xA0 && matches!(second, '™' | '®');
+    let symbol = first == 'â'
+        && matches!(u32::from(decoded), 0x2190..=0x27FF | 0x2B00..=0x2BFF)
+        && !matches!(bytes[1], 0x8B | 0x91..=0x97 | 0x9B)
+        && !sign_then_space;
+    let mark = matches!(decoded, '\u{FEFF}' | '\u{FFFD}');
+    (symbol || mark).then_some(at + third.len_utf8())
+}
+
+/// Whether `seq` is a [`signature_at`] its start, read as one: a byte order mark only at the
+/// start of the text or of a line, where files written with one were joined.
+fn is_signature(text: &str, seq: &Sequence) -> bool {
+    signature_at(&text[seq.start..]) == Some(seq.end - seq.start)
+        && (seq.decoded != '\u{FEFF}' || seq.start == 0 || text[..seq.start].ends_with('\n'))
 }
 
 /// See [`Reading::closes_guillemet`].
@@ -1193,10 +1303,68 @@ mod tests {
         bytes.extend_from_slice(&cesu);
         bytes.extend_from_slice(b" time");
         assert_eq!(fix_once(&misread("windows-1252", &bytes)), "Party 😀 time");
-        // ⭐ (E2 AD 90) sits in the block of arrows and shapes after Braille; a lone symbol
-        // is taken where the document shows the same misreading elsewhere.
+        // ⭐ (E2 AD 90) sits in the block of arrows and shapes after Braille.
         let star = garble("They’re a star ⭐ here", "windows-1252");
         assert_eq!(fix_once(&star), "They’re a star ⭐ here");
+    }
+
+    #[test]
+    fn a_lone_symbol_misread_after_a_circumflex_comes_back_spaced_or_glued() {
+        // Every arrow, operator, technical sign, symbol and dingbat a misread sequence may
+        // stand for, alone in correct text: taken unless its misreading is `â` and the
+        // punctuation that follows words, the shape of correct text such as `é…”`.
+        let after_words = "‘’“”•–—‹›";
+        let (mut taken, mut left) = (0, 0);
+        let symbols = ('\u{2190}'..='\u{27FF}').chain('\u{2B00}'..='\u{2BFF}');
+        for c in symbols.filter(|&c| plausible(c)) {
+            let bad = garble(&c.to_string(), "windows-1252");
+            let mut chars = bad.chars();
+            let second = chars.nth(1).expect("three characters");
+            let sign_then_space = chars.next() == Some('\u{a0}') && matches!(second, '™' | '®');
+            for (before, after) in [
+                ("Check ", " done"),
+                ("Brincadeira", " eventualmente"),
+                ("velocità", " omicidio"),
+                ("moskvi ", "čovjeka"),
+                ("", "\nA second line."),
+            ] {
+                let text = format!("{before}{bad}{after}");
+                if after_words.contains(second) || sign_then_space {
+                    assert_eq!(fix_once(&text), text, "{c}");
+                    left += 1;
+                } else {
+                    assert_eq!(fix_once(&text), format!("{before}{c}{after}"), "{text}");
+                    taken += 1;
+                }
+            }
+        }
+        assert!(taken > 5 * 1200 && left > 5 * 500, "{taken} {left}");
+    }
+
+    #[test]
+    fn the_marks_a_decoder_leaves_come_back_where_they_are_marks() {
+        // The byte order mark at the start of a document or line (removed later), the
+        // replacement character anywhere.
+        assert_eq!(fix_once("ï»¿Hello"), "\u{feff}Hello");
+        assert_eq!(fix_once("One.\nï»¿Two."), "One.\n\u{feff}Two.");
+        assert_eq!(fix_once("The byte ï»¿ inside"), "The byte ï»¿ inside");
+        assert_eq!(
+            fix_once("Caf\u{ef}\u{bf}\u{bd} ouvert"),
+            "Caf\u{fffd} ouvert"
+        );
+    }
+
+    #[test]
+    fn a_run_another_encoding_reads_whole_is_not_cut_at_a_signature() {
+        // MacRoman's reading of Bengali holds `‡¶•` and `≠`: read whole, not as symbols.
+        for text in [
+            "ডাকাতি থানা — অন্য",
+            "ποτε αυτί ΚΑΤΑΣΤΡΟΦΉ",
+            "変仕方《無視,》和歌",
+        ] {
+            let bad = garble(text, "macintosh");
+            assert_eq!(fix_once(&bad), text);
+        }
     }
 
     #[test]

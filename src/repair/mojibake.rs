@@ -644,19 +644,26 @@ fn read_run(
                 // whose no-break space became that space, `ĐƯÆ NG`; the lost-byte fix decides,
                 // as for `Ã`.)
                 // `Ã` ending a run before a space, right after a misread sign that opens a word
-                // (a quote, `¿`, a dash): `à` whose no-break space became that space
-                // (`Â«Ã mplia` for `«àmplia`); the lost-byte fix decides it, and the rest of
-                // the run is read without it. (After a letter it stays a lost byte: `Ã«Ã ` is
-                // correct capitals as often.)
+                // (a quote, `¿`, a dash), or before a lowercase word right after a misread space
+                // (`â€‰Ã sia`) or lowercase letter (`Ä‘Ã m`): `à` whose no-break space became
+                // that space (`Â«Ã mplia` for `«àmplia`, `đàm`); the lost-byte fix decides it,
+                // and the rest of the run is read without it. (Otherwise it stays a lost byte:
+                // `Ã«Ã MARIE` is correct capitals as often.)
                 let start = range.start + chars[i].0;
                 if western
                     && chars[i].1 == 'Ã'
                     && i + 1 == chars.len()
                     && text[range.end..].starts_with(' ')
-                    && scratch
-                        .sequences
-                        .last()
-                        .is_some_and(|seq| seq.end == start && opens_a_word(seq.decoded))
+                    && scratch.sequences.last().is_some_and(|seq| {
+                        seq.end == start
+                            && (opens_a_word(seq.decoded)
+                                || (seq.decoded.is_whitespace() || seq.decoded.is_lowercase())
+                                    && text[range.end..]
+                                        .trim_start_matches(' ')
+                                        .chars()
+                                        .next()
+                                        .is_some_and(char::is_lowercase))
+                    })
                 {
                     i += 1;
                     continue;

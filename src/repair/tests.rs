@@ -312,3 +312,33 @@ fn a_letter_whose_last_byte_became_a_space_comes_back() {
         assert_eq!(repair(text), text.replace("Ã©", "é"), "{text}");
     }
 }
+
+/// `text` as UTF-8 misread as Windows-1252, its no-break spaces then made spaces.
+fn misread_nbsp_to_space(text: &str) -> String {
+    misread("windows-1252", text.as_bytes()).replace('\u{a0}', " ")
+}
+
+#[test]
+fn a_grave_after_misread_letters_or_spaces_keeps_its_letter_before_a_lowercase_word() {
+    // `Ã` ends a run of misread characters, its no-break space now a space: after a misread
+    // lowercase letter (`Ä‘Ã m` for `đàm`) or space (`â€‰Ã  la` for ` à la`), before a
+    // lowercase word, it is `à`, not a lead that lost its byte.
+    for text in [
+        "Bả world\u{2009}—\u{2009}đàm nha",
+        "Bả thế\u{2009}—\u{2009}đàn ông",
+        "Quỹ thế\u{2009}—\u{2009}đào tạo",
+        "Il était\u{2009}—\u{2009}à la maison, déjà vu",
+    ] {
+        assert_eq!(repair(&misread_nbsp_to_space(text)), text);
+    }
+    // Before a word in capitals the same letters are as often correct capitals: left. (Not
+    // `Ãª`, `Ãµ`, `Ãº`: an ordinal or micro sign after `Ã` is no capital's, and the run is
+    // read as misread `ê`, `õ`, `ú` before an `à`.)
+    for c in ('à'..='þ').filter(|c| c.is_lowercase() && !matches!(c, 'ê' | 'õ' | 'ú')) {
+        let capitals = format!(
+            "FOLGTE Ã{}Ã MARIE",
+            &misread_nbsp_to_space(&c.to_string())[2..]
+        );
+        assert_eq!(repair(&capitals), capitals, "{c}");
+    }
+}

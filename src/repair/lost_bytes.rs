@@ -683,6 +683,12 @@ fn a_grave_space(doc: &Doc, space_at: usize, prefix: &str) -> usize {
         || (first == Some(' ') && second.is_none_or(|s| s == '\n' || s == '\r'))
         || (first == Some(' ') && joins(doc, prefix, space_at + 1))
         || (first == Some(' ') && !prefix.is_empty() && second.is_some_and(closes_a_word))
+        // Where no-break spaces became spaces one for one, one space is `à`'s own before a
+        // sign or digit too (`varietÃ ¼`); a word after it is left to `joins`.
+        || (first == Some(' ')
+            && !prefix.is_empty()
+            && doc.regime == Regime::Kept
+            && second.is_some_and(|s| !s.is_alphabetic() && !s.is_whitespace()))
         || (first == Some(' ')
             && !prefix.is_empty()
             && doc.regime != Regime::Dropped
@@ -1113,6 +1119,22 @@ mod tests {
         for text in ["voilÃ o livro", "estÃ molt aqui"] {
             assert_eq!(fix(text, true), text.replace('Ã', "à"), "{text}");
         }
+    }
+
+    #[test]
+    fn where_no_break_spaces_became_spaces_one_for_one_a_sign_after_a_grave_is_glued() {
+        // `Ã` and two spaces (`visibilitÃ  varietà`) show each no-break space became one space:
+        // one space after a word's `Ã` is then its own, before a sign or digit as before a word.
+        for sign in ['¼', '°', '€', '5', '“', '%'] {
+            let text = format!("visibilitÃ  varietÃ {sign} aeroporto");
+            let fixed = format!("visibilità varietà{sign} aeroporto");
+            assert_eq!(fix(&text, true), fixed, "{text}");
+        }
+        // Without that evidence the space may be the text's: left as a space.
+        assert_eq!(
+            fix("la varietÃ ¼ aeroporto", true),
+            "la varietà ¼ aeroporto"
+        );
     }
 
     #[test]

@@ -1595,6 +1595,68 @@ def cmd_evidence(args):
     print(text)
 
 
+# ---------------------------------------------------------------------------------------------
+# symbols: real lines holding a symbol, that one symbol misread alone
+# ---------------------------------------------------------------------------------------------
+
+SYMBOL_BLOCKS_RE = re.compile("[\u2190-\u27ff\u2b00-\u2bff]")
+
+
+def cmd_symbols(args):
+    """Every line of the evaluation data that holds a symbol from arrows to dingbats (U+2190 to
+    U+27FF, U+2B00 to U+2BFF: shapes and enclosed letters included), with its first such symbol
+    misread as Windows-1252 and the rest of the line correct: restored by each tool, left, or
+    changed otherwise (wrong). The same lines as they are must not change (see `real`)."""
+    docs = real_documents(args.data, args.limit)
+    records, symbols = [], []
+    for doc_id, _, text in docs:
+        for n, line in enumerate(text.split("\n")):
+            m = SYMBOL_BLOCKS_RE.search(line)
+            if m:
+                sym = m.group(0)
+                records.append({"id": f"{doc_id}:{n + 1}", "text": line[:m.start()] + moj(sym) + line[m.end():],
+                                "expected": line})
+                symbols.append(sym)
+    inp = os.path.join(args.work, "symbols-input.jsonl")
+    write_jsonl(inp, records)
+    out_path = os.path.join(args.work, "symbols-textwash.jsonl")
+    textwash_fix(args, inp, out_path)
+    tw = read_outputs(out_path)
+    per = collections.defaultdict(lambda: [0, 0, 0, 0, 0, 0])  # tw right/left/wrong, ftfy the same
+    wrong_lines = []
+    for r, sym in zip(records, symbols):
+        row = per[sym]
+        for k, fixed in enumerate((tw[r["id"]], ftfy.fix_text(r["text"], FTFY_POLICY))):
+            if fixed == r["expected"]:
+                row[3 * k] += 1
+            elif fixed == r["text"]:
+                row[3 * k + 1] += 1
+            else:
+                row[3 * k + 2] += 1
+                if k == 0:
+                    wrong_lines.append(f"{r['id']}: {visible(r['text'])} → {visible(fixed)}")
+        if tw[r["id"]] == r["text"]:
+            wrong_lines.append(f"{r['id']} (left): {visible(r['text'])}")
+    tot = [sum(v[i] for v in per.values()) for i in range(6)]
+    rep = [f"Real lines holding a symbol U+2190-U+27FF or U+2B00-U+2BFF ({args.data}), the first one "
+           f"misread as Windows-1252 alone: {len(records)} lines",
+           f"textwash {args.bin}; ftfy {ftfy.__version__} (uncurl_quotes=False)", "",
+           f"  {'symbol':<8} {'lines':>6}  {'textwash right/left/wrong':>26}  {'ftfy right/left/wrong':>22}"]
+    for sym, v in sorted(per.items(), key=lambda kv: -sum(kv[1][:3])):
+        rep.append(f"  {sym} {moj(sym):<6} {sum(v[:3]):>6}  {v[0]:>10} {v[1]:>6} {v[2]:>6}    {v[3]:>8} {v[4]:>6} {v[5]:>6}")
+    rep.append(f"  {'all':<8} {len(records):>6}  {tot[0]:>10} {tot[1]:>6} {tot[2]:>6}    {tot[3]:>8} {tot[4]:>6} {tot[5]:>6}")
+    rep.append("")
+    rep.append("textwash's lines not restored (left, or changed otherwise):")
+    rep.extend("  " + x for x in wrong_lines)
+    text = "\n".join(rep) + "\n"
+    with open(os.path.join(args.work, "symbols-report.txt"), "w", encoding="utf-8") as f:
+        f.write(text)
+    with open(os.path.join(args.work, "symbols-summary.json"), "w", encoding="utf-8") as f:
+        json.dump({"lines": len(records), "textwash": {"right": tot[0], "left": tot[1], "wrong": tot[2]},
+                   "ftfy": {"right": tot[3], "left": tot[4], "wrong": tot[5]}}, f, indent=1)
+    print(text, end="")
+
+
 def main():
     ap = argparse.ArgumentParser(prog="scripts/eval-repair", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1606,6 +1668,7 @@ def main():
         "real": "news-dev and boilerplate-dev: textwash and ftfy side by side, line by line, and timed",
         "detect": "news-dev, boilerplate-dev pages and generated text re-encoded; detection rate per encoding",
         "evidence": "each named class of change in real text and in the same text misread (no binary run)",
+        "symbols": "real lines holding a symbol (arrows to dingbats), that one symbol misread alone",
     }
     for name, h in helps.items():
         p = sub.add_parser(name, help=h, description=h)
@@ -1619,7 +1682,7 @@ def main():
                            help="sentences ftfy runs on, evenly spread (default 100000; 0 = none)")
         if name == "recall":
             p.add_argument("--members", type=int, default=1000, help="members per class (default 1000)")
-        if name in ("real", "detect", "evidence"):
+        if name in ("real", "detect", "evidence", "symbols"):
             p.add_argument("--data", help="the evaluation data folder (default ROOT/../shared/data)")
         if name == "detect":
             p.add_argument("--generated", type=int, default=200,
@@ -1637,7 +1700,7 @@ def main():
             args.data = "/work/shared/data"
     os.makedirs(args.work, exist_ok=True)
     {"negative": cmd_negative, "recall": cmd_recall, "real": cmd_real, "detect": cmd_detect,
-     "evidence": cmd_evidence}[args.cmd](args)
+     "evidence": cmd_evidence, "symbols": cmd_symbols}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -986,7 +986,7 @@ fn weigh(
 ///   (`ï¿½`).
 ///
 /// A signature is evidence on its own, even glued to correct letters (`velocitàâœ¨`): see
-/// [`non_ascii_runs`].
+/// [`split_signatures`].
 fn signature_at(text: &str) -> Option<usize> {
     let mut chars = text.char_indices();
     let (_, first) = chars.next()?;
@@ -998,8 +998,8 @@ fn signature_at(text: &str) -> Option<usize> {
     let map = &CHARMAPS[WINDOWS_1252];
     let bytes = [map.byte(first)?, map.byte(second)?, map.byte(third)?];
     let decoded = std::str::from_utf8(&bytes).ok()?.chars().next()?;
-    // The second byte: 0x86-0x9F and 0xAC-0xAF (the blocks from arrows to dingbats, and the
-    // symbols after Braille), less the quotes, dashes and bullet.
+    // The blocks from arrows to dingbats and the symbols after Braille are what second bytes
+    // 0x86-0x9F and 0xAC-0xAF give; of those, the quotes, dashes and bullet are left.
     // A word's trademark sign and a no-break space (`â®` ending a brand, then U+00A0: `⮠`
     // under Windows-1252) is how text sets the sign.
     let sign_then_space = bytes[2] == 0xA0 && matches!(second, '™' | '®');

@@ -313,11 +313,6 @@ fn a_letter_whose_last_byte_became_a_space_comes_back() {
     }
 }
 
-/// `text` as UTF-8 misread as Windows-1252, its no-break spaces then made spaces.
-fn misread_nbsp_to_space(text: &str) -> String {
-    misread("windows-1252", text.as_bytes()).replace('\u{a0}', " ")
-}
-
 #[test]
 fn a_grave_after_misread_letters_or_spaces_keeps_its_letter_before_a_lowercase_word() {
     // `Ã` ends a run of misread characters, its no-break space now a space: after a misread
@@ -329,7 +324,7 @@ fn a_grave_after_misread_letters_or_spaces_keeps_its_letter_before_a_lowercase_w
         "Quỹ thế\u{2009}—\u{2009}đào tạo",
         "Il était\u{2009}—\u{2009}à la maison, déjà vu",
     ] {
-        assert_eq!(repair(&misread_nbsp_to_space(text)), text);
+        assert_eq!(repair(&misread_nbsp_as_space(text)), text);
     }
     // Before a word in capitals the same letters are as often correct capitals: left. (Not
     // `Ãª`, `Ãµ`, `Ãº`: an ordinal or micro sign after `Ã` is no capital's, and the run is
@@ -337,7 +332,7 @@ fn a_grave_after_misread_letters_or_spaces_keeps_its_letter_before_a_lowercase_w
     for c in ('à'..='þ').filter(|c| c.is_lowercase() && !matches!(c, 'ê' | 'õ' | 'ú')) {
         let capitals = format!(
             "FOLGTE Ã{}Ã MARIE",
-            &misread_nbsp_to_space(&c.to_string())[2..]
+            &misread_nbsp_as_space(&c.to_string())[2..]
         );
         assert_eq!(repair(&capitals), capitals, "{c}");
     }

@@ -22,7 +22,7 @@ use super::DedupConfig;
 use super::KeepPolicy;
 use crate::document::Document;
 use crate::write::checked;
-use crate::write::spool::{SpoolReader, SpoolRef};
+use crate::write::spool::{InputRef, SpoolReader, SpoolRef, Spooled};
 
 /// The largest run of band records a shard writer sorts in memory: larger runs would only make
 /// the merge's heap a little smaller, at the cost of memory that grows with the corpus.
@@ -431,7 +431,7 @@ impl ShardWriter {
 
     /// Adds the next document of the shard, whose record is at `spooled` in the shard's spool
     /// (when given): its entry points there for the text instead of holding a copy.
-    pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<SpoolRef>) -> io::Result<()> {
+    pub fn add_spooled(&mut self, sketch: Sketched, spooled: Option<Spooled>) -> io::Result<()> {
         let index = self.docs.len() as u32;
         let first_copy = sketch.passages.is_empty()
             || self.firsts.first(&self.docs, index, sketch.hash) == index;
@@ -439,9 +439,9 @@ impl ShardWriter {
             // The passages ([`super::documents::put_passages`]), the shingle list's length in
             // bytes (a varint) and the list ([`super::lists`]), then the numbers of unstripped
             // words (plus one, 0 when there are none) and unstripped numbers, their tokens (4
-            // bytes each), and the text: `TEXT_HERE` and the compressed text, or
-            // `TEXT_SPOOLED` and where the record is in the spool (frame and offset, 4 bytes
-            // each).
+            // bytes each), and the text: `TEXT_HERE` and the compressed text, `TEXT_SPOOLED`
+            // and where the record is in the spool (frame and offset, 4 bytes each), or
+            // `TEXT_INPUT` and where it is in its input file (an [`InputRef`]).
             let before = sketch.unstripped.as_deref();
             let spilled = sketch.spilled.as_ref().map(|spilled| match spilled {
                 Ok(spilled) => Ok(spilled),
@@ -480,10 +480,14 @@ impl ShardWriter {
                 out.put(&token.to_le_bytes())?;
             }
             match (spooled, spilled.and_then(|s| s.text.as_ref()), &sketch.text) {
-                (Some(at), _, _) => {
+                (Some(Spooled::Record(at)), _, _) => {
                     out.put(&[TEXT_SPOOLED])?;
                     out.put(&at.frame.to_le_bytes())?;
                     out.put(&at.at.to_le_bytes())?;
+                }
+                (Some(Spooled::Input(_, input)), _, _) => {
+                    out.put(&[TEXT_INPUT])?;
+                    out.put(&input.to_bytes())?;
                 }
                 (None, Some(text), _) => {
                     out.put(&[TEXT_HERE])?;
@@ -644,6 +648,10 @@ const TEXT_HERE: u8 = 0;
 /// A shingle file entry's text is in the shard's spool, where the [`SpoolRef`] that follows
 /// says.
 const TEXT_SPOOLED: u8 = 1;
+/// A shingle file entry's text is in its record in an input file, where the [`InputRef`] that
+/// follows says: read from there without the spool's frame that holds the record's event (a
+/// frame decompressed for 34 bytes of it).
+const TEXT_INPUT: u8 = 2;
 
 /// Where the shingle list that `bytes` start with is in them: after its length in bytes, a
 /// varint; `None` when they do not hold that many.
@@ -857,7 +865,15 @@ impl ShingleReader {
                     frame: input.u32().map_err(|_| damaged(doc))?,
                     at: input.u32().map_err(|_| damaged(doc))?,
                 };
-                self.spooled_text(doc, at)?
+                let place = || format!("spooled, frame {}, byte {}", at.frame, at.at);
+                self.spooled_text(doc, |spool| spool.record(at), place)?
+            }
+            TEXT_INPUT => {
+                let input =
+                    InputRef::from_bytes(input.take(InputRef::BYTES).map_err(|_| damaged(doc))?)
+                        .ok_or_else(|| damaged(doc))?;
+                let place = || input.place();
+                self.spooled_text(doc, |spool| spool.input(&input), place)?
             }
             _ => return Err(damaged(doc)),
         };
@@ -866,16 +882,22 @@ impl ShingleReader {
         Ok(tokens)
     }
 
-    /// The text of `doc`, from its record at `at` in its shard's spool: the text the record's
-    /// format reads from it, which must be the one sketched (of its length).
-    fn spooled_text(&self, doc: &DocMeta, at: SpoolRef) -> io::Result<String> {
+    /// The text of `doc`, from its record as `read` reads it with its shard's spool (`place`
+    /// says where it is): the text the record's format reads from it, which must be the one
+    /// sketched (of its length).
+    fn spooled_text(
+        &self,
+        doc: &DocMeta,
+        read: impl FnOnce(&SpoolReader) -> io::Result<(u8, Vec<u8>)>,
+        place: impl FnOnce() -> String,
+    ) -> io::Result<String> {
         let spool = self.spools.get(&doc.shard).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 format!("no spool for shard {}", doc.shard),
             )
         })?;
-        let (tag, record) = spool.record(at)?;
+        let (tag, record) = read(spool)?;
         let format = crate::format::by_tag(tag).ok_or_else(|| damaged(doc))?;
         // A record rendered by a format that did not read it holds its text as `text`.
         let text = format
@@ -887,8 +909,10 @@ impl ShingleReader {
                 io::ErrorKind::InvalidData,
                 format!(
                     "the text of the document at byte {} of shard {}'s shingles.bin cannot be \
-                     read back from its spooled record (frame {}, byte {})",
-                    doc.offset, doc.shard, at.frame, at.at
+                     read back from its record ({})",
+                    doc.offset,
+                    doc.shard,
+                    place()
                 ),
             )
         })
@@ -908,7 +932,7 @@ impl ShingleReader {
 mod tests {
     use super::super::passage::{pieces, tokens};
     use super::*;
-    use crate::write::spool::SpoolWriter;
+    use crate::write::spool::{InputSpan, SpoolWriter};
 
     /// A text of `lines` paragraphs of sentences, with figures and words of an unspaced script.
     fn paragraphs(lines: usize) -> String {
@@ -1164,7 +1188,9 @@ mod tests {
             let sizes = (8192, 4096);
             let sketch = sketch_text_sized("d", text, None, &config, None, sizes, false);
             assert_eq!(sketch.text, None);
-            writer.add_spooled(sketch, Some(at)).unwrap();
+            writer
+                .add_spooled(sketch, Some(Spooled::Record(at)))
+                .unwrap();
         }
         spool.finish().unwrap();
         let docs = writer.finish().unwrap();
@@ -1193,5 +1219,60 @@ mod tests {
         }
         let err = reader.read_tokens(&docs[3]).unwrap_err();
         assert!(err.to_string().contains("cannot be read back"), "{err}");
+    }
+
+    #[test]
+    fn a_document_whose_record_is_its_inputs_reads_its_text_from_the_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path());
+        let config = DedupConfig::default();
+        let mut writer = ShardWriter::new(&work, 0, config.memory).unwrap();
+        let input = dir.path().join("in.jsonl");
+        let texts = [paragraphs(2), paragraphs(5)];
+        let lines: Vec<String> = texts
+            .iter()
+            .map(|t| format!("{{\"text\":{}}}", serde_json::to_string(t).unwrap()))
+            .collect();
+        std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+        let mut spool = SpoolWriter::create(&work.spool(0))
+            .unwrap()
+            .reading_inputs(vec![Some(input.clone())]);
+        let jsonl = crate::format::by_name("jsonl").unwrap();
+        spool.start(0).unwrap();
+        let mut offset = 0;
+        for (i, (text, line)) in texts.iter().zip(&lines).enumerate() {
+            let rendered = format!("{line}\n").into_bytes();
+            let span = InputSpan::of(&rendered, line.as_bytes(), offset).unwrap();
+            offset += rendered.len() as u64;
+            let at = spool
+                .input_record(0, i as u32, jsonl.tag(), &rendered, span)
+                .unwrap();
+            assert!(matches!(at, Spooled::Input(..)), "{at:?}");
+            let sketch =
+                sketch_text_sized("d", text, None, &config, None, (1 << 20, 1 << 19), false);
+            writer.add_spooled(sketch, Some(at)).unwrap();
+        }
+        spool.end().unwrap();
+        spool.finish().unwrap();
+        let docs = writer.finish().unwrap();
+        // The spool's frames are not read: the texts come from the input. (Its first byte
+        // damaged, reading a frame would fail its checksum.)
+        let mut spooled = std::fs::read(work.spool(0)).unwrap();
+        spooled[0] ^= 0xFF;
+        std::fs::write(work.spool(0), &spooled).unwrap();
+        let reader = ShingleReader::open(&work, &config, [0]).unwrap();
+        for i in [1, 0] {
+            let read = reader.read_tokens(&docs[i]).unwrap();
+            let expected = tokens(&texts[i], false);
+            assert_eq!(
+                (read.words, read.numbers),
+                (expected.words, expected.numbers)
+            );
+        }
+        // An input changed since is an error naming it, never another text.
+        std::fs::write(&input, lines[0].replace('a', "b") + "\n" + &lines[1] + "\n").unwrap();
+        let reader = ShingleReader::open(&work, &config, [0]).unwrap();
+        let err = reader.read_tokens(&docs[0]).unwrap_err().to_string();
+        assert!(err.contains("in.jsonl changed during the run"), "{err}");
     }
 }

@@ -16,7 +16,7 @@ use super::{decide, sketch_memory, Decisions, DedupConfig};
 use crate::format::Format;
 use crate::pipeline::sink::{Kept, Sink};
 use crate::progress::Progress;
-use crate::write::spool::{Event, SpoolWriter};
+use crate::write::spool::{Event, SpoolWriter, Spooled};
 
 /// The main pass's output while dedup runs (or for a staged `prep`): the spool of the cleaned
 /// corpus and the shard of sketches, both in a shard folder of the work folder, and the
@@ -191,7 +191,10 @@ impl Sink for DedupSink {
             Some(span) => self
                 .spool
                 .input_record(file, doc, format, &kept.bytes, span),
-            None => self.spool.record(file, doc, format, &kept.bytes),
+            None => self
+                .spool
+                .record(file, doc, format, &kept.bytes)
+                .map(Spooled::Record),
         }
         .with_context(context)?;
         if let (Some(shard), Some(sketch)) = (&mut self.shard, kept.sketch) {

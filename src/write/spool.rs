@@ -23,7 +23,9 @@
 //! compressing and decompressing it (a twentieth of `run`'s CPU time on news) and its place in
 //! the work folder; an input changed during the run fails the read of a record that is not
 //! there any more, naming the file, and never puts other bytes in the output. The input files'
-//! paths are written beside the spool ([`inputs_path`]).
+//! paths are written beside the spool ([`inputs_path`]). The writer hands the event back
+//! ([`Spooled::Input`]): dedup's shingle file keeps it, and reads the record from the input
+//! with [`SpoolReader::input`], without the frame that holds the event.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -123,6 +125,84 @@ impl InputSpan {
             len: read.len() as u64,
             newline,
         })
+    }
+}
+
+/// A record that is its input's own bytes, as its input event says: the format that rendered
+/// it, its input file (by number), its document, where it lies there and the hash of its bytes.
+/// Held by whoever reads the record back (a shingle file's entry), it is read from the input
+/// without the spool's frame that holds the event ([`SpoolReader::input`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputRef {
+    format: u8,
+    file: u32,
+    doc: u32,
+    span: InputSpan,
+    hash: u64,
+}
+
+impl InputRef {
+    /// Its size written ([`InputRef::to_bytes`]): an input event's, but for its tag.
+    pub const BYTES: usize = INPUT_EVENT - 1;
+
+    /// Its bytes: format, file, document, offset, length, newline, hash (little-endian).
+    pub fn to_bytes(self) -> [u8; InputRef::BYTES] {
+        let mut bytes = [0u8; InputRef::BYTES];
+        bytes[0] = self.format;
+        bytes[1..5].copy_from_slice(&self.file.to_le_bytes());
+        bytes[5..9].copy_from_slice(&self.doc.to_le_bytes());
+        bytes[9..17].copy_from_slice(&self.span.offset.to_le_bytes());
+        bytes[17..25].copy_from_slice(&self.span.len.to_le_bytes());
+        bytes[25] = u8::from(self.span.newline);
+        bytes[26..34].copy_from_slice(&self.hash.to_le_bytes());
+        bytes
+    }
+
+    /// Where the record is, for an error: `input file 2, byte 1234`.
+    pub fn place(&self) -> String {
+        format!("input file {}, byte {}", self.file, self.span.offset)
+    }
+
+    /// Reads what [`InputRef::to_bytes`] wrote at the start of `bytes`; `None` when they are
+    /// fewer.
+    pub fn from_bytes(bytes: &[u8]) -> Option<InputRef> {
+        let bytes = bytes.get(..InputRef::BYTES)?;
+        let word = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let long = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(b)
+        };
+        Some(InputRef {
+            format: bytes[0],
+            file: word(1),
+            doc: word(5),
+            span: InputSpan {
+                offset: long(9),
+                len: long(17),
+                newline: bytes[25] != 0,
+            },
+            hash: long(26),
+        })
+    }
+}
+
+/// Where a spooled record is read back from: its place in the spool, or, for an input event,
+/// that place and the event itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spooled {
+    Record(SpoolRef),
+    Input(SpoolRef, InputRef),
+}
+
+impl Spooled {
+    /// Its place in the spool.
+    pub fn at(&self) -> SpoolRef {
+        match *self {
+            Spooled::Record(at) | Spooled::Input(at, _) => at,
+        }
     }
 }
 
@@ -229,29 +309,30 @@ impl SpoolWriter {
         format: u8,
         bytes: &[u8],
         span: InputSpan,
-    ) -> io::Result<SpoolRef> {
+    ) -> io::Result<Spooled> {
         let known = self
             .inputs
             .as_ref()
             .and_then(|inputs| inputs.get(file as usize))
             .is_some_and(Option::is_some);
         if !known || span.len.checked_add(u64::from(span.newline)) != Some(bytes.len() as u64) {
-            return self.record(file, doc, format, bytes);
+            return self.record(file, doc, format, bytes).map(Spooled::Record);
         }
         let frame = u32::try_from(self.starts.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "spool too large"))?;
         let at = self.frame.len() as u32;
+        let input = InputRef {
+            format,
+            file,
+            doc,
+            span,
+            hash: xxh3_64(bytes),
+        };
         self.frame.push(INPUT);
-        self.frame.push(format);
-        self.frame.extend_from_slice(&file.to_le_bytes());
-        self.frame.extend_from_slice(&doc.to_le_bytes());
-        self.frame.extend_from_slice(&span.offset.to_le_bytes());
-        self.frame.extend_from_slice(&span.len.to_le_bytes());
-        self.frame.push(u8::from(span.newline));
-        self.frame.extend_from_slice(&xxh3_64(bytes).to_le_bytes());
+        self.frame.extend_from_slice(&input.to_bytes());
         self.frame_inputs += 1;
         self.full()?;
-        Ok(SpoolRef { frame, at })
+        Ok(Spooled::Input(SpoolRef { frame, at }, input))
     }
 
     /// Writes the frame being gathered once it is large enough.
@@ -416,23 +497,6 @@ impl Inputs {
     }
 }
 
-/// An input event's fields after its tag: format, file, document, span and hash.
-fn input_event(bytes: &[u8; INPUT_EVENT - 1]) -> (u8, u32, u32, InputSpan, u64) {
-    let word =
-        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-    let long = |at: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(b)
-    };
-    let span = InputSpan {
-        offset: long(9),
-        len: long(17),
-        newline: bytes[25] != 0,
-    };
-    (bytes[0], word(1), word(5), span, long(26))
-}
-
 /// Reads single records back from a finished spool, by the [`SpoolRef`]s its writer gave.
 pub struct SpoolReader {
     file: checked::File,
@@ -458,6 +522,15 @@ impl SpoolReader {
         })
     }
 
+    /// The format tag and the bytes of the record an input event names, read from its input
+    /// file (the spool's frame that holds the event is not read).
+    pub fn input(&self, input: &InputRef) -> io::Result<(u8, Vec<u8>)> {
+        Ok((
+            input.format,
+            self.inputs.read(input.file, input.span, input.hash)?,
+        ))
+    }
+
     /// The format tag and the bytes of the record at `at`.
     pub fn record(&self, at: SpoolRef) -> io::Result<(u8, Vec<u8>)> {
         let corrupt = || {
@@ -479,12 +552,11 @@ impl SpoolReader {
         let frame = crate::codec::decompress_frame(&compressed).map_err(|_| corrupt())?;
         let at = at.at as usize;
         if frame.get(at) == Some(&INPUT) {
-            let event = frame
-                .get(at + 1..at + INPUT_EVENT)
-                .and_then(|e| <&[u8; INPUT_EVENT - 1]>::try_from(e).ok())
+            let input = frame
+                .get(at + 1..)
+                .and_then(InputRef::from_bytes)
                 .ok_or_else(corrupt)?;
-            let (format, file, _, span, hash) = input_event(event);
-            return Ok((format, self.inputs.read(file, span, hash)?));
+            return self.input(&input);
         }
         let header = frame.get(at..at + RECORD_HEADER).ok_or_else(corrupt)?;
         if header[0] != RECORD {
@@ -538,14 +610,14 @@ pub fn replay(
                 }
             }
             INPUT => {
-                let mut event = [0u8; INPUT_EVENT - 1];
+                let mut event = [0u8; InputRef::BYTES];
                 input.read_exact(&mut event)?;
-                let (format, file, doc, span, hash) = input_event(&event);
+                let event = InputRef::from_bytes(&event).ok_or_else(corrupt)?;
                 Event::Record {
-                    file,
-                    doc,
-                    format,
-                    bytes: inputs.read(file, span, hash)?,
+                    file: event.file,
+                    doc: event.doc,
+                    format: event.format,
+                    bytes: inputs.read(event.file, event.span, event.hash)?,
                 }
             }
             RECORD => {
@@ -786,7 +858,8 @@ mod tests {
             "{size} bytes for {}",
             file.len()
         );
-        let frames: std::collections::HashSet<u32> = written.iter().map(|w| w.0.frame).collect();
+        let frames: std::collections::HashSet<u32> =
+            written.iter().map(|w| w.0.at().frame).collect();
         assert!(
             frames.len() >= 500 / FRAME_INPUTS,
             "{} frames",
@@ -794,8 +867,21 @@ mod tests {
         );
         let reader = SpoolReader::open(&path).unwrap();
         for (at, bytes) in &written {
-            assert_eq!(reader.record(*at).unwrap(), (1, bytes.clone()), "{at:?}");
+            assert_eq!(
+                reader.record(at.at()).unwrap(),
+                (1, bytes.clone()),
+                "{at:?}"
+            );
+            // An input event's record reads back from its input alone, as from the spool.
+            match at {
+                Spooled::Input(_, input) => {
+                    assert_eq!(reader.input(input).unwrap(), (1, bytes.clone()));
+                    assert_eq!(InputRef::from_bytes(&input.to_bytes()), Some(*input));
+                }
+                Spooled::Record(_) => assert_eq!(bytes, b"abc\n", "only stdin's is held"),
+            }
         }
+        assert!(InputRef::from_bytes(&[0; InputRef::BYTES - 1]).is_none());
         let mut replayed = Vec::new();
         replay(&path, |e| {
             if let Event::Record { bytes, .. } = e {
@@ -838,7 +924,10 @@ mod tests {
         spool.end().unwrap();
         spool.finish().unwrap();
         let reader = SpoolReader::open(&path).unwrap();
-        assert_eq!(reader.record(places[1]).unwrap().1, b"{\"text\":\"two\"}\n");
+        assert_eq!(
+            reader.record(places[1].at()).unwrap().1,
+            b"{\"text\":\"two\"}\n"
+        );
         // The same length, other bytes; then a file cut short.
         for changed in [
             &b"{\"text\":\"one\"}\n{\"text\":\"TWO\"}\n"[..],
@@ -846,14 +935,19 @@ mod tests {
         ] {
             std::fs::write(&input, changed).unwrap();
             let reader = SpoolReader::open(&path).unwrap();
-            let err = reader.record(places[1]).unwrap_err().to_string();
+            let err = reader.record(places[1].at()).unwrap_err().to_string();
+            assert!(err.contains("in.jsonl changed during the run"), "{err}");
+            let Spooled::Input(_, input) = places[1] else {
+                panic!("{:?} is no input event", places[1]);
+            };
+            let err = reader.input(&input).unwrap_err().to_string();
             assert!(err.contains("in.jsonl changed during the run"), "{err}");
             let err = replay(&path, |_| Ok(())).unwrap_err().to_string();
             assert!(err.contains("in.jsonl changed during the run"), "{err}");
         }
         std::fs::remove_file(&input).unwrap();
         let reader = SpoolReader::open(&path).unwrap();
-        let err = reader.record(places[0]).unwrap_err().to_string();
+        let err = reader.record(places[0].at()).unwrap_err().to_string();
         assert!(err.contains("in.jsonl"), "{err}");
     }
 }

@@ -353,15 +353,19 @@ mod tests {
         bytes.get(i / 8).map(|b| u64::from(b >> (i % 8) & 1))
     }
 
-    #[test]
-    fn bits_written_are_the_values_low_bits_first_then_zeros() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
+    /// A xorshift generator of test values from `state`.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    #[test]
+    fn bits_written_are_the_values_low_bits_first_then_zeros() {
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         for case in 0..300 {
             let (mut bytes, mut reference) = (Vec::new(), Vec::new());
             let mut writer = BitWriter::new(&mut bytes);
@@ -388,13 +392,7 @@ mod tests {
     fn bits_read_in_words_are_the_bits_written_one_at_a_time() {
         // Runs of ones of every length up to past a word, zeros between, at every alignment,
         // read back with widths and unary counts mixed; and past the end, `None`.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         for case in 0..400 {
             let mut bytes = Vec::new();
             let mut writer = BitWriter::new(&mut bytes);
@@ -411,7 +409,7 @@ mod tests {
             let mut reader = BitReader::new(&bytes);
             let mut at = 0;
             while at < total + 70 {
-                if next() % 2 == 0 {
+                if next().is_multiple_of(2) {
                     let max = (next() % 70) as u32;
                     let mut expected = Some(0);
                     let mut i = at;

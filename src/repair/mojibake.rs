@@ -18,6 +18,7 @@
 //!   another encoding that is strong for that run or for its line.
 
 use crate::repair::charmap::{Charmap, CHARMAPS, WINDOWS_1252};
+use crate::repair::plausibility::is_combining_mark;
 use crate::repair::{chars, lost_bytes, plausibility};
 use compact_str::CompactString;
 
@@ -61,6 +62,12 @@ struct Reading {
     /// The run is one sequence that decodes to a letter of another script than the ASCII
     /// letters near it: never taken.
     stranger: bool,
+    /// Decoding glues a letter of a far script other than Han, kana or Hangul to a Latin one
+    /// where the run as it stands did not ([`plausibility::other_glue`]): never evidence on
+    /// its own, however implausible the run was (MacRoman reads `Ãâ€º` after a word, an `à`
+    /// that lost its no-break space before a misread `›`, as a hook on the word's last letter
+    /// and an Arabic letter).
+    other_glue: bool,
     /// Not one sequence, or one that decodes to what a lone misread character usually is: a
     /// Latin letter or Latin-1 symbol, common punctuation, or a letter from a lead that is a
     /// letter too. A quote and a yen sign are MacRoman's bytes for `Ӵ`, and `ā™€` Windows-1257's
@@ -101,7 +108,7 @@ impl Reading {
     /// run shows nothing implausible and decodes to a letter: `é…”` forms the bytes of `酔`.
     fn strong(self) -> bool {
         self.closes_guillemet
-            || !self.stranger && self.lone_ok && self.after < self.before
+            || !self.stranger && !self.other_glue && self.lone_ok && self.after < self.before
             || match self.shaped {
                 Shape::None => false,
                 // The decoded run may be the next layer's mojibake (`Г‚ВЈ` → `Â£`): only a
@@ -813,26 +820,6 @@ fn is_news_punctuation(c: char) -> bool {
     matches!(c, '–' | '—' | '‘' | '’' | '‚' | '“' | '”' | '„' | '…' | '•')
 }
 
-/// Combining marks of the blocks a misread sequence may decode to (Latin, Cyrillic, Hebrew,
-/// Arabic): a mark is only text after a letter.
-fn is_combining_mark(c: char) -> bool {
-    matches!(u32::from(c),
-        0x0300..=0x036F
-        | 0x0483..=0x0489
-        | 0x0591..=0x05BD
-        | 0x05BF
-        | 0x05C1..=0x05C2
-        | 0x05C4..=0x05C5
-        | 0x05C7
-        | 0x0610..=0x061A
-        | 0x064B..=0x065F
-        | 0x0670
-        | 0x06D6..=0x06DC
-        | 0x06DF..=0x06E4
-        | 0x06E7..=0x06E8
-        | 0x06EA..=0x06ED)
-}
-
 /// Quotes, dashes, the ellipsis, bullets, daggers, primes, thin and zero-width spaces, `€`,
 /// `™`: what three-character mojibake stands for in news text.
 fn is_common_punctuation(c: char) -> bool {
@@ -932,6 +919,7 @@ fn weigh(
     };
     let glue_before = plausibility::far_glue(stands);
     let glue_after = plausibility::far_glue(decoded);
+    let other_glue = plausibility::other_glue(decoded) > plausibility::other_glue(stands);
     let mixed_before = plausibility::mixed_scripts(stands, context, stands_end);
     let mixed_after = plausibility::mixed_scripts(decoded, context, decoded_end);
     let before = plausibility::juxtapositions(stands) + glue_before + mixed_before;
@@ -962,6 +950,7 @@ fn weigh(
         before,
         after,
         stranger,
+        other_glue,
         glue_before,
         glue_after,
         mixed_before,

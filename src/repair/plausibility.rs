@@ -398,28 +398,76 @@ pub fn juxtapositions(chars: &[char]) -> u32 {
 pub fn mixed_scripts(chars: &[char], from: usize, to: usize) -> u32 {
     let lo = from.saturating_sub(1);
     let hi = (to + 1).min(chars.len());
-    chars[lo..hi]
-        .windows(2)
-        .filter(|pair| match (script(pair[0]), script(pair[1])) {
+    neighbours(&chars[lo..hi], script)
+        .filter(|pair| match pair {
             (Some(a), Some(b)) => a != b,
             _ => false,
         })
         .count() as u32
 }
 
+/// Combining marks of the blocks a misread sequence may decode to (Latin, Cyrillic, Hebrew,
+/// Arabic): a mark is only text after a letter.
+pub fn is_combining_mark(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0300..=0x036F
+        | 0x0483..=0x0489
+        | 0x0591..=0x05BD
+        | 0x05BF
+        | 0x05C1..=0x05C2
+        | 0x05C4..=0x05C5
+        | 0x05C7
+        | 0x0610..=0x061A
+        | 0x064B..=0x065F
+        | 0x0670
+        | 0x06D6..=0x06DC
+        | 0x06DF..=0x06E4
+        | 0x06E7..=0x06E8
+        | 0x06EA..=0x06ED)
+}
+
+/// Each character's script (by `script`) paired with the next one's, combining marks left out:
+/// a mark belongs to the letter it sits on, so a letter after a mark is glued to that letter
+/// (MacRoman's `Ãâ€º` → `r̉ۼ` after `Portar` glues an Arabic letter to a Latin one).
+fn neighbours(
+    chars: &[char],
+    script: fn(char) -> Option<Script>,
+) -> impl Iterator<Item = (Option<Script>, Option<Script>)> + '_ {
+    let mut letters = chars
+        .iter()
+        .filter(|&&c| !is_combining_mark(c))
+        .map(move |&c| script(c));
+    let mut previous = letters.next();
+    std::iter::from_fn(move || {
+        let next = letters.next()?;
+        let pair = (previous?, next);
+        previous = Some(next);
+        Some(pair)
+    })
+}
+
 /// Han, kana, Hangul or another script beyond Latin, Greek and Cyrillic glued to a Latin
 /// letter: what correct text that happens to form UTF-8 under a code page decodes to
 /// (`Beyoncé…”` → `Beyonc酔`), and what mojibake of such text, one layer up, never shows.
 pub fn far_glue(chars: &[char]) -> u32 {
-    chars
-        .windows(2)
-        .filter(|pair| {
-            matches!(
-                (script_of(pair[0]), script_of(pair[1])),
-                (Some(Script::Latin), Some(Script::Cjk | Script::Other))
-                    | (Some(Script::Cjk | Script::Other), Some(Script::Latin))
-            )
-        })
+    glue(chars, true)
+}
+
+/// [`far_glue`] without Han, kana and Hangul: a letter of Arabic, Hebrew, an Indic script…
+/// glued to a Latin letter. Chinese and Japanese text glue Latin words to theirs (`iPhone新款`);
+/// those scripts' text spaces them.
+pub fn other_glue(chars: &[char]) -> u32 {
+    glue(chars, false)
+}
+
+fn glue(chars: &[char], cjk: bool) -> u32 {
+    let far = |script: Option<Script>| match script {
+        Some(Script::Other) => true,
+        Some(Script::Cjk) => cjk,
+        _ => false,
+    };
+    neighbours(chars, script_of)
+        .filter(|&(a, b)| a == Some(Script::Latin) && far(b) || far(a) && b == Some(Script::Latin))
         .count() as u32
 }
 

@@ -337,3 +337,25 @@ fn a_grave_after_misread_letters_or_spaces_keeps_its_letter_before_a_lowercase_w
         assert_eq!(repair(&capitals), capitals, "{c}");
     }
 }
+
+#[test]
+fn a_lost_byte_glued_to_misread_punctuation_is_never_read_as_another_script() {
+    // `à` whose no-break space was lost (`Ã` alone) glued to misread punctuation after a
+    // word: MacRoman reads `Ãâ€º` as a combining hook on the word's last letter and an
+    // Arabic letter (`r̉ۼ`), which is no reading of Latin text. Whatever else is done, no
+    // letter of another script and no stranded mark comes out of Latin words.
+    for word in ["Portar", "città", "velocit", "Cos", "perch"] {
+        for punctuation in ["›", "‹", "”", "“", "’", "‘", "–", "—", "…", "•", "»", "«"]
+        {
+            let garbled = misread("windows-1252", format!("{punctuation} riu").as_bytes());
+            let text = format!("La {word}Ã{garbled} tradició");
+            let fixed = repair(&text);
+            assert!(
+                !fixed
+                    .chars()
+                    .any(|c| matches!(u32::from(c), 0x0300..=0x06FF)),
+                "{text} -> {fixed}"
+            );
+        }
+    }
+}

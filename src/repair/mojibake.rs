@@ -727,14 +727,15 @@ fn read_run(
         if !plausible(seq.decoded) {
             return None;
         }
-        // A combining mark needs a letter to sit on: `“â€™”` under MacRoman is two marks
-        // after quotes, not text.
+        // A combining mark needs a letter to sit on (`“â€™”` under MacRoman is two marks
+        // after quotes, not text), and one of the marks decomposed text puts on such a letter
+        // (`Í…` after a capital is `Í` and an ellipsis, not the Greek iota subscript on `N`).
         if is_combining_mark(seq.decoded) {
             let base = match previous {
                 Some((end, decoded)) if end == seq.start => Some(decoded),
                 _ => text[..seq.start].chars().next_back(),
             };
-            if !base.is_some_and(char::is_alphabetic) {
+            if !base.is_some_and(|base| plausibility::mark_sits_on(seq.decoded, base)) {
                 return None;
             }
         }

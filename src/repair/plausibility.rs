@@ -426,6 +426,31 @@ pub fn is_combining_mark(c: char) -> bool {
         | 0x06EA..=0x06ED)
 }
 
+/// Whether decomposed text puts the combining mark `mark` on the letter `base`: the marks of
+/// the Latin and Cyrillic letters languages write (grave to caron, double grave, inverted
+/// breve, horn, dot below to ogonek), the
+/// Greek accents and breathings and the iota subscript on Greek letters, Cyrillic, Hebrew and
+/// Arabic marks on their own letters. Any other mark from a misread pair is a coincidence of
+/// bytes: `Í…` (a capital, then an ellipsis) is the bytes of U+0345, `Í` and a no-break space
+/// those of U+0360, `Ì©` those of U+0329.
+pub fn mark_sits_on(mark: char, base: char) -> bool {
+    if !base.is_alphabetic() {
+        return false;
+    }
+    let base = u32::from(base);
+    let greek = matches!(base, 0x0370..=0x03FF | 0x1F00..=0x1FFF);
+    match u32::from(mark) {
+        0x0300..=0x030C | 0x030F | 0x0311 | 0x031B | 0x0323..=0x0328 => {
+            !greek || matches!(u32::from(mark), 0x0300 | 0x0301 | 0x0304 | 0x0306 | 0x0308)
+        }
+        0x0313 | 0x0314 | 0x0342..=0x0345 => greek,
+        0x0483..=0x0489 => matches!(base, 0x0400..=0x052F),
+        0x0591..=0x05C7 => matches!(base, 0x05D0..=0x05EA),
+        0x0610..=0x06ED => matches!(base, 0x0620..=0x06FF),
+        _ => false,
+    }
+}
+
 /// Each character's script (by `script`) paired with the next one's, combining marks left out:
 /// a mark belongs to the letter it sits on, so a letter after a mark is glued to that letter
 /// (MacRoman's `Ãâ€º` → `r̉ۼ` after `Portar` glues an Arabic letter to a Latin one).

@@ -359,3 +359,44 @@ fn a_lost_byte_glued_to_misread_punctuation_is_never_read_as_another_script() {
         }
     }
 }
+
+#[test]
+fn correct_capitals_before_punctuation_are_no_rare_combining_mark() {
+    // A document that shows damage elsewhere (`Â°`, fixed) lets weak runs be read as misread
+    // Windows-1252. `Ì` or `Í` and a sign (`Í…`, `Í` + no-break space, `Ì©`) form the bytes
+    // of combining marks (U+0345, U+0360, U+0329) that decomposed text never puts on a Latin
+    // letter: the capitals and their signs stay. Every such pair is tried.
+    let mut tried = 0;
+    for capital in ['Ì', 'Í'] {
+        for sign in (0xA0..=0xBF_u8)
+            .map(char::from)
+            .chain(['…', '†', '‰', '™', '”'])
+        {
+            let Some(mark) = misread_back(&format!("{capital}{sign}")) else {
+                continue;
+            };
+            use crate::repair::plausibility::{is_combining_mark, mark_sits_on};
+            if !is_combining_mark(mark) || mark_sits_on(mark, 'N') {
+                continue;
+            }
+            tried += 1;
+            let text = format!("DU HRAD 1.5Â°C SVÉMU ROZLIŠEN{capital}{sign} VELKOU.");
+            assert_eq!(
+                repair(&text),
+                format!("DU HRAD 1.5°C SVÉMU ROZLIŠEN{capital}{sign} VELKOU."),
+                "{text}"
+            );
+        }
+    }
+    assert!(tried >= 30, "{tried}");
+}
+
+/// The character two characters stand for when they are UTF-8 read as Windows-1252, if any.
+fn misread_back(pair: &str) -> Option<char> {
+    let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(pair);
+    if bad {
+        return None;
+    }
+    let mut chars = std::str::from_utf8(&bytes).ok()?.chars();
+    chars.next().filter(|_| chars.next().is_none())
+}

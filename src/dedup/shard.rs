@@ -485,7 +485,7 @@ impl ShardWriter {
                     out.put(&at.frame.to_le_bytes())?;
                     out.put(&at.at.to_le_bytes())?;
                 }
-                (Some(Spooled::Input(_, input)), _, _) => {
+                (Some(Spooled::Input(input)), _, _) => {
                     out.put(&[TEXT_INPUT])?;
                     out.put(&input.to_bytes())?;
                 }

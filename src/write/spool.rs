@@ -48,8 +48,8 @@ const FINISHED: u8 = 4;
 const RECORD_HEADER: usize = 1 + 1 + 4 + 4 + 8;
 /// The bytes of an input event: tag, format, file, document, offset, length, newline, hash.
 const INPUT_EVENT: usize = 1 + 1 + 4 + 4 + 8 + 8 + 1 + 8;
-/// Input events in one frame at most: reading one back decompresses its frame, which then
-/// stays small (64 events are about 2 KiB).
+/// Input events in one frame at most (64 events are about 2 KiB): the replay reads them in
+/// order, and dedup reads a record from its input by the event itself ([`InputRef`]).
 const FRAME_INPUTS: usize = 64;
 /// Input files the reader of a spool holds open at once.
 const OPEN_INPUTS: usize = 16;
@@ -189,21 +189,12 @@ impl InputRef {
     }
 }
 
-/// Where a spooled record is read back from: its place in the spool, or, for an input event,
-/// that place and the event itself.
+/// Where a spooled record is read back from: its place in the spool ([`SpoolReader::record`]),
+/// or, for an input event, the event itself ([`SpoolReader::input`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spooled {
     Record(SpoolRef),
-    Input(SpoolRef, InputRef),
-}
-
-impl Spooled {
-    /// Its place in the spool.
-    pub fn at(&self) -> SpoolRef {
-        match *self {
-            Spooled::Record(at) | Spooled::Input(at, _) => at,
-        }
-    }
+    Input(InputRef),
 }
 
 /// Appends events to a spool file.
@@ -318,9 +309,6 @@ impl SpoolWriter {
         if !known || span.len.checked_add(u64::from(span.newline)) != Some(bytes.len() as u64) {
             return self.record(file, doc, format, bytes).map(Spooled::Record);
         }
-        let frame = u32::try_from(self.starts.len())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "spool too large"))?;
-        let at = self.frame.len() as u32;
         let input = InputRef {
             format,
             file,
@@ -332,7 +320,7 @@ impl SpoolWriter {
         self.frame.extend_from_slice(&input.to_bytes());
         self.frame_inputs += 1;
         self.full()?;
-        Ok(Spooled::Input(SpoolRef { frame, at }, input))
+        Ok(Spooled::Input(input))
     }
 
     /// Writes the frame being gathered once it is large enough.
@@ -430,6 +418,11 @@ impl Inputs {
         })
     }
 
+    /// The record an input event names.
+    fn record(&self, input: &InputRef) -> io::Result<Vec<u8>> {
+        self.read(input.file, input.span, input.hash)
+    }
+
     /// The record at `span` of input `file`, which must hash to `hash`.
     fn read(&self, file: u32, span: InputSpan, hash: u64) -> io::Result<Vec<u8>> {
         let path = self
@@ -525,13 +518,11 @@ impl SpoolReader {
     /// The format tag and the bytes of the record an input event names, read from its input
     /// file (the spool's frame that holds the event is not read).
     pub fn input(&self, input: &InputRef) -> io::Result<(u8, Vec<u8>)> {
-        Ok((
-            input.format,
-            self.inputs.read(input.file, input.span, input.hash)?,
-        ))
+        Ok((input.format, self.inputs.record(input)?))
     }
 
-    /// The format tag and the bytes of the record at `at`.
+    /// The format tag and the bytes of the record at `at` (a record event's: an input event
+    /// is read by [`SpoolReader::input`]).
     pub fn record(&self, at: SpoolRef) -> io::Result<(u8, Vec<u8>)> {
         let corrupt = || {
             io::Error::new(
@@ -551,13 +542,6 @@ impl SpoolReader {
         self.file.read_exact_at(&mut compressed, start)?;
         let frame = crate::codec::decompress_frame(&compressed).map_err(|_| corrupt())?;
         let at = at.at as usize;
-        if frame.get(at) == Some(&INPUT) {
-            let input = frame
-                .get(at + 1..)
-                .and_then(InputRef::from_bytes)
-                .ok_or_else(corrupt)?;
-            return self.input(&input);
-        }
         let header = frame.get(at..at + RECORD_HEADER).ok_or_else(corrupt)?;
         if header[0] != RECORD {
             return Err(corrupt());
@@ -617,7 +601,7 @@ pub fn replay(
                     file: event.file,
                     doc: event.doc,
                     format: event.format,
-                    bytes: inputs.read(event.file, event.span, event.hash)?,
+                    bytes: inputs.record(&event)?,
                 }
             }
             RECORD => {
@@ -858,27 +842,21 @@ mod tests {
             "{size} bytes for {}",
             file.len()
         );
-        let frames: std::collections::HashSet<u32> =
-            written.iter().map(|w| w.0.at().frame).collect();
-        assert!(
-            frames.len() >= 500 / FRAME_INPUTS,
-            "{} frames",
-            frames.len()
-        );
         let reader = SpoolReader::open(&path).unwrap();
+        let frames = reader.starts.len() - 1;
+        assert!(frames >= 500 / FRAME_INPUTS, "{frames} frames");
         for (at, bytes) in &written {
-            assert_eq!(
-                reader.record(at.at()).unwrap(),
-                (1, bytes.clone()),
-                "{at:?}"
-            );
-            // An input event's record reads back from its input alone, as from the spool.
+            // An input event's record reads back from its input alone; a held one from the
+            // spool.
             match at {
-                Spooled::Input(_, input) => {
-                    assert_eq!(reader.input(input).unwrap(), (1, bytes.clone()));
+                Spooled::Input(input) => {
+                    assert_eq!(reader.input(input).unwrap(), (1, bytes.clone()), "{at:?}");
                     assert_eq!(InputRef::from_bytes(&input.to_bytes()), Some(*input));
                 }
-                Spooled::Record(_) => assert_eq!(bytes, b"abc\n", "only stdin's is held"),
+                Spooled::Record(place) => {
+                    assert_eq!(reader.record(*place).unwrap(), (1, bytes.clone()));
+                    assert_eq!(bytes, b"abc\n", "only stdin's is held");
+                }
             }
         }
         assert!(InputRef::from_bytes(&[0; InputRef::BYTES - 1]).is_none());
@@ -915,19 +893,18 @@ mod tests {
         {
             let rendered = format!("{line}\n").into_bytes();
             let span = InputSpan::of(&rendered, line.as_bytes(), offset).unwrap();
-            places.push(
-                spool
-                    .input_record(0, doc as u32, 1, &rendered, span)
-                    .unwrap(),
-            );
+            let place = spool
+                .input_record(0, doc as u32, 1, &rendered, span)
+                .unwrap();
+            let Spooled::Input(input) = place else {
+                panic!("{place:?} is no input event");
+            };
+            places.push(input);
         }
         spool.end().unwrap();
         spool.finish().unwrap();
         let reader = SpoolReader::open(&path).unwrap();
-        assert_eq!(
-            reader.record(places[1].at()).unwrap().1,
-            b"{\"text\":\"two\"}\n"
-        );
+        assert_eq!(reader.input(&places[1]).unwrap().1, b"{\"text\":\"two\"}\n");
         // The same length, other bytes; then a file cut short.
         for changed in [
             &b"{\"text\":\"one\"}\n{\"text\":\"TWO\"}\n"[..],
@@ -935,19 +912,14 @@ mod tests {
         ] {
             std::fs::write(&input, changed).unwrap();
             let reader = SpoolReader::open(&path).unwrap();
-            let err = reader.record(places[1].at()).unwrap_err().to_string();
-            assert!(err.contains("in.jsonl changed during the run"), "{err}");
-            let Spooled::Input(_, input) = places[1] else {
-                panic!("{:?} is no input event", places[1]);
-            };
-            let err = reader.input(&input).unwrap_err().to_string();
+            let err = reader.input(&places[1]).unwrap_err().to_string();
             assert!(err.contains("in.jsonl changed during the run"), "{err}");
             let err = replay(&path, |_| Ok(())).unwrap_err().to_string();
             assert!(err.contains("in.jsonl changed during the run"), "{err}");
         }
         std::fs::remove_file(&input).unwrap();
         let reader = SpoolReader::open(&path).unwrap();
-        let err = reader.record(places[0].at()).unwrap_err().to_string();
+        let err = reader.input(&places[0]).unwrap_err().to_string();
         assert!(err.contains("in.jsonl"), "{err}");
     }
 }

@@ -68,6 +68,10 @@ struct Reading {
     /// that lost its no-break space before a misread `›`, as a hook on the word's last letter
     /// and an Arabic letter).
     other_glue: bool,
+    /// One two-character sequence that ends a capitalised word before a symbol and decodes
+    /// to a rare letter or to a lowercase one ([`rare_after_capital`]): never taken, whatever
+    /// the rest of the document shows.
+    rare_after_capital: bool,
     /// Not one sequence, or one that decodes to what a lone misread character usually is: a
     /// Latin letter or Latin-1 symbol, common punctuation, or a letter from a lead that is a
     /// letter too. A quote and a yen sign are MacRoman's bytes for `Ӵ`, and `ā™€` Windows-1257's
@@ -133,7 +137,7 @@ impl Reading {
     /// Decoding makes the run no less plausible: taken when the document shows strong
     /// evidence for the same encoding elsewhere.
     fn acceptable(self) -> bool {
-        self.strong() || (!self.stranger && self.after <= self.before)
+        self.strong() || (!self.stranger && !self.rare_after_capital && self.after <= self.before)
     }
 }
 
@@ -952,6 +956,10 @@ fn weigh(
         after,
         stranger,
         other_glue,
+        rare_after_capital: match sequences {
+            [seq] => rare_after_capital(text, seq),
+            _ => false,
+        },
         glue_before,
         glue_after,
         mixed_before,
@@ -1065,6 +1073,26 @@ fn lead_after_capital_before_symbol(text: &str, seq: &Sequence) -> bool {
             .chars()
             .next()
             .is_some_and(char::is_alphabetic)
+}
+
+/// A two-character sequence at the end of a capitalised word, before a symbol
+/// ([`lead_after_capital_before_symbol`]), that decodes to a letter beyond Latin-1 which no
+/// common language writes (`TYÖNTEKIJÄ”` → `Ĕ`, `Æ”` → `Ɣ`, `Ç”` → `ǔ`), or to a lowercase
+/// letter after two capitals (`TYÖNTEKIJÄ©` → `ĩ`): the word's own capital and a quote or sign,
+/// far more often than damage. Vietnamese `ĩ` and `ũ` count as common: `DÄ©`, `CÅ©` and `NHÅ¨`
+/// are `Dĩ`, `Cũ` and `NHŨ` misread.
+fn rare_after_capital(text: &str, seq: &Sequence) -> bool {
+    let c = seq.decoded;
+    if seq.chars != 2 || u32::from(c) <= 0xFF || !is_letter(c) {
+        return false;
+    }
+    let vietnamese = matches!(c, 'ĩ' | 'ũ' | 'Ĩ' | 'Ũ');
+    let rare = !common_extended_letter(c) && !vietnamese;
+    let two_capitals = || {
+        let mut before = text[..seq.start].chars().rev();
+        matches!((before.next(), before.next()), (Some(a), Some(b)) if a.is_uppercase() && b.is_uppercase())
+    };
+    (rare || c.is_lowercase() && two_capitals()) && lead_after_capital_before_symbol(text, seq)
 }
 
 /// `Ä` or `Å` and a symbol, punctuation or no-break space (not a C1 control, which no text

@@ -400,3 +400,54 @@ fn misread_back(pair: &str) -> Option<char> {
     let mut chars = std::str::from_utf8(&bytes).ok()?.chars();
     chars.next().filter(|_| chars.next().is_none())
 }
+
+#[test]
+fn correct_capitals_before_a_sign_are_no_rare_letter() {
+    // In a document that shows damage elsewhere (`Â¥`, fixed), a capitalised word ending in a
+    // Latin-1 capital, then a quote or sign (`TYÖNTEKIJÄ”`), forms the bytes of a letter few
+    // languages write (`Ĕ`, `Ɣ`, `ǔ`, `ɔ`) or of a lowercase one (`Ä©` → `ĩ`): the capital and
+    // its sign stay. Every capital of Latin-1 with every sign of Windows-1252 whose pair forms
+    // such a letter is tried; pairs forming a common capital (`Å½` → `Ž`), or a Vietnamese
+    // letter after one capital (`DÄ©` → `Dĩ`), are still repaired there.
+    let mut tried = 0;
+    for capital in ('À'..='Þ').filter(|c| c.is_uppercase()) {
+        for sign in (0xA0..=0xBF_u8)
+            .map(char::from)
+            .chain(['…', '†', '‰', '™', '”', '’', '–', '—', '•'])
+        {
+            let Some(letter) = misread_back(&format!("{capital}{sign}")) else {
+                continue;
+            };
+            if sign.is_alphabetic()
+                || !letter.is_alphabetic()
+                || u32::from(letter) <= 0xFF
+                || !letter.is_lowercase() && !letter.is_uppercase()
+            {
+                continue;
+            }
+            let text = format!("Oman Â¥45 tason „TYÖNTEKIJ{capital}{sign} arvot.");
+            // Common letters are repaired there unless lowercase after capitals (`Ä©` → `ĩ`).
+            let common = "āăąćčďđēėęěğģīįıķļľłńņňōőœŕřśşšţťūůűųźżžșțơưǎĩũ"
+                .contains(letter.to_lowercase().next().unwrap_or(letter));
+            if common && letter.is_uppercase()
+                || letter == 'İ'
+                || crate::repair::plausibility::script_of(letter)
+                    != Some(crate::repair::plausibility::Script::Latin)
+            {
+                continue;
+            }
+            tried += 1;
+            assert_eq!(
+                repair(&text),
+                format!("Oman ¥45 tason „TYÖNTEKIJ{capital}{sign} arvot."),
+                "{text}"
+            );
+        }
+    }
+    assert!(tried >= 20, "{tried}");
+    assert_eq!(repair("Oman Â¥45 MUÅ½ arvot."), "Oman ¥45 MUŽ arvot.");
+    assert_eq!(
+        repair("Oman Â¥45 DÄ© NHÅ¨ arvot."),
+        "Oman ¥45 Dĩ NHŨ arvot."
+    );
+}

@@ -620,45 +620,10 @@ struct Words {
     hashes: Vec<u64>,
 }
 
-/// What an ASCII byte is to matching: a word separator, a character kept, or one dropped.
-const SPACE: u8 = 0;
-const KEEP: u8 = 1;
-const DROP: u8 = 2;
-const CLASS: [u8; 128] = {
-    let mut class = [DROP; 128];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() {
-            class[b] = KEEP;
-        } else if c.is_ascii_whitespace() || c == 0x0B {
-            class[b] = SPACE;
-        }
-        b += 1;
-    }
-    class
-};
-
-/// What an ASCII letter or digit is kept as (lowercased); 0 for every other byte.
-const KEPT: [u8; 256] = kept(false);
-/// [`KEPT`] with every digit folded to `0`.
-const KEPT_FOLDED: [u8; 256] = kept(true);
-
-const fn kept(fold_digits: bool) -> [u8; 256] {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() {
-            table[b] = if fold_digits && c.is_ascii_digit() {
-                b'0'
-            } else {
-                c.to_ascii_lowercase()
-            };
-        }
-        b += 1;
-    }
-    table
+/// Whether an ASCII byte separates words: what `char::is_whitespace` says of it (which
+/// counts the vertical tab, as `u8::is_ascii_whitespace` does not).
+fn ascii_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0B
 }
 
 impl Words {
@@ -666,12 +631,13 @@ impl Words {
     /// drops the rest; a word left empty is no word. One pass over the bytes, with a fast path
     /// for ASCII.
     fn of(text: &str, fold_digits: bool) -> Words {
+        let bytes = text.as_bytes();
+        let mut out = Normalized::for_input(bytes.len());
         let mut words = Words {
-            text: Vec::with_capacity(text.len()),
+            text: Vec::new(),
             original: Vec::with_capacity(text.len() / 5),
             hashes: Vec::with_capacity(text.len() / 5),
         };
-        let bytes = text.as_bytes();
         let char_at = |i: usize| text[i..].chars().next().unwrap_or(' ');
         let mut i = 0;
         loop {
@@ -679,7 +645,7 @@ impl Words {
             while i < bytes.len() {
                 let b = bytes[i];
                 if b < 0x80 {
-                    if CLASS[b as usize] != SPACE {
+                    if !ascii_space(b) {
                         break;
                     }
                     i += 1;
@@ -695,36 +661,26 @@ impl Words {
                 break;
             }
             let mut start = i;
-            let mut begin = words.open_word();
-            // The smallest ASCII byte kept in the word: a digit is the only one under 0x40.
-            let mut least = u8::MAX;
+            let mut begin = out.open_word();
+            // Whether an ASCII digit was kept in the word.
+            let mut digits = false;
             while i < bytes.len() {
                 let b = bytes[i];
                 if b < 0x80 {
-                    match CLASS[b as usize] {
-                        SPACE => break,
-                        KEEP => {
-                            // A run of ASCII letters and digits, copied and lowercased (its
-                            // digits folded) through a table that ends it.
-                            let table = if fold_digits { &KEPT_FOLDED } else { &KEPT };
-                            let mut j = i;
-                            while j < bytes.len() {
-                                let kept = table[bytes[j] as usize];
-                                if kept == 0 {
-                                    break;
-                                }
-                                words.text.push(kept);
-                                least = least.min(kept);
-                                j += 1;
-                            }
-                            i = j;
-                        }
-                        _ => i += 1,
+                    // Up to eight ASCII bytes at once, to the first space or non-ASCII byte.
+                    let chunk = Chunk::at(bytes, i);
+                    let ascii = chunk.ascii_run();
+                    digits |= out.put_kept(&chunk, ascii, fold_digits);
+                    i += ascii;
+                    if ascii < 8 && i < bytes.len() && bytes[i] < 0x80 {
+                        // An ASCII space (the padding past the end counts as none).
+                        break;
                     }
                 } else {
                     let c = char_at(i);
+                    let len = c.len_utf8();
                     if general_punctuation(c) {
-                        i += c.len_utf8();
+                        i += len;
                         continue;
                     }
                     if c.is_whitespace() {
@@ -733,59 +689,49 @@ impl Words {
                     if unspaced(c) {
                         // A word of its own: the word so far ends, this character is one, and
                         // another word starts after it.
-                        words.end_word(start, i, begin, least);
-                        let at = words.open_word();
-                        let mut buf = [0u8; 4];
-                        words
-                            .text
-                            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                        i += c.len_utf8();
-                        words.end_word(i - c.len_utf8(), i, at, u8::MAX);
+                        words.end_word(&mut out, start, i, begin, digits);
+                        let at = out.open_word();
+                        out.push_char(c, bytes.len() - i);
+                        i += len;
+                        words.end_word(&mut out, i - len, i, at, false);
                         start = i;
-                        begin = words.open_word();
-                        least = u8::MAX;
+                        begin = out.open_word();
+                        digits = false;
                         continue;
                     }
                     if c.is_alphanumeric() {
-                        let mut buf = [0u8; 4];
                         for lower in c.to_lowercase() {
-                            words
-                                .text
-                                .extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
+                            out.push_char(lower, bytes.len() - i);
                         }
                     }
-                    i += c.len_utf8();
+                    i += len;
                 }
             }
-            words.end_word(start, i, begin, least);
+            words.end_word(&mut out, start, i, begin, digits);
         }
+        words.text = out.finish();
         words
     }
 
-    /// Starts a word in the buffer (after a separator unless it is the first); returns where
-    /// its normalized form starts.
-    fn open_word(&mut self) -> usize {
-        if !self.text.is_empty() {
-            self.text.push(b' ');
-        }
-        self.text.len()
-    }
-
     /// Ends the word at `start..end` of the text, whose normalized form starts at `begin` of
-    /// the buffer and whose smallest ASCII byte kept is `least`: hashed, or taken back (with its
-    /// separator) when nothing of it was kept.
-    fn end_word(&mut self, start: usize, end: usize, begin: usize, least: u8) {
-        if self.text.len() == begin {
-            self.text.truncate(begin.saturating_sub(1));
-        } else {
-            // The lowest bit says whether the word holds a digit (see [`NUMBERED`]): a kept
-            // word's bytes are lowercase ASCII letters, digits (the only ones under 0x40) and
-            // non-ASCII letters (0x80 and over).
-            let numbered = u64::from(least < 0x40);
-            self.hashes
-                .push(xxh3_64(&self.text[begin..]) & !1 | numbered);
-            self.original.push((start as u32, end as u32));
+    /// `out` (`digits` when it kept an ASCII digit): hashed, or taken back (with its separator)
+    /// when nothing of it was kept.
+    fn end_word(
+        &mut self,
+        out: &mut Normalized,
+        start: usize,
+        end: usize,
+        begin: usize,
+        digits: bool,
+    ) {
+        if out.len == begin {
+            out.take_back(begin);
+            return;
         }
+        // The lowest bit says whether the word holds a digit (see [`NUMBERED`]).
+        let hash = xxh3_64(&out.buf[begin..out.len]);
+        self.hashes.push(hash & !1 | u64::from(digits));
+        self.original.push((start as u32, end as u32));
     }
 
     /// The first word at or after byte `offset` of the original text.
@@ -798,6 +744,161 @@ impl Words {
     /// past the end are left out).
     fn ngram_hashes(&self, n: usize) -> Vec<u32> {
         self.hashes.windows(n.max(1)).map(combine).collect()
+    }
+}
+
+/// Every byte of a word set to 1, or to 0x80.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of text read as one number, to class them at once (SWAR): each class is a mask
+/// with the high bit of each byte in it set. Bytes past the text's end read as spaces.
+struct Chunk {
+    /// The bytes, high bits cleared (so no sum carries into the next byte).
+    low: u64,
+    /// The high bit of each non-ASCII byte.
+    non_ascii: u64,
+}
+
+impl Chunk {
+    fn at(bytes: &[u8], at: usize) -> Chunk {
+        let word = match bytes.get(at..at + 8) {
+            Some(eight) => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(eight);
+                u64::from_le_bytes(b)
+            }
+            None => {
+                let mut b = [b' '; 8];
+                let rest = &bytes[at.min(bytes.len())..];
+                b[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(b)
+            }
+        };
+        Chunk {
+            low: word & !HIGH,
+            non_ascii: word & HIGH,
+        }
+    }
+
+    /// The bytes in `lo..=hi` (of those that are ASCII).
+    fn within(&self, lo: u8, hi: u8) -> u64 {
+        let at_least = self.low.wrapping_add(ONES * u64::from(0x80 - lo));
+        let above = self.low.wrapping_add(ONES * u64::from(0x7f - hi));
+        at_least & !above & !self.non_ascii & HIGH
+    }
+
+    /// How many bytes it starts with that are ASCII and no space ([`ascii_space`]).
+    fn ascii_run(&self) -> usize {
+        let space = self.within(0x09, 0x0d) | self.within(b' ', b' ');
+        let stop = space | self.non_ascii;
+        stop.trailing_zeros() as usize / 8
+    }
+
+    fn digits(&self) -> u64 {
+        self.within(b'0', b'9')
+    }
+
+    fn alphanumeric(&self) -> u64 {
+        self.digits() | self.within(b'A', b'Z') | self.within(b'a', b'z')
+    }
+
+    /// The bytes with capitals lowercased and, when `fold_digits`, digits made `0`.
+    fn lowered(&self, fold_digits: bool) -> u64 {
+        let lowered = self.low | (self.within(b'A', b'Z') >> 2);
+        if fold_digits {
+            let digits = (self.digits() >> 7) * 0xff;
+            lowered & !digits | digits & (ONES * u64::from(b'0'))
+        } else {
+            lowered
+        }
+    }
+}
+
+/// The normalized text [`Words::of`] writes: a buffer sized ahead, so that the copy of a run
+/// of ASCII letters checks no capacity. It always has room for the rest of the input plus a
+/// separator: ASCII is copied byte for byte or dropped, and a separator takes the place of the
+/// whitespace before its word; only a character that lowercases longer, or an unspaced one
+/// (a word between two separators), can write more than it reads, and those make room first.
+struct Normalized {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Normalized {
+    /// Room beyond the rest of the input: a separator, and a character's longest lowercase.
+    const SLACK: usize = 16;
+
+    fn for_input(len: usize) -> Normalized {
+        Normalized {
+            buf: vec![0; len + Normalized::SLACK],
+            len: 0,
+        }
+    }
+
+    /// Starts a word (after a separator unless it is the first); returns where its normalized
+    /// form starts.
+    fn open_word(&mut self) -> usize {
+        if self.len > 0 {
+            if self.len == self.buf.len() {
+                self.buf.push(b' ');
+            } else {
+                self.buf[self.len] = b' ';
+            }
+            self.len += 1;
+        }
+        self.len
+    }
+
+    /// Writes the letters and digits among the first `n` bytes of `chunk` (all ASCII, no
+    /// space), lowercased, digits folded to `0` when `fold_digits`; returns whether a digit
+    /// was among them. The eight bytes of the chunk are stored whole, and the length then set
+    /// to what was kept, so a run without punctuation costs no branch a byte.
+    #[inline]
+    fn put_kept(&mut self, chunk: &Chunk, n: usize, fold_digits: bool) -> bool {
+        if self.buf.len() - self.len < 8 {
+            self.buf.resize(self.len + 8 + Normalized::SLACK, 0);
+        }
+        let within = if n >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        };
+        let keep = chunk.alphanumeric() & within;
+        let digit = chunk.digits() & within;
+        let lowered = chunk.lowered(fold_digits);
+        let kept = keep.count_ones() as usize;
+        if kept == n {
+            self.buf[self.len..self.len + 8].copy_from_slice(&lowered.to_le_bytes());
+        } else {
+            // Punctuation among them: each byte written, the length moved past the kept ones.
+            let mut at = self.len;
+            for (j, byte) in lowered.to_le_bytes().into_iter().enumerate().take(n) {
+                self.buf[at] = byte;
+                at += ((keep >> (8 * j + 7)) & 1) as usize;
+            }
+        }
+        self.len += kept;
+        digit != 0
+    }
+
+    /// Writes a character; `rest` is how many input bytes are left from this character on.
+    fn push_char(&mut self, c: char, rest: usize) {
+        let need = self.len + rest + Normalized::SLACK;
+        if self.buf.len() < need {
+            self.buf.resize(need.max(self.buf.len() * 5 / 4), 0);
+        }
+        self.len += c.encode_utf8(&mut self.buf[self.len..]).len();
+    }
+
+    /// Takes back an empty word opened at `begin`, with the separator before it.
+    fn take_back(&mut self, begin: usize) {
+        self.len = begin.saturating_sub(1);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.truncate(self.len);
+        self.buf
     }
 }
 
@@ -1187,7 +1288,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn words_are_what_the_plain_statement_says(
-            text in "([a-zA-Z0-9.,;'’“”—-]{1,8}|[ \t\n\u{a0}\u{2009}]{1,2}|[éÉßİΣσЖж中文ﬁ٣]{1,3}|[日本語のニュース。，、ไทยสั]{1,4}){0,40}",
+            text in "([a-zA-Z0-9.,;'’“”—-]{1,8}|[ \t\n\r\u{b}\u{c}\u{a0}\u{2009}]{1,2}|[éÉßİΣσЖж中文ﬁ٣]{1,3}|[日本語のニュース。，、ไทยสั]{1,4}){0,40}",
             fold in proptest::bool::ANY,
         ) {
             let words = Words::of(&text, fold);

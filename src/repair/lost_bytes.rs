@@ -225,12 +225,15 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                     .is_some_and(char::is_uppercase);
                 // After a word in capitals, only before a lowercase word (`CAMPS Ã expert`), or
                 // between words of capitals (`AMEAÇAS Ã GOOGLE`), not between letters in a list
-                // of them (`Â Ã Ä`).
+                // of them (`Â Ã Ä`); or, in a damaged document, before two spaces after a word
+                // (`HOMICÃDIO Ã  "…"`): the first is its no-break space, as above, and no
+                // capitals are written `Ã` alone.
                 let lowercase_follows = following.is_some_and(char::is_lowercase);
-                let between_words = word_before(text, text[..at].trim_end().len())
+                let after_word = word_before(text, text[..at].trim_end().len())
                     .chars()
                     .count()
-                    >= 2
+                    >= 2;
+                let between_words = after_word
                     && text[at + c.len_utf8()..]
                         .trim_start_matches([' ', '\t', '\u{a0}'])
                         .chars()
@@ -239,7 +242,7 @@ pub fn find(text: &str, evidence: bool) -> Vec<Edit> {
                         >= 2;
                 let standalone = prev.is_none_or(char::is_whitespace)
                     && if after_capitals {
-                        lowercase_follows || between_words
+                        lowercase_follows || between_words || evidence && after_word && two_spaces
                     } else {
                         word_follows
                             || two_spaces
@@ -1330,6 +1333,12 @@ mod tests {
         assert_eq!(fix("BÊTE Ã TRES", false), "BÊTE à TRES");
         assert_eq!(fix("AMEAÇAS Ã  GOOGLE", false), "AMEAÇAS à GOOGLE");
         assert_eq!(fix("Letters: Â Ã Ä", false), "Letters: Â Ã Ä");
+        // After capitals, before two spaces and a sign, in a damaged document: the first space
+        // was its no-break space. Not without damage elsewhere, nor in a list of letters.
+        assert_eq!(fix("HOMICÍDIO Ã  \"PEDRAS\"", true), "HOMICÍDIO à \"PEDRAS\"");
+        assert_eq!(fix("O HOMICÍDIO Ã  — e", true), "O HOMICÍDIO à — e");
+        assert_eq!(fix("HOMICÍDIO Ã  \"PEDRAS\"", false), "HOMICÍDIO Ã  \"PEDRAS\"");
+        assert_eq!(fix("LETRAS: Â Ã  Ä", true), "LETRAS: Â Ã  Ä");
         assert_eq!(fix("Letters: Â Ã Ä Å", false), "Letters: Â Ã Ä Å");
         assert_eq!(fix("layers: Ã → Ãƒ", false), "layers: Ã → Ãƒ");
         // A capital and `Ã` in Vietnamese with damage elsewhere (`BÃ` for `Bà`); not in

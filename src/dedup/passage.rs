@@ -747,7 +747,7 @@ impl Words {
     }
 }
 
-/// Every byte of a word set to 1, or to 0x80.
+/// Eight bytes in one number, each 1 ([`ONES`]) or 0x80 ([`HIGH`]), for [`Chunk`]'s sums.
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 

@@ -1335,9 +1335,15 @@ mod tests {
         assert_eq!(fix("Letters: Â Ã Ä", false), "Letters: Â Ã Ä");
         // After capitals, before two spaces and a sign, in a damaged document: the first space
         // was its no-break space. Not without damage elsewhere, nor in a list of letters.
-        assert_eq!(fix("HOMICÍDIO Ã  \"PEDRAS\"", true), "HOMICÍDIO à \"PEDRAS\"");
+        assert_eq!(
+            fix("HOMICÍDIO Ã  \"PEDRAS\"", true),
+            "HOMICÍDIO à \"PEDRAS\""
+        );
         assert_eq!(fix("O HOMICÍDIO Ã  — e", true), "O HOMICÍDIO à — e");
-        assert_eq!(fix("HOMICÍDIO Ã  \"PEDRAS\"", false), "HOMICÍDIO Ã  \"PEDRAS\"");
+        assert_eq!(
+            fix("HOMICÍDIO Ã  \"PEDRAS\"", false),
+            "HOMICÍDIO Ã  \"PEDRAS\""
+        );
         assert_eq!(fix("LETRAS: Â Ã  Ä", true), "LETRAS: Â Ã  Ä");
         assert_eq!(fix("Letters: Â Ã Ä Å", false), "Letters: Â Ã Ä Å");
         assert_eq!(fix("layers: Ã → Ãƒ", false), "layers: Ã → Ãƒ");

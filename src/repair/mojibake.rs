@@ -1055,6 +1055,13 @@ fn common_extended_letter(c: char) -> bool {
     c == 'İ' || c.to_lowercase().next().is_some_and(|l| COMMON.contains(l))
 }
 
+/// [`common_extended_letter`], or Vietnamese `ĩ`/`ũ`, which that list (for lone runs) leaves
+/// out: no rare letter where a capitalised word ends (`DÄ©`, `CÅ©` and `NHÅ¨` are `Dĩ`, `Cũ`
+/// and `NHŨ` misread).
+pub(crate) fn everyday_letter(c: char) -> bool {
+    common_extended_letter(c) || matches!(c, 'ĩ' | 'ũ' | 'Ĩ' | 'Ũ')
+}
+
 /// A two-character sequence right after a capital whose second character is a symbol,
 /// punctuation or space (not a C1 control, which no text has), before a non-letter: the end of
 /// a capitalised word before a symbol glued to it (`CRITICĂ‘½`, `SELVÄ½`) as often as damage.
@@ -1079,20 +1086,23 @@ fn lead_after_capital_before_symbol(text: &str, seq: &Sequence) -> bool {
 /// ([`lead_after_capital_before_symbol`]), that decodes to a letter beyond Latin-1 which no
 /// common language writes (`TYÖNTEKIJÄ”` → `Ĕ`, `Æ”` → `Ɣ`, `Ç”` → `ǔ`), or to a lowercase
 /// letter after two capitals (`TYÖNTEKIJÄ©` → `ĩ`): the word's own capital and a quote or sign,
-/// far more often than damage. Vietnamese `ĩ` and `ũ` count as common: `DÄ©`, `CÅ©` and `NHÅ¨`
-/// are `Dĩ`, `Cũ` and `NHŨ` misread.
+/// far more often than damage ([`everyday_letter`] says which letters are common).
 fn rare_after_capital(text: &str, seq: &Sequence) -> bool {
     let c = seq.decoded;
     if seq.chars != 2 || u32::from(c) <= 0xFF || !is_letter(c) {
         return false;
     }
-    let vietnamese = matches!(c, 'ĩ' | 'ũ' | 'Ĩ' | 'Ũ');
-    let rare = !common_extended_letter(c) && !vietnamese;
     let two_capitals = || {
-        let mut before = text[..seq.start].chars().rev();
-        matches!((before.next(), before.next()), (Some(a), Some(b)) if a.is_uppercase() && b.is_uppercase())
+        text[..seq.start]
+            .chars()
+            .rev()
+            .take(2)
+            .filter(|c| c.is_uppercase())
+            .count()
+            == 2
     };
-    (rare || c.is_lowercase() && two_capitals()) && lead_after_capital_before_symbol(text, seq)
+    (!everyday_letter(c) || c.is_lowercase() && two_capitals())
+        && lead_after_capital_before_symbol(text, seq)
 }
 
 /// `Ä` or `Å` and a symbol, punctuation or no-break space (not a C1 control, which no text

@@ -427,8 +427,7 @@ fn correct_capitals_before_a_sign_are_no_rare_letter() {
             }
             let text = format!("Oman Â¥45 tason „TYÖNTEKIJ{capital}{sign} arvot.");
             // Common letters are repaired there unless lowercase after capitals (`Ä©` → `ĩ`).
-            let common = "āăąćčďđēėęěğģīįıķļľłńņňōőœŕřśşšţťūůűųźżžșțơưǎĩũ"
-                .contains(letter.to_lowercase().next().unwrap_or(letter));
+            let common = crate::repair::mojibake::everyday_letter(letter);
             if common && letter.is_uppercase()
                 || letter == 'İ'
                 || crate::repair::plausibility::script_of(letter)

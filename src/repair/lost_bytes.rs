@@ -454,6 +454,15 @@ pub fn a_grave_lost_its_space(text: &str) -> bool {
         })
 }
 
+/// How many times `text` has `Ã` without a no-break space after it: an `Ã` the lost-byte fix
+/// takes for `à` lost its no-break space, where one before a real no-break space may be
+/// quoted mojibake the mojibake fix left on purpose.
+pub fn a_graves_without_no_break_space(text: &str) -> usize {
+    text.match_indices('Ã')
+        .filter(|(at, c)| !text[at + c.len()..].starts_with('\u{a0}'))
+        .count()
+}
+
 /// Whether `rest` starts with `s` then a consonant other than `h` (`stig`, `squet`, `ssic`).
 fn s_and_consonant(rest: &str) -> bool {
     let mut letters = rest.chars();

@@ -233,7 +233,12 @@ impl Repairer {
         if c.lost_bytes && seen.lost_byte_pattern {
             let evidence = evidence || work.text().contains("â€");
             let lost_no_break_space = lost_bytes::a_grave_lost_its_space(work.text());
+            let without_space = lost_bytes::a_graves_without_no_break_space(work.text());
             if work.step(|t| lost_bytes::find(t, evidence)) {
+                // Any `Ã` the step took for `à` had lost its no-break space too (alone before
+                // a consonant, glued to the start of a word, between words in capitals).
+                let lost_no_break_space = lost_no_break_space
+                    || lost_bytes::a_graves_without_no_break_space(work.text()) < without_space;
                 // A restored byte can complete a run the mojibake fix had to leave (`Ä‘Ã o`:
                 // `đ` before the `à` that lost its no-break space).
                 // And `Ã` whose no-break space was lost is evidence itself: the text was

@@ -282,6 +282,24 @@ fn a_restored_byte_is_evidence_for_the_weak_misreadings_beside_it() {
         repair("FazendoÂ· teatroÂ· Ã  civil."),
         "Fazendo· teatro· à civil."
     );
+    // So is every other `Ã` the lost-byte fix takes for `à`: alone before a lone consonant,
+    // glued to the start of a word, between words in capitals.
+    for (garbled, clean) in [
+        (
+            "Chegou Ã s pressas, depois voltouÂ· mais tarde",
+            "Chegou às pressas, depois voltou· mais tarde",
+        ),
+        (
+            "Ele foi Ãs compras e voltouÂ· cedo",
+            "Ele foi às compras e voltou· cedo",
+        ),
+        (
+            "ELES VOLTARAM Ã ESCOLA E SAIRAMÂ· CEDO",
+            "ELES VOLTARAM à ESCOLA E SAIRAM· CEDO",
+        ),
+    ] {
+        assert_eq!(repair(garbled), clean);
+    }
     // `Ã` before a real no-break space is no lost byte: a text quoting layers of mojibake keeps
     // the layer it quotes.
     assert!(repair("Two layers: à → Ã\u{a0} → ÃƒÂ\u{a0}.").ends_with("→ ÃƒÂ\u{a0}."));

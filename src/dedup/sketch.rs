@@ -233,11 +233,20 @@ mod tests {
                 // SAFETY: the CPU has AVX2, as just checked.
                 assert_eq!(unsafe { probe_mins_avx2(&run) }, portable, "{len} shingles");
             }
-            // Each minimum is its function's smallest value over the run.
-            if let Some(&first) = run.first() {
-                let x = u64::from(first);
-                let h0 = ((x.wrapping_mul(MULTIPLIERS[0]).wrapping_add(SALTS[0])) >> 32) as u32;
-                assert!(portable[0] <= h0);
+            // Each minimum is its function's smallest value over the run, the function
+            // written plainly: the top half of `x * m + s` with 64-bit arithmetic.
+            for k in 0..PROBE_VALUES {
+                let plain = run
+                    .iter()
+                    .map(|&x| {
+                        let h = u64::from(x)
+                            .wrapping_mul(MULTIPLIERS[k])
+                            .wrapping_add(SALTS[k]);
+                        (h >> 32) as u32
+                    })
+                    .min()
+                    .unwrap_or(u32::MAX);
+                assert_eq!(portable[k], plain, "function {k}, {len} shingles");
             }
         }
     }
